@@ -1,0 +1,222 @@
+import type { NodeContext } from './context.js';
+import type { MemberTable } from './member-state.js';
+import type { AckMessage, Gossip, NackMessage, PingMessage, PingReqMessage } from './messages.js';
+import { pickRandom, randomIndex, shuffle } from './random.js';
+
+/** The probe of the current protocol period. */
+interface Probe {
+  seq: number;
+  targetId: string;
+  targetAddress: string;
+  /** Direct-ack deadline, after which ping-req goes out. */
+  ackDeadlineMs: number;
+  /** End of the period: no ack by then means suspicion. */
+  periodEndMs: number;
+  indirectSent: boolean;
+  expectedNacks: number;
+  nacks: number;
+  /** A deadline of this probe was handled late: our own stall, so the outcome proves nothing. */
+  late: boolean;
+}
+
+/** An indirect probe we run for another member. */
+interface Relay {
+  origSeq: number;
+  origAddress: string;
+  deadlineMs: number;
+  wantNack: boolean;
+}
+
+/**
+ * SWIM failure detection: each period one member, taken in randomized round-robin order (every member
+ * is probed within n periods, unlike uniform random choice), gets a direct ping; without an ack within
+ * the timeout, `indirectChecks` members ping it for us. Relays answer nacks when they fail too, telling
+ * us our own network path works (Lifeguard); missing nacks count against our local health instead.
+ */
+export class Prober {
+  private order: string[] = [];
+  private position = 0;
+  private seq = 0;
+  private current: Probe | null = null;
+  private nextProbeAtMs: number;
+  private readonly relays = new Map<number, Relay>();
+
+  constructor(
+    private readonly ctx: NodeContext,
+    private readonly members: MemberTable,
+  ) {
+    // Start at a random offset in the first period so nodes started together do not probe in lockstep.
+    this.nextProbeAtMs = ctx.now() + ctx.random() * ctx.config.probeIntervalMs;
+    members.onAdded = (id) => {
+      // Insert at a random position among those not yet probed this round, as memberlist does.
+      const at = this.position + randomIndex(ctx.random, this.order.length - this.position + 1);
+      this.order.splice(at, 0, id);
+    };
+  }
+
+  nextDeadlineMs(): number {
+    let next = this.members.isLeaving ? Infinity : this.nextProbeAtMs;
+    const p = this.current;
+    if (p !== null) next = Math.min(next, p.indirectSent ? p.periodEndMs : p.ackDeadlineMs);
+    for (const r of this.relays.values()) if (r.deadlineMs < next) next = r.deadlineMs;
+    return next;
+  }
+
+  /** The current probe's timing was compromised by a local stall. */
+  markStalled(): void {
+    if (this.current !== null) this.current.late = true;
+  }
+
+  tick(now: number): void {
+    this.expireRelays(now);
+    const p = this.current;
+    const stallMs = this.ctx.config.stallDetectionMs;
+    if (p !== null && !p.indirectSent && now >= p.ackDeadlineMs) {
+      if (now - p.ackDeadlineMs > stallMs) p.late = true;
+      p.indirectSent = true;
+      if (now < p.periodEndMs) this.sendIndirect(p, now);
+    }
+    if (p !== null && now >= p.periodEndMs) {
+      if (now - p.periodEndMs > stallMs) p.late = true;
+      this.current = null;
+      this.fail(p);
+    }
+    if (this.current === null && now >= this.nextProbeAtMs && !this.members.isLeaving) this.start(now);
+  }
+
+  onPing(msg: PingMessage): void {
+    // A ping meant for a previous owner of our address must not vouch for that member.
+    if (msg.targetId !== this.ctx.selfId) return;
+    const ack: AckMessage = { type: 'ack', seq: msg.seq, sourceId: this.ctx.selfId, gossip: this.ctx.takeGossip() };
+    this.ctx.send(msg.sourceAddress, ack);
+  }
+
+  onPingReq(msg: PingReqMessage): void {
+    const seq = ++this.seq;
+    this.relays.set(seq, { origSeq: msg.seq, origAddress: msg.sourceAddress, deadlineMs: this.ctx.now() + msg.timeoutMs, wantNack: msg.wantNack });
+    this.sendPing(seq, msg.targetId, msg.targetAddress, []);
+  }
+
+  onAck(msg: AckMessage): void {
+    const p = this.current;
+    if (p !== null && msg.seq === p.seq) {
+      this.current = null;
+      this.ctx.awareness.applyDelta(-1);
+      return;
+    }
+    const relay = this.relays.get(msg.seq);
+    if (relay !== undefined) {
+      this.relays.delete(msg.seq);
+      const forward: AckMessage = { type: 'ack', seq: relay.origSeq, sourceId: this.ctx.selfId, gossip: this.ctx.takeGossip() };
+      this.ctx.send(relay.origAddress, forward);
+    }
+  }
+
+  onNack(msg: NackMessage): void {
+    const p = this.current;
+    if (p !== null && msg.seq === p.seq) p.nacks++;
+  }
+
+  private start(now: number): void {
+    const target = this.nextTarget();
+    const scaledInterval = this.ctx.awareness.scale(this.ctx.config.probeIntervalMs);
+    this.nextProbeAtMs = now + scaledInterval;
+    if (target === undefined) return;
+    const seq = ++this.seq;
+    this.current = {
+      seq,
+      targetId: target.id,
+      targetAddress: target.address,
+      ackDeadlineMs: now + this.ctx.awareness.scale(this.ctx.config.probeTimeoutMs),
+      periodEndMs: now + scaledInterval,
+      indirectSent: false,
+      expectedNacks: 0,
+      nacks: 0,
+      late: false,
+    };
+    // Lifeguard's buddy system: tell a suspect it is suspected so it can refute right away.
+    const extra: Gossip[] = target.state === 'suspect' ? [{ kind: 'suspect', id: target.id, incarnation: target.incarnation, from: this.ctx.selfId }] : [];
+    this.sendPing(seq, target.id, target.address, extra);
+  }
+
+  private nextTarget(): { id: string; address: string; state: string; incarnation: number } | undefined {
+    for (let attempts = 0; attempts < 2; attempts++) {
+      while (this.position < this.order.length) {
+        const id = this.order[this.position++] as string;
+        const rec = this.members.get(id);
+        if (rec !== undefined && id !== this.ctx.selfId && (rec.state === 'alive' || rec.state === 'suspect')) return rec;
+      }
+      this.resetOrder();
+    }
+    return undefined;
+  }
+
+  /** New round: reshuffle live members; also the moment to forget long-dead ones. */
+  private resetOrder(): void {
+    this.members.reap(this.ctx.now());
+    const ids: string[] = [];
+    for (const rec of this.members.values()) {
+      if (rec.id !== this.ctx.selfId && (rec.state === 'alive' || rec.state === 'suspect')) ids.push(rec.id);
+    }
+    this.order = shuffle(this.ctx.random, ids);
+    this.position = 0;
+  }
+
+  private sendIndirect(p: Probe, now: number): void {
+    const relays = pickRandom(this.ctx.random, [...this.members.values()], this.ctx.config.indirectChecks, (r) => r.state === 'alive' && r.id !== this.ctx.selfId && r.id !== p.targetId);
+    // Relays must answer in time for the nack to reach us before the period ends.
+    const timeoutMs = Math.max(1, Math.floor((p.periodEndMs - now) * 0.8));
+    p.expectedNacks = relays.length;
+    for (const relay of relays) {
+      const req: PingReqMessage = {
+        type: 'ping-req',
+        seq: p.seq,
+        sourceId: this.ctx.selfId,
+        sourceAddress: this.ctx.selfAddress,
+        targetId: p.targetId,
+        targetAddress: p.targetAddress,
+        timeoutMs,
+        wantNack: true,
+        gossip: this.ctx.takeGossip(),
+      };
+      this.ctx.send(relay.address, req);
+    }
+  }
+
+  private fail(p: Probe): void {
+    if (p.late) {
+      // We could not watch the clock, so the silence proves nothing about the target.
+      this.ctx.awareness.applyDelta(1);
+      return;
+    }
+    // Missing nacks mean our messages (or their answers) are being lost: likely our own fault.
+    this.ctx.awareness.applyDelta(p.expectedNacks > 0 ? p.expectedNacks - p.nacks : 1);
+    const rec = this.members.get(p.targetId);
+    if (rec === undefined || rec.address !== p.targetAddress) return;
+    this.members.applySuspect(rec.id, rec.incarnation, this.ctx.selfId);
+  }
+
+  private expireRelays(now: number): void {
+    for (const [seq, relay] of this.relays) {
+      if (relay.deadlineMs > now) continue;
+      this.relays.delete(seq);
+      if (relay.wantNack) {
+        const nack: NackMessage = { type: 'nack', seq: relay.origSeq, sourceId: this.ctx.selfId, gossip: this.ctx.takeGossip() };
+        this.ctx.send(relay.origAddress, nack);
+      }
+    }
+  }
+
+  private sendPing(seq: number, targetId: string, targetAddress: string, extra: Gossip[]): void {
+    const gossip = this.ctx.takeGossip();
+    const ping: PingMessage = {
+      type: 'ping',
+      seq,
+      sourceId: this.ctx.selfId,
+      sourceAddress: this.ctx.selfAddress,
+      targetId,
+      gossip: extra.length > 0 ? [...extra, ...gossip] : gossip,
+    };
+    this.ctx.send(targetAddress, ping);
+  }
+}
