@@ -1,1 +1,35 @@
-export {};
+/**
+ * @quorumkv/storage: the storage engine contract, the LMDB engine (default) and an in-memory engine.
+ */
+export type {
+  Cursor,
+  EngineOptions,
+  Hint,
+  HintInput,
+  KeyPage,
+  ListKeysOptions,
+  Partitioner,
+  ScanItem,
+  ScanOptions,
+  ScanPage,
+  StorageEngine,
+  StorageStats,
+  StoredRecord,
+  SweepOptions,
+  SweeperOptions,
+  SweepResult,
+  UpdateFn,
+} from './engine.js';
+export {
+  CorruptRecordError,
+  EngineClosedError,
+  InvalidArgumentError,
+  KeyTooLargeError,
+  LayoutMismatchError,
+  StorageError,
+  StorageFullError,
+} from './errors.js';
+export { openLmdbEngine, LmdbEngine, type Durability, type LmdbEngineOptions, type SyncMethod } from './lmdb-engine.js';
+export { createMemoryEngine, MemoryEngine, type MemoryEngineOptions } from './memory-engine.js';
+export { MAX_BUCKET_BYTES, MAX_DATA_KEY_BYTES } from './key-layout.js';
+export { crc32c } from './crc32c.js';

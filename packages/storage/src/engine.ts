@@ -1,0 +1,208 @@
+/**
+ * The storage engine contract shared by the LMDB engine and the in-memory engine.
+ *
+ * Reads are synchronous: LMDB reads are memory-mapped and cost a few microseconds, so a promise per
+ * read would cost more than the read itself on the server's hot path. Writes are asynchronous and
+ * resolve only once durable (per the engine's durability mode), because concurrent writes share one
+ * transaction and one fsync.
+ */
+import type { CorruptRecordError } from './errors.js';
+
+/** What the engine stores under a key: opaque bytes (the server's encoded DVVSet) and an optional expiry. */
+export interface StoredRecord {
+  value: Uint8Array;
+  /** Absolute time (ms, the engine clock) at which the record becomes invisible; safe integer ≥ 0. */
+  expiresAtMs?: number;
+}
+
+/** Maps a key to its partition, in `[0, partitionCount)`. The server passes the ring's hash. */
+export type Partitioner = (bucket: Uint8Array, key: Uint8Array) => number;
+
+/**
+ * Read-modify-write step of {@link StorageEngine.update}. Receives the live record (undefined when
+ * absent, expired or corrupt) and returns the record to store, or undefined for "no change". It runs
+ * inside the write transaction, so it must be synchronous, quick and free of side effects beyond
+ * its return value (it may run while other writers wait).
+ */
+export type UpdateFn = (current: StoredRecord | undefined) => StoredRecord | undefined;
+
+/**
+ * Position in a scan or listing: opaque bytes to hand back unchanged. Cursors stay valid across
+ * writes and restarts (they are positions in key order, not snapshots).
+ */
+export type Cursor = Uint8Array;
+
+/** One record found by {@link StorageEngine.scanPartition}. */
+export interface ScanItem {
+  bucket: Uint8Array;
+  key: Uint8Array;
+  record: StoredRecord;
+}
+
+/** Options of {@link StorageEngine.scanPartition}. */
+export interface ScanOptions {
+  /** Resume after this cursor (the `next` of the previous page). */
+  after?: Cursor;
+  /** Maximum number of items in the page (≥ 1). */
+  limit: number;
+}
+
+/** A page of a partition scan. */
+export interface ScanPage {
+  items: ScanItem[];
+  /** Present when more live records follow; pass it as `after` to continue. */
+  next?: Cursor;
+}
+
+/** Options of {@link StorageEngine.listKeys}. */
+export interface ListKeysOptions {
+  /** Only keys starting with these bytes. */
+  prefix?: Uint8Array;
+  /** Resume after this cursor (the `next` of the previous page). */
+  cursor?: Cursor;
+  /** Maximum number of keys in the page (≥ 1). */
+  limit: number;
+}
+
+/** A page of keys of one bucket, in (partition, key) order. */
+export interface KeyPage {
+  keys: Uint8Array[];
+  /** Present when the page is full; more keys may follow (the next page can turn out empty). */
+  next?: Cursor;
+}
+
+/** A write kept for a node that could not take it, replayed when it is back (hinted handoff). */
+export interface HintInput {
+  bucket: Uint8Array;
+  key: Uint8Array;
+  value: Uint8Array;
+}
+
+/** A stored hint with its id (increasing per target node: oldest first). */
+export interface Hint extends HintInput {
+  id: number;
+}
+
+/** Options of {@link StorageEngine.sweepExpired}. */
+export interface SweepOptions {
+  /** Maximum number of records removed by this call, to keep one write transaction short. */
+  limit: number;
+}
+
+/** What one sweep did. */
+export interface SweepResult {
+  removed: number;
+  /** True when the batch was full: call again for the rest. */
+  more: boolean;
+}
+
+/** Options of {@link StorageEngine.startSweeper}. */
+export interface SweeperOptions {
+  intervalMs: number;
+  /** Records removed per tick; default 1000. */
+  batchLimit?: number;
+  /** Called with a sweep's failure (the sweeper keeps running). */
+  onError?: (error: unknown) => void;
+}
+
+/** Size figures of a node's store. */
+export interface StorageStats {
+  /** Records stored, including expired ones not yet swept. */
+  keys: number;
+  /** LMDB: bytes of the data file in use (its high-water mark); memory: key and value bytes. */
+  bytes: number;
+  /** The configured size limit, if any. */
+  mapSizeBytes?: number;
+  /** Records per partition (index = partition), including expired ones not yet swept. */
+  partitions: number[];
+}
+
+/** Options both engines accept. */
+export interface EngineOptions {
+  /** Maps `(bucket, key)` to a partition; called only when a method gets no precomputed partition. */
+  partitioner: Partitioner;
+  /** Number of partitions, fixed for the life of the data (a power of two in QuorumKV; ≤ 2^31). */
+  partitionCount: number;
+  /** Clock for TTL, in ms. Default `Date.now`. */
+  now?: () => number;
+  /**
+   * Told about corrupt records that scans, listings and updates skip (updates treat them as absent,
+   * so the next write repairs them). `get` throws instead. Default: ignore.
+   */
+  onCorruptRecord?: (error: CorruptRecordError) => void;
+}
+
+/**
+ * A node's local store: records by `(bucket, key)` grouped in partitions, hints for other nodes,
+ * and node metadata. Every method taking `partition?` accepts the partition precomputed by the
+ * caller so the key is hashed once per request; it must equal what the partitioner returns.
+ */
+export interface StorageEngine {
+  /** Partition count the engine was opened with. */
+  readonly partitionCount: number;
+
+  /** The partition of a key, by the configured partitioner (validated). */
+  partitionOf(bucket: Uint8Array, key: Uint8Array): number;
+
+  /**
+   * The live record of a key, or undefined when absent or expired.
+   * @throws CorruptRecordError when the stored bytes fail their checksum.
+   */
+  get(bucket: Uint8Array, key: Uint8Array, partition?: number): StoredRecord | undefined;
+
+  /**
+   * Atomic read-modify-write: `fn` sees the current live record and returns the new one (or
+   * undefined: no change). Concurrent updates of one key are serialized, none is lost. Resolves
+   * with the resulting record once durable.
+   * @throws StorageFullError when the record does not fit; nothing is written.
+   */
+  update(bucket: Uint8Array, key: Uint8Array, fn: UpdateFn, partition?: number): Promise<StoredRecord | undefined>;
+
+  /**
+   * Removes a record only if its stored value still equals `expectedValue` byte for byte (expired
+   * or not), so a write that raced the reaper is never lost. Resolves true when it removed it.
+   */
+  reap(bucket: Uint8Array, key: Uint8Array, expectedValue: Uint8Array, partition?: number): Promise<boolean>;
+
+  /** One page of a partition's live records in key order. Corrupt records are skipped and reported. */
+  scanPartition(partition: number, options: ScanOptions): ScanPage;
+
+  /** Number of live (unexpired) records in a partition. */
+  countPartition(partition: number): number;
+
+  /** One page of a bucket's live keys, in (partition, key) order, never the whole bucket at once. */
+  listKeys(bucket: Uint8Array, options: ListKeysOptions): KeyPage;
+
+  /** Removes up to `limit` expired records (the server calls this on its own timer). */
+  sweepExpired(options: SweepOptions): Promise<SweepResult>;
+
+  /** Runs {@link sweepExpired} every `intervalMs` (unref'd timer) until the returned stop function or `close`. */
+  startSweeper(options: SweeperOptions): () => void;
+
+  /** Stores a hint for `targetNode` durably; resolves with its id. */
+  addHint(targetNode: string, hint: HintInput): Promise<number>;
+
+  /** The oldest `limit` hints for `targetNode`. */
+  hintsFor(targetNode: string, limit: number): Hint[];
+
+  /** Removes delivered hints (unknown ids are ignored). */
+  ackHints(targetNode: string, ids: readonly number[]): Promise<void>;
+
+  /** Pending hints for one node, or for all nodes when `targetNode` is omitted. */
+  countHints(targetNode?: string): number;
+
+  /** Nodes that have pending hints. */
+  hintTargets(): string[];
+
+  /** A metadata value (node id, cluster id, ring bytes ...), or undefined. */
+  getMeta(name: string): Uint8Array | undefined;
+
+  /** Stores a metadata value durably. */
+  setMeta(name: string, value: Uint8Array): Promise<void>;
+
+  /** Record counts and sizes. */
+  stats(): StorageStats;
+
+  /** Waits for pending writes, stops sweepers and releases the store. Further calls throw. */
+  close(): Promise<void>;
+}

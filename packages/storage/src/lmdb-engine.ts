@@ -1,0 +1,421 @@
+/**
+ * The default engine: one LMDB environment per node (lmdb-js), with named databases
+ * `data` (records by partition), `expiry` (TTL index), `hints` and `meta`. See README.md for the
+ * on-disk layout and what each durability mode risks.
+ */
+import { open, type Database, type RootDatabase } from 'lmdb';
+import type {
+  Cursor,
+  EngineOptions,
+  Hint,
+  HintInput,
+  KeyPage,
+  ListKeysOptions,
+  ScanItem,
+  ScanOptions,
+  ScanPage,
+  StorageEngine,
+  StorageStats,
+  StoredRecord,
+  SweepOptions,
+  SweeperOptions,
+  SweepResult,
+  UpdateFn,
+} from './engine.js';
+import { CorruptRecordError, EngineClosedError, InvalidArgumentError, StorageFullError } from './errors.js';
+import {
+  bucketPrefix,
+  decodeDataKey,
+  decodeExpiryKey,
+  encodeDataKey,
+  encodeExpiryKey,
+  expiryRangeEnd,
+  partitionStart,
+  prefixEnd,
+} from './key-layout.js';
+import { LmdbHintStore } from './lmdb-hints.js';
+import { LmdbMetaStore } from './lmdb-meta.js';
+import { decodeFrame, encodeFrame, frameExpiry, frameOverhead, frameValue, verifyFrame } from './record-codec.js';
+import { SpaceQuota } from './space-quota.js';
+import { checkLimit, checkPartition, checkPartitionCount, checkRecord, sameBytes } from './validation.js';
+import { startSweeperTimer } from './sweeper.js';
+
+/**
+ * `sync`: a write resolves only after its transaction is committed and fsync'd (survives power
+ * loss). `nosync`: resolves at commit, no fsync; survives a process crash (the OS page cache holds
+ * the data) but an OS crash or power loss can lose recent writes and, since LMDB relies on ordered
+ * syncs, may even leave the file unusable.
+ */
+export type Durability = 'sync' | 'nosync';
+
+/**
+ * How `sync` mode learns a commit is on disk. `flushed` (lmdb-js's default overlapping sync: the
+ * next transaction starts while the previous one is fsync'd; each write then awaits `db.flushed`) or
+ * `serial` (`overlappingSync: false`: the write promise itself resolves after the fsync).
+ */
+export type SyncMethod = 'flushed' | 'serial';
+
+/** Options of {@link openLmdbEngine}. */
+export interface LmdbEngineOptions extends EngineOptions {
+  /** Directory of the environment (created if missing): data.mdb and lock.mdb live there. */
+  path: string;
+  /** Size limit of the data file; writes beyond it fail with StorageFullError. Default 64 GiB. */
+  mapSizeBytes?: number;
+  /** Default `sync`. */
+  durability?: Durability;
+  /** Default `flushed` (see docs/benchmarks.md for the measurement behind it). */
+  syncMethod?: SyncMethod;
+}
+
+const DEFAULT_MAP_SIZE_BYTES = 64 * 1024 ** 3;
+/** B-tree node header and slack charged per write on top of key and value bytes. */
+const PER_WRITE_OVERHEAD_BYTES = 16;
+type Db = Database<Buffer, Buffer>;
+
+/**
+ * Opens (creating if needed) the LMDB engine in `options.path`.
+ * @throws LayoutMismatchError when the directory was created with another partition count.
+ */
+export async function openLmdbEngine(options: LmdbEngineOptions): Promise<LmdbEngine> {
+  checkPartitionCount(options.partitionCount);
+  const durability = options.durability ?? 'sync';
+  const syncMethod = options.syncMethod ?? 'flushed';
+  const mapSizeBytes = options.mapSizeBytes ?? DEFAULT_MAP_SIZE_BYTES;
+  const env = open({
+    path: options.path,
+    maxDbs: 8,
+    mapSize: mapSizeBytes,
+    noSync: durability === 'nosync',
+    overlappingSync: durability === 'sync' && syncMethod === 'flushed',
+  });
+  const engine = new LmdbEngine(env, options, mapSizeBytes, durability === 'sync' && syncMethod === 'flushed');
+  try {
+    await engine.meta.checkLayout(options.partitionCount);
+  } catch (error) {
+    await env.close();
+    throw error;
+  }
+  return engine;
+}
+
+/** The LMDB engine; create it with {@link openLmdbEngine}. */
+export class LmdbEngine implements StorageEngine {
+  readonly partitionCount: number;
+  /** @internal */
+  readonly meta: LmdbMetaStore;
+  private readonly data: Db;
+  private readonly expiry: Db;
+  private readonly hints: LmdbHintStore;
+  private readonly quota: SpaceQuota;
+  private readonly now: () => number;
+  private readonly stopSweepers = new Set<() => void>();
+  private closed = false;
+
+  /** @internal use {@link openLmdbEngine} */
+  constructor(
+    private readonly env: RootDatabase,
+    private readonly options: LmdbEngineOptions,
+    mapSizeBytes: number,
+    private readonly awaitFlush: boolean,
+  ) {
+    this.partitionCount = options.partitionCount;
+    this.now = options.now ?? Date.now;
+    const binary = { encoding: 'binary', keyEncoding: 'binary' } as const;
+    this.data = env.openDB({ name: 'data', ...binary }) as unknown as Db;
+    this.expiry = env.openDB({ name: 'expiry', ...binary }) as unknown as Db;
+    const pageSize = (env.getStats() as { pageSize: number }).pageSize;
+    const native = (env as unknown as { env: { info(): { lastPageNumber: number } } }).env;
+    this.quota = new SpaceQuota(mapSizeBytes, () => (native.info().lastPageNumber + 1) * pageSize);
+    const writes = { durable: <T>(p: Promise<T>) => this.durable(p), admit: (n: number) => this.quota.admit(n) };
+    this.hints = new LmdbHintStore(env.openDB({ name: 'hints', ...binary }) as unknown as Db, writes, options.onCorruptRecord);
+    this.meta = new LmdbMetaStore(env.openDB({ name: 'meta', ...binary }) as unknown as Db, writes);
+  }
+
+  partitionOf(bucket: Uint8Array, key: Uint8Array): number {
+    return checkPartition(this.options.partitioner(bucket, key), this.partitionCount);
+  }
+
+  get(bucket: Uint8Array, key: Uint8Array, partition?: number): StoredRecord | undefined {
+    this.checkOpen();
+    const dataKey = this.dataKey(bucket, key, partition);
+    // getBinaryFast: no copy of the whole frame; decodeFrame copies only the value.
+    const frame = this.data.getBinaryFast(dataKey);
+    if (frame === undefined) return undefined;
+    const bad = verifyFrame(dataKey, frame);
+    if (bad !== undefined) throw new CorruptRecordError(new Uint8Array(bucket), new Uint8Array(key), bad);
+    const expiresAtMs = frameExpiry(frame);
+    if (expiresAtMs !== undefined && this.now() >= expiresAtMs) return undefined;
+    return decodeFrame(frame, true);
+  }
+
+  async update(bucket: Uint8Array, key: Uint8Array, fn: UpdateFn, partition?: number): Promise<StoredRecord | undefined> {
+    this.checkOpen();
+    const dataKey = this.dataKey(bucket, key, partition);
+    let result: StoredRecord | undefined;
+    let failure: unknown;
+    // The callback runs inside lmdb-js's batched write transaction, together with every other write
+    // queued in this event turn: reads in it see the writes before it, so concurrent updates of one
+    // key serialize, and all of them share one commit and one fsync.
+    const committed = this.data.transaction(() => {
+      try {
+        const old = this.data.getBinaryFast(dataKey);
+        const oldExpiry = old === undefined ? undefined : frameExpiry(old);
+        const current = old === undefined ? undefined : this.liveRecord(dataKey, old);
+        const next = fn(current);
+        if (next === undefined) {
+          result = current;
+          return;
+        }
+        checkRecord(next);
+        const frame = encodeFrame(dataKey, next);
+        this.quota.admit(dataKey.length + frame.length + PER_WRITE_OVERHEAD_BYTES);
+        this.data.putSync(dataKey, frame);
+        if (oldExpiry !== next.expiresAtMs) {
+          if (oldExpiry !== undefined) this.expiry.removeSync(encodeExpiryKey(oldExpiry, dataKey));
+          if (next.expiresAtMs !== undefined) this.expiry.putSync(encodeExpiryKey(next.expiresAtMs, dataKey), EMPTY);
+        }
+        result = next.expiresAtMs === undefined ? { value: next.value } : { value: next.value, expiresAtMs: next.expiresAtMs };
+      } catch (error) {
+        // Thrown before any write of this callback, so the shared transaction stays consistent.
+        failure = error;
+      }
+    });
+    await this.durable(committed);
+    if (failure !== undefined) throw failure;
+    return result;
+  }
+
+  async reap(bucket: Uint8Array, key: Uint8Array, expectedValue: Uint8Array, partition?: number): Promise<boolean> {
+    this.checkOpen();
+    const dataKey = this.dataKey(bucket, key, partition);
+    let removed = false;
+    const committed = this.data.transaction(() => {
+      const frame = this.data.getBinaryFast(dataKey);
+      if (frame === undefined || verifyFrame(dataKey, frame) !== undefined) return;
+      if (!sameBytes(frameValue(frame), expectedValue)) return;
+      const expiresAtMs = frameExpiry(frame);
+      this.data.removeSync(dataKey);
+      if (expiresAtMs !== undefined) this.expiry.removeSync(encodeExpiryKey(expiresAtMs, dataKey));
+      removed = true;
+    });
+    await this.durable(committed);
+    return removed;
+  }
+
+  scanPartition(partition: number, options: ScanOptions): ScanPage {
+    this.checkOpen();
+    checkPartition(partition, this.partitionCount);
+    checkLimit(options.limit);
+    const start = options.after ? this.cursorIn(options.after, partitionStart(partition)) : partitionStart(partition);
+    const now = this.now();
+    const items: ScanItem[] = [];
+    let last: Buffer | undefined;
+    let next: Cursor | undefined;
+    for (const { key, value } of this.data.getRange({ start, end: partitionStart(partition + 1), exclusiveStart: options.after !== undefined })) {
+      const record = this.scannedRecord(key, value, now);
+      if (record === undefined) continue;
+      // One live record past the page proves there is more, so `next` is never a dead end.
+      if (items.length === options.limit) {
+        next = last;
+        break;
+      }
+      const parts = decodeDataKey(key)!;
+      items.push({ bucket: parts.bucket, key: parts.key, record });
+      last = key;
+    }
+    return next === undefined ? { items } : { items, next };
+  }
+
+  countPartition(partition: number): number {
+    this.checkOpen();
+    checkPartition(partition, this.partitionCount);
+    const all = this.data.getCount({ start: partitionStart(partition), end: partitionStart(partition + 1) });
+    // Expired records still on disk are few (the sweeper removes them) and the expiry index lists
+    // them in time order, so subtracting them is cheaper than reading every record's header.
+    let expired = 0;
+    for (const expiryKey of this.expiry.getKeys({ end: expiryRangeEnd(this.now()) })) {
+      const { expiresAtMs, dataKey } = decodeExpiryKey(expiryKey);
+      if (decodeDataKey(dataKey)?.partition !== partition) continue;
+      const frame = this.data.getBinaryFast(dataKey);
+      if (frame !== undefined && frameExpiry(frame) === expiresAtMs) expired++;
+    }
+    return all - expired;
+  }
+
+  listKeys(bucket: Uint8Array, options: ListKeysOptions): KeyPage {
+    this.checkOpen();
+    checkLimit(options.limit);
+    const prefix = options.prefix ?? EMPTY;
+    const keys: Uint8Array[] = [];
+    const now = this.now();
+    const first = options.cursor === undefined ? 0 : checkPartition(decodeDataKey(options.cursor)?.partition ?? -1, this.partitionCount);
+    // Keys are stored partition-major, so a bucket is one range per partition. That costs one seek
+    // per partition per page but no secondary index to write on every put (see README).
+    for (let p = first; p < this.partitionCount; p++) {
+      const lo = bucketPrefix(p, bucket, prefix);
+      const resume = p === first && options.cursor !== undefined && Buffer.compare(options.cursor, lo) >= 0;
+      const start = resume ? Buffer.from(options.cursor!) : lo;
+      const end = prefixEnd(lo);
+      const range = this.data.getRange(end === undefined ? { start, exclusiveStart: resume } : { start, end, exclusiveStart: resume });
+      for (const { key, value } of range) {
+        if (this.scannedRecord(key, value, now) === undefined) continue;
+        keys.push(decodeDataKey(key)!.key);
+        if (keys.length === options.limit) return { keys, next: key };
+      }
+    }
+    return { keys };
+  }
+
+  async sweepExpired(options: SweepOptions): Promise<SweepResult> {
+    this.checkOpen();
+    checkLimit(options.limit);
+    let removed = 0;
+    let more = false;
+    const committed = this.data.transaction(() => {
+      // Collected first: deleting under an open cursor of the same transaction is asking for trouble.
+      const due: Buffer[] = [];
+      for (const expiryKey of this.expiry.getKeys({ end: expiryRangeEnd(this.now()), limit: options.limit + 1 })) {
+        due.push(expiryKey);
+      }
+      more = due.length > options.limit;
+      for (const expiryKey of due.slice(0, options.limit)) {
+        const { expiresAtMs, dataKey } = decodeExpiryKey(expiryKey);
+        const frame = this.data.getBinaryFast(dataKey);
+        // Only if the record still carries this expiry: the index entry may be older than a rewrite.
+        if (frame !== undefined && frameExpiry(frame) === expiresAtMs) {
+          this.data.removeSync(Buffer.from(dataKey));
+          removed++;
+        }
+        this.expiry.removeSync(expiryKey);
+      }
+    });
+    await this.durable(committed);
+    return { removed, more };
+  }
+
+  startSweeper(options: SweeperOptions): () => void {
+    this.checkOpen();
+    const stop = startSweeperTimer(this, options, () => this.stopSweepers.delete(stop));
+    this.stopSweepers.add(stop);
+    return stop;
+  }
+
+  addHint(targetNode: string, hint: HintInput): Promise<number> {
+    this.checkOpen();
+    return this.hints.add(targetNode, hint);
+  }
+
+  hintsFor(targetNode: string, limit: number): Hint[] {
+    this.checkOpen();
+    return this.hints.list(targetNode, limit);
+  }
+
+  ackHints(targetNode: string, ids: readonly number[]): Promise<void> {
+    this.checkOpen();
+    return this.hints.ack(targetNode, ids);
+  }
+
+  countHints(targetNode?: string): number {
+    this.checkOpen();
+    return this.hints.count(targetNode);
+  }
+
+  hintTargets(): string[] {
+    this.checkOpen();
+    return this.hints.targets();
+  }
+
+  getMeta(name: string): Uint8Array | undefined {
+    this.checkOpen();
+    return this.meta.get(name);
+  }
+
+  setMeta(name: string, value: Uint8Array): Promise<void> {
+    this.checkOpen();
+    return this.meta.set(name, value);
+  }
+
+  stats(): StorageStats {
+    this.checkOpen();
+    const partitions: number[] = [];
+    let keys = 0;
+    for (let p = 0; p < this.partitionCount; p++) {
+      const n = this.data.getCount({ start: partitionStart(p), end: partitionStart(p + 1) });
+      partitions.push(n);
+      keys += n;
+    }
+    this.quota.refresh();
+    return { keys, bytes: this.quota.used, mapSizeBytes: this.quota.limit, partitions };
+  }
+
+  /**
+   * Changes the size limit of the data file at run time (e.g. after StorageFullError, once the
+   * operator has made room). Reopening with a larger `mapSizeBytes` has the same effect.
+   */
+  resize(mapSizeBytes: number): void {
+    this.checkOpen();
+    this.quota.setLimit(mapSizeBytes);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const stop of [...this.stopSweepers]) stop();
+    await this.env.close();
+  }
+
+  private dataKey(bucket: Uint8Array, key: Uint8Array, partition: number | undefined): Buffer {
+    const p = partition === undefined ? this.partitionOf(bucket, key) : checkPartition(partition, this.partitionCount);
+    return encodeDataKey(p, bucket, key);
+  }
+
+  /** The record in `frame` if sound and unexpired; corrupt ones are reported and read as absent. */
+  private liveRecord(dataKey: Buffer, frame: Buffer): StoredRecord | undefined {
+    return this.scannedRecord(dataKey, frame, this.now(), true);
+  }
+
+  private scannedRecord(dataKey: Buffer, frame: Buffer, now: number, copy = false): StoredRecord | undefined {
+    const bad = verifyFrame(dataKey, frame);
+    if (bad !== undefined) {
+      const parts = decodeDataKey(dataKey);
+      this.options.onCorruptRecord?.(new CorruptRecordError(new Uint8Array(parts?.bucket ?? EMPTY), new Uint8Array(parts?.key ?? dataKey), bad));
+      return undefined;
+    }
+    const expiresAtMs = frameExpiry(frame);
+    if (expiresAtMs !== undefined && now >= expiresAtMs) return undefined;
+    return decodeFrame(frame, copy);
+  }
+
+  /** A cursor must be a data key of the range being scanned; anything else is a caller bug. */
+  private cursorIn(cursor: Cursor, rangeStart: Buffer): Buffer {
+    if (cursor.length <= rangeStart.length || Buffer.compare(cursor.subarray(0, rangeStart.length), rangeStart) !== 0) {
+      throw new InvalidArgumentError('after', 'cursor does not belong to this partition');
+    }
+    return Buffer.from(cursor);
+  }
+
+  /** Waits for the commit and, in `sync` mode with overlapping sync, for its fsync. */
+  private async durable<T>(committed: Promise<T>): Promise<T> {
+    let result: T;
+    try {
+      result = await committed;
+      if (this.awaitFlush) await this.data.flushed;
+    } catch (error) {
+      throw asStorageError(error, this.quota);
+    }
+    return result;
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new EngineClosedError();
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** LMDB's own map-full (should lmdb-js ever stop growing the map) and a full disk become StorageFullError. */
+function asStorageError(error: unknown, quota: SpaceQuota): unknown {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/MDB_MAP_FULL|ENOSPC|No space left/i.test(message)) return new StorageFullError(quota.limit, quota.used, { cause: error });
+  return error;
+}

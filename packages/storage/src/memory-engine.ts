@@ -1,0 +1,326 @@
+/**
+ * The in-memory engine: the same contract as the LMDB engine, for tests, simulations and
+ * throwaway nodes. Each partition keeps a Map plus a sorted array of its keys (the encoded data keys
+ * of key-layout.ts as latin1 strings, whose string order is byte order), so scans, listings and
+ * cursors behave exactly as on disk. Values are copied in and out so callers cannot alias them.
+ */
+import type {
+  Cursor,
+  EngineOptions,
+  Hint,
+  HintInput,
+  KeyPage,
+  ListKeysOptions,
+  ScanItem,
+  ScanOptions,
+  ScanPage,
+  StorageEngine,
+  StorageStats,
+  StoredRecord,
+  SweepOptions,
+  SweeperOptions,
+  SweepResult,
+  UpdateFn,
+} from './engine.js';
+import { EngineClosedError, InvalidArgumentError } from './errors.js';
+import { bucketPrefix, decodeDataKey, encodeDataKey, hintTargetPrefix, partitionStart } from './key-layout.js';
+import { startSweeperTimer } from './sweeper.js';
+import { checkLimit, checkPartition, checkPartitionCount, checkRecord, sameBytes } from './validation.js';
+
+/** Options of {@link createMemoryEngine}. */
+export type MemoryEngineOptions = EngineOptions;
+
+interface Entry {
+  bucket: Uint8Array;
+  key: Uint8Array;
+  record: StoredRecord;
+}
+
+interface Partition {
+  entries: Map<string, Entry>;
+  sorted: string[];
+}
+
+/** Creates an empty in-memory engine. */
+export function createMemoryEngine(options: MemoryEngineOptions): MemoryEngine {
+  return new MemoryEngine(options);
+}
+
+/** The in-memory engine; create it with {@link createMemoryEngine}. */
+export class MemoryEngine implements StorageEngine {
+  readonly partitionCount: number;
+  private readonly partitions = new Map<number, Partition>();
+  private readonly hints = new Map<string, Map<number, Hint>>();
+  private readonly nextHintId = new Map<string, number>();
+  private readonly meta = new Map<string, Uint8Array>();
+  private readonly stopSweepers = new Set<() => void>();
+  private readonly now: () => number;
+  private bytes = 0;
+  private closed = false;
+
+  constructor(private readonly options: MemoryEngineOptions) {
+    checkPartitionCount(options.partitionCount);
+    this.partitionCount = options.partitionCount;
+    this.now = options.now ?? Date.now;
+  }
+
+  partitionOf(bucket: Uint8Array, key: Uint8Array): number {
+    return checkPartition(this.options.partitioner(bucket, key), this.partitionCount);
+  }
+
+  get(bucket: Uint8Array, key: Uint8Array, partition?: number): StoredRecord | undefined {
+    this.checkOpen();
+    const p = this.partitionArg(bucket, key, partition);
+    const entry = this.partitions.get(p)?.entries.get(latin1(encodeDataKey(p, bucket, key)));
+    return entry && this.isLive(entry.record, this.now()) ? copyRecord(entry.record) : undefined;
+  }
+
+  async update(bucket: Uint8Array, key: Uint8Array, fn: UpdateFn, partition?: number): Promise<StoredRecord | undefined> {
+    this.checkOpen();
+    const p = this.partitionArg(bucket, key, partition);
+    const id = latin1(encodeDataKey(p, bucket, key));
+    const old = this.partitions.get(p)?.entries.get(id);
+    const current = old && this.isLive(old.record, this.now()) ? copyRecord(old.record) : undefined;
+    const next = fn(current);
+    if (next === undefined) return current;
+    checkRecord(next);
+    const stored = copyRecord(next);
+    if (old) this.bytes -= old.record.value.length;
+    else this.bytes += id.length;
+    this.bytes += stored.value.length;
+    this.put(p, id, { bucket: copy(bucket), key: copy(key), record: stored });
+    return copyRecord(stored);
+  }
+
+  async reap(bucket: Uint8Array, key: Uint8Array, expectedValue: Uint8Array, partition?: number): Promise<boolean> {
+    this.checkOpen();
+    const p = this.partitionArg(bucket, key, partition);
+    const id = latin1(encodeDataKey(p, bucket, key));
+    const entry = this.partitions.get(p)?.entries.get(id);
+    if (!entry || !sameBytes(entry.record.value, expectedValue)) return false;
+    this.remove(p, id);
+    return true;
+  }
+
+  scanPartition(partition: number, options: ScanOptions): ScanPage {
+    this.checkOpen();
+    checkPartition(partition, this.partitionCount);
+    checkLimit(options.limit);
+    const part = this.partitions.get(partition);
+    if (!part) return { items: [] };
+    let from = 0;
+    if (options.after !== undefined) {
+      const prefix = latin1(partitionStart(partition));
+      const after = latin1(options.after);
+      if (after.length <= prefix.length || !after.startsWith(prefix)) {
+        throw new InvalidArgumentError('after', 'cursor does not belong to this partition');
+      }
+      from = upperBound(part.sorted, after);
+    }
+    const now = this.now();
+    const items: ScanItem[] = [];
+    for (let i = from; i < part.sorted.length; i++) {
+      const id = part.sorted[i]!;
+      const entry = part.entries.get(id)!;
+      if (!this.isLive(entry.record, now)) continue;
+      if (items.length === options.limit) return { items, next: bytesOf(part.sorted[i - 1]!) };
+      items.push({ bucket: copy(entry.bucket), key: copy(entry.key), record: copyRecord(entry.record) });
+    }
+    return { items };
+  }
+
+  countPartition(partition: number): number {
+    this.checkOpen();
+    checkPartition(partition, this.partitionCount);
+    const now = this.now();
+    let n = 0;
+    for (const entry of this.partitions.get(partition)?.entries.values() ?? []) if (this.isLive(entry.record, now)) n++;
+    return n;
+  }
+
+  listKeys(bucket: Uint8Array, options: ListKeysOptions): KeyPage {
+    this.checkOpen();
+    checkLimit(options.limit);
+    const cursor = options.cursor === undefined ? undefined : latin1(options.cursor);
+    const first = options.cursor === undefined ? 0 : checkPartition(decodeDataKey(options.cursor)?.partition ?? -1, this.partitionCount);
+    const now = this.now();
+    const keys: Uint8Array[] = [];
+    for (let p = first; p < this.partitionCount; p++) {
+      const part = this.partitions.get(p);
+      if (!part) continue;
+      const lo = latin1(bucketPrefix(p, bucket, options.prefix ?? new Uint8Array(0)));
+      const resume = p === first && cursor !== undefined && cursor >= lo;
+      for (let i = resume ? upperBound(part.sorted, cursor) : lowerBound(part.sorted, lo); i < part.sorted.length; i++) {
+        const id = part.sorted[i]!;
+        if (!id.startsWith(lo)) break;
+        const entry = part.entries.get(id)!;
+        if (!this.isLive(entry.record, now)) continue;
+        keys.push(copy(entry.key));
+        if (keys.length === options.limit) return { keys, next: bytesOf(id) };
+      }
+    }
+    return { keys };
+  }
+
+  async sweepExpired(options: SweepOptions): Promise<SweepResult> {
+    this.checkOpen();
+    checkLimit(options.limit);
+    const now = this.now();
+    let removed = 0;
+    // A full walk: fine for an engine whose data fits in memory; the LMDB engine uses an index.
+    for (const [p, part] of this.partitions) {
+      for (const [id, entry] of part.entries) {
+        if (this.isLive(entry.record, now)) continue;
+        if (removed === options.limit) return { removed, more: true };
+        this.remove(p, id);
+        removed++;
+      }
+    }
+    return { removed, more: false };
+  }
+
+  startSweeper(options: SweeperOptions): () => void {
+    this.checkOpen();
+    const stop = startSweeperTimer(this, options, () => this.stopSweepers.delete(stop));
+    this.stopSweepers.add(stop);
+    return stop;
+  }
+
+  async addHint(targetNode: string, hint: HintInput): Promise<number> {
+    this.checkOpen();
+    hintTargetPrefix(targetNode); // same name limit as on disk
+    const id = this.nextHintId.get(targetNode) ?? 1;
+    this.nextHintId.set(targetNode, id + 1);
+    let forTarget = this.hints.get(targetNode);
+    if (!forTarget) this.hints.set(targetNode, (forTarget = new Map()));
+    forTarget.set(id, { id, bucket: copy(hint.bucket), key: copy(hint.key), value: copy(hint.value) });
+    return id;
+  }
+
+  hintsFor(targetNode: string, limit: number): Hint[] {
+    this.checkOpen();
+    checkLimit(limit);
+    const out: Hint[] = [];
+    // Map iteration order is insertion order, which is id order here.
+    for (const hint of this.hints.get(targetNode)?.values() ?? []) {
+      out.push({ id: hint.id, bucket: copy(hint.bucket), key: copy(hint.key), value: copy(hint.value) });
+      if (out.length === limit) break;
+    }
+    return out;
+  }
+
+  async ackHints(targetNode: string, ids: readonly number[]): Promise<void> {
+    this.checkOpen();
+    const forTarget = this.hints.get(targetNode);
+    if (!forTarget) return;
+    for (const id of ids) forTarget.delete(id);
+    if (forTarget.size === 0) this.hints.delete(targetNode);
+  }
+
+  countHints(targetNode?: string): number {
+    this.checkOpen();
+    if (targetNode !== undefined) return this.hints.get(targetNode)?.size ?? 0;
+    let n = 0;
+    for (const forTarget of this.hints.values()) n += forTarget.size;
+    return n;
+  }
+
+  hintTargets(): string[] {
+    this.checkOpen();
+    return [...this.hints.keys()].sort((a, b) => Buffer.compare(hintTargetPrefix(a), hintTargetPrefix(b)));
+  }
+
+  getMeta(name: string): Uint8Array | undefined {
+    this.checkOpen();
+    const value = this.meta.get(name);
+    return value && copy(value);
+  }
+
+  async setMeta(name: string, value: Uint8Array): Promise<void> {
+    this.checkOpen();
+    if (name.startsWith('\u0000')) throw new InvalidArgumentError('name', 'names starting with NUL are reserved');
+    this.meta.set(name, copy(value));
+  }
+
+  stats(): StorageStats {
+    this.checkOpen();
+    const partitions = Array.from({ length: this.partitionCount }, (_, p) => this.partitions.get(p)?.entries.size ?? 0);
+    return { keys: partitions.reduce((a, b) => a + b, 0), bytes: this.bytes, partitions };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const stop of [...this.stopSweepers]) stop();
+  }
+
+  private partitionArg(bucket: Uint8Array, key: Uint8Array, partition: number | undefined): number {
+    return partition === undefined ? this.partitionOf(bucket, key) : checkPartition(partition, this.partitionCount);
+  }
+
+  private isLive(record: StoredRecord, now: number): boolean {
+    return record.expiresAtMs === undefined || now < record.expiresAtMs;
+  }
+
+  private put(p: number, id: string, entry: Entry): void {
+    let part = this.partitions.get(p);
+    if (!part) this.partitions.set(p, (part = { entries: new Map(), sorted: [] }));
+    if (!part.entries.has(id)) part.sorted.splice(lowerBound(part.sorted, id), 0, id);
+    part.entries.set(id, entry);
+  }
+
+  private remove(p: number, id: string): void {
+    const part = this.partitions.get(p)!;
+    const entry = part.entries.get(id)!;
+    this.bytes -= id.length + entry.record.value.length;
+    part.entries.delete(id);
+    part.sorted.splice(lowerBound(part.sorted, id), 1);
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new EngineClosedError();
+  }
+}
+
+function latin1(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
+}
+
+/** `new Uint8Array(x)` copies; `Buffer#slice` would return a view. */
+function copy(bytes: Uint8Array): Uint8Array {
+  return new Uint8Array(bytes);
+}
+
+function bytesOf(id: string): Cursor {
+  return new Uint8Array(Buffer.from(id, 'latin1'));
+}
+
+function copyRecord(record: StoredRecord): StoredRecord {
+  const out: StoredRecord = { value: copy(record.value) };
+  if (record.expiresAtMs !== undefined) out.expiresAtMs = record.expiresAtMs;
+  return out;
+}
+
+/** First index whose element is ≥ `target`. */
+function lowerBound(sorted: string[], target: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < target) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First index whose element is > `target`. */
+function upperBound(sorted: string[], target: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! <= target) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
