@@ -91,7 +91,9 @@ export class LmdbHintStore {
     let next = this.nextSeq.get(target);
     if (next === undefined) {
       next = 1;
-      for (const key of this.db.getKeys({ ...range(prefix), reverse: true, limit: 1 })) {
+      // A reverse range starts at its high end.
+      const { start, end } = range(prefix);
+      for (const key of this.db.getKeys({ start: end, end: start, reverse: true, limit: 1 })) {
         next = (decodeHintKey(key)?.seq ?? 0) + 1;
       }
     }

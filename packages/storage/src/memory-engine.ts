@@ -71,7 +71,8 @@ export class MemoryEngine implements StorageEngine {
   get(bucket: Uint8Array, key: Uint8Array, partition?: number): StoredRecord | undefined {
     this.checkOpen();
     const p = this.partitionArg(bucket, key, partition);
-    const entry = this.partitions.get(p)?.entries.get(latin1(encodeDataKey(p, bucket, key)));
+    const id = latin1(encodeDataKey(p, bucket, key)); // before the lookup: it validates sizes
+    const entry = this.partitions.get(p)?.entries.get(id);
     return entry && this.isLive(entry.record, this.now()) ? copyRecord(entry.record) : undefined;
   }
 

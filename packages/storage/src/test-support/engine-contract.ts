@@ -1,0 +1,371 @@
+/**
+ * The behaviour every StorageEngine must have, as a jest suite run against each engine by
+ * `defineEngineContract(name, factory)`. Engines that persist also pass `reopen`, which adds the
+ * restart tests.
+ */
+import fc from 'fast-check';
+import type { Partitioner, StorageEngine, StoredRecord } from '../engine.js';
+import { EngineClosedError, InvalidArgumentError, KeyTooLargeError } from '../errors.js';
+
+/** What a test gets from the factory. */
+export interface ContractHarness {
+  engine: StorageEngine;
+  /** Closes the engine and opens the same store again (persistent engines only). */
+  reopen?: () => Promise<StorageEngine>;
+  /** Releases everything (closes the engine if still open, removes files). */
+  cleanup: () => Promise<void>;
+}
+
+/** Options the contract opens engines with. */
+export interface ContractEngineOptions {
+  partitionCount: number;
+  partitioner: Partitioner;
+  now: () => number;
+}
+
+export type EngineFactory = (options: ContractEngineOptions) => Promise<ContractHarness>;
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+export const b = (s: string): Uint8Array => enc.encode(s);
+const s = (bytes: Uint8Array): string => dec.decode(bytes);
+/** Deterministic and spread out enough to fill every partition in the tests. */
+export const testPartitioner =
+  (count: number): Partitioner =>
+  (bucket, key) => {
+    let h = 2166136261;
+    for (const x of bucket) h = Math.imul(h ^ x, 16777619);
+    for (const x of key) h = Math.imul(h ^ x, 16777619);
+    return (h >>> 0) % count;
+  };
+
+export function defineEngineContract(name: string, factory: EngineFactory): void {
+  describe(`${name}: StorageEngine contract`, () => {
+    let clock = 1_000_000;
+    let h: ContractHarness;
+    let engine: StorageEngine;
+    const PARTITIONS = 8;
+
+    beforeEach(async () => {
+      clock = 1_000_000;
+      h = await factory({ partitionCount: PARTITIONS, partitioner: testPartitioner(PARTITIONS), now: () => clock });
+      engine = h.engine;
+    });
+    afterEach(async () => {
+      await h.cleanup();
+    });
+
+    const put = (bucket: string, key: string, value: string, expiresAtMs?: number) =>
+      engine.update(b(bucket), b(key), () => (expiresAtMs === undefined ? { value: b(value) } : { value: b(value), expiresAtMs }));
+    const read = (bucket: string, key: string): string | undefined => {
+      const r = engine.get(b(bucket), b(key));
+      return r && s(r.value);
+    };
+
+    it('reads absent keys as undefined and reads back what update stored', async () => {
+      expect(engine.get(b('bk'), b('nope'))).toBeUndefined();
+      const stored = await put('bk', 'k1', 'v1');
+      expect(s(stored!.value)).toBe('v1');
+      expect(read('bk', 'k1')).toBe('v1');
+      // Same key, other bucket: distinct records.
+      expect(read('other', 'k1')).toBeUndefined();
+      // The empty key and empty value are legal.
+      await put('bk', '', '');
+      expect(read('bk', '')).toBe('');
+    });
+
+    it('passes the current record to the update function and keeps it when it returns undefined', async () => {
+      await put('bk', 'k', 'one');
+      const seen: (string | undefined)[] = [];
+      const result = await engine.update(b('bk'), b('k'), (cur) => {
+        seen.push(cur && s(cur.value));
+        return undefined;
+      });
+      expect(seen).toEqual(['one']);
+      expect(s(result!.value)).toBe('one');
+      expect(await engine.update(b('bk'), b('absent'), () => undefined)).toBeUndefined();
+      expect(engine.get(b('bk'), b('absent'))).toBeUndefined();
+    });
+
+    it('does not alias caller buffers', async () => {
+      const value = b('abc');
+      await engine.update(b('bk'), b('k'), () => ({ value }));
+      value[0] = 0x7a;
+      const got = engine.get(b('bk'), b('k'))!;
+      expect(s(got.value)).toBe('abc');
+      got.value[0] = 0x7a;
+      expect(read('bk', 'k')).toBe('abc');
+    });
+
+    it('loses no update under 100 concurrent read-modify-writers of one key', async () => {
+      const increment = (cur: StoredRecord | undefined): StoredRecord => {
+        const n = cur ? new DataView(cur.value.buffer, cur.value.byteOffset).getUint32(0) : 0;
+        const value = new Uint8Array(4);
+        new DataView(value.buffer).setUint32(0, n + 1);
+        return { value };
+      };
+      const results = await Promise.all(Array.from({ length: 100 }, () => engine.update(b('bk'), b('counter'), increment)));
+      const seen = results.map((r) => new DataView(r!.value.buffer, r!.value.byteOffset).getUint32(0)).sort((x, y) => x - y);
+      expect(seen).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+      expect(new DataView(engine.get(b('bk'), b('counter'))!.value.buffer).getUint32(0)).toBe(100);
+    });
+
+    it('rejects a throwing update function without writing anything, and keeps serving others', async () => {
+      await put('bk', 'k', 'v');
+      const failing = engine.update(b('bk'), b('k'), () => {
+        throw new Error('boom');
+      });
+      const other = put('bk', 'k2', 'w');
+      await expect(failing).rejects.toThrow('boom');
+      await other;
+      expect(read('bk', 'k')).toBe('v');
+      expect(read('bk', 'k2')).toBe('w');
+    });
+
+    it('reaps only a record whose value is unchanged', async () => {
+      await put('bk', 'k', 'tombstone-1');
+      await put('bk', 'k', 'tombstone-2');
+      expect(await engine.reap(b('bk'), b('k'), b('tombstone-1'))).toBe(false);
+      expect(read('bk', 'k')).toBe('tombstone-2');
+      expect(await engine.reap(b('bk'), b('k'), b('tombstone-2'))).toBe(true);
+      expect(read('bk', 'k')).toBeUndefined();
+      expect(await engine.reap(b('bk'), b('k'), b('tombstone-2'))).toBe(false);
+      expect(engine.countPartition(engine.partitionOf(b('bk'), b('k')))).toBe(0);
+    });
+
+    it('scans every live key of a partition exactly once across pages, in key order', async () => {
+      const expected = new Map<number, string[]>();
+      const writes: Promise<unknown>[] = [];
+      for (let i = 0; i < 300; i++) {
+        const bucket = i % 3 === 0 ? 'b1' : 'b2';
+        const key = `key-${i}`;
+        const p = engine.partitionOf(b(bucket), b(key));
+        const expired = i % 10 === 0;
+        if (!expired) expected.set(p, [...(expected.get(p) ?? []), `${bucket}/${key}`]);
+        writes.push(put(bucket, key, `v${i}`, expired ? clock + 5 : undefined));
+      }
+      await Promise.all(writes);
+      clock += 10;
+      for (let p = 0; p < PARTITIONS; p++) {
+        const seen: string[] = [];
+        let after: Uint8Array | undefined;
+        let pages = 0;
+        do {
+          const page = engine.scanPartition(p, after ? { after, limit: 7 } : { limit: 7 });
+          expect(page.items.length).toBeLessThanOrEqual(7);
+          if (page.next) expect(page.items.length).toBe(7);
+          for (const item of page.items) {
+            expect(engine.partitionOf(item.bucket, item.key)).toBe(p);
+            expect(s(item.record.value)).toBe(`v${s(item.key).slice(4)}`);
+            seen.push(`${s(item.bucket)}/${s(item.key)}`);
+          }
+          after = page.next;
+          pages++;
+        } while (after && pages < 1000);
+        const want = expected.get(p) ?? [];
+        expect(seen.length).toBe(want.length);
+        expect(new Set(seen)).toEqual(new Set(want));
+        expect(engine.countPartition(p)).toBe(want.length);
+      }
+      expect(() => engine.scanPartition(PARTITIONS, { limit: 1 })).toThrow(InvalidArgumentError);
+      expect(() => engine.scanPartition(0, { limit: 0 })).toThrow(InvalidArgumentError);
+    });
+
+    it('lists a bucket page by page, with a prefix, without other buckets or expired keys', async () => {
+      const writes: Promise<unknown>[] = [];
+      for (let i = 0; i < 120; i++) writes.push(put('users', `u${String(i).padStart(3, '0')}`, 'x'));
+      for (let i = 0; i < 30; i++) writes.push(put('user', `u${i}`, 'x'));
+      writes.push(put('users', 'u999', 'x', clock + 1));
+      await Promise.all(writes);
+      clock += 1;
+      const collect = (prefix?: string) => {
+        const keys: string[] = [];
+        let cursor: Uint8Array | undefined;
+        do {
+          const page = engine.listKeys(b('users'), { limit: 11, ...(prefix ? { prefix: b(prefix) } : {}), ...(cursor ? { cursor } : {}) });
+          expect(page.keys.length).toBeLessThanOrEqual(11);
+          keys.push(...page.keys.map(s));
+          cursor = page.next;
+        } while (cursor);
+        return keys;
+      };
+      const all = collect();
+      expect(all.length).toBe(120);
+      expect(new Set(all).size).toBe(120);
+      const u05 = collect('u05');
+      expect(u05.sort()).toEqual(Array.from({ length: 10 }, (_, i) => `u05${i}`));
+      expect(collect('zz')).toEqual([]);
+    });
+
+    it('hides expired records at once and sweeps them in bounded batches', async () => {
+      for (let i = 0; i < 5; i++) await put('bk', `t${i}`, 'temp', clock + 100);
+      await put('bk', 'forever', 'v');
+      await put('bk', 'later', 'v', clock + 10_000);
+      expect(read('bk', 't0')).toBe('temp');
+      expect(engine.get(b('bk'), b('t0'))!.expiresAtMs).toBe(clock + 100);
+      clock += 100;
+      expect(read('bk', 't0')).toBeUndefined();
+      const seen: (StoredRecord | undefined)[] = [];
+      await engine.update(b('bk'), b('t1'), (cur) => {
+        seen.push(cur);
+        return undefined;
+      });
+      expect(seen).toEqual([undefined]);
+      expect(engine.stats().keys).toBe(7);
+      expect(await engine.sweepExpired({ limit: 2 })).toEqual({ removed: 2, more: true });
+      expect(await engine.sweepExpired({ limit: 2 })).toEqual({ removed: 2, more: true });
+      expect((await engine.sweepExpired({ limit: 2 })).removed).toBe(1);
+      expect(await engine.sweepExpired({ limit: 2 })).toEqual({ removed: 0, more: false });
+      expect(engine.stats().keys).toBe(2);
+      expect(read('bk', 'later')).toBe('v');
+    });
+
+    it('keeps a rewritten record when its old expiry passes, and expires it at its new time', async () => {
+      await put('bk', 'k', 'v1', clock + 10);
+      await put('bk', 'k', 'v2', clock + 1000);
+      clock += 10;
+      await engine.sweepExpired({ limit: 10 });
+      expect(read('bk', 'k')).toBe('v2');
+      await put('bk', 'k', 'v3');
+      clock += 5000;
+      expect((await engine.sweepExpired({ limit: 10 })).removed).toBe(0);
+      expect(read('bk', 'k')).toBe('v3');
+      await put('bk', 'k', 'v4', clock + 1);
+      clock += 1;
+      expect(read('bk', 'k')).toBeUndefined();
+      expect((await engine.sweepExpired({ limit: 10 })).removed).toBe(1);
+    });
+
+    it('sweeps on its own timer when started, and stops', async () => {
+      await put('bk', 'k', 'v', clock + 1);
+      clock += 1;
+      const stop = engine.startSweeper({ intervalMs: 5, batchLimit: 10 });
+      for (let i = 0; i < 100 && engine.stats().keys > 0; i++) await new Promise((r) => setTimeout(r, 5));
+      stop();
+      stop();
+      expect(engine.stats().keys).toBe(0);
+    });
+
+    it('stores hints per target in order and removes acknowledged ones', async () => {
+      const id1 = await engine.addHint('node-b', { bucket: b('bk'), key: b('k1'), value: b('v1') });
+      const id2 = await engine.addHint('node-b', { bucket: b('bk'), key: b('k2'), value: b('v2') });
+      const id3 = await engine.addHint('node-c', { bucket: b('bk'), key: b('k3'), value: b('v3') });
+      expect(id2).toBeGreaterThan(id1);
+      expect(engine.countHints()).toBe(3);
+      expect(engine.countHints('node-b')).toBe(2);
+      expect(engine.hintTargets()).toEqual(['node-b', 'node-c']);
+      const hints = engine.hintsFor('node-b', 10);
+      expect(hints.map((x) => [x.id, s(x.bucket), s(x.key), s(x.value)])).toEqual([
+        [id1, 'bk', 'k1', 'v1'],
+        [id2, 'bk', 'k2', 'v2'],
+      ]);
+      expect(engine.hintsFor('node-b', 1).map((x) => x.id)).toEqual([id1]);
+      await engine.ackHints('node-b', [id1, 12345]);
+      expect(engine.hintsFor('node-b', 10).map((x) => x.id)).toEqual([id2]);
+      await engine.ackHints('node-b', [id2]);
+      await engine.ackHints('node-c', [id3]);
+      expect(engine.countHints()).toBe(0);
+      expect(engine.hintTargets()).toEqual([]);
+      expect(engine.hintsFor('nobody', 5)).toEqual([]);
+    });
+
+    it('stores metadata', async () => {
+      expect(engine.getMeta('node-id')).toBeUndefined();
+      await engine.setMeta('node-id', b('n1'));
+      await engine.setMeta('ring', new Uint8Array([0, 1, 2, 255]));
+      expect(s(engine.getMeta('node-id')!)).toBe('n1');
+      expect([...engine.getMeta('ring')!]).toEqual([0, 1, 2, 255]);
+    });
+
+    it('reports per-partition counts and sizes', async () => {
+      await put('bk', 'a', 'x'.repeat(100));
+      await put('bk', 'b', 'y');
+      const st = engine.stats();
+      expect(st.keys).toBe(2);
+      expect(st.partitions.length).toBe(PARTITIONS);
+      expect(st.partitions.reduce((x, y) => x + y, 0)).toBe(2);
+      expect(st.partitions[engine.partitionOf(b('bk'), b('a'))]).toBeGreaterThanOrEqual(1);
+      expect(st.bytes).toBeGreaterThan(100);
+    });
+
+    it('uses a precomputed partition and validates arguments', async () => {
+      await engine.update(b('bk'), b('k'), () => ({ value: b('v') }), 3);
+      expect(engine.get(b('bk'), b('k'), 3)).toBeDefined();
+      expect(engine.scanPartition(3, { limit: 10 }).items.length).toBe(1);
+      expect(() => engine.get(b('bk'), b('k'), PARTITIONS)).toThrow(InvalidArgumentError);
+      expect(() => engine.get(b('bk'), b('k'), 1.5)).toThrow(InvalidArgumentError);
+      expect(() => engine.get(new Uint8Array(256), b('k'))).toThrow(KeyTooLargeError);
+      expect(() => engine.get(b('bk'), new Uint8Array(5000))).toThrow(KeyTooLargeError);
+      await expect(engine.update(b('bk'), b('k'), () => ({ value: b('v'), expiresAtMs: -1 }))).rejects.toThrow(InvalidArgumentError);
+      await expect(engine.setMeta('\u0000x', b('v'))).rejects.toThrow(InvalidArgumentError);
+    });
+
+    it('refuses use after close', async () => {
+      await engine.close();
+      expect(() => engine.get(b('bk'), b('k'))).toThrow(EngineClosedError);
+      await expect(engine.update(b('bk'), b('k'), () => undefined)).rejects.toThrow(EngineClosedError);
+      await engine.close();
+    });
+
+    it('behaves like a map under random operations', async () => {
+      type Op = { kind: 'put' | 'reap' | 'tick'; key: number; value: number; ttl: number };
+      const op = fc.record({
+        kind: fc.constantFrom<'put' | 'reap' | 'tick'>('put', 'put', 'reap', 'tick'),
+        key: fc.nat(15),
+        value: fc.nat(3),
+        ttl: fc.nat(30),
+      });
+      let round = 0;
+      await fc.assert(
+        fc.asyncProperty(fc.array(op, { maxLength: 40 }), async (ops: Op[]) => {
+          const bucket = `prop${round++}`;
+          const model = new Map<number, { value: string; expiresAtMs?: number }>();
+          for (const o of ops) {
+            if (o.kind === 'tick') clock += o.ttl;
+            else if (o.kind === 'put') {
+              const expiresAtMs = o.ttl > 20 ? clock + o.ttl : undefined;
+              await put(bucket, `k${o.key}`, `v${o.value}`, expiresAtMs);
+              model.set(o.key, expiresAtMs === undefined ? { value: `v${o.value}` } : { value: `v${o.value}`, expiresAtMs });
+            } else {
+              const removed = await engine.reap(b(bucket), b(`k${o.key}`), b(`v${o.value}`));
+              expect(removed).toBe(model.get(o.key)?.value === `v${o.value}`);
+              if (removed) model.delete(o.key);
+            }
+          }
+          const live = [...model].filter(([, r]) => r.expiresAtMs === undefined || clock < r.expiresAtMs);
+          for (let k = 0; k < 16; k++) {
+            const want = live.find(([key]) => key === k)?.[1].value;
+            expect(read(bucket, `k${k}`)).toBe(want);
+          }
+          const listed: string[] = [];
+          let cursor: Uint8Array | undefined;
+          do {
+            const page = engine.listKeys(b(bucket), cursor ? { limit: 3, cursor } : { limit: 3 });
+            listed.push(...page.keys.map(s));
+            cursor = page.next;
+          } while (cursor);
+          expect(listed.sort()).toEqual(live.map(([k]) => `k${k}`).sort());
+        }),
+        { seed: 42, numRuns: 40 },
+      );
+    });
+
+    it('keeps data, hints and metadata across a restart', async () => {
+      if (!h.reopen) return; // the memory engine has nothing to reopen
+      await put('bk', 'k', 'v');
+      await put('bk', 'ttl', 'v', clock + 50);
+      const id = await engine.addHint('node-b', { bucket: b('bk'), key: b('k'), value: b('hint') });
+      await engine.setMeta('cluster-id', b('c1'));
+      engine = await h.reopen();
+      expect(read('bk', 'k')).toBe('v');
+      expect(engine.hintsFor('node-b', 10).map((x) => [x.id, s(x.value)])).toEqual([[id, 'hint']]);
+      expect(engine.hintTargets()).toEqual(['node-b']);
+      expect(s(engine.getMeta('cluster-id')!)).toBe('c1');
+      // Hint ids keep increasing after a restart.
+      expect(await engine.addHint('node-b', { bucket: b('bk'), key: b('k2'), value: b('h2') })).toBeGreaterThan(id);
+      clock += 50;
+      expect(read('bk', 'ttl')).toBeUndefined();
+      expect((await engine.sweepExpired({ limit: 10 })).removed).toBe(1);
+    });
+  });
+}
