@@ -1,1 +1,58 @@
-export {};
+/**
+ * The QuorumKV client SDK, runtime-agnostic core: no Node built-ins, so it bundles for browsers.
+ * Most users import `@quorumkv/client/node` (HTTP/2) or `@quorumkv/client/web` (fetch), which
+ * re-export all of this with a default transport.
+ *
+ * @packageDocumentation
+ */
+export { QuorumKvClient, createClient, type CoreClientOptions, type TypedGetOptions } from './client.js';
+export type { ClientOptions } from './options.js';
+export { DEFAULT_TIMEOUT_MS, DEFAULT_RING_REFRESH_INTERVAL_MS } from './options.js';
+export {
+  AdminClient,
+  type AdminCallOptions,
+  type BucketInfo,
+  type BucketSpec,
+  type ConflictModeName,
+  type HandoffInfo,
+  type LocalRecord,
+  type MemberInfo,
+  type OwnershipInfo,
+  type PartitionProblemInfo,
+  type PlanInfo,
+  type RingView,
+  type StagedChanges,
+  type StatusInfo,
+  type VerifyReport,
+} from './admin.js';
+export type {
+  CallOptions,
+  DeleteOptions,
+  DeleteResult,
+  GetOptions,
+  GetResult,
+  KeyPage,
+  ListKeysOptions,
+  PutOptions,
+  PutResult,
+  Receipt,
+  ReplicaReceipt,
+  Sibling,
+  SiblingResolver,
+} from './types.js';
+export {
+  CancelledError,
+  InvalidArgumentError,
+  OverloadedError,
+  QuorumKvError,
+  QuorumNotMetError,
+  TimeoutError,
+  TooManySiblingsError,
+  UnavailableError,
+  type ReplicaOutcome,
+} from './errors.js';
+export { bytesToJson, bytesToString, bytesToStringStrict, fromBase64, jsonToBytes, toBase64, toBytes, type BytesInput } from './codec.js';
+export { addressOf, baseUrlOf, type NodeConnection, type TransportFactory } from './transport.js';
+export type { RetryOptions } from './retry.js';
+export type { EwmaOptions } from './node-selector/ewma.js';
+export type { NodeHealthOptions } from './node-selector/health.js';

@@ -1,0 +1,327 @@
+// Cluster administration through AdminService, answered by whichever node the call reaches (or the
+// one named in `node`). Results are plain objects with numbers and string enums.
+import {
+  ConflictMode,
+  Liveness,
+  NodeState,
+  type BucketProps as PbBucketProps,
+  type NodeInfo as PbNodeInfo,
+  type NodeOwnership as PbOwnership,
+} from '@quorumkv/protocol';
+import { toBytes, type BytesInput } from './codec.js';
+import { num, toSibling } from './convert.js';
+import type { Executor } from './executor.js';
+import type { CallOptions, Sibling } from './types.js';
+
+/** Options of admin calls: the usual call options plus the node to ask. */
+export interface AdminCallOptions extends CallOptions {
+  /** host:port of the node to ask (its own view); default any reachable node. */
+  readonly node?: string;
+}
+
+/** How a bucket resolves concurrent writes. */
+export type ConflictModeName = 'siblings' | 'lww';
+
+/** A bucket's properties. */
+export interface BucketInfo {
+  readonly name: string;
+  readonly n: number;
+  readonly r: number;
+  readonly w: number;
+  readonly conflicts: ConflictModeName;
+  /** Default time to live in ms; 0 means none. */
+  readonly defaultTtlMs: number;
+  readonly version: number;
+}
+
+/** Properties for {@link AdminClient.createBucket}; omitted fields take the node defaults. */
+export interface BucketSpec {
+  readonly name: string;
+  readonly n?: number;
+  readonly r?: number;
+  readonly w?: number;
+  readonly conflicts?: ConflictModeName;
+  readonly defaultTtlMs?: number;
+}
+
+/** A cluster member. */
+export interface MemberInfo {
+  readonly id: string;
+  readonly address: string;
+  readonly zone: string;
+  readonly weight: number;
+  /** Ring state: `active`, `joining`, `leaving` (or `unspecified`). */
+  readonly state: string;
+  /** Failure-detector state: `alive`, `suspect`, `dead`, `left` (or `unspecified`). */
+  readonly liveness: string;
+  readonly incarnation: number;
+}
+
+/** One partition handoff in progress. */
+export interface HandoffInfo {
+  readonly partition: number;
+  readonly fromNode: string;
+  readonly toNode: string;
+  readonly sent: number;
+  readonly total: number;
+}
+
+/** A node's view of itself and the cluster. */
+export interface StatusInfo {
+  readonly nodeId: string;
+  readonly clusterId: string;
+  readonly version: string;
+  readonly uptimeMs: number;
+  readonly ringVersion: number;
+  readonly ringChecksum: string;
+  readonly memberCount: number;
+  readonly aliveCount: number;
+  readonly hintsPending: number;
+  readonly keys: number;
+  readonly bytes: number;
+  readonly partitionsOwned: number;
+  readonly ready: boolean;
+  readonly claimant: string;
+  readonly handoffs: HandoffInfo[];
+  readonly requestsInFlight: number;
+}
+
+/** Partitions owned by one node. */
+export interface OwnershipInfo {
+  readonly nodeId: string;
+  readonly partitions: number;
+  /** Share of the ring, 0 to 1. */
+  readonly share: number;
+}
+
+/** The ring as a node holds it. */
+export interface RingView {
+  readonly version: number;
+  readonly partitionCount: number;
+  readonly checksum: string;
+  readonly defaultN: number;
+  readonly nodes: MemberInfo[];
+  /** Owner node id of each partition. */
+  readonly owners: string[];
+  readonly ownership: OwnershipInfo[];
+}
+
+/** A partition short of live, distinct replicas. */
+export interface PartitionProblemInfo {
+  readonly partition: number;
+  readonly replicas: string[];
+  readonly down: string[];
+  readonly reason: string;
+}
+
+/** Result of {@link AdminClient.verify}. */
+export interface VerifyReport {
+  readonly healthy: boolean;
+  readonly n: number;
+  readonly problems: PartitionProblemInfo[];
+  readonly ringDisagreements: string[];
+}
+
+/** The staged membership changes. */
+export interface StagedChanges {
+  readonly stagedJoins: string[];
+  readonly stagedLeaves: string[];
+}
+
+/** Result of {@link AdminClient.plan}. */
+export interface PlanInfo {
+  readonly fromVersion: number;
+  readonly toVersion: number;
+  readonly moves: { partition: number; fromNode: string; toNode: string }[];
+  readonly ownershipAfter: OwnershipInfo[];
+}
+
+/** A node's own stored copy of a key (diagnosis). */
+export interface LocalRecord {
+  readonly found: boolean;
+  readonly siblings: (Sibling & { tombstone: boolean })[];
+  readonly context: Uint8Array;
+  readonly clock: string;
+  readonly partition: number;
+  readonly hintedFor: string[];
+}
+
+const enumName = (names: Record<number, string>, v: number): string => (names[v] ?? 'unspecified').toLowerCase();
+
+function toMember(m: PbNodeInfo): MemberInfo {
+  return {
+    id: m.id,
+    address: m.address,
+    zone: m.zone,
+    weight: m.weight,
+    state: enumName(NodeState, m.state),
+    liveness: enumName(Liveness, m.liveness),
+    incarnation: num(m.incarnation),
+  };
+}
+
+function toBucket(p: PbBucketProps | undefined): BucketInfo {
+  return {
+    name: p?.name ?? '',
+    n: p?.n ?? 0,
+    r: p?.r ?? 0,
+    w: p?.w ?? 0,
+    conflicts: p?.conflicts === ConflictMode.LWW ? 'lww' : 'siblings',
+    defaultTtlMs: num(p?.defaultTtlMs),
+    version: num(p?.version),
+  };
+}
+
+const toOwnership = (o: PbOwnership): OwnershipInfo => ({ nodeId: o.nodeId, partitions: o.partitions, share: o.share });
+
+/** AdminService calls. Get one from `client.admin`. */
+export class AdminClient {
+  /** @internal */
+  constructor(private readonly exec: Executor) {}
+
+  private call<T>(operation: string, options: AdminCallOptions | undefined, idempotent: boolean, fn: Parameters<Executor['run']>[1]): Promise<T> {
+    return this.exec.run({ operation, idempotent, ...(options ? { options } : {}), ...(options?.node ? { node: options.node } : {}) }, fn) as Promise<T>;
+  }
+
+  /** The node's identity, ring version and checksum, member counts, hints and storage. */
+  status(options?: AdminCallOptions): Promise<StatusInfo> {
+    return this.call('status', options, true, async (a) => {
+      const s = await a.clients.admin.status({}, { signal: a.signal, timeoutMs: a.timeoutMs });
+      return {
+        nodeId: s.nodeId,
+        clusterId: s.clusterId,
+        version: s.version,
+        uptimeMs: num(s.uptimeMs),
+        ringVersion: num(s.ringVersion),
+        ringChecksum: s.ringChecksum,
+        memberCount: s.memberCount,
+        aliveCount: s.aliveCount,
+        hintsPending: num(s.hintsPending),
+        keys: num(s.keys),
+        bytes: num(s.bytes),
+        partitionsOwned: s.partitionsOwned,
+        ready: s.ready,
+        claimant: s.claimant,
+        handoffs: s.handoffs.map((h) => ({ partition: h.partition, fromNode: h.fromNode, toNode: h.toNode, sent: num(h.sent), total: num(h.total) })),
+        requestsInFlight: s.requestsInFlight,
+      } satisfies StatusInfo;
+    });
+  }
+
+  /** Every member the node knows, with ring state and liveness. */
+  members(options?: AdminCallOptions): Promise<MemberInfo[]> {
+    return this.call('members', options, true, async (a) => {
+      const res = await a.clients.admin.members({}, { signal: a.signal, timeoutMs: a.timeoutMs });
+      return res.members.map(toMember);
+    });
+  }
+
+  /** The ring with partitions per node. */
+  ring(options?: AdminCallOptions): Promise<RingView> {
+    return this.call('ring', options, true, async (a) => {
+      const res = await a.clients.admin.ring({}, { signal: a.signal, timeoutMs: a.timeoutMs });
+      const r = res.ring;
+      const nodes = (r?.nodes ?? []).map(toMember);
+      return {
+        version: num(r?.version),
+        partitionCount: r?.partitionCount ?? 0,
+        checksum: r?.checksum ?? '',
+        defaultN: r?.defaultN ?? 0,
+        nodes,
+        owners: (r?.owners ?? []).map((i) => nodes[i]?.id ?? ''),
+        ownership: res.ownership.map(toOwnership),
+      } satisfies RingView;
+    });
+  }
+
+  /** Creates a bucket, or updates its properties; answers the bucket as stored. */
+  createBucket(spec: BucketSpec, options?: AdminCallOptions): Promise<BucketInfo> {
+    const conflicts = spec.conflicts === 'lww' ? ConflictMode.LWW : spec.conflicts === 'siblings' ? ConflictMode.SIBLINGS : ConflictMode.UNSPECIFIED;
+    const props = { name: spec.name, n: spec.n ?? 0, r: spec.r ?? 0, w: spec.w ?? 0, conflicts, defaultTtlMs: BigInt(Math.max(0, Math.floor(spec.defaultTtlMs ?? 0))) };
+    return this.call('createBucket', options, true, async (a) => {
+      const res = await a.clients.admin.createBucket({ props }, { signal: a.signal, timeoutMs: a.timeoutMs });
+      return toBucket(res.props);
+    });
+  }
+
+  /** A bucket's properties, or `undefined` when there is no such bucket. */
+  getBucket(name: string, options?: AdminCallOptions): Promise<BucketInfo | undefined> {
+    return this.call('getBucket', options, true, async (a) => {
+      const res = await a.clients.admin.getBucket({ name }, { signal: a.signal, timeoutMs: a.timeoutMs });
+      return res.found ? toBucket(res.props) : undefined;
+    });
+  }
+
+  /** Every bucket. */
+  listBuckets(options?: AdminCallOptions): Promise<BucketInfo[]> {
+    return this.call('listBuckets', options, true, async (a) => {
+      const res = await a.clients.admin.listBuckets({}, { signal: a.signal, timeoutMs: a.timeoutMs });
+      return res.buckets.map(toBucket);
+    });
+  }
+
+  /** Checks that every partition has n live, distinct replicas and that members agree on the ring. */
+  verify(n = 0, options?: AdminCallOptions): Promise<VerifyReport> {
+    return this.call('verify', options, true, async (a) => {
+      const res = await a.clients.admin.verify({ n }, { signal: a.signal, timeoutMs: a.timeoutMs });
+      return {
+        healthy: res.healthy,
+        n: res.n,
+        problems: res.problems.map((p) => ({ partition: p.partition, replicas: [...p.replicas], down: [...p.down], reason: p.reason })),
+        ringDisagreements: [...res.ringDisagreements],
+      } satisfies VerifyReport;
+    });
+  }
+
+  /** Stages a node (already a gossip member) to join the ring. */
+  join(nodeId: string, options?: AdminCallOptions): Promise<StagedChanges> {
+    return this.call('join', options, true, async (a) => {
+      const res = await a.clients.admin.join({ nodeId }, { signal: a.signal, timeoutMs: a.timeoutMs });
+      return { stagedJoins: [...res.stagedJoins], stagedLeaves: [...res.stagedLeaves] };
+    });
+  }
+
+  /** Stages a node to leave the ring. */
+  leave(nodeId: string, options?: AdminCallOptions): Promise<StagedChanges> {
+    return this.call('leave', options, true, async (a) => {
+      const res = await a.clients.admin.leave({ nodeId }, { signal: a.signal, timeoutMs: a.timeoutMs });
+      return { stagedJoins: [...res.stagedJoins], stagedLeaves: [...res.stagedLeaves] };
+    });
+  }
+
+  /** The plan for the staged changes. */
+  plan(options?: AdminCallOptions): Promise<PlanInfo> {
+    return this.call('plan', options, true, async (a) => {
+      const res = await a.clients.admin.plan({}, { signal: a.signal, timeoutMs: a.timeoutMs });
+      return {
+        fromVersion: num(res.fromVersion),
+        toVersion: num(res.toVersion),
+        moves: res.moves.map((m) => ({ partition: m.partition, fromNode: m.fromNode, toNode: m.toNode })),
+        ownershipAfter: res.ownershipAfter.map(toOwnership),
+      } satisfies PlanInfo;
+    });
+  }
+
+  /** Commits the staged plan made against ring `fromVersion`; answers the new ring version. */
+  commit(fromVersion: number, options?: AdminCallOptions): Promise<number> {
+    return this.call('commit', options, true, async (a) => {
+      const res = await a.clients.admin.commit({ fromVersion: BigInt(fromVersion) }, { signal: a.signal, timeoutMs: a.timeoutMs });
+      return num(res.ringVersion);
+    });
+  }
+
+  /** The asked node's own stored copy of a key, tombstones included (diagnosis). */
+  localGet(key: BytesInput, options?: AdminCallOptions & { bucket?: string }): Promise<LocalRecord> {
+    return this.call('localGet', options, true, async (a) => {
+      const res = await a.clients.admin.localGet({ bucket: options?.bucket ?? '', key: toBytes(key) }, { signal: a.signal, timeoutMs: a.timeoutMs });
+      return {
+        found: res.found,
+        siblings: res.siblings.map((s) => ({ ...toSibling(s), tombstone: s.tombstone })),
+        context: res.context,
+        clock: res.clock,
+        partition: res.partition,
+        hintedFor: [...res.hintedFor],
+      } satisfies LocalRecord;
+    });
+  }
+}

@@ -1,0 +1,274 @@
+// The QuorumKV client: data calls (get/put/delete/listKeys and their string and JSON forms) on top
+// of the executor (routing, deadlines, retries); runtime-agnostic, the transport is injected.
+import { AdminClient } from './admin.js';
+import { bytesToJson, bytesToString, jsonToBytes, toBytes, type BytesInput } from './codec.js';
+import { toReceipt, toSibling } from './convert.js';
+import { mapFailure } from './error-mapping.js';
+import { Executor } from './executor.js';
+import { NodePool } from './node-pool.js';
+import { EwmaSelector } from './node-selector/ewma.js';
+import { NodeHealth } from './node-selector/health.js';
+import { DEFAULT_RING_REFRESH_INTERVAL_MS, DEFAULT_TIMEOUT_MS, type ClientOptions } from './options.js';
+import { retryPolicy } from './retry.js';
+import { Router } from './routing.js';
+import { addressOf, type TransportFactory } from './transport.js';
+import type {
+  CallOptions,
+  DeleteOptions,
+  DeleteResult,
+  GetOptions,
+  GetResult,
+  KeyPage,
+  ListKeysOptions,
+  PutOptions,
+  PutResult,
+  Sibling,
+  SiblingResolver,
+} from './types.js';
+
+/** {@link ClientOptions} plus the transport; what the core `createClient` takes. */
+export interface CoreClientOptions extends ClientOptions {
+  /** Opens connections to nodes: `nodeTransport()` from `@quorumkv/client/node`, `webTransport()` from `/web`. */
+  readonly transport: TransportFactory;
+}
+
+/** Options of the typed getters: `resolve` sees decoded values and returns one. */
+export interface TypedGetOptions<T> extends Omit<GetOptions, 'resolve'> {
+  /** Merges concurrent values; the result is written back with the siblings' context. */
+  readonly resolve?: ((values: T[], siblings: readonly Sibling[]) => T | Promise<T>) | null;
+}
+
+const DEFAULT_BUCKET = 'default';
+const defaultNow = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+
+/** A client of a QuorumKV cluster. Create it with `createClient`; call {@link close} when done. */
+export class QuorumKvClient {
+  /** Cluster administration (status, members, ring, buckets, verify...). */
+  readonly admin: AdminClient;
+  private readonly pool: NodePool;
+  private readonly router: Router;
+  private readonly exec: Executor;
+  private readonly resolver: SiblingResolver | undefined;
+  private closed = false;
+
+  constructor(options: CoreClientOptions) {
+    const seeds = options.nodes.map(addressOf).filter((n) => n.length > 0);
+    if (seeds.length === 0) throw new TypeError('createClient: `nodes` must name at least one node (host:port)');
+    const now = options.now ?? defaultNow;
+    const health = new NodeHealth(now, options.nodeHealth);
+    const ewma = new EwmaSelector(now, options.ewma);
+    this.pool = new NodePool(options.transport);
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.resolver = options.resolve;
+    this.router = new Router(
+      {
+        seeds,
+        enabled: options.routing ?? true,
+        refreshIntervalMs: options.ringRefreshIntervalMs ?? DEFAULT_RING_REFRESH_INTERVAL_MS,
+        mapAddress: options.mapAddress ?? ((a) => a),
+        now,
+      },
+      {
+        getRouting: (node, knownVersion, signal) =>
+          this.pool.get(node).kv.getRouting({ knownVersion: BigInt(knownVersion) }, { signal, timeoutMs: 2000 }),
+        bucketN: async (bucket) => (await this.admin.getBucket(bucket, { timeoutMs: 2000 }))?.n,
+        onError: (node, err) => {
+          if (mapFailure(err, 'getRouting', node, 0).nodeFailed) health.markDown(node);
+        },
+      },
+      health,
+      ewma,
+    );
+    this.exec = new Executor({
+      pool: this.pool,
+      router: this.router,
+      health,
+      ewma,
+      retry: retryPolicy(options.retry),
+      defaultTimeoutMs: timeoutMs,
+      now,
+      random: options.random ?? Math.random,
+    });
+    this.admin = new AdminClient(this.exec);
+  }
+
+  /** Version of the ring the client routes with (0 before it has one or with routing off). */
+  get ringVersion(): number {
+    return this.router.ringVersion;
+  }
+
+  /** Fetches the ring now (it is otherwise fetched on first use, on a timer and when responses show a newer one). */
+  refreshRing(): Promise<void> {
+    return this.router.refresh();
+  }
+
+  /** host:port of the replicas (preference-list primaries) the client would route `key` to; empty without a ring. */
+  replicasOf(key: BytesInput, bucket = DEFAULT_BUCKET): string[] {
+    return this.router.replicasOf({ bucket, key: toBytes(key) }).replicas;
+  }
+
+  /**
+   * Reads a key: every live sibling and the causal context. A missing key is `found: false`.
+   * With a `resolve` hook (per call or per client) and more than one sibling, the merged value is
+   * written back with the context and returned as the only value (`resolved: true`).
+   */
+  async get(key: BytesInput, options: GetOptions = {}): Promise<GetResult> {
+    const bucket = options.bucket ?? DEFAULT_BUCKET;
+    const keyBytes = toBytes(key);
+    const res = await this.exec.run({ operation: 'get', target: { bucket, key: keyBytes }, idempotent: true, options }, async (a) => {
+      const r = await a.clients.kv.get(
+        { bucket: bucket === DEFAULT_BUCKET ? '' : bucket, key: keyBytes, r: options.r ?? 0, timeoutMs: a.timeoutMs },
+        { signal: a.signal, timeoutMs: a.timeoutMs },
+      );
+      return { r, node: a.node };
+    });
+    const receipt = toReceipt(res.r.receipt, res.node);
+    this.router.observeRingVersion(receipt.ringVersion);
+    const siblings = res.r.siblings.map(toSibling);
+    const result: GetResult = {
+      found: res.r.found && siblings.length > 0,
+      values: siblings.map((s) => s.value),
+      siblings,
+      context: res.r.context,
+      receipt,
+      resolved: false,
+    };
+    const resolve = options.resolve === null ? undefined : (options.resolve ?? this.resolver);
+    if (!resolve || siblings.length < 2) return result;
+    const merged = toBytes(await resolve(siblings));
+    const put = await this.put(keyBytes, merged, {
+      bucket,
+      context: result.context,
+      returnBody: true,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    });
+    const after = put.siblings.length > 0 ? put.siblings : [{ value: merged, timestampMs: Date.now(), writtenBy: put.receipt.coordinator, expiresAtMs: 0 }];
+    return { found: true, values: after.map((s) => s.value), siblings: after, context: put.context, receipt: put.receipt, resolved: true };
+  }
+
+  /**
+   * Writes a value. With `context` (from a previous get/put) it supersedes what that call saw;
+   * without, it adds a sibling (or wins by timestamp in an LWW bucket). A write without context is
+   * not retried once it may have reached a node, so it is never applied twice.
+   */
+  async put(key: BytesInput, value: BytesInput, options: PutOptions = {}): Promise<PutResult> {
+    const bucket = options.bucket ?? DEFAULT_BUCKET;
+    const keyBytes = toBytes(key);
+    const valueBytes = toBytes(value);
+    const context = options.context ?? new Uint8Array(0);
+    const res = await this.exec.run(
+      { operation: 'put', target: { bucket, key: keyBytes }, idempotent: context.length > 0, options },
+      async (a) => {
+        const r = await a.clients.kv.put(
+          {
+            bucket: bucket === DEFAULT_BUCKET ? '' : bucket,
+            key: keyBytes,
+            value: valueBytes,
+            context,
+            w: options.w ?? 0,
+            timeoutMs: a.timeoutMs,
+            ttlMs: BigInt(Math.max(0, Math.floor(options.ttlMs ?? 0))),
+            returnBody: options.returnBody ?? false,
+          },
+          { signal: a.signal, timeoutMs: a.timeoutMs },
+        );
+        return { r, node: a.node };
+      },
+    );
+    const receipt = toReceipt(res.r.receipt, res.node);
+    this.router.observeRingVersion(receipt.ringVersion);
+    return { context: res.r.context, siblings: res.r.siblings.map(toSibling), receipt };
+  }
+
+  /** Deletes a key (a tombstone carrying `context`, or what the coordinator holds when none is given). */
+  async delete(key: BytesInput, options: DeleteOptions = {}): Promise<DeleteResult> {
+    const bucket = options.bucket ?? DEFAULT_BUCKET;
+    const keyBytes = toBytes(key);
+    const res = await this.exec.run({ operation: 'delete', target: { bucket, key: keyBytes }, idempotent: true, options }, async (a) => {
+      const r = await a.clients.kv.delete(
+        { bucket: bucket === DEFAULT_BUCKET ? '' : bucket, key: keyBytes, context: options.context ?? new Uint8Array(0), w: options.w ?? 0, timeoutMs: a.timeoutMs },
+        { signal: a.signal, timeoutMs: a.timeoutMs },
+      );
+      return { r, node: a.node };
+    });
+    const receipt = toReceipt(res.r.receipt, res.node);
+    this.router.observeRingVersion(receipt.ringVersion);
+    return { receipt };
+  }
+
+  /**
+   * The keys of a bucket, one page per iteration (costly on the server: it asks every partition).
+   * Each page is its own call with its own deadline and retries.
+   */
+  async *listKeys(options: ListKeysOptions = {}): AsyncGenerator<KeyPage, void, undefined> {
+    const bucket = options.bucket ?? DEFAULT_BUCKET;
+    const prefix = options.prefix === undefined ? new Uint8Array(0) : toBytes(options.prefix);
+    let cursor = options.cursor ?? new Uint8Array(0);
+    for (;;) {
+      const page = await this.exec.run({ operation: 'listKeys', idempotent: true, options }, (a) =>
+        a.clients.kv.listKeys(
+          { bucket: bucket === DEFAULT_BUCKET ? '' : bucket, prefix, cursor, limit: options.pageSize ?? 0 },
+          { signal: a.signal, timeoutMs: a.timeoutMs },
+        ),
+      );
+      yield { keys: page.keys, nextCursor: page.nextCursor };
+      if (page.nextCursor.length === 0) return;
+      cursor = page.nextCursor;
+    }
+  }
+
+  /** Every key of a bucket, across pages. */
+  async *keys(options: ListKeysOptions = {}): AsyncGenerator<Uint8Array, void, undefined> {
+    for await (const page of this.listKeys(options)) yield* page.keys;
+  }
+
+  /** {@link get} with values decoded as UTF-8. */
+  async getString(key: BytesInput, options: TypedGetOptions<string> = {}): Promise<GetResult<string>> {
+    return this.getTyped(key, options, bytesToString, (v) => v);
+  }
+
+  /** {@link get} with values parsed as JSON. */
+  async getJson<T = unknown>(key: BytesInput, options: TypedGetOptions<T> = {}): Promise<GetResult<T>> {
+    return this.getTyped(key, options, (b) => bytesToJson<T>(b), jsonToBytes);
+  }
+
+  /** {@link put} of a string (UTF-8). */
+  putString(key: BytesInput, value: string, options?: PutOptions): Promise<PutResult> {
+    return this.put(key, value, options);
+  }
+
+  /** {@link put} of a value as JSON. */
+  putJson(key: BytesInput, value: unknown, options?: PutOptions): Promise<PutResult> {
+    return this.put(key, jsonToBytes(value), options);
+  }
+
+  /** Aborts every connection and stops the ring refresh timer. The client is unusable afterwards. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.router.close();
+    this.pool.close();
+  }
+
+  private async getTyped<T>(
+    key: BytesInput,
+    options: TypedGetOptions<T>,
+    decode: (b: Uint8Array) => T,
+    encode: (v: T) => BytesInput,
+  ): Promise<GetResult<T>> {
+    const typed = options.resolve;
+    const resolve: SiblingResolver | null | undefined =
+      typed === null ? null : typed ? async (sibs) => encode(await typed(sibs.map((s) => decode(s.value)), sibs)) : undefined;
+    const { resolve: _ignored, ...rest } = options;
+    const res = await this.get(key, { ...rest, ...(resolve !== undefined ? { resolve } : {}) });
+    return { ...res, values: res.values.map(decode) };
+  }
+}
+
+/** Creates a client with an explicit transport factory (the `/node` and `/web` entries pick one for you). */
+export function createClient(options: CoreClientOptions): QuorumKvClient {
+  return new QuorumKvClient(options);
+}
+
+export type { CallOptions };

@@ -1,0 +1,39 @@
+// The client's configuration: one typed object, every field but `nodes` optional with a default.
+import type { EwmaOptions } from './node-selector/ewma.js';
+import type { NodeHealthOptions } from './node-selector/health.js';
+import type { RetryOptions } from './retry.js';
+import type { SiblingResolver } from './types.js';
+
+/** Options shared by every entry point (`@quorumkv/client/node`, `/web`, or the core with a transport). */
+export interface ClientOptions {
+  /** Nodes to bootstrap from, as `host:port` or URLs. At least one. */
+  readonly nodes: readonly string[];
+  /** Deadline of each call, retries included, in ms. Default 5000. */
+  readonly timeoutMs?: number;
+  /** Retry tuning (attempts, backoff). */
+  readonly retry?: RetryOptions;
+  /**
+   * Send each request straight to a replica of its key using the cached ring. Default true; off,
+   * requests go to the given nodes and the cluster forwards them.
+   */
+  readonly routing?: boolean;
+  /** Re-fetch the ring this often, in ms (it is also re-fetched when a response shows a newer one). Default 30000. */
+  readonly ringRefreshIntervalMs?: number;
+  /** Translates the address a node advertises into one this client can reach (e.g. behind NAT or Docker). */
+  readonly mapAddress?: (advertised: string) => string;
+  /** Default sibling resolver for `get` (see `GetOptions.resolve`). */
+  readonly resolve?: SiblingResolver;
+  /** How long a failed node is avoided. */
+  readonly nodeHealth?: NodeHealthOptions;
+  /** Latency averaging. */
+  readonly ewma?: EwmaOptions;
+  /** Clock in ms (tests). Default `performance.now`-based. */
+  readonly now?: () => number;
+  /** Uniform random in [0, 1) for backoff jitter (tests). Default `Math.random`. */
+  readonly random?: () => number;
+}
+
+/** Default deadline of a call. */
+export const DEFAULT_TIMEOUT_MS = 5000;
+/** Default ring refresh period. */
+export const DEFAULT_RING_REFRESH_INTERVAL_MS = 30_000;

@@ -1,0 +1,196 @@
+// Partition-aware routing: the SDK caches the ring and sends each request straight to a live
+// replica of its key (so the receiving node coordinates it without a forwarding hop), the fastest
+// one by EWMA; it falls back to any known node when no replica is reachable.
+import type { GetRoutingResponse } from '@quorumkv/protocol';
+import { decodeRing, preferenceList, type Ring } from '@quorumkv/ring';
+import type { EwmaSelector } from './node-selector/ewma.js';
+import type { NodeHealth } from './node-selector/health.js';
+
+/** Settings of {@link Router}. */
+export interface RouterConfig {
+  /** Seed nodes (host:port) given to the client. */
+  readonly seeds: readonly string[];
+  /** Whether to route by the ring at all (off: spread requests over the seeds). */
+  readonly enabled: boolean;
+  /** Re-fetch the ring this often even when no response hints at a newer one. */
+  readonly refreshIntervalMs: number;
+  /** Translates a node's advertised address into one this client can reach (NAT, Docker). */
+  readonly mapAddress: (advertised: string) => string;
+  /** Clock in milliseconds. */
+  readonly now: () => number;
+}
+
+/** What the router needs from the client to learn the ring and bucket sizes. */
+export interface RouterIo {
+  /** GetRouting on one node. */
+  getRouting(node: string, knownVersion: number, signal: AbortSignal): Promise<GetRoutingResponse>;
+  /** The replica count of a bucket, or undefined for an unknown bucket (it then uses the defaults). */
+  bucketN(bucket: string): Promise<number | undefined>;
+  /** Reports a failed call so the node can be marked down. */
+  onError(node: string, err: unknown): void;
+}
+
+/** A request's target: the key it is about. */
+export interface RouteKey {
+  readonly bucket: string;
+  readonly key: Uint8Array;
+}
+
+const RING_FETCH_TIMEOUT_MS = 2000;
+const RING_RETRY_AFTER_MS = 1000;
+const BUCKET_RETRY_AFTER_MS = 5000;
+const DEFAULT_BUCKET = 'default';
+
+/** Caches the ring and answers "which node should take this request". */
+export class Router {
+  private ring: Ring | undefined;
+  private defaultN = 0;
+  private idToAddress = new Map<string, string>();
+  private known: string[];
+  private refreshing: Promise<void> | undefined;
+  private lastFailedFetchAt = -Infinity;
+  private readonly bucketSizes = new Map<string, number>();
+  private readonly bucketLookups = new Map<string, number>();
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly config: RouterConfig,
+    private readonly io: RouterIo,
+    private readonly health: NodeHealth,
+    private readonly ewma: EwmaSelector,
+  ) {
+    this.known = [...new Set(config.seeds)];
+    if (config.enabled && config.refreshIntervalMs > 0) {
+      this.timer = setInterval(() => void this.refresh(), config.refreshIntervalMs);
+      // A background refresh must never keep a process alive.
+      (this.timer as { unref?: () => void }).unref?.();
+    }
+  }
+
+  /** Version of the cached ring; 0 before the first fetch. */
+  get ringVersion(): number {
+    return this.ring?.version ?? 0;
+  }
+
+  /** Every node the client knows (seeds and ring members), as host:port. */
+  get nodes(): readonly string[] {
+    return this.known;
+  }
+
+  /** Resolves once a ring is cached, or a fetch has just failed (requests then go to the seeds). */
+  async ensureRing(): Promise<void> {
+    if (!this.config.enabled || this.ring || this.closed) return;
+    if (this.config.now() - this.lastFailedFetchAt < RING_RETRY_AFTER_MS) return;
+    await this.refresh();
+  }
+
+  /** A response was routed with `version`: refresh in the background when it is newer than ours. */
+  observeRingVersion(version: number): void {
+    if (this.config.enabled && version > this.ringVersion) void this.refresh();
+  }
+
+  /** Fetches the ring from the first node that answers; concurrent callers share one fetch. */
+  refresh(): Promise<void> {
+    if (!this.config.enabled || this.closed) return Promise.resolve();
+    this.refreshing ??= this.fetchRing().finally(() => {
+      this.refreshing = undefined;
+    });
+    return this.refreshing;
+  }
+
+  /**
+   * The node for the next attempt of a request: a live replica of the key (cheapest by EWMA),
+   * else a live fallback, else any live known node; nodes in `avoid` (already failed during this
+   * call) only when nothing else is left.
+   */
+  pick(target: RouteKey | undefined, avoid: ReadonlySet<string>): string {
+    const fresh = (list: readonly string[]): string[] => list.filter((n) => this.health.isUp(n) && !avoid.has(n));
+    if (target && this.ring) {
+      const { replicas, fallbacks } = this.replicasOf(target);
+      const best = this.ewma.pick(fresh(replicas));
+      if (best) return best;
+      const fallback = fresh(fallbacks)[0];
+      if (fallback) return fallback;
+    }
+    const any = this.ewma.pick(fresh(this.known));
+    if (any) return any;
+    const up = this.ewma.pick(this.known.filter((n) => this.health.isUp(n)));
+    if (up) return up;
+    return this.health.soonestUp(this.known) ?? this.known[0]!;
+  }
+
+  /** Replica and fallback addresses of a key under the cached ring (empty without a ring). */
+  replicasOf(target: RouteKey): { replicas: string[]; fallbacks: string[] } {
+    const ring = this.ring;
+    if (!ring) return { replicas: [], fallbacks: [] };
+    const n = this.bucketSize(target.bucket);
+    const isUp = (id: string): boolean => {
+      const addr = this.idToAddress.get(id);
+      return addr !== undefined && this.health.isUp(addr);
+    };
+    const list = preferenceList(ring, target.bucket, target.key, n ?? this.defaultN, isUp);
+    const addr = (ids: readonly string[]): string[] =>
+      ids.map((id) => this.idToAddress.get(id)).filter((a): a is string => a !== undefined);
+    // Until the bucket's n is known only the first primary is certainly a replica of it.
+    const primaries = n === undefined ? list.primaries.slice(0, 1) : list.primaries;
+    return { replicas: addr(primaries), fallbacks: addr(list.fallbacks) };
+  }
+
+  /** Stops the refresh timer. */
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private bucketSize(bucket: string): number | undefined {
+    if (bucket === DEFAULT_BUCKET || bucket === '') return this.defaultN;
+    const n = this.bucketSizes.get(bucket);
+    if (n !== undefined) return n;
+    const last = this.bucketLookups.get(bucket) ?? -Infinity;
+    if (this.config.now() - last >= BUCKET_RETRY_AFTER_MS) {
+      this.bucketLookups.set(bucket, this.config.now());
+      this.io.bucketN(bucket).then(
+        (found) => {
+          this.bucketSizes.set(bucket, found ?? this.defaultN);
+        },
+        () => undefined,
+      );
+    }
+    return undefined;
+  }
+
+  private async fetchRing(): Promise<void> {
+    const tried = new Set<string>();
+    for (let i = 0; i < this.known.length && !this.closed; i++) {
+      const node = this.pick(undefined, tried);
+      if (tried.has(node)) break;
+      tried.add(node);
+      const ctl = new AbortController();
+      const timer = setTimeout(() => ctl.abort(), RING_FETCH_TIMEOUT_MS);
+      try {
+        const res = await this.io.getRouting(node, this.ringVersion, ctl.signal);
+        this.health.markUp(node);
+        if (!res.unchanged && res.ring && res.ring.encoded.length > 0) this.install(decodeRing(res.ring.encoded), res.ring.defaultN);
+        return;
+      } catch (err) {
+        this.io.onError(node, err);
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    this.lastFailedFetchAt = this.config.now();
+  }
+
+  private install(ring: Ring, defaultN: number): void {
+    if (this.ring && ring.version < this.ring.version) return;
+    this.ring = ring;
+    this.defaultN = Math.max(1, Math.min(defaultN || 3, ring.nodes.length));
+    this.idToAddress = new Map(ring.nodes.map((n) => [n.id, this.config.mapAddress(n.address)]));
+    this.known = [...new Set([...this.config.seeds, ...this.idToAddress.values()])];
+    // Bucket sizes may have changed along with the ring.
+    this.bucketLookups.clear();
+    this.bucketSizes.clear();
+  }
+}

@@ -1,0 +1,25 @@
+// Browser transport: the Connect protocol over fetch, which works over HTTP/1.1 (gRPC needs HTTP/2
+// trailers that browsers do not expose).
+import { createConnectTransport } from '@connectrpc/connect-web';
+import type { NodeConnection, TransportFactory } from './transport.js';
+
+/** Options of {@link webTransport}. */
+export interface WebTransportOptions {
+  /** Binary protobuf (default) or JSON bodies (easier to read in devtools). */
+  readonly useBinaryFormat?: boolean;
+  /** A fetch implementation; defaults to `globalThis.fetch`. */
+  readonly fetch?: typeof globalThis.fetch;
+}
+
+/** A {@link TransportFactory} for browsers (and any runtime with `fetch`): the Connect protocol over HTTP/1.1. */
+export function webTransport(options: WebTransportOptions = {}): TransportFactory {
+  return (baseUrl: string): NodeConnection => {
+    const transport = createConnectTransport({
+      baseUrl,
+      useBinaryFormat: options.useBinaryFormat ?? true,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    });
+    // fetch keeps no session of ours to release.
+    return { transport, close: () => undefined };
+  };
+}

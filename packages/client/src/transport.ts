@@ -1,0 +1,28 @@
+// The seam between the runtime-agnostic core and a runtime's HTTP stack.
+import type { Transport } from '@connectrpc/connect';
+
+/** A Connect transport to one node, with a way to release its connections. */
+export interface NodeConnection {
+  /** The Connect transport the service clients use. */
+  readonly transport: Transport;
+  /** Releases the connection (aborts HTTP/2 sessions); the transport is unusable afterwards. */
+  close(): void;
+}
+
+/**
+ * Opens a connection to one node. `baseUrl` is `http://host:port`. Provided by
+ * `@quorumkv/client/node` (HTTP/2) and `@quorumkv/client/web` (fetch); custom runtimes can pass their own.
+ */
+export type TransportFactory = (baseUrl: string) => NodeConnection;
+
+/** `host:port` or a URL → the node's base URL (`http://` when no scheme is given). */
+export function baseUrlOf(address: string): string {
+  const trimmed = address.trim().replace(/\/+$/, '');
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed) ? trimmed : `http://${trimmed}`;
+}
+
+/** A URL or `host:port` → `host:port`, the form the SDK uses to name nodes. */
+export function addressOf(node: string): string {
+  const trimmed = node.trim().replace(/\/+$/, '');
+  return trimmed.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '');
+}
