@@ -1,10 +1,5 @@
 import { assertCounter, assertNodeId, assertTimestamp, compareNodeIds } from './node-id.js';
-import {
-  compareVersionVectors,
-  descendsVersionVector,
-  type Ordering,
-  type VersionVector,
-} from './version-vector.js';
+import type { Ordering, VersionVector } from './version-vector.js';
 
 /** One node's entry in a vector clock. */
 export interface ClockEntry {
@@ -72,12 +67,27 @@ export function counterOf(clock: VectorClock, node: string): number {
  * happened before `b`; `'concurrent'` means neither saw all of the other: a conflict.
  */
 export function compare(a: VectorClock, b: VectorClock): Ordering {
-  return compareVersionVectors(toVersionVector(a), toVersionVector(b));
+  let aAhead = false;
+  let bAhead = false;
+  for (const [node, ea] of a) {
+    const cb = b.get(node)?.counter ?? 0;
+    if (ea.counter > cb) aAhead = true;
+    else if (ea.counter < cb) bAhead = true;
+  }
+  for (const node of b.keys()) {
+    if (!a.has(node)) bAhead = true;
+  }
+  if (aAhead) return bAhead ? 'concurrent' : 'after';
+  return bAhead ? 'before' : 'equal';
 }
 
 /** True when `a` has seen every event of `b`, i.e. `a` is `b` or a descendant of it. */
 export function descends(a: VectorClock, b: VectorClock): boolean {
-  return descendsVersionVector(toVersionVector(a), toVersionVector(b));
+  if (b.size > a.size) return false; // entries are never zero, so b has a node a lacks
+  for (const [node, eb] of b) {
+    if ((a.get(node)?.counter ?? 0) < eb.counter) return false;
+  }
+  return true;
 }
 
 /**
