@@ -1,7 +1,7 @@
 import { Layout, NODE_CONFLICT } from './spread.js';
 
 /** Swap evaluations allowed per partition when repairing a fresh claim (bounds infeasible cases). */
-const REPAIR_BUDGET_PER_PARTITION = 64;
+const REPAIR_BUDGET_PER_PARTITION = 8;
 
 /**
  * The claim of a new ring: partitions are dealt in order 0..Q-1, each to the node that

@@ -1,4 +1,5 @@
 import { Layout, NODE_CONFLICT } from './spread.js';
+import { fillVacancies } from './vacancy-matching.js';
 
 /** Swap evaluations allowed per moved partition when repairing the placement of vacated ones. */
 const REPAIR_BUDGET_PER_MOVE = 64;
@@ -11,8 +12,8 @@ const REPAIR_BUDGET_PER_MOVE = 64;
  * to nodes below target, so no partition moves twice and no node both gives and takes.
  *
  * Where they go follows the spread rule (see {@link Layout}), in this order of preference:
- * 1. vacated partitions go to the receiver with the fewest conflicts, then the largest deficit;
- *    then pairs of them swap receivers while that lowers conflicts (still no extra move);
+ * 1. vacated partitions are matched to receivers (see {@link fillVacancies}); then pairs of them
+ *    swap receivers while that lowers conflicts (still no extra move);
  * 2. donor partitions that are themselves in conflict go first, to a receiver that fixes it;
  * 3. a sweep over the ring hands out partitions on a schedule, so each receiver's new partitions
  *    are spread evenly rather than bunched at the start of the ring, when that repeats no node
@@ -42,23 +43,10 @@ export function rebalance(owner: Int32Array, zoneOf: Int32Array, targets: Int32A
   };
 
   let open = receivers();
-  for (const p of vacated) {
-    let best = -1;
-    let bestCost = Infinity;
-    let bestDeficit = -1;
-    for (const r of open) {
-      const deficit = targets[r]! - count[r]!;
-      if (deficit <= 0) continue;
-      const cost = layout.cost(p, r);
-      if (cost < bestCost || (cost === bestCost && deficit > bestDeficit)) {
-        best = r;
-        bestCost = cost;
-        bestDeficit = deficit;
-      }
-    }
-    owner[p] = best;
-    count[best]! += 1;
-  }
+  const room = new Int32Array(m);
+  for (const r of open) room[r] = targets[r]! - count[r]!;
+  fillVacancies(layout, vacated, open, room);
+  for (const p of vacated) count[owner[p]!]! += 1;
   if (vacated.length > 1) layout.repairBySwaps(vacated, (cost) => cost > 0, REPAIR_BUDGET_PER_MOVE * vacated.length);
 
   open = receivers();
