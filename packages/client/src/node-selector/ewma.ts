@@ -83,7 +83,8 @@ export class EwmaSelector {
     if (s.lastSampleAt < 0) {
       s.ewmaMs = sampleMs;
     } else {
-      const w = Math.exp(-Math.max(0, t - s.lastSampleAt) / this.decayMs);
+      // Time-weighted, but every sample counts at least 10% so bursts of quick requests still learn.
+      const w = Math.min(0.9, Math.exp(-Math.max(0, t - s.lastSampleAt) / this.decayMs));
       s.ewmaMs = s.ewmaMs * w + sampleMs * (1 - w);
     }
     s.lastSampleAt = t;

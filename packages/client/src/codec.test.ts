@@ -1,0 +1,22 @@
+import fc from 'fast-check';
+import { bytesToJson, bytesToStringStrict, fromBase64, jsonToBytes, toBase64, toBytes } from './codec.js';
+
+describe('codec', () => {
+  it('base64 matches Node and round-trips', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
+        const b64 = toBase64(bytes);
+        return b64 === Buffer.from(bytes).toString('base64') && Buffer.from(fromBase64(b64)).equals(Buffer.from(bytes));
+      }),
+      { seed: 42, numRuns: 300 },
+    );
+  });
+  it('rejects non-base64 text', () => {
+    expect(() => fromBase64('ab$c')).toThrow(TypeError);
+  });
+  it('encodes strings as UTF-8 and JSON both ways', () => {
+    expect([...toBytes('é')]).toEqual([0xc3, 0xa9]);
+    expect(bytesToJson(jsonToBytes({ a: [1, 'x'] }))).toEqual({ a: [1, 'x'] });
+    expect(bytesToStringStrict(new Uint8Array([0xff]))).toBeUndefined();
+  });
+});

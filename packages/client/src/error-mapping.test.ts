@@ -1,0 +1,78 @@
+import { create } from '@bufbuild/protobuf';
+import { Code, ConnectError } from '@connectrpc/connect';
+import { FieldViolationSchema, QuorumFailureSchema } from '@quorumkv/protocol';
+import { mapFailure } from './error-mapping.js';
+import {
+  CancelledError,
+  InvalidArgumentError,
+  OverloadedError,
+  QuorumKvError,
+  QuorumNotMetError,
+  TimeoutError,
+  TooManySiblingsError,
+  UnavailableError,
+} from './errors.js';
+
+describe('mapFailure', () => {
+  it('maps UNAVAILABLE with a QuorumFailure detail to QuorumNotMetError (node is fine)', () => {
+    const detail = create(QuorumFailureSchema, {
+      operation: 'put',
+      asked: 3,
+      answered: 1,
+      required: 2,
+      replicas: [{ nodeId: 'n2', ok: false, error: 'timeout' }],
+    });
+    const err = new ConnectError('quorum', Code.Unavailable, undefined, [{ desc: QuorumFailureSchema, value: detail }]);
+    const f = mapFailure(err, 'put', 'h:1', 100);
+    expect(f.error).toBeInstanceOf(QuorumNotMetError);
+    const q = f.error as QuorumNotMetError;
+    expect([q.asked, q.answered, q.required, q.operation]).toEqual([3, 1, 2, 'put']);
+    expect(q.replicas[0]).toMatchObject({ nodeId: 'n2', ok: false, error: 'timeout' });
+    expect(q.message).toContain('1 of 3');
+    expect(f.nodeFailed).toBe(false);
+  });
+
+  it('maps INVALID_ARGUMENT with a FieldViolation to InvalidArgumentError naming the field', () => {
+    const detail = create(FieldViolationSchema, { field: 'key', description: 'must be at most 1024 bytes' });
+    const err = new ConnectError('bad', Code.InvalidArgument, undefined, [{ desc: FieldViolationSchema, value: detail }]);
+    const e = mapFailure(err, 'put', 'h:1', 100).error as InvalidArgumentError;
+    expect(e).toBeInstanceOf(InvalidArgumentError);
+    expect(e.field).toBe('key');
+    expect(e.message).toBe('invalid key: must be at most 1024 bytes');
+  });
+
+  it('treats a refused connection as a node failure that was never sent', () => {
+    const cause = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
+    const err = new ConnectError('connect ECONNREFUSED', Code.Unavailable, undefined, undefined, cause);
+    const f = mapFailure(err, 'get', '127.0.0.1:1', 100);
+    expect(f.error).toBeInstanceOf(UnavailableError);
+    expect(f).toMatchObject({ nodeFailed: true, notSent: true });
+    expect(f.error.message).toContain('127.0.0.1:1');
+  });
+
+  it('treats a reset connection as a node failure that may have been sent', () => {
+    const cause = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+    const f = mapFailure(new ConnectError('reset', Code.Aborted, undefined, undefined, cause), 'put', 'h:1', 100);
+    expect(f.error).toBeInstanceOf(UnavailableError);
+    expect(f).toMatchObject({ nodeFailed: true, notSent: false });
+  });
+
+  it.each([
+    [Code.ResourceExhausted, OverloadedError],
+    [Code.DeadlineExceeded, TimeoutError],
+    [Code.Canceled, CancelledError],
+    [Code.FailedPrecondition, TooManySiblingsError],
+  ])('maps code %s to its class', (code, cls) => {
+    const f = mapFailure(new ConnectError('x', code), 'put', 'h:1', 250);
+    expect(f.error).toBeInstanceOf(cls);
+    expect(f.error).toBeInstanceOf(QuorumKvError);
+    expect(f.nodeFailed).toBe(false);
+  });
+
+  it('keeps other errors as QuorumKvError with the code name', () => {
+    const e = mapFailure(new ConnectError('boom', Code.Internal), 'status', 'h:1', 100).error;
+    expect(e.constructor).toBe(QuorumKvError);
+    expect(e.code).toBe('internal');
+    expect((mapFailure(new ConnectError('x', Code.FailedPrecondition), 'commit', 'h:1', 1).error).code).toBe('failed_precondition');
+  });
+});

@@ -1,0 +1,77 @@
+import { create } from '@bufbuild/protobuf';
+import { GetRoutingResponseSchema } from '@quorumkv/protocol';
+import { createRing, encodeRing, preferenceList } from '@quorumkv/ring';
+import { EwmaSelector } from './node-selector/ewma.js';
+import { NodeHealth } from './node-selector/health.js';
+import { Router, type RouterIo } from './routing.js';
+
+const ring = createRing({
+  partitionCount: 64,
+  nodes: [1, 2, 3, 4, 5].map((i) => ({ id: `n${i}`, address: `10.0.0.${i}:7070` })),
+});
+const addr = (id: string): string => `10.0.0.${id.slice(1)}:7070`;
+const key = new TextEncoder().encode('user:42');
+
+function setup(bucketN?: number): { router: Router; health: NodeHealth; fetched: string[]; close: () => void } {
+  let t = 0;
+  const now = (): number => t++;
+  const health = new NodeHealth(now, { downBaseMs: 1_000_000 });
+  const fetched: string[] = [];
+  const io: RouterIo = {
+    getRouting: async (node) => {
+      fetched.push(node);
+      return create(GetRoutingResponseSchema, { ring: { encoded: encodeRing(ring), defaultN: 3, version: BigInt(ring.version) } });
+    },
+    bucketN: async () => bucketN,
+    onError: () => undefined,
+  };
+  const router = new Router({ seeds: ['seed:1'], enabled: true, refreshIntervalMs: 0, mapAddress: (a) => a, now }, io, health, new EwmaSelector(now));
+  return { router, health, fetched, close: () => router.close() };
+}
+
+describe('Router', () => {
+  it('routes a key to one of its primaries once the ring is known', async () => {
+    const { router, fetched, close } = setup();
+    expect(router.pick({ bucket: 'default', key }, new Set())).toBe('seed:1');
+    await router.ensureRing();
+    expect(fetched).toEqual(['seed:1']);
+    const primaries = preferenceList(ring, 'default', key, 3).primaries.map(addr);
+    expect(router.replicasOf({ bucket: 'default', key }).replicas).toEqual(primaries);
+    expect(primaries).toContain(router.pick({ bucket: 'default', key }, new Set()));
+    expect(router.nodes).toHaveLength(6);
+    close();
+  });
+
+  it('skips down and failed primaries, then uses fallbacks', async () => {
+    const { router, health, close } = setup();
+    await router.ensureRing();
+    const list = preferenceList(ring, 'default', key, 3);
+    const [p0, p1, p2] = list.primaries.map(addr);
+    health.markDown(p0!);
+    const avoid = new Set([p1!]);
+    expect(router.pick({ bucket: 'default', key }, avoid)).toBe(p2);
+    health.markDown(p2!);
+    expect(router.pick({ bucket: 'default', key }, avoid)).toBe(addr(list.fallbacks[0]!));
+    close();
+  });
+
+  it('uses only the first primary of a bucket whose n is not known yet, then its n', async () => {
+    const { router, close } = setup(2);
+    await router.ensureRing();
+    const target = { bucket: 'small', key };
+    expect(router.replicasOf(target).replicas).toEqual([addr(preferenceList(ring, 'small', key, 1).primaries[0]!)]);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(router.replicasOf(target).replicas).toEqual(preferenceList(ring, 'small', key, 2).primaries.map(addr));
+    close();
+  });
+
+  it('routes only to seeds when routing is off', async () => {
+    const health = new NodeHealth(() => 0);
+    const io: RouterIo = { getRouting: () => Promise.reject(new Error('not called')), bucketN: async () => 3, onError: () => undefined };
+    const router = new Router({ seeds: ['a:1', 'b:1'], enabled: false, refreshIntervalMs: 1000, mapAddress: (a) => a, now: () => 0 }, io, health, new EwmaSelector(() => 0));
+    await router.ensureRing();
+    expect(router.ringVersion).toBe(0);
+    expect(['a:1', 'b:1']).toContain(router.pick({ bucket: 'default', key }, new Set()));
+    router.close();
+  });
+});
