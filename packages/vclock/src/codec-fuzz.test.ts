@@ -67,7 +67,7 @@ function checkAllFormats(bytes: Uint8Array): number {
   return accepted;
 }
 
-const RUNS = { seed: 42, numRuns: 2000 };
+const RUNS = { seed: 42, numRuns: 1000 };
 
 describe('decoding untrusted bytes', () => {
   it('arbitrary bytes decode to a canonical value or throw VClockDecodeError', () => {
@@ -93,7 +93,7 @@ describe('decoding untrusted bytes', () => {
           }
         }
       }),
-      { seed: 42, numRuns: 150 },
+      { seed: 42, numRuns: 100 },
     );
   });
 
@@ -113,7 +113,7 @@ describe('decoding untrusted bytes', () => {
       RUNS,
     );
     // Many mutations (a changed counter, a changed value byte) stay valid: the round-trip check runs.
-    expect(accepted).toBeGreaterThan(100);
+    expect(accepted).toBeGreaterThan(40);
   });
 
   it('huge counts and lengths are refused at once, before allocating', () => {
@@ -139,7 +139,7 @@ describe('decoding untrusted bytes', () => {
           expect(performance.now() - started).toBeLessThan(100);
         }
       }),
-      { seed: 42, numRuns: 200 },
+      { seed: 42, numRuns: 50 },
     );
     // A varint longer than any safe integer, and one past 2^53, are rejected as such.
     expect(() => decodeContext(Uint8Array.from([0x11, ...new Array(9).fill(0xff), 1]))).toThrow(

@@ -14,7 +14,7 @@ import {
   type VectorClock,
 } from './vector-clock.js';
 
-const RUNS = { seed: 42, numRuns: 500 };
+const RUNS = { seed: 42, numRuns: 300 };
 const flip = { before: 'after', after: 'before', equal: 'equal', concurrent: 'concurrent' } as const;
 const same = (a: VectorClock, b: VectorClock) => expect(sortedEntries(a)).toEqual(sortedEntries(b));
 

@@ -9,7 +9,7 @@ import {
   versionVectorsEqual,
 } from './version-vector.js';
 
-const RUNS = { seed: 42, numRuns: 500 };
+const RUNS = { seed: 42, numRuns: 300 };
 
 describe('VersionVector', () => {
   it('builds validated vectors from pairs or objects, dropping zeros', () => {
