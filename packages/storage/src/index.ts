@@ -31,5 +31,5 @@ export {
 } from './errors.js';
 export { openLmdbEngine, LmdbEngine, type Durability, type LmdbEngineOptions, type SyncMethod } from './lmdb-engine.js';
 export { createMemoryEngine, MemoryEngine, type MemoryEngineOptions } from './memory-engine.js';
-export { MAX_BUCKET_BYTES, MAX_DATA_KEY_BYTES } from './key-layout.js';
+export { MAX_BUCKET_BYTES, MAX_DATA_KEY_BYTES, encodeDataKey } from './key-layout.js';
 export { crc32c } from './crc32c.js';

@@ -1,0 +1,142 @@
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { Command, Option } from 'commander';
+import { parse as parseYaml } from 'yaml';
+import { ZodError } from 'zod';
+import { serverConfigSchema, type ServerConfig } from './config-schema.js';
+
+/** A configuration that cannot be used; `field` names the offending setting. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`invalid config: ${field}: ${message}`);
+  }
+}
+
+type Kind = 'string' | 'number' | 'boolean' | 'list' | 'cluster';
+
+/** Every setting that may come from flags and environment, and how its text is parsed. */
+const settings: Record<keyof ServerConfig, Kind> = {
+  nodeId: 'string', listen: 'string', advertise: 'string', dataDir: 'string', seeds: 'list',
+  initialCluster: 'cluster', partitions: 'number', zone: 'string', weight: 'number', n: 'number',
+  r: 'number', w: 'number', requestTimeoutMs: 'number', replicaTimeoutMs: 'number',
+  maxKeyBytes: 'number', maxValueBytes: 'number', siblingsWarn: 'number', siblingsMax: 'number',
+  maxInFlight: 'number', autoCreateBuckets: 'boolean', hintedHandoff: 'boolean',
+  hintDeliveryIntervalMs: 'number', tombstoneGraceMs: 'number', replicaTransport: 'string',
+  replicaBatchItems: 'number', replicaBatchBytes: 'number', replicaWindow: 'number',
+  gossipIntervalMs: 'number', mapSizeBytes: 'number', durability: 'string', logLevel: 'string',
+};
+
+const kebab = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+const envName = (key: string): string => `QKV_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+
+function parseText(key: string, kind: Kind, text: string, source: string): unknown {
+  switch (kind) {
+    case 'string':
+      return text;
+    case 'number': {
+      const value = Number(text);
+      if (text.trim() === '' || !Number.isFinite(value)) throw new ConfigError(key, `${source}: not a number: "${text}"`);
+      return value;
+    }
+    case 'boolean':
+      if (/^(true|1|yes|on)$/i.test(text)) return true;
+      if (/^(false|0|no|off)$/i.test(text)) return false;
+      throw new ConfigError(key, `${source}: not a boolean: "${text}"`);
+    case 'list':
+      return text.split(',').map((s) => s.trim()).filter(Boolean);
+    case 'cluster':
+      return text
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+        .map((entry) => {
+          const eq = entry.indexOf('=');
+          if (eq <= 0) throw new ConfigError(key, `${source}: expected id=host:port, got "${entry}"`);
+          return { id: entry.slice(0, eq), address: entry.slice(eq + 1) };
+        });
+  }
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError('config', `cannot read ${path}: ${(err as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = extname(path) === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (err) {
+    throw new ConfigError('config', `cannot parse ${path}: ${(err as Error).message.split('\n')[0]}`);
+  }
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new ConfigError('config', `${path} must hold a mapping of settings`);
+  const out = { ...(parsed as Record<string, unknown>) };
+  // A file may spell the cluster the way the flag does.
+  if (typeof out['initialCluster'] === 'string') out['initialCluster'] = parseText('initialCluster', 'cluster', out['initialCluster'], path);
+  if (typeof out['seeds'] === 'string') out['seeds'] = parseText('seeds', 'list', out['seeds'], path);
+  return out;
+}
+
+/** What `loadConfig` found: the validated config and whether `--print-config` was asked for. */
+export interface LoadedConfig {
+  config: ServerConfig;
+  printConfig: boolean;
+}
+
+/**
+ * Builds the node's config from defaults, a file (`--config` or QKV_CONFIG), the environment and
+ * flags, later ones winning, and validates it once. Throws {@link ConfigError} naming the bad field.
+ */
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  const program = new Command('quorumkv-server')
+    .description('Run a QuorumKV node. With no settings it serves alone with data in ./data.')
+    .option('--config <file>', 'YAML or JSON config file')
+    .option('--print-config', 'print the resulting config as JSON and exit')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .allowExcessArguments(false);
+  for (const key of Object.keys(settings)) {
+    const kind = settings[key as keyof ServerConfig];
+    const flag = kind === 'boolean' ? `--${kebab(key)} [bool]` : `--${kebab(key)} <value>`;
+    program.addOption(new Option(flag, `${key} (env ${envName(key)})`));
+    if (kind === 'boolean') program.addOption(new Option(`--no-${kebab(key)}`).hideHelp());
+  }
+  program.parse(argv, { from: 'user' });
+  const opts = program.opts<Record<string, string | boolean | undefined>>();
+
+  const merged: Record<string, unknown> = {};
+  const file = (opts['config'] as string | undefined) ?? env['QKV_CONFIG'];
+  if (file) Object.assign(merged, readConfigFile(file));
+  for (const [key, kind] of Object.entries(settings)) {
+    const fromEnv = env[envName(key)];
+    if (fromEnv !== undefined && fromEnv !== '') merged[key] = parseText(key, kind, fromEnv, envName(key));
+  }
+  for (const [key, kind] of Object.entries(settings)) {
+    const flag = opts[key];
+    if (flag === undefined) continue;
+    merged[key] = typeof flag === 'boolean' ? flag : parseText(key, kind, flag, `--${kebab(key)}`);
+  }
+  return { config: validateConfig(merged), printConfig: opts['printConfig'] === true };
+}
+
+/** Validates a config object, throwing {@link ConfigError} for the first bad field. */
+export function validateConfig(input: Record<string, unknown>): ServerConfig {
+  try {
+    return serverConfigSchema.parse(input);
+  } catch (err) {
+    if (err instanceof ZodError) {
+      const issue = err.issues[0]!;
+      const field = issue.path.length > 0 ? issue.path.join('.') : 'config';
+      const message = issue.code === 'unrecognized_keys' ? `unknown setting(s): ${issue.keys.join(', ')}` : issue.message;
+      throw new ConfigError(field, message);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,242 @@
+// The coordinator: runs a client's Get, Put or Delete on the key's replicas (DESIGN.md "Requests").
+// The node calls it only when it is itself one of the key's primaries; otherwise it forwards.
+import { create } from '@bufbuild/protobuf';
+import {
+  DeleteResponseSchema,
+  GetResponseSchema,
+  PutResponseSchema,
+  QuorumReceiptSchema,
+  ReplicaOp,
+  ReplicaStatus,
+  SiblingSchema,
+  type DeleteRequest,
+  type DeleteResponse,
+  type GetRequest,
+  type GetResponse,
+  type PutRequest,
+  type PutResponse,
+  type QuorumReceipt,
+  type ReplicaItemResult,
+  type Sibling,
+} from '@quorumkv/protocol';
+import { CorruptRecordError, StorageFullError, type StorageEngine } from '@quorumkv/storage';
+import { decodeContext, encodeContext, join, type VersionVector } from '@quorumkv/vclock';
+import type { ServerConfig } from '../config/config-schema.js';
+import { InvalidArgumentError, NodeStorageFullError, QuorumNotMetError, TooManySiblingsError } from '../errors/errors.js';
+import type { NodeMetrics } from '../observability/metrics.js';
+import { applyWrite, decodeRecord, encodeRecord, liveSiblings, recordExpiry, type KeyRecord } from '../record/key-record.js';
+import type { ReplicaRouter } from '../replication/replica-router.js';
+import type { HintKeeper } from '../replication/hinted-handoff.js';
+import { quorumRequest, type QuorumOutcome } from './quorum-request.js';
+import { mergeReplicaRecords, repairReplicas } from './read-repair.js';
+import { effectiveQuorum, type RequestPlan } from './request-plan.js';
+import type { TombstoneReaper } from './tombstone-reaper.js';
+
+export interface CoordinatorDeps {
+  selfId: string;
+  config: ServerConfig;
+  storage: StorageEngine;
+  router: ReplicaRouter;
+  hints: HintKeeper;
+  reaper: TombstoneReaper;
+  metrics: NodeMetrics;
+  warn: (msg: string, fields: Record<string, unknown>) => void;
+  now: () => number;
+}
+
+const EMPTY: Uint8Array = new Uint8Array(0);
+
+function decodeClientContext(bytes: Uint8Array): VersionVector | undefined {
+  if (bytes.length === 0) return undefined;
+  try {
+    return decodeContext(bytes);
+  } catch (err) {
+    throw new InvalidArgumentError('context', `not a context returned by QuorumKV: ${(err as Error).message}`);
+  }
+}
+
+/** Runs quorum operations for keys this node is a primary of. */
+export class Coordinator {
+  constructor(private readonly d: CoordinatorDeps) {}
+
+  /** Put (or, with `tombstone`, Delete): new dot locally, then replicate and wait for W. */
+  async put(req: PutRequest, plan: RequestPlan): Promise<PutResponse> {
+    const { config } = this.d;
+    if (req.value.length > config.maxValueBytes)
+      throw new InvalidArgumentError('value', `must be at most ${config.maxValueBytes} bytes (got ${req.value.length})`);
+    const ttlMs = req.ttlMs > 0n ? Number(req.ttlMs) : plan.bucket.defaultTtlMs;
+    const { record, outcome } = await this.write('put', req.key, req.context, req.w, req.timeoutMs, plan, false, req.value, ttlMs);
+    const nowMs = this.d.now();
+    const res = create(PutResponseSchema, {
+      context: encodeContext(join(record)),
+      receipt: this.receipt(outcome, plan, liveSiblings(record, nowMs).length),
+    });
+    if (req.returnBody) res.siblings = this.siblings(record, nowMs);
+    return res;
+  }
+
+  /** Delete: a tombstone with the caller's context, reaped once every replica holds it. */
+  async delete(req: DeleteRequest, plan: RequestPlan): Promise<DeleteResponse> {
+    const { outcome } = await this.write('delete', req.key, req.context, req.w, req.timeoutMs, plan, true, EMPTY, 0);
+    return create(DeleteResponseSchema, { receipt: this.receipt(outcome, plan, 0) });
+  }
+
+  /** Get: ask the N primaries, answer after R, read-repair the stale ones afterwards. */
+  async get(req: GetRequest, plan: RequestPlan): Promise<GetResponse> {
+    const { config, storage, selfId, router } = this.d;
+    const r = effectiveQuorum('r', req.r, plan.bucket.r, plan.bucket.n);
+    const timeoutMs = req.timeoutMs || config.requestTimeoutMs;
+    const nowMs = this.d.now();
+    const key = req.key;
+
+    let local: { ok: boolean; error: string; result?: ReplicaItemResult; latencyUs: number };
+    try {
+      const rec = storage.get(plan.bucket.nameBytes, key, plan.partition);
+      local = { ok: true, error: '', latencyUs: 0, result: localResult(rec?.value) };
+    } catch (err) {
+      if (!(err instanceof CorruptRecordError)) throw err;
+      local = { ok: false, error: 'corrupt record', latencyUs: 0, result: localResult(undefined, ReplicaStatus.CORRUPT) };
+    }
+    const item = { op: ReplicaOp.READ, bucket: plan.bucket.name, key, partition: plan.partition, record: EMPTY, expiresAtMs: 0n, hintFor: '', deadlineMs: BigInt(nowMs + timeoutMs) };
+    const { quorum, all } = quorumRequest({
+      required: r,
+      local,
+      selfId,
+      primaries: plan.primaries.filter((p) => p !== selfId),
+      fallbacks: [],
+      send: (id) => router.send(id, { ...item }),
+      isAvailable: (id) => router.isUp(id),
+      accept: (res) => res.status === ReplicaStatus.OK || res.status === ReplicaStatus.NOT_FOUND,
+      replicaTimeoutMs: config.replicaTimeoutMs,
+      timeoutMs,
+    });
+    const outcome = await quorum.catch((o: QuorumOutcome) => {
+      throw new QuorumNotMetError('get', o.asked, o.answered, o.required, o.replicas.map((x) => ({ ...x })));
+    });
+    const merged = mergeReplicaRecords(outcome.results.values(), plan.bucket.lww);
+    const receipt = this.receipt(outcome, plan, 0);
+    void all.then((final) => {
+      if (local.result?.status === ReplicaStatus.CORRUPT) final.results.set(selfId, local.result);
+      return repairReplicas(final, plan, this.d);
+    });
+    if (!merged) return create(GetResponseSchema, { found: false, receipt });
+    const siblings = this.siblings(merged, nowMs);
+    receipt.siblingCount = siblings.length;
+    return create(GetResponseSchema, { found: siblings.length > 0, siblings, context: encodeContext(join(merged)), receipt });
+  }
+
+  private async write(
+    operation: 'put' | 'delete',
+    key: Uint8Array,
+    contextBytes: Uint8Array,
+    requestedW: number,
+    requestedTimeoutMs: number,
+    plan: RequestPlan,
+    tombstone: boolean,
+    value: Uint8Array,
+    ttlMs: number,
+  ): Promise<{ record: KeyRecord; outcome: QuorumOutcome }> {
+    const { config, storage, selfId, router, hints } = this.d;
+    const w = effectiveQuorum('w', requestedW, plan.bucket.w, plan.bucket.n);
+    const context = decodeClientContext(contextBytes);
+    const timeoutMs = requestedTimeoutMs || config.requestTimeoutMs;
+    const nowMs = this.d.now();
+    const intent = { tombstone, value, timestampMs: nowMs, expiresAtMs: ttlMs > 0 ? nowMs + ttlMs : 0 };
+
+    let record: KeyRecord | undefined;
+    let encoded = EMPTY;
+    let expiresAtMs = 0;
+    let refused = 0;
+    const started = performance.now();
+    try {
+      await storage.update(
+        plan.bucket.nameBytes,
+        key,
+        (cur) => {
+          const stored = cur ? decodeRecord(cur.value) : undefined;
+          const next = applyWrite(stored, context, selfId, intent, plan.bucket.lww);
+          if (next.siblings.length > config.siblingsMax) {
+            refused = next.siblings.length;
+            return undefined;
+          }
+          record = next;
+          encoded = encodeRecord(next);
+          expiresAtMs = recordExpiry(next);
+          return expiresAtMs > 0 ? { value: encoded, expiresAtMs } : { value: encoded };
+        },
+        plan.partition,
+      );
+    } catch (err) {
+      if (err instanceof StorageFullError) throw new NodeStorageFullError(err.message);
+      throw err;
+    }
+    if (refused > 0) throw new TooManySiblingsError(refused, config.siblingsMax);
+    if (!record) throw new Error('storage update did not run');
+    if (record.siblings.length > config.siblingsWarn)
+      this.d.warn('key has many siblings', { bucket: plan.bucket.name, siblings: record.siblings.length });
+
+    const item = {
+      op: ReplicaOp.WRITE,
+      bucket: plan.bucket.name,
+      key,
+      partition: plan.partition,
+      record: encoded,
+      expiresAtMs: BigInt(expiresAtMs),
+      hintFor: '',
+      deadlineMs: BigInt(nowMs + timeoutMs),
+    };
+    const { quorum, all } = quorumRequest({
+      required: w,
+      local: { ok: true, error: '', latencyUs: Math.round((performance.now() - started) * 1000) },
+      selfId,
+      primaries: plan.primaries.filter((p) => p !== selfId),
+      fallbacks: config.hintedHandoff ? plan.fallbacks : [],
+      send: (id, hintFor) => router.send(id, { ...item, hintFor }),
+      isAvailable: (id) => router.isUp(id),
+      accept: (res) => res.status === ReplicaStatus.OK,
+      onUnreached: config.hintedHandoff ? (primary) => hints.keep(primary, plan.bucket.nameBytes, key, encoded) : undefined,
+      replicaTimeoutMs: config.replicaTimeoutMs,
+      timeoutMs,
+    });
+    if (tombstone) {
+      void all.then((final) => {
+        const everyPrimary = plan.primaries.every((p) => final.replicas.some((x) => x.nodeId === p && x.ok && !x.fallback));
+        if (everyPrimary) this.d.reaper.schedule(plan, key, encoded);
+      });
+    }
+    const outcome = await quorum.catch((o: QuorumOutcome) => {
+      throw new QuorumNotMetError(operation, o.asked, o.answered, o.required, o.replicas.map((x) => ({ ...x })));
+    });
+    return { record, outcome };
+  }
+
+  private receipt(o: QuorumOutcome, plan: RequestPlan, siblingCount: number): QuorumReceipt {
+    return create(QuorumReceiptSchema, {
+      required: o.required,
+      asked: o.asked,
+      answered: o.answered,
+      replicas: o.replicas.map((x) => ({ ...x })),
+      siblingCount,
+      ringVersion: BigInt(plan.ring.version),
+      coordinator: this.d.selfId,
+      forwarded: false,
+    });
+  }
+
+  private siblings(record: KeyRecord, nowMs: number): Sibling[] {
+    return liveSiblings(record, nowMs).map((s) =>
+      create(SiblingSchema, { value: s.value, timestampMs: BigInt(Math.trunc(s.timestampMs)), expiresAtMs: BigInt(Math.trunc(s.expiresAtMs)) }),
+    );
+  }
+}
+
+function localResult(record: Uint8Array | undefined, status?: ReplicaStatus): ReplicaItemResult {
+  return {
+    $typeName: 'quorumkv.v1.ReplicaItemResult',
+    id: 0n,
+    status: status ?? (record ? ReplicaStatus.OK : ReplicaStatus.NOT_FOUND),
+    record: record ?? EMPTY,
+    expiresAtMs: 0n,
+    error: '',
+  };
+}

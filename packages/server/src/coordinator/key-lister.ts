@@ -1,0 +1,107 @@
+// ListKeys across the cluster, one partition at a time: each partition's keys come from one live
+// replica of it (this node when it is one). The client's cursor is (partition, last key); a node
+// asked with a "local" cursor lists only its own copy of that one partition.
+import { create } from '@bufbuild/protobuf';
+import { KvService, ListKeysResponseSchema, type ListKeysRequest, type ListKeysResponse } from '@quorumkv/protocol';
+import { partitionOf, preferenceListForPartition } from '@quorumkv/ring';
+import { encodeDataKey, type StorageEngine } from '@quorumkv/storage';
+import type { BucketRegistry, EffectiveBucket } from '../cluster/buckets.js';
+import type { RingState } from '../cluster/ring-state.js';
+import { InvalidArgumentError } from '../errors/errors.js';
+import type { PeerPool } from '../replication/peer-pool.js';
+import type { ReplicaRouter } from '../replication/replica-router.js';
+
+const GLOBAL = 0;
+const LOCAL = 1;
+const EMPTY = new Uint8Array(0);
+
+interface Cursor {
+  mode: number;
+  partition: number;
+  after: Uint8Array;
+}
+
+function encodeCursor(c: Cursor): Uint8Array {
+  const out = new Uint8Array(5 + c.after.length);
+  out[0] = c.mode;
+  new DataView(out.buffer).setUint32(1, c.partition);
+  out.set(c.after, 5);
+  return out;
+}
+
+function decodeCursor(bytes: Uint8Array, partitions: number): Cursor {
+  if (bytes.length === 0) return { mode: GLOBAL, partition: 0, after: EMPTY };
+  if (bytes.length < 5 || (bytes[0] !== GLOBAL && bytes[0] !== LOCAL)) throw new InvalidArgumentError('cursor', 'not a cursor returned by ListKeys');
+  const partition = new DataView(bytes.buffer, bytes.byteOffset, 5).getUint32(1);
+  if (partition >= partitions) throw new InvalidArgumentError('cursor', 'partition out of range');
+  return { mode: bytes[0]!, partition, after: bytes.subarray(5) };
+}
+
+export class KeyLister {
+  constructor(
+    private readonly selfId: string,
+    private readonly storage: StorageEngine,
+    private readonly ring: RingState,
+    private readonly buckets: BucketRegistry,
+    private readonly router: ReplicaRouter,
+    private readonly pool: PeerPool,
+  ) {}
+
+  async list(req: ListKeysRequest): Promise<ListKeysResponse> {
+    const limit = req.limit === 0 ? 1000 : req.limit;
+    if (limit > 10_000) throw new InvalidArgumentError('limit', `must be at most 10000 (got ${limit})`);
+    const bucket = this.buckets.resolve(req.bucket);
+    const ring = this.ring.current;
+    const cursor = decodeCursor(req.cursor, ring.partitionCount);
+    if (cursor.mode === LOCAL) {
+      const keys = this.localPartition(bucket, req.prefix, cursor.partition, cursor.after, limit);
+      const next = keys.length === limit ? encodeCursor({ mode: LOCAL, partition: cursor.partition, after: keys[keys.length - 1]! }) : EMPTY;
+      return create(ListKeysResponseSchema, { keys, nextCursor: next });
+    }
+    const keys: Uint8Array[] = [];
+    let after = cursor.after;
+    for (let p = cursor.partition; p < ring.partitionCount; p++, after = EMPTY) {
+      const want = limit - keys.length;
+      const { primaries } = preferenceListForPartition(ring, p, bucket.n);
+      const source = primaries.includes(this.selfId) ? this.selfId : primaries.find((id) => this.router.isUp(id));
+      if (!source) throw new InvalidArgumentError('bucket', `no live replica of partition ${p} to list keys from`);
+      const page =
+        source === this.selfId
+          ? this.localPartition(bucket, req.prefix, p, after, want)
+          : (await this.pool.client(this.ring.addressOf(source)!, KvService).listKeys({
+              bucket: bucket.name,
+              prefix: req.prefix,
+              cursor: encodeCursor({ mode: LOCAL, partition: p, after }),
+              limit: want,
+            })).keys;
+      keys.push(...page);
+      if (keys.length >= limit) {
+        return create(ListKeysResponseSchema, { keys, nextCursor: encodeCursor({ mode: GLOBAL, partition: p, after: keys[keys.length - 1]! }) });
+      }
+    }
+    return create(ListKeysResponseSchema, { keys });
+  }
+
+  /** This node's keys of one partition of a bucket, after `after`, in byte order. */
+  private localPartition(bucket: EffectiveBucket, prefix: Uint8Array, partition: number, after: Uint8Array, limit: number): Uint8Array[] {
+    const start = after.length > 0 ? encodeDataKey(partition, bucket.nameBytes, after) : undefined;
+    const keys: Uint8Array[] = [];
+    let cursor: Uint8Array | undefined = start;
+    const q = this.ring.current.partitionCount;
+    for (;;) {
+      const page = cursor === undefined && partition > 0
+        ? this.storage.listKeys(bucket.nameBytes, { prefix, limit, cursor: encodeDataKey(partition, bucket.nameBytes, EMPTY) })
+        : this.storage.listKeys(bucket.nameBytes, { prefix, limit, ...(cursor ? { cursor } : {}) });
+      for (const k of page.keys) {
+        if (partitionOf(q, bucket.nameBytes, k) !== partition) {
+          if (partitionOf(q, bucket.nameBytes, k) > partition) return keys;
+          continue;
+        }
+        keys.push(k);
+        if (keys.length === limit) return keys;
+      }
+      if (!page.next) return keys;
+      cursor = page.next;
+    }
+  }
+}

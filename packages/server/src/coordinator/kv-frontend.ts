@@ -1,0 +1,88 @@
+// Entry point of every client data operation, unary or streamed: load shedding, validation,
+// routing (coordinate here or forward to a replica), metrics. Errors leave as typed errors; the
+// service layer maps them to Connect codes.
+import { KvService, type DeleteRequest, type DeleteResponse, type GetRequest, type GetResponse, type PutRequest, type PutResponse } from '@quorumkv/protocol';
+import type { BucketRegistry } from '../cluster/buckets.js';
+import type { RingState } from '../cluster/ring-state.js';
+import type { ServerConfig } from '../config/config-schema.js';
+import { NotReadyError, OverloadedError, QuorumNotMetError } from '../errors/errors.js';
+import type { NodeMetrics } from '../observability/metrics.js';
+import type { PeerPool } from '../replication/peer-pool.js';
+import type { ReplicaRouter } from '../replication/replica-router.js';
+import type { Coordinator } from './coordinator.js';
+import { checkKey, planRequest, type RequestPlan } from './request-plan.js';
+
+type Op = 'get' | 'put' | 'delete';
+
+export class KvFrontend {
+  private inFlight = 0;
+
+  constructor(
+    private readonly selfId: string,
+    private readonly config: ServerConfig,
+    private readonly ring: RingState,
+    private readonly buckets: BucketRegistry,
+    private readonly router: ReplicaRouter,
+    private readonly pool: PeerPool,
+    private readonly coordinator: Coordinator,
+    private readonly metrics: NodeMetrics,
+  ) {}
+
+  get requestsInFlight(): number {
+    return this.inFlight;
+  }
+
+  get(req: GetRequest): Promise<GetResponse> {
+    return this.run('get', req, (plan) => this.coordinator.get(req, plan), (addr) => this.pool.client(addr, KvService).get(req));
+  }
+
+  put(req: PutRequest): Promise<PutResponse> {
+    return this.run('put', req, (plan) => this.coordinator.put(req, plan), (addr) => this.pool.client(addr, KvService).put(req));
+  }
+
+  delete(req: DeleteRequest): Promise<DeleteResponse> {
+    return this.run('delete', req, (plan) => this.coordinator.delete(req, plan), (addr) => this.pool.client(addr, KvService).delete(req));
+  }
+
+  private async run<R extends { receipt?: { forwarded: boolean } }>(
+    op: Op,
+    req: { bucket: string; key: Uint8Array; timeoutMs: number },
+    local: (plan: RequestPlan) => Promise<R>,
+    forward: (address: string) => Promise<R>,
+  ): Promise<R> {
+    if (this.inFlight >= this.config.maxInFlight) {
+      this.metrics.shed.inc();
+      throw new OverloadedError(this.inFlight, this.config.maxInFlight);
+    }
+    this.inFlight++;
+    const started = performance.now();
+    let outcome = 'ok';
+    try {
+      checkKey(req.key, this.config.maxKeyBytes);
+      const bucket = this.buckets.resolve(req.bucket);
+      const plan = planRequest(this.ring.current, bucket, req.key, (id) => this.router.isUp(id));
+      if (plan.primaries.includes(this.selfId)) return await local(plan);
+      return await this.forward(op, plan, forward);
+    } catch (err) {
+      outcome = err instanceof Error ? err.name : 'error';
+      throw err;
+    } finally {
+      this.inFlight--;
+      this.metrics.requestDuration.labels(op, outcome).observe((performance.now() - started) / 1000);
+    }
+  }
+
+  /** Sends the request to the first live primary; the SDK's routing normally avoids this hop. */
+  private async forward<R extends { receipt?: { forwarded: boolean } }>(op: Op, plan: RequestPlan, call: (address: string) => Promise<R>): Promise<R> {
+    const target = plan.primaries.find((p) => this.router.isUp(p));
+    const address = target && this.ring.addressOf(target);
+    if (!address) {
+      if (plan.primaries.length === 0) throw new NotReadyError('empty ring');
+      throw new QuorumNotMetError(op, plan.primaries.length, 0, 1, plan.primaries.map((nodeId) => ({ nodeId, fallback: false, standingInFor: '', ok: false, error: 'down', latencyUs: 0 })));
+    }
+    this.metrics.forwarded.inc();
+    const res = await call(address);
+    if (res.receipt) res.receipt.forwarded = true;
+    return res;
+  }
+}

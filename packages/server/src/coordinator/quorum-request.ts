@@ -1,0 +1,168 @@
+// Fans one operation out to a key's replicas and waits for R or W of them. A replica that fails or
+// does not answer within the replica timeout is replaced by the next fallback (sloppy quorum) when
+// the operation allows it; a primary no one could stand in for is reported through `onUnreached`
+// (the coordinator keeps a hint for it). One timer per operation, not per replica.
+import type { ReplicaItemResult } from '@quorumkv/protocol';
+import type { ReplicaOutcome } from '../errors/errors.js';
+
+export interface QuorumRequestOptions {
+  /** Successful answers needed. */
+  required: number;
+  /** Outcome of this node's own replica, already done (when it is one). */
+  local?: { ok: boolean; error: string; result?: ReplicaItemResult; latencyUs: number };
+  /** This node's id (for the local outcome). */
+  selfId: string;
+  /** Other primaries, in preference order. */
+  primaries: readonly string[];
+  /** Nodes that may stand in for failed primaries, in order (empty: no substitution). */
+  fallbacks: readonly string[];
+  /** Sends the operation to `nodeId`; `hintFor` is set when it stands in for that primary. */
+  send: (nodeId: string, hintFor: string) => Promise<ReplicaItemResult>;
+  /** Whether a node can be tried now (gossip says alive, channel not backing off). */
+  isAvailable: (nodeId: string) => boolean;
+  /** Whether a result counts towards the quorum. */
+  accept: (result: ReplicaItemResult) => boolean;
+  /** A primary that neither answered nor had a stand-in. */
+  onUnreached?: (primary: string) => void;
+  /** Per replica answer timeout, ms. */
+  replicaTimeoutMs: number;
+  /** Time left for the whole operation, ms. */
+  timeoutMs: number;
+}
+
+/** Where the operation stands: per replica outcomes and accepted results. */
+export interface QuorumOutcome {
+  asked: number;
+  answered: number;
+  required: number;
+  replicas: ReplicaOutcome[];
+  /** Accepted results by node id (the local one under the node's own id). */
+  results: Map<string, ReplicaItemResult>;
+}
+
+interface Attempt {
+  outcome: ReplicaOutcome;
+  standingInFor: string;
+  started: number;
+  done: boolean;
+}
+
+/**
+ * Starts the operation. `quorum` resolves as soon as `required` replicas answered (or rejects
+ * with the outcome when that became impossible or time ran out); `all` resolves when every replica
+ * asked has answered or failed, for read repair and tombstone reaping.
+ */
+export function quorumRequest(o: QuorumRequestOptions): { quorum: Promise<QuorumOutcome>; all: Promise<QuorumOutcome> } {
+  const state: QuorumOutcome = { asked: 0, answered: 0, required: o.required, replicas: [], results: new Map() };
+  const attempts: Attempt[] = [];
+  let pending = 0;
+  let nextFallback = 0;
+  let quorumSettled = false;
+  let expired = false;
+  let resolveQuorum!: (s: QuorumOutcome) => void;
+  let rejectQuorum!: (s: QuorumOutcome) => void;
+  let resolveAll!: (s: QuorumOutcome) => void;
+  const quorum = new Promise<QuorumOutcome>((res, rej) => ((resolveQuorum = res), (rejectQuorum = rej)));
+  const all = new Promise<QuorumOutcome>((res) => (resolveAll = res));
+  let replicaTimer: ReturnType<typeof setTimeout> | undefined;
+  let deadlineTimer: ReturnType<typeof setTimeout> | undefined;
+
+  const check = (): void => {
+    if (!quorumSettled && state.answered >= o.required) {
+      quorumSettled = true;
+      resolveQuorum(state);
+    }
+    if (pending === 0) {
+      if (!quorumSettled) {
+        quorumSettled = true;
+        rejectQuorum(state);
+      }
+      clearTimeout(replicaTimer);
+      clearTimeout(deadlineTimer);
+      resolveAll(state);
+    }
+  };
+
+  const failover = (primary: string): void => {
+    while (nextFallback < o.fallbacks.length) {
+      const f = o.fallbacks[nextFallback++]!;
+      if (o.isAvailable(f)) {
+        attempt(f, primary);
+        return;
+      }
+    }
+    o.onUnreached?.(primary);
+  };
+
+  const finish = (a: Attempt, ok: boolean, error: string, result?: ReplicaItemResult): void => {
+    if (a.done) return;
+    a.done = true;
+    pending--;
+    a.outcome.ok = ok;
+    a.outcome.error = error;
+    if (ok) {
+      a.outcome.latencyUs = Math.round((performance.now() - a.started) * 1000);
+      state.answered++;
+      if (result) state.results.set(a.outcome.nodeId, result);
+    } else if (!expired) {
+      failover(a.standingInFor || a.outcome.nodeId);
+    }
+  };
+
+  const attempt = (nodeId: string, standingInFor: string): void => {
+    const a: Attempt = {
+      outcome: { nodeId, fallback: standingInFor !== '', standingInFor, ok: false, error: '', latencyUs: 0 },
+      standingInFor,
+      started: performance.now(),
+      done: false,
+    };
+    attempts.push(a);
+    state.replicas.push(a.outcome);
+    state.asked++;
+    pending++;
+    o.send(nodeId, standingInFor).then(
+      (r) => {
+        if (o.accept(r)) finish(a, true, '', r);
+        else finish(a, false, r.error || `status ${r.status}`);
+        check();
+      },
+      (err: unknown) => {
+        finish(a, false, err instanceof Error ? err.message : String(err));
+        check();
+      },
+    );
+  };
+
+  if (o.local) {
+    state.asked++;
+    const outcome: ReplicaOutcome = { nodeId: o.selfId, fallback: false, standingInFor: '', ok: o.local.ok, error: o.local.error, latencyUs: o.local.latencyUs };
+    state.replicas.push(outcome);
+    if (o.local.ok) {
+      state.answered++;
+      if (o.local.result) state.results.set(o.selfId, o.local.result);
+    }
+  }
+  for (const p of o.primaries) {
+    if (o.isAvailable(p)) attempt(p, '');
+    else {
+      state.replicas.push({ nodeId: p, fallback: false, standingInFor: '', ok: false, error: 'down', latencyUs: 0 });
+      state.asked++;
+      failover(p);
+    }
+  }
+  if (pending > 0) {
+    replicaTimer = setTimeout(() => {
+      // Replicas still silent count as failed: their stand-ins get the rest of the deadline.
+      for (const a of attempts.slice()) if (!a.done) finish(a, false, `no answer within ${o.replicaTimeoutMs} ms`);
+      check();
+    }, Math.min(o.replicaTimeoutMs, o.timeoutMs));
+    deadlineTimer = setTimeout(() => {
+      expired = true;
+      for (const a of attempts) if (!a.done) finish(a, false, `deadline of ${o.timeoutMs} ms passed`);
+      pending = 0;
+      check();
+    }, o.timeoutMs);
+  }
+  check();
+  return { quorum, all };
+}

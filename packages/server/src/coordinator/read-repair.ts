@@ -1,0 +1,74 @@
+// Read repair: after a Get has its answer, the replicas whose copy lacks something the merged
+// result has (or whose copy is missing or corrupt) are sent the merged record in the background.
+import { ReplicaOp, ReplicaStatus, type ReplicaItemResult } from '@quorumkv/protocol';
+import type { StorageEngine } from '@quorumkv/storage';
+import type { NodeMetrics } from '../observability/metrics.js';
+import { compareRecords, decodeRecord, encodeRecord, mergeRecords, recordExpiry, type KeyRecord } from '../record/key-record.js';
+import type { ReplicaRouter } from '../replication/replica-router.js';
+import type { QuorumOutcome } from './quorum-request.js';
+import type { RequestPlan } from './request-plan.js';
+
+/** Merges the records replicas returned (undefined when none holds the key). */
+export function mergeReplicaRecords(results: Iterable<ReplicaItemResult>, lww: boolean): KeyRecord | undefined {
+  let first: Uint8Array | undefined;
+  let merged: KeyRecord | undefined;
+  for (const r of results) {
+    if (r.status !== ReplicaStatus.OK || r.record.length === 0) continue;
+    if (first === undefined) {
+      first = r.record;
+      merged = decodeRecord(r.record);
+    } else if (!Buffer.from(r.record.buffer, r.record.byteOffset, r.record.length).equals(first)) {
+      merged = mergeRecords(merged, decodeRecord(r.record), lww);
+    }
+  }
+  return merged;
+}
+
+export interface RepairDeps {
+  selfId: string;
+  storage: StorageEngine;
+  router: ReplicaRouter;
+  metrics: NodeMetrics;
+  now: () => number;
+}
+
+/** Sends the merged record to every replica that answered with less. */
+export async function repairReplicas(final: QuorumOutcome, plan: RequestPlan, d: RepairDeps): Promise<void> {
+  const merged = mergeReplicaRecords(final.results.values(), plan.bucket.lww);
+  if (!merged) return;
+  let encoded: Uint8Array | undefined;
+  for (const [nodeId, result] of final.results) {
+    const stale =
+      result.status === ReplicaStatus.NOT_FOUND ||
+      result.status === ReplicaStatus.CORRUPT ||
+      (result.status === ReplicaStatus.OK && compareRecords(decodeRecord(result.record), merged) !== 'equal');
+    if (!stale) continue;
+    encoded ??= encodeRecord(merged);
+    d.metrics.readRepairs.inc();
+    const expiresAtMs = recordExpiry(merged);
+    if (nodeId === d.selfId) {
+      const value = encoded;
+      await d.storage
+        .update(plan.bucket.nameBytes, plan.key, (cur) => {
+          const next = cur && result.status !== ReplicaStatus.CORRUPT ? mergeRecords(decodeRecord(cur.value), merged, plan.bucket.lww) : merged;
+          const bytes = next === merged ? value : encodeRecord(next);
+          return expiresAtMs > 0 ? { value: bytes, expiresAtMs } : { value: bytes };
+        }, plan.partition)
+        .catch(() => undefined);
+    } else {
+      d.router
+        .send(nodeId, {
+          op: ReplicaOp.WRITE,
+          bucket: plan.bucket.name,
+          key: plan.key,
+          partition: plan.partition,
+          record: encoded,
+          expiresAtMs: BigInt(expiresAtMs),
+          hintFor: '',
+          deadlineMs: BigInt(d.now() + 10_000),
+        })
+        .catch(() => undefined);
+    }
+  }
+}
+

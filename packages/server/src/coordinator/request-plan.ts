@@ -1,0 +1,36 @@
+// Where a key lives for one request: its bucket's effective properties, its partition and its
+// preference list. Computed once per request: one hash per key.
+import { partitionOf, preferenceListForPartition, type Ring } from '@quorumkv/ring';
+import type { EffectiveBucket } from '../cluster/buckets.js';
+import { InvalidArgumentError } from '../errors/errors.js';
+
+export interface RequestPlan {
+  bucket: EffectiveBucket;
+  key: Uint8Array;
+  partition: number;
+  /** The N home replicas, in preference order. */
+  primaries: readonly string[];
+  /** Live stand-ins for down primaries, in walk order. */
+  fallbacks: readonly string[];
+  ring: Ring;
+}
+
+/** Checks a key against the node's limits. */
+export function checkKey(key: Uint8Array, maxKeyBytes: number): void {
+  if (key.length === 0) throw new InvalidArgumentError('key', 'must not be empty');
+  if (key.length > maxKeyBytes) throw new InvalidArgumentError('key', `must be at most ${maxKeyBytes} bytes (got ${key.length})`);
+}
+
+/** Checks a per-request quorum value against the bucket's n (0 means the bucket default). */
+export function effectiveQuorum(field: 'r' | 'w', requested: number, bucketDefault: number, n: number): number {
+  if (requested === 0) return Math.min(bucketDefault, n);
+  if (requested < 1 || requested > n) throw new InvalidArgumentError(field, `must be between 1 and n=${n} (got ${requested})`);
+  return requested;
+}
+
+/** Partition and preference list of a key. */
+export function planRequest(ring: Ring, bucket: EffectiveBucket, key: Uint8Array, isUp: (id: string) => boolean): RequestPlan {
+  const partition = partitionOf(ring.partitionCount, bucket.nameBytes, key);
+  const pl = preferenceListForPartition(ring, partition, bucket.n, isUp);
+  return { bucket, key, partition, primaries: pl.primaries, fallbacks: pl.fallbacks, ring };
+}

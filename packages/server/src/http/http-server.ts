@@ -1,0 +1,93 @@
+// One port for everything: HTTP/2 without TLS (gRPC and Connect, for Node clients and peers) and
+// HTTP/1.1 (Connect, for browsers), told apart by the HTTP/2 connection preface; plus /healthz,
+// /readyz and /metrics for operators.
+import * as http from 'node:http';
+import * as http2 from 'node:http2';
+import * as net from 'node:net';
+import type { ConnectRouter } from '@connectrpc/connect';
+import { connectNodeAdapter } from '@connectrpc/connect-node';
+
+export interface HttpServerOptions {
+  routes: (router: ConnectRouter) => void;
+  ready: () => boolean;
+  metrics: () => Promise<string>;
+  /** Largest request body accepted, bytes. */
+  readMaxBytes: number;
+}
+
+type Handler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => void;
+
+export class HttpServer {
+  private readonly tcp: net.Server;
+  private readonly h1: http.Server;
+  private readonly h2: http2.Http2Server;
+  private readonly sockets = new Set<net.Socket>();
+
+  constructor(o: HttpServerOptions) {
+    const fallback: Handler = (req, res) => {
+      const path = (req.url ?? '/').split('?')[0];
+      if (path === '/healthz') return void res.end('ok\n');
+      if (path === '/readyz') {
+        const ok = o.ready();
+        res.statusCode = ok ? 200 : 503;
+        return void res.end(ok ? 'ready\n' : 'not ready\n');
+      }
+      if (path === '/metrics') {
+        void o.metrics().then(
+          (text) => {
+            res.setHeader('content-type', 'text/plain; version=0.0.4');
+            res.end(text);
+          },
+          () => {
+            res.statusCode = 500;
+            res.end();
+          },
+        );
+        return;
+      }
+      res.statusCode = 404;
+      res.end('not found\n');
+    };
+    const handler = connectNodeAdapter({
+      routes: o.routes,
+      fallback: fallback as Parameters<typeof connectNodeAdapter>[0]['fallback'],
+      // No response compression: it costs more CPU than it saves here (STACK-NOTES #5).
+      acceptCompression: [],
+      readMaxBytes: o.readMaxBytes,
+    }) as Handler;
+    this.h1 = http.createServer(handler);
+    this.h2 = http2.createServer({ settings: { maxConcurrentStreams: 10_000 } }, handler);
+    this.tcp = net.createServer({ noDelay: true }, (socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+      socket.once('data', (chunk) => {
+        socket.pause();
+        socket.unshift(chunk);
+        // HTTP/2 with prior knowledge starts with "PRI * HTTP/2.0". The paused socket keeps the
+        // bytes buffered, and the HTTP/2 session reads them from there.
+        if (chunk[0] === 0x50 && chunk[1] === 0x52 && chunk[2] === 0x49) this.h2.emit('connection', socket);
+        else {
+          this.h1.emit('connection', socket);
+          socket.resume();
+        }
+      });
+      socket.on('error', () => socket.destroy());
+    });
+  }
+
+  listen(host: string, port: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.tcp.once('error', reject);
+      this.tcp.listen(port, host, () => {
+        this.tcp.off('error', reject);
+        resolve();
+      });
+    });
+  }
+
+  /** Stops accepting connections and closes the open ones. */
+  close(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    return new Promise((resolve) => this.tcp.close(() => resolve()));
+  }
+}

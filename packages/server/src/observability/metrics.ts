@@ -1,0 +1,36 @@
+// Prometheus metrics of one node (prom-client), served at /metrics.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The node's metrics. Gauges that mirror state are filled in at scrape time by `collect`. */
+export class NodeMetrics {
+  readonly registry = new Registry();
+  readonly requestDuration = new Histogram({
+    name: 'quorumkv_request_duration_seconds',
+    help: 'Client request latency by operation and outcome',
+    labelNames: ['operation', 'outcome'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+  readonly forwarded = new Counter({
+    name: 'quorumkv_forwarded_requests_total',
+    help: 'Client requests this node forwarded because it is not a replica of the key',
+    registers: [this.registry],
+  });
+  readonly readRepairs = new Counter({ name: 'quorumkv_read_repairs_total', help: 'Stale replicas repaired by reads', registers: [this.registry] });
+  readonly hintsStored = new Counter({ name: 'quorumkv_hints_stored_total', help: 'Hints stored for unreachable replicas', registers: [this.registry] });
+  readonly hintsDelivered = new Counter({ name: 'quorumkv_hints_delivered_total', help: 'Hints delivered and acknowledged', registers: [this.registry] });
+  readonly shed = new Counter({ name: 'quorumkv_requests_shed_total', help: 'Requests refused with RESOURCE_EXHAUSTED', registers: [this.registry] });
+  readonly hintsPending = new Gauge({ name: 'quorumkv_hints_pending', help: 'Hints held for other nodes', registers: [this.registry] });
+  readonly members = new Gauge({ name: 'quorumkv_members', help: 'Cluster members by gossip state', labelNames: ['state'] as const, registers: [this.registry] });
+  readonly inFlight = new Gauge({ name: 'quorumkv_requests_in_flight', help: 'Client requests in flight', registers: [this.registry] });
+
+  constructor(private readonly collect: (m: NodeMetrics) => void) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'quorumkv_process_' });
+  }
+
+  /** The exposition text. */
+  async render(): Promise<string> {
+    this.collect(this);
+    return this.registry.metrics();
+  }
+}

@@ -1,0 +1,108 @@
+// The value stored under a key on every replica: a DVVSet whose values are encoded siblings.
+import {
+  compareSets,
+  decodeDVVSet,
+  encodeDVVSet,
+  lww,
+  siblingCount,
+  sync,
+  update,
+  bytesCodec,
+  type DVVSet,
+  type Ordering,
+  type VersionVector,
+} from '@quorumkv/vclock';
+import { decodeSiblingValue, encodeSiblingValue, isDeadSibling, type SiblingValue } from './sibling-value.js';
+
+/** A key's causal history and concurrent values, each value an encoded sibling. */
+export type KeyRecord = DVVSet<Uint8Array>;
+
+/** Encodes a record for storage and the wire. */
+export function encodeRecord(record: KeyRecord): Uint8Array {
+  return encodeDVVSet(record, bytesCodec.encode);
+}
+
+/** Decodes stored or received record bytes (throws VClockDecodeError on corrupt input). */
+export function decodeRecord(bytes: Uint8Array): KeyRecord {
+  return decodeDVVSet(bytes, bytesCodec.decode);
+}
+
+/** What a write adds: a value or a tombstone, stamped by the coordinator. */
+export interface WriteIntent {
+  tombstone: boolean;
+  value: Uint8Array;
+  timestampMs: number;
+  expiresAtMs: number;
+}
+
+/**
+ * The coordinator-side write: a new dot for `nodeId` superseding what `context` saw. In an LWW
+ * bucket the siblings then collapse to the latest by timestamp (ties by encoded bytes, so every
+ * replica picks the same one).
+ */
+export function applyWrite(
+  stored: KeyRecord | undefined,
+  context: VersionVector | undefined,
+  nodeId: string,
+  intent: WriteIntent,
+  lastWriterWins: boolean,
+): KeyRecord {
+  const next = update(stored, context, nodeId, encodeSiblingValue(intent));
+  return lastWriterWins ? lww(next, pickLatest) : next;
+}
+
+function pickLatest(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const ta = decodeSiblingValue(a).timestampMs;
+  const tb = decodeSiblingValue(b).timestampMs;
+  if (ta !== tb) return ta > tb ? a : b;
+  return Buffer.compare(a, b) >= 0 ? a : b;
+}
+
+/** Replica-side merge of a received record into the local one. */
+export function mergeRecords(local: KeyRecord | undefined, incoming: KeyRecord, lastWriterWins: boolean): KeyRecord {
+  const merged = local ? sync(local, incoming) : incoming;
+  return lastWriterWins && siblingCount(merged) > 1 ? lww(merged, pickLatest) : merged;
+}
+
+/** Live siblings (not tombstones, not expired) of a record. */
+export function liveSiblings(record: KeyRecord, nowMs: number): SiblingValue[] {
+  const out: SiblingValue[] = [];
+  for (const s of record.siblings) if (!isDeadSibling(s.value, nowMs)) out.push(decodeSiblingValue(s.value));
+  return out;
+}
+
+/** Every sibling, tombstones and expired values included, with the node that wrote it. */
+export function allSiblings(record: KeyRecord): (SiblingValue & { writtenBy: string })[] {
+  return record.siblings.map((s) => ({ ...decodeSiblingValue(s.value), writtenBy: s.node }));
+}
+
+/** True when every sibling is a tombstone (the key is deleted and can be reaped later). */
+export function isTombstoned(record: KeyRecord): boolean {
+  return record.siblings.length > 0 && record.siblings.every((s) => (s.value[0]! & 1) === 1);
+}
+
+/**
+ * Expiry of the whole record for the storage engine: the latest sibling expiry when every live
+ * sibling expires, otherwise none (0).
+ */
+export function recordExpiry(record: KeyRecord): number {
+  let latest = 0;
+  for (const s of record.siblings) {
+    const v = decodeSiblingValue(s.value);
+    if (v.tombstone) continue;
+    if (v.expiresAtMs === 0) return 0;
+    latest = Math.max(latest, v.expiresAtMs);
+  }
+  return latest;
+}
+
+/** Causal comparison of two records (read repair: 'before' means `a` lacks something `b` has). */
+export function compareRecords(a: KeyRecord, b: KeyRecord): Ordering {
+  return compareSets(a, b);
+}
+
+/** Human-readable causal context, e.g. "{n1:3, n2:1}". */
+export function formatClock(record: KeyRecord): string {
+  const parts = [...record.context].sort(([a], [b]) => (a < b ? -1 : 1)).map(([node, c]) => `${node}:${c}`);
+  return `{${parts.join(', ')}}`;
+}

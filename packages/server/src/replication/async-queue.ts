@@ -1,0 +1,49 @@
+/**
+ * A push-driven async iterable: producers `push`, one consumer iterates. Used to feed request
+ * messages into a Connect stream and responses out of a stream handler.
+ */
+export class AsyncQueue<T> implements AsyncIterable<T> {
+  private readonly items: T[] = [];
+  private waiter: ((r: IteratorResult<T>) => void) | undefined;
+  private closed = false;
+  private failure: unknown;
+
+  push(item: T): void {
+    if (this.closed) return;
+    const w = this.waiter;
+    if (w) {
+      this.waiter = undefined;
+      w({ value: item, done: false });
+    } else {
+      this.items.push(item);
+    }
+  }
+
+  /** Ends the iteration after the queued items (or at once with an error). */
+  close(error?: unknown): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.failure = error;
+    const w = this.waiter;
+    this.waiter = undefined;
+    if (w) w({ value: undefined, done: true });
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return {
+      next: () => {
+        if (this.items.length > 0) return Promise.resolve({ value: this.items.shift()!, done: false });
+        if (this.closed) return this.failure === undefined ? Promise.resolve({ value: undefined, done: true }) : Promise.reject(this.failure);
+        return new Promise((resolve) => (this.waiter = resolve));
+      },
+      return: () => {
+        this.close();
+        return Promise.resolve({ value: undefined, done: true });
+      },
+    };
+  }
+}

@@ -1,0 +1,230 @@
+// Node-to-node replica traffic to one peer. Items queued during one event-loop turn leave together
+// as one message (flushed with setImmediate: no timer, so an idle cluster adds no latency), capped
+// in items and bytes, with a bounded window of messages in flight. A broken stream fails only its
+// in-flight items; the coordinator retries them elsewhere or hints them.
+import { create } from '@bufbuild/protobuf';
+import type { Client } from '@connectrpc/connect';
+import {
+  ReplicaService,
+  ReplicateRequestSchema,
+  type ReplicaHeader,
+  type ReplicaItem,
+  type ReplicaItemResult,
+  type ReplicateRequest,
+} from '@quorumkv/protocol';
+import { AsyncQueue } from './async-queue.js';
+
+/** How replica items travel: one persistent bidi stream, one unary call per batch, or one per item. */
+export type ReplicaTransportMode = 'stream' | 'batch' | 'unary';
+
+/** The peer cannot be reached right now (connection failed recently, stream broke). */
+export class PeerUnavailableError extends Error {
+  override readonly name = 'PeerUnavailableError';
+  constructor(readonly nodeId: string, reason: string) {
+    super(`${nodeId} unavailable: ${reason}`);
+  }
+}
+
+export interface PeerChannelOptions {
+  mode: ReplicaTransportMode;
+  /** Most items per message. */
+  batchItems: number;
+  /** Most bytes (records) per message. */
+  batchBytes: number;
+  /** Messages in flight before further items wait. */
+  window: number;
+  /** Header stamped on every message (this node, its ring version, cluster id). */
+  header: () => ReplicaHeader;
+  /** Called with every response header (the peer may send a newer ring). */
+  onHeader: (header: ReplicaHeader | undefined) => void;
+  /** Wall clock, for reconnect backoff. */
+  now: () => number;
+}
+
+interface Pending {
+  item: ReplicaItem;
+  resolve: (r: ReplicaItemResult) => void;
+  reject: (e: unknown) => void;
+}
+
+const MAX_BACKOFF_MS = 2_000;
+
+/** The replica channel to one peer. */
+export class PeerChannel {
+  private queue: Pending[] = [];
+  private scheduled = false;
+  private inFlight = 0;
+  private nextItemId = 1n;
+  private nextMessageId = 1n;
+  private failures = 0;
+  private retryAt = 0;
+  private stream: { requests: AsyncQueue<ReplicateRequest>; pending: Map<bigint, Pending[]> } | undefined;
+  private readonly flushBound = (): void => this.flush();
+
+  constructor(
+    readonly nodeId: string,
+    private readonly client: Client<typeof ReplicaService>,
+    private readonly options: PeerChannelOptions,
+  ) {}
+
+  /** False while the channel backs off after a failure: callers should route around the peer. */
+  get available(): boolean {
+    return this.options.now() >= this.retryAt;
+  }
+
+  /** Queues one item; resolves with the peer's result, rejects if the peer cannot be reached. */
+  send(item: Omit<ReplicaItem, 'id' | '$typeName'>): Promise<ReplicaItemResult> {
+    if (!this.available) return Promise.reject(new PeerUnavailableError(this.nodeId, 'reconnecting'));
+    const full = item as ReplicaItem;
+    full.id = this.nextItemId++;
+    return new Promise((resolve, reject) => {
+      this.queue.push({ item: full, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(this.flushBound);
+      }
+    });
+  }
+
+  /** Fails everything queued or in flight and closes the stream. */
+  close(): void {
+    this.failAll(new PeerUnavailableError(this.nodeId, 'channel closed'));
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const { batchItems, batchBytes, window } = this.options;
+    while (this.queue.length > 0 && this.inFlight < window) {
+      let bytes = 0;
+      let count = 0;
+      while (count < this.queue.length && count < batchItems) {
+        bytes += this.queue[count]!.item.record.length + this.queue[count]!.item.key.length + 32;
+        count++;
+        if (bytes >= batchBytes) break;
+      }
+      const batch = this.queue.splice(0, count);
+      this.inFlight++;
+      this.dispatch(batch);
+    }
+  }
+
+  private dispatch(batch: Pending[]): void {
+    const header = this.options.header();
+    const items = batch.map((p) => p.item);
+    switch (this.options.mode) {
+      case 'stream': {
+        const stream = this.ensureStream();
+        const messageId = this.nextMessageId++;
+        stream.pending.set(messageId, batch);
+        stream.requests.push(create(ReplicateRequestSchema, { messageId, header, items }));
+        return;
+      }
+      case 'batch':
+        this.client.batch({ header, items }).then(
+          (res) => this.settle(batch, res.results, res.header),
+          (err) => this.failBatch(batch, err),
+        );
+        return;
+      case 'unary': {
+        let left = batch.length;
+        const done = (): void => {
+          if (--left === 0) this.messageDone();
+        };
+        for (const p of batch) {
+          this.client.apply({ header, item: p.item }).then(
+            (res) => {
+              this.options.onHeader(res.header);
+              this.failures = 0;
+              if (res.result) p.resolve(res.result);
+              else p.reject(new Error('empty replica result'));
+              done();
+            },
+            (err) => {
+              this.noteFailure();
+              p.reject(new PeerUnavailableError(this.nodeId, (err as Error).message));
+              done();
+            },
+          );
+        }
+        return;
+      }
+    }
+  }
+
+  private ensureStream(): { requests: AsyncQueue<ReplicateRequest>; pending: Map<bigint, Pending[]> } {
+    if (this.stream) return this.stream;
+    const requests = new AsyncQueue<ReplicateRequest>();
+    const pending = new Map<bigint, Pending[]>();
+    const stream = { requests, pending };
+    this.stream = stream;
+    void (async () => {
+      try {
+        for await (const res of this.client.replicate(requests)) {
+          const batch = pending.get(res.messageId);
+          if (!batch) continue;
+          pending.delete(res.messageId);
+          this.settle(batch, res.results, res.header);
+        }
+        this.breakStream(stream, new PeerUnavailableError(this.nodeId, 'stream ended'));
+      } catch (err) {
+        this.breakStream(stream, new PeerUnavailableError(this.nodeId, (err as Error).message));
+      }
+    })();
+    return stream;
+  }
+
+  private breakStream(stream: { requests: AsyncQueue<ReplicateRequest>; pending: Map<bigint, Pending[]> }, err: Error): void {
+    if (this.stream === stream) this.stream = undefined;
+    stream.requests.close();
+    const batches = [...stream.pending.values()];
+    stream.pending.clear();
+    if (batches.length > 0) this.noteFailure();
+    for (const batch of batches) {
+      for (const p of batch) p.reject(err);
+      this.messageDone();
+    }
+  }
+
+  private settle(batch: Pending[], results: ReplicaItemResult[], header: ReplicaHeader | undefined): void {
+    this.options.onHeader(header);
+    this.failures = 0;
+    if (results.length === batch.length && results.every((r, i) => r.id === batch[i]!.item.id)) {
+      for (let i = 0; i < batch.length; i++) batch[i]!.resolve(results[i]!);
+    } else {
+      const byId = new Map(results.map((r) => [r.id, r]));
+      for (const p of batch) {
+        const r = byId.get(p.item.id);
+        if (r) p.resolve(r);
+        else p.reject(new Error(`peer ${this.nodeId} returned no result for item ${p.item.id}`));
+      }
+    }
+    this.messageDone();
+  }
+
+  private failBatch(batch: Pending[], err: unknown): void {
+    this.noteFailure();
+    const e = new PeerUnavailableError(this.nodeId, (err as Error).message);
+    for (const p of batch) p.reject(e);
+    this.messageDone();
+  }
+
+  private messageDone(): void {
+    this.inFlight--;
+    if (this.queue.length > 0 && !this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.flushBound);
+    }
+  }
+
+  private noteFailure(): void {
+    this.failures++;
+    this.retryAt = this.options.now() + Math.min(MAX_BACKOFF_MS, 50 * 2 ** Math.min(this.failures, 6));
+  }
+
+  private failAll(err: Error): void {
+    const queued = this.queue;
+    this.queue = [];
+    for (const p of queued) p.reject(err);
+    if (this.stream) this.breakStream(this.stream, err);
+  }
+}

@@ -1,0 +1,61 @@
+// One HTTP/2 session per peer, shared by every client this node has for it (replica stream,
+// membership, forwarding), as the design asks: no connection per request.
+import { createClient, type Client, type Transport } from '@connectrpc/connect';
+import { createConnectTransport, Http2SessionManager } from '@connectrpc/connect-node';
+import type { DescService } from '@bufbuild/protobuf';
+
+interface Peer {
+  sessionManager: Http2SessionManager;
+  transport: Transport;
+  clients: Map<DescService, Client<DescService>>;
+}
+
+/** Connect transports and clients per peer address, created on first use and reused. */
+export class PeerPool {
+  private readonly peers = new Map<string, Peer>();
+
+  private peer(address: string): Peer {
+    let p = this.peers.get(address);
+    if (!p) {
+      const baseUrl = `http://${address}`;
+      const sessionManager = new Http2SessionManager(baseUrl, { pingIntervalMs: 10_000, pingTimeoutMs: 5_000 });
+      const transport = createConnectTransport({
+        baseUrl,
+        httpVersion: '2',
+        sessionManager,
+        // Compression costs more CPU than it saves on loopback and LAN links (STACK-NOTES #5).
+        acceptCompression: [],
+        sendCompression: undefined,
+        useBinaryFormat: true,
+      });
+      p = { sessionManager, transport, clients: new Map() };
+      this.peers.set(address, p);
+    }
+    return p;
+  }
+
+  /** A client of `service` for the node at `address`. */
+  client<S extends DescService>(address: string, service: S): Client<S> {
+    const p = this.peer(address);
+    let c = p.clients.get(service);
+    if (!c) {
+      c = createClient(service, p.transport) as Client<DescService>;
+      p.clients.set(service, c);
+    }
+    return c as unknown as Client<S>;
+  }
+
+  /** Drops the session to `address` (after a failure), so the next call reconnects. */
+  reset(address: string): void {
+    const p = this.peers.get(address);
+    if (!p) return;
+    p.sessionManager.abort();
+    this.peers.delete(address);
+  }
+
+  /** Closes every session. */
+  close(): void {
+    for (const p of this.peers.values()) p.sessionManager.abort();
+    this.peers.clear();
+  }
+}

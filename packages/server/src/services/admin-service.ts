@@ -1,0 +1,142 @@
+// AdminService: this node's view of the cluster, buckets, verification and diagnosis.
+import { create } from '@bufbuild/protobuf';
+import type { ServiceImpl } from '@connectrpc/connect';
+import {
+  CreateBucketResponseSchema,
+  GetBucketResponseSchema,
+  ListBucketsResponseSchema,
+  LocalGetResponseSchema,
+  MembersResponseSchema,
+  NodeOwnershipSchema,
+  PartitionProblemSchema,
+  RingResponseSchema,
+  SiblingSchema,
+  StatusResponseSchema,
+  VerifyResponseSchema,
+  type AdminService,
+} from '@quorumkv/protocol';
+import { preferenceListForPartition, partitionOf } from '@quorumkv/ring';
+import type { StorageEngine } from '@quorumkv/storage';
+import { encodeContext, join } from '@quorumkv/vclock';
+import type { BucketRegistry } from '../cluster/buckets.js';
+import type { ClusterMembership } from '../cluster/membership.js';
+import type { RingState } from '../cluster/ring-state.js';
+import { checkKey } from '../coordinator/request-plan.js';
+import { InvalidArgumentError } from '../errors/errors.js';
+import { allSiblings, decodeRecord, formatClock } from '../record/key-record.js';
+import { guard } from './guard.js';
+import type { RingInfoSource } from './ring-info.js';
+
+export interface AdminDeps {
+  selfId: string;
+  clusterId: () => string;
+  version: string;
+  startedAtMs: number;
+  maxKeyBytes: number;
+  ring: RingState;
+  ringInfo: RingInfoSource;
+  membership: ClusterMembership;
+  buckets: BucketRegistry;
+  storage: StorageEngine;
+  ready: () => boolean;
+  requestsInFlight: () => number;
+  isUp: (nodeId: string) => boolean;
+}
+
+export function adminService(d: AdminDeps): Partial<ServiceImpl<typeof AdminService>> {
+  const ownership = () => {
+    const r = d.ring.current;
+    const counts = new Map(r.nodes.map((n) => [n.id, 0]));
+    for (const o of r.owners) counts.set(o, (counts.get(o) ?? 0) + 1);
+    return [...counts].map(([nodeId, partitions]) => create(NodeOwnershipSchema, { nodeId, partitions, share: partitions / r.partitionCount }));
+  };
+  return {
+    status: () =>
+      guard(() => {
+        const r = d.ring.current;
+        const members = d.membership.list.members();
+        const stats = d.storage.stats();
+        const alive = members.filter((m) => m.state === 'alive').length;
+        const liveIds = [d.selfId, ...members.filter((m) => m.state === 'alive').map((m) => m.id)].sort();
+        return create(StatusResponseSchema, {
+          nodeId: d.selfId,
+          clusterId: d.clusterId(),
+          version: d.version,
+          uptimeMs: BigInt(Date.now() - d.startedAtMs),
+          ringVersion: BigInt(r.version),
+          ringChecksum: r.checksum,
+          memberCount: members.length,
+          aliveCount: alive,
+          hintsPending: BigInt(d.storage.countHints()),
+          keys: BigInt(stats.keys),
+          bytes: BigInt(stats.bytes),
+          partitionsOwned: r.owners.filter((o) => o === d.selfId).length,
+          ready: d.ready(),
+          claimant: liveIds[0] ?? d.selfId,
+          requestsInFlight: d.requestsInFlight(),
+        });
+      }),
+    members: () => guard(() => create(MembersResponseSchema, { members: d.ringInfo.nodes() })),
+    ring: () => guard(() => create(RingResponseSchema, { ring: d.ringInfo.ringInfo(), ownership: ownership() })),
+    createBucket: (req) =>
+      guard(async () => {
+        if (!req.props) throw new InvalidArgumentError('props', 'is required');
+        return create(CreateBucketResponseSchema, { props: await d.buckets.create(req.props) });
+      }),
+    getBucket: (req) =>
+      guard(() => {
+        const props = d.buckets.get(req.name);
+        return create(GetBucketResponseSchema, { found: props !== undefined, props });
+      }),
+    listBuckets: () => guard(() => create(ListBucketsResponseSchema, { buckets: d.buckets.list() })),
+    verify: (req) =>
+      guard(() => {
+        const r = d.ring.current;
+        const n = req.n || d.buckets.resolve('').n;
+        const problems = [];
+        for (let p = 0; p < r.partitionCount; p++) {
+          const { primaries } = preferenceListForPartition(r, p, n);
+          const down = primaries.filter((id) => !d.isUp(id));
+          const distinct = new Set(primaries).size === n;
+          if (down.length > 0 || !distinct) {
+            problems.push(
+              create(PartitionProblemSchema, {
+                partition: p,
+                replicas: [...primaries],
+                down,
+                reason: !distinct ? `only ${new Set(primaries).size} distinct replicas for n=${n}` : `${n - down.length} of ${n} replicas alive`,
+              }),
+            );
+          }
+        }
+        const gossiped = d.membership.list.getMetadata('ring');
+        const disagreements = gossiped && gossiped.version !== r.version ? [`gossiped ring version ${gossiped.version}, this node has ${r.version}`] : [];
+        return create(VerifyResponseSchema, { healthy: problems.length === 0 && disagreements.length === 0, n, problems, ringDisagreements: disagreements });
+      }),
+    localGet: (req) =>
+      guard(() => {
+        checkKey(req.key, d.maxKeyBytes);
+        const bucket = d.buckets.resolve(req.bucket);
+        const partition = partitionOf(d.ring.current.partitionCount, bucket.nameBytes, req.key);
+        const rec = d.storage.get(bucket.nameBytes, req.key, partition);
+        if (!rec) return create(LocalGetResponseSchema, { found: false, partition });
+        const record = decodeRecord(rec.value);
+        return create(LocalGetResponseSchema, {
+          found: true,
+          partition,
+          siblings: allSiblings(record).map((s) =>
+            create(SiblingSchema, {
+              value: s.value,
+              tombstone: s.tombstone,
+              timestampMs: BigInt(Math.trunc(s.timestampMs)),
+              expiresAtMs: BigInt(Math.trunc(s.expiresAtMs)),
+              writtenBy: s.writtenBy,
+            }),
+          ),
+          context: encodeContext(join(record)),
+          clock: formatClock(record),
+          record: rec.value,
+        });
+      }),
+  };
+}

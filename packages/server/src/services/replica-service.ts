@@ -1,0 +1,99 @@
+// ReplicaService (internal): applies replica items from other nodes. Every response carries this
+// node's ring when the sender's is older, so a node that routed with a stale ring learns at once.
+import { create } from '@bufbuild/protobuf';
+import type { ServiceImpl } from '@connectrpc/connect';
+import {
+  ApplyResponseSchema,
+  BatchResponseSchema,
+  DeliverHintsResponseSchema,
+  ReplicaHeaderSchema,
+  ReplicateResponseSchema,
+  type ReplicaHeader,
+  type ReplicaService,
+  type ReplicateRequest,
+  type ReplicateResponse,
+} from '@quorumkv/protocol';
+import { ForeignClusterError } from '../errors/errors.js';
+import { AsyncQueue } from '../replication/async-queue.js';
+import type { ReplicaApplier } from '../replication/replica-applier.js';
+import { guard } from './guard.js';
+
+export interface ReplicaServiceDeps {
+  selfId: string;
+  clusterId: () => string;
+  ringVersion: () => number;
+  ringBytes: () => Uint8Array;
+  /** A peer's ring may be newer than ours. */
+  noteRing: (header: ReplicaHeader | undefined) => void;
+  applier: ReplicaApplier;
+}
+
+export function replicaService(d: ReplicaServiceDeps): Partial<ServiceImpl<typeof ReplicaService>> {
+  const EMPTY = new Uint8Array(0);
+  const header = (req: ReplicaHeader | undefined): ReplicaHeader => {
+    const version = d.ringVersion();
+    return create(ReplicaHeaderSchema, {
+      fromNode: d.selfId,
+      ringVersion: BigInt(version),
+      clusterId: d.clusterId(),
+      ring: req && req.ringVersion < BigInt(version) ? d.ringBytes() : EMPTY,
+    });
+  };
+  const check = (h: ReplicaHeader | undefined): void => {
+    if (h && h.clusterId !== '' && h.clusterId !== d.clusterId()) throw new ForeignClusterError(h.clusterId, d.clusterId());
+    d.noteRing(h);
+  };
+  return {
+    apply: (req) =>
+      guard(async () => {
+        check(req.header);
+        if (!req.item) throw new Error('item is required');
+        return create(ApplyResponseSchema, { header: header(req.header), result: await d.applier.apply(req.item) });
+      }),
+    batch: (req) =>
+      guard(async () => {
+        check(req.header);
+        const results = await Promise.all(req.items.map((i) => d.applier.apply(i)));
+        return create(BatchResponseSchema, { header: header(req.header), results });
+      }),
+    deliverHints: (req) =>
+      guard(async () => {
+        check(req.header);
+        const results = await Promise.all(req.items.map((i) => d.applier.apply(i)));
+        return create(DeliverHintsResponseSchema, { header: header(req.header), results });
+      }),
+    replicate: (requests) => replicate(requests, d, check, header),
+  };
+}
+
+/**
+ * The persistent stream: messages are applied concurrently (their writes share LMDB commits) and
+ * each is acknowledged as soon as all its items are durable, in completion order.
+ */
+function replicate(
+  requests: AsyncIterable<ReplicateRequest>,
+  d: ReplicaServiceDeps,
+  check: (h: ReplicaHeader | undefined) => void,
+  header: (h: ReplicaHeader | undefined) => ReplicaHeader,
+): AsyncIterable<ReplicateResponse> {
+  const out = new AsyncQueue<ReplicateResponse>();
+  let open = 0;
+  let inputDone = false;
+  void (async () => {
+    try {
+      for await (const req of requests) {
+        check(req.header);
+        open++;
+        void Promise.all(req.items.map((i) => d.applier.apply(i))).then((results) => {
+          out.push(create(ReplicateResponseSchema, { messageId: req.messageId, header: header(req.header), results }));
+          if (--open === 0 && inputDone) out.close();
+        });
+      }
+      inputDone = true;
+      if (open === 0) out.close();
+    } catch (err) {
+      out.close(err);
+    }
+  })();
+  return out;
+}
