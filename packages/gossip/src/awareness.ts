@@ -1,3 +1,4 @@
+import { max, min } from './fast-globals.js';
 /**
  * Lifeguard local health (Dadgar et al. 2018, "Local Health Awareness"). A node that misses acks
  * it should have seen, gets no nacks from indirect probers, is accused itself, or has a starved
@@ -12,7 +13,7 @@ export class Awareness {
 
   /** Adds `delta` (negative on good evidence), clamped to the valid range. */
   applyDelta(delta: number): void {
-    this.score = Math.min(this.max - 1, Math.max(0, this.score + delta));
+    this.score = min(this.max - 1, max(0, this.score + delta));
   }
 
   /** Current health score: 0 is healthy; higher means our own timeouts are being stretched. */

@@ -1,4 +1,5 @@
 import type { Gossip } from './messages.js';
+import { ceil, log10 } from './fast-globals.js';
 
 interface Pending {
   gossip: Gossip;
@@ -53,5 +54,5 @@ export class BroadcastQueue {
 
 /** Retransmit limit for a cluster of `clusterSize`: multiplier × ceil(log10(n + 1)). */
 export function retransmitLimit(retransmitMultiplier: number, clusterSize: number): number {
-  return retransmitMultiplier * Math.ceil(Math.log10(clusterSize + 1));
+  return retransmitMultiplier * ceil(log10(clusterSize + 1));
 }

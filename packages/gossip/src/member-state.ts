@@ -3,6 +3,7 @@ import type { MemberEventType, MemberInfo } from './events.js';
 import type { AliveGossip, MemberSnapshot, MemberState } from './messages.js';
 import { compareBytes } from './metadata.js';
 import { Suspicion, suspicionMinTimeoutMs } from './suspicion.js';
+import { INFINITY, floor, max } from './fast-globals.js';
 
 /** Mutable per-member record; `MemberInfo` copies of it are handed out. */
 interface MemberRecord {
@@ -27,6 +28,8 @@ export class MemberTable {
   private leaving = false;
   /** Called when a member is first added, so the prober can slot it into its round-robin order. */
   onAdded: (id: string) => void = () => {};
+  /** Called when a suspicion times out; returns true if a last-chance probe was started (it reports back). */
+  onSuspicionExpired: (id: string) => boolean = () => false;
 
   constructor(
     private readonly ctx: NodeContext,
@@ -149,17 +152,20 @@ export class MemberTable {
       return;
     }
     if (rec.state !== 'alive') return;
-    const config = this.ctx.config;
-    const n = this.live;
-    let k = Math.max(0, Math.floor(config.suspicionMultiplier - 2));
-    if (n - 2 < k) k = 0; // too few members to ever collect k independent confirmations
-    const minMs = suspicionMinTimeoutMs(config.suspicionMultiplier, n, config.probeIntervalMs);
-    const now = this.ctx.now();
-    this.suspicions.set(id, new Suspicion(incarnation, from, k, now, minMs, minMs * config.suspicionMaxTimeoutMult));
+    this.suspicions.set(id, this.newSuspicion(incarnation, from));
     rec.incarnation = incarnation;
     this.setState(rec, 'suspect');
     this.ctx.broadcast(`m:${id}`, { kind: 'suspect', id, incarnation, from });
     this.emit('suspect', rec);
+  }
+
+  private newSuspicion(incarnation: number, from: string): Suspicion {
+    const config = this.ctx.config;
+    const n = this.live;
+    let k = max(0, floor(config.suspicionMultiplier - 2));
+    if (n - 2 < k) k = 0; // too few members to ever collect k independent confirmations
+    const minMs = suspicionMinTimeoutMs(config.suspicionMultiplier, n, config.probeIntervalMs);
+    return new Suspicion(incarnation, from, k, this.ctx.now(), minMs, minMs * config.suspicionMaxTimeoutMult);
   }
 
   applyDead(id: string, incarnation: number, from: string): void {
@@ -198,16 +204,49 @@ export class MemberTable {
         suspicion.postpone(now + this.ctx.config.probeIntervalMs);
         continue;
       }
-      this.suspicions.delete(id);
       const rec = this.records.get(id);
-      if (rec !== undefined && rec.state === 'suspect' && rec.incarnation === suspicion.incarnation) {
-        this.applyDead(id, rec.incarnation, this.ctx.selfId);
+      if (rec === undefined || rec.state !== 'suspect' || rec.incarnation !== suspicion.incarnation) {
+        this.suspicions.delete(id);
+        continue;
       }
+      // One more full probe before the verdict: it carries the accusation to the suspect, whose ack
+      // brings back its refutation if it is alive and we merely missed the gossip. The backstop
+      // deadline covers a probe that never reports.
+      if (!suspicion.finalProbe && this.onSuspicionExpired(id)) {
+        suspicion.finalProbe = true;
+        suspicion.postpone(now + 2 * this.ctx.awareness.scale(this.ctx.config.probeIntervalMs));
+        continue;
+      }
+      this.suspicions.delete(id);
+      this.applyDead(id, rec.incarnation, this.ctx.selfId);
     }
   }
 
+  /** The last-chance probe failed: the suspect is dead. */
+  confirmDead(id: string): void {
+    const rec = this.records.get(id);
+    const suspicion = this.suspicions.get(id);
+    if (rec === undefined || suspicion === undefined || rec.state !== 'suspect' || rec.incarnation !== suspicion.incarnation) return;
+    this.suspicions.delete(id);
+    this.applyDead(id, rec.incarnation, this.ctx.selfId);
+  }
+
+  /** The suspect answered the last-chance probe without refuting: restart its suspicion from scratch. */
+  suspectAnswered(id: string): void {
+    const rec = this.records.get(id);
+    const old = this.suspicions.get(id);
+    if (rec === undefined || old === undefined || rec.state !== 'suspect') return;
+    this.suspicions.set(id, this.newSuspicion(rec.incarnation, this.ctx.selfId));
+  }
+
+  /** Our own alive record, attached to acks. */
+  selfAlive(): AliveGossip {
+    const s = this.self;
+    return { kind: 'alive', id: s.id, address: s.address, incarnation: s.incarnation, meta: s.meta };
+  }
+
   nextSuspicionDeadlineMs(): number {
-    let next = Infinity;
+    let next = INFINITY;
     for (const s of this.suspicions.values()) if (s.deadlineMs < next) next = s.deadlineMs;
     return next;
   }
@@ -224,14 +263,13 @@ export class MemberTable {
   /** Re-announces ourselves above the accused incarnation; being accused is also a Lifeguard hint that we may be the slow one. */
   private refute(accusedIncarnation: number): void {
     const self = this.records.get(this.ctx.selfId) as MemberRecord;
-    self.incarnation = Math.max(self.incarnation, accusedIncarnation) + 1;
+    self.incarnation = max(self.incarnation, accusedIncarnation) + 1;
     this.ctx.awareness.applyDelta(1);
     this.announceSelf();
   }
 
   private announceSelf(): void {
-    const s = this.self;
-    this.ctx.broadcast(`m:${s.id}`, { kind: 'alive', id: s.id, address: s.address, incarnation: s.incarnation, meta: s.meta });
+    this.ctx.broadcast(`m:${this.ctx.selfId}`, this.selfAlive());
   }
 
   private setState(rec: MemberRecord, state: MemberState): void {

@@ -11,6 +11,7 @@ import { MetadataStore } from './metadata.js';
 import { PushPull } from './push-pull.js';
 import { Prober } from './probe.js';
 import { pickRandom } from './random.js';
+import { INFINITY, isSafeInteger, max, min, round } from './fast-globals.js';
 
 /** Outgoing side of the network, supplied by the host. Delivery is best effort: failures are dropped. */
 export interface GossipTransport {
@@ -101,12 +102,12 @@ export class Memberlist {
   }
 
   /**
-   * Earliest local time at which {@link tick} has work to do (Infinity if none). Hosts may tick on a
+   * Earliest local time at which {@link tick} has work to do (INFINITY if none). Hosts may tick on a
    * fixed cadence instead; ticking late by more than `stallDetectionMs` is treated as a local stall.
    */
   nextDeadlineMs(): number {
-    let next = Math.min(this.table.nextSuspicionDeadlineMs(), this.prober.nextDeadlineMs(), this.pushPull.nextDeadlineMs());
-    if (this.queue.size > 0) next = Math.min(next, this.nextGossipAtMs);
+    let next = min(this.table.nextSuspicionDeadlineMs(), this.prober.nextDeadlineMs(), this.pushPull.nextDeadlineMs());
+    if (this.queue.size > 0) next = min(next, this.nextGossipAtMs);
     return next;
   }
 
@@ -184,7 +185,7 @@ export class Memberlist {
    */
   reportLocalStall(ms: number): void {
     if (!(ms > 0)) return;
-    this.awareness.applyDelta(Math.max(1, Math.round(ms / this.config.probeIntervalMs)));
+    this.awareness.applyDelta(max(1, round(ms / this.config.probeIntervalMs)));
     this.prober.markStalled();
   }
 
@@ -201,7 +202,7 @@ export class Memberlist {
    */
   setMetadata(key: string, version: number, value: Uint8Array): boolean {
     if (typeof key !== 'string') throw new GossipStateError('setMetadata', 'key must be a string');
-    if (!Number.isSafeInteger(version) || version < 0) throw new GossipStateError('setMetadata', 'version must be a non-negative safe integer');
+    if (!isSafeInteger(version) || version < 0) throw new GossipStateError('setMetadata', 'version must be a non-negative safe integer');
     const applied = this.applyMetadata({ key, version, value });
     this.flush();
     return applied;

@@ -1,4 +1,5 @@
 import type { MetadataEntry } from './messages.js';
+import { min } from './fast-globals.js';
 
 /**
  * Cluster metadata: versioned entries that gossip to every member. Merging is a join-semilattice
@@ -32,7 +33,7 @@ export function beats(a: MetadataEntry, b: MetadataEntry): boolean {
 
 /** Lexicographic byte comparison (shorter prefix first). */
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
+  const n = min(a.length, b.length);
   for (let i = 0; i < n; i++) {
     const d = (a[i] as number) - (b[i] as number);
     if (d !== 0) return d;

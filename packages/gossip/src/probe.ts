@@ -2,6 +2,7 @@ import type { NodeContext } from './context.js';
 import type { MemberTable } from './member-state.js';
 import type { AckMessage, Gossip, NackMessage, PingMessage, PingReqMessage } from './messages.js';
 import { pickRandom, randomIndex, shuffle } from './random.js';
+import { INFINITY, floor, max, min } from './fast-globals.js';
 
 /** The probe of the current protocol period. */
 interface Probe {
@@ -17,12 +18,15 @@ interface Probe {
   nacks: number;
   /** A deadline of this probe was handled late: our own stall, so the outcome proves nothing. */
   late: boolean;
+  /** A last-chance probe of a suspect whose suspicion timed out, rather than the period's probe. */
+  confirm: boolean;
 }
 
 /** An indirect probe we run for another member. */
 interface Relay {
   origSeq: number;
   origAddress: string;
+  targetId: string;
   deadlineMs: number;
   wantNack: boolean;
 }
@@ -37,7 +41,10 @@ export class Prober {
   private order: string[] = [];
   private position = 0;
   private seq = 0;
+  /** The period's probe, if still running. */
   private current: Probe | null = null;
+  /** All running probes by seq: the period's probe plus last-chance probes of expiring suspects. */
+  private readonly probes = new Map<number, Probe>();
   private nextProbeAtMs: number;
   private readonly relays = new Map<number, Relay>();
 
@@ -47,6 +54,7 @@ export class Prober {
   ) {
     // Start at a random offset in the first period so nodes started together do not probe in lockstep.
     this.nextProbeAtMs = ctx.now() + ctx.random() * ctx.config.probeIntervalMs;
+    members.onSuspicionExpired = (id) => this.startConfirmProbe(id);
     members.onAdded = (id) => {
       // Insert at a random position among those not yet probed this round, as memberlist does.
       const at = this.position + randomIndex(ctx.random, this.order.length - this.position + 1);
@@ -55,31 +63,31 @@ export class Prober {
   }
 
   nextDeadlineMs(): number {
-    let next = this.members.isLeaving ? Infinity : this.nextProbeAtMs;
-    const p = this.current;
-    if (p !== null) next = Math.min(next, p.indirectSent ? p.periodEndMs : p.ackDeadlineMs);
+    let next = this.members.isLeaving ? INFINITY : this.nextProbeAtMs;
+    for (const p of this.probes.values()) next = min(next, p.indirectSent ? p.periodEndMs : p.ackDeadlineMs);
     for (const r of this.relays.values()) if (r.deadlineMs < next) next = r.deadlineMs;
     return next;
   }
 
   /** The current probe's timing was compromised by a local stall. */
   markStalled(): void {
-    if (this.current !== null) this.current.late = true;
+    for (const p of this.probes.values()) p.late = true;
   }
 
   tick(now: number): void {
     this.expireRelays(now);
-    const p = this.current;
     const stallMs = this.ctx.config.stallDetectionMs;
-    if (p !== null && !p.indirectSent && now >= p.ackDeadlineMs) {
-      if (now - p.ackDeadlineMs > stallMs) p.late = true;
-      p.indirectSent = true;
-      if (now < p.periodEndMs) this.sendIndirect(p, now);
-    }
-    if (p !== null && now >= p.periodEndMs) {
-      if (now - p.periodEndMs > stallMs) p.late = true;
-      this.current = null;
-      this.fail(p);
+    for (const p of this.probes.values()) {
+      if (!p.indirectSent && now >= p.ackDeadlineMs) {
+        if (now - p.ackDeadlineMs > stallMs) p.late = true;
+        p.indirectSent = true;
+        if (now < p.periodEndMs) this.sendIndirect(p, now);
+      }
+      if (now >= p.periodEndMs) {
+        if (now - p.periodEndMs > stallMs) p.late = true;
+        this.finish(p);
+        this.fail(p);
+      }
     }
     if (this.current === null && now >= this.nextProbeAtMs && !this.members.isLeaving) this.start(now);
   }
@@ -87,34 +95,39 @@ export class Prober {
   onPing(msg: PingMessage): void {
     // A ping meant for a previous owner of our address must not vouch for that member.
     if (msg.targetId !== this.ctx.selfId) return;
-    const ack: AckMessage = { type: 'ack', seq: msg.seq, sourceId: this.ctx.selfId, gossip: this.ctx.takeGossip() };
+    // Our own record rides on every ack, so a prober that missed our latest refutation learns it here.
+    const ack: AckMessage = { type: 'ack', seq: msg.seq, sourceId: this.ctx.selfId, gossip: [this.members.selfAlive(), ...this.ctx.takeGossip()] };
     this.ctx.send(msg.sourceAddress, ack);
   }
 
   onPingReq(msg: PingReqMessage): void {
     const seq = ++this.seq;
-    this.relays.set(seq, { origSeq: msg.seq, origAddress: msg.sourceAddress, deadlineMs: this.ctx.now() + msg.timeoutMs, wantNack: msg.wantNack });
+    this.relays.set(seq, { origSeq: msg.seq, origAddress: msg.sourceAddress, targetId: msg.targetId, deadlineMs: this.ctx.now() + msg.timeoutMs, wantNack: msg.wantNack });
     this.sendPing(seq, msg.targetId, msg.targetAddress, []);
   }
 
   onAck(msg: AckMessage): void {
-    const p = this.current;
-    if (p !== null && msg.seq === p.seq) {
-      this.current = null;
+    const p = this.probes.get(msg.seq);
+    if (p !== undefined) {
+      this.finish(p);
       this.ctx.awareness.applyDelta(-1);
+      // A suspect that answered but did not refute (an indirect ack carries no accusation to it) gets a fresh timer.
+      if (p.confirm) this.members.suspectAnswered(p.targetId);
       return;
     }
     const relay = this.relays.get(msg.seq);
     if (relay !== undefined) {
       this.relays.delete(msg.seq);
-      const forward: AckMessage = { type: 'ack', seq: relay.origSeq, sourceId: this.ctx.selfId, gossip: this.ctx.takeGossip() };
+      const target = this.members.get(relay.targetId);
+      const vouch: Gossip[] = target !== undefined && target.state === 'alive' ? [{ kind: 'alive', id: target.id, address: target.address, incarnation: target.incarnation, meta: target.meta }] : [];
+      const forward: AckMessage = { type: 'ack', seq: relay.origSeq, sourceId: this.ctx.selfId, gossip: [...vouch, ...this.ctx.takeGossip()] };
       this.ctx.send(relay.origAddress, forward);
     }
   }
 
   onNack(msg: NackMessage): void {
-    const p = this.current;
-    if (p !== null && msg.seq === p.seq) p.nacks++;
+    const p = this.probes.get(msg.seq);
+    if (p !== undefined) p.nacks++;
   }
 
   private start(now: number): void {
@@ -122,21 +135,46 @@ export class Prober {
     const scaledInterval = this.ctx.awareness.scale(this.ctx.config.probeIntervalMs);
     this.nextProbeAtMs = now + scaledInterval;
     if (target === undefined) return;
-    const seq = ++this.seq;
-    this.current = {
-      seq,
+    this.current = this.launch(target, now, false);
+  }
+
+  /**
+   * Last-chance probe when a suspicion times out, so a member whose refutation we alone missed is
+   * not declared dead. Returns false if it cannot run (then the caller declares the death).
+   */
+  private startConfirmProbe(id: string): boolean {
+    const target = this.members.get(id);
+    if (target === undefined || target.state !== 'suspect' || this.members.isLeaving) return false;
+    this.launch(target, this.ctx.now(), true);
+    return true;
+  }
+
+  private launch(target: Readonly<{ id: string; address: string; state: string; incarnation: number }>, now: number, confirm: boolean): Probe {
+    const p: Probe = {
+      seq: ++this.seq,
       targetId: target.id,
       targetAddress: target.address,
       ackDeadlineMs: now + this.ctx.awareness.scale(this.ctx.config.probeTimeoutMs),
-      periodEndMs: now + scaledInterval,
+      periodEndMs: now + this.ctx.awareness.scale(this.ctx.config.probeIntervalMs),
       indirectSent: false,
       expectedNacks: 0,
       nacks: 0,
       late: false,
+      confirm,
     };
-    // Lifeguard's buddy system: tell a suspect it is suspected so it can refute right away.
-    const extra: Gossip[] = target.state === 'suspect' ? [{ kind: 'suspect', id: target.id, incarnation: target.incarnation, from: this.ctx.selfId }] : [];
-    this.sendPing(seq, target.id, target.address, extra);
+    this.probes.set(p.seq, p);
+    this.sendPing(p.seq, target.id, target.address, this.buddy(target));
+    return p;
+  }
+
+  /** Lifeguard's buddy system: tell a suspect it is suspected so it can refute right away (in its ack). */
+  private buddy(target: Readonly<{ id: string; state: string; incarnation: number }>): Gossip[] {
+    return target.state === 'suspect' ? [{ kind: 'suspect', id: target.id, incarnation: target.incarnation, from: this.ctx.selfId }] : [];
+  }
+
+  private finish(p: Probe): void {
+    this.probes.delete(p.seq);
+    if (this.current === p) this.current = null;
   }
 
   private nextTarget(): { id: string; address: string; state: string; incarnation: number } | undefined {
@@ -165,8 +203,12 @@ export class Prober {
   private sendIndirect(p: Probe, now: number): void {
     const relays = pickRandom(this.ctx.random, [...this.members.values()], this.ctx.config.indirectChecks, (r) => r.state === 'alive' && r.id !== this.ctx.selfId && r.id !== p.targetId);
     // Relays must answer in time for the nack to reach us before the period ends.
-    const timeoutMs = Math.max(1, Math.floor((p.periodEndMs - now) * 0.8));
+    const timeoutMs = max(1, floor((p.periodEndMs - now) * 0.8));
     p.expectedNacks = relays.length;
+    // A second direct ping alongside the indirect ones (memberlist sends a TCP ping here): one lost
+    // datagram should not be enough to make a healthy member suspect.
+    const target = this.members.get(p.targetId);
+    if (target !== undefined) this.sendPing(p.seq, p.targetId, p.targetAddress, this.buddy(target));
     for (const relay of relays) {
       const req: PingReqMessage = {
         type: 'ping-req',
@@ -187,13 +229,15 @@ export class Prober {
     if (p.late) {
       // We could not watch the clock, so the silence proves nothing about the target.
       this.ctx.awareness.applyDelta(1);
+      if (p.confirm) this.members.suspectAnswered(p.targetId);
       return;
     }
     // Missing nacks mean our messages (or their answers) are being lost: likely our own fault.
     this.ctx.awareness.applyDelta(p.expectedNacks > 0 ? p.expectedNacks - p.nacks : 1);
     const rec = this.members.get(p.targetId);
     if (rec === undefined || rec.address !== p.targetAddress) return;
-    this.members.applySuspect(rec.id, rec.incarnation, this.ctx.selfId);
+    if (p.confirm) this.members.confirmDead(rec.id);
+    else this.members.applySuspect(rec.id, rec.incarnation, this.ctx.selfId);
   }
 
   private expireRelays(now: number): void {

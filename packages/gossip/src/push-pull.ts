@@ -2,6 +2,7 @@ import type { NodeContext } from './context.js';
 import type { MemberTable } from './member-state.js';
 import type { MetadataEntry, PushPullMessage } from './messages.js';
 import { randomIndex } from './random.js';
+import { INFINITY, ceil, log2, min } from './fast-globals.js';
 
 /**
  * Anti-entropy for membership: joins, periodic full-state exchange with a random live member (repairs
@@ -12,7 +13,7 @@ export class PushPull {
   private seeds: string[] = [];
   private nextPushPullAtMs: number;
   private nextReconnectAtMs: number;
-  private nextJoinRetryAtMs = Infinity;
+  private nextJoinRetryAtMs = INFINITY;
 
   constructor(
     private readonly ctx: NodeContext,
@@ -35,10 +36,10 @@ export class PushPull {
   }
 
   nextDeadlineMs(): number {
-    let next = Infinity;
+    let next = INFINITY;
     if (this.ctx.config.pushPullIntervalMs > 0) next = this.nextPushPullAtMs;
-    if (this.ctx.config.reconnectIntervalMs > 0) next = Math.min(next, this.nextReconnectAtMs);
-    if (this.seeds.length > 0) next = Math.min(next, this.nextJoinRetryAtMs);
+    if (this.ctx.config.reconnectIntervalMs > 0) next = min(next, this.nextReconnectAtMs);
+    if (this.seeds.length > 0) next = min(next, this.nextJoinRetryAtMs);
     return next;
   }
 
@@ -70,7 +71,7 @@ export class PushPull {
   private sendJoins(): void {
     // Once anyone else is known alive, gossip and push-pull take over from the seeds.
     if (this.members.liveCount > 1) {
-      this.nextJoinRetryAtMs = Infinity;
+      this.nextJoinRetryAtMs = INFINITY;
       this.seeds = [];
       return;
     }
@@ -121,6 +122,6 @@ export class PushPull {
     const base = this.ctx.config.pushPullIntervalMs;
     const n = this.members.liveCount;
     if (n <= 32) return base;
-    return base * (Math.ceil(Math.log2(n) - Math.log2(32)) + 1);
+    return base * (ceil(log2(n) - log2(32)) + 1);
   }
 }

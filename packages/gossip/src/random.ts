@@ -1,8 +1,9 @@
+import { floor } from './fast-globals.js';
 /** Helpers over the injected `random()` source, so the core never touches Math.random. */
 
 /** Uniform integer in [0, n). */
 export function randomIndex(random: () => number, n: number): number {
-  const i = Math.floor(random() * n);
+  const i = floor(random() * n);
   // Guard against a source that returns exactly 1.
   return i >= n ? n - 1 : i;
 }

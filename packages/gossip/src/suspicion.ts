@@ -1,3 +1,4 @@
+import { INFINITY, log, log10, max } from './fast-globals.js';
 /**
  * Suspicion timer with Lifeguard's confirmation-driven shortening: it starts at `maxMs` and falls
  * logarithmically towards `minMs` as independent members confirm the suspicion, so a node isolated
@@ -6,7 +7,9 @@
 export class Suspicion {
   private readonly confirmations = new Set<string>();
   private deadline: number;
-  private notBefore = -Infinity;
+  private notBefore = -INFINITY;
+  /** The last-chance probe has been started; the next expiry is final. */
+  finalProbe = false;
 
   /**
    * @param incarnation the suspected incarnation; a suspicion only concerns that incarnation.
@@ -35,7 +38,7 @@ export class Suspicion {
 
   /** When the member is to be declared dead. */
   get deadlineMs(): number {
-    return Math.max(this.deadline, this.notBefore);
+    return max(this.deadline, this.notBefore);
   }
 
   /** Keeps the timer from firing before `atMs` (used after a local stall). */
@@ -51,8 +54,8 @@ export class Suspicion {
   private timeoutMs(): number {
     const k = this.expectedConfirmations;
     if (k < 1) return this.minMs;
-    const fraction = Math.log(this.confirmations.size + 1) / Math.log(k + 1);
-    return Math.max(this.minMs, this.maxMs - fraction * (this.maxMs - this.minMs));
+    const fraction = log(this.confirmations.size + 1) / log(k + 1);
+    return max(this.minMs, this.maxMs - fraction * (this.maxMs - this.minMs));
   }
 }
 
@@ -61,6 +64,6 @@ export class Suspicion {
  * accusation takes about that many gossip hops to reach the accused and its refutation to come back.
  */
 export function suspicionMinTimeoutMs(suspicionMultiplier: number, clusterSize: number, probeIntervalMs: number): number {
-  const nodeScale = Math.max(1, Math.log10(Math.max(1, clusterSize)));
+  const nodeScale = max(1, log10(max(1, clusterSize)));
   return suspicionMultiplier * nodeScale * probeIntervalMs;
 }
