@@ -80,7 +80,8 @@ export function mapFailure(err: unknown, operation: string, node: string, timeou
         const error = new QuorumNotMetError(message, q.operation || operation, q.asked, q.answered, q.required, replicas, node, opts);
         return { error, nodeFailed: false, notSent: false, rejected: false };
       }
-      return { error: new UnavailableError(`${at}: node unavailable: ${describe(ce)}`, node, opts), nodeFailed: true, notSent, rejected: false };
+      const message = notSent ? `${operation}: cannot reach ${node}: ${describe(ce)}` : `${at}: node unavailable: ${describe(ce)}`;
+      return { error: new UnavailableError(message, node, opts), nodeFailed: true, notSent, rejected: false };
     }
     case Code.ResourceExhausted:
       return { error: new OverloadedError(`${at}: node overloaded: ${describe(ce)}`, node, opts), nodeFailed: false, notSent: false, rejected: true };

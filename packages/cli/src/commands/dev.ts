@@ -1,0 +1,72 @@
+// quorumkv dev: a local cluster of real server processes, stopped cleanly on Ctrl-C / SIGTERM.
+import type { Command } from 'commander';
+import { globals } from '../context.js';
+import { startDevCluster } from '../dev-cluster.js';
+import { CliExit, ExitCode } from '../exit-codes.js';
+import { table, toJson, type Output } from '../output.js';
+import { port, positiveInt } from '../parse.js';
+import { locateServer } from '../server-locator.js';
+
+interface DevFlags {
+  nodes: number;
+  basePort: number;
+  dataDir: string;
+  partitions?: number;
+  verbose?: boolean;
+}
+
+/** Adds `dev` to `program`. */
+export function registerDevCommand(program: Command, out: Output): void {
+  program
+    .command('dev')
+    .description('run a local cluster of quorumkv-server processes on 127.0.0.1 until Ctrl-C')
+    .option('--nodes <n>', 'number of nodes', positiveInt, 3)
+    .option('--base-port <port>', 'port of node-1; node-N listens on base + N - 1', port, 7070)
+    .option('--data-dir <dir>', 'data directory (node-N below it)', './data/dev')
+    .option('--partitions <q>', 'partitions of the new ring (power of two)', positiveInt)
+    .option('--verbose', "print the nodes' logs")
+    .action(async (f: DevFlags, cmd: Command) => {
+      const g = globals(cmd);
+      const server = locateServer();
+      if (!server) {
+        throw new CliExit('cannot find quorumkv-server: set QKV_SERVER_BIN, install @quorumkv/server, or put it on PATH', ExitCode.Error);
+      }
+      const cluster = await startDevCluster({
+        server,
+        nodes: f.nodes,
+        basePort: f.basePort,
+        dataDir: f.dataDir,
+        ...(f.partitions !== undefined ? { extraArgs: ['--partitions', String(f.partitions)] } : {}),
+        ...(f.verbose ? { onLog: (id: string, line: string) => out.err(`[${id}] ${line}`) } : {}),
+        onExit: (id, code, signal) => out.err(`warning: ${id} exited (${signal ?? `code ${code}`})`),
+      });
+      // Should this process die without a chance to clean up, do not leave servers behind.
+      process.once('exit', () => cluster.killNow());
+
+      const nodes = cluster.nodes.map((n) => ({ id: n.id, address: n.address, dataDir: n.dataDir, log: n.logFile, pid: n.pid }));
+      if (g.json) out.out(toJson({ ready: true, nodes }));
+      else {
+        out.out(`quorumkv dev: ${nodes.length} nodes ready (server ${server.path})\n${table(['id', 'address', 'data dir', 'log'], nodes.map((n) => [n.id, n.address, n.dataDir, n.log]))}`);
+        out.out(`try: quorumkv --node ${nodes[0]!.address} cluster status   (Ctrl-C stops the cluster)`);
+      }
+
+      await new Promise<void>((done) => {
+        let stopping = false;
+        const onSignal = (signal: NodeJS.Signals): void => {
+          if (stopping) {
+            // A second Ctrl-C: do not wait for a graceful shutdown.
+            cluster.killNow();
+            process.exit(130);
+          }
+          stopping = true;
+          out.err(`${signal}: stopping ${nodes.length} nodes...`);
+          void cluster.stop().then(() => {
+            out.err('stopped');
+            done();
+          });
+        };
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
+      });
+    });
+}

@@ -1,0 +1,37 @@
+// What every command needs: the global options and a client for the chosen node.
+import type { Command } from 'commander';
+import { createClient, type QuorumKvClient } from '@quorumkv/client/node';
+import { toJson as toJsonText, type Output } from './output.js';
+
+/** Default node when neither --node nor QKV_NODE is given. */
+export const DEFAULT_NODE = '127.0.0.1:7070';
+
+/** Global options (accepted before or after the command name). */
+export interface GlobalOptions {
+  node: string;
+  json: boolean;
+  timeout: number;
+}
+
+/** Runs `fn` with a client for the node named by --node, and closes it afterwards. */
+export async function withClient<T>(cmd: Command, fn: (client: QuorumKvClient, g: GlobalOptions) => Promise<T>): Promise<T> {
+  const g = globals(cmd);
+  // The CLI talks to the node it was pointed at (no routing): one call, no ring fetch first.
+  const client = createClient({ nodes: [g.node], routing: false, timeoutMs: g.timeout, retry: { maxAttempts: 2 } });
+  try {
+    return await fn(client, g);
+  } finally {
+    client.close();
+  }
+}
+
+/** The global options as seen from any (sub)command. */
+export function globals(cmd: Command): GlobalOptions {
+  const o = cmd.optsWithGlobals<Partial<GlobalOptions>>();
+  return { node: o.node ?? DEFAULT_NODE, json: o.json ?? false, timeout: o.timeout ?? 5000 };
+}
+
+/** Prints `json` with --json, else `human()`. */
+export function emit(out: Output, g: GlobalOptions, json: unknown, human: () => string): void {
+  out.out(g.json ? toJsonText(json) : human());
+}
