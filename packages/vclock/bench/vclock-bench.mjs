@@ -19,8 +19,8 @@ import {
   update,
 } from '../dist/index.js';
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
-const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 150);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
+const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 100);
 const VALUE_BYTES = 100;
 const NODES = ['node-1', 'node-2', 'node-3'];
 const DOC = fileURLToPath(new URL('../../../docs/benchmarks.md', import.meta.url));
@@ -37,26 +37,20 @@ function buildSet(siblings) {
 }
 
 let sink = 0;
-/** Operations per second of `fn`, median of ROUNDS rounds of ROUND_MS each. */
-function rate(fn) {
-  for (let i = 0; i < 2000; i++) sink ^= fn() ? 1 : 0; // warm-up: let the JIT settle first
-  const rates = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    let n = 0;
-    const start = performance.now();
-    let elapsed = 0;
-    while (elapsed < ROUND_MS) {
-      for (let i = 0; i < 256; i++) sink ^= fn() ? 1 : 0;
-      n += 256;
-      elapsed = performance.now() - start;
-    }
-    rates.push((n / elapsed) * 1000);
+/** Runs `fn` for ROUND_MS and returns its rate in operations per second. */
+function measure(fn) {
+  let n = 0;
+  const start = performance.now();
+  let elapsed = 0;
+  while (elapsed < ROUND_MS) {
+    for (let i = 0; i < 256; i++) sink ^= fn() ? 1 : 0;
+    n += 256;
+    elapsed = performance.now() - start;
   }
-  rates.sort((a, b) => a - b);
-  return rates[Math.floor(rates.length / 2)];
+  return (n / elapsed) * 1000;
 }
 
-const results = [];
+const cases = [];
 const sizes = [];
 for (const siblings of [1, 10]) {
   const set = buildSet(siblings);
@@ -65,13 +59,13 @@ for (const siblings of [1, 10]) {
   const copy = decodeDVVSet(encodeDVVSet(set, bytesCodec.encode), bytesCodec.decode); // equal, not identical
   const bytes = encodeDVVSet(set, bytesCodec.encode);
   const v = value(42);
-  const row = (name, fn) => results.push({ name, siblings, opsPerSec: rate(fn) });
-  row('update with the read context (replaces all siblings)', () => update(set, ctx, 'node-1', v));
-  row('update without context (adds a sibling)', () => update(set, undefined, 'node-1', v));
-  row('sync with a replica one write ahead', () => sync(set, newer));
-  row('sync with an equal copy', () => sync(set, copy));
-  row('encodeDVVSet (bytes values)', () => encodeDVVSet(set, bytesCodec.encode));
-  row('decodeDVVSet (bytes values, views)', () => decodeDVVSet(bytes, bytesCodec.decode));
+  const add = (name, fn) => cases.push({ name, siblings, fn, rates: [] });
+  add('update with the read context (replaces all siblings)', () => update(set, ctx, 'node-1', v));
+  add('update without context (adds a sibling)', () => update(set, undefined, 'node-1', v));
+  add('sync with a replica one write ahead', () => sync(set, newer));
+  add('sync with an equal copy', () => sync(set, copy));
+  add('encodeDVVSet (bytes values)', () => encodeDVVSet(set, bytesCodec.encode));
+  add('decodeDVVSet (bytes values, views)', () => decodeDVVSet(bytes, bytesCodec.decode));
   sizes.push({
     what: `DVVSet, 3 nodes, ${siblings} sibling${siblings > 1 ? 's' : ''} of ${VALUE_BYTES} B`,
     bytes: bytes.length,
@@ -79,6 +73,13 @@ for (const siblings of [1, 10]) {
   });
   if (siblings === 1) sizes.push({ what: 'client context (3 nodes, counters ~334)', bytes: encodeContext(ctx).length, overhead: encodeContext(ctx).length });
 }
+// Warm-up, then rounds that interleave the cases: on a shared machine, load changes over time, and
+// interleaving spreads it over all cases instead of penalising whichever ran during a spike.
+for (const c of cases) for (let i = 0; i < 5000; i++) sink ^= c.fn() ? 1 : 0;
+for (let r = 0; r < ROUNDS; r++) for (const c of cases) c.rates.push(measure(c.fn));
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const results = cases.map((c) => ({ name: c.name, siblings: c.siblings, opsPerSec: median(c.rates) }));
+
 let clock = emptyClock();
 for (let i = 0; i < 1000; i++) clock = increment(clock, NODES[i % 3], 1_763_700_000_000 + i);
 sizes.push({ what: 'VectorClock, 3 nodes with ms timestamps', bytes: encodeVectorClock(clock).length, overhead: encodeVectorClock(clock).length });
@@ -87,7 +88,7 @@ const fmt = (n) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed
 const names = [...new Set(results.map((r) => r.name))];
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
 const lines = [
-  `Measured ${new Date().toISOString().slice(0, 10)} on ${cpu} (${os.cpus().length} cores), Node ${process.version}:`,
+  `Measured ${new Date().toISOString().slice(0, 10)} on ${cpu} (${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(1)} at the end), Node ${process.version}:`,
   `medians of ${ROUNDS} rounds of ${ROUND_MS} ms. A key replicated on 3 nodes, counters around 334, ${VALUE_BYTES}-byte values.`,
   '',
   '| operation (ops/s) | 1 sibling | 10 siblings |',

@@ -41,6 +41,9 @@ describe('DVVSet basics', () => {
   it('rejects invalid node ids', () => {
     expect(() => update(undefined, undefined, '', 'v')).toThrow(InvalidClockError);
     expect(() => update(undefined, undefined, 'a\uD800', 'v')).toThrow(InvalidClockError);
+    expect(() => update(undefined, new Map([['x', -1]]), 'n', 'v')).toThrow(InvalidClockError);
+    expect(() => update(undefined, new Map([['x', 0.5]]), 'n', 'v')).toThrow(InvalidClockError);
+    expect(() => update(undefined, new Map([['', 1]]), 'n', 'v')).toThrow(InvalidClockError);
   });
 
   it('lww keeps the winner at its own dot and the whole context', () => {

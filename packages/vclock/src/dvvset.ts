@@ -1,4 +1,4 @@
-import { assertNodeId, compareNodeIds } from './node-id.js';
+import { assertCounter, assertNodeId, compareNodeIds } from './node-id.js';
 import {
   compareVersionVectors,
   emptyVersionVector,
@@ -70,6 +70,12 @@ export function update<V>(
   assertNodeId(nodeId);
   const base = stored ?? (EMPTY as DVVSet<V>);
   const ctx = context ?? emptyVersionVector();
+  // The context comes from a client: a bad entry would otherwise be merged into the stored clock
+  // and replicated. Node ids already in the stored context were validated when they entered it.
+  for (const [node, counter] of ctx) {
+    if (counter !== 0) assertCounter(counter, 'context counter');
+    if (!base.context.has(node)) assertNodeId(node);
+  }
   const merged = new Map(mergeVersionVectors(base.context, ctx));
   // The new counter must exceed both what this replica stored and what the client saw: a client
   // may know later writes of this node than the replica (e.g. after it lost data), and re-using one
