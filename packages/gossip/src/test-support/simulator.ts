@@ -135,6 +135,11 @@ export class Simulator {
     this.groups = null;
   }
 
+  /** Changes the global message loss rate. */
+  setLossRate(rate: number): void {
+    this.options.lossRate = rate;
+  }
+
   /** Loss rate of the one-way link `from` → `to` (asymmetric links); undefined restores the global rate. */
   setLinkLoss(from: string, to: string, rate: number | undefined): void {
     const key = `${from}>${to}`;
