@@ -29,7 +29,7 @@ import type { ReplicaRouter } from '../replication/replica-router.js';
 import type { HintKeeper } from '../replication/hinted-handoff.js';
 import { quorumRequest, type QuorumOutcome } from './quorum-request.js';
 import { mergeReplicaRecords, repairReplicas } from './read-repair.js';
-import { effectiveQuorum, type RequestPlan } from './request-plan.js';
+import { effectiveQuorum, effectiveTimeout, type RequestPlan } from './request-plan.js';
 import type { TombstoneReaper } from './tombstone-reaper.js';
 
 export interface CoordinatorDeps {
@@ -85,7 +85,7 @@ export class Coordinator {
   async get(req: GetRequest, plan: RequestPlan): Promise<GetResponse> {
     const { config, storage, selfId, router } = this.d;
     const r = effectiveQuorum('r', req.r, plan.bucket.r, plan.bucket.n);
-    const timeoutMs = req.timeoutMs || config.requestTimeoutMs;
+    const timeoutMs = effectiveTimeout(req.timeoutMs, config.requestTimeoutMs);
     const nowMs = this.d.now();
     const key = req.key;
 
@@ -129,8 +129,8 @@ export class Coordinator {
     operation: 'put' | 'delete',
     key: Uint8Array,
     contextBytes: Uint8Array,
-    requestedW: number,
-    requestedTimeoutMs: number,
+    requestedW: number | undefined,
+    requestedTimeoutMs: number | undefined,
     plan: RequestPlan,
     tombstone: boolean,
     value: Uint8Array,
@@ -139,7 +139,7 @@ export class Coordinator {
     const { config, storage, selfId, router, hints } = this.d;
     const w = effectiveQuorum('w', requestedW, plan.bucket.w, plan.bucket.n);
     const context = decodeClientContext(contextBytes);
-    const timeoutMs = requestedTimeoutMs || config.requestTimeoutMs;
+    const timeoutMs = effectiveTimeout(requestedTimeoutMs, config.requestTimeoutMs);
     const nowMs = this.d.now();
     const intent = { tombstone, value, timestampMs: nowMs, expiresAtMs: ttlMs > 0 ? nowMs + ttlMs : 0 };
 

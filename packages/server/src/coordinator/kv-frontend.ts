@@ -46,7 +46,7 @@ export class KvFrontend {
 
   private async run<R extends { receipt?: { forwarded: boolean } }>(
     op: Op,
-    req: { bucket: string; key: Uint8Array; timeoutMs: number },
+    req: { bucket: string; key: Uint8Array },
     local: (plan: RequestPlan) => Promise<R>,
     forward: (address: string) => Promise<R>,
   ): Promise<R> {

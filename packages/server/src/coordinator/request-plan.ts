@@ -21,9 +21,9 @@ export function checkKey(key: Uint8Array, maxKeyBytes: number): void {
   if (key.length > maxKeyBytes) throw new InvalidArgumentError('key', `must be at most ${maxKeyBytes} bytes (got ${key.length})`);
 }
 
-/** Checks a per-request quorum value against the bucket's n (0 means the bucket default). */
-export function effectiveQuorum(field: 'r' | 'w', requested: number, bucketDefault: number, n: number): number {
-  if (requested === 0) return Math.min(bucketDefault, n);
+/** Checks a per-request quorum value against the bucket's n (unset means the bucket default). */
+export function effectiveQuorum(field: 'r' | 'w', requested: number | undefined, bucketDefault: number, n: number): number {
+  if (requested === undefined) return Math.min(bucketDefault, n);
   if (requested < 1 || requested > n) throw new InvalidArgumentError(field, `must be between 1 and n=${n} (got ${requested})`);
   return requested;
 }
@@ -33,4 +33,11 @@ export function planRequest(ring: Ring, bucket: EffectiveBucket, key: Uint8Array
   const partition = partitionOf(ring.partitionCount, bucket.nameBytes, key);
   const pl = preferenceListForPartition(ring, partition, bucket.n, isUp);
   return { bucket, key, partition, primaries: pl.primaries, fallbacks: pl.fallbacks, ring };
+}
+
+/** A per-request deadline (unset means the node default). */
+export function effectiveTimeout(requested: number | undefined, nodeDefault: number): number {
+  if (requested === undefined) return nodeDefault;
+  if (requested < 1 || requested > 600_000) throw new InvalidArgumentError('timeout_ms', `must be between 1 and 600000 (got ${requested})`);
+  return requested;
 }

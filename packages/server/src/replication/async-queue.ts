@@ -44,6 +44,11 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
         this.close();
         return Promise.resolve({ value: undefined, done: true });
       },
+      // Connect calls throw() on a request iterable when the call fails.
+      throw: (error?: unknown) => {
+        this.close(error);
+        return Promise.resolve({ value: undefined, done: true });
+      },
     };
   }
 }

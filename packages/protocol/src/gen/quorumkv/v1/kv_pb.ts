@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file quorumkv/v1/kv.proto.
  */
 export const file_quorumkv_v1_kv: GenFile = /*@__PURE__*/
-  fileDesc("ChRxdW9ydW1rdi92MS9rdi5wcm90bxILcXVvcnVta3YudjEiSAoKR2V0UmVxdWVzdBIOCgZidWNrZXQYASABKAkSCwoDa2V5GAIgASgMEgkKAXIYAyABKA0SEgoKdGltZW91dF9tcxgEIAEoDSKCAQoLR2V0UmVzcG9uc2USDQoFZm91bmQYASABKAgSJgoIc2libGluZ3MYAiADKAsyFC5xdW9ydW1rdi52MS5TaWJsaW5nEg8KB2NvbnRleHQYAyABKAwSKwoHcmVjZWlwdBgEIAEoCzIaLnF1b3J1bWt2LnYxLlF1b3J1bVJlY2VpcHQijQEKClB1dFJlcXVlc3QSDgoGYnVja2V0GAEgASgJEgsKA2tleRgCIAEoDBINCgV2YWx1ZRgDIAEoDBIPCgdjb250ZXh0GAQgASgMEgkKAXcYBSABKA0SEgoKdGltZW91dF9tcxgGIAEoDRIOCgZ0dGxfbXMYByABKAQSEwoLcmV0dXJuX2JvZHkYCCABKAgicwoLUHV0UmVzcG9uc2USDwoHY29udGV4dBgBIAEoDBImCghzaWJsaW5ncxgCIAMoCzIULnF1b3J1bWt2LnYxLlNpYmxpbmcSKwoHcmVjZWlwdBgDIAEoCzIaLnF1b3J1bWt2LnYxLlF1b3J1bVJlY2VpcHQiXAoNRGVsZXRlUmVxdWVzdBIOCgZidWNrZXQYASABKAkSCwoDa2V5GAIgASgMEg8KB2NvbnRleHQYAyABKAwSCQoBdxgEIAEoDRISCgp0aW1lb3V0X21zGAUgASgNIj0KDkRlbGV0ZVJlc3BvbnNlEisKB3JlY2VpcHQYASABKAsyGi5xdW9ydW1rdi52MS5RdW9ydW1SZWNlaXB0IlAKD0xpc3RLZXlzUmVxdWVzdBIOCgZidWNrZXQYASABKAkSDgoGcHJlZml4GAIgASgMEg4KBmN1cnNvchgDIAEoDBINCgVsaW1pdBgEIAEoDSI1ChBMaXN0S2V5c1Jlc3BvbnNlEgwKBGtleXMYASADKAwSEwoLbmV4dF9jdXJzb3IYAiABKAwiKgoRR2V0Um91dGluZ1JlcXVlc3QSFQoNa25vd25fdmVyc2lvbhgBIAEoBCJMChJHZXRSb3V0aW5nUmVzcG9uc2USIwoEcmluZxgBIAEoCzIVLnF1b3J1bWt2LnYxLlJpbmdJbmZvEhEKCXVuY2hhbmdlZBgCIAEoCCKbAQoJU2Vzc2lvbk9wEgoKAmlkGAEgASgEEiYKA2dldBgCIAEoCzIXLnF1b3J1bWt2LnYxLkdldFJlcXVlc3RIABImCgNwdXQYAyABKAsyFy5xdW9ydW1rdi52MS5QdXRSZXF1ZXN0SAASLAoGZGVsZXRlGAQgASgLMhoucXVvcnVta3YudjEuRGVsZXRlUmVxdWVzdEgAQgQKAm9wIjUKDlNlc3Npb25SZXF1ZXN0EiMKA29wcxgBIAMoCzIWLnF1b3J1bWt2LnYxLlNlc3Npb25PcCKJAQoMU2Vzc2lvbkVycm9yEgwKBGNvZGUYASABKA0SDwoHbWVzc2FnZRgCIAEoCRIqCgZxdW9ydW0YAyABKAsyGi5xdW9ydW1rdi52MS5RdW9ydW1GYWlsdXJlEi4KCXZpb2xhdGlvbhgEIAEoCzIbLnF1b3J1bWt2LnYxLkZpZWxkVmlvbGF0aW9uItIBCg1TZXNzaW9uUmVzdWx0EgoKAmlkGAEgASgEEicKA2dldBgCIAEoCzIYLnF1b3J1bWt2LnYxLkdldFJlc3BvbnNlSAASJwoDcHV0GAMgASgLMhgucXVvcnVta3YudjEuUHV0UmVzcG9uc2VIABItCgZkZWxldGUYBCABKAsyGy5xdW9ydW1rdi52MS5EZWxldGVSZXNwb25zZUgAEioKBWVycm9yGAUgASgLMhkucXVvcnVta3YudjEuU2Vzc2lvbkVycm9ySABCCAoGcmVzdWx0Ij4KD1Nlc3Npb25SZXNwb25zZRIrCgdyZXN1bHRzGAEgAygLMhoucXVvcnVta3YudjEuU2Vzc2lvblJlc3VsdDKkAwoJS3ZTZXJ2aWNlEjgKA0dldBIXLnF1b3J1bWt2LnYxLkdldFJlcXVlc3QaGC5xdW9ydW1rdi52MS5HZXRSZXNwb25zZRI4CgNQdXQSFy5xdW9ydW1rdi52MS5QdXRSZXF1ZXN0GhgucXVvcnVta3YudjEuUHV0UmVzcG9uc2USQQoGRGVsZXRlEhoucXVvcnVta3YudjEuRGVsZXRlUmVxdWVzdBobLnF1b3J1bWt2LnYxLkRlbGV0ZVJlc3BvbnNlEkcKCExpc3RLZXlzEhwucXVvcnVta3YudjEuTGlzdEtleXNSZXF1ZXN0Gh0ucXVvcnVta3YudjEuTGlzdEtleXNSZXNwb25zZRJNCgpHZXRSb3V0aW5nEh4ucXVvcnVta3YudjEuR2V0Um91dGluZ1JlcXVlc3QaHy5xdW9ydW1rdi52MS5HZXRSb3V0aW5nUmVzcG9uc2USSAoHU2Vzc2lvbhIbLnF1b3J1bWt2LnYxLlNlc3Npb25SZXF1ZXN0GhwucXVvcnVta3YudjEuU2Vzc2lvblJlc3BvbnNlKAEwAWIGcHJvdG8z", [file_quorumkv_v1_common]);
+  fileDesc("ChRxdW9ydW1rdi92MS9rdi5wcm90bxILcXVvcnVta3YudjEiZwoKR2V0UmVxdWVzdBIOCgZidWNrZXQYASABKAkSCwoDa2V5GAIgASgMEg4KAXIYAyABKA1IAIgBARIXCgp0aW1lb3V0X21zGAQgASgNSAGIAQFCBAoCX3JCDQoLX3RpbWVvdXRfbXMiggEKC0dldFJlc3BvbnNlEg0KBWZvdW5kGAEgASgIEiYKCHNpYmxpbmdzGAIgAygLMhQucXVvcnVta3YudjEuU2libGluZxIPCgdjb250ZXh0GAMgASgMEisKB3JlY2VpcHQYBCABKAsyGi5xdW9ydW1rdi52MS5RdW9ydW1SZWNlaXB0IqwBCgpQdXRSZXF1ZXN0Eg4KBmJ1Y2tldBgBIAEoCRILCgNrZXkYAiABKAwSDQoFdmFsdWUYAyABKAwSDwoHY29udGV4dBgEIAEoDBIOCgF3GAUgASgNSACIAQESFwoKdGltZW91dF9tcxgGIAEoDUgBiAEBEg4KBnR0bF9tcxgHIAEoBBITCgtyZXR1cm5fYm9keRgIIAEoCEIECgJfd0INCgtfdGltZW91dF9tcyJzCgtQdXRSZXNwb25zZRIPCgdjb250ZXh0GAEgASgMEiYKCHNpYmxpbmdzGAIgAygLMhQucXVvcnVta3YudjEuU2libGluZxIrCgdyZWNlaXB0GAMgASgLMhoucXVvcnVta3YudjEuUXVvcnVtUmVjZWlwdCJ7Cg1EZWxldGVSZXF1ZXN0Eg4KBmJ1Y2tldBgBIAEoCRILCgNrZXkYAiABKAwSDwoHY29udGV4dBgDIAEoDBIOCgF3GAQgASgNSACIAQESFwoKdGltZW91dF9tcxgFIAEoDUgBiAEBQgQKAl93Qg0KC190aW1lb3V0X21zIj0KDkRlbGV0ZVJlc3BvbnNlEisKB3JlY2VpcHQYASABKAsyGi5xdW9ydW1rdi52MS5RdW9ydW1SZWNlaXB0IlAKD0xpc3RLZXlzUmVxdWVzdBIOCgZidWNrZXQYASABKAkSDgoGcHJlZml4GAIgASgMEg4KBmN1cnNvchgDIAEoDBINCgVsaW1pdBgEIAEoDSI1ChBMaXN0S2V5c1Jlc3BvbnNlEgwKBGtleXMYASADKAwSEwoLbmV4dF9jdXJzb3IYAiABKAwiKgoRR2V0Um91dGluZ1JlcXVlc3QSFQoNa25vd25fdmVyc2lvbhgBIAEoBCJMChJHZXRSb3V0aW5nUmVzcG9uc2USIwoEcmluZxgBIAEoCzIVLnF1b3J1bWt2LnYxLlJpbmdJbmZvEhEKCXVuY2hhbmdlZBgCIAEoCCKbAQoJU2Vzc2lvbk9wEgoKAmlkGAEgASgEEiYKA2dldBgCIAEoCzIXLnF1b3J1bWt2LnYxLkdldFJlcXVlc3RIABImCgNwdXQYAyABKAsyFy5xdW9ydW1rdi52MS5QdXRSZXF1ZXN0SAASLAoGZGVsZXRlGAQgASgLMhoucXVvcnVta3YudjEuRGVsZXRlUmVxdWVzdEgAQgQKAm9wIjUKDlNlc3Npb25SZXF1ZXN0EiMKA29wcxgBIAMoCzIWLnF1b3J1bWt2LnYxLlNlc3Npb25PcCKJAQoMU2Vzc2lvbkVycm9yEgwKBGNvZGUYASABKA0SDwoHbWVzc2FnZRgCIAEoCRIqCgZxdW9ydW0YAyABKAsyGi5xdW9ydW1rdi52MS5RdW9ydW1GYWlsdXJlEi4KCXZpb2xhdGlvbhgEIAEoCzIbLnF1b3J1bWt2LnYxLkZpZWxkVmlvbGF0aW9uItIBCg1TZXNzaW9uUmVzdWx0EgoKAmlkGAEgASgEEicKA2dldBgCIAEoCzIYLnF1b3J1bWt2LnYxLkdldFJlc3BvbnNlSAASJwoDcHV0GAMgASgLMhgucXVvcnVta3YudjEuUHV0UmVzcG9uc2VIABItCgZkZWxldGUYBCABKAsyGy5xdW9ydW1rdi52MS5EZWxldGVSZXNwb25zZUgAEioKBWVycm9yGAUgASgLMhkucXVvcnVta3YudjEuU2Vzc2lvbkVycm9ySABCCAoGcmVzdWx0Ij4KD1Nlc3Npb25SZXNwb25zZRIrCgdyZXN1bHRzGAEgAygLMhoucXVvcnVta3YudjEuU2Vzc2lvblJlc3VsdDKkAwoJS3ZTZXJ2aWNlEjgKA0dldBIXLnF1b3J1bWt2LnYxLkdldFJlcXVlc3QaGC5xdW9ydW1rdi52MS5HZXRSZXNwb25zZRI4CgNQdXQSFy5xdW9ydW1rdi52MS5QdXRSZXF1ZXN0GhgucXVvcnVta3YudjEuUHV0UmVzcG9uc2USQQoGRGVsZXRlEhoucXVvcnVta3YudjEuRGVsZXRlUmVxdWVzdBobLnF1b3J1bWt2LnYxLkRlbGV0ZVJlc3BvbnNlEkcKCExpc3RLZXlzEhwucXVvcnVta3YudjEuTGlzdEtleXNSZXF1ZXN0Gh0ucXVvcnVta3YudjEuTGlzdEtleXNSZXNwb25zZRJNCgpHZXRSb3V0aW5nEh4ucXVvcnVta3YudjEuR2V0Um91dGluZ1JlcXVlc3QaHy5xdW9ydW1rdi52MS5HZXRSb3V0aW5nUmVzcG9uc2USSAoHU2Vzc2lvbhIbLnF1b3J1bWt2LnYxLlNlc3Npb25SZXF1ZXN0GhwucXVvcnVta3YudjEuU2Vzc2lvblJlc3BvbnNlKAEwAWIGcHJvdG8z", [file_quorumkv_v1_common]);
 
 /**
  * @generated from message quorumkv.v1.GetRequest
@@ -33,18 +33,18 @@ export type GetRequest = Message<"quorumkv.v1.GetRequest"> & {
   key: Uint8Array;
 
   /**
-   * Read quorum for this request, 1 to n; 0 means the bucket default.
+   * Read quorum for this request, 1 to n; unset means the bucket default (0 is refused).
    *
-   * @generated from field: uint32 r = 3;
+   * @generated from field: optional uint32 r = 3;
    */
-  r: number;
+  r?: number | undefined;
 
   /**
-   * Deadline for this request in milliseconds; 0 means the node default.
+   * Deadline for this request in milliseconds, 1 to 600000; unset means the node default.
    *
-   * @generated from field: uint32 timeout_ms = 4;
+   * @generated from field: optional uint32 timeout_ms = 4;
    */
-  timeoutMs: number;
+  timeoutMs?: number | undefined;
 };
 
 /**
@@ -127,18 +127,18 @@ export type PutRequest = Message<"quorumkv.v1.PutRequest"> & {
   context: Uint8Array;
 
   /**
-   * Write quorum for this request, 1 to n; 0 means the bucket default.
+   * Write quorum for this request, 1 to n; unset means the bucket default (0 is refused).
    *
-   * @generated from field: uint32 w = 5;
+   * @generated from field: optional uint32 w = 5;
    */
-  w: number;
+  w?: number | undefined;
 
   /**
-   * Deadline for this request in milliseconds; 0 means the node default.
+   * Deadline for this request in milliseconds, 1 to 600000; unset means the node default.
    *
-   * @generated from field: uint32 timeout_ms = 6;
+   * @generated from field: optional uint32 timeout_ms = 6;
    */
-  timeoutMs: number;
+  timeoutMs?: number | undefined;
 
   /**
    * Time to live in milliseconds; 0 means the bucket's default TTL (which may be none).
@@ -221,18 +221,18 @@ export type DeleteRequest = Message<"quorumkv.v1.DeleteRequest"> & {
   context: Uint8Array;
 
   /**
-   * Write quorum for this request, 1 to n; 0 means the bucket default.
+   * Write quorum for this request, 1 to n; unset means the bucket default (0 is refused).
    *
-   * @generated from field: uint32 w = 4;
+   * @generated from field: optional uint32 w = 4;
    */
-  w: number;
+  w?: number | undefined;
 
   /**
-   * Deadline for this request in milliseconds; 0 means the node default.
+   * Deadline for this request in milliseconds, 1 to 600000; unset means the node default.
    *
-   * @generated from field: uint32 timeout_ms = 5;
+   * @generated from field: optional uint32 timeout_ms = 5;
    */
-  timeoutMs: number;
+  timeoutMs?: number | undefined;
 };
 
 /**
