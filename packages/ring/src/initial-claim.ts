@@ -1,5 +1,8 @@
 import { Layout, NODE_CONFLICT } from './spread.js';
 
+// Globals aliased: inside vm contexts (jest) each global lookup is an interceptor call.
+const INFINITY = Infinity;
+
 /** Swap evaluations allowed per partition when repairing a fresh claim (bounds infeasible cases). */
 const REPAIR_BUDGET_PER_PARTITION = 8;
 
@@ -21,8 +24,8 @@ export function initialClaim(partitionCount: number, zoneOf: Int32Array, targets
   const assigned = new Int32Array(m);
   for (let p = 0; p < partitionCount; p++) {
     let best = -1;
-    let bestCost = Infinity;
-    let bestLag = -Infinity;
+    let bestCost = INFINITY;
+    let bestLag = -INFINITY;
     for (let x = 0; x < m; x++) {
       if (assigned[x]! >= targets[x]!) continue;
       const cost = layout.cost(p, x);

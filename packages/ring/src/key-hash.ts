@@ -11,6 +11,10 @@ export const MAX_PARTITION_COUNT = 65536;
 /** Partition count used when none is given. */
 export const DEFAULT_PARTITION_COUNT = 256;
 
+// Aliases of globals used on the hot path: global lookups are slow inside vm contexts (jest).
+const isInteger = Number.isInteger;
+const clz32 = Math.clz32;
+
 // One growing scratch buffer holds the framed (bucket, key) bytes so hashing never allocates.
 // Safe because everything here is synchronous and JS is single-threaded per realm.
 let scratch = new Uint8Array(1024);
@@ -50,7 +54,7 @@ function frame(bucket: KeyInput, key: KeyInput): number {
 export function isValidPartitionCount(q: unknown): q is number {
   return (
     typeof q === 'number' &&
-    Number.isInteger(q) &&
+    isInteger(q) &&
     q >= MIN_PARTITION_COUNT &&
     q <= MAX_PARTITION_COUNT &&
     (q & (q - 1)) === 0
@@ -80,5 +84,5 @@ export function keyHash(bucket: KeyInput, key: KeyInput): bigint {
 export function partitionOf(partitionCount: number, bucket: KeyInput, key: KeyInput): number {
   if (!isValidPartitionCount(partitionCount)) throw new InvalidPartitionCountError(partitionCount);
   const hi = xxHash64High(scratch, frame(bucket, key));
-  return hi >>> (32 - (31 - Math.clz32(partitionCount)));
+  return hi >>> (1 + clz32(partitionCount));
 }

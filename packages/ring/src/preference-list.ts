@@ -39,6 +39,9 @@ interface RingTables {
   readonly byN: (PreferenceList | undefined)[][];
 }
 
+// Global lookups are slow inside vm contexts (jest): alias what the hot path uses.
+const isInteger = Number.isInteger;
+
 const tablesByRing = new WeakMap<Ring, RingTables>();
 // One-entry memo in front of the WeakMap: servers ask the same (ring, n) over and over.
 let lastRing: Ring | undefined;
@@ -129,7 +132,7 @@ export function preferenceListForPartition(
   options?: IsUp | PreferenceListOptions,
 ): PreferenceList {
   const table = ring === lastRing && n === lastN ? lastTable : tableFor(ring, n);
-  if (!(partition >= 0 && partition < ring.partitionCount && Number.isInteger(partition))) {
+  if (!(partition >= 0 && partition < ring.partitionCount && isInteger(partition))) {
     throw new InvalidArgumentError('partition', `${String(partition)} is not in 0..${ring.partitionCount - 1}`);
   }
   let list = table[partition];

@@ -1,6 +1,10 @@
 import { Layout, NODE_CONFLICT } from './spread.js';
 import { fillVacancies } from './vacancy-matching.js';
 
+// Globals aliased: inside vm contexts (jest) each global lookup is an interceptor call.
+const INFINITY = Infinity;
+const ceil = Math.ceil;
+
 /** Swap evaluations allowed per moved partition when repairing the placement of vacated ones. */
 const REPAIR_BUDGET_PER_MOVE = 64;
 
@@ -78,11 +82,11 @@ export function rebalance(owner: Int32Array, zoneOf: Int32Array, targets: Int32A
     // (or a single zone) they are unavoidable, and the move does not make the spread worse.
     const current = layout.cost(p, owner[p]!);
     let best = -1;
-    let bestCost = Infinity;
-    let bestLag = -Infinity;
+    let bestCost = INFINITY;
+    let bestLag = -INFINITY;
     for (let i = 0; i < open.length; i++) {
       const due = (need[i]! * (p + 1)) / q;
-      if (taken[i]! >= Math.ceil(due - 1e-9) || taken[i]! >= need[i]!) continue;
+      if (taken[i]! >= ceil(due - 1e-9) || taken[i]! >= need[i]!) continue;
       const cost = layout.cost(p, open[i]!);
       if (cost >= NODE_CONFLICT || cost > current) continue;
       const lag = due - taken[i]!;
@@ -122,7 +126,7 @@ function pickReceiver(
   acceptable: (cost: number) => boolean,
 ): number {
   let best = -1;
-  let bestCost = Infinity;
+  let bestCost = INFINITY;
   let bestDeficit = -1;
   for (const r of open) {
     const deficit = targets[r]! - count[r]!;

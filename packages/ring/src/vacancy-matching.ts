@@ -1,5 +1,10 @@
 import { type Layout, NODE_CONFLICT } from './spread.js';
 
+// Globals aliased: inside vm contexts (jest) each global lookup is an interceptor call.
+const INFINITY = Infinity;
+const min = Math.min;
+const max = Math.max;
+
 /** Edge examinations allowed per (vacancy, receiver) pair; bounds the augmenting-path search. */
 const SEARCH_BUDGET_PER_EDGE = 32;
 
@@ -15,12 +20,12 @@ const SEARCH_BUDGET_PER_EDGE = 32;
 export function fillVacancies(layout: Layout, vacancies: readonly number[], receivers: readonly number[], room: Int32Array): void {
   const { owner } = layout;
   const held = new Map<number, number[]>(receivers.map((r) => [r, []]));
-  let budget = Math.max(100_000, SEARCH_BUDGET_PER_EDGE * vacancies.length * receivers.length);
+  let budget = max(100_000, SEARCH_BUDGET_PER_EDGE * vacancies.length * receivers.length);
 
   const bestCost = (p: number): number => {
-    let min = Infinity;
-    for (const r of receivers) min = Math.min(min, layout.cost(p, r));
-    return min;
+    let lowest = INFINITY;
+    for (const r of receivers) lowest = min(lowest, layout.cost(p, r));
+    return lowest;
   };
   const rounds: ((p: number, cost: number) => boolean)[] = [
     (p, cost) => cost < NODE_CONFLICT && cost <= bestCost(p),

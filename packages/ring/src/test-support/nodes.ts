@@ -15,12 +15,13 @@ export const partitionCountArb = fc.constantFrom(8, 16, 32, 64, 128, 256, 512, 1
 
 /** Deterministic pseudo-random generator (mulberry32) for large key sets. */
 export function seededRandom(seed: number): () => number {
+  const imul = Math.imul; // global lookups are slow in jest's vm context
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    t = imul(t ^ (t >>> 15), t | 1);
+    t ^= t + imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
