@@ -11,7 +11,7 @@ import { MetadataStore } from './metadata.js';
 import { PushPull } from './push-pull.js';
 import { Prober } from './probe.js';
 import { pickRandom } from './random.js';
-import { INFINITY, isSafeInteger, max, min, round } from './fast-globals.js';
+import { isSafeInteger, max, min, round } from './fast-globals.js';
 
 /** Outgoing side of the network, supplied by the host. Delivery is best effort: failures are dropped. */
 export interface GossipTransport {

@@ -96,7 +96,9 @@ export class Prober {
     // A ping meant for a previous owner of our address must not vouch for that member.
     if (msg.targetId !== this.ctx.selfId) return;
     // Our own record rides on every ack, so a prober that missed our latest refutation learns it here.
-    const ack: AckMessage = { type: 'ack', seq: msg.seq, sourceId: this.ctx.selfId, gossip: [this.members.selfAlive(), ...this.ctx.takeGossip()] };
+    const gossip = this.ctx.takeGossip();
+    if (!gossip.some((g) => g.kind === 'alive' && g.id === this.ctx.selfId)) gossip.unshift(this.members.selfAlive());
+    const ack: AckMessage = { type: 'ack', seq: msg.seq, sourceId: this.ctx.selfId, gossip };
     this.ctx.send(msg.sourceAddress, ack);
   }
 

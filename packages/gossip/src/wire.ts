@@ -1,4 +1,7 @@
 import { GossipCodecError } from './errors.js';
+import { floor, isSafeInteger } from './fast-globals.js';
+
+const fromCodePoint = String.fromCodePoint;
 
 /*
  * Primitive encodings for the gossip codec: unsigned LEB128 varints limited to 2^53 - 1 (so every
@@ -12,7 +15,7 @@ const MAX_VARINT_BYTES = 8; // 8 × 7 bits = 56 ≥ 53
 export function varintSize(value: number): number {
   let size = 1;
   while (value >= 0x80) {
-    value = Math.floor(value / 128);
+    value = floor(value / 128);
     size++;
   }
   return size;
@@ -63,11 +66,11 @@ export class ByteWriter {
   }
 
   varint(value: number): void {
-    if (!Number.isSafeInteger(value) || value < 0) throw new GossipCodecError('not-a-uint53', -1);
+    if (!isSafeInteger(value) || value < 0) throw new GossipCodecError('not-a-uint53', -1);
     this.reserve(MAX_VARINT_BYTES);
     while (value >= 0x80) {
       this.buffer[this.length++] = (value % 128) | 0x80;
-      value = Math.floor(value / 128);
+      value = floor(value / 128);
     }
     this.buffer[this.length++] = value;
   }
@@ -146,7 +149,7 @@ export class ByteReader {
       const b = this.byte();
       value += (b & 0x7f) * scale;
       if ((b & 0x80) === 0) {
-        if (!Number.isSafeInteger(value)) this.fail('varint-overflow');
+        if (!isSafeInteger(value)) this.fail('varint-overflow');
         return value;
       }
       scale *= 128;
@@ -214,7 +217,7 @@ export class ByteReader {
         this.offset = i;
         return this.fail('bad-utf8');
       }
-      text += String.fromCodePoint(code);
+      text += fromCodePoint(code);
       i += size;
     }
     this.offset = end;
