@@ -38,7 +38,20 @@ export interface TypedGetOptions<T> extends Omit<GetOptions, 'resolve'> {
   readonly resolve?: ((values: T[], siblings: readonly Sibling[]) => T | Promise<T>) | null;
 }
 
+/** One entry of {@link QuorumKvClient.nodeStatus}. */
+export interface NodeStatus {
+  /** host:port */
+  readonly node: string;
+  /** False while the node is avoided after a failure. */
+  readonly up: boolean;
+  /** Moving average of its latency in ms, once measured. */
+  readonly averageMs?: number;
+}
+
 const DEFAULT_BUCKET = 'default';
+/** The server accepts request deadlines up to ten minutes. */
+const MAX_WIRE_TIMEOUT_MS = 600_000;
+const wireTimeout = (ms: number): number => Math.max(1, Math.min(MAX_WIRE_TIMEOUT_MS, ms));
 const defaultNow = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
 /** A client of a QuorumKV cluster. Create it with `createClient`; call {@link close} when done. */
@@ -49,6 +62,8 @@ export class QuorumKvClient {
   private readonly router: Router;
   private readonly exec: Executor;
   private readonly resolver: SiblingResolver | undefined;
+  private readonly health: NodeHealth;
+  private readonly ewma: EwmaSelector;
   private closed = false;
 
   constructor(options: CoreClientOptions) {
@@ -57,6 +72,8 @@ export class QuorumKvClient {
     const now = options.now ?? defaultNow;
     const health = new NodeHealth(now, options.nodeHealth);
     const ewma = new EwmaSelector(now, options.ewma);
+    this.health = health;
+    this.ewma = ewma;
     this.pool = new NodePool(options.transport);
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.resolver = options.resolve;
@@ -102,6 +119,14 @@ export class QuorumKvClient {
     return this.router.refresh();
   }
 
+  /** What the client currently thinks of every node it knows: reachable or backing off, and its latency average. */
+  nodeStatus(): NodeStatus[] {
+    return this.router.nodes.map((node) => {
+      const averageMs = this.ewma.averageMs(node);
+      return { node, up: this.health.isUp(node), ...(averageMs !== undefined ? { averageMs } : {}) };
+    });
+  }
+
   /** host:port of the replicas (preference-list primaries) the client would route `key` to; empty without a ring. */
   replicasOf(key: BytesInput, bucket = DEFAULT_BUCKET): string[] {
     return this.router.replicasOf({ bucket, key: toBytes(key) }).replicas;
@@ -117,8 +142,8 @@ export class QuorumKvClient {
     const keyBytes = toBytes(key);
     const res = await this.exec.run({ operation: 'get', target: { bucket, key: keyBytes }, idempotent: true, options }, async (a) => {
       const r = await a.clients.kv.get(
-        { bucket: bucket === DEFAULT_BUCKET ? '' : bucket, key: keyBytes, r: options.r ?? 0, timeoutMs: a.timeoutMs },
-        { signal: a.signal, timeoutMs: a.timeoutMs },
+        { bucket: bucket === DEFAULT_BUCKET ? '' : bucket, key: keyBytes, r: options.r, timeoutMs: wireTimeout(a.timeoutMs) },
+        { signal: a.signal, timeoutMs: wireTimeout(a.timeoutMs) },
       );
       return { r, node: a.node };
     });
@@ -166,12 +191,12 @@ export class QuorumKvClient {
             key: keyBytes,
             value: valueBytes,
             context,
-            w: options.w ?? 0,
-            timeoutMs: a.timeoutMs,
+            w: options.w,
+            timeoutMs: wireTimeout(a.timeoutMs),
             ttlMs: BigInt(Math.max(0, Math.floor(options.ttlMs ?? 0))),
             returnBody: options.returnBody ?? false,
           },
-          { signal: a.signal, timeoutMs: a.timeoutMs },
+          { signal: a.signal, timeoutMs: wireTimeout(a.timeoutMs) },
         );
         return { r, node: a.node };
       },
@@ -187,8 +212,8 @@ export class QuorumKvClient {
     const keyBytes = toBytes(key);
     const res = await this.exec.run({ operation: 'delete', target: { bucket, key: keyBytes }, idempotent: true, options }, async (a) => {
       const r = await a.clients.kv.delete(
-        { bucket: bucket === DEFAULT_BUCKET ? '' : bucket, key: keyBytes, context: options.context ?? new Uint8Array(0), w: options.w ?? 0, timeoutMs: a.timeoutMs },
-        { signal: a.signal, timeoutMs: a.timeoutMs },
+        { bucket: bucket === DEFAULT_BUCKET ? '' : bucket, key: keyBytes, context: options.context ?? new Uint8Array(0), w: options.w, timeoutMs: wireTimeout(a.timeoutMs) },
+        { signal: a.signal, timeoutMs: wireTimeout(a.timeoutMs) },
       );
       return { r, node: a.node };
     });
@@ -209,7 +234,7 @@ export class QuorumKvClient {
       const page = await this.exec.run({ operation: 'listKeys', idempotent: true, options }, (a) =>
         a.clients.kv.listKeys(
           { bucket: bucket === DEFAULT_BUCKET ? '' : bucket, prefix, cursor, limit: options.pageSize ?? 0 },
-          { signal: a.signal, timeoutMs: a.timeoutMs },
+          { signal: a.signal, timeoutMs: wireTimeout(a.timeoutMs) },
         ),
       );
       yield { keys: page.keys, nextCursor: page.nextCursor };

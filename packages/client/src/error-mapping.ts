@@ -34,7 +34,9 @@ function systemCodes(err: unknown): string[] {
   const codes: string[] = [];
   const seen = new Set<unknown>();
   let cur: unknown = err;
-  while (cur instanceof Error && !seen.has(cur)) {
+  // Not `instanceof Error`: errors from another realm (Node internals seen from a jest VM context,
+  // iframes) fail it, and connect-node's own classification misses them for that reason.
+  while (typeof cur === 'object' && cur !== null && !seen.has(cur)) {
     seen.add(cur);
     const code = (cur as { code?: unknown }).code;
     if (typeof code === 'string') codes.push(code);
