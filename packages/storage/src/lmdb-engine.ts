@@ -35,7 +35,7 @@ import {
 } from './key-layout.js';
 import { LmdbHintStore } from './lmdb-hints.js';
 import { LmdbMetaStore } from './lmdb-meta.js';
-import { decodeFrame, encodeFrame, frameExpiry, frameOverhead, frameValue, verifyFrame } from './record-codec.js';
+import { decodeFrame, encodeFrame, frameExpiry, frameValue, verifyFrame } from './record-codec.js';
 import { SpaceQuota } from './space-quota.js';
 import { checkLimit, checkPartition, checkPartitionCount, checkRecord, sameBytes } from './validation.js';
 import { startSweeperTimer } from './sweeper.js';

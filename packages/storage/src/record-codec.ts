@@ -21,11 +21,6 @@ const FLAG_EXPIRY = 1;
 const BASE_HEADER = 6;
 const EXPIRY_HEADER = 14;
 
-/** Bytes a frame adds to a value: what the space accounting charges on top of key and value. */
-export function frameOverhead(record: StoredRecord): number {
-  return record.expiresAtMs === undefined ? BASE_HEADER : EXPIRY_HEADER;
-}
-
 /** Encodes `record` for storage under `storedKey`. */
 export function encodeFrame(storedKey: Uint8Array, record: StoredRecord): Buffer {
   const hasExpiry = record.expiresAtMs !== undefined;
