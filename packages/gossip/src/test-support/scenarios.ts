@@ -246,9 +246,13 @@ export function historyDigest(seed: number): { digest: string; events: number } 
 export function formatTable(r: { joins: JoinResult[]; crash: CrashResult; fp: FalsePositiveResult; partition: PartitionResult }): string {
   const f = (x: number): string => (Number.isInteger(x) ? String(x) : x.toFixed(2));
   const rows: [string, string, string][] = [];
-  for (const j of r.joins) rows.push([`join spreads to all (n=${j.n})`, `${f(j.periodsToAll)} periods`, `log2 n = ${f(j.log2n)}`]);
+  for (const j of r.joins) rows.push([
+    `join spreads to all (n=${j.n})`,
+    `${f(j.periodsToAll)} periods (${f((j.periodsToAll * PERIOD_MS) / DEFAULT_GOSSIP_CONFIG.gossipIntervalMs)} gossip rounds)`,
+    `log2 n = ${f(j.log2n)}`,
+  ]);
   const c = r.crash;
-  rows.push([`crash: first suspicion (n=${c.n}, ${c.trials} crashes)`, `${f(c.firstSuspectPeriods)} periods (mean)`, `SWIM e/(e-1) = ${f(c.swimExpectedFirstDetection)}`]);
+  rows.push([`crash: first suspicion (n=${c.n}, ${c.trials} crashes)`, `${f(c.firstSuspectPeriods)} periods (mean)`, `SWIM e/(e-1) = ${f(c.swimExpectedFirstDetection)} periods to the first probe, + 1 period for it to fail`]);
   rows.push([
     `crash: dead at all members (n=${c.n})`,
     `${f(c.allDeadMeanPeriods)} mean / ${f(c.allDeadMaxPeriods)} max periods`,
