@@ -1,0 +1,116 @@
+// docker-compose.yml's topology without Docker: the same entrypoint and per-service flags, read
+// from the Dockerfile and the compose file, run as local processes with hostnames node-N mapped
+// to 127.0.0.1N and ports substituted. A write on one node must be readable on the others.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parse } from 'yaml';
+import { serverBin } from '../../../tools/cluster-harness/cluster.js';
+import { runCli, runJson } from './run-cli.js';
+
+const root = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '../../..');
+
+interface ComposeService {
+  hostname: string;
+  command: string[];
+  volumes: string[];
+  ports: string[];
+  healthcheck?: { test: string[] };
+}
+
+function freePort(host: string): Promise<number> {
+  return new Promise((done, fail) => {
+    const srv = createServer();
+    srv.once('error', fail);
+    srv.listen(0, host, () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => done(port));
+    });
+  });
+}
+
+/** The Dockerfile's ENTRYPOINT as an argv array. */
+function entrypoint(): string[] {
+  const line = readFileSync(join(root, 'Dockerfile'), 'utf8').split('\n').find((l) => l.startsWith('ENTRYPOINT '));
+  if (!line) throw new Error('Dockerfile has no ENTRYPOINT');
+  return JSON.parse(line.slice('ENTRYPOINT '.length)) as string[];
+}
+
+const children: ChildProcess[] = [];
+let dataRoot = '';
+
+afterAll(async () => {
+  await Promise.all(
+    children.map(
+      (c) =>
+        new Promise<void>((done) => {
+          if (c.exitCode !== null || c.signalCode !== null) return done();
+          c.once('exit', () => done());
+          c.kill('SIGTERM');
+          setTimeout(() => c.kill('SIGKILL'), 5000).unref();
+        }),
+    ),
+  );
+  if (dataRoot) rmSync(dataRoot, { recursive: true, force: true });
+});
+
+it('runs the compose topology as processes and replicates a write to every node', async () => {
+  const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, ComposeService> };
+  const names = Object.keys(compose.services).sort();
+  expect(names).toEqual(['node-1', 'node-2', 'node-3']);
+  const [program, ...entryArgs] = entrypoint();
+  expect(program).toBe('quorumkv-server');
+
+  // Hostname node-N → 127.0.0.1N, with a free port standing in for 7070.
+  const hosts = new Map<string, { host: string; port: number }>();
+  for (const [i, name] of names.entries()) {
+    const svc = compose.services[name]!;
+    expect(svc.hostname).toBe(name);
+    expect(svc.ports).toEqual([`${7070 + i}:7070`]);
+    expect(svc.volumes).toEqual([`./data/${name}:/data`]);
+    expect(svc.healthcheck?.test.join(' ')).toContain('/readyz');
+    const host = `127.0.0.${11 + i}`;
+    hosts.set(name, { host, port: await freePort(host) });
+  }
+  dataRoot = mkdtempSync(join(tmpdir(), 'qkv-compose-'));
+  const substitute = (arg: string, self: string, dataDir: string): string => {
+    if (arg === '/data') return dataDir;
+    const own = hosts.get(self)!;
+    return arg
+      .replace('0.0.0.0:7070', `${own.host}:${own.port}`)
+      .replace(/node-(\d+):7070/g, (m, n: string) => {
+        const h = hosts.get(`node-${n}`);
+        return h ? `${h.host}:${h.port}` : m;
+      });
+  };
+
+  for (const name of names) {
+    const dataDir = join(dataRoot, name);
+    const args = [...entryArgs, ...compose.services[name]!.command].map((a) => substitute(a, name, dataDir));
+    const child = spawn(process.execPath, [serverBin, ...args], { stdio: 'ignore', env: { ...process.env, NODE_OPTIONS: '' } });
+    children.push(child);
+  }
+  const urls = names.map((n) => `http://${hosts.get(n)!.host}:${hosts.get(n)!.port}`);
+  const deadline = Date.now() + 30_000;
+  for (const url of urls) {
+    for (;;) {
+      const ok = await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false);
+      if (ok) break;
+      if (Date.now() > deadline) throw new Error(`${url} not ready`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  const addr = (name: string): string => `${hosts.get(name)!.host}:${hosts.get(name)!.port}`;
+  const status = await runJson<{ members: { id: string; address: string }[] }>(['--node', addr('node-1'), 'cluster', 'status']);
+  expect(status.json.members.map((m) => `${m.id}=${m.address}`).sort()).toEqual(names.map((n) => `${n}=${addr(n)}`));
+
+  expect((await runCli(['--node', addr('node-1'), 'put', 'compose-key', 'from node-1', '--w', '3'])).code).toBe(0);
+  for (const name of ['node-2', 'node-3']) {
+    const got = await runJson<{ values: string[] }>(['--node', addr(name), 'get', 'compose-key', '--r', '1']);
+    expect(got.code).toBe(0);
+    expect(got.json.values).toEqual(['from node-1']);
+  }
+}, 60_000);
