@@ -48,4 +48,11 @@ describe('siblings and read repair, 3 nodes', () => {
     await clients.of(b).kv.delete({ key: enc('gone'), context: read.context });
     for (const node of cluster.nodes) expect((await clients.of(node).kv.get({ key: enc('gone') })).found).toBe(false);
   });
+
+  it('deletes without a context: removes what the coordinator holds', async () => {
+    const [a] = cluster.nodes as [NodeHandle, NodeHandle, NodeHandle];
+    await clients.of(a).kv.put({ key: enc('blind-delete'), value: enc('x') });
+    await clients.of(a).kv.delete({ key: enc('blind-delete') });
+    expect((await clients.of(a).kv.get({ key: enc('blind-delete'), r: 3 })).found).toBe(false);
+  });
 });

@@ -154,7 +154,9 @@ export class Coordinator {
         key,
         (cur) => {
           const stored = cur ? decodeRecord(cur.value) : undefined;
-          const next = applyWrite(stored, context, selfId, intent, plan.bucket.lww);
+          // A delete without a context deletes everything the coordinator holds (as the contract says).
+          const effectiveContext = tombstone && !context && stored ? join(stored) : context;
+          const next = applyWrite(stored, effectiveContext, selfId, intent, plan.bucket.lww);
           if (next.siblings.length > config.siblingsMax) {
             refused = next.siblings.length;
             return undefined;
