@@ -4,8 +4,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { pino, type Logger } from 'pino';
-import { AdminService, KvService, MembershipService, ReplicaService, type ReplicaHeader } from '@quorumkv/protocol';
-import { partitionOf } from '@quorumkv/ring';
+import { toBinary } from '@bufbuild/protobuf';
+import { AdminService, BucketPropsSchema, KvService, MembershipService, ReplicaService, type ReplicaHeader } from '@quorumkv/protocol';
+import { decodeRing, partitionOf } from '@quorumkv/ring';
 import { openLmdbEngine, type StorageEngine } from '@quorumkv/storage';
 import { BucketRegistry } from './cluster/buckets.js';
 import { ClusterMembership } from './cluster/membership.js';
@@ -83,7 +84,7 @@ export class QuorumNode {
     );
     const storedRing = storage.getMeta('ring');
     const ring = storedRing
-      ? new RingState((await import('@quorumkv/ring')).decodeRing(storedRing))
+      ? new RingState(decodeRing(storedRing))
       : RingState.create(c.partitions, initial.map((m) => ({ id: m.id, address: m.id === this.nodeId ? advertise : m.address, zone: m.id === this.nodeId ? c.zone : undefined })), c.n);
     storedRingQ.q = ring.current.partitionCount;
     if (!storedRing) await storage.setMeta('ring', ring.bytes);
@@ -97,7 +98,7 @@ export class QuorumNode {
     });
     const warn = (msg: string, fields: Record<string, unknown>): void => this.log.warn(fields, msg);
 
-    let buckets: BucketRegistry;
+
     this.membership = new ClusterMembership({
       selfId: this.nodeId,
       advertise,
@@ -115,7 +116,7 @@ export class QuorumNode {
       },
     });
     const membership = this.membership;
-    buckets = new BucketRegistry({ n: c.n, r: c.r, w: c.w, autoCreate: c.autoCreateBuckets }, () => ring.current.nodes.length, {
+    const buckets: BucketRegistry = new BucketRegistry({ n: c.n, r: c.r, w: c.w, autoCreate: c.autoCreateBuckets }, () => ring.current.nodes.length, {
       publish: (key, version, value) => membership.list.setMetadata(key, version, value),
       persist: (all) => storage.setMeta('buckets', all),
     });
@@ -127,7 +128,7 @@ export class QuorumNode {
       this.log.info({ version: r.version, checksum: r.checksum }, 'adopted newer ring');
     });
     membership.list.setMetadata(RING_METADATA_KEY, ring.current.version, ring.bytes);
-    for (const b of buckets.list()) if (b.version > 0n) membership.list.setMetadata(`bucket:${b.name}`, Number(b.version), (await import('@bufbuild/protobuf')).toBinary((await import('@quorumkv/protocol')).BucketPropsSchema, b));
+    for (const b of buckets.list()) if (b.version > 0n) membership.list.setMetadata(`bucket:${b.name}`, Number(b.version), toBinary(BucketPropsSchema, b));
 
     const header = (): ReplicaHeader =>
       ({ $typeName: 'quorumkv.v1.ReplicaHeader', fromNode: this.nodeId, ringVersion: BigInt(ring.current.version), clusterId: this.clusterId, ring: new Uint8Array(0) });

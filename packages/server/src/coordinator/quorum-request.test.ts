@@ -1,0 +1,70 @@
+import { create } from '@bufbuild/protobuf';
+import { ReplicaItemResultSchema, ReplicaStatus, type ReplicaItemResult } from '@quorumkv/protocol';
+import { quorumRequest, type QuorumRequestOptions } from './quorum-request.js';
+
+const ok = (): ReplicaItemResult => create(ReplicaItemResultSchema, { status: ReplicaStatus.OK });
+type Reply = 'ok' | 'fail' | 'silent';
+
+function run(replies: Record<string, Reply>, extra: Partial<QuorumRequestOptions> = {}) {
+  const sent: string[] = [];
+  const unreached: string[] = [];
+  const r = quorumRequest({
+    required: 2,
+    local: { ok: true, error: '', latencyUs: 1 },
+    selfId: 'a',
+    primaries: ['b', 'c'],
+    fallbacks: ['d', 'e'],
+    send: (id, hintFor) => {
+      sent.push(hintFor ? `${id}->${hintFor}` : id);
+      const reply = replies[id] ?? 'ok';
+      if (reply === 'ok') return Promise.resolve(ok());
+      if (reply === 'fail') return Promise.reject(new Error(`${id} refused`));
+      return new Promise<ReplicaItemResult>(() => undefined);
+    },
+    isAvailable: () => true,
+    accept: (res) => res.status === ReplicaStatus.OK,
+    onUnreached: (p) => unreached.push(p),
+    replicaTimeoutMs: 50,
+    timeoutMs: 500,
+    ...extra,
+  });
+  return { ...r, sent, unreached };
+}
+
+describe('quorumRequest', () => {
+  it('answers as soon as W replicas (the local one included) acknowledged', async () => {
+    const { quorum, all, sent } = run({});
+    const o = await quorum;
+    expect(o.answered).toBeGreaterThanOrEqual(2);
+    expect(sent).toEqual(['b', 'c']);
+    expect((await all).answered).toBe(3);
+  });
+
+  it('replaces a failed primary with the next fallback, which stands in for it', async () => {
+    const { quorum, all, sent } = run({ b: 'fail', c: 'fail' });
+    const o = await quorum;
+    expect(o.answered).toBeGreaterThanOrEqual(2);
+    await all;
+    expect(sent).toEqual(['b', 'c', 'd->b', 'e->c']);
+    expect(o.replicas.filter((x) => x.fallback).map((x) => x.standingInFor).sort()).toEqual(['b', 'c']);
+  });
+
+  it('treats a silent primary as failed after the replica timeout', async () => {
+    const { quorum, sent } = run({ b: 'silent', c: 'silent' });
+    const o = await quorum;
+    expect(o.answered).toBeGreaterThanOrEqual(2);
+    expect(sent.slice(2)).toEqual(['d->b', 'e->c']);
+  });
+
+  it('fails with the counts when W cannot be met, and reports primaries nobody stood in for', async () => {
+    const { quorum, unreached } = run({ b: 'fail', c: 'fail' }, { fallbacks: [] });
+    await expect(quorum).rejects.toMatchObject({ asked: 3, answered: 1, required: 2 });
+    expect(unreached.sort()).toEqual(['b', 'c']);
+  });
+
+  it('skips primaries known to be down without asking them', async () => {
+    const { quorum, sent } = run({}, { isAvailable: (id) => id !== 'c' });
+    await quorum;
+    expect(sent).toEqual(['b', 'd->c']);
+  });
+});
