@@ -121,7 +121,12 @@ describe('bucket', () => {
 
     const shown = await runJson<{ found: boolean; bucket: { n: number; r: number; w: number; conflicts: string; defaultTtlMs: number } }>([...node, 'bucket', 'show', 'sessions']);
     expect(shown.json).toMatchObject({ found: true, bucket: { n: 2, r: 1, w: 1, conflicts: 'lww', defaultTtlMs: 1_800_000 } });
-    const human = await runCli(['--node', cluster.nodes[2]!.address, 'bucket', 'show', 'sessions']);
+    // Bucket properties reach the other nodes by gossip.
+    let human = await runCli(['--node', cluster.nodes[2]!.address, 'bucket', 'show', 'sessions']);
+    for (let i = 0; i < 50 && human.code !== 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      human = await runCli(['--node', cluster.nodes[2]!.address, 'bucket', 'show', 'sessions']);
+    }
     expect(human.stdout).toMatch(/conflicts:\s+lww/);
 
     const list = await runJson<{ buckets: { name: string }[] }>([...node, 'bucket', 'list']);

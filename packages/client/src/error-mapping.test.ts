@@ -60,13 +60,20 @@ describe('mapFailure', () => {
   it.each([
     [Code.ResourceExhausted, OverloadedError],
     [Code.DeadlineExceeded, TimeoutError],
-    [Code.Canceled, CancelledError],
     [Code.FailedPrecondition, TooManySiblingsError],
   ])('maps code %s to its class', (code, cls) => {
     const f = mapFailure(new ConnectError('x', code), 'put', 'h:1', 250);
     expect(f.error).toBeInstanceOf(cls);
     expect(f.error).toBeInstanceOf(QuorumKvError);
     expect(f.nodeFailed).toBe(false);
+  });
+
+  it('maps CANCELED to CancelledError only when the caller aborted; otherwise the stream died', () => {
+    const err = new ConnectError('http/2 stream closed with error code CANCEL (0x8)', Code.Canceled);
+    expect(mapFailure(err, 'get', 'h:1', 100, true).error).toBeInstanceOf(CancelledError);
+    const dead = mapFailure(err, 'get', 'h:1', 100, false);
+    expect(dead.error).toBeInstanceOf(UnavailableError);
+    expect(dead).toMatchObject({ nodeFailed: true, notSent: false });
   });
 
   it('keeps other errors as QuorumKvError with the code name', () => {

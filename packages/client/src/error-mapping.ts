@@ -57,8 +57,9 @@ function describe(err: ConnectError): string {
  * @param operation - `"get"`, `"put"`, `"delete"`, `"listKeys"` or an admin method, for messages
  * @param node - host:port the attempt went to
  * @param timeoutMs - the call's deadline, for {@link TimeoutError}
+ * @param callerAborted - whether the caller's signal fired (a CANCELED without it is a dead stream)
  */
-export function mapFailure(err: unknown, operation: string, node: string, timeoutMs: number): FailureInfo {
+export function mapFailure(err: unknown, operation: string, node: string, timeoutMs: number, callerAborted = false): FailureInfo {
   if (err instanceof QuorumKvError) return { error: err, nodeFailed: false, notSent: false, rejected: false };
   const ce = ConnectError.from(err);
   const codes = systemCodes(err);
@@ -90,7 +91,9 @@ export function mapFailure(err: unknown, operation: string, node: string, timeou
     case Code.DeadlineExceeded:
       return { error: new TimeoutError(`${at}: timed out after ${timeoutMs} ms`, timeoutMs, node, opts), nodeFailed: false, notSent: false, rejected: false };
     case Code.Canceled:
-      return { error: new CancelledError(`${at}: cancelled`, node, opts), nodeFailed: false, notSent: false, rejected: false };
+      if (callerAborted) return { error: new CancelledError(`${at}: cancelled`, node, opts), nodeFailed: false, notSent: false, rejected: false };
+      // Nobody asked to cancel: the HTTP/2 stream was cancelled under us (the peer died).
+      return { error: new UnavailableError(`${at}: connection failed: ${describe(ce)}`, node, opts), nodeFailed: true, notSent: false, rejected: false };
     case Code.FailedPrecondition: {
       const kv = operation === 'get' || operation === 'put' || operation === 'delete';
       const error = kv

@@ -69,7 +69,7 @@ export class Executor {
         this.d.health.markUp(node);
         return result;
       } catch (err) {
-        const info = mapFailure(err, spec.operation, node, timeoutMs);
+        const info = mapFailure(err, spec.operation, node, timeoutMs, signal?.aborted ?? false);
         // A failed node looks slow for a while even after its backoff, so it is re-tried gently.
         this.d.ewma.finish(node, startedAt, info.nodeFailed ? 1000 : 0);
         if (info.nodeFailed) {

@@ -31,6 +31,13 @@ beforeAll(async () => {
   client = newClient();
   // A bucket with one replica per key: only its owner can coordinate without forwarding.
   await client.admin.createBucket({ name: SINGLE, n: 1, r: 1, w: 1 });
+  // Bucket properties spread by gossip: wait until every node knows the new bucket.
+  for (const node of cluster.nodes) {
+    for (let i = 0; !(await client.admin.getBucket(SINGLE, { node: node.address })); i++) {
+      if (i > 100) throw new Error(`${node.id} never learned bucket ${SINGLE}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
   await client.refreshRing();
 }, 60_000);
 
