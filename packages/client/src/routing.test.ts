@@ -65,6 +65,17 @@ describe('Router', () => {
     close();
   });
 
+  it('re-fetches the ring when a response shows a newer version, and only then', async () => {
+    const { router, fetched, close } = setup();
+    await router.ensureRing();
+    router.observeRingVersion(ring.version);
+    router.observeRingVersion(ring.version + 1);
+    router.observeRingVersion(ring.version + 1);
+    await router.refresh();
+    expect(fetched).toHaveLength(2);
+    close();
+  });
+
   it('routes only to seeds when routing is off', async () => {
     const health = new NodeHealth(() => 0);
     const io: RouterIo = { getRouting: () => Promise.reject(new Error('not called')), bucketN: async () => 3, onError: () => undefined };

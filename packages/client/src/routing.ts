@@ -49,6 +49,7 @@ export class Router {
   private known: string[];
   private refreshing: Promise<void> | undefined;
   private lastFailedFetchAt = -Infinity;
+  private lastObservedRefreshAt = -Infinity;
   private readonly bucketSizes = new Map<string, number>();
   private readonly bucketLookups = new Map<string, number>();
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -87,7 +88,12 @@ export class Router {
 
   /** A response was routed with `version`: refresh in the background when it is newer than ours. */
   observeRingVersion(version: number): void {
-    if (this.config.enabled && version > this.ringVersion) void this.refresh();
+    if (!this.config.enabled || version <= this.ringVersion) return;
+    // At most one such refresh per second: a node may report a version no node serves yet.
+    const now = this.config.now();
+    if (now - this.lastObservedRefreshAt < RING_RETRY_AFTER_MS) return;
+    this.lastObservedRefreshAt = now;
+    void this.refresh();
   }
 
   /** Fetches the ring from the first node that answers; concurrent callers share one fetch. */
