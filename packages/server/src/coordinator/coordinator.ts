@@ -227,7 +227,7 @@ export class Coordinator {
 
   private siblings(record: KeyRecord, nowMs: number): Sibling[] {
     return liveSiblings(record, nowMs).map((s) =>
-      create(SiblingSchema, { value: s.value, timestampMs: BigInt(Math.trunc(s.timestampMs)), expiresAtMs: BigInt(Math.trunc(s.expiresAtMs)) }),
+      create(SiblingSchema, { value: s.value, timestampMs: BigInt(Math.trunc(s.timestampMs)), expiresAtMs: BigInt(Math.trunc(s.expiresAtMs)), writtenBy: s.writtenBy }),
     );
   }
 }

@@ -1,11 +1,12 @@
 // Entry point of every client data operation, unary or streamed: load shedding, validation,
 // routing (coordinate here or forward to a replica), metrics. Errors leave as typed errors; the
 // service layer maps them to Connect codes.
-import { KvService, type DeleteRequest, type DeleteResponse, type GetRequest, type GetResponse, type PutRequest, type PutResponse } from '@quorumkv/protocol';
+import { KvService, QuorumFailureSchema, type DeleteRequest, type DeleteResponse, type GetRequest, type GetResponse, type PutRequest, type PutResponse } from '@quorumkv/protocol';
 import type { BucketRegistry } from '../cluster/buckets.js';
 import type { RingState } from '../cluster/ring-state.js';
 import type { ServerConfig } from '../config/config-schema.js';
-import { NotReadyError, OverloadedError, QuorumNotMetError } from '../errors/errors.js';
+import { Code, ConnectError } from '@connectrpc/connect';
+import { NotReadyError, OverloadedError, QuorumNotMetError, type ReplicaOutcome } from '../errors/errors.js';
 import type { NodeMetrics } from '../observability/metrics.js';
 import type { PeerPool } from '../replication/peer-pool.js';
 import type { ReplicaRouter } from '../replication/replica-router.js';
@@ -72,17 +73,30 @@ export class KvFrontend {
     }
   }
 
-  /** Sends the request to the first live primary; the SDK's routing normally avoids this hop. */
+  /**
+   * Sends the request to a live primary, trying the next one when a primary cannot be reached; the
+   * SDK's routing normally avoids this hop.
+   */
   private async forward<R extends { receipt?: { forwarded: boolean } }>(op: Op, plan: RequestPlan, call: (address: string) => Promise<R>): Promise<R> {
-    const target = plan.primaries.find((p) => this.router.isUp(p));
-    const address = target && this.ring.addressOf(target);
-    if (!address) {
-      if (plan.primaries.length === 0) throw new NotReadyError('empty ring');
-      throw new QuorumNotMetError(op, plan.primaries.length, 0, 1, plan.primaries.map((nodeId) => ({ nodeId, fallback: false, standingInFor: '', ok: false, error: 'down', latencyUs: 0 })));
+    if (plan.primaries.length === 0) throw new NotReadyError('empty ring');
+    const tried: ReplicaOutcome[] = [];
+    for (const target of plan.primaries) {
+      const address = this.ring.addressOf(target);
+      if (!address || !this.router.isUp(target)) {
+        tried.push({ nodeId: target, fallback: false, standingInFor: '', ok: false, error: 'down', latencyUs: 0 });
+        continue;
+      }
+      this.metrics.forwarded.inc();
+      try {
+        const res = await call(address);
+        if (res.receipt) res.receipt.forwarded = true;
+        return res;
+      } catch (err) {
+        // Only a peer that could not be reached is worth another try; its answer is final otherwise.
+        if (!(err instanceof ConnectError) || (err.code !== Code.Unavailable && err.code !== Code.Internal) || err.findDetails(QuorumFailureSchema).length > 0) throw err;
+        tried.push({ nodeId: target, fallback: false, standingInFor: '', ok: false, error: err.rawMessage, latencyUs: 0 });
+      }
     }
-    this.metrics.forwarded.inc();
-    const res = await call(address);
-    if (res.receipt) res.receipt.forwarded = true;
-    return res;
+    throw new QuorumNotMetError(op, tried.length, 0, 1, tried);
   }
 }

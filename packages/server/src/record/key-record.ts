@@ -64,10 +64,10 @@ export function mergeRecords(local: KeyRecord | undefined, incoming: KeyRecord, 
   return lastWriterWins && siblingCount(merged) > 1 ? lww(merged, pickLatest) : merged;
 }
 
-/** Live siblings (not tombstones, not expired) of a record. */
-export function liveSiblings(record: KeyRecord, nowMs: number): SiblingValue[] {
-  const out: SiblingValue[] = [];
-  for (const s of record.siblings) if (!isDeadSibling(s.value, nowMs)) out.push(decodeSiblingValue(s.value));
+/** Live siblings (not tombstones, not expired) of a record, with the node that wrote each. */
+export function liveSiblings(record: KeyRecord, nowMs: number): (SiblingValue & { writtenBy: string })[] {
+  const out: (SiblingValue & { writtenBy: string })[] = [];
+  for (const s of record.siblings) if (!isDeadSibling(s.value, nowMs)) out.push({ ...decodeSiblingValue(s.value), writtenBy: s.node });
   return out;
 }
 
