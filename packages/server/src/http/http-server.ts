@@ -4,7 +4,7 @@
 import * as http from 'node:http';
 import * as http2 from 'node:http2';
 import * as net from 'node:net';
-import type { ConnectRouter } from '@connectrpc/connect';
+import { cors, type ConnectRouter } from '@connectrpc/connect';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
 
 export interface HttpServerOptions {
@@ -16,6 +16,30 @@ export interface HttpServerOptions {
 }
 
 type Handler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => void;
+
+// Browsers on other origins (apps, the dashboard served elsewhere) may call the public API; the
+// header lists are connect-es's own, so the Connect and gRPC-web protocols work through CORS.
+const corsAllowMethods = cors.allowedMethods.join(', ');
+const corsAllowHeaders = cors.allowedHeaders.join(', ');
+const corsExposeHeaders = cors.exposedHeaders.join(', ');
+
+function withCors(next: Handler): Handler {
+  return (req, res) => {
+    const origin = req.headers['origin'];
+    if (origin === undefined) return next(req, res);
+    res.setHeader('access-control-allow-origin', origin);
+    res.setHeader('vary', 'origin');
+    res.setHeader('access-control-expose-headers', corsExposeHeaders);
+    if (req.method === 'OPTIONS') {
+      res.setHeader('access-control-allow-methods', corsAllowMethods);
+      res.setHeader('access-control-allow-headers', String(req.headers['access-control-request-headers'] ?? corsAllowHeaders));
+      res.setHeader('access-control-max-age', '7200');
+      res.statusCode = 204;
+      return void res.end();
+    }
+    return next(req, res);
+  };
+}
 
 export class HttpServer {
   private readonly tcp: net.Server;
@@ -55,8 +79,8 @@ export class HttpServer {
       acceptCompression: [],
       readMaxBytes: o.readMaxBytes,
     }) as Handler;
-    this.h1 = http.createServer(handler);
-    this.h2 = http2.createServer({ settings: { maxConcurrentStreams: 10_000 } }, handler);
+    this.h1 = http.createServer(withCors(handler));
+    this.h2 = http2.createServer({ settings: { maxConcurrentStreams: 10_000 } }, withCors(handler));
     this.tcp = net.createServer({ noDelay: true }, (socket) => {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
