@@ -1,0 +1,51 @@
+// The QuorumKV adapter of the YCSB harness (tools/bench/ycsb.mjs), through the SDK.
+//
+// An update is a put with the causal context this client last saw for the key (from its last get
+// or put), as an application that reads before it writes would do, so it supersedes what it read.
+// A blind put (no context) would add a sibling on every update, and hot keys would hit the sibling
+// cap within seconds. Two callers updating one key with the same context still leave two siblings
+// until the next update with a newer context folds them; stats() counts how often reads saw that.
+// The load phase inserts new keys without a context. One SDK client serves every caller, as in an
+// application.
+import { createClient } from '@quorumkv/client/node';
+
+/**
+ * @param {import('@quorumkv/client/node').NodeClientOptions} clientOptions
+ * @returns {import('../../../tools/bench/ycsb.mjs').YcsbStore & { client: import('@quorumkv/client').QuorumKvClient }}
+ */
+export function quorumKvStore(clientOptions) {
+  const client = createClient(clientOptions);
+  const contexts = new Map();
+  let multiSiblingReads = 0;
+  let maxSiblings = 0;
+  return {
+    name: 'QuorumKV',
+    client,
+    async read(key) {
+      const res = await client.get(key);
+      if (!res.found) return false;
+      contexts.set(key, res.context);
+      if (res.siblings.length > 1) multiSiblingReads++;
+      maxSiblings = Math.max(maxSiblings, res.siblings.length);
+      return true;
+    },
+    async update(key, value) {
+      const context = contexts.get(key);
+      const res = await client.put(key, value, context ? { context } : {});
+      contexts.set(key, res.context);
+    },
+    async insert(key, value) {
+      const res = await client.put(key, value);
+      contexts.set(key, res.context);
+    },
+    close() {
+      client.close();
+    },
+    stats() {
+      const s = { multiSiblingReads, maxSiblings };
+      multiSiblingReads = 0;
+      maxSiblings = 0;
+      return s;
+    },
+  };
+}

@@ -1,0 +1,136 @@
+// npm run bench -w @quorumkv/client: YCSB-style load through the SDK against a local 3-node
+// cluster (n=3 r=2 w=2, durable commits). Load phase, then workloads A (50/50 read/update),
+// B (95/5) and C (read only) with scrambled-Zipfian keys. Prints a table, writes
+// docs/bench-results/ycsb.json and the ycsb section of docs/benchmarks.md.
+// QKV_YCSB_RECORDS (10000), QKV_YCSB_CALLERS (32), QKV_YCSB_SECONDS (10 per workload);
+// QKV_YCSB_WRITE=0 prints the table only (smoke runs).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { machine, writeSection } from '../../../tools/bench/bench-report.mjs';
+import { selfCheck } from '../../../tools/bench/ycsb-keys.mjs';
+import { ycsbTable } from '../../../tools/bench/ycsb-report.mjs';
+import { runYcsb } from '../../../tools/bench/ycsb.mjs';
+import { startLocalCluster } from './local-cluster.mjs';
+import { quorumKvStore } from './quorumkv-store.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const resultsFile = resolve(here, '../../../docs/bench-results/ycsb.json');
+
+const envInt = (name, fallback) => {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const v = Number(raw);
+  if (!Number.isInteger(v) || v <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  return v;
+};
+const options = {
+  recordCount: envInt('QKV_YCSB_RECORDS', 10_000),
+  valueBytes: 1024,
+  callers: envInt('QKV_YCSB_CALLERS', 32),
+  seconds: envInt('QKV_YCSB_SECONDS', 10),
+  maxOps: 1_000_000,
+  loadSeconds: 300,
+  seed: 42,
+};
+const partitions = 64;
+const cluster = { nodes: 3, n: 3, r: 2, w: 2, durability: 'sync', partitions, replicaTransport: 'stream' };
+
+const keyCheck = selfCheck();
+console.error(
+  `key chooser self-check ok: hottest record ${(keyCheck.hottestShare * 100).toFixed(1)}% of requests, hottest 1% of records ${(keyCheck.top1PercentShare * 100).toFixed(1)}%`,
+);
+
+const loadBefore = os.loadavg()[0];
+const local = await startLocalCluster({
+  hosts: ['127.0.0.51', '127.0.0.52', '127.0.0.53'],
+  flags: ['--partitions', String(partitions), '--n', '3', '--r', '2', '--w', '2', '--durability', 'sync', '--replica-transport', 'stream', '--log-level', 'warn'],
+});
+let result;
+try {
+  const onSignal = () => {
+    local.stop().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  const store = quorumKvStore({ nodes: local.nodes, routing: true });
+  try {
+    await waitUntilWritable(store.client);
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+  result = await runYcsb(store, { ...options, serverPids: local.pids });
+  process.removeListener('SIGINT', onSignal);
+  process.removeListener('SIGTERM', onSignal);
+} finally {
+  await local.stop();
+}
+const loadAfter = os.loadavg()[0];
+
+const table = ycsbTable(result);
+console.log(table);
+
+if (process.env.QKV_YCSB_WRITE === '0') process.exit(0);
+
+const date = new Date().toISOString();
+mkdirSync(dirname(resultsFile), { recursive: true });
+writeFileSync(
+  resultsFile,
+  `${JSON.stringify(
+    {
+      benchmark: 'ycsb',
+      store: result.store,
+      date,
+      machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadAverage1m: { before: loadBefore, after: loadAfter } },
+      cluster,
+      client: { sdk: '@quorumkv/client/node', routing: true, clients: 1, transport: 'Connect over HTTP/2 (h2c), unary, no compression' },
+      keyChooser: { distribution: 'scrambled zipfian', theta: 0.99, ...keyCheck },
+      settings: result.settings,
+      phases: result.phases,
+    },
+    null,
+    2,
+  )}\n`,
+);
+
+const load = result.phases[0];
+const stats = result.phases.filter((p) => p.storeStats).map((p) => `${p.phase}: ${p.storeStats.multiSiblingReads} reads with siblings (max ${p.storeStats.maxSiblings})`);
+const notFound = result.phases.reduce((n, p) => n + p.notFound, 0);
+writeSection(
+  'ycsb',
+  `### Client: YCSB-style workloads through the SDK
+
+${machine()}; load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after. One run.
+3 server processes on 127.0.0.51-53 and the benchmark process on the same ${os.cpus().length} cores; n=3 r=2 w=2,
+durable (fsync) commits, ${partitions} partitions, stream replica transport.
+One \`@quorumkv/client/node\` client (routing on, unary Connect calls over HTTP/2) shared by ${options.callers} closed-loop callers.
+Load: ${options.recordCount.toLocaleString('en-US')} records of ${options.valueBytes} B (random bytes), YCSB key names, in ${load.seconds} s${load.complete ? '' : ' (incomplete)'}.
+Then each workload for ${options.seconds} s (or ${options.maxOps.toLocaleString('en-US')} operations) with scrambled-Zipfian keys (theta 0.99, as YCSB: the hottest record gets ~${(keyCheck.hottestShare * 100).toFixed(1)}% of requests).
+An update is a put with the context of the client's last read or write of that key (a blind put would pile up siblings).
+Latency is per operation as the caller sees it, retries included; CPU is the phase's CPU time of the
+benchmark process + the three servers divided by its operations. Reads of missing keys: ${notFound}. ${stats.join('; ')}.
+Raw figures: \`docs/bench-results/ycsb.json\`. Regenerate: \`npm run bench -w @quorumkv/client\`.
+
+${table}
+`,
+);
+console.error(`wrote ${resultsFile} and the ycsb section of docs/benchmarks.md`);
+
+/** The cluster answers /readyz before its ring has settled; wait until a quorum write goes through. */
+async function waitUntilWritable(client) {
+  const deadline = performance.now() + 30_000;
+  for (;;) {
+    try {
+      await client.refreshRing();
+      await client.put('ycsb-bench-probe', 'ok', { timeoutMs: 2000 });
+      await client.delete('ycsb-bench-probe', { timeoutMs: 2000 });
+      return;
+    } catch (err) {
+      if (performance.now() > deadline) throw new Error(`cluster not writable after 30 s: ${err?.message ?? err}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}

@@ -1,0 +1,38 @@
+// Shared by the benchmarks: percentiles, CPU time of processes from /proc, machine description, and
+// rewriting one package's section of docs/benchmarks.md.
+import { readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const docs = resolve(dirname(fileURLToPath(import.meta.url)), '../../docs/benchmarks.md');
+
+/** p-th percentile (0..100) of a numeric array (sorted in place). */
+export function percentile(values, p) {
+  if (values.length === 0) return 0;
+  values.sort((a, b) => a - b);
+  return values[Math.min(values.length - 1, Math.floor((p / 100) * values.length))];
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
+export function cpuSeconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** "CPU model, N cores, Node version, date" for the report. */
+export function machine() {
+  return `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
+}
+
+/** Replaces the text between <!-- bench:NAME:start --> and <!-- bench:NAME:end -->. */
+export function writeSection(name, body) {
+  const text = readFileSync(docs, 'utf8');
+  const start = `<!-- bench:${name}:start -->`;
+  const end = `<!-- bench:${name}:end -->`;
+  const i = text.indexOf(start);
+  const j = text.indexOf(end);
+  const next = i >= 0 && j > i ? `${text.slice(0, i + start.length)}\n${body.trim()}\n${text.slice(j)}` : `${text.trimEnd()}\n\n${start}\n${body.trim()}\n${end}\n`;
+  writeFileSync(docs, next);
+}
