@@ -202,6 +202,8 @@ async function runPhase({ name, seconds, maxOps, callers, serverPids, store }, m
       clientUsPerOp: perOp(clientCpuS),
       serverUsPerOp: perOp(serverCpuS),
       totalUsPerOp: perOp(clientCpuS + serverCpuS),
+      // CPU-seconds per second of the measured processes: against the core count, how saturated the machine was
+      coresBusy: Math.round(((clientCpuS + serverCpuS) / elapsedS) * 100) / 100,
     },
     byOp: ops,
     ...(store.stats ? { storeStats: store.stats() } : {}),

@@ -97,7 +97,9 @@ writeFileSync(
 );
 
 const load = result.phases[0];
-const stats = result.phases.filter((p) => p.storeStats).map((p) => `${p.phase}: ${p.storeStats.multiSiblingReads} reads with siblings (max ${p.storeStats.maxSiblings})`);
+const workloads = result.phases.slice(1);
+const busy = workloads.map((p) => p.cpu.coresBusy);
+const stats = workloads.filter((p) => p.storeStats).map((p) => `${p.phase}: ${p.storeStats.multiSiblingReads} reads with siblings (max ${p.storeStats.maxSiblings})`);
 const notFound = result.phases.reduce((n, p) => n + p.notFound, 0);
 writeSection(
   'ycsb',
@@ -107,11 +109,15 @@ ${machine()}; load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(
 3 server processes on 127.0.0.51-53 and the benchmark process on the same ${os.cpus().length} cores; n=3 r=2 w=2,
 durable (fsync) commits, ${partitions} partitions, stream replica transport.
 One \`@quorumkv/client/node\` client (routing on, unary Connect calls over HTTP/2) shared by ${options.callers} closed-loop callers.
-Load: ${options.recordCount.toLocaleString('en-US')} records of ${options.valueBytes} B (random bytes), YCSB key names, in ${load.seconds} s${load.complete ? '' : ' (incomplete)'}.
+Load: ${options.recordCount.toLocaleString('en-US')} records of ${options.valueBytes} B (random bytes), YCSB key names, in ${load.seconds.toFixed(1)} s${load.complete ? '' : ' (incomplete)'}.
 Then each workload for ${options.seconds} s (or ${options.maxOps.toLocaleString('en-US')} operations) with scrambled-Zipfian keys (theta 0.99, as YCSB: the hottest record gets ~${(keyCheck.hottestShare * 100).toFixed(1)}% of requests).
 An update is a put with the context of the client's last read or write of that key (a blind put would pile up siblings).
 Latency is per operation as the caller sees it, retries included; CPU is the phase's CPU time of the
-benchmark process + the three servers divided by its operations. Reads of missing keys: ${notFound}. ${stats.join('; ')}.
+benchmark process + the three servers divided by its operations; during the workloads these four
+processes got ${Math.min(...busy).toFixed(1)}-${Math.max(...busy).toFixed(1)} of the ${os.cpus().length} cores and other jobs on the box the rest. The run is CPU-bound:
+ops/s moves with whatever else runs (read CPU per operation, the steadier figure), and with
+closed-loop callers latency is mostly queueing (mean ≈ callers ÷ ops/s).
+Reads of missing keys: ${notFound}. Reads that saw siblings (concurrent updates of one hot key) — ${stats.join('; ')}.
 Raw figures: \`docs/bench-results/ycsb.json\`. Regenerate: \`npm run bench -w @quorumkv/client\`.
 
 ${table}
