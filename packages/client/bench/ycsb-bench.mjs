@@ -4,6 +4,7 @@
 // docs/bench-results/ycsb.json and the ycsb section of docs/benchmarks.md.
 // QKV_YCSB_RECORDS (10000), QKV_YCSB_CALLERS (32), QKV_YCSB_SECONDS (10 per workload);
 // QKV_YCSB_WRITE=0 prints the table only (smoke runs).
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, resolve } from 'node:path';
@@ -35,6 +36,7 @@ const options = {
   seed: 42,
 };
 const partitions = 64;
+const code = codeVersion();
 const cluster = { nodes: 3, n: 3, r: 2, w: 2, durability: 'sync', partitions, replicaTransport: 'stream' };
 
 const keyCheck = selfCheck();
@@ -86,7 +88,8 @@ writeFileSync(
       date,
       machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, loadAverage1m: { before: loadBefore, after: loadAfter } },
       cluster,
-      client: { sdk: '@quorumkv/client/node', routing: true, clients: 1, transport: 'Connect over HTTP/2 (h2c), unary, no compression' },
+      code,
+      client: { sdk: '@quorumkv/client/node', routing: true, clients: 1, transport: 'SDK default (HTTP/2, h2c)' },
       keyChooser: { distribution: 'scrambled zipfian', theta: 0.99, ...keyCheck },
       settings: result.settings,
       phases: result.phases,
@@ -108,7 +111,8 @@ writeSection(
 ${machine()}; load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after. One run.
 3 server processes on 127.0.0.51-53 and the benchmark process on the same ${os.cpus().length} cores; n=3 r=2 w=2,
 durable (fsync) commits, ${partitions} partitions, stream replica transport.
-One \`@quorumkv/client/node\` client (routing on, unary Connect calls over HTTP/2) shared by ${options.callers} closed-loop callers.
+Code at ${code.commit}${code.dirty ? ' with uncommitted changes to the client or server' : ''} (built \`dist\`).
+One \`@quorumkv/client/node\` client with its default transport (HTTP/2) and routing on, shared by ${options.callers} closed-loop callers.
 Load: ${options.recordCount.toLocaleString('en-US')} records of ${options.valueBytes} B (random bytes), YCSB key names, in ${load.seconds.toFixed(1)} s${load.complete ? '' : ' (incomplete)'}.
 Then each workload for ${options.seconds} s (or ${options.maxOps.toLocaleString('en-US')} operations) with scrambled-Zipfian keys (theta 0.99, as YCSB: the hottest record gets ~${(keyCheck.hottestShare * 100).toFixed(1)}% of requests).
 An update is a put with the context of the client's last read or write of that key (a blind put would pile up siblings).
@@ -124,6 +128,16 @@ ${table}
 `,
 );
 console.error(`wrote ${resultsFile} and the ycsb section of docs/benchmarks.md`);
+
+/** Which code was measured: the commit, and whether the client or server sources differ from it. */
+function codeVersion() {
+  const git = (...args) => execFileSync('git', args, { cwd: here, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  try {
+    return { commit: git('rev-parse', '--short', 'HEAD'), dirty: git('status', '--porcelain', '--', '../src', '../../server/src').length > 0 };
+  } catch {
+    return { commit: 'unknown', dirty: false };
+  }
+}
 
 /** The cluster answers /readyz before its ring has settled; wait until a quorum write goes through. */
 async function waitUntilWritable(client) {

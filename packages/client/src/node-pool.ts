@@ -1,7 +1,7 @@
 // One connection and one pair of service clients per node, opened on first use, closed together.
 import { createClient, type Client } from '@connectrpc/connect';
 import { AdminService, KvService } from '@quorumkv/protocol';
-import { baseUrlOf, type NodeConnection, type TransportFactory } from './transport.js';
+import { baseUrlOf, type DataOps, type NodeConnection, type TransportFactory } from './transport.js';
 
 /** The service clients of one node. */
 export interface NodeClients {
@@ -11,6 +11,7 @@ export interface NodeClients {
 
 interface Entry extends NodeClients {
   readonly connection: NodeConnection;
+  readonly ops: DataOps | undefined;
 }
 
 /** Lazily opened connections to nodes, keyed by host:port. */
@@ -26,7 +27,10 @@ export class NodePool {
     let e = this.entries.get(node);
     if (!e) {
       const connection = this.factory(baseUrlOf(node));
-      e = { connection, kv: createClient(KvService, connection.transport), admin: createClient(AdminService, connection.transport) };
+      const unary = createClient(KvService, connection.transport);
+      const ops = connection.dataOps?.(unary);
+      const kv = ops ? { ...unary, get: ops.get.bind(ops), put: ops.put.bind(ops), delete: ops.delete.bind(ops) } : unary;
+      e = { connection, kv, admin: createClient(AdminService, connection.transport), ops };
       this.entries.set(node, e);
     }
     return e;
@@ -35,7 +39,10 @@ export class NodePool {
   /** Closes every connection; later `get` calls throw. */
   close(): void {
     this.closed = true;
-    for (const e of this.entries.values()) e.connection.close();
+    for (const e of this.entries.values()) {
+      e.ops?.close();
+      e.connection.close();
+    }
     this.entries.clear();
   }
 }

@@ -1,6 +1,7 @@
 // Node.js transports: one HTTP/2 session per node, managed by connect-node so it can be pinged,
 // reconnected and, on close(), aborted (an open session would keep the process alive).
 import { createConnectTransport, createGrpcTransport, Http2SessionManager } from '@connectrpc/connect-node';
+import { SessionChannel } from './session-channel.js';
 import type { NodeConnection, TransportFactory } from './transport.js';
 
 /** Options of {@link nodeTransport}. */
@@ -11,6 +12,11 @@ export interface NodeTransportOptions {
   readonly pingIntervalMs?: number;
   /** Close a connection idle this long. Default 60000. */
   readonly idleConnectionTimeoutMs?: number;
+  /**
+   * Send get/put/delete over one coalescing Session stream per node (default true) instead of one
+   * unary call each; a unary call costs several times the CPU of a batched stream item.
+   */
+  readonly stream?: boolean;
 }
 
 /**
@@ -27,6 +33,8 @@ export function nodeTransport(options: NodeTransportOptions = {}): TransportFact
     });
     const common = { baseUrl, httpVersion: '2' as const, sessionManager, acceptCompression: [], useBinaryFormat: true };
     const transport = protocol === 'grpc' ? createGrpcTransport(common) : createConnectTransport(common);
-    return { transport, close: () => sessionManager.abort() };
+    const close = (): void => sessionManager.abort();
+    if (options.stream === false) return { transport, close };
+    return { transport, close, dataOps: (kv) => new SessionChannel(kv) };
   };
 }

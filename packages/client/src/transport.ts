@@ -1,5 +1,6 @@
 // The seam between the runtime-agnostic core and a runtime's HTTP stack.
-import type { Transport } from '@connectrpc/connect';
+import type { Client, Transport } from '@connectrpc/connect';
+import type { KvService } from '@quorumkv/protocol';
 
 /** A Connect transport to one node, with a way to release its connections. */
 export interface NodeConnection {
@@ -7,7 +8,15 @@ export interface NodeConnection {
   readonly transport: Transport;
   /** Releases the connection (aborts HTTP/2 sessions); the transport is unusable afterwards. */
   close(): void;
+  /**
+   * Data operations to use instead of one unary call each (the Node transport's coalescing
+   * Session stream); absent where streams are unavailable (browsers over HTTP/1.1).
+   */
+  readonly dataOps?: (kv: Client<typeof KvService>) => DataOps;
 }
+
+/** The data calls of KvService, as the core makes them. */
+export type DataOps = Pick<Client<typeof KvService>, 'get' | 'put' | 'delete'> & { close(): void };
 
 /**
  * Opens a connection to one node. `baseUrl` is `http://host:port`. Provided by

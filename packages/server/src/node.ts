@@ -159,7 +159,7 @@ export class QuorumNode {
       metrics: () => metrics.render(),
       readMaxBytes: c.maxValueBytes * 2 + 64 * 1024 * 1024,
       routes: (r) => {
-        r.service(KvService, kvService(frontend, info, lister));
+        r.service(KvService, kvService(frontend, info, lister, metrics));
         r.service(AdminService, adminService({
           selfId: this.nodeId,
           clusterId: () => this.clusterId,
@@ -182,6 +182,7 @@ export class QuorumNode {
           ringBytes: () => ring.bytes,
           noteRing,
           applier,
+          metrics,
         }));
         r.service(MembershipService, membershipService(membership));
       },

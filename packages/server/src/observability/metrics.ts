@@ -20,6 +20,10 @@ export class NodeMetrics {
   readonly hintsStored = new Counter({ name: 'quorumkv_hints_stored_total', help: 'Hints stored for unreachable replicas', registers: [this.registry] });
   readonly hintsDelivered = new Counter({ name: 'quorumkv_hints_delivered_total', help: 'Hints delivered and acknowledged', registers: [this.registry] });
   readonly shed = new Counter({ name: 'quorumkv_requests_shed_total', help: 'Requests refused with RESOURCE_EXHAUSTED', registers: [this.registry] });
+  readonly sessionMessages = new Counter({ name: 'quorumkv_session_messages_total', help: 'KvService.Session request messages received', registers: [this.registry] });
+  readonly sessionOps = new Counter({ name: 'quorumkv_session_ops_total', help: 'Operations received in KvService.Session messages', registers: [this.registry] });
+  readonly replicaMessages = new Counter({ name: 'quorumkv_replica_messages_total', help: 'ReplicaService.Replicate messages received', registers: [this.registry] });
+  readonly replicaItems = new Counter({ name: 'quorumkv_replica_items_total', help: 'Replica items received in Replicate messages', registers: [this.registry] });
   readonly hintsPending = new Gauge({ name: 'quorumkv_hints_pending', help: 'Hints held for other nodes', registers: [this.registry] });
   readonly members = new Gauge({ name: 'quorumkv_members', help: 'Cluster members by gossip state', labelNames: ['state'] as const, registers: [this.registry] });
   readonly inFlight = new Gauge({ name: 'quorumkv_requests_in_flight', help: 'Client requests in flight', registers: [this.registry] });

@@ -16,8 +16,9 @@ import { AsyncQueue } from '../replication/async-queue.js';
 import { guard } from './guard.js';
 import type { RingInfoSource } from './ring-info.js';
 import type { KeyLister } from '../coordinator/key-lister.js';
+import type { NodeMetrics } from '../observability/metrics.js';
 
-export function kvService(kv: KvFrontend, ringInfo: RingInfoSource, lister: KeyLister): Partial<ServiceImpl<typeof KvService>> {
+export function kvService(kv: KvFrontend, ringInfo: RingInfoSource, lister: KeyLister, metrics: NodeMetrics): Partial<ServiceImpl<typeof KvService>> {
   return {
     get: (req) => guard(() => kv.get(req)),
     put: (req) => guard(() => kv.put(req)),
@@ -29,7 +30,7 @@ export function kvService(kv: KvFrontend, ringInfo: RingInfoSource, lister: KeyL
         if (req.knownVersion === version) return create(GetRoutingResponseSchema, { unchanged: true });
         return create(GetRoutingResponseSchema, { ring: ringInfo.ringInfo() });
       }),
-    session: (requests) => session(kv, requests),
+    session: (requests) => session(kv, requests, metrics),
   };
 }
 
@@ -37,7 +38,7 @@ export function kvService(kv: KvFrontend, ringInfo: RingInfoSource, lister: KeyL
  * One client stream: operations run concurrently as they arrive; results finished in the same
  * event-loop turn leave together in one response message.
  */
-function session(kv: KvFrontend, requests: AsyncIterable<SessionRequest>): AsyncIterable<SessionResponse> {
+function session(kv: KvFrontend, requests: AsyncIterable<SessionRequest>, metrics: NodeMetrics): AsyncIterable<SessionResponse> {
   const out = new AsyncQueue<SessionResponse>();
   let batch: SessionResult[] = [];
   let scheduled = false;
@@ -60,6 +61,8 @@ function session(kv: KvFrontend, requests: AsyncIterable<SessionRequest>): Async
   void (async () => {
     try {
       for await (const req of requests) {
+        metrics.sessionMessages.inc();
+        metrics.sessionOps.inc(req.ops.length);
         for (const op of req.ops) {
           open++;
           const id = op.id;

@@ -16,6 +16,7 @@ import {
 import { ForeignClusterError } from '../errors/errors.js';
 import { AsyncQueue } from '../replication/async-queue.js';
 import type { ReplicaApplier } from '../replication/replica-applier.js';
+import type { NodeMetrics } from '../observability/metrics.js';
 import { guard } from './guard.js';
 
 export interface ReplicaServiceDeps {
@@ -26,6 +27,7 @@ export interface ReplicaServiceDeps {
   /** A peer's ring may be newer than ours. */
   noteRing: (header: ReplicaHeader | undefined) => void;
   applier: ReplicaApplier;
+  metrics: NodeMetrics;
 }
 
 export function replicaService(d: ReplicaServiceDeps): Partial<ServiceImpl<typeof ReplicaService>> {
@@ -83,6 +85,8 @@ function replicate(
     try {
       for await (const req of requests) {
         check(req.header);
+        d.metrics.replicaMessages.inc();
+        d.metrics.replicaItems.inc(req.items.length);
         open++;
         void Promise.all(req.items.map((i) => d.applier.apply(i))).then((results) => {
           out.push(create(ReplicateResponseSchema, { messageId: req.messageId, header: header(req.header), results }));

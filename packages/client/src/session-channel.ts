@@ -1,0 +1,156 @@
+// The Node SDK's fast path: one long-lived KvService.Session stream per node. Operations issued in
+// the same event-loop turn leave together in one message (no timer: an idle client adds no
+// latency) and results come back correlated by id, so one operation no longer costs one HTTP/2
+// request. It offers the same get/put/delete shapes as the unary Connect client, so the core's
+// routing, retries and error mapping apply unchanged.
+import { create, type MessageInitShape } from '@bufbuild/protobuf';
+import { Code, ConnectError, type CallOptions, type Client } from '@connectrpc/connect';
+import { createWritableIterable, type WritableIterable } from '@connectrpc/connect/protocol';
+import {
+  DeleteRequestSchema,
+  FieldViolationSchema,
+  GetRequestSchema,
+  PutRequestSchema,
+  QuorumFailureSchema,
+  SessionOpSchema,
+  SessionRequestSchema,
+  type DeleteResponse,
+  type GetResponse,
+  type KvService,
+  type PutResponse,
+  type SessionError,
+  type SessionOp,
+  type SessionRequest,
+  type SessionResult,
+} from '@quorumkv/protocol';
+
+type Kind = 'get' | 'put' | 'delete';
+
+interface Pending {
+  resolve: (value: never) => void;
+  reject: (err: ConnectError) => void;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+/** Operations per stream message; the server accepts up to 256. */
+const MAX_OPS_PER_MESSAGE = 64;
+
+/** Turns a Session error result into the ConnectError a unary call would have thrown. */
+function toConnectError(e: SessionError): ConnectError {
+  const details = [];
+  if (e.quorum) details.push({ desc: QuorumFailureSchema, value: e.quorum });
+  if (e.violation) details.push({ desc: FieldViolationSchema, value: e.violation });
+  return new ConnectError(e.message, e.code as Code, undefined, details);
+}
+
+/** A coalescing Session stream to one node. */
+export class SessionChannel {
+  private readonly pending = new Map<bigint, Pending>();
+  private queue: SessionOp[] = [];
+  private scheduled = false;
+  private nextId = 1n;
+  private requests: WritableIterable<SessionRequest> | undefined;
+  private closed = false;
+  private readonly flushBound = (): void => this.flush();
+
+  constructor(private readonly kv: Client<typeof KvService>) {}
+
+  get(req: MessageInitShape<typeof GetRequestSchema>, options?: CallOptions): Promise<GetResponse> {
+    return this.call('get', create(GetRequestSchema, req), options);
+  }
+
+  put(req: MessageInitShape<typeof PutRequestSchema>, options?: CallOptions): Promise<PutResponse> {
+    return this.call('put', create(PutRequestSchema, req), options);
+  }
+
+  delete(req: MessageInitShape<typeof DeleteRequestSchema>, options?: CallOptions): Promise<DeleteResponse> {
+    return this.call('delete', create(DeleteRequestSchema, req), options);
+  }
+
+  /** Ends the stream; operations still in flight fail with CANCELED. */
+  close(): void {
+    this.closed = true;
+    this.requests?.close();
+    this.failAll(new ConnectError('client closed', Code.Canceled));
+  }
+
+  private call<R>(kind: Kind, value: SessionOp['op']['value'], options: CallOptions | undefined): Promise<R> {
+    if (this.closed) return Promise.reject(new ConnectError('client closed', Code.Canceled));
+    const signal = options?.signal ?? undefined;
+    if (signal?.aborted) return Promise.reject(new ConnectError('operation was aborted', Code.Canceled));
+    const id = this.nextId++;
+    return new Promise<R>((resolve, reject) => {
+      const p: Pending = { resolve: resolve as (v: never) => void, reject, timer: undefined, signal, onAbort: undefined };
+      const timeoutMs = options?.timeoutMs;
+      if (timeoutMs !== undefined && timeoutMs > 0)
+        p.timer = setTimeout(() => this.settle(id, new ConnectError(`deadline of ${timeoutMs} ms exceeded`, Code.DeadlineExceeded)), timeoutMs);
+      if (signal) {
+        p.onAbort = () => this.settle(id, new ConnectError('operation was aborted', Code.Canceled));
+        signal.addEventListener('abort', p.onAbort, { once: true });
+      }
+      this.pending.set(id, p);
+      this.queue.push(create(SessionOpSchema, { id, op: { case: kind, value } as SessionOp['op'] }));
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(this.flushBound);
+      }
+    });
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    // Operations that timed out, were aborted or failed while queued are not sent at all.
+    if (this.queue.some((op) => !this.pending.has(op.id))) this.queue = this.queue.filter((op) => this.pending.has(op.id));
+    if (this.queue.length === 0) return;
+    const requests = this.ensureStream();
+    while (this.queue.length > 0) {
+      const ops = this.queue.length <= MAX_OPS_PER_MESSAGE ? this.queue : this.queue.slice(0, MAX_OPS_PER_MESSAGE);
+      this.queue = this.queue.length <= MAX_OPS_PER_MESSAGE ? [] : this.queue.slice(MAX_OPS_PER_MESSAGE);
+      // The write resolves when the transport takes the message; a failure surfaces on the reader.
+      requests.write(create(SessionRequestSchema, { ops })).catch(() => undefined);
+    }
+  }
+
+  private ensureStream(): WritableIterable<SessionRequest> {
+    if (this.requests) return this.requests;
+    const requests = createWritableIterable<SessionRequest>();
+    this.requests = requests;
+    void (async () => {
+      let failure: ConnectError;
+      try {
+        for await (const res of this.kv.session(requests)) for (const r of res.results) this.deliver(r);
+        failure = new ConnectError('session stream ended', Code.Unavailable);
+      } catch (err) {
+        failure = ConnectError.from(err, Code.Unavailable);
+      }
+      if (this.requests === requests) this.requests = undefined;
+      requests.close();
+      // Operations in flight on a broken stream have an unknown outcome; the core decides whether
+      // each may be retried (reads and writes with a context) or not (blind writes).
+      this.failAll(failure);
+    })();
+    return requests;
+  }
+
+  private deliver(r: SessionResult): void {
+    const result = r.result;
+    if (result.case === 'error') this.settle(r.id, toConnectError(result.value));
+    else if (result.case !== undefined) this.settle(r.id, undefined, result.value);
+  }
+
+  private settle(id: bigint, err: ConnectError | undefined, value?: unknown): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    this.pending.delete(id);
+    clearTimeout(p.timer);
+    if (p.onAbort) p.signal?.removeEventListener('abort', p.onAbort);
+    if (err) p.reject(err);
+    else p.resolve(value as never);
+  }
+
+  private failAll(err: ConnectError): void {
+    for (const id of [...this.pending.keys()]) this.settle(id, err);
+  }
+}
