@@ -43,18 +43,26 @@ export async function startLocalCluster({ hosts, flags }) {
     for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
   };
   process.once('exit', killAll);
+  // Interrupted (Ctrl-C, or killed by pid): stop the nodes and remove the data before leaving;
+  // a second signal while stopping must not kill this process before its children.
+  const onSignal = () => {
+    stop().finally(() => process.exit(130));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
+  let stopping;
+  const stop = () => (stopping ??= stopNodes());
+  const stopNodes = async () => {
     const exited = procs.map((p) => (p.exitCode !== null || p.signalCode !== null ? undefined : new Promise((r) => p.once('exit', r))));
     for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGTERM');
     const timer = setTimeout(killAll, 10_000);
     await Promise.all(exited);
     clearTimeout(timer);
-    process.removeListener('exit', killAll);
     rmSync(root, { recursive: true, force: true });
+    process.removeListener('exit', killAll);
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
   };
 
   try {

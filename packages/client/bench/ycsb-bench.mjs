@@ -51,13 +51,10 @@ const local = await startLocalCluster({
 });
 let result;
 try {
-  const onSignal = () => {
-    local.stop().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-
   const store = quorumKvStore({ nodes: local.nodes, routing: true });
+  // On Ctrl-C the cluster stops (local-cluster.mjs); a node waits for open HTTP/2 sessions, so close ours.
+  process.once('SIGINT', () => store.close());
+  process.once('SIGTERM', () => store.close());
   try {
     await waitUntilWritable(store.client);
   } catch (err) {
@@ -65,8 +62,6 @@ try {
     throw err;
   }
   result = await runYcsb(store, { ...options, serverPids: local.pids });
-  process.removeListener('SIGINT', onSignal);
-  process.removeListener('SIGTERM', onSignal);
 } finally {
   await local.stop();
 }
