@@ -2,6 +2,7 @@
 // The quorumkv-server binary: load and validate config, run a node, stop cleanly on SIGTERM/SIGINT.
 import { ConfigError, loadConfig } from '../config/load-config.js';
 import { QuorumNode } from '../node.js';
+import { startCpuProfile } from '../observability/cpu-profile.js';
 
 async function main(): Promise<void> {
   let loaded;
@@ -21,6 +22,8 @@ async function main(): Promise<void> {
     return;
   }
   const node = new QuorumNode(loaded.config);
+  const profilePath = process.env['QKV_CPU_PROFILE'];
+  const stopProfile = profilePath ? startCpuProfile(profilePath.replace('%p', String(process.pid))) : undefined;
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
@@ -28,11 +31,17 @@ async function main(): Promise<void> {
     node.log.info({ signal }, 'stopping');
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
-    node.stop().then(
+    node
+      .stop()
+      .then(() => stopProfile?.())
+      .then(
       () => process.exit(0),
       () => process.exit(1),
     );
   };
+  // Background work (read repair, hint delivery, reaping) is fire-and-forget; a failure there is
+  // logged, never allowed to take the node down with requests in flight.
+  process.on('unhandledRejection', (err) => node.log.error({ error: err instanceof Error ? err.message : String(err) }, 'background task failed'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   try {

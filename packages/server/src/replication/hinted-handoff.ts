@@ -21,6 +21,7 @@ export interface HintKeeperOptions {
 export class HintKeeper {
   private timer: ReturnType<typeof setInterval> | undefined;
   private delivering = false;
+  private stopped = false;
 
   constructor(
     private readonly storage: StorageEngine,
@@ -49,22 +50,27 @@ export class HintKeeper {
   }
 
   stop(): void {
+    this.stopped = true;
     clearInterval(this.timer);
   }
 
   /** Offers pending hints to every target that is up; returns how many were delivered. */
   async deliverAll(): Promise<number> {
-    if (this.delivering) return 0;
+    if (this.delivering || this.stopped) return 0;
     this.delivering = true;
     let delivered = 0;
     try {
       for (const target of this.storage.hintTargets()) {
+        if (this.stopped) break;
         if (!this.router.isUp(target)) continue;
         delivered += await this.deliverTo(target).catch((err: unknown) => {
           this.warn('hint delivery failed', { target, error: (err as Error).message });
           return 0;
         });
       }
+    } catch (err) {
+      // Storage closing under us at shutdown: nothing to deliver any more.
+      if (!this.stopped) this.warn('hint delivery failed', { error: (err as Error).message });
     } finally {
       this.delivering = false;
     }
