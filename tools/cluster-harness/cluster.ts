@@ -7,6 +7,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { FaultProxy } from './fault-proxy.js';
+
+export { FaultProxy } from './fault-proxy.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Path of the built server binary. */
@@ -43,6 +46,11 @@ export interface StartClusterOptions {
   hostBase?: number;
   /** Print node output to this process's stderr (debugging). */
   verbose?: boolean;
+  /**
+   * Put a {@link FaultProxy} in front of every node for node-to-node traffic: nodes advertise the
+   * proxy's address to each other, while clients use the node's own address.
+   */
+  proxied?: boolean;
 }
 
 /** One server process of a test cluster. */
@@ -140,6 +148,8 @@ export class NodeHandle {
 /** A running test cluster. */
 export interface Cluster {
   nodes: NodeHandle[];
+  /** With `proxied`: the proxy in front of each node (same order as `nodes`). */
+  proxies: FaultProxy[];
   /** `id=host:port,...` of every node. */
   initialCluster: string;
   /** Stops every node and removes the data dirs. */
@@ -149,17 +159,27 @@ export interface Cluster {
 /** Starts `nodes` servers forming one cluster and waits until all are ready. */
 export async function startCluster(options: StartClusterOptions): Promise<Cluster> {
   const base = options.hostBase ?? 11;
-  const specs: { id: string; host: string; port: number }[] = [];
+  const specs: { id: string; host: string; port: number; advertise: string }[] = [];
+  const proxies: FaultProxy[] = [];
   for (let i = 0; i < options.nodes; i++) {
     const host = `127.0.0.${base + i}`;
-    specs.push({ id: `n${i + 1}`, host, port: await freePort(host) });
+    const port = await freePort(host);
+    let advertise = `${host}:${port}`;
+    if (options.proxied) {
+      const proxy = new FaultProxy(host, await freePort(host), { host, port });
+      await proxy.listen();
+      proxies.push(proxy);
+      advertise = proxy.address;
+    }
+    specs.push({ id: `n${i + 1}`, host, port, advertise });
   }
-  const initialCluster = specs.map((s) => `${s.id}=${s.host}:${s.port}`).join(',');
+  const initialCluster = specs.map((s) => `${s.id}=${s.advertise}`).join(',');
   const root = mkdtempSync(join(tmpdir(), 'qkv-cluster-'));
   const nodes = specs.map((s) => {
     const args = [
       '--node-id', s.id,
       '--listen', `${s.host}:${s.port}`,
+      '--advertise', s.advertise,
       '--data-dir', join(root, s.id),
       '--initial-cluster', initialCluster,
       '--partitions', String(options.partitions ?? 64),
@@ -173,6 +193,7 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
   });
   const stop = async (): Promise<void> => {
     await Promise.all(nodes.map((n) => n.stop()));
+    await Promise.all(proxies.map((p) => p.close()));
     rmSync(root, { recursive: true, force: true });
   };
   try {
@@ -182,5 +203,5 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
     await stop();
     throw err;
   }
-  return { nodes, initialCluster, stop };
+  return { nodes, proxies, initialCluster, stop };
 }
