@@ -47,6 +47,8 @@ export const WORKLOADS = {
  * @property {number} [maxOps] operation limit of each workload; a workload ends at whichever limit comes first (default 1,000,000)
  * @property {number} [loadSeconds] time limit of the load phase (default 300); a load cut short is reported as incomplete
  * @property {string[]} [workloads] which of {@link WORKLOADS} to run after the load, in order (default A, B, C)
+ * @property {boolean} [skipLoad] run the workloads on records an earlier run loaded into the same store,
+ *   with the same recordCount and seed (default false); the result then has no load phase
  * @property {number} [seed] seed of keys, operation mix and values (default 42)
  * @property {number[]} [serverPids] processes of the store whose CPU time is charged to it (read from /proc)
  * @property {(line: string) => void} [log] progress lines (default stderr)
@@ -71,6 +73,7 @@ export async function runYcsb(store, options = {}) {
     loadSeconds: options.loadSeconds ?? 300,
     workloads: options.workloads ?? ['A', 'B', 'C'],
     seed: options.seed ?? 42,
+    skipLoad: options.skipLoad ?? false,
   };
   const serverPids = options.serverPids ?? [];
   const log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
@@ -84,18 +87,20 @@ export async function runYcsb(store, options = {}) {
   const phases = [];
   try {
     // Load: records in order (hashed names), shared among the callers.
-    let nextRecord = 0;
-    const load = await runPhase({ ...measure, name: 'load', seconds: settings.loadSeconds, maxOps: settings.recordCount }, () => {
-      let i = 0;
-      return () => {
-        if (nextRecord >= keys.length) return undefined;
-        const record = nextRecord++;
-        return { type: 'insert', key: keys[record], value: values[i++ % VALUE_POOL] };
-      };
-    });
-    load.complete = nextRecord >= keys.length && load.errors === 0;
-    phases.push(load);
-    log(summaryLine(load));
+    if (!settings.skipLoad) {
+      let nextRecord = 0;
+      const load = await runPhase({ ...measure, name: 'load', seconds: settings.loadSeconds, maxOps: settings.recordCount }, () => {
+        let i = 0;
+        return () => {
+          if (nextRecord >= keys.length) return undefined;
+          const record = nextRecord++;
+          return { type: 'insert', key: keys[record], value: values[i++ % VALUE_POOL] };
+        };
+      });
+      load.complete = nextRecord >= keys.length && load.errors === 0;
+      phases.push(load);
+      log(summaryLine(load));
+    }
 
     for (const name of settings.workloads) {
       const { mix } = WORKLOADS[name];
@@ -171,7 +176,9 @@ async function runPhase({ name, seconds, maxOps, callers, serverPids, store }, m
   const ops = {};
   let done = 0;
   let errors = 0;
+  const allMs = [];
   for (const [type, { latenciesMs, errors: e }] of perType) {
+    for (const x of latenciesMs) allMs.push(x);
     done += latenciesMs.length;
     errors += e;
     latenciesMs.sort((a, b) => a - b);
@@ -204,6 +211,13 @@ async function runPhase({ name, seconds, maxOps, callers, serverPids, store }, m
       totalUsPerOp: perOp(clientCpuS + serverCpuS),
       // CPU-seconds per second of the measured processes: against the core count, how saturated the machine was
       coresBusy: Math.round(((clientCpuS + serverCpuS) / elapsedS) * 100) / 100,
+    },
+    // every successful operation of the phase, whatever its type
+    latency: {
+      p50Ms: round3(percentile(allMs, 50)),
+      p99Ms: round3(percentile(allMs, 99)),
+      p999Ms: round3(percentile(allMs, 99.9)),
+      maxMs: round3(allMs.length ? allMs[allMs.length - 1] : 0),
     },
     byOp: ops,
     ...(store.stats ? { storeStats: store.stats() } : {}),
