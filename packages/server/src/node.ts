@@ -8,6 +8,7 @@ import { toBinary } from '@bufbuild/protobuf';
 import { AdminService, BucketPropsSchema, KvService, MembershipService, ReplicaService, type ReplicaHeader } from '@quorumkv/protocol';
 import { decodeRing, partitionOf } from '@quorumkv/ring';
 import { openLmdbEngine, type StorageEngine } from '@quorumkv/storage';
+import { ActorIdentity } from './cluster/actor-id.js';
 import { BucketRegistry } from './cluster/buckets.js';
 import { ClusterMembership } from './cluster/membership.js';
 import { RING_METADATA_KEY, RingState } from './cluster/ring-state.js';
@@ -148,7 +149,8 @@ export class QuorumNode {
     const router = this.router;
     this.hints = new HintKeeper(storage, router, this.pool, addressOf, header, metrics, { intervalMs: c.hintDeliveryIntervalMs, batchSize: 256 }, warn);
     this.reaper = new TombstoneReaper(this.nodeId, storage, router, c.tombstoneGraceMs, Date.now);
-    const coordinator = new Coordinator({ selfId: this.nodeId, config: c, storage, router, hints: this.hints, reaper: this.reaper, metrics, warn, now: Date.now });
+    const actor = await ActorIdentity.start(this.nodeId, storage);
+    const coordinator = new Coordinator({ selfId: this.nodeId, actor, config: c, storage, router, hints: this.hints, reaper: this.reaper, metrics, warn, now: Date.now });
     const frontend = new KvFrontend(this.nodeId, c, ring, buckets, router, this.pool, coordinator, metrics);
     const lister = new KeyLister(this.nodeId, storage, ring, buckets, router, this.pool);
     const info = ringInfoSource(ring, (id) => membership.list.member(id), this.nodeId, () => buckets.resolve('').n);

@@ -21,19 +21,22 @@ import {
 } from '@quorumkv/protocol';
 import { CorruptRecordError, StorageFullError, type StorageEngine } from '@quorumkv/storage';
 import { decodeContext, encodeContext, join, type VersionVector } from '@quorumkv/vclock';
+import type { ActorIdentity } from '../cluster/actor-id.js';
 import type { ServerConfig } from '../config/config-schema.js';
 import { InvalidArgumentError, NodeStorageFullError, QuorumNotMetError, TooManySiblingsError } from '../errors/errors.js';
 import type { NodeMetrics } from '../observability/metrics.js';
 import { applyWrite, decodeRecord, encodeRecord, liveSiblings, recordExpiry, type KeyRecord } from '../record/key-record.js';
 import type { ReplicaRouter } from '../replication/replica-router.js';
 import type { HintKeeper } from '../replication/hinted-handoff.js';
-import { quorumRequest, type QuorumOutcome } from './quorum-request.js';
+import { quorumRequest, type LocalOutcome, type QuorumOutcome } from './quorum-request.js';
 import { mergeReplicaRecords, repairReplicas } from './read-repair.js';
 import { effectiveQuorum, effectiveTimeout, type RequestPlan } from './request-plan.js';
 import type { TombstoneReaper } from './tombstone-reaper.js';
 
 export interface CoordinatorDeps {
   selfId: string;
+  /** The actor dots are minted under (node id and epoch). */
+  actor: ActorIdentity;
   config: ServerConfig;
   storage: StorageEngine;
   router: ReplicaRouter;
@@ -136,7 +139,7 @@ export class Coordinator {
     value: Uint8Array,
     ttlMs: number,
   ): Promise<{ record: KeyRecord; outcome: QuorumOutcome }> {
-    const { config, storage, selfId, router, hints } = this.d;
+    const { config, storage } = this.d;
     const w = effectiveQuorum('w', requestedW, plan.bucket.w, plan.bucket.n);
     const context = decodeClientContext(contextBytes);
     const timeoutMs = effectiveTimeout(requestedTimeoutMs, config.requestTimeoutMs);
@@ -144,39 +147,78 @@ export class Coordinator {
     const intent = { tombstone, value, timestampMs: nowMs, expiresAtMs: ttlMs > 0 ? nowMs + ttlMs : 0 };
 
     let record: KeyRecord | undefined;
-    let encoded = EMPTY;
-    let expiresAtMs = 0;
     let refused = 0;
+    let replication: { quorum: Promise<QuorumOutcome>; all: Promise<QuorumOutcome> } | undefined;
+    let settleLocal!: (l: LocalOutcome) => void;
+    const localDone = new Promise<LocalOutcome>((resolve) => (settleLocal = resolve));
     const started = performance.now();
+    const stored = storage.update(
+      plan.bucket.nameBytes,
+      key,
+      (cur) => {
+        // Runs inside the write transaction, serialized with every other write of the key here, so
+        // each dot is minted exactly once.
+        const local = cur ? decodeRecord(cur.value) : undefined;
+        // A delete without a context deletes everything the coordinator holds (as the contract says).
+        const effectiveContext = tombstone && !context && local ? join(local) : context;
+        const next = applyWrite(local, effectiveContext, this.d.actor.id, intent, plan.bucket.lww);
+        if (next.siblings.length > config.siblingsMax) {
+          refused = next.siblings.length;
+          return undefined;
+        }
+        record = next;
+        const encoded = encodeRecord(next);
+        const expiresAtMs = recordExpiry(next);
+        // Replicas start their fsync while ours is in progress (Cassandra-style parallel writes);
+        // the actor epoch keeps this safe if our own commit then fails.
+        replication = this.replicate(plan, key, encoded, expiresAtMs, w, timeoutMs, nowMs, localDone);
+        return expiresAtMs > 0 ? { value: encoded, expiresAtMs } : { value: encoded };
+      },
+      plan.partition,
+    );
     try {
-      await storage.update(
-        plan.bucket.nameBytes,
-        key,
-        (cur) => {
-          const stored = cur ? decodeRecord(cur.value) : undefined;
-          // A delete without a context deletes everything the coordinator holds (as the contract says).
-          const effectiveContext = tombstone && !context && stored ? join(stored) : context;
-          const next = applyWrite(stored, effectiveContext, selfId, intent, plan.bucket.lww);
-          if (next.siblings.length > config.siblingsMax) {
-            refused = next.siblings.length;
-            return undefined;
-          }
-          record = next;
-          encoded = encodeRecord(next);
-          expiresAtMs = recordExpiry(next);
-          return expiresAtMs > 0 ? { value: encoded, expiresAtMs } : { value: encoded };
-        },
-        plan.partition,
-      );
+      await stored;
+      settleLocal({ ok: true, error: '', latencyUs: Math.round((performance.now() - started) * 1000) });
     } catch (err) {
-      if (err instanceof StorageFullError) throw new NodeStorageFullError(err.message);
-      throw err;
+      if (!replication) {
+        if (err instanceof StorageFullError) throw new NodeStorageFullError(err.message);
+        throw err;
+      }
+      // The record went out but is not stored here: never mint its dot again.
+      this.d.actor.bump();
+      settleLocal({ ok: false, error: err instanceof Error ? err.message : String(err), latencyUs: 0 });
     }
     if (refused > 0) throw new TooManySiblingsError(refused, config.siblingsMax);
-    if (!record) throw new Error('storage update did not run');
-    if (record.siblings.length > config.siblingsWarn)
-      this.d.warn('key has many siblings', { bucket: plan.bucket.name, siblings: record.siblings.length });
+    if (!record || !replication) throw new Error('storage update did not run');
+    const finalRecord: KeyRecord = record;
+    if (finalRecord.siblings.length > config.siblingsWarn)
+      this.d.warn('key has many siblings', { bucket: plan.bucket.name, siblings: finalRecord.siblings.length });
+    const { quorum, all } = replication;
+    if (tombstone) {
+      void all.then((final) => {
+        const everyPrimary = plan.primaries.every((p) => final.replicas.some((x) => x.nodeId === p && x.ok && !x.fallback));
+        if (everyPrimary) this.d.reaper.schedule(plan, key, encodeRecord(finalRecord));
+      });
+    }
+    const outcome = await quorum.catch((o: QuorumOutcome) => {
+      throw new QuorumNotMetError(operation, o.asked, o.answered, o.required, o.replicas.map((x) => ({ ...x })));
+    });
+    record = finalRecord;
+    return { record, outcome };
+  }
 
+  /** Sends a coordinated record to the other primaries (fallbacks and hints for the down ones). */
+  private replicate(
+    plan: RequestPlan,
+    key: Uint8Array,
+    encoded: Uint8Array,
+    expiresAtMs: number,
+    w: number,
+    timeoutMs: number,
+    nowMs: number,
+    local: Promise<LocalOutcome>,
+  ): { quorum: Promise<QuorumOutcome>; all: Promise<QuorumOutcome> } {
+    const { config, selfId, router, hints } = this.d;
     const item = {
       op: ReplicaOp.WRITE,
       bucket: plan.bucket.name,
@@ -187,29 +229,19 @@ export class Coordinator {
       hintFor: '',
       deadlineMs: BigInt(nowMs + timeoutMs),
     };
-    const { quorum, all } = quorumRequest({
+    return quorumRequest({
       required: w,
-      local: { ok: true, error: '', latencyUs: Math.round((performance.now() - started) * 1000) },
+      local,
       selfId,
       primaries: plan.primaries.filter((p) => p !== selfId),
       fallbacks: config.hintedHandoff ? plan.fallbacks : [],
       send: (id, hintFor) => router.send(id, { ...item, hintFor }),
       isAvailable: (id) => router.isUp(id),
       accept: (res) => res.status === ReplicaStatus.OK,
-      onUnreached: config.hintedHandoff ? (primary) => hints.keep(primary, plan.bucket.nameBytes, key, encoded) : undefined,
+      onUnreached: config.hintedHandoff ? (primary) => void hints.keep(primary, plan.bucket.nameBytes, key, encoded) : undefined,
       replicaTimeoutMs: config.replicaTimeoutMs,
       timeoutMs,
     });
-    if (tombstone) {
-      void all.then((final) => {
-        const everyPrimary = plan.primaries.every((p) => final.replicas.some((x) => x.nodeId === p && x.ok && !x.fallback));
-        if (everyPrimary) this.d.reaper.schedule(plan, key, encoded);
-      });
-    }
-    const outcome = await quorum.catch((o: QuorumOutcome) => {
-      throw new QuorumNotMetError(operation, o.asked, o.answered, o.required, o.replicas.map((x) => ({ ...x })));
-    });
-    return { record, outcome };
   }
 
   private receipt(o: QuorumOutcome, plan: RequestPlan, siblingCount: number): QuorumReceipt {

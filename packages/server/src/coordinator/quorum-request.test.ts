@@ -68,3 +68,24 @@ describe('quorumRequest', () => {
     expect(sent).toEqual(['b', 'd->c']);
   });
 });
+
+describe('quorumRequest with the local write still in progress', () => {
+  it('counts the local replica when its durable write completes', async () => {
+    let finishLocal!: () => void;
+    const local = new Promise<{ ok: boolean; error: string; latencyUs: number }>((r) => (finishLocal = () => r({ ok: true, error: '', latencyUs: 5 })));
+    const { quorum } = run({ b: 'fail', c: 'silent' }, { local, fallbacks: [] });
+    let settled = false;
+    void quorum.then(() => (settled = true), () => (settled = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(settled).toBe(false);
+    finishLocal();
+    await expect(quorum).rejects.toMatchObject({ answered: 1, required: 2 });
+  });
+
+  it('reaches W from replicas alone when the local commit fails', async () => {
+    const local = Promise.resolve({ ok: false, error: 'storage full', latencyUs: 0 });
+    const o = await run({}, { local }).all;
+    expect(o.answered).toBe(2);
+    expect(o.replicas.find((x) => x.nodeId === 'a')).toMatchObject({ ok: false, error: 'storage full' });
+  });
+});

@@ -8,8 +8,8 @@ import type { ReplicaOutcome } from '../errors/errors.js';
 export interface QuorumRequestOptions {
   /** Successful answers needed. */
   required: number;
-  /** Outcome of this node's own replica, already done (when it is one). */
-  local?: { ok: boolean; error: string; result?: ReplicaItemResult; latencyUs: number };
+  /** Outcome of this node's own replica (when it is one): done already, or still in progress. */
+  local?: LocalOutcome | Promise<LocalOutcome>;
   /** This node's id (for the local outcome). */
   selfId: string;
   /** Other primaries, in preference order. */
@@ -28,6 +28,14 @@ export interface QuorumRequestOptions {
   replicaTimeoutMs: number;
   /** Time left for the whole operation, ms. */
   timeoutMs: number;
+}
+
+/** How this node's own replica fared. */
+export interface LocalOutcome {
+  ok: boolean;
+  error: string;
+  result?: ReplicaItemResult;
+  latencyUs: number;
 }
 
 /** Where the operation stands: per replica outcomes and accepted results. */
@@ -135,11 +143,27 @@ export function quorumRequest(o: QuorumRequestOptions): { quorum: Promise<Quorum
 
   if (o.local) {
     state.asked++;
-    const outcome: ReplicaOutcome = { nodeId: o.selfId, fallback: false, standingInFor: '', ok: o.local.ok, error: o.local.error, latencyUs: o.local.latencyUs };
+    const outcome: ReplicaOutcome = { nodeId: o.selfId, fallback: false, standingInFor: '', ok: false, error: '', latencyUs: 0 };
     state.replicas.push(outcome);
-    if (o.local.ok) {
-      state.answered++;
-      if (o.local.result) state.results.set(o.selfId, o.local.result);
+    const settleLocal = (l: LocalOutcome): void => {
+      outcome.ok = l.ok;
+      outcome.error = l.error;
+      outcome.latencyUs = l.latencyUs;
+      if (l.ok) {
+        state.answered++;
+        if (l.result) state.results.set(o.selfId, l.result);
+      }
+    };
+    if (o.local instanceof Promise) {
+      pending++;
+      o.local.then((l) => {
+        if (expired) return;
+        pending--;
+        settleLocal(l);
+        check();
+      });
+    } else {
+      settleLocal(o.local);
     }
   }
   for (const p of o.primaries) {

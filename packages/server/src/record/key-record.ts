@@ -12,6 +12,7 @@ import {
   type Ordering,
   type VersionVector,
 } from '@quorumkv/vclock';
+import { nodeOfActor } from '../cluster/actor-id.js';
 import { decodeSiblingValue, encodeSiblingValue, isDeadSibling, type SiblingValue } from './sibling-value.js';
 
 /** A key's causal history and concurrent values, each value an encoded sibling. */
@@ -67,13 +68,13 @@ export function mergeRecords(local: KeyRecord | undefined, incoming: KeyRecord, 
 /** Live siblings (not tombstones, not expired) of a record, with the node that wrote each. */
 export function liveSiblings(record: KeyRecord, nowMs: number): (SiblingValue & { writtenBy: string })[] {
   const out: (SiblingValue & { writtenBy: string })[] = [];
-  for (const s of record.siblings) if (!isDeadSibling(s.value, nowMs)) out.push({ ...decodeSiblingValue(s.value), writtenBy: s.node });
+  for (const s of record.siblings) if (!isDeadSibling(s.value, nowMs)) out.push({ ...decodeSiblingValue(s.value), writtenBy: nodeOfActor(s.node) });
   return out;
 }
 
 /** Every sibling, tombstones and expired values included, with the node that wrote it. */
 export function allSiblings(record: KeyRecord): (SiblingValue & { writtenBy: string })[] {
-  return record.siblings.map((s) => ({ ...decodeSiblingValue(s.value), writtenBy: s.node }));
+  return record.siblings.map((s) => ({ ...decodeSiblingValue(s.value), writtenBy: nodeOfActor(s.node) }));
 }
 
 /** True when every sibling is a tombstone (the key is deleted and can be reaped later). */
