@@ -15,7 +15,7 @@ const PHASE_TITLES = {
 };
 
 /** The phase `name` of one system's run, or undefined. */
-export const phaseOf = (system, name) => system.result?.phases.find((p) => p.phase === name);
+export const phaseOf = (system, name) => system?.result?.phases.find((p) => p.phase === name);
 
 /**
  * One table per phase: system, ops/s, ops, p50/p99/p99.9 over all its operations, errors,
