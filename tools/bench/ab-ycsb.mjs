@@ -7,7 +7,7 @@ import { quorumKvStore } from '../../packages/client/bench/quorumkv-store.mjs';
 import { runYcsb } from './ycsb.mjs';
 
 const [repoA, repoB, workload = 'A', rounds = '2'] = process.argv.slice(2);
-const launcher = async (repo) => (await import(pathToFileURL(resolve(repo, 'packages/client/bench/local-cluster.mjs')).href)).startLocalCluster;
+const launcher = async (repo) => (await import(pathToFileURL(resolve(repo, 'tools/bench/local-cluster.mjs')).href)).startLocalCluster;
 const variants = [
   { name: 'A', start: await launcher(repoA) },
   { name: 'B', start: await launcher(repoB) },

@@ -18,7 +18,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startLocalCluster } from '../../packages/client/bench/local-cluster.mjs';
+import { startLocalCluster } from './local-cluster.mjs';
 import { quorumKvStore } from '../../packages/client/bench/quorumkv-store.mjs';
 import { machine, writeSection } from './bench-report.mjs';
 import { startEtcdCluster } from './etcd-cluster.mjs';

@@ -4,7 +4,7 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLocalCluster } from '../../packages/client/bench/local-cluster.mjs';
+import { startLocalCluster } from './local-cluster.mjs';
 import { quorumKvStore } from '../../packages/client/bench/quorumkv-store.mjs';
 import { runYcsb } from './ycsb.mjs';
 

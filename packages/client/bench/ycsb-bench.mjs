@@ -13,7 +13,7 @@ import { machine, writeSection } from '../../../tools/bench/bench-report.mjs';
 import { selfCheck } from '../../../tools/bench/ycsb-keys.mjs';
 import { ycsbTable } from '../../../tools/bench/ycsb-report.mjs';
 import { runYcsb } from '../../../tools/bench/ycsb.mjs';
-import { startLocalCluster } from './local-cluster.mjs';
+import { startLocalCluster } from '../../../tools/bench/local-cluster.mjs';
 import { quorumKvStore } from './quorumkv-store.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -52,7 +52,7 @@ const local = await startLocalCluster({
 let result;
 try {
   const store = quorumKvStore({ nodes: local.nodes, routing: true });
-  // On Ctrl-C the cluster stops (local-cluster.mjs); a node waits for open HTTP/2 sessions, so close ours.
+  // On Ctrl-C the cluster stops (tools/bench/local-cluster.mjs); a node waits for open HTTP/2 sessions, so close ours.
   process.once('SIGINT', () => store.close());
   process.once('SIGTERM', () => store.close());
   try {

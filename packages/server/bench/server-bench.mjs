@@ -2,53 +2,29 @@
 // commits), 1 KiB values, 64 concurrent callers: a put phase, then a get phase, each bounded in
 // time. Reports ops/s, p50/p99 and CPU per operation (all processes), and writes the figures to
 // docs/benchmarks.md. Every process it starts is stopped by pid.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createClient } from '@connectrpc/connect';
 import { createConnectTransport, Http2SessionManager } from '@connectrpc/connect-node';
 import { KvService } from '@quorumkv/protocol';
 import { cpuSeconds, machine, percentile, writeSection } from '../../../tools/bench/bench-report.mjs';
+import { startLocalCluster } from '../../../tools/bench/local-cluster.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const serverBin = resolve(here, '../dist/bin/quorumkv-server.js');
 const seconds = Number(process.env.QKV_BENCH_SECONDS ?? 20);
 const callers = Number(process.env.QKV_BENCH_CALLERS ?? 64);
 const keyspace = 10_000;
 const value = new Uint8Array(1024).fill(7);
 const enc = new TextEncoder();
 
-const freePort = (host) => new Promise((res, rej) => { const s = createServer(); s.once('error', rej); s.listen(0, host, () => { const { port } = s.address(); s.close(() => res(port)); }); });
-
 async function startCluster(transport) {
-  const specs = [];
-  for (let i = 0; i < 3; i++) { const host = `127.0.0.${21 + i}`; specs.push({ id: `b${i + 1}`, host, port: await freePort(host) }); }
-  const initial = specs.map((s) => `${s.id}=${s.host}:${s.port}`).join(',');
-  const root = mkdtempSync(join(tmpdir(), 'qkv-bench-'));
-  const procs = specs.map((s) => spawn(process.execPath, [...(process.env.QKV_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.QKV_PROF] : []), serverBin, '--node-id', s.id, '--listen', `${s.host}:${s.port}`, '--data-dir', join(root, s.id),
-    '--initial-cluster', initial, '--partitions', '64', '--n', '3', '--r', '2', '--w', '2', '--log-level', 'warn', '--replica-transport', transport, '--max-in-flight', '100000'], { stdio: 'inherit' }));
-  for (const s of specs) {
-    for (let t = 0; ; t++) {
-      try { if ((await fetch(`http://${s.host}:${s.port}/readyz`)).ok) break; } catch { /* starting */ }
-      if (t > 200) throw new Error(`${s.id} did not start`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  const stop = async () => {
-    for (const p of procs) p.kill('SIGTERM');
-    await Promise.all(procs.map((p) => p.exitCode !== null ? undefined : new Promise((r) => p.once('exit', r))));
-    rmSync(root, { recursive: true, force: true });
-  };
-  return { specs, procs, stop };
+  const hosts = ['127.0.0.21', '127.0.0.22', '127.0.0.23'];
+  const flags = ['--partitions', '64', '--n', '3', '--r', '2', '--w', '2', '--log-level', 'warn', '--replica-transport', transport, '--max-in-flight', '100000'];
+  const cluster = await startLocalCluster({ hosts, flags });
+  return { nodes: cluster.nodes, pids: cluster.pids, stop: cluster.stop };
 }
 
-async function phase(name, clients, procs, op) {
+async function phase(name, clients, pids, op) {
   const latencies = [];
   let errors = 0;
-  const cpu0 = procs.map((p) => cpuSeconds(p.pid));
+  const cpu0 = pids.map((pid) => cpuSeconds(pid));
   const self0 = process.cpuUsage();
   const started = performance.now();
   const until = started + seconds * 1000;
@@ -62,7 +38,7 @@ async function phase(name, clients, procs, op) {
     }
   }));
   const elapsed = (performance.now() - started) / 1000;
-  const serverCpu = procs.reduce((sum, p, i) => sum + cpuSeconds(p.pid) - cpu0[i], 0);
+  const serverCpu = pids.reduce((sum, pid, i) => sum + cpuSeconds(pid) - cpu0[i], 0);
   const self = process.cpuUsage(self0);
   const clientCpu = (self.user + self.system) / 1e6;
   const ops = latencies.length;
@@ -75,11 +51,11 @@ async function phase(name, clients, procs, op) {
 
 async function run(transport) {
   const cluster = await startCluster(transport);
-  const sessions = cluster.specs.map((s) => new Http2SessionManager(`http://${s.host}:${s.port}`));
-  const clients = cluster.specs.map((s, i) => createClient(KvService, createConnectTransport({ baseUrl: `http://${s.host}:${s.port}`, httpVersion: '2', sessionManager: sessions[i], acceptCompression: [] })));
+  const sessions = cluster.nodes.map((address) => new Http2SessionManager(`http://${address}`));
+  const clients = cluster.nodes.map((address, i) => createClient(KvService, createConnectTransport({ baseUrl: `http://${address}`, httpVersion: '2', sessionManager: sessions[i], acceptCompression: [] })));
   try {
-    const put = await phase('put', clients, cluster.procs, (kv, key) => kv.put({ key, value }));
-    const get = await phase('get', clients, cluster.procs, (kv, key) => kv.get({ key }));
+    const put = await phase('put', clients, cluster.pids, (kv, key) => kv.put({ key, value }));
+    const get = await phase('get', clients, cluster.pids, (kv, key) => kv.get({ key }));
     return [put, get];
   } finally {
     for (const s of sessions) s.abort();

@@ -3,24 +3,13 @@
 // that ends each process it started by pid and removes the data dirs.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, sleep } from './peers-procs.mjs';
 
-const serverBin = resolve(dirname(fileURLToPath(import.meta.url)), '../../server/dist/bin/quorumkv-server.js');
+const serverBin = resolve(dirname(fileURLToPath(import.meta.url)), '../../packages/server/dist/bin/quorumkv-server.js');
 
-const freePort = (host) =>
-  new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, host, () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * @param {object} o
