@@ -1,5 +1,5 @@
-// Starts a QuorumKV cluster of separate server processes on 127.0.0.x loopback addresses for a
-// benchmark, as packages/server/bench does: free ports, one temporary data dir per node, and a stop()
+// Starts a QuorumKV cluster of separate server processes on 127.0.0.x loopback addresses for the
+// benchmarks (server, client YCSB, peers, profiling): free ports, one temporary data dir per node, and a stop()
 // that ends each process it started by pid and removes the data dirs.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
