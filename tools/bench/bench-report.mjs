@@ -1,5 +1,6 @@
 // Shared by the benchmarks: percentiles, CPU time of processes from /proc, machine description, and
 // rewriting one package's section of docs/benchmarks.md.
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, resolve } from 'node:path';
@@ -38,4 +39,15 @@ export function writeSection(name, body) {
   const j = text.indexOf(end);
   const next = i >= 0 && j > i ? `${text.slice(0, i + start.length)}\n${body.trim()}\n${text.slice(j)}` : `${text.trimEnd()}\n\n${start}\n${body.trim()}\n${end}\n`;
   writeFileSync(docs, next);
+}
+
+/** Which QuorumKV code was measured: the commit, and whether client or server sources differ from it. */
+export function codeVersion() {
+  const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+  const git = (...args) => execFileSync('git', args, { cwd: repo, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  try {
+    return { commit: git('rev-parse', '--short', 'HEAD'), dirty: git('status', '--porcelain', '--', 'packages/client/src', 'packages/server/src').length > 0 };
+  } catch {
+    return { commit: 'unknown', dirty: false };
+  }
 }

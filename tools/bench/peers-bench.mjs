@@ -13,14 +13,13 @@
 // workload), QKV_PEERS_LOAD_SECONDS (300, time limit of each load), QKV_PEERS_MAX_OPS (1000000 per
 // workload), QKV_PEERS_SYSTEMS (quorumkv,quorumkv-unary,etcd,redis,redis-wait),
 // QKV_PEERS_WRITE=0 prints the tables only.
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startLocalCluster } from './local-cluster.mjs';
-import { quorumKvStore } from '../../packages/client/bench/quorumkv-store.mjs';
-import { machine, writeSection } from './bench-report.mjs';
+import { quorumKvStore, waitUntilWritable } from '../../packages/client/bench/quorumkv-store.mjs';
+import { codeVersion, machine, writeSection } from './bench-report.mjs';
 import { startEtcdCluster } from './etcd-cluster.mjs';
 import { etcdStore, redisStore } from './peer-stores.mjs';
 import { ensurePeerBinaries, PeerInstallError, peerVersions } from './peers-install.mjs';
@@ -322,29 +321,3 @@ ${targetList(targets)}
 );
 log(`wrote ${resultsFile}, ${svgFile} and the peers section of docs/benchmarks.md`);
 process.exit(0);
-
-/** Which QuorumKV code was measured: the commit, and whether client or server sources differ from it. */
-function codeVersion() {
-  const git = (...args) => execFileSync('git', args, { cwd: repo, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  try {
-    return { commit: git('rev-parse', '--short', 'HEAD'), dirty: git('status', '--porcelain', '--', 'packages/client/src', 'packages/server/src').length > 0 };
-  } catch {
-    return { commit: 'unknown', dirty: false };
-  }
-}
-
-/** The cluster answers /readyz before its ring has settled; wait until a quorum write goes through. */
-async function waitUntilWritable(client) {
-  const deadline = performance.now() + 30_000;
-  for (;;) {
-    try {
-      await client.refreshRing();
-      await client.put('peers-bench-probe', 'ok', { timeoutMs: 2000 });
-      await client.delete('peers-bench-probe', { timeoutMs: 2000 });
-      return;
-    } catch (err) {
-      if (performance.now() > deadline) throw new Error(`QuorumKV cluster not writable after 30 s: ${err?.message ?? err}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}

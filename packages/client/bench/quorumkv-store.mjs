@@ -49,3 +49,19 @@ export function quorumKvStore(clientOptions) {
     },
   };
 }
+
+/** A cluster answers /readyz before its ring has settled; waits until a quorum write goes through. */
+export async function waitUntilWritable(client, timeoutMs = 30_000) {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    try {
+      await client.refreshRing();
+      await client.put('bench-probe', 'ok', { timeoutMs: 2000 });
+      await client.delete('bench-probe', { timeoutMs: 2000 });
+      return;
+    } catch (err) {
+      if (performance.now() > deadline) throw new Error(`QuorumKV cluster not writable after ${timeoutMs / 1000} s: ${err?.message ?? err}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}

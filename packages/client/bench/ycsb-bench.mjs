@@ -4,17 +4,16 @@
 // docs/bench-results/ycsb.json and the ycsb section of docs/benchmarks.md.
 // QKV_YCSB_RECORDS (10000), QKV_YCSB_CALLERS (32), QKV_YCSB_SECONDS (10 per workload);
 // QKV_YCSB_WRITE=0 prints the table only (smoke runs).
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { machine, writeSection } from '../../../tools/bench/bench-report.mjs';
+import { codeVersion, machine, writeSection } from '../../../tools/bench/bench-report.mjs';
 import { selfCheck } from '../../../tools/bench/ycsb-keys.mjs';
 import { ycsbTable } from '../../../tools/bench/ycsb-report.mjs';
 import { runYcsb } from '../../../tools/bench/ycsb.mjs';
 import { startLocalCluster } from '../../../tools/bench/local-cluster.mjs';
-import { quorumKvStore } from './quorumkv-store.mjs';
+import { quorumKvStore, waitUntilWritable } from './quorumkv-store.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const resultsFile = resolve(here, '../../../docs/bench-results/ycsb.json');
@@ -123,29 +122,3 @@ ${table}
 `,
 );
 console.error(`wrote ${resultsFile} and the ycsb section of docs/benchmarks.md`);
-
-/** Which code was measured: the commit, and whether the client or server sources differ from it. */
-function codeVersion() {
-  const git = (...args) => execFileSync('git', args, { cwd: here, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  try {
-    return { commit: git('rev-parse', '--short', 'HEAD'), dirty: git('status', '--porcelain', '--', '../src', '../../server/src').length > 0 };
-  } catch {
-    return { commit: 'unknown', dirty: false };
-  }
-}
-
-/** The cluster answers /readyz before its ring has settled; wait until a quorum write goes through. */
-async function waitUntilWritable(client) {
-  const deadline = performance.now() + 30_000;
-  for (;;) {
-    try {
-      await client.refreshRing();
-      await client.put('ycsb-bench-probe', 'ok', { timeoutMs: 2000 });
-      await client.delete('ycsb-bench-probe', { timeoutMs: 2000 });
-      return;
-    } catch (err) {
-      if (performance.now() > deadline) throw new Error(`cluster not writable after 30 s: ${err?.message ?? err}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
