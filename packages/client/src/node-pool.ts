@@ -28,7 +28,7 @@ export class NodePool {
     if (!e) {
       const connection = this.factory(baseUrlOf(node));
       const unary = createClient(KvService, connection.transport);
-      const ops = connection.dataOps?.(unary);
+      const ops = connection.dataOps?.();
       const kv = ops ? { ...unary, get: ops.get.bind(ops), put: ops.put.bind(ops), delete: ops.delete.bind(ops) } : unary;
       e = { connection, kv, admin: createClient(AdminService, connection.transport), ops };
       this.entries.set(node, e);

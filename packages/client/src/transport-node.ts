@@ -2,6 +2,7 @@
 // reconnected and, on close(), aborted (an open session would keep the process alive).
 import { createConnectTransport, createGrpcTransport, Http2SessionManager } from '@connectrpc/connect-node';
 import { SessionChannel } from './session-channel.js';
+import type { ByteStream } from '@quorumkv/protocol';
 import type { NodeConnection, TransportFactory } from './transport.js';
 
 /** Options of {@link nodeTransport}. */
@@ -35,6 +36,10 @@ export function nodeTransport(options: NodeTransportOptions = {}): TransportFact
     const transport = protocol === 'grpc' ? createGrpcTransport(common) : createConnectTransport(common);
     const close = (): void => sessionManager.abort();
     if (options.stream === false) return { transport, close };
-    return { transport, close, dataOps: (kv) => new SessionChannel(kv) };
+    const raw = {
+      open: () => sessionManager.request('POST', '/quorumkv.v1.KvService/Session', { 'content-type': 'application/connect+proto', 'connect-protocol-version': '1' }, {}),
+      read: (s: ByteStream) => sessionManager.notifyResponseByteRead(s as Parameters<Http2SessionManager['notifyResponseByteRead']>[0]),
+    };
+    return { transport, close, dataOps: () => new SessionChannel(raw) };
   };
 }

@@ -12,7 +12,7 @@ export interface NodeConnection {
    * Data operations to use instead of one unary call each (the Node transport's coalescing
    * Session stream); absent where streams are unavailable (browsers over HTTP/1.1).
    */
-  readonly dataOps?: (kv: Client<typeof KvService>) => DataOps;
+  readonly dataOps?: () => DataOps;
 }
 
 /** The data calls of KvService, as the core makes them. */

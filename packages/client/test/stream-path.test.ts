@@ -42,6 +42,16 @@ describe('stream and unary paths of the Node SDK', () => {
         replicaItems += await counter(n.url, 'quorumkv_replica_items_total');
       }
       expect(replicaItems / replicaMessages).toBeGreaterThan(2);
+      // Both hot streams ran on the raw HTTP/2 path (Connect protocol without connect-es).
+      let sessionStreams = 0;
+      let replicaStreams = 0;
+      for (const n of cluster.nodes) {
+        const text = await (await fetch(`${n.url}/metrics`)).text();
+        sessionStreams += Number(/quorumkv_raw_streams_total\{path="\/quorumkv.v1.KvService\/Session"\} (\d+)/.exec(text)?.[1] ?? 0);
+        replicaStreams += Number(/quorumkv_raw_streams_total\{path="\/quorumkv.v1.ReplicaService\/Replicate"\} (\d+)/.exec(text)?.[1] ?? 0);
+      }
+      expect(sessionStreams).toBeGreaterThanOrEqual(1);
+      expect(replicaStreams).toBeGreaterThanOrEqual(2);
     } finally {
       kv.close();
     }

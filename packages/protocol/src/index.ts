@@ -9,3 +9,5 @@ export * from './gen/quorumkv/v1/kv_pb.js';
 export * from './gen/quorumkv/v1/admin_pb.js';
 export * from './gen/quorumkv/v1/replica_pb.js';
 export * from './gen/quorumkv/v1/membership_pb.js';
+export * from './envelope.js';
+export * from './envelope-stream.js';

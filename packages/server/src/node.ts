@@ -24,9 +24,9 @@ import { PeerPool } from './replication/peer-pool.js';
 import { ReplicaApplier } from './replication/replica-applier.js';
 import { ReplicaRouter } from './replication/replica-router.js';
 import { adminService } from './services/admin-service.js';
-import { kvService } from './services/kv-service.js';
+import { kvService, sessionRawStream } from './services/kv-service.js';
 import { membershipService } from './services/membership-service.js';
-import { replicaService } from './services/replica-service.js';
+import { replicaService, replicateRawStream } from './services/replica-service.js';
 import { ringInfoSource } from './services/ring-info.js';
 
 export const SERVER_VERSION = '0.1.0';
@@ -156,10 +156,24 @@ export class QuorumNode {
     const info = ringInfoSource(ring, (id) => membership.list.member(id), this.nodeId, () => buckets.resolve('').n);
     const applier = new ReplicaApplier(this.nodeId, storage, buckets, metrics, Date.now);
 
+    const replicaDeps = {
+      selfId: this.nodeId,
+      clusterId: () => this.clusterId,
+      ringVersion: () => ring.current.version,
+      ringBytes: () => ring.bytes,
+      noteRing,
+      applier,
+      metrics,
+    };
     this.http = new HttpServer({
       ready: () => this.ready,
       metrics: () => metrics.render(),
       readMaxBytes: c.maxValueBytes * 2 + 64 * 1024 * 1024,
+      onRawStream: (path) => metrics.rawStreams.labels(path).inc(),
+      rawStreams: new Map([
+        ['/quorumkv.v1.ReplicaService/Replicate', replicateRawStream(replicaDeps)],
+        ['/quorumkv.v1.KvService/Session', sessionRawStream(frontend, metrics)],
+      ]),
       routes: (r) => {
         r.service(KvService, kvService(frontend, info, lister, metrics));
         r.service(AdminService, adminService({
@@ -177,15 +191,7 @@ export class QuorumNode {
           requestsInFlight: () => frontend.requestsInFlight,
           isUp: (id) => id === this.nodeId || router.isUp(id),
         }));
-        r.service(ReplicaService, replicaService({
-          selfId: this.nodeId,
-          clusterId: () => this.clusterId,
-          ringVersion: () => ring.current.version,
-          ringBytes: () => ring.bytes,
-          noteRing,
-          applier,
-          metrics,
-        }));
+        r.service(ReplicaService, replicaService(replicaDeps));
         r.service(MembershipService, membershipService(membership));
       },
     });

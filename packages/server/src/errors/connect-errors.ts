@@ -65,3 +65,8 @@ export function toSessionError(err: unknown): SessionError {
     violation: err instanceof InvalidArgumentError ? create(FieldViolationSchema, { field: err.field, description: err.description }) : undefined,
   });
 }
+
+/** The Connect protocol's name of the code an error maps to ("failed_precondition", ...). */
+export function connectCodeName(err: unknown): string {
+  return Code[toConnectError(err).code].replace(/[A-Z]/g, (c, i: number) => (i === 0 ? c.toLowerCase() : `_${c.toLowerCase()}`));
+}

@@ -6,9 +6,14 @@ import * as http2 from 'node:http2';
 import * as net from 'node:net';
 import { cors, type ConnectRouter } from '@connectrpc/connect';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
+import { CONNECT_STREAM_CONTENT_TYPE, serveRawStream, type RawStreamHandler } from './raw-stream.js';
 
 export interface HttpServerOptions {
   routes: (router: ConnectRouter) => void;
+  /** Hot streams served without connect-es, by path (Connect protocol over HTTP/2 only). */
+  rawStreams: ReadonlyMap<string, RawStreamHandler>;
+  /** Called for every raw stream opened (metrics). */
+  onRawStream?: (path: string) => void;
   ready: () => boolean;
   metrics: () => Promise<string>;
   /** Largest request body accepted, bytes. */
@@ -79,8 +84,16 @@ export class HttpServer {
       acceptCompression: [],
       readMaxBytes: o.readMaxBytes,
     }) as Handler;
+    const h2handler: Handler = (req, res) => {
+      const raw = req.method === 'POST' && req.url ? o.rawStreams.get(req.url) : undefined;
+      if (raw && String(req.headers['content-type']).startsWith(CONNECT_STREAM_CONTENT_TYPE)) {
+        o.onRawStream?.(req.url!);
+        return serveRawStream(req as http2.Http2ServerRequest, res as http2.Http2ServerResponse, raw);
+      }
+      handler(req, res);
+    };
     this.h1 = http.createServer(withCors(handler));
-    this.h2 = http2.createServer({ settings: { maxConcurrentStreams: 10_000 } }, withCors(handler));
+    this.h2 = http2.createServer({ settings: { maxConcurrentStreams: 10_000 } }, withCors(h2handler));
     this.tcp = net.createServer({ noDelay: true }, (socket) => {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));

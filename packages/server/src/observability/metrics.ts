@@ -24,6 +24,7 @@ export class NodeMetrics {
   readonly sessionOps = new Counter({ name: 'quorumkv_session_ops_total', help: 'Operations received in KvService.Session messages', registers: [this.registry] });
   readonly replicaMessages = new Counter({ name: 'quorumkv_replica_messages_total', help: 'ReplicaService.Replicate messages received', registers: [this.registry] });
   readonly replicaItems = new Counter({ name: 'quorumkv_replica_items_total', help: 'Replica items received in Replicate messages', registers: [this.registry] });
+  readonly rawStreams = new Counter({ name: 'quorumkv_raw_streams_total', help: 'Hot streams opened on the raw HTTP/2 path, by path', labelNames: ['path'] as const, registers: [this.registry] });
   readonly hintsPending = new Gauge({ name: 'quorumkv_hints_pending', help: 'Hints held for other nodes', registers: [this.registry] });
   readonly members = new Gauge({ name: 'quorumkv_members', help: 'Cluster members by gossip state', labelNames: ['state'] as const, registers: [this.registry] });
   readonly inFlight = new Gauge({ name: 'quorumkv_requests_in_flight', help: 'Client requests in flight', registers: [this.registry] });

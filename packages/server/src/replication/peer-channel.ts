@@ -2,17 +2,18 @@
 // as one message (flushed with setImmediate: no timer, so an idle cluster adds no latency), capped
 // in items and bytes, with a bounded window of messages in flight. A broken stream fails only its
 // in-flight items; the coordinator retries them elsewhere or hints them.
-import { create } from '@bufbuild/protobuf';
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import type { Client } from '@connectrpc/connect';
 import {
+  EnvelopeStreamClient,
   ReplicaService,
   ReplicateRequestSchema,
+  ReplicateResponseSchema,
+  type ByteStream,
   type ReplicaHeader,
   type ReplicaItem,
   type ReplicaItemResult,
-  type ReplicateRequest,
 } from '@quorumkv/protocol';
-import { AsyncQueue } from './async-queue.js';
 
 /** How replica items travel: one persistent bidi stream, one unary call per batch, or one per item. */
 export type ReplicaTransportMode = 'stream' | 'batch' | 'unary';
@@ -58,12 +59,14 @@ export class PeerChannel {
   private nextMessageId = 1n;
   private failures = 0;
   private retryAt = 0;
-  private stream: { requests: AsyncQueue<ReplicateRequest>; pending: Map<bigint, Pending[]> } | undefined;
+  private stream: { client: EnvelopeStreamClient; pending: Map<bigint, Pending[]> } | undefined;
   private readonly flushBound = (): void => this.flush();
 
   constructor(
     readonly nodeId: string,
     private readonly client: Client<typeof ReplicaService>,
+    /** Opens the Replicate stream (Connect protocol on a raw HTTP/2 stream) and reports reads. */
+    private readonly raw: { open: () => Promise<ByteStream>; read: (s: ByteStream) => void },
     private readonly options: PeerChannelOptions,
   ) {}
 
@@ -116,7 +119,7 @@ export class PeerChannel {
         const stream = this.ensureStream();
         const messageId = this.nextMessageId++;
         stream.pending.set(messageId, batch);
-        stream.requests.push(create(ReplicateRequestSchema, { messageId, header, items }));
+        stream.client.send(toBinary(ReplicateRequestSchema, create(ReplicateRequestSchema, { messageId, header, items })));
         return;
       }
       case 'batch':
@@ -151,31 +154,30 @@ export class PeerChannel {
     }
   }
 
-  private ensureStream(): { requests: AsyncQueue<ReplicateRequest>; pending: Map<bigint, Pending[]> } {
+  private ensureStream(): { client: EnvelopeStreamClient; pending: Map<bigint, Pending[]> } {
     if (this.stream) return this.stream;
-    const requests = new AsyncQueue<ReplicateRequest>();
     const pending = new Map<bigint, Pending[]>();
-    const stream = { requests, pending };
-    this.stream = stream;
-    void (async () => {
-      try {
-        for await (const res of this.client.replicate(requests)) {
+    const stream = {
+      pending,
+      client: new EnvelopeStreamClient(this.raw.open, {
+        message: (data) => {
+          const res = fromBinary(ReplicateResponseSchema, data);
           const batch = pending.get(res.messageId);
-          if (!batch) continue;
+          if (!batch) return;
           pending.delete(res.messageId);
           this.settle(batch, res.results, res.header);
-        }
-        this.breakStream(stream, new PeerUnavailableError(this.nodeId, 'stream ended'));
-      } catch (err) {
-        this.breakStream(stream, new PeerUnavailableError(this.nodeId, (err as Error).message));
-      }
-    })();
+        },
+        ended: (err) => this.breakStream(stream, new PeerUnavailableError(this.nodeId, err.message)),
+        read: this.raw.read,
+      }),
+    };
+    this.stream = stream;
     return stream;
   }
 
-  private breakStream(stream: { requests: AsyncQueue<ReplicateRequest>; pending: Map<bigint, Pending[]> }, err: Error): void {
+  private breakStream(stream: { client: EnvelopeStreamClient; pending: Map<bigint, Pending[]> }, err: Error): void {
     if (this.stream === stream) this.stream = undefined;
-    stream.requests.close();
+    stream.client.close();
     const batches = [...stream.pending.values()];
     stream.pending.clear();
     if (batches.length > 0) this.noteFailure();

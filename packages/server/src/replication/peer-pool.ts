@@ -3,6 +3,7 @@
 import { createClient, type Client, type Transport } from '@connectrpc/connect';
 import { createConnectTransport, Http2SessionManager } from '@connectrpc/connect-node';
 import type { DescService } from '@bufbuild/protobuf';
+import type { ByteStream } from '@quorumkv/protocol';
 
 interface Peer {
   sessionManager: Http2SessionManager;
@@ -43,6 +44,18 @@ export class PeerPool {
       p.clients.set(service, c);
     }
     return c as unknown as Client<S>;
+  }
+
+  /**
+   * Opens a raw HTTP/2 stream to `address` on the shared session (for the hot streams spoken in
+   * the Connect protocol without connect-es), and the keepalive hook to call on every read.
+   */
+  rawStream(address: string, path: string): { open: () => Promise<ByteStream>; read: (s: ByteStream) => void } {
+    const p = this.peer(address);
+    return {
+      open: () => p.sessionManager.request('POST', path, { 'content-type': 'application/connect+proto', 'connect-protocol-version': '1' }, {}),
+      read: (s) => p.sessionManager.notifyResponseByteRead(s as Parameters<Http2SessionManager['notifyResponseByteRead']>[0]),
+    };
   }
 
   /** Drops the session to `address` (after a failure), so the next call reconnects. */

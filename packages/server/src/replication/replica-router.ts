@@ -34,7 +34,10 @@ export class ReplicaRouter {
     let c = this.channels.get(nodeId);
     if (!c || c.address !== address) {
       c?.channel.close();
-      c = { address, channel: new PeerChannel(nodeId, this.pool.client(address, ReplicaService), this.options) };
+      c = {
+        address,
+        channel: new PeerChannel(nodeId, this.pool.client(address, ReplicaService), this.pool.rawStream(address, '/quorumkv.v1.ReplicaService/Replicate'), this.options),
+      };
       this.channels.set(nodeId, c);
     }
     return c.channel.send(item);

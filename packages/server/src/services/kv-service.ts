@@ -1,8 +1,9 @@
 // KvService: the public data API, unary (browsers, other languages) and streamed (the Node SDK).
-import { create } from '@bufbuild/protobuf';
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import type { ServiceImpl } from '@connectrpc/connect';
 import {
   GetRoutingResponseSchema,
+  SessionRequestSchema,
   SessionResponseSchema,
   SessionResultSchema,
   type KvService,
@@ -11,6 +12,8 @@ import {
   type SessionResult,
 } from '@quorumkv/protocol';
 import { toSessionError } from '../errors/connect-errors.js';
+import { InvalidArgumentError } from '../errors/errors.js';
+import type { RawStreamHandler } from '../http/raw-stream.js';
 import type { KvFrontend } from '../coordinator/kv-frontend.js';
 import { AsyncQueue } from '../replication/async-queue.js';
 import { guard } from './guard.js';
@@ -35,54 +38,94 @@ export function kvService(kv: KvFrontend, ringInfo: RingInfoSource, lister: KeyL
 }
 
 /**
- * One client stream: operations run concurrently as they arrive; results finished in the same
- * event-loop turn leave together in one response message.
+ * The operations of one Session stream: they run concurrently as they arrive, and results finished
+ * in the same event-loop turn leave together in one response message.
  */
+class SessionProcessor {
+  private batch: SessionResult[] = [];
+  private scheduled = false;
+  private open = 0;
+  private inputDone = false;
+  private readonly flushBound = (): void => this.flush();
+
+  constructor(
+    private readonly kv: KvFrontend,
+    private readonly metrics: NodeMetrics,
+    private readonly emit: (res: SessionResponse) => void,
+    private readonly done: () => void,
+  ) {}
+
+  message(req: SessionRequest): void {
+    this.metrics.sessionMessages.inc();
+    this.metrics.sessionOps.inc(req.ops.length);
+    for (const op of req.ops) {
+      this.open++;
+      const id = op.id;
+      const o = op.op;
+      const run =
+        o.case === 'get' ? this.kv.get(o.value).then((v) => ({ case: 'get' as const, value: v }))
+        : o.case === 'put' ? this.kv.put(o.value).then((v) => ({ case: 'put' as const, value: v }))
+        : o.case === 'delete' ? this.kv.delete(o.value).then((v) => ({ case: 'delete' as const, value: v }))
+        : Promise.reject(new InvalidArgumentError('op', 'operation has no get, put or delete'));
+      run.then(
+        (result) => this.result(create(SessionResultSchema, { id, result })),
+        (err: unknown) => this.result(create(SessionResultSchema, { id, result: { case: 'error', value: toSessionError(err) } })),
+      );
+    }
+  }
+
+  end(): void {
+    this.inputDone = true;
+    if (this.open === 0 && !this.scheduled) this.done();
+  }
+
+  private result(r: SessionResult): void {
+    this.batch.push(r);
+    this.open--;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.flushBound);
+    }
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    if (this.batch.length > 0) this.emit(create(SessionResponseSchema, { results: this.batch }));
+    this.batch = [];
+    if (this.inputDone && this.open === 0) this.done();
+  }
+}
+
+/** Session through connect-es (gRPC-protocol callers). */
 function session(kv: KvFrontend, requests: AsyncIterable<SessionRequest>, metrics: NodeMetrics): AsyncIterable<SessionResponse> {
   const out = new AsyncQueue<SessionResponse>();
-  let batch: SessionResult[] = [];
-  let scheduled = false;
-  let open = 0;
-  let inputDone = false;
-  const flush = (): void => {
-    scheduled = false;
-    if (batch.length > 0) out.push(create(SessionResponseSchema, { results: batch }));
-    batch = [];
-    if (inputDone && open === 0) out.close();
-  };
-  const emit = (r: SessionResult): void => {
-    batch.push(r);
-    open--;
-    if (!scheduled) {
-      scheduled = true;
-      setImmediate(flush);
-    }
-  };
+  const processor = new SessionProcessor(kv, metrics, (res) => out.push(res), () => out.close());
   void (async () => {
     try {
-      for await (const req of requests) {
-        metrics.sessionMessages.inc();
-        metrics.sessionOps.inc(req.ops.length);
-        for (const op of req.ops) {
-          open++;
-          const id = op.id;
-          const o = op.op;
-          const run =
-            o.case === 'get' ? kv.get(o.value).then((v) => ({ case: 'get' as const, value: v }))
-            : o.case === 'put' ? kv.put(o.value).then((v) => ({ case: 'put' as const, value: v }))
-            : o.case === 'delete' ? kv.delete(o.value).then((v) => ({ case: 'delete' as const, value: v }))
-            : Promise.reject(new Error('operation has no get, put or delete'));
-          run.then(
-            (result) => emit(create(SessionResultSchema, { id, result })),
-            (err: unknown) => emit(create(SessionResultSchema, { id, result: { case: 'error', value: toSessionError(err) } })),
-          );
-        }
-      }
-      inputDone = true;
-      if (open === 0 && !scheduled) out.close();
+      for await (const req of requests) processor.message(req);
+      processor.end();
     } catch (err) {
       out.close(err);
     }
   })();
   return out;
+}
+
+/** Session on the raw HTTP/2 stream (Connect protocol): the Node SDK's path. */
+export function sessionRawStream(kv: KvFrontend, metrics: NodeMetrics): RawStreamHandler {
+  return (out) => {
+    const processor = new SessionProcessor(kv, metrics, (res) => out.send(toBinary(SessionResponseSchema, res)), () => out.finish());
+    return {
+      message(data) {
+        let req: SessionRequest;
+        try {
+          req = fromBinary(SessionRequestSchema, data);
+        } catch (err) {
+          return out.finish({ code: 'invalid_argument', message: `malformed SessionRequest: ${(err as Error).message}` });
+        }
+        processor.message(req);
+      },
+      end: () => processor.end(),
+    };
+  };
 }

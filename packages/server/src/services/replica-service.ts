@@ -1,19 +1,22 @@
 // ReplicaService (internal): applies replica items from other nodes. Every response carries this
 // node's ring when the sender's is older, so a node that routed with a stale ring learns at once.
-import { create } from '@bufbuild/protobuf';
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import type { ServiceImpl } from '@connectrpc/connect';
 import {
   ApplyResponseSchema,
   BatchResponseSchema,
   DeliverHintsResponseSchema,
   ReplicaHeaderSchema,
+  ReplicateRequestSchema,
   ReplicateResponseSchema,
   type ReplicaHeader,
   type ReplicaService,
   type ReplicateRequest,
   type ReplicateResponse,
 } from '@quorumkv/protocol';
+import { connectCodeName } from '../errors/connect-errors.js';
 import { ForeignClusterError } from '../errors/errors.js';
+import type { RawStreamHandler } from '../http/raw-stream.js';
 import { AsyncQueue } from '../replication/async-queue.js';
 import type { ReplicaApplier } from '../replication/replica-applier.js';
 import type { NodeMetrics } from '../observability/metrics.js';
@@ -30,7 +33,7 @@ export interface ReplicaServiceDeps {
   metrics: NodeMetrics;
 }
 
-export function replicaService(d: ReplicaServiceDeps): Partial<ServiceImpl<typeof ReplicaService>> {
+function headerChecks(d: ReplicaServiceDeps): { check: (h: ReplicaHeader | undefined) => void; header: (h: ReplicaHeader | undefined) => ReplicaHeader } {
   const EMPTY = new Uint8Array(0);
   const header = (req: ReplicaHeader | undefined): ReplicaHeader => {
     const version = d.ringVersion();
@@ -45,6 +48,11 @@ export function replicaService(d: ReplicaServiceDeps): Partial<ServiceImpl<typeo
     if (h && h.clusterId !== '' && h.clusterId !== d.clusterId()) throw new ForeignClusterError(h.clusterId, d.clusterId());
     d.noteRing(h);
   };
+  return { check, header };
+}
+
+export function replicaService(d: ReplicaServiceDeps): Partial<ServiceImpl<typeof ReplicaService>> {
+  const { check, header } = headerChecks(d);
   return {
     apply: (req) =>
       guard(async () => {
@@ -72,6 +80,14 @@ export function replicaService(d: ReplicaServiceDeps): Partial<ServiceImpl<typeo
  * The persistent stream: messages are applied concurrently (their writes share LMDB commits) and
  * each is acknowledged as soon as all its items are durable, in completion order.
  */
+async function replicateMessage(req: ReplicateRequest, d: ReplicaServiceDeps, header: (h: ReplicaHeader | undefined) => ReplicaHeader): Promise<ReplicateResponse> {
+  d.metrics.replicaMessages.inc();
+  d.metrics.replicaItems.inc(req.items.length);
+  const results = await Promise.all(req.items.map((i) => d.applier.apply(i)));
+  return create(ReplicateResponseSchema, { messageId: req.messageId, header: header(req.header), results });
+}
+
+/** Replicate through connect-es (gRPC-protocol callers). */
 function replicate(
   requests: AsyncIterable<ReplicateRequest>,
   d: ReplicaServiceDeps,
@@ -85,11 +101,9 @@ function replicate(
     try {
       for await (const req of requests) {
         check(req.header);
-        d.metrics.replicaMessages.inc();
-        d.metrics.replicaItems.inc(req.items.length);
         open++;
-        void Promise.all(req.items.map((i) => d.applier.apply(i))).then((results) => {
-          out.push(create(ReplicateResponseSchema, { messageId: req.messageId, header: header(req.header), results }));
+        void replicateMessage(req, d, header).then((res) => {
+          out.push(res);
           if (--open === 0 && inputDone) out.close();
         });
       }
@@ -100,4 +114,33 @@ function replicate(
     }
   })();
   return out;
+}
+
+/** Replicate on the raw HTTP/2 stream (Connect protocol): the path nodes use between themselves. */
+export function replicateRawStream(d: ReplicaServiceDeps): RawStreamHandler {
+  const { check, header } = headerChecks(d);
+  return (out) => {
+    let open = 0;
+    let inputDone = false;
+    return {
+      message(data) {
+        let req: ReplicateRequest;
+        try {
+          req = fromBinary(ReplicateRequestSchema, data);
+          check(req.header);
+        } catch (err) {
+          return out.finish({ code: connectCodeName(err), message: err instanceof Error ? err.message : String(err) });
+        }
+        open++;
+        void replicateMessage(req, d, header).then((res) => {
+          out.send(toBinary(ReplicateResponseSchema, res));
+          if (--open === 0 && inputDone) out.finish();
+        });
+      },
+      end() {
+        inputDone = true;
+        if (open === 0) out.finish();
+      },
+    };
+  };
 }
