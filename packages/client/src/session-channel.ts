@@ -127,7 +127,7 @@ export class SessionChannel {
       ended: (err) => {
         if (this.stream === stream) this.stream = undefined;
         const code = err.code === 'canceled' ? Code.Canceled : Code.Unavailable;
-        this.failAll(new ConnectError(`session stream: ${err.message}`, code));
+        this.failAll(new ConnectError(err.message, code, undefined, undefined, err.cause ?? err));
       },
       read: this.raw.read,
     });

@@ -26,8 +26,10 @@ export class StreamEndedError extends Error {
   constructor(
     readonly code: string,
     message: string,
+    /** The underlying failure (socket error), kept so callers can tell "never sent" from "broken". */
+    cause?: unknown,
   ) {
-    super(message);
+    super(message, cause === undefined ? undefined : { cause });
   }
 }
 
@@ -52,7 +54,7 @@ export class EnvelopeStreamClient {
   ) {
     open().then(
       (stream) => this.attach(stream),
-      (err: unknown) => this.finish(new StreamEndedError('unavailable', err instanceof Error ? err.message : String(err))),
+      (err: unknown) => this.finish(new StreamEndedError('unavailable', messageOf(err), err)),
     );
   }
 
@@ -103,7 +105,7 @@ export class EnvelopeStreamClient {
         this.finish(new StreamEndedError('internal', err instanceof Error ? err.message : String(err)));
       }
     });
-    stream.on('error', (err: Error) => this.finish(new StreamEndedError('unavailable', err.message)));
+    stream.on('error', (err: Error) => this.finish(new StreamEndedError('unavailable', messageOf(err), err)));
     stream.on('close', () => this.finish(new StreamEndedError('unavailable', 'stream closed')));
   }
 
@@ -114,4 +116,15 @@ export class EnvelopeStreamClient {
     this.stream?.close();
     this.handlers.ended(error);
   }
+}
+
+/** An error's message; a ConnectError's without its "[code]" prefix (its raw message). */
+function messageOf(err: unknown): string {
+  if (typeof err === 'object' && err !== null) {
+    const raw = (err as { rawMessage?: unknown }).rawMessage;
+    if (typeof raw === 'string') return raw;
+    const msg = (err as { message?: unknown }).message;
+    if (typeof msg === 'string') return msg;
+  }
+  return String(err);
 }
