@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openLmdbEngine, type LmdbEngineOptions } from './lmdb-engine.js';
@@ -26,3 +26,26 @@ for (const variant of variants) {
     };
   });
 }
+
+describe('lmdb engine data dir', () => {
+  it.each([
+    ['an existing empty directory whose name has a dot', true],
+    ['a new directory whose name has a dot', false],
+  ])('opens %s as a directory and keeps data across reopen', async (_what, precreate) => {
+    const root = mkdtempSync(join(tmpdir(), 'qkv-storage-dir-'));
+    const path = join(root, 'data.v2');
+    if (precreate) mkdirSync(path);
+    const options = { path, partitionCount: 8, partitioner: () => 0 };
+    try {
+      let engine = await openLmdbEngine(options);
+      await engine.update(new Uint8Array([1]), new Uint8Array([2]), () => ({ value: new Uint8Array([3]) }));
+      await engine.close();
+      expect(readdirSync(path).sort()).toEqual(['data.mdb', 'lock.mdb']);
+      engine = await openLmdbEngine(options);
+      expect(engine.get(new Uint8Array([1]), new Uint8Array([2]))?.value).toEqual(new Uint8Array([3]));
+      await engine.close();
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

@@ -83,6 +83,8 @@ export async function openLmdbEngine(options: LmdbEngineOptions): Promise<LmdbEn
   const mapSizeBytes = options.mapSizeBytes ?? DEFAULT_MAP_SIZE_BYTES;
   const env = open({
     path: options.path,
+    // Always a directory, even when its name has a dot (lmdb-js would otherwise take "data.v2" for a file).
+    noSubdir: false,
     maxDbs: 8,
     mapSize: mapSizeBytes,
     noSync: durability === 'nosync',
