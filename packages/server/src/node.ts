@@ -64,11 +64,11 @@ export class QuorumNode {
     const c = this.config;
     const advertise = c.advertise ?? c.listen;
     mkdirSync(c.dataDir, { recursive: true });
-    const storedRingQ = { q: c.partitions };
     this.storage = await openLmdbEngine({
       path: c.dataDir,
       partitionCount: c.partitions,
-      partitioner: (b, k) => partitionOf(storedRingQ.q, b, k),
+      // The engine refuses a data dir laid out for another partition count, so the ring's Q is c.partitions.
+      partitioner: (b, k) => partitionOf(c.partitions, b, k),
       mapSizeBytes: c.mapSizeBytes,
       durability: c.durability,
     });
@@ -87,7 +87,6 @@ export class QuorumNode {
     const ring = storedRing
       ? new RingState(decodeRing(storedRing))
       : RingState.create(c.partitions, initial.map((m) => ({ id: m.id, address: m.id === this.nodeId ? advertise : m.address, zone: m.id === this.nodeId ? c.zone : undefined })), c.n);
-    storedRingQ.q = ring.current.partitionCount;
     if (!storedRing) await storage.setMeta('ring', ring.bytes);
 
     const metrics = new NodeMetrics((m) => {

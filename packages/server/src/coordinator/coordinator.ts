@@ -147,6 +147,7 @@ export class Coordinator {
     const intent = { tombstone, value, timestampMs: nowMs, expiresAtMs: ttlMs > 0 ? nowMs + ttlMs : 0 };
 
     let record: KeyRecord | undefined;
+    let recordBytes: Uint8Array = EMPTY;
     let refused = 0;
     let replication: { quorum: Promise<QuorumOutcome>; all: Promise<QuorumOutcome> } | undefined;
     let settleLocal!: (l: LocalOutcome) => void;
@@ -168,6 +169,7 @@ export class Coordinator {
         }
         record = next;
         const encoded = encodeRecord(next);
+        recordBytes = encoded;
         const expiresAtMs = recordExpiry(next);
         // Replicas start their fsync while ours is in progress (Cassandra-style parallel writes);
         // the actor epoch keeps this safe if our own commit then fails.
@@ -197,7 +199,7 @@ export class Coordinator {
     if (tombstone) {
       void all.then((final) => {
         const everyPrimary = plan.primaries.every((p) => final.replicas.some((x) => x.nodeId === p && x.ok && !x.fallback));
-        if (everyPrimary) this.d.reaper.schedule(plan, key, encodeRecord(finalRecord));
+        if (everyPrimary) this.d.reaper.schedule(plan, key, recordBytes);
       });
     }
     const outcome = await quorum.catch((o: QuorumOutcome) => {

@@ -93,10 +93,9 @@ export class KeyLister {
         ? this.storage.listKeys(bucket.nameBytes, { prefix, limit, cursor: encodeDataKey(partition, bucket.nameBytes, EMPTY) })
         : this.storage.listKeys(bucket.nameBytes, { prefix, limit, ...(cursor ? { cursor } : {}) });
       for (const k of page.keys) {
-        if (partitionOf(q, bucket.nameBytes, k) !== partition) {
-          if (partitionOf(q, bucket.nameBytes, k) > partition) return keys;
-          continue;
-        }
+        const p = partitionOf(q, bucket.nameBytes, k);
+        if (p > partition) return keys;
+        if (p !== partition) continue;
         keys.push(k);
         if (keys.length === limit) return keys;
       }

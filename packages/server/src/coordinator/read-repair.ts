@@ -32,26 +32,40 @@ export interface RepairDeps {
   now: () => number;
 }
 
+/** True when every replica answered with the same record bytes: nothing to repair, nothing to decode. */
+function allIdentical(results: Iterable<ReplicaItemResult>): boolean {
+  let first: Buffer | undefined;
+  for (const r of results) {
+    if (r.status !== ReplicaStatus.OK) return false;
+    const bytes = Buffer.from(r.record.buffer, r.record.byteOffset, r.record.length);
+    if (first === undefined) first = bytes;
+    else if (!bytes.equals(first)) return false;
+  }
+  return true;
+}
+
 /** Sends the merged record to every replica that answered with less. */
 export async function repairReplicas(final: QuorumOutcome, plan: RequestPlan, d: RepairDeps): Promise<void> {
+  // The common case on every read: all copies agree. Checked on bytes before anything is decoded.
+  if (allIdentical(final.results.values())) return;
   const merged = mergeReplicaRecords(final.results.values(), plan.bucket.lww);
   if (!merged) return;
-  let encoded: Uint8Array | undefined;
+  const encoded = Buffer.from(encodeRecord(merged));
+  const expiresAtMs = recordExpiry(merged);
   for (const [nodeId, result] of final.results) {
     const stale =
       result.status === ReplicaStatus.NOT_FOUND ||
       result.status === ReplicaStatus.CORRUPT ||
-      (result.status === ReplicaStatus.OK && compareRecords(decodeRecord(result.record), merged) !== 'equal');
+      (result.status === ReplicaStatus.OK &&
+        !encoded.equals(result.record) &&
+        compareRecords(decodeRecord(result.record), merged) !== 'equal');
     if (!stale) continue;
-    encoded ??= encodeRecord(merged);
     d.metrics.readRepairs.inc();
-    const expiresAtMs = recordExpiry(merged);
     if (nodeId === d.selfId) {
-      const value = encoded;
       await d.storage
         .update(plan.bucket.nameBytes, plan.key, (cur) => {
           const next = cur && result.status !== ReplicaStatus.CORRUPT ? mergeRecords(decodeRecord(cur.value), merged, plan.bucket.lww) : merged;
-          const bytes = next === merged ? value : encodeRecord(next);
+          const bytes = next === merged ? encoded : encodeRecord(next);
           return expiresAtMs > 0 ? { value: bytes, expiresAtMs } : { value: bytes };
         }, plan.partition)
         .catch(() => undefined);
@@ -71,4 +85,3 @@ export async function repairReplicas(final: QuorumOutcome, plan: RequestPlan, d:
     }
   }
 }
-
