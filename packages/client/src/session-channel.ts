@@ -3,19 +3,20 @@
 // latency) and results come back correlated by id, so one operation no longer costs one HTTP/2
 // request. It offers the same get/put/delete shapes as the unary Connect client, so the core's
 // routing, retries and error mapping apply unchanged.
-import { create, fromBinary, toBinary, type MessageInitShape } from '@bufbuild/protobuf';
+import type { MessageInitShape } from '@bufbuild/protobuf';
 import { Code, ConnectError, type CallOptions } from '@connectrpc/connect';
 import {
+  ENVELOPE_HEADER_BYTES,
   EnvelopeStreamClient,
-  SessionResponseSchema,
+  decodeSessionResponse,
+  encodeSessionRequest,
+  frameEnvelope,
   type ByteStream,
   DeleteRequestSchema,
   FieldViolationSchema,
   GetRequestSchema,
   PutRequestSchema,
   QuorumFailureSchema,
-  SessionOpSchema,
-  SessionRequestSchema,
   type DeleteResponse,
   type GetResponse,
   type PutResponse,
@@ -23,6 +24,8 @@ import {
   type SessionOp,
   type SessionResult,
 } from '@quorumkv/protocol';
+
+const EMPTY = new Uint8Array(0);
 
 type Kind = 'get' | 'put' | 'delete';
 
@@ -61,16 +64,36 @@ export class SessionChannel {
    */
   constructor(private readonly raw: { open: () => Promise<ByteStream>; read: (s: ByteStream) => void }) {}
 
+  // Plain message objects (what protobuf-es's create would build, without its reflection).
   get(req: MessageInitShape<typeof GetRequestSchema>, options?: CallOptions): Promise<GetResponse> {
-    return this.call('get', create(GetRequestSchema, req), options);
+    return this.call(
+      'get',
+      { $typeName: 'quorumkv.v1.GetRequest', bucket: req.bucket ?? '', key: req.key ?? EMPTY, r: req.r, timeoutMs: req.timeoutMs },
+      options,
+    );
   }
 
   put(req: MessageInitShape<typeof PutRequestSchema>, options?: CallOptions): Promise<PutResponse> {
-    return this.call('put', create(PutRequestSchema, req), options);
+    const value = {
+      $typeName: 'quorumkv.v1.PutRequest' as const,
+      bucket: req.bucket ?? '',
+      key: req.key ?? EMPTY,
+      value: req.value ?? EMPTY,
+      context: req.context ?? EMPTY,
+      w: req.w,
+      timeoutMs: req.timeoutMs,
+      ttlMs: req.ttlMs === undefined ? 0n : BigInt(req.ttlMs),
+      returnBody: req.returnBody ?? false,
+    };
+    return this.call('put', value, options);
   }
 
   delete(req: MessageInitShape<typeof DeleteRequestSchema>, options?: CallOptions): Promise<DeleteResponse> {
-    return this.call('delete', create(DeleteRequestSchema, req), options);
+    return this.call(
+      'delete',
+      { $typeName: 'quorumkv.v1.DeleteRequest', bucket: req.bucket ?? '', key: req.key ?? EMPTY, context: req.context ?? EMPTY, w: req.w, timeoutMs: req.timeoutMs },
+      options,
+    );
   }
 
   /** Ends the stream; operations still in flight fail with CANCELED. */
@@ -95,7 +118,7 @@ export class SessionChannel {
         signal.addEventListener('abort', p.onAbort, { once: true });
       }
       this.pending.set(id, p);
-      this.queue.push(create(SessionOpSchema, { id, op: { case: kind, value } as SessionOp['op'] }));
+      this.queue.push({ $typeName: 'quorumkv.v1.SessionOp', id, op: { case: kind, value } as SessionOp['op'] });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(this.flushBound);
@@ -112,7 +135,7 @@ export class SessionChannel {
     while (this.queue.length > 0) {
       const ops = this.queue.length <= MAX_OPS_PER_MESSAGE ? this.queue : this.queue.slice(0, MAX_OPS_PER_MESSAGE);
       this.queue = this.queue.length <= MAX_OPS_PER_MESSAGE ? [] : this.queue.slice(MAX_OPS_PER_MESSAGE);
-      stream.send(toBinary(SessionRequestSchema, create(SessionRequestSchema, { ops })));
+      stream.sendFramed(frameEnvelope(encodeSessionRequest({ $typeName: 'quorumkv.v1.SessionRequest', ops }, ENVELOPE_HEADER_BYTES)));
     }
   }
 
@@ -120,7 +143,7 @@ export class SessionChannel {
     if (this.stream && !this.stream.ended) return this.stream;
     const stream = new EnvelopeStreamClient(this.raw.open, {
       message: (data) => {
-        for (const r of fromBinary(SessionResponseSchema, data).results) this.deliver(r);
+        for (const r of decodeSessionResponse(data).results) this.deliver(r);
       },
       // Operations in flight on a broken stream have an unknown outcome; the core decides whether
       // each may be retried (reads and writes with a context) or not (blind writes).

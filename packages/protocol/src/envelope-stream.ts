@@ -64,8 +64,12 @@ export class EnvelopeStreamClient {
 
   /** Sends one message (framed); queued until the stream is open. */
   send(message: Uint8Array): void {
+    this.sendFramed(encodeEnvelope(message));
+  }
+
+  /** Sends a message already behind its envelope header (see `frameEnvelope`). */
+  sendFramed(framed: Uint8Array): void {
     if (this.done) return;
-    const framed = encodeEnvelope(message);
     if (this.stream) this.stream.write(framed);
     else this.queued.push(framed);
   }

@@ -29,6 +29,16 @@ export function encodeEnvelope(message: Uint8Array, flags = 0): Uint8Array {
   return out;
 }
 
+/** Bytes an envelope header takes: encoders that leave this much room let {@link frameEnvelope} skip a copy. */
+export const ENVELOPE_HEADER_BYTES = HEADER_BYTES;
+
+/** Writes the envelope header into the first {@link ENVELOPE_HEADER_BYTES} of `buf`, which holds the message after them. */
+export function frameEnvelope(buf: Uint8Array, flags = 0): Uint8Array {
+  buf[0] = flags;
+  new DataView(buf.buffer, buf.byteOffset, HEADER_BYTES).setUint32(1, buf.length - HEADER_BYTES);
+  return buf;
+}
+
 /** One decoded envelope; `data` may be a view into the received chunk. */
 export interface Envelope {
   flags: number;

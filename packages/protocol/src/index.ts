@@ -11,3 +11,6 @@ export * from './gen/quorumkv/v1/replica_pb.js';
 export * from './gen/quorumkv/v1/membership_pb.js';
 export * from './envelope.js';
 export * from './envelope-stream.js';
+export * from './codec/replica-codec.js';
+export * from './codec/session-codec.js';
+export { WireFormatError } from './codec/wire-reader.js';

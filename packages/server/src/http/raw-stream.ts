@@ -16,6 +16,8 @@ import {
 export interface RawStreamOutput {
   /** Sends one response message. */
   send(message: Uint8Array): void;
+  /** Sends a message already behind its envelope header (`frameEnvelope`). */
+  sendFramed(framed: Uint8Array): void;
   /** Ends the response stream, with an error (Connect code name) or successfully. */
   finish(error?: { code: string; message: string }): void;
 }
@@ -39,8 +41,9 @@ export function serveRawStream(req: http2.Http2ServerRequest, res: http2.Http2Se
   let finished = false;
   res.writeHead(200, { 'content-type': CONNECT_STREAM_CONTENT_TYPE });
   const out: RawStreamOutput = {
-    send: (message) => {
-      if (!finished && !res.writableEnded) res.write(encodeEnvelope(message));
+    send: (message) => out.sendFramed(encodeEnvelope(message)),
+    sendFramed: (framed) => {
+      if (!finished && !res.writableEnded) res.write(framed);
     },
     finish: (error) => {
       if (finished) return;

@@ -2,13 +2,14 @@
 // as one message (flushed with setImmediate: no timer, so an idle cluster adds no latency), capped
 // in items and bytes, with a bounded window of messages in flight. A broken stream fails only its
 // in-flight items; the coordinator retries them elsewhere or hints them.
-import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import type { Client } from '@connectrpc/connect';
 import {
   EnvelopeStreamClient,
   ReplicaService,
-  ReplicateRequestSchema,
-  ReplicateResponseSchema,
+  ENVELOPE_HEADER_BYTES,
+  decodeReplicateResponse,
+  encodeReplicateRequest,
+  frameEnvelope,
   type ByteStream,
   type ReplicaHeader,
   type ReplicaItem,
@@ -119,7 +120,7 @@ export class PeerChannel {
         const stream = this.ensureStream();
         const messageId = this.nextMessageId++;
         stream.pending.set(messageId, batch);
-        stream.client.send(toBinary(ReplicateRequestSchema, create(ReplicateRequestSchema, { messageId, header, items })));
+        stream.client.sendFramed(frameEnvelope(encodeReplicateRequest({ $typeName: 'quorumkv.v1.ReplicateRequest', messageId, header, items }, ENVELOPE_HEADER_BYTES)));
         return;
       }
       case 'batch':
@@ -161,7 +162,7 @@ export class PeerChannel {
       pending,
       client: new EnvelopeStreamClient(this.raw.open, {
         message: (data) => {
-          const res = fromBinary(ReplicateResponseSchema, data);
+          const res = decodeReplicateResponse(data);
           const batch = pending.get(res.messageId);
           if (!batch) return;
           pending.delete(res.messageId);

@@ -1,6 +1,5 @@
 // The replica side of ReplicaService: applies one item to local storage.
-import { create } from '@bufbuild/protobuf';
-import { ReplicaItemResultSchema, ReplicaOp, ReplicaStatus, type ReplicaItem, type ReplicaItemResult } from '@quorumkv/protocol';
+import { ReplicaOp, ReplicaStatus, newReplicaItemResult, type ReplicaItem, type ReplicaItemResult } from '@quorumkv/protocol';
 import { CorruptRecordError, StorageFullError, type StorageEngine } from '@quorumkv/storage';
 import type { BucketRegistry } from '../cluster/buckets.js';
 import type { NodeMetrics } from '../observability/metrics.js';
@@ -10,7 +9,7 @@ const encoder = new TextEncoder();
 const EMPTY = new Uint8Array(0);
 
 function result(id: bigint, status: ReplicaStatus, error = '', record: Uint8Array = EMPTY): ReplicaItemResult {
-  return create(ReplicaItemResultSchema, { id, status, error, record });
+  return newReplicaItemResult(id, status, error, record);
 }
 
 /** Applies replica items (reads, merges, hints, reaps) to this node's storage. */

@@ -1,11 +1,12 @@
 // KvService: the public data API, unary (browsers, other languages) and streamed (the Node SDK).
-import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { create } from '@bufbuild/protobuf';
 import type { ServiceImpl } from '@connectrpc/connect';
 import {
   GetRoutingResponseSchema,
-  SessionRequestSchema,
-  SessionResponseSchema,
-  SessionResultSchema,
+  ENVELOPE_HEADER_BYTES,
+  decodeSessionRequest,
+  encodeSessionResponse,
+  frameEnvelope,
   type KvService,
   type SessionRequest,
   type SessionResponse,
@@ -68,8 +69,8 @@ class SessionProcessor {
         : o.case === 'delete' ? this.kv.delete(o.value).then((v) => ({ case: 'delete' as const, value: v }))
         : Promise.reject(new InvalidArgumentError('op', 'operation has no get, put or delete'));
       run.then(
-        (result) => this.result(create(SessionResultSchema, { id, result })),
-        (err: unknown) => this.result(create(SessionResultSchema, { id, result: { case: 'error', value: toSessionError(err) } })),
+        (result) => this.result({ $typeName: 'quorumkv.v1.SessionResult', id, result }),
+        (err: unknown) => this.result({ $typeName: 'quorumkv.v1.SessionResult', id, result: { case: 'error', value: toSessionError(err) } }),
       );
     }
   }
@@ -90,7 +91,7 @@ class SessionProcessor {
 
   private flush(): void {
     this.scheduled = false;
-    if (this.batch.length > 0) this.emit(create(SessionResponseSchema, { results: this.batch }));
+    if (this.batch.length > 0) this.emit({ $typeName: 'quorumkv.v1.SessionResponse', results: this.batch });
     this.batch = [];
     if (this.inputDone && this.open === 0) this.done();
   }
@@ -114,12 +115,12 @@ function session(kv: KvFrontend, requests: AsyncIterable<SessionRequest>, metric
 /** Session on the raw HTTP/2 stream (Connect protocol): the Node SDK's path. */
 export function sessionRawStream(kv: KvFrontend, metrics: NodeMetrics): RawStreamHandler {
   return (out) => {
-    const processor = new SessionProcessor(kv, metrics, (res) => out.send(toBinary(SessionResponseSchema, res)), () => out.finish());
+    const processor = new SessionProcessor(kv, metrics, (res) => out.sendFramed(frameEnvelope(encodeSessionResponse(res, ENVELOPE_HEADER_BYTES))), () => out.finish());
     return {
       message(data) {
         let req: SessionRequest;
         try {
-          req = fromBinary(SessionRequestSchema, data);
+          req = decodeSessionRequest(data);
         } catch (err) {
           return out.finish({ code: 'invalid_argument', message: `malformed SessionRequest: ${(err as Error).message}` });
         }

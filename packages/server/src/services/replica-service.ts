@@ -1,14 +1,17 @@
 // ReplicaService (internal): applies replica items from other nodes. Every response carries this
 // node's ring when the sender's is older, so a node that routed with a stale ring learns at once.
-import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import { create } from '@bufbuild/protobuf';
 import type { ServiceImpl } from '@connectrpc/connect';
 import {
   ApplyResponseSchema,
   BatchResponseSchema,
   DeliverHintsResponseSchema,
   ReplicaHeaderSchema,
-  ReplicateRequestSchema,
+  ENVELOPE_HEADER_BYTES,
   ReplicateResponseSchema,
+  decodeReplicateRequest,
+  encodeReplicateResponse,
+  frameEnvelope,
   type ReplicaHeader,
   type ReplicaService,
   type ReplicateRequest,
@@ -126,14 +129,14 @@ export function replicateRawStream(d: ReplicaServiceDeps): RawStreamHandler {
       message(data) {
         let req: ReplicateRequest;
         try {
-          req = fromBinary(ReplicateRequestSchema, data);
+          req = decodeReplicateRequest(data);
           check(req.header);
         } catch (err) {
           return out.finish({ code: connectCodeName(err), message: err instanceof Error ? err.message : String(err) });
         }
         open++;
         void replicateMessage(req, d, header).then((res) => {
-          out.send(toBinary(ReplicateResponseSchema, res));
+          out.sendFramed(frameEnvelope(encodeReplicateResponse(res, ENVELOPE_HEADER_BYTES)));
           if (--open === 0 && inputDone) out.finish();
         });
       },

@@ -1,0 +1,587 @@
+// Hand-written binary codec for KvService.Session's messages (the SDK's stream): same bytes as
+// protobuf-es (checked in session-codec.test.ts), without its reflection. Sizes of nested messages
+// are computed once, in pre-order, and consumed in the same order while writing.
+import type { FieldViolation, QuorumFailure, QuorumReceipt, ReplicaAnswer, Sibling } from '../gen/quorumkv/v1/common_pb.js';
+import type {
+  DeleteRequest,
+  DeleteResponse,
+  GetRequest,
+  GetResponse,
+  PutRequest,
+  PutResponse,
+  SessionError,
+  SessionOp,
+  SessionRequest,
+  SessionResponse,
+  SessionResult,
+} from '../gen/quorumkv/v1/kv_pb.js';
+import { WireReader } from './wire-reader.js';
+import {
+  WireWriter,
+  bigintFieldSize,
+  boolFieldSize,
+  bytesFieldSize,
+  lenFieldSize,
+  optionalUintFieldSize,
+  stringFieldSize,
+  uintFieldSize,
+} from './wire-writer.js';
+
+const EMPTY = new Uint8Array(0);
+
+/** Sizes of nested messages in pre-order, and where the writer is in them. */
+interface Sizes {
+  list: number[];
+  at: number;
+}
+
+/** Records a nested message's size slot before its children's. */
+function slot(s: Sizes): number {
+  s.list.push(0);
+  return s.list.length - 1;
+}
+
+function nested(w: WireWriter, field: number, s: Sizes): void {
+  w.messageField(field, s.list[s.at++]!);
+}
+
+// --- requests
+
+function sizeGetRequest(m: GetRequest): number {
+  return stringFieldSize(m.bucket) + bytesFieldSize(m.key) + optionalUintFieldSize(m.r) + optionalUintFieldSize(m.timeoutMs);
+}
+
+function sizePutRequest(m: PutRequest): number {
+  return (
+    stringFieldSize(m.bucket) +
+    bytesFieldSize(m.key) +
+    bytesFieldSize(m.value) +
+    bytesFieldSize(m.context) +
+    optionalUintFieldSize(m.w) +
+    optionalUintFieldSize(m.timeoutMs) +
+    bigintFieldSize(m.ttlMs) +
+    boolFieldSize(m.returnBody)
+  );
+}
+
+function sizeDeleteRequest(m: DeleteRequest): number {
+  return stringFieldSize(m.bucket) + bytesFieldSize(m.key) + bytesFieldSize(m.context) + optionalUintFieldSize(m.w) + optionalUintFieldSize(m.timeoutMs);
+}
+
+function sizeOp(m: SessionOp, s: Sizes): number {
+  const i = slot(s);
+  let n = bigintFieldSize(m.id);
+  const op = m.op;
+  if (op.case !== undefined) {
+    const j = slot(s);
+    const body = op.case === 'get' ? sizeGetRequest(op.value) : op.case === 'put' ? sizePutRequest(op.value) : sizeDeleteRequest(op.value);
+    s.list[j] = body;
+    n += lenFieldSize(body);
+  }
+  s.list[i] = n;
+  return n;
+}
+
+function writeOp(w: WireWriter, m: SessionOp, s: Sizes): void {
+  nested(w, 1, s);
+  w.bigintField(1, m.id);
+  const op = m.op;
+  switch (op.case) {
+    case 'get': {
+      const v = op.value;
+      nested(w, 2, s);
+      w.stringField(1, v.bucket);
+      w.bytesField(2, v.key);
+      w.optionalUintField(3, v.r);
+      w.optionalUintField(4, v.timeoutMs);
+      return;
+    }
+    case 'put': {
+      const v = op.value;
+      nested(w, 3, s);
+      w.stringField(1, v.bucket);
+      w.bytesField(2, v.key);
+      w.bytesField(3, v.value);
+      w.bytesField(4, v.context);
+      w.optionalUintField(5, v.w);
+      w.optionalUintField(6, v.timeoutMs);
+      w.bigintField(7, v.ttlMs);
+      w.boolField(8, v.returnBody);
+      return;
+    }
+    case 'delete': {
+      const v = op.value;
+      nested(w, 4, s);
+      w.stringField(1, v.bucket);
+      w.bytesField(2, v.key);
+      w.bytesField(3, v.context);
+      w.optionalUintField(4, v.w);
+      w.optionalUintField(5, v.timeoutMs);
+      return;
+    }
+    default:
+  }
+}
+
+/** Encodes a SessionRequest; `offset` bytes are left free at the start (an envelope header). */
+export function encodeSessionRequest(m: SessionRequest, offset = 0): Uint8Array {
+  const s: Sizes = { list: [], at: 0 };
+  let total = 0;
+  for (const op of m.ops) total += lenFieldSize(sizeOp(op, s));
+  const w = new WireWriter(total, offset);
+  for (const op of m.ops) writeOp(w, op, s);
+  return w.finish();
+}
+
+// --- responses
+
+function sizeAnswer(a: ReplicaAnswer): number {
+  return (
+    stringFieldSize(a.nodeId) +
+    boolFieldSize(a.fallback) +
+    stringFieldSize(a.standingInFor) +
+    boolFieldSize(a.ok) +
+    stringFieldSize(a.error) +
+    uintFieldSize(a.latencyUs)
+  );
+}
+
+function sizeAnswers(list: ReplicaAnswer[], s: Sizes): number {
+  let n = 0;
+  for (const a of list) {
+    const i = slot(s);
+    s.list[i] = sizeAnswer(a);
+    n += lenFieldSize(s.list[i]!);
+  }
+  return n;
+}
+
+function writeAnswers(w: WireWriter, field: number, list: ReplicaAnswer[], s: Sizes): void {
+  for (const a of list) {
+    nested(w, field, s);
+    w.stringField(1, a.nodeId);
+    w.boolField(2, a.fallback);
+    w.stringField(3, a.standingInFor);
+    w.boolField(4, a.ok);
+    w.stringField(5, a.error);
+    w.uintField(6, a.latencyUs);
+  }
+}
+
+function sizeReceipt(r: QuorumReceipt, s: Sizes): number {
+  const i = slot(s);
+  const n =
+    uintFieldSize(r.required) +
+    uintFieldSize(r.asked) +
+    uintFieldSize(r.answered) +
+    sizeAnswers(r.replicas, s) +
+    uintFieldSize(r.siblingCount) +
+    bigintFieldSize(r.ringVersion) +
+    stringFieldSize(r.coordinator) +
+    boolFieldSize(r.forwarded);
+  s.list[i] = n;
+  return n;
+}
+
+function writeReceipt(w: WireWriter, field: number, r: QuorumReceipt, s: Sizes): void {
+  nested(w, field, s);
+  w.uintField(1, r.required);
+  w.uintField(2, r.asked);
+  w.uintField(3, r.answered);
+  writeAnswers(w, 4, r.replicas, s);
+  w.uintField(5, r.siblingCount);
+  w.bigintField(6, r.ringVersion);
+  w.stringField(7, r.coordinator);
+  w.boolField(8, r.forwarded);
+}
+
+function sizeSiblings(list: Sibling[], s: Sizes): number {
+  let n = 0;
+  for (const x of list) {
+    const i = slot(s);
+    s.list[i] = bytesFieldSize(x.value) + bigintFieldSize(x.timestampMs) + boolFieldSize(x.tombstone) + bigintFieldSize(x.expiresAtMs) + stringFieldSize(x.writtenBy);
+    n += lenFieldSize(s.list[i]!);
+  }
+  return n;
+}
+
+function writeSiblings(w: WireWriter, field: number, list: Sibling[], s: Sizes): void {
+  for (const x of list) {
+    nested(w, field, s);
+    w.bytesField(1, x.value);
+    w.bigintField(2, x.timestampMs);
+    w.boolField(3, x.tombstone);
+    w.bigintField(4, x.expiresAtMs);
+    w.stringField(5, x.writtenBy);
+  }
+}
+
+function sizeResultBody(r: SessionResult['result'], s: Sizes): number {
+  switch (r.case) {
+    case 'get': {
+      const v = r.value;
+      return boolFieldSize(v.found) + sizeSiblings(v.siblings, s) + bytesFieldSize(v.context) + (v.receipt ? lenFieldSize(sizeReceipt(v.receipt, s)) : 0);
+    }
+    case 'put': {
+      const v = r.value;
+      return bytesFieldSize(v.context) + sizeSiblings(v.siblings, s) + (v.receipt ? lenFieldSize(sizeReceipt(v.receipt, s)) : 0);
+    }
+    case 'delete':
+      return r.value.receipt ? lenFieldSize(sizeReceipt(r.value.receipt, s)) : 0;
+    case 'error': {
+      const v = r.value;
+      let n = uintFieldSize(v.code) + stringFieldSize(v.message);
+      if (v.quorum) {
+        const i = slot(s);
+        const q = v.quorum;
+        s.list[i] = stringFieldSize(q.operation) + uintFieldSize(q.asked) + uintFieldSize(q.answered) + uintFieldSize(q.required) + sizeAnswers(q.replicas, s);
+        n += lenFieldSize(s.list[i]!);
+      }
+      if (v.violation) {
+        const i = slot(s);
+        s.list[i] = stringFieldSize(v.violation.field) + stringFieldSize(v.violation.description);
+        n += lenFieldSize(s.list[i]!);
+      }
+      return n;
+    }
+    default:
+      return 0;
+  }
+}
+
+function sizeResult(m: SessionResult, s: Sizes): number {
+  const i = slot(s);
+  let n = bigintFieldSize(m.id);
+  if (m.result.case !== undefined) {
+    const j = slot(s);
+    s.list[j] = sizeResultBody(m.result, s);
+    n += lenFieldSize(s.list[j]!);
+  }
+  s.list[i] = n;
+  return n;
+}
+
+function writeResult(w: WireWriter, m: SessionResult, s: Sizes): void {
+  nested(w, 1, s);
+  w.bigintField(1, m.id);
+  const r = m.result;
+  switch (r.case) {
+    case 'get': {
+      const v = r.value;
+      nested(w, 2, s);
+      w.boolField(1, v.found);
+      writeSiblings(w, 2, v.siblings, s);
+      w.bytesField(3, v.context);
+      if (v.receipt) writeReceipt(w, 4, v.receipt, s);
+      return;
+    }
+    case 'put': {
+      const v = r.value;
+      nested(w, 3, s);
+      w.bytesField(1, v.context);
+      writeSiblings(w, 2, v.siblings, s);
+      if (v.receipt) writeReceipt(w, 3, v.receipt, s);
+      return;
+    }
+    case 'delete':
+      nested(w, 4, s);
+      if (r.value.receipt) writeReceipt(w, 1, r.value.receipt, s);
+      return;
+    case 'error': {
+      const v = r.value;
+      nested(w, 5, s);
+      w.uintField(1, v.code);
+      w.stringField(2, v.message);
+      if (v.quorum) {
+        const q = v.quorum;
+        nested(w, 3, s);
+        w.stringField(1, q.operation);
+        w.uintField(2, q.asked);
+        w.uintField(3, q.answered);
+        w.uintField(4, q.required);
+        writeAnswers(w, 5, q.replicas, s);
+      }
+      if (v.violation) {
+        nested(w, 4, s);
+        w.stringField(1, v.violation.field);
+        w.stringField(2, v.violation.description);
+      }
+      return;
+    }
+    default:
+  }
+}
+
+/** Encodes a SessionResponse; `offset` bytes are left free at the start (an envelope header). */
+export function encodeSessionResponse(m: SessionResponse, offset = 0): Uint8Array {
+  const s: Sizes = { list: [], at: 0 };
+  let total = 0;
+  for (const r of m.results) total += lenFieldSize(sizeResult(r, s));
+  const w = new WireWriter(total, offset);
+  for (const r of m.results) writeResult(w, r, s);
+  return w.finish();
+}
+
+// --- readers
+
+function readGetRequest(r: WireReader): GetRequest {
+  const m: GetRequest = { $typeName: 'quorumkv.v1.GetRequest', bucket: '', key: EMPTY };
+  while (!r.done) {
+    const tag = r.tag();
+    if (tag === 0x0a) m.bucket = r.string();
+    else if (tag === 0x12) m.key = r.bytes();
+    else if (tag === 0x18) m.r = r.varint32();
+    else if (tag === 0x20) m.timeoutMs = r.varint32();
+    else r.skip(tag);
+  }
+  return m;
+}
+
+function readPutRequest(r: WireReader): PutRequest {
+  const m: PutRequest = { $typeName: 'quorumkv.v1.PutRequest', bucket: '', key: EMPTY, value: EMPTY, context: EMPTY, ttlMs: 0n, returnBody: false };
+  while (!r.done) {
+    const tag = r.tag();
+    switch (tag) {
+      case 0x0a:
+        m.bucket = r.string();
+        break;
+      case 0x12:
+        m.key = r.bytes();
+        break;
+      case 0x1a:
+        m.value = r.bytes();
+        break;
+      case 0x22:
+        m.context = r.bytes();
+        break;
+      case 0x28:
+        m.w = r.varint32();
+        break;
+      case 0x30:
+        m.timeoutMs = r.varint32();
+        break;
+      case 0x38:
+        m.ttlMs = r.varint64();
+        break;
+      case 0x40:
+        m.returnBody = r.bool();
+        break;
+      default:
+        r.skip(tag);
+    }
+  }
+  return m;
+}
+
+function readDeleteRequest(r: WireReader): DeleteRequest {
+  const m: DeleteRequest = { $typeName: 'quorumkv.v1.DeleteRequest', bucket: '', key: EMPTY, context: EMPTY };
+  while (!r.done) {
+    const tag = r.tag();
+    if (tag === 0x0a) m.bucket = r.string();
+    else if (tag === 0x12) m.key = r.bytes();
+    else if (tag === 0x1a) m.context = r.bytes();
+    else if (tag === 0x20) m.w = r.varint32();
+    else if (tag === 0x28) m.timeoutMs = r.varint32();
+    else r.skip(tag);
+  }
+  return m;
+}
+
+function readOp(r: WireReader): SessionOp {
+  const m: SessionOp = { $typeName: 'quorumkv.v1.SessionOp', id: 0n, op: { case: undefined } };
+  while (!r.done) {
+    const tag = r.tag();
+    if (tag === 0x08) m.id = r.varint64();
+    else if (tag === 0x12) m.op = { case: 'get', value: readGetRequest(r.nested()) };
+    else if (tag === 0x1a) m.op = { case: 'put', value: readPutRequest(r.nested()) };
+    else if (tag === 0x22) m.op = { case: 'delete', value: readDeleteRequest(r.nested()) };
+    else r.skip(tag);
+  }
+  return m;
+}
+
+/** Decodes a SessionRequest; bytes fields are views into `bytes`. */
+export function decodeSessionRequest(bytes: Uint8Array): SessionRequest {
+  const m: SessionRequest = { $typeName: 'quorumkv.v1.SessionRequest', ops: [] };
+  const r = new WireReader(bytes);
+  while (!r.done) {
+    const tag = r.tag();
+    if (tag === 0x0a) m.ops.push(readOp(r.nested()));
+    else r.skip(tag);
+  }
+  return m;
+}
+
+function readAnswer(r: WireReader): ReplicaAnswer {
+  const a: ReplicaAnswer = { $typeName: 'quorumkv.v1.ReplicaAnswer', nodeId: '', fallback: false, standingInFor: '', ok: false, error: '', latencyUs: 0 };
+  while (!r.done) {
+    const tag = r.tag();
+    if (tag === 0x0a) a.nodeId = r.string();
+    else if (tag === 0x10) a.fallback = r.bool();
+    else if (tag === 0x1a) a.standingInFor = r.string();
+    else if (tag === 0x20) a.ok = r.bool();
+    else if (tag === 0x2a) a.error = r.string();
+    else if (tag === 0x30) a.latencyUs = r.varint32();
+    else r.skip(tag);
+  }
+  return a;
+}
+
+function readReceipt(r: WireReader): QuorumReceipt {
+  const m: QuorumReceipt = {
+    $typeName: 'quorumkv.v1.QuorumReceipt',
+    required: 0,
+    asked: 0,
+    answered: 0,
+    replicas: [],
+    siblingCount: 0,
+    ringVersion: 0n,
+    coordinator: '',
+    forwarded: false,
+  };
+  while (!r.done) {
+    const tag = r.tag();
+    switch (tag) {
+      case 0x08:
+        m.required = r.varint32();
+        break;
+      case 0x10:
+        m.asked = r.varint32();
+        break;
+      case 0x18:
+        m.answered = r.varint32();
+        break;
+      case 0x22:
+        m.replicas.push(readAnswer(r.nested()));
+        break;
+      case 0x28:
+        m.siblingCount = r.varint32();
+        break;
+      case 0x30:
+        m.ringVersion = r.varint64();
+        break;
+      case 0x3a:
+        m.coordinator = r.string();
+        break;
+      case 0x40:
+        m.forwarded = r.bool();
+        break;
+      default:
+        r.skip(tag);
+    }
+  }
+  return m;
+}
+
+function readSibling(r: WireReader): Sibling {
+  const m: Sibling = { $typeName: 'quorumkv.v1.Sibling', value: EMPTY, timestampMs: 0n, tombstone: false, expiresAtMs: 0n, writtenBy: '' };
+  while (!r.done) {
+    const tag = r.tag();
+    if (tag === 0x0a) m.value = r.bytes();
+    else if (tag === 0x10) m.timestampMs = r.int64();
+    else if (tag === 0x18) m.tombstone = r.bool();
+    else if (tag === 0x20) m.expiresAtMs = r.varint64();
+    else if (tag === 0x2a) m.writtenBy = r.string();
+    else r.skip(tag);
+  }
+  return m;
+}
+
+function readGetResponse(r: WireReader): GetResponse {
+  const m: GetResponse = { $typeName: 'quorumkv.v1.GetResponse', found: false, siblings: [], context: EMPTY, receipt: undefined };
+  while (!r.done) {
+    const tag = r.tag();
+    if (tag === 0x08) m.found = r.bool();
+    else if (tag === 0x12) m.siblings.push(readSibling(r.nested()));
+    else if (tag === 0x1a) m.context = r.bytes();
+    else if (tag === 0x22) m.receipt = readReceipt(r.nested());
+    else r.skip(tag);
+  }
+  return m;
+}
+
+function readPutResponse(r: WireReader): PutResponse {
+  const m: PutResponse = { $typeName: 'quorumkv.v1.PutResponse', context: EMPTY, siblings: [], receipt: undefined };
+  while (!r.done) {
+    const tag = r.tag();
+    if (tag === 0x0a) m.context = r.bytes();
+    else if (tag === 0x12) m.siblings.push(readSibling(r.nested()));
+    else if (tag === 0x1a) m.receipt = readReceipt(r.nested());
+    else r.skip(tag);
+  }
+  return m;
+}
+
+function readDeleteResponse(r: WireReader): DeleteResponse {
+  const m: DeleteResponse = { $typeName: 'quorumkv.v1.DeleteResponse', receipt: undefined };
+  while (!r.done) {
+    const tag = r.tag();
+    if (tag === 0x0a) m.receipt = readReceipt(r.nested());
+    else r.skip(tag);
+  }
+  return m;
+}
+
+function readFailure(r: WireReader): QuorumFailure {
+  const m: QuorumFailure = { $typeName: 'quorumkv.v1.QuorumFailure', operation: '', asked: 0, answered: 0, required: 0, replicas: [] };
+  while (!r.done) {
+    const tag = r.tag();
+    if (tag === 0x0a) m.operation = r.string();
+    else if (tag === 0x10) m.asked = r.varint32();
+    else if (tag === 0x18) m.answered = r.varint32();
+    else if (tag === 0x20) m.required = r.varint32();
+    else if (tag === 0x2a) m.replicas.push(readAnswer(r.nested()));
+    else r.skip(tag);
+  }
+  return m;
+}
+
+function readViolation(r: WireReader): FieldViolation {
+  const m: FieldViolation = { $typeName: 'quorumkv.v1.FieldViolation', field: '', description: '' };
+  while (!r.done) {
+    const tag = r.tag();
+    if (tag === 0x0a) m.field = r.string();
+    else if (tag === 0x12) m.description = r.string();
+    else r.skip(tag);
+  }
+  return m;
+}
+
+function readError(r: WireReader): SessionError {
+  const m: SessionError = { $typeName: 'quorumkv.v1.SessionError', code: 0, message: '', quorum: undefined, violation: undefined };
+  while (!r.done) {
+    const tag = r.tag();
+    if (tag === 0x08) m.code = r.varint32();
+    else if (tag === 0x12) m.message = r.string();
+    else if (tag === 0x1a) m.quorum = readFailure(r.nested());
+    else if (tag === 0x22) m.violation = readViolation(r.nested());
+    else r.skip(tag);
+  }
+  return m;
+}
+
+function readResult(r: WireReader): SessionResult {
+  const m: SessionResult = { $typeName: 'quorumkv.v1.SessionResult', id: 0n, result: { case: undefined } };
+  while (!r.done) {
+    const tag = r.tag();
+    if (tag === 0x08) m.id = r.varint64();
+    else if (tag === 0x12) m.result = { case: 'get', value: readGetResponse(r.nested()) };
+    else if (tag === 0x1a) m.result = { case: 'put', value: readPutResponse(r.nested()) };
+    else if (tag === 0x22) m.result = { case: 'delete', value: readDeleteResponse(r.nested()) };
+    else if (tag === 0x2a) m.result = { case: 'error', value: readError(r.nested()) };
+    else r.skip(tag);
+  }
+  return m;
+}
+
+/** Decodes a SessionResponse; bytes fields are views into `bytes`. */
+export function decodeSessionResponse(bytes: Uint8Array): SessionResponse {
+  const m: SessionResponse = { $typeName: 'quorumkv.v1.SessionResponse', results: [] };
+  const r = new WireReader(bytes);
+  while (!r.done) {
+    const tag = r.tag();
+    if (tag === 0x0a) m.results.push(readResult(r.nested()));
+    else r.skip(tag);
+  }
+  return m;
+}
