@@ -149,7 +149,7 @@ export class QuorumNode {
     this.hints = new HintKeeper(storage, router, this.pool, addressOf, header, metrics, { intervalMs: c.hintDeliveryIntervalMs, batchSize: 256 }, warn);
     this.reaper = new TombstoneReaper(this.nodeId, storage, router, c.tombstoneGraceMs, Date.now);
     const actor = await ActorIdentity.start(this.nodeId, storage);
-    const coordinator = new Coordinator({ selfId: this.nodeId, actor, config: c, storage, router, hints: this.hints, reaper: this.reaper, metrics, warn, now: Date.now });
+    const coordinator = new Coordinator({ selfId: this.nodeId, actor, config: c, storage, router, hints: this.hints, reaper: this.reaper, metrics, warn, now: Date.now, random: Math.random });
     const frontend = new KvFrontend(this.nodeId, c, ring, buckets, router, this.pool, coordinator, metrics);
     const lister = new KeyLister(this.nodeId, storage, ring, buckets, router, this.pool);
     const info = ringInfoSource(ring, (id) => membership.list.member(id), this.nodeId, () => buckets.resolve('').n);

@@ -50,6 +50,15 @@ export const serverConfigSchema = z
     requestTimeoutMs: z.number().int().min(1).max(600_000).default(5_000),
     /** How long a replica may take before the coordinator treats it as failed and uses a fallback. */
     replicaTimeoutMs: z.number().int().min(1).max(600_000).default(1_000),
+    /**
+     * Share of Gets that ask every primary and read-repair them all (as Dynamo does); the others ask
+     * only as many replicas as R needs (the coordinator's own copy first) and bring in the rest
+     * only when one of those fails or stays silent past `replicaTimeoutMs` (as Cassandra does).
+     * Reads asking for R = N always ask everyone. 1 = Dynamo's behaviour on every read.
+     */
+    readRepairChance: z.number().min(0).max(1).default(0.1),
+    /** A Get that asked only R replicas asks the rest when R have not answered after this long (speculative retry). */
+    speculativeRetryMs: z.number().int().min(1).max(600_000).default(50),
     /** Largest key accepted. */
     maxKeyBytes: z.number().int().min(1).max(65_536).default(1024),
     /** Largest value accepted. */

@@ -22,7 +22,7 @@ type Kind = 'string' | 'number' | 'boolean' | 'list' | 'cluster';
 const settings: Record<keyof ServerConfig, Kind> = {
   nodeId: 'string', listen: 'string', advertise: 'string', dataDir: 'string', seeds: 'list',
   initialCluster: 'cluster', partitions: 'number', zone: 'string', weight: 'number', n: 'number',
-  r: 'number', w: 'number', requestTimeoutMs: 'number', replicaTimeoutMs: 'number',
+  r: 'number', w: 'number', requestTimeoutMs: 'number', replicaTimeoutMs: 'number', readRepairChance: 'number', speculativeRetryMs: 'number',
   maxKeyBytes: 'number', maxValueBytes: 'number', siblingsWarn: 'number', siblingsMax: 'number',
   maxInFlight: 'number', autoCreateBuckets: 'boolean', hintedHandoff: 'boolean',
   hintDeliveryIntervalMs: 'number', tombstoneGraceMs: 'number', replicaTransport: 'string',

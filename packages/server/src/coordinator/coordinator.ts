@@ -45,6 +45,8 @@ export interface CoordinatorDeps {
   metrics: NodeMetrics;
   warn: (msg: string, fields: Record<string, unknown>) => void;
   now: () => number;
+  /** Uniform in [0, 1): picks the reads that ask every primary (`readRepairChance`). */
+  random: () => number;
 }
 
 const EMPTY: Uint8Array = new Uint8Array(0);
@@ -101,11 +103,14 @@ export class Coordinator {
       local = { ok: false, error: 'corrupt record', latencyUs: 0, result: localResult(undefined, ReplicaStatus.CORRUPT) };
     }
     const item = { op: ReplicaOp.READ, bucket: plan.bucket.name, key, partition: plan.partition, record: EMPTY, expiresAtMs: 0n, hintFor: '', deadlineMs: BigInt(nowMs + timeoutMs) };
+    const { primaries, spares } = this.readTargets(plan, r, local.ok);
     const { quorum, all } = quorumRequest({
       required: r,
       local,
       selfId,
-      primaries: plan.primaries.filter((p) => p !== selfId),
+      primaries,
+      spares,
+      speculateAfterMs: config.speculativeRetryMs,
       fallbacks: [],
       send: (id) => router.send(id, { ...item }),
       isAvailable: (id) => router.isUp(id),
@@ -126,6 +131,24 @@ export class Coordinator {
     const siblings = this.siblings(merged, nowMs);
     receipt.siblingCount = siblings.length;
     return create(GetResponseSchema, { found: siblings.length > 0, siblings, context: encodeContext(join(merged)), receipt });
+  }
+
+  /**
+   * Which other primaries a Get asks at first, and which it keeps in reserve: all of them on a
+   * `readRepairChance` share of reads (full read repair), otherwise only as many reachable ones as
+   * R still needs after this node's own copy.
+   */
+  private readTargets(plan: RequestPlan, r: number, localOk: boolean): { primaries: string[]; spares: string[] } {
+    const { selfId, router, config } = this.d;
+    const others = plan.primaries.filter((p) => p !== selfId);
+    const need = r - (localOk ? 1 : 0);
+    if (need >= others.length || this.d.random() < config.readRepairChance) return { primaries: others, spares: [] };
+    const primaries: string[] = [];
+    const spares: string[] = [];
+    for (const p of others) (primaries.length < need && router.isUp(p) ? primaries : spares).push(p);
+    // Too few reachable: ask everyone, so the answer lists each primary that is down.
+    if (primaries.length < need) return { primaries: others, spares: [] };
+    return { primaries, spares };
   }
 
   private async write(

@@ -89,3 +89,39 @@ describe('quorumRequest with the local write still in progress', () => {
     expect(o.replicas.find((x) => x.nodeId === 'a')).toMatchObject({ ok: false, error: 'storage full' });
   });
 });
+
+describe('quorumRequest with spares (reads that ask only R replicas)', () => {
+  const read = { primaries: ['b'], spares: ['c'], fallbacks: [], speculateAfterMs: 30, replicaTimeoutMs: 400 };
+
+  it('asks only the chosen primaries when they answer', async () => {
+    const { quorum, all, sent } = run({}, read);
+    const o = await quorum;
+    expect(o.answered).toBe(2);
+    expect((await all).asked).toBe(2);
+    expect(sent).toEqual(['b']);
+  });
+
+  it('asks a spare, as itself and not as a stand-in, when a chosen primary fails', async () => {
+    const { quorum, sent } = run({ b: 'fail' }, read);
+    const o = await quorum;
+    expect(o.answered).toBe(2);
+    expect(sent).toEqual(['b', 'c']);
+    expect(o.replicas.find((x) => x.nodeId === 'c')).toMatchObject({ ok: true, fallback: false, standingInFor: '' });
+  });
+
+  it('asks the spares once the quorum is still short after speculateAfterMs, long before the replica timeout', async () => {
+    const started = Date.now();
+    const { quorum, sent } = run({ b: 'silent' }, read);
+    const o = await quorum;
+    expect(o.answered).toBe(2);
+    expect(sent).toEqual(['b', 'c']);
+    expect(Date.now() - started).toBeLessThan(read.replicaTimeoutMs);
+  });
+
+  it('does not speculate when the quorum came in time', async () => {
+    const { quorum, sent } = run({ c: 'fail' }, read);
+    await quorum;
+    await new Promise((r) => setTimeout(r, 60));
+    expect(sent).toEqual(['b']);
+  });
+});

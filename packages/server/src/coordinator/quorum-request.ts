@@ -14,6 +14,13 @@ export interface QuorumRequestOptions {
   selfId: string;
   /** Other primaries, in preference order. */
   primaries: readonly string[];
+  /**
+   * Other primaries not asked at first (a read that needs fewer than all of them): the first
+   * available one is asked, as itself, when an asked replica fails. Tried before any fallback.
+   */
+  spares?: readonly string[];
+  /** With spares: ask the remaining ones too when the quorum is still short after this long, ms. */
+  speculateAfterMs?: number;
   /** Nodes that may stand in for failed primaries, in order (empty: no substitution). */
   fallbacks: readonly string[];
   /** Sends the operation to `nodeId`; `hintFor` is set when it stands in for that primary. */
@@ -65,6 +72,8 @@ export function quorumRequest(o: QuorumRequestOptions): { quorum: Promise<Quorum
   const attempts: Attempt[] = [];
   let pending = 0;
   let nextFallback = 0;
+  let nextSpare = 0;
+  const spares = o.spares ?? [];
   let quorumSettled = false;
   let expired = false;
   let resolveQuorum!: (s: QuorumOutcome) => void;
@@ -73,6 +82,7 @@ export function quorumRequest(o: QuorumRequestOptions): { quorum: Promise<Quorum
   const quorum = new Promise<QuorumOutcome>((res, rej) => ((resolveQuorum = res), (rejectQuorum = rej)));
   const all = new Promise<QuorumOutcome>((res) => (resolveAll = res));
   let replicaTimer: ReturnType<typeof setTimeout> | undefined;
+  let speculateTimer: ReturnType<typeof setTimeout> | undefined;
   let deadlineTimer: ReturnType<typeof setTimeout> | undefined;
 
   const check = (): void => {
@@ -87,11 +97,19 @@ export function quorumRequest(o: QuorumRequestOptions): { quorum: Promise<Quorum
       }
       clearTimeout(replicaTimer);
       clearTimeout(deadlineTimer);
+      clearTimeout(speculateTimer);
       resolveAll(state);
     }
   };
 
   const failover = (primary: string): void => {
+    while (nextSpare < spares.length) {
+      const s = spares[nextSpare++]!;
+      if (o.isAvailable(s)) {
+        attempt(s, '');
+        return;
+      }
+    }
     while (nextFallback < o.fallbacks.length) {
       const f = o.fallbacks[nextFallback++]!;
       if (o.isAvailable(f)) {
@@ -180,6 +198,15 @@ export function quorumRequest(o: QuorumRequestOptions): { quorum: Promise<Quorum
       for (const a of attempts.slice()) if (!a.done) finish(a, false, `no answer within ${o.replicaTimeoutMs} ms`);
       check();
     }, Math.min(o.replicaTimeoutMs, o.timeoutMs));
+    if (spares.length > 0 && o.speculateAfterMs !== undefined && o.speculateAfterMs < o.replicaTimeoutMs) {
+      speculateTimer = setTimeout(() => {
+        if (quorumSettled || expired) return;
+        while (nextSpare < spares.length) {
+          const s = spares[nextSpare++]!;
+          if (o.isAvailable(s)) attempt(s, '');
+        }
+      }, o.speculateAfterMs);
+    }
     deadlineTimer = setTimeout(() => {
       expired = true;
       for (const a of attempts) if (!a.done) finish(a, false, `deadline of ${o.timeoutMs} ms passed`);
