@@ -1,14 +1,8 @@
 // The coordinator: runs a client's Get, Put or Delete on the key's replicas (DESIGN.md "Requests").
 // The node calls it only when it is itself one of the key's primaries; otherwise it forwards.
-import { create } from '@bufbuild/protobuf';
 import {
-  DeleteResponseSchema,
-  GetResponseSchema,
-  PutResponseSchema,
-  QuorumReceiptSchema,
   ReplicaOp,
   ReplicaStatus,
-  SiblingSchema,
   type DeleteRequest,
   type DeleteResponse,
   type GetRequest,
@@ -72,10 +66,12 @@ export class Coordinator {
     const ttlMs = req.ttlMs > 0n ? Number(req.ttlMs) : plan.bucket.defaultTtlMs;
     const { record, outcome } = await this.write('put', req.key, req.context, req.w, req.timeoutMs, plan, false, req.value, ttlMs);
     const nowMs = this.d.now();
-    const res = create(PutResponseSchema, {
+    const res: PutResponse = {
+      $typeName: 'quorumkv.v1.PutResponse',
       context: encodeContext(join(record)),
+      siblings: [],
       receipt: this.receipt(outcome, plan, liveSiblings(record, nowMs).length),
-    });
+    };
     if (req.returnBody) res.siblings = this.siblings(record, nowMs);
     return res;
   }
@@ -83,7 +79,7 @@ export class Coordinator {
   /** Delete: a tombstone with the caller's context, reaped once every replica holds it. */
   async delete(req: DeleteRequest, plan: RequestPlan): Promise<DeleteResponse> {
     const { outcome } = await this.write('delete', req.key, req.context, req.w, req.timeoutMs, plan, true, EMPTY, 0);
-    return create(DeleteResponseSchema, { receipt: this.receipt(outcome, plan, 0) });
+    return { $typeName: 'quorumkv.v1.DeleteResponse', receipt: this.receipt(outcome, plan, 0) };
   }
 
   /** Get: ask the N primaries, answer after R, read-repair the stale ones afterwards. */
@@ -127,10 +123,10 @@ export class Coordinator {
       if (local.result?.status === ReplicaStatus.CORRUPT) final.results.set(selfId, local.result);
       return repairReplicas(final, plan, this.d);
     });
-    if (!merged) return create(GetResponseSchema, { found: false, receipt });
+    if (!merged) return { $typeName: 'quorumkv.v1.GetResponse', found: false, siblings: [], context: EMPTY, receipt };
     const siblings = this.siblings(merged, nowMs);
     receipt.siblingCount = siblings.length;
-    return create(GetResponseSchema, { found: siblings.length > 0, siblings, context: encodeContext(join(merged)), receipt });
+    return { $typeName: 'quorumkv.v1.GetResponse', found: siblings.length > 0, siblings, context: encodeContext(join(merged)), receipt };
   }
 
   /**
@@ -269,22 +265,31 @@ export class Coordinator {
     });
   }
 
+  // Plain message objects rather than protobuf-es's reflective create(): these are built per request.
   private receipt(o: QuorumOutcome, plan: RequestPlan, siblingCount: number): QuorumReceipt {
-    return create(QuorumReceiptSchema, {
+    return {
+      $typeName: 'quorumkv.v1.QuorumReceipt',
       required: o.required,
       asked: o.asked,
       answered: o.answered,
-      replicas: o.replicas.map((x) => ({ ...x })),
+      replicas: o.replicas.map((x) => ({ $typeName: 'quorumkv.v1.ReplicaAnswer', ...x })),
       siblingCount,
       ringVersion: BigInt(plan.ring.version),
       coordinator: this.d.selfId,
       forwarded: false,
-    });
+    };
   }
 
   private siblings(record: KeyRecord, nowMs: number): Sibling[] {
     return liveSiblings(record, nowMs).map((s) =>
-      create(SiblingSchema, { value: s.value, timestampMs: BigInt(Math.trunc(s.timestampMs)), expiresAtMs: BigInt(Math.trunc(s.expiresAtMs)), writtenBy: s.writtenBy }),
+      ({
+        $typeName: 'quorumkv.v1.Sibling',
+        value: s.value,
+        timestampMs: BigInt(Math.trunc(s.timestampMs)),
+        tombstone: false,
+        expiresAtMs: BigInt(Math.trunc(s.expiresAtMs)),
+        writtenBy: s.writtenBy,
+      }),
     );
   }
 }

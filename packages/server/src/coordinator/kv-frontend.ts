@@ -69,7 +69,7 @@ export class KvFrontend {
       throw err;
     } finally {
       this.inFlight--;
-      this.metrics.requestDuration.labels(op, outcome).observe((performance.now() - started) / 1000);
+      this.metrics.observeRequest(op, outcome, (performance.now() - started) / 1000);
     }
   }
 

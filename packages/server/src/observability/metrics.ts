@@ -33,6 +33,19 @@ export class NodeMetrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'quorumkv_process_' });
   }
 
+  private readonly durationChildren = new Map<string, { observe: (seconds: number) => void }>();
+
+  /** Records one client request's latency; label children are cached (labels() hashes on every call). */
+  observeRequest(operation: string, outcome: string, seconds: number): void {
+    const key = `${operation}\u0000${outcome}`;
+    let child = this.durationChildren.get(key);
+    if (!child) {
+      child = this.requestDuration.labels(operation, outcome);
+      if (this.durationChildren.size < 256) this.durationChildren.set(key, child);
+    }
+    child.observe(seconds);
+  }
+
   /** The exposition text. */
   async render(): Promise<string> {
     this.collect(this);
