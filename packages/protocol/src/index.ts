@@ -12,5 +12,6 @@ export * from './gen/quorumkv/v1/membership_pb.js';
 export * from './envelope.js';
 export * from './envelope-stream.js';
 export * from './codec/replica-codec.js';
-export * from './codec/session-codec.js';
+export * from './codec/session-request-codec.js';
+export * from './codec/session-response-codec.js';
 export { WireFormatError } from './codec/wire-reader.js';

@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { ReplicateRequestSchema, ReplicateResponseSchema } from '../gen/quorumkv/v1/replica_pb.js';
 import { SessionRequestSchema, SessionResponseSchema } from '../gen/quorumkv/v1/kv_pb.js';
 import { decodeReplicateRequest, decodeReplicateResponse, encodeReplicateRequest, encodeReplicateResponse } from './replica-codec.js';
-import { decodeSessionRequest, decodeSessionResponse, encodeSessionRequest, encodeSessionResponse } from './session-codec.js';
+import { decodeSessionRequest, encodeSessionRequest } from './session-request-codec.js';
+import { decodeSessionResponse, encodeSessionResponse } from './session-response-codec.js';
 import { WireFormatError } from './wire-reader.js';
 
 // Strings with multi-byte and astral characters, and bytes/ints at the varint size boundaries.

@@ -71,33 +71,37 @@ function writeResult(w: WireWriter, r: ReplicaItemResult, size: number): void {
   w.stringField(5, r.error);
 }
 
+/** The shared layout of Replicate's two messages: message id, header, then repeated entries in field 3. */
+function encodeStreamMessage<T>(
+  messageId: bigint,
+  header: ReplicaHeader | undefined,
+  entries: readonly T[],
+  sizeOf: (e: T) => number,
+  write: (w: WireWriter, e: T, size: number) => void,
+  offset: number,
+): Uint8Array {
+  const sizes = entries.map(sizeOf);
+  const hSize = header ? headerSize(header) : -1;
+  let total = bigintFieldSize(messageId) + (hSize >= 0 ? lenFieldSize(hSize) : 0);
+  for (const s of sizes) total += lenFieldSize(s);
+  const w = new WireWriter(total, offset);
+  w.bigintField(1, messageId);
+  if (header) writeHeader(w, 2, header, hSize);
+  for (let i = 0; i < entries.length; i++) write(w, entries[i]!, sizes[i]!);
+  return w.finish();
+}
+
 /**
  * Encodes a ReplicateRequest. With `offset`, that many bytes are left free at the start (for an
  * envelope header) and the returned buffer includes them.
  */
 export function encodeReplicateRequest(m: ReplicateRequest, offset = 0): Uint8Array {
-  const sizes = m.items.map(itemSize);
-  const hSize = m.header ? headerSize(m.header) : -1;
-  let total = bigintFieldSize(m.messageId) + (hSize >= 0 ? lenFieldSize(hSize) : 0);
-  for (const s of sizes) total += lenFieldSize(s);
-  const w = new WireWriter(total, offset);
-  w.bigintField(1, m.messageId);
-  if (m.header) writeHeader(w, 2, m.header, hSize);
-  for (let i = 0; i < m.items.length; i++) writeItem(w, m.items[i]!, sizes[i]!);
-  return w.finish();
+  return encodeStreamMessage(m.messageId, m.header, m.items, itemSize, writeItem, offset);
 }
 
 /** Encodes a ReplicateResponse (see {@link encodeReplicateRequest} for `offset`). */
 export function encodeReplicateResponse(m: ReplicateResponse, offset = 0): Uint8Array {
-  const sizes = m.results.map(resultSize);
-  const hSize = m.header ? headerSize(m.header) : -1;
-  let total = bigintFieldSize(m.messageId) + (hSize >= 0 ? lenFieldSize(hSize) : 0);
-  for (const s of sizes) total += lenFieldSize(s);
-  const w = new WireWriter(total, offset);
-  w.bigintField(1, m.messageId);
-  if (m.header) writeHeader(w, 2, m.header, hSize);
-  for (let i = 0; i < m.results.length; i++) writeResult(w, m.results[i]!, sizes[i]!);
-  return w.finish();
+  return encodeStreamMessage(m.messageId, m.header, m.results, resultSize, writeResult, offset);
 }
 
 // --- readers
@@ -213,9 +217,8 @@ function readResult(r: WireReader): ReplicaItemResult {
   return x;
 }
 
-/** Decodes a ReplicateRequest; bytes fields are views into `bytes`. */
-export function decodeReplicateRequest(bytes: Uint8Array): ReplicateRequest {
-  const m: ReplicateRequest = { $typeName: 'quorumkv.v1.ReplicateRequest', messageId: 0n, header: undefined, items: [] };
+function decodeStreamMessage<T>(bytes: Uint8Array, readEntry: (r: WireReader) => T): { messageId: bigint; header: ReplicaHeader | undefined; entries: T[] } {
+  const m = { messageId: 0n, header: undefined as ReplicaHeader | undefined, entries: [] as T[] };
   const r = new WireReader(bytes);
   while (!r.done) {
     const tag = r.tag();
@@ -227,7 +230,7 @@ export function decodeReplicateRequest(bytes: Uint8Array): ReplicateRequest {
         m.header = readHeader(r.nested(), m.header);
         break;
       case 0x1a:
-        m.items.push(readItem(r.nested()));
+        m.entries.push(readEntry(r.nested()));
         break;
       default:
         r.skip(tag);
@@ -236,25 +239,14 @@ export function decodeReplicateRequest(bytes: Uint8Array): ReplicateRequest {
   return m;
 }
 
+/** Decodes a ReplicateRequest; bytes fields are views into `bytes`. */
+export function decodeReplicateRequest(bytes: Uint8Array): ReplicateRequest {
+  const { messageId, header, entries } = decodeStreamMessage(bytes, readItem);
+  return { $typeName: 'quorumkv.v1.ReplicateRequest', messageId, header, items: entries };
+}
+
 /** Decodes a ReplicateResponse; bytes fields are views into `bytes`. */
 export function decodeReplicateResponse(bytes: Uint8Array): ReplicateResponse {
-  const m: ReplicateResponse = { $typeName: 'quorumkv.v1.ReplicateResponse', messageId: 0n, header: undefined, results: [] };
-  const r = new WireReader(bytes);
-  while (!r.done) {
-    const tag = r.tag();
-    switch (tag) {
-      case 0x08:
-        m.messageId = r.varint64();
-        break;
-      case 0x12:
-        m.header = readHeader(r.nested(), m.header);
-        break;
-      case 0x1a:
-        m.results.push(readResult(r.nested()));
-        break;
-      default:
-        r.skip(tag);
-    }
-  }
-  return m;
+  const { messageId, header, entries } = decodeStreamMessage(bytes, readResult);
+  return { $typeName: 'quorumkv.v1.ReplicateResponse', messageId, header, results: entries };
 }

@@ -82,7 +82,7 @@ export class Coordinator {
     return { $typeName: 'quorumkv.v1.DeleteResponse', receipt: this.receipt(outcome, plan, 0) };
   }
 
-  /** Get: ask the N primaries, answer after R, read-repair the stale ones afterwards. */
+  /** Get: ask the replicas R needs (all N on a `readRepairChance` share), answer after R, read-repair the stale ones afterwards. */
   async get(req: GetRequest, plan: RequestPlan): Promise<GetResponse> {
     const { config, storage, selfId, router } = this.d;
     const r = effectiveQuorum('r', req.r, plan.bucket.r, plan.bucket.n);
