@@ -9,7 +9,7 @@ import {
   type NodeOwnership as PbOwnership,
 } from '@quorumkv/protocol';
 import { toBytes, type BytesInput } from './codec.js';
-import { num, toSibling } from './convert.js';
+import { num, toSibling, wireMillis } from './convert.js';
 import type { Executor } from './executor.js';
 import type { CallOptions, Sibling } from './types.js';
 
@@ -237,7 +237,7 @@ export class AdminClient {
   /** Creates a bucket, or updates its properties; answers the bucket as stored. */
   createBucket(spec: BucketSpec, options?: AdminCallOptions): Promise<BucketInfo> {
     const conflicts = spec.conflicts === 'lww' ? ConflictMode.LWW : spec.conflicts === 'siblings' ? ConflictMode.SIBLINGS : ConflictMode.UNSPECIFIED;
-    const props = { name: spec.name, n: spec.n ?? 0, r: spec.r ?? 0, w: spec.w ?? 0, conflicts, defaultTtlMs: BigInt(Math.max(0, Math.floor(spec.defaultTtlMs ?? 0))) };
+    const props = { name: spec.name, n: spec.n ?? 0, r: spec.r ?? 0, w: spec.w ?? 0, conflicts, defaultTtlMs: wireMillis('defaultTtlMs', spec.defaultTtlMs) };
     return this.call('createBucket', options, true, async (a) => {
       const res = await a.clients.admin.createBucket({ props }, { signal: a.signal, timeoutMs: a.timeoutMs });
       return toBucket(res.props);

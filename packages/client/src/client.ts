@@ -2,7 +2,7 @@
 // of the executor (routing, deadlines, retries); runtime-agnostic, the transport is injected.
 import { AdminClient } from './admin.js';
 import { bytesToJson, bytesToString, jsonToBytes, toBytes, type BytesInput } from './codec.js';
-import { toReceipt, toSibling } from './convert.js';
+import { toReceipt, toSibling, wireMillis } from './convert.js';
 import { mapFailure } from './error-mapping.js';
 import { Executor } from './executor.js';
 import { NodePool } from './node-pool.js';
@@ -10,7 +10,7 @@ import { EwmaSelector } from './node-selector/ewma.js';
 import { NodeHealth } from './node-selector/health.js';
 import { DEFAULT_RING_REFRESH_INTERVAL_MS, DEFAULT_TIMEOUT_MS, type ClientOptions } from './options.js';
 import { retryPolicy } from './retry.js';
-import { Router } from './routing.js';
+import { RING_FETCH_TIMEOUT_MS, Router } from './routing.js';
 import { addressOf, type TransportFactory } from './transport.js';
 import type {
   CallOptions,
@@ -86,9 +86,8 @@ export class QuorumKvClient {
         now,
       },
       {
-        getRouting: (node, knownVersion, signal) =>
-          this.pool.get(node).kv.getRouting({ knownVersion: BigInt(knownVersion) }, { signal, timeoutMs: 2000 }),
-        bucketN: async (bucket) => (await this.admin.getBucket(bucket, { timeoutMs: 2000 }))?.n,
+        getRouting: (node, knownVersion, timeoutMs) => this.pool.get(node).kv.getRouting({ knownVersion: BigInt(knownVersion) }, { timeoutMs }),
+        bucketN: async (bucket) => (await this.admin.getBucket(bucket, { timeoutMs: RING_FETCH_TIMEOUT_MS }))?.n,
         onError: (node, err) => {
           if (mapFailure(err, 'getRouting', node, 0).nodeFailed) health.markDown(node);
         },
@@ -182,6 +181,7 @@ export class QuorumKvClient {
     const keyBytes = toBytes(key);
     const valueBytes = toBytes(value);
     const context = options.context ?? new Uint8Array(0);
+    const ttlMs = wireMillis('ttlMs', options.ttlMs);
     const res = await this.exec.run(
       { operation: 'put', target: { bucket, key: keyBytes }, idempotent: context.length > 0, options },
       async (a) => {
@@ -193,7 +193,7 @@ export class QuorumKvClient {
             context,
             w: options.w,
             timeoutMs: wireTimeout(a.timeoutMs),
-            ttlMs: BigInt(Math.max(0, Math.floor(options.ttlMs ?? 0))),
+            ttlMs,
             returnBody: options.returnBody ?? false,
           },
           { signal: a.signal, timeoutMs: wireTimeout(a.timeoutMs) },

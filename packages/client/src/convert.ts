@@ -1,11 +1,23 @@
 // Generated protobuf messages → the SDK's plain shapes (bigint → number; 64-bit fields here are
 // times, counters and versions that fit in a double).
 import type { QuorumReceipt, Sibling as PbSibling } from '@quorumkv/protocol';
+import { InvalidArgumentError } from './errors.js';
 import type { Receipt, Sibling } from './types.js';
 
 /** A uint64/int64 as a JS number. */
 export function num(v: bigint | number | undefined): number {
   return v === undefined ? 0 : Number(v);
+}
+
+/**
+ * A caller's duration in milliseconds (a TTL) as the wire's uint64; refused before any call with an
+ * error naming `field` when it is not a finite, non-negative number.
+ */
+export function wireMillis(field: string, ms: number | undefined): bigint {
+  if (ms === undefined) return 0n;
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0)
+    throw new InvalidArgumentError(`invalid ${field}: must be a finite number of milliseconds >= 0 (got ${String(ms)})`, field, 'must be a finite number >= 0');
+  return BigInt(Math.floor(ms));
 }
 
 /** Protobuf sibling → {@link Sibling}. */

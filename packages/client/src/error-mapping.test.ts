@@ -1,7 +1,9 @@
 import { create } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { FieldViolationSchema, QuorumFailureSchema } from '@quorumkv/protocol';
+import { wireMillis } from './convert.js';
 import { mapFailure } from './error-mapping.js';
+import { isRetryable } from './retry.js';
 import {
   CancelledError,
   InvalidArgumentError,
@@ -81,5 +83,22 @@ describe('mapFailure', () => {
     expect(e.constructor).toBe(QuorumKvError);
     expect(e.code).toBe('internal');
     expect((mapFailure(new ConnectError('x', Code.FailedPrecondition), 'commit', 'h:1', 1).error).code).toBe('failed_precondition');
+  });
+
+  it('marks only load shedding as rejected-before-work: final answers are never retried on another node', () => {
+    expect(mapFailure(new ConnectError('busy', Code.ResourceExhausted), 'put', 'h:1', 1).rejected).toBe(true);
+    for (const [code, op] of [[Code.InvalidArgument, 'put'], [Code.FailedPrecondition, 'put'], [Code.FailedPrecondition, 'commit']] as const) {
+      const info = mapFailure(new ConnectError('no', code), op, 'h:1', 1);
+      expect(info.rejected).toBe(false);
+      expect(isRetryable(info, true)).toBe(false);
+    }
+  });
+});
+
+describe('wireMillis', () => {
+  it('converts a duration and refuses what is not one, naming the field', () => {
+    expect(wireMillis('ttlMs', undefined)).toBe(0n);
+    expect(wireMillis('ttlMs', 1500.7)).toBe(1500n);
+    for (const bad of [NaN, -1, Infinity]) expect(() => wireMillis('ttlMs', bad)).toThrow(expect.objectContaining({ name: 'InvalidArgumentError', field: 'ttlMs' }));
   });
 });

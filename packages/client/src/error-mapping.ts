@@ -73,7 +73,7 @@ export function mapFailure(err: unknown, operation: string, node: string, timeou
       const field = v?.field ?? '';
       const description = v?.description ?? ce.rawMessage;
       const message = field ? `invalid ${field}: ${description}` : `invalid argument: ${description}`;
-      return { error: new InvalidArgumentError(message, field, description, node, opts), nodeFailed: false, notSent: false, rejected: true };
+      return { error: new InvalidArgumentError(message, field, description, node, opts), nodeFailed: false, notSent: false, rejected: false };
     }
     case Code.Unavailable: {
       const q = ce.findDetails(QuorumFailureSchema)[0];
@@ -99,7 +99,8 @@ export function mapFailure(err: unknown, operation: string, node: string, timeou
       const error = kv
         ? new TooManySiblingsError(`${at}: ${describe(ce)}`, node, opts)
         : new QuorumKvError(`${at}: ${describe(ce)}`, 'failed_precondition', node, opts);
-      return { error, nodeFailed: false, notSent: false, rejected: true };
+      // A final answer, not load shedding: never retried elsewhere.
+      return { error, nodeFailed: false, notSent: false, rejected: false };
     }
     default: {
       // Aborted/Internal/Unknown caused by a dead connection are node failures, not server answers.

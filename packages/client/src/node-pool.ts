@@ -1,6 +1,7 @@
 // One connection and one pair of service clients per node, opened on first use, closed together.
 import { createClient, type Client } from '@connectrpc/connect';
 import { AdminService, KvService } from '@quorumkv/protocol';
+import { CancelledError } from './errors.js';
 import { baseUrlOf, type DataOps, type NodeConnection, type TransportFactory } from './transport.js';
 
 /** The service clients of one node. */
@@ -23,7 +24,7 @@ export class NodePool {
 
   /** The clients of `node` (host:port), opening its connection on first use. */
   get(node: string): NodeClients {
-    if (this.closed) throw new Error('client is closed');
+    if (this.closed) throw new CancelledError('client is closed');
     let e = this.entries.get(node);
     if (!e) {
       const connection = this.factory(baseUrlOf(node));

@@ -22,8 +22,8 @@ export interface RouterConfig {
 
 /** What the router needs from the client to learn the ring and bucket sizes. */
 export interface RouterIo {
-  /** GetRouting on one node. */
-  getRouting(node: string, knownVersion: number, signal: AbortSignal): Promise<GetRoutingResponse>;
+  /** GetRouting on one node, with a deadline (a missed deadline is a timeout, not a node failure). */
+  getRouting(node: string, knownVersion: number, timeoutMs: number): Promise<GetRoutingResponse>;
   /** The replica count of a bucket, or undefined for an unknown bucket (it then uses the defaults). */
   bucketN(bucket: string): Promise<number | undefined>;
   /** Reports a failed call so the node can be marked down. */
@@ -36,7 +36,8 @@ export interface RouteKey {
   readonly key: Uint8Array;
 }
 
-const RING_FETCH_TIMEOUT_MS = 2000;
+/** Deadline of a ring fetch and of a bucket-size lookup. */
+export const RING_FETCH_TIMEOUT_MS = 2000;
 const RING_RETRY_AFTER_MS = 1000;
 const BUCKET_RETRY_AFTER_MS = 5000;
 const DEFAULT_BUCKET = 'default';
@@ -173,17 +174,13 @@ export class Router {
       const node = this.pick(undefined, tried);
       if (tried.has(node)) break;
       tried.add(node);
-      const ctl = new AbortController();
-      const timer = setTimeout(() => ctl.abort(), RING_FETCH_TIMEOUT_MS);
       try {
-        const res = await this.io.getRouting(node, this.ringVersion, ctl.signal);
+        const res = await this.io.getRouting(node, this.ringVersion, RING_FETCH_TIMEOUT_MS);
         this.health.markUp(node);
         if (!res.unchanged && res.ring && res.ring.encoded.length > 0) this.install(decodeRing(res.ring.encoded), res.ring.defaultN);
         return;
       } catch (err) {
         this.io.onError(node, err);
-      } finally {
-        clearTimeout(timer);
       }
     }
     this.lastFailedFetchAt = this.config.now();
