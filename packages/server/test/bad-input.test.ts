@@ -27,6 +27,7 @@ describe('bad input', () => {
   it.each([
     ['an oversized key', () => clients.of(node).kv.put({ key: new Uint8Array(1025), value: enc('x') }), 'key'],
     ['an oversized value', () => clients.of(node).kv.put({ key: enc('k'), value: new Uint8Array(65537) }), 'value'],
+    ['a TTL past any representable expiry', () => clients.of(node).kv.put({ key: enc('k'), value: enc('x'), ttlMs: 2n ** 62n }), 'ttl_ms'],
     ['r=0', () => clients.of(node).kv.get({ key: enc('k'), r: 0 }), 'r'],
     ['w>n', () => clients.of(node).kv.put({ key: enc('k'), value: enc('x'), w: 2 }), 'w'],
     ['an unknown bucket', () => clients.of(node).kv.put({ bucket: 'no-such-bucket', key: enc('k'), value: enc('x') }), 'bucket'],

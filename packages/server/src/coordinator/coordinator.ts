@@ -60,9 +60,6 @@ export class Coordinator {
 
   /** Put (or, with `tombstone`, Delete): new dot locally, then replicate and wait for W. */
   async put(req: PutRequest, plan: RequestPlan): Promise<PutResponse> {
-    const { config } = this.d;
-    if (req.value.length > config.maxValueBytes)
-      throw new InvalidArgumentError('value', `must be at most ${config.maxValueBytes} bytes (got ${req.value.length})`);
     const ttlMs = req.ttlMs > 0n ? Number(req.ttlMs) : plan.bucket.defaultTtlMs;
     const { record, outcome } = await this.write('put', req.key, req.context, req.w, req.timeoutMs, plan, false, req.value, ttlMs);
     const nowMs = this.d.now();
@@ -119,10 +116,12 @@ export class Coordinator {
     });
     const merged = mergeReplicaRecords(outcome.results.values(), plan.bucket.lww);
     const receipt = this.receipt(outcome, plan, 0);
-    void all.then((final) => {
-      if (local.result?.status === ReplicaStatus.CORRUPT) final.results.set(selfId, local.result);
-      return repairReplicas(final, plan, this.d);
-    });
+    void all
+      .then((final) => {
+        if (local.result?.status === ReplicaStatus.CORRUPT) final.results.set(selfId, local.result);
+        return repairReplicas(final, plan, this.d);
+      })
+      .catch((err: unknown) => this.d.warn('read repair failed', { bucket: plan.bucket.name, error: err instanceof Error ? err.message : String(err) }));
     if (!merged) return { $typeName: 'quorumkv.v1.GetResponse', found: false, siblings: [], context: EMPTY, receipt };
     const siblings = this.siblings(merged, nowMs);
     receipt.siblingCount = siblings.length;

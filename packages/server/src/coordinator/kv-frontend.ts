@@ -11,7 +11,7 @@ import type { NodeMetrics } from '../observability/metrics.js';
 import type { PeerPool } from '../replication/peer-pool.js';
 import type { ReplicaRouter } from '../replication/replica-router.js';
 import type { Coordinator } from './coordinator.js';
-import { checkKey, planRequest, type RequestPlan } from './request-plan.js';
+import { checkKey, checkPut, planRequest, type RequestPlan } from './request-plan.js';
 
 type Op = 'get' | 'put' | 'delete';
 
@@ -38,6 +38,12 @@ export class KvFrontend {
   }
 
   put(req: PutRequest): Promise<PutResponse> {
+    // Before routing: a node that forwards must not ship a value it would refuse.
+    try {
+      checkPut(req, this.config.maxValueBytes);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     return this.run('put', req, (plan) => this.coordinator.put(req, plan), (addr) => this.pool.client(addr, KvService).put(req));
   }
 

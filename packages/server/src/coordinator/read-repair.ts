@@ -66,7 +66,8 @@ export async function repairReplicas(final: QuorumOutcome, plan: RequestPlan, d:
         .update(plan.bucket.nameBytes, plan.key, (cur) => {
           const next = cur && result.status !== ReplicaStatus.CORRUPT ? mergeRecords(decodeRecord(cur.value), merged, plan.bucket.lww) : merged;
           const bytes = next === merged ? encoded : encodeRecord(next);
-          return expiresAtMs > 0 ? { value: bytes, expiresAtMs } : { value: bytes };
+          const expiry = next === merged ? expiresAtMs : recordExpiry(next);
+          return expiry > 0 ? { value: bytes, expiresAtMs: expiry } : { value: bytes };
         }, plan.partition)
         .catch(() => undefined);
     } else {

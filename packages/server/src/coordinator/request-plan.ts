@@ -21,6 +21,15 @@ export function checkKey(key: Uint8Array, maxKeyBytes: number): void {
   if (key.length > maxKeyBytes) throw new InvalidArgumentError('key', `must be at most ${maxKeyBytes} bytes (got ${key.length})`);
 }
 
+/** Longest TTL accepted: ~100 years, so `now + ttl` stays an exact integer of milliseconds. */
+export const MAX_TTL_MS = 100 * 365 * 24 * 3600 * 1000;
+
+/** Checks a Put's size and TTL before it is coordinated or forwarded anywhere. */
+export function checkPut(req: { value: Uint8Array; ttlMs: bigint }, maxValueBytes: number): void {
+  if (req.value.length > maxValueBytes) throw new InvalidArgumentError('value', `must be at most ${maxValueBytes} bytes (got ${req.value.length})`);
+  if (req.ttlMs > BigInt(MAX_TTL_MS)) throw new InvalidArgumentError('ttl_ms', `must be at most ${MAX_TTL_MS} ms (got ${req.ttlMs})`);
+}
+
 /** Checks a per-request quorum value against the bucket's n (unset means the bucket default). */
 export function effectiveQuorum(field: 'r' | 'w', requested: number | undefined, bucketDefault: number, n: number): number {
   if (requested === undefined) return Math.min(bucketDefault, n);

@@ -3,7 +3,7 @@ import { ReplicaOp, ReplicaStatus, newReplicaItemResult, type ReplicaItem, type 
 import { CorruptRecordError, StorageFullError, type StorageEngine } from '@quorumkv/storage';
 import type { BucketRegistry } from '../cluster/buckets.js';
 import type { NodeMetrics } from '../observability/metrics.js';
-import { decodeRecord, encodeRecord, mergeRecords } from '../record/key-record.js';
+import { decodeRecord, encodeRecord, mergeRecords, recordExpiry } from '../record/key-record.js';
 
 const encoder = new TextEncoder();
 const EMPTY = new Uint8Array(0);
@@ -64,14 +64,17 @@ export class ReplicaApplier {
     } catch {
       // Bucket properties not gossiped here yet: merge as siblings, which loses nothing.
     }
-    const expiresAtMs = Number(item.expiresAtMs);
     await this.storage.update(
       bucket,
       item.key,
       (cur) => {
         // The common case (no local copy) stores the received bytes as they are: no re-encoding.
-        const value = cur ? encodeRecord(mergeRecords(decodeRecord(cur.value), incoming, lww)) : item.record;
+        const record = cur ? mergeRecords(decodeRecord(cur.value), incoming, lww) : incoming;
+        const value = cur ? encodeRecord(record) : item.record;
         if (cur && Buffer.compare(value, cur.value) === 0) return undefined;
+        // The expiry of what is stored, not the item's: a merged-in sibling without a TTL keeps the
+        // record alive, and hints travel without an expiry at all.
+        const expiresAtMs = recordExpiry(record);
         return expiresAtMs > 0 ? { value, expiresAtMs } : { value };
       },
       partition,

@@ -105,10 +105,13 @@ function replicate(
       for await (const req of requests) {
         check(req.header);
         open++;
-        void replicateMessage(req, d, header).then((res) => {
-          out.push(res);
-          if (--open === 0 && inputDone) out.close();
-        });
+        replicateMessage(req, d, header).then(
+          (res) => {
+            out.push(res);
+            if (--open === 0 && inputDone) out.close();
+          },
+          (err: unknown) => out.close(err),
+        );
       }
       inputDone = true;
       if (open === 0) out.close();
@@ -135,10 +138,14 @@ export function replicateRawStream(d: ReplicaServiceDeps): RawStreamHandler {
           return out.finish({ code: connectCodeName(err), message: err instanceof Error ? err.message : String(err) });
         }
         open++;
-        void replicateMessage(req, d, header).then((res) => {
-          out.sendFramed(frameEnvelope(encodeReplicateResponse(res, ENVELOPE_HEADER_BYTES)));
-          if (--open === 0 && inputDone) out.finish();
-        });
+        replicateMessage(req, d, header).then(
+          (res) => {
+            out.sendFramed(frameEnvelope(encodeReplicateResponse(res, ENVELOPE_HEADER_BYTES)));
+            if (--open === 0 && inputDone) out.finish();
+          },
+          // The sender fails this stream's in-flight items and retries or hints them.
+          (err: unknown) => out.finish({ code: 'internal', message: err instanceof Error ? err.message : String(err) }),
+        );
       },
       end() {
         inputDone = true;
