@@ -41,6 +41,11 @@ export class BroadcastQueue {
     const out: Gossip[] = [];
     let budget = maxBytes;
     for (const [subject, item] of candidates) {
+      if (item.size > maxBytes) {
+        // Can never ride on a message: dropped here, it still spreads by push-pull state sync.
+        this.items.delete(subject);
+        continue;
+      }
       if (item.size > budget) continue;
       budget -= item.size;
       out.push(item.gossip);

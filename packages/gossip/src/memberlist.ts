@@ -254,9 +254,10 @@ export class Memberlist {
 
   private applyMetadata(entry: MetadataEntry): boolean {
     if (!this.metadata.apply(entry)) return false;
-    const { key, version, value } = entry;
-    this.queue.enqueue(`k:${key}`, { kind: 'metadata', key, version, value }, gossipSize({ kind: 'metadata', key, version, value }));
-    this.pending.push({ type: 'metadata', atMs: this.ctx.now(), key, version, value: value.slice() });
+    // Copies taken now: a caller that reuses its buffer must not change what peers receive.
+    const { key, version } = entry;
+    this.ctx.broadcast(`k:${key}`, { kind: 'metadata', key, version, value: entry.value.slice() });
+    this.pending.push({ type: 'metadata', atMs: this.ctx.now(), key, version, value: entry.value.slice() });
     return true;
   }
 

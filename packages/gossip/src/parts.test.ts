@@ -35,6 +35,14 @@ describe('broadcast queue', () => {
     expect(q.size).toBe(0);
     expect(retransmitLimit(4, 50)).toBe(8);
   });
+
+  test('an update larger than any message is dropped instead of waiting forever', () => {
+    const q = new BroadcastQueue();
+    q.enqueue('k:ring', { kind: 'left', id: 'big', incarnation: 1 }, 5000);
+    q.enqueue('m:a', { kind: 'left', id: 'a', incarnation: 1 }, 10);
+    expect(q.take(1200, 4)).toEqual([{ kind: 'left', id: 'a', incarnation: 1 }]);
+    expect(q.size).toBe(1);
+  });
 });
 
 describe('metadata store', () => {

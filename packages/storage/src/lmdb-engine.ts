@@ -90,14 +90,15 @@ export async function openLmdbEngine(options: LmdbEngineOptions): Promise<LmdbEn
     noSync: durability === 'nosync',
     overlappingSync: durability === 'sync' && syncMethod === 'flushed',
   });
-  const engine = new LmdbEngine(env, options, mapSizeBytes, durability === 'sync' && syncMethod === 'flushed');
   try {
+    // Opening the named databases can fail too: the environment is closed whatever went wrong.
+    const engine = new LmdbEngine(env, options, mapSizeBytes, durability === 'sync' && syncMethod === 'flushed');
     await engine.meta.checkLayout(options.partitionCount);
+    return engine;
   } catch (error) {
     await env.close();
     throw error;
   }
-  return engine;
 }
 
 /** The LMDB engine; create it with {@link openLmdbEngine}. */
