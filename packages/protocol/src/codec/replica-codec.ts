@@ -1,6 +1,6 @@
 // Hand-written binary codec for ReplicaService.Replicate's messages, the busiest messages between
 // nodes. protobuf-es's reflective toBinary/fromBinary/create cost ~14% of a node's CPU under load;
-// these write and read the same bytes (checked against protobuf-es in replica-codec.test.ts)
+// these write and read the same bytes (checked against protobuf-es in hot-codecs.test.ts)
 // straight from and into the generated message shapes.
 import type { ReplicaHeader, ReplicaItem, ReplicaItemResult, ReplicateRequest, ReplicateResponse } from '../gen/quorumkv/v1/replica_pb.js';
 import { WireReader } from './wire-reader.js';

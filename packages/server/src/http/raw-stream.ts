@@ -14,8 +14,6 @@ import {
 
 /** Where a stream handler writes. */
 export interface RawStreamOutput {
-  /** Sends one response message. */
-  send(message: Uint8Array): void;
   /** Sends a message already behind its envelope header (`frameEnvelope`). */
   sendFramed(framed: Uint8Array): void;
   /** Ends the response stream, with an error (Connect code name) or successfully. */
@@ -41,7 +39,6 @@ export function serveRawStream(req: http2.Http2ServerRequest, res: http2.Http2Se
   let finished = false;
   res.writeHead(200, { 'content-type': CONNECT_STREAM_CONTENT_TYPE });
   const out: RawStreamOutput = {
-    send: (message) => out.sendFramed(encodeEnvelope(message)),
     sendFramed: (framed) => {
       if (!finished && !res.writableEnded) res.write(framed);
     },
