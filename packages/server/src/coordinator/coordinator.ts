@@ -63,14 +63,13 @@ export class Coordinator {
     const ttlMs = req.ttlMs > 0n ? Number(req.ttlMs) : plan.bucket.defaultTtlMs;
     const { record, outcome } = await this.write('put', req.key, req.context, req.w, req.timeoutMs, plan, false, req.value, ttlMs);
     const nowMs = this.d.now();
-    const res: PutResponse = {
+    const live = liveSiblings(record, nowMs);
+    return {
       $typeName: 'quorumkv.v1.PutResponse',
       context: encodeContext(join(record)),
-      siblings: [],
-      receipt: this.receipt(outcome, plan, liveSiblings(record, nowMs).length),
+      siblings: req.returnBody ? this.siblings(live) : [],
+      receipt: this.receipt(outcome, plan, live.length),
     };
-    if (req.returnBody) res.siblings = this.siblings(record, nowMs);
-    return res;
   }
 
   /** Delete: a tombstone with the caller's context, reaped once every replica holds it. */
@@ -123,7 +122,7 @@ export class Coordinator {
       })
       .catch((err: unknown) => this.d.warn('read repair failed', { bucket: plan.bucket.name, error: err instanceof Error ? err.message : String(err) }));
     if (!merged) return { $typeName: 'quorumkv.v1.GetResponse', found: false, siblings: [], context: EMPTY, receipt };
-    const siblings = this.siblings(merged, nowMs);
+    const siblings = this.siblings(liveSiblings(merged, nowMs));
     receipt.siblingCount = siblings.length;
     return { $typeName: 'quorumkv.v1.GetResponse', found: siblings.length > 0, siblings, context: encodeContext(join(merged)), receipt };
   }
@@ -210,7 +209,7 @@ export class Coordinator {
     }
     if (refused > 0) throw new TooManySiblingsError(refused, config.siblingsMax);
     if (!record || !replication) throw new Error('storage update did not run');
-    const finalRecord: KeyRecord = record;
+    const finalRecord: KeyRecord = record; // `record` is assigned in a callback: pin it for the awaits below
     if (finalRecord.siblings.length > config.siblingsWarn)
       this.d.warn('key has many siblings', { bucket: plan.bucket.name, siblings: finalRecord.siblings.length });
     const { quorum, all } = replication;
@@ -223,8 +222,7 @@ export class Coordinator {
     const outcome = await quorum.catch((o: QuorumOutcome) => {
       throw new QuorumNotMetError(operation, o.asked, o.answered, o.required, o.replicas.map((x) => ({ ...x })));
     });
-    record = finalRecord;
-    return { record, outcome };
+    return { record: finalRecord, outcome };
   }
 
   /** Sends a coordinated record to the other primaries (fallbacks and hints for the down ones). */
@@ -279,17 +277,15 @@ export class Coordinator {
     };
   }
 
-  private siblings(record: KeyRecord, nowMs: number): Sibling[] {
-    return liveSiblings(record, nowMs).map((s) =>
-      ({
-        $typeName: 'quorumkv.v1.Sibling',
-        value: s.value,
-        timestampMs: BigInt(Math.trunc(s.timestampMs)),
-        tombstone: false,
-        expiresAtMs: BigInt(Math.trunc(s.expiresAtMs)),
-        writtenBy: s.writtenBy,
-      }),
-    );
+  private siblings(live: ReturnType<typeof liveSiblings>): Sibling[] {
+    return live.map((s) => ({
+      $typeName: 'quorumkv.v1.Sibling',
+      value: s.value,
+      timestampMs: BigInt(Math.trunc(s.timestampMs)),
+      tombstone: false,
+      expiresAtMs: BigInt(Math.trunc(s.expiresAtMs)),
+      writtenBy: s.writtenBy,
+    }));
   }
 }
 

@@ -7,7 +7,7 @@ import { partitionOf, preferenceListForPartition } from '@quorumkv/ring';
 import { encodeDataKey, type StorageEngine } from '@quorumkv/storage';
 import type { BucketRegistry, EffectiveBucket } from '../cluster/buckets.js';
 import type { RingState } from '../cluster/ring-state.js';
-import { InvalidArgumentError } from '../errors/errors.js';
+import { InvalidArgumentError, QuorumNotMetError } from '../errors/errors.js';
 import type { PeerPool } from '../replication/peer-pool.js';
 import type { ReplicaRouter } from '../replication/replica-router.js';
 
@@ -63,8 +63,9 @@ export class KeyLister {
     for (let p = cursor.partition; p < ring.partitionCount; p++, after = EMPTY) {
       const want = limit - keys.length;
       const { primaries } = preferenceListForPartition(ring, p, bucket.n);
-      const source = primaries.includes(this.selfId) ? this.selfId : primaries.find((id) => this.router.isUp(id));
-      if (!source) throw new InvalidArgumentError('bucket', `no live replica of partition ${p} to list keys from`);
+      const source = primaries.includes(this.selfId) ? this.selfId : primaries.find((id) => this.router.isUp(id) && this.ring.addressOf(id) !== undefined);
+      // No replica of the partition is reachable: UNAVAILABLE (worth retrying), not a bad request.
+      if (!source) throw new QuorumNotMetError('list_keys', primaries.length, 0, 1, primaries.map((nodeId) => ({ nodeId, fallback: false, standingInFor: '', ok: false, error: 'down', latencyUs: 0 })));
       const page =
         source === this.selfId
           ? this.localPartition(bucket, req.prefix, p, after, want)

@@ -26,7 +26,7 @@ export class InvalidArgumentError extends QuorumKvError {
 export class QuorumNotMetError extends QuorumKvError {
   override readonly name = 'QuorumNotMetError';
   constructor(
-    readonly operation: 'get' | 'put' | 'delete',
+    readonly operation: 'get' | 'put' | 'delete' | 'list_keys',
     readonly asked: number,
     readonly answered: number,
     readonly required: number,

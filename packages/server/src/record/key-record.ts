@@ -77,11 +77,6 @@ export function allSiblings(record: KeyRecord): (SiblingValue & { writtenBy: str
   return record.siblings.map((s) => ({ ...decodeSiblingValue(s.value), writtenBy: nodeOfActor(s.node) }));
 }
 
-/** True when every sibling is a tombstone (the key is deleted and can be reaped later). */
-export function isTombstoned(record: KeyRecord): boolean {
-  return record.siblings.length > 0 && record.siblings.every((s) => (s.value[0]! & 1) === 1);
-}
-
 /**
  * Expiry of the whole record for the storage engine: the latest sibling expiry when every live
  * sibling expires, otherwise none (0).

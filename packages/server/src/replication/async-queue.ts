@@ -29,10 +29,6 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
     if (w) w({ value: undefined, done: true });
   }
 
-  get isClosed(): boolean {
-    return this.closed;
-  }
-
   [Symbol.asyncIterator](): AsyncIterator<T> {
     return {
       next: () => {

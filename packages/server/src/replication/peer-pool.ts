@@ -58,14 +58,6 @@ export class PeerPool {
     };
   }
 
-  /** Drops the session to `address` (after a failure), so the next call reconnects. */
-  reset(address: string): void {
-    const p = this.peers.get(address);
-    if (!p) return;
-    p.sessionManager.abort();
-    this.peers.delete(address);
-  }
-
   /** Closes every session. */
   close(): void {
     for (const p of this.peers.values()) p.sessionManager.abort();

@@ -24,6 +24,11 @@ export class ReplicaApplier {
     private readonly now: () => number,
   ) {}
 
+  /** Applies a message's items concurrently (their writes share LMDB commits); results in item order. */
+  applyAll(items: readonly ReplicaItem[]): Promise<ReplicaItemResult[]> {
+    return Promise.all(items.map((i) => this.apply(i)));
+  }
+
   async apply(item: ReplicaItem): Promise<ReplicaItemResult> {
     if (item.deadlineMs > 0n && Number(item.deadlineMs) < this.now()) return result(item.id, ReplicaStatus.TIMEOUT, 'deadline passed before the item was processed');
     const bucket = this.bytesOf(item.bucket);
@@ -68,6 +73,8 @@ export class ReplicaApplier {
       bucket,
       item.key,
       (cur) => {
+        // Retries, hints and repair echoes often bring exactly what is stored: nothing to merge.
+        if (cur && Buffer.compare(cur.value, item.record) === 0) return undefined;
         // The common case (no local copy) stores the received bytes as they are: no re-encoding.
         const record = cur ? mergeRecords(decodeRecord(cur.value), incoming, lww) : incoming;
         const value = cur ? encodeRecord(record) : item.record;

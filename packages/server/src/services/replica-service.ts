@@ -6,9 +6,7 @@ import {
   ApplyResponseSchema,
   BatchResponseSchema,
   DeliverHintsResponseSchema,
-  ReplicaHeaderSchema,
   ENVELOPE_HEADER_BYTES,
-  ReplicateResponseSchema,
   decodeReplicateRequest,
   encodeReplicateResponse,
   frameEnvelope,
@@ -40,12 +38,13 @@ function headerChecks(d: ReplicaServiceDeps): { check: (h: ReplicaHeader | undef
   const EMPTY = new Uint8Array(0);
   const header = (req: ReplicaHeader | undefined): ReplicaHeader => {
     const version = d.ringVersion();
-    return create(ReplicaHeaderSchema, {
+    return {
+      $typeName: 'quorumkv.v1.ReplicaHeader',
       fromNode: d.selfId,
       ringVersion: BigInt(version),
       clusterId: d.clusterId(),
       ring: req && req.ringVersion < BigInt(version) ? d.ringBytes() : EMPTY,
-    });
+    };
   };
   const check = (h: ReplicaHeader | undefined): void => {
     if (h && h.clusterId !== '' && h.clusterId !== d.clusterId()) throw new ForeignClusterError(h.clusterId, d.clusterId());
@@ -66,14 +65,12 @@ export function replicaService(d: ReplicaServiceDeps): Partial<ServiceImpl<typeo
     batch: (req) =>
       guard(async () => {
         check(req.header);
-        const results = await Promise.all(req.items.map((i) => d.applier.apply(i)));
-        return create(BatchResponseSchema, { header: header(req.header), results });
+        return create(BatchResponseSchema, { header: header(req.header), results: await d.applier.applyAll(req.items) });
       }),
     deliverHints: (req) =>
       guard(async () => {
         check(req.header);
-        const results = await Promise.all(req.items.map((i) => d.applier.apply(i)));
-        return create(DeliverHintsResponseSchema, { header: header(req.header), results });
+        return create(DeliverHintsResponseSchema, { header: header(req.header), results: await d.applier.applyAll(req.items) });
       }),
     replicate: (requests) => replicate(requests, d, check, header),
   };
@@ -86,8 +83,8 @@ export function replicaService(d: ReplicaServiceDeps): Partial<ServiceImpl<typeo
 async function replicateMessage(req: ReplicateRequest, d: ReplicaServiceDeps, header: (h: ReplicaHeader | undefined) => ReplicaHeader): Promise<ReplicateResponse> {
   d.metrics.replicaMessages.inc();
   d.metrics.replicaItems.inc(req.items.length);
-  const results = await Promise.all(req.items.map((i) => d.applier.apply(i)));
-  return create(ReplicateResponseSchema, { messageId: req.messageId, header: header(req.header), results });
+  const results = await d.applier.applyAll(req.items);
+  return { $typeName: 'quorumkv.v1.ReplicateResponse', messageId: req.messageId, header: header(req.header), results };
 }
 
 /** Replicate through connect-es (gRPC-protocol callers). */
