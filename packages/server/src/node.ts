@@ -141,6 +141,7 @@ export class QuorumNode {
       batchItems: c.replicaBatchItems,
       batchBytes: c.replicaBatchBytes,
       window: c.replicaWindow,
+      stallMs: c.replicaTimeoutMs,
       header,
       onHeader: noteRing,
       now: Date.now,

@@ -35,12 +35,29 @@ export interface PeerChannelOptions {
   batchBytes: number;
   /** Messages in flight before further items wait. */
   window: number;
+  /**
+   * A stream whose oldest message has had no answer for this long while items wait behind a full
+   * window is broken (its items fail over): a peer that keeps its connection but stops answering
+   * must not hold the queue forever. Checked as items arrive, so no timer runs.
+   */
+  stallMs: number;
   /** Header stamped on every message (this node, its ring version, cluster id). */
   header: () => ReplicaHeader;
   /** Called with every response header (the peer may send a newer ring). */
   onHeader: (header: ReplicaHeader | undefined) => void;
   /** Wall clock, for reconnect backoff. */
   now: () => number;
+}
+
+interface InFlight {
+  batch: Pending[];
+  sentAtMs: number;
+}
+
+interface OpenStream {
+  client: EnvelopeStreamClient;
+  /** By message id, oldest first (Map keeps insertion order). */
+  pending: Map<bigint, InFlight>;
 }
 
 interface Pending {
@@ -60,7 +77,7 @@ export class PeerChannel {
   private nextMessageId = 1n;
   private failures = 0;
   private retryAt = 0;
-  private stream: { client: EnvelopeStreamClient; pending: Map<bigint, Pending[]> } | undefined;
+  private stream: OpenStream | undefined;
   private readonly flushBound = (): void => this.flush();
 
   constructor(
@@ -79,6 +96,8 @@ export class PeerChannel {
   /** Queues one item; resolves with the peer's result, rejects if the peer cannot be reached. */
   send(item: Omit<ReplicaItem, 'id' | '$typeName'>): Promise<ReplicaItemResult> {
     if (!this.available) return Promise.reject(new PeerUnavailableError(this.nodeId, 'reconnecting'));
+    if (this.inFlight >= this.options.window && this.stream) this.breakIfStalled(this.stream);
+    if (!this.available) return Promise.reject(new PeerUnavailableError(this.nodeId, 'not answering'));
     const full = item as ReplicaItem;
     full.id = this.nextItemId++;
     return new Promise((resolve, reject) => {
@@ -119,7 +138,7 @@ export class PeerChannel {
       case 'stream': {
         const stream = this.ensureStream();
         const messageId = this.nextMessageId++;
-        stream.pending.set(messageId, batch);
+        stream.pending.set(messageId, { batch, sentAtMs: this.options.now() });
         stream.client.sendFramed(frameEnvelope(encodeReplicateRequest({ $typeName: 'quorumkv.v1.ReplicateRequest', messageId, header, items }, ENVELOPE_HEADER_BYTES)));
         return;
       }
@@ -155,18 +174,24 @@ export class PeerChannel {
     }
   }
 
-  private ensureStream(): { client: EnvelopeStreamClient; pending: Map<bigint, Pending[]> } {
+  private breakIfStalled(stream: OpenStream): void {
+    const oldest = stream.pending.values().next().value;
+    if (oldest && this.options.now() - oldest.sentAtMs > this.options.stallMs)
+      this.breakStream(stream, new PeerUnavailableError(this.nodeId, `no answer within ${this.options.stallMs} ms`));
+  }
+
+  private ensureStream(): OpenStream {
     if (this.stream) return this.stream;
-    const pending = new Map<bigint, Pending[]>();
-    const stream = {
+    const pending = new Map<bigint, InFlight>();
+    const stream: OpenStream = {
       pending,
       client: new EnvelopeStreamClient(this.raw.open, {
         message: (data) => {
           const res = decodeReplicateResponse(data);
-          const batch = pending.get(res.messageId);
-          if (!batch) return;
+          const sent = pending.get(res.messageId);
+          if (!sent) return;
           pending.delete(res.messageId);
-          this.settle(batch, res.results, res.header);
+          this.settle(sent.batch, res.results, res.header);
         },
         ended: (err) => this.breakStream(stream, new PeerUnavailableError(this.nodeId, err.message)),
         read: this.raw.read,
@@ -176,10 +201,10 @@ export class PeerChannel {
     return stream;
   }
 
-  private breakStream(stream: { client: EnvelopeStreamClient; pending: Map<bigint, Pending[]> }, err: Error): void {
+  private breakStream(stream: OpenStream, err: Error): void {
     if (this.stream === stream) this.stream = undefined;
     stream.client.close();
-    const batches = [...stream.pending.values()];
+    const batches = [...stream.pending.values()].map((s) => s.batch);
     stream.pending.clear();
     if (batches.length > 0) this.noteFailure();
     for (const batch of batches) {
