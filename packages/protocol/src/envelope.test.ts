@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { ENVELOPE_END_STREAM, EnvelopeError, EnvelopeReader, encodeEnvelope, endStreamError, parseEndStream } from './envelope.js';
+import { ENVELOPE_END_STREAM, EnvelopeError, EnvelopeReader, encodeEnvelope, parseEndStream } from './envelope.js';
 
 describe('envelopes', () => {
   it('round-trips any messages split at any chunk boundaries', () => {
@@ -32,7 +32,7 @@ describe('envelopes', () => {
   });
 
   it('carries end-of-stream errors', () => {
-    const [e] = new EnvelopeReader().push(encodeEnvelope(endStreamError('unavailable', 'gone'), ENVELOPE_END_STREAM));
+    const [e] = new EnvelopeReader().push(encodeEnvelope(new TextEncoder().encode('{"error":{"code":"unavailable","message":"gone"}}'), ENVELOPE_END_STREAM));
     expect(e!.flags).toBe(ENVELOPE_END_STREAM);
     expect(parseEndStream(e!.data)).toEqual({ code: 'unavailable', message: 'gone' });
     expect(parseEndStream(new TextEncoder().encode('{}'))).toBeUndefined();

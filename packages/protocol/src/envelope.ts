@@ -80,11 +80,6 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
-/** The JSON body of a Connect end-of-stream message for an error (codes as Connect names them). */
-export function endStreamError(code: string, message: string): Uint8Array {
-  return getTextEncoding().encodeUtf8(JSON.stringify({ error: { code, message } }));
-}
-
 /** Reads an end-of-stream message: undefined when it reports success, else its error. */
 export function parseEndStream(data: Uint8Array): { code: string; message: string } | undefined {
   try {

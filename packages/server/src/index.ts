@@ -8,12 +8,14 @@ export { QuorumNode, DataDirMismatchError, SERVER_VERSION } from './node.js';
 export { loadConfig, validateConfig, ConfigError, type LoadedConfig } from './config/load-config.js';
 export { serverConfigSchema, type ServerConfig, type ServerConfigInput } from './config/config-schema.js';
 export {
-  QuorumKvError,
-  InvalidArgumentError,
-  QuorumNotMetError,
-  OverloadedError,
-  TooManySiblingsError,
-  DeadlineError,
+  NodeError,
+  NodeArgumentError,
+  NodeMalformedRequestError,
+  NodeQuorumNotMetError,
+  NodeOverloadedError,
+  NodeTooManySiblingsError,
   NodeStorageFullError,
-  type ReplicaOutcome,
+  NodeForeignClusterError,
+  NodeNotReadyError,
+  type QuorumFacts,
 } from './errors/errors.js';

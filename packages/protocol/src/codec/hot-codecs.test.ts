@@ -67,7 +67,8 @@ const sessionResult = fc.record({
         code: u32,
         message: str,
         quorum: opt(fc.record({ operation: str, asked: u32, answered: u32, required: u32, replicas: fc.array(answer, { maxLength: 3 }) })),
-        violation: opt(fc.record({ field: str, description: str })),
+        // Enums are int32 on the wire: the codec writes the non-negative ones a node sends.
+        detail: opt(fc.record({ reason: fc.integer({ min: 0, max: 0x7fffffff }), field: str, description: str })),
       }),
     }),
     fc.constant({ case: undefined }),

@@ -1,6 +1,6 @@
 // Hand-written binary codec for KvService.Session's responses: the same bytes as protobuf-es
 // (checked in hot-codecs.test.ts), without its reflection.
-import type { FieldViolation, QuorumFailure, QuorumReceipt, ReplicaAnswer, Sibling } from '../gen/quorumkv/v1/common_pb.js';
+import type { ErrorDetail, QuorumFailure, QuorumReceipt, ReplicaAnswer, Sibling } from '../gen/quorumkv/v1/common_pb.js';
 import type { DeleteResponse, GetResponse, PutResponse, SessionError, SessionResponse, SessionResult } from '../gen/quorumkv/v1/kv_pb.js';
 import { WireReader } from './wire-reader.js';
 import {
@@ -120,9 +120,9 @@ function sizeResultBody(r: SessionResult['result'], s: Sizes): number {
         s.list[i] = stringFieldSize(q.operation) + uintFieldSize(q.asked) + uintFieldSize(q.answered) + uintFieldSize(q.required) + sizeAnswers(q.replicas, s);
         n += lenFieldSize(s.list[i]!);
       }
-      if (v.violation) {
+      if (v.detail) {
         const i = slot(s);
-        s.list[i] = stringFieldSize(v.violation.field) + stringFieldSize(v.violation.description);
+        s.list[i] = uintFieldSize(v.detail.reason) + stringFieldSize(v.detail.field) + stringFieldSize(v.detail.description);
         n += lenFieldSize(s.list[i]!);
       }
       return n;
@@ -184,10 +184,11 @@ function writeResult(w: WireWriter, m: SessionResult, s: Sizes): void {
         w.uintField(4, q.required);
         writeAnswers(w, 5, q.replicas, s);
       }
-      if (v.violation) {
-        nested(w, 4, s);
-        w.stringField(1, v.violation.field);
-        w.stringField(2, v.violation.description);
+      if (v.detail) {
+        nested(w, 5, s);
+        w.uintField(1, v.detail.reason);
+        w.stringField(2, v.detail.field);
+        w.stringField(3, v.detail.description);
       }
       return;
     }
@@ -331,25 +332,26 @@ function readFailure(r: WireReader): QuorumFailure {
   return m;
 }
 
-function readViolation(r: WireReader): FieldViolation {
-  const m: FieldViolation = { $typeName: 'quorumkv.v1.FieldViolation', field: '', description: '' };
+function readDetail(r: WireReader): ErrorDetail {
+  const m: ErrorDetail = { $typeName: 'quorumkv.v1.ErrorDetail', reason: 0, field: '', description: '' };
   while (!r.done) {
     const tag = r.tag();
-    if (tag === 0x0a) m.field = r.string();
-    else if (tag === 0x12) m.description = r.string();
+    if (tag === 0x08) m.reason = r.varint32();
+    else if (tag === 0x12) m.field = r.string();
+    else if (tag === 0x1a) m.description = r.string();
     else r.skip(tag);
   }
   return m;
 }
 
 function readError(r: WireReader): SessionError {
-  const m: SessionError = { $typeName: 'quorumkv.v1.SessionError', code: 0, message: '', quorum: undefined, violation: undefined };
+  const m: SessionError = { $typeName: 'quorumkv.v1.SessionError', code: 0, message: '', quorum: undefined, detail: undefined };
   while (!r.done) {
     const tag = r.tag();
     if (tag === 0x08) m.code = r.varint32();
     else if (tag === 0x12) m.message = r.string();
     else if (tag === 0x1a) m.quorum = readFailure(r.nested());
-    else if (tag === 0x22) m.violation = readViolation(r.nested());
+    else if (tag === 0x2a) m.detail = readDetail(r.nested());
     else r.skip(tag);
   }
   return m;

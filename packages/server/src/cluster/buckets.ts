@@ -2,7 +2,7 @@
 // restarted node knows its buckets before gossip catches up.
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { BucketPropsSchema, ConflictMode, ListBucketsResponseSchema, type BucketProps } from '@quorumkv/protocol';
-import { InvalidArgumentError } from '../errors/errors.js';
+import { NodeArgumentError } from '../errors/errors.js';
 
 /** A bucket as a request sees it: properties clamped to the cluster. */
 export interface EffectiveBucket {
@@ -77,13 +77,13 @@ export class BucketRegistry {
   /** Creates or updates a bucket, validating its properties. */
   async create(input: BucketProps): Promise<BucketProps> {
     const name = input.name;
-    if (name.length === 0 || encoder.encode(name).length > 255) throw new InvalidArgumentError('props.name', 'must be 1 to 255 bytes');
+    if (name.length === 0 || encoder.encode(name).length > 255) throw new NodeArgumentError('props.name', 'must be 1 to 255 bytes');
     const n = input.n || this.defaults.n;
-    if (n < 1 || n > 7) throw new InvalidArgumentError('props.n', `must be between 1 and 7 (got ${n})`);
+    if (n < 1 || n > 7) throw new NodeArgumentError('props.n', `must be between 1 and 7 (got ${n})`);
     const r = input.r || Math.min(this.defaults.r, n);
     const w = input.w || Math.min(this.defaults.w, n);
-    if (r < 1 || r > n) throw new InvalidArgumentError('props.r', `must be between 1 and n=${n} (got ${r})`);
-    if (w < 1 || w > n) throw new InvalidArgumentError('props.w', `must be between 1 and n=${n} (got ${w})`);
+    if (r < 1 || r > n) throw new NodeArgumentError('props.r', `must be between 1 and n=${n} (got ${r})`);
+    if (w < 1 || w > n) throw new NodeArgumentError('props.w', `must be between 1 and n=${n} (got ${w})`);
     const current = this.buckets.get(name);
     const props = create(BucketPropsSchema, {
       name,
@@ -111,7 +111,7 @@ export class BucketRegistry {
     if (e) return e;
     let props = this.get(key);
     if (!props) {
-      if (!this.defaults.autoCreate) throw new InvalidArgumentError('bucket', `unknown bucket "${key}" (create it first, or start nodes with --auto-create-buckets)`);
+      if (!this.defaults.autoCreate) throw new NodeArgumentError('bucket', `unknown bucket "${key}" (create it first, or start nodes with --auto-create-buckets)`);
       props = this.defaultProps(key);
       void this.create(props);
     }

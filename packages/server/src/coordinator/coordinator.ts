@@ -17,7 +17,7 @@ import { CorruptRecordError, StorageFullError, type StorageEngine } from '@quoru
 import { decodeContext, encodeContext, join, type VersionVector } from '@quorumkv/vclock';
 import type { ActorIdentity } from '../cluster/actor-id.js';
 import type { ServerConfig } from '../config/config-schema.js';
-import { InvalidArgumentError, NodeStorageFullError, QuorumNotMetError, TooManySiblingsError } from '../errors/errors.js';
+import { NodeArgumentError, NodeStorageFullError, NodeQuorumNotMetError, NodeTooManySiblingsError } from '../errors/errors.js';
 import type { NodeMetrics } from '../observability/metrics.js';
 import { applyWrite, decodeRecord, encodeRecord, liveSiblings, recordExpiry, type KeyRecord } from '../record/key-record.js';
 import type { ReplicaRouter } from '../replication/replica-router.js';
@@ -50,8 +50,14 @@ function decodeClientContext(bytes: Uint8Array): VersionVector | undefined {
   try {
     return decodeContext(bytes);
   } catch (err) {
-    throw new InvalidArgumentError('context', `not a context returned by QuorumKV: ${(err as Error).message}`);
+    throw new NodeArgumentError('context', `not a context returned by QuorumKV: ${(err as Error).message}`);
   }
+}
+
+/** The error of a failed quorum: the deadline passed, or too few replicas could answer. */
+function quorumFailed(operation: 'get' | 'put' | 'delete', o: QuorumOutcome): NodeQuorumNotMetError {
+  const replicas = o.replicas.map((x) => ({ ...x }));
+  return new NodeQuorumNotMetError({ operation, asked: o.asked, answered: o.answered, required: o.required, replicas, deadlinePassed: o.expired });
 }
 
 /** Runs quorum operations for keys this node is a primary of. */
@@ -111,7 +117,7 @@ export class Coordinator {
       timeoutMs,
     });
     const outcome = await quorum.catch((o: QuorumOutcome) => {
-      throw new QuorumNotMetError('get', o.asked, o.answered, o.required, o.replicas.map((x) => ({ ...x })));
+      throw quorumFailed('get', o);
     });
     const merged = mergeReplicaRecords(outcome.results.values(), plan.bucket.lww);
     const receipt = this.receipt(outcome, plan, 0);
@@ -207,7 +213,7 @@ export class Coordinator {
       this.d.actor.bump();
       settleLocal({ ok: false, error: err instanceof Error ? err.message : String(err), latencyUs: 0 });
     }
-    if (refused > 0) throw new TooManySiblingsError(refused, config.siblingsMax);
+    if (refused > 0) throw new NodeTooManySiblingsError(refused, config.siblingsMax);
     if (!record || !replication) throw new Error('storage update did not run');
     const finalRecord: KeyRecord = record; // `record` is assigned in a callback: pin it for the awaits below
     if (finalRecord.siblings.length > config.siblingsWarn)
@@ -220,7 +226,7 @@ export class Coordinator {
       });
     }
     const outcome = await quorum.catch((o: QuorumOutcome) => {
-      throw new QuorumNotMetError(operation, o.asked, o.answered, o.required, o.replicas.map((x) => ({ ...x })));
+      throw quorumFailed(operation, o);
     });
     return { record: finalRecord, outcome };
   }

@@ -7,7 +7,7 @@ import { partitionOf, preferenceListForPartition } from '@quorumkv/ring';
 import { encodeDataKey, type StorageEngine } from '@quorumkv/storage';
 import type { BucketRegistry, EffectiveBucket } from '../cluster/buckets.js';
 import type { RingState } from '../cluster/ring-state.js';
-import { InvalidArgumentError, QuorumNotMetError } from '../errors/errors.js';
+import { NodeArgumentError, NodeQuorumNotMetError } from '../errors/errors.js';
 import type { PeerPool } from '../replication/peer-pool.js';
 import type { ReplicaRouter } from '../replication/replica-router.js';
 
@@ -31,9 +31,9 @@ function encodeCursor(c: Cursor): Uint8Array {
 
 function decodeCursor(bytes: Uint8Array, partitions: number): Cursor {
   if (bytes.length === 0) return { mode: GLOBAL, partition: 0, after: EMPTY };
-  if (bytes.length < 5 || (bytes[0] !== GLOBAL && bytes[0] !== LOCAL)) throw new InvalidArgumentError('cursor', 'not a cursor returned by ListKeys');
+  if (bytes.length < 5 || (bytes[0] !== GLOBAL && bytes[0] !== LOCAL)) throw new NodeArgumentError('cursor', 'not a cursor returned by ListKeys');
   const partition = new DataView(bytes.buffer, bytes.byteOffset, 5).getUint32(1);
-  if (partition >= partitions) throw new InvalidArgumentError('cursor', 'partition out of range');
+  if (partition >= partitions) throw new NodeArgumentError('cursor', 'partition out of range');
   return { mode: bytes[0]!, partition, after: bytes.subarray(5) };
 }
 
@@ -49,7 +49,7 @@ export class KeyLister {
 
   async list(req: ListKeysRequest): Promise<ListKeysResponse> {
     const limit = req.limit === 0 ? 1000 : req.limit;
-    if (limit > 10_000) throw new InvalidArgumentError('limit', `must be at most 10000 (got ${limit})`);
+    if (limit > 10_000) throw new NodeArgumentError('limit', `must be at most 10000 (got ${limit})`);
     const bucket = this.buckets.resolve(req.bucket);
     const ring = this.ring.current;
     const cursor = decodeCursor(req.cursor, ring.partitionCount);
@@ -65,7 +65,10 @@ export class KeyLister {
       const { primaries } = preferenceListForPartition(ring, p, bucket.n);
       const source = primaries.includes(this.selfId) ? this.selfId : primaries.find((id) => this.router.isUp(id) && this.ring.addressOf(id) !== undefined);
       // No replica of the partition is reachable: UNAVAILABLE (worth retrying), not a bad request.
-      if (!source) throw new QuorumNotMetError('list_keys', primaries.length, 0, 1, primaries.map((nodeId) => ({ nodeId, fallback: false, standingInFor: '', ok: false, error: 'down', latencyUs: 0 })));
+      if (!source) {
+        const replicas = primaries.map((nodeId) => ({ nodeId, fallback: false, standingInFor: '', ok: false, error: 'down', latencyUs: 0 }));
+        throw new NodeQuorumNotMetError({ operation: 'list_keys', asked: primaries.length, answered: 0, required: 1, replicas, deadlinePassed: false });
+      }
       const page =
         source === this.selfId
           ? this.localPartition(bucket, req.prefix, p, after, want)

@@ -1,12 +1,12 @@
 // Entry point of every client data operation, unary or streamed: load shedding, validation,
 // routing (coordinate here or forward to a replica), metrics. Errors leave as typed errors; the
 // service layer maps them to Connect codes.
-import { KvService, QuorumFailureSchema, type DeleteRequest, type DeleteResponse, type GetRequest, type GetResponse, type PutRequest, type PutResponse } from '@quorumkv/protocol';
+import { ErrorDetailSchema, KvService, type DeleteRequest, type DeleteResponse, type GetRequest, type GetResponse, type PutRequest, type PutResponse } from '@quorumkv/protocol';
 import type { BucketRegistry } from '../cluster/buckets.js';
 import type { RingState } from '../cluster/ring-state.js';
 import type { ServerConfig } from '../config/config-schema.js';
 import { Code, ConnectError } from '@connectrpc/connect';
-import { NotReadyError, OverloadedError, QuorumNotMetError, type ReplicaOutcome } from '../errors/errors.js';
+import { NodeNotReadyError, NodeOverloadedError, NodeQuorumNotMetError, type ReplicaOutcome } from '../errors/errors.js';
 import type { NodeMetrics } from '../observability/metrics.js';
 import type { PeerPool } from '../replication/peer-pool.js';
 import type { ReplicaRouter } from '../replication/replica-router.js';
@@ -59,7 +59,7 @@ export class KvFrontend {
   ): Promise<R> {
     if (this.inFlight >= this.config.maxInFlight) {
       this.metrics.shed.inc();
-      throw new OverloadedError(this.inFlight, this.config.maxInFlight);
+      throw new NodeOverloadedError(this.inFlight, this.config.maxInFlight);
     }
     this.inFlight++;
     const started = performance.now();
@@ -84,7 +84,7 @@ export class KvFrontend {
    * SDK's routing normally avoids this hop.
    */
   private async forward<R extends { receipt?: { forwarded: boolean } }>(op: Op, plan: RequestPlan, call: (address: string) => Promise<R>): Promise<R> {
-    if (plan.primaries.length === 0) throw new NotReadyError('empty ring');
+    if (plan.primaries.length === 0) throw new NodeNotReadyError('empty ring');
     const tried: ReplicaOutcome[] = [];
     for (const target of plan.primaries) {
       const address = this.ring.addressOf(target);
@@ -98,11 +98,12 @@ export class KvFrontend {
         if (res.receipt) res.receipt.forwarded = true;
         return res;
       } catch (err) {
-        // Only a peer that could not be reached is worth another try; its answer is final otherwise.
-        if (!(err instanceof ConnectError) || (err.code !== Code.Unavailable && err.code !== Code.Internal) || err.findDetails(QuorumFailureSchema).length > 0) throw err;
+        // Only a peer that could not be reached is worth another try; its answer (which always
+        // carries an ErrorDetail) is final.
+        if (!(err instanceof ConnectError) || (err.code !== Code.Unavailable && err.code !== Code.Internal) || err.findDetails(ErrorDetailSchema).length > 0) throw err;
         tried.push({ nodeId: target, fallback: false, standingInFor: '', ok: false, error: err.rawMessage, latencyUs: 0 });
       }
     }
-    throw new QuorumNotMetError(op, tried.length, 0, 1, tried);
+    throw new NodeQuorumNotMetError({ operation: op, asked: tried.length, answered: 0, required: 1, replicas: tried, deadlinePassed: false });
   }
 }

@@ -1,6 +1,6 @@
 import { create } from '@bufbuild/protobuf';
 import { ReplicaItemResultSchema, ReplicaStatus, type ReplicaItemResult } from '@quorumkv/protocol';
-import { quorumRequest, type QuorumRequestOptions } from './quorum-request.js';
+import { quorumRequest, type QuorumOutcome, type QuorumRequestOptions } from './quorum-request.js';
 
 const ok = (): ReplicaItemResult => create(ReplicaItemResultSchema, { status: ReplicaStatus.OK });
 type Reply = 'ok' | 'fail' | 'silent';
@@ -60,6 +60,20 @@ describe('quorumRequest', () => {
     const { quorum, unreached } = run({ b: 'fail', c: 'fail' }, { fallbacks: [] });
     await expect(quorum).rejects.toMatchObject({ asked: 3, answered: 1, required: 2 });
     expect(unreached.sort()).toEqual(['b', 'c']);
+  });
+
+  it('tells a quorum that failed because replicas refused from one the deadline ended', async () => {
+    const refused = await run({ b: 'fail', c: 'fail' }, { fallbacks: [] }).quorum.catch((o: QuorumOutcome) => o);
+    expect(refused.expired).toBe(false);
+    const late = await run({ b: 'silent', c: 'silent' }, { fallbacks: [], replicaTimeoutMs: 10_000, timeoutMs: 30 }).quorum.catch((o: QuorumOutcome) => o);
+    expect(late).toMatchObject({ expired: true, asked: 3, answered: 1, required: 2 });
+  });
+
+  it('ends at the deadline when it comes no later than the replica timeout: no stand-in is asked with no time left', async () => {
+    const { quorum, sent } = run({ b: 'silent', c: 'silent' }, { replicaTimeoutMs: 30, timeoutMs: 30 });
+    const o = await quorum.catch((x: QuorumOutcome) => x);
+    expect(o.expired).toBe(true);
+    expect(sent).toEqual(['b', 'c']);
   });
 
   it('skips primaries known to be down without asking them', async () => {

@@ -53,6 +53,8 @@ export interface QuorumOutcome {
   replicas: ReplicaOutcome[];
   /** Accepted results by node id (the local one under the node's own id). */
   results: Map<string, ReplicaItemResult>;
+  /** The operation's deadline ended the wait (rather than the replicas' answers or failures). */
+  expired: boolean;
 }
 
 interface Attempt {
@@ -68,14 +70,13 @@ interface Attempt {
  * asked has answered or failed, for read repair and tombstone reaping.
  */
 export function quorumRequest(o: QuorumRequestOptions): { quorum: Promise<QuorumOutcome>; all: Promise<QuorumOutcome> } {
-  const state: QuorumOutcome = { asked: 0, answered: 0, required: o.required, replicas: [], results: new Map() };
+  const state: QuorumOutcome = { asked: 0, answered: 0, required: o.required, replicas: [], results: new Map(), expired: false };
   const attempts: Attempt[] = [];
   let pending = 0;
   let nextFallback = 0;
   let nextSpare = 0;
   const spares = o.spares ?? [];
   let quorumSettled = false;
-  let expired = false;
   let resolveQuorum!: (s: QuorumOutcome) => void;
   let rejectQuorum!: (s: QuorumOutcome) => void;
   let resolveAll!: (s: QuorumOutcome) => void;
@@ -130,7 +131,7 @@ export function quorumRequest(o: QuorumRequestOptions): { quorum: Promise<Quorum
       a.outcome.latencyUs = Math.round((performance.now() - a.started) * 1000);
       state.answered++;
       if (result) state.results.set(a.outcome.nodeId, result);
-    } else if (!expired) {
+    } else if (!state.expired) {
       failover(a.standingInFor || a.outcome.nodeId);
     }
   };
@@ -175,7 +176,7 @@ export function quorumRequest(o: QuorumRequestOptions): { quorum: Promise<Quorum
     if (o.local instanceof Promise) {
       pending++;
       o.local.then((l) => {
-        if (expired) return;
+        if (state.expired) return;
         pending--;
         settleLocal(l);
         check();
@@ -193,14 +194,17 @@ export function quorumRequest(o: QuorumRequestOptions): { quorum: Promise<Quorum
     }
   }
   if (pending > 0) {
-    replicaTimer = setTimeout(() => {
-      // Replicas still silent count as failed: their stand-ins get the rest of the deadline.
-      for (const a of attempts.slice()) if (!a.done) finish(a, false, `no answer within ${o.replicaTimeoutMs} ms`);
-      check();
-    }, Math.min(o.replicaTimeoutMs, o.timeoutMs));
+    // A replica timeout no shorter than the deadline is the deadline: stand-ins would get no time.
+    if (o.replicaTimeoutMs < o.timeoutMs) {
+      replicaTimer = setTimeout(() => {
+        // Replicas still silent count as failed: their stand-ins get the rest of the deadline.
+        for (const a of attempts.slice()) if (!a.done) finish(a, false, `no answer within ${o.replicaTimeoutMs} ms`);
+        check();
+      }, o.replicaTimeoutMs);
+    }
     if (spares.length > 0 && o.speculateAfterMs !== undefined && o.speculateAfterMs < o.replicaTimeoutMs) {
       speculateTimer = setTimeout(() => {
-        if (quorumSettled || expired) return;
+        if (quorumSettled || state.expired) return;
         while (nextSpare < spares.length) {
           const s = spares[nextSpare++]!;
           if (o.isAvailable(s)) attempt(s, '');
@@ -208,7 +212,7 @@ export function quorumRequest(o: QuorumRequestOptions): { quorum: Promise<Quorum
       }, o.speculateAfterMs);
     }
     deadlineTimer = setTimeout(() => {
-      expired = true;
+      state.expired = true;
       for (const a of attempts) if (!a.done) finish(a, false, `deadline of ${o.timeoutMs} ms passed`);
       pending = 0;
       check();

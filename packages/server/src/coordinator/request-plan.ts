@@ -2,7 +2,7 @@
 // preference list. Computed once per request: one hash per key.
 import { partitionOf, preferenceListForPartition, type Ring } from '@quorumkv/ring';
 import type { EffectiveBucket } from '../cluster/buckets.js';
-import { InvalidArgumentError } from '../errors/errors.js';
+import { NodeArgumentError } from '../errors/errors.js';
 
 export interface RequestPlan {
   bucket: EffectiveBucket;
@@ -17,8 +17,8 @@ export interface RequestPlan {
 
 /** Checks a key against the node's limits. */
 export function checkKey(key: Uint8Array, maxKeyBytes: number): void {
-  if (key.length === 0) throw new InvalidArgumentError('key', 'must not be empty');
-  if (key.length > maxKeyBytes) throw new InvalidArgumentError('key', `must be at most ${maxKeyBytes} bytes (got ${key.length})`);
+  if (key.length === 0) throw new NodeArgumentError('key', 'must not be empty');
+  if (key.length > maxKeyBytes) throw new NodeArgumentError('key', `must be at most ${maxKeyBytes} bytes (got ${key.length})`);
 }
 
 /** Longest TTL accepted: ~100 years, so `now + ttl` stays an exact integer of milliseconds. */
@@ -26,14 +26,14 @@ export const MAX_TTL_MS = 100 * 365 * 24 * 3600 * 1000;
 
 /** Checks a Put's size and TTL before it is coordinated or forwarded anywhere. */
 export function checkPut(req: { value: Uint8Array; ttlMs: bigint }, maxValueBytes: number): void {
-  if (req.value.length > maxValueBytes) throw new InvalidArgumentError('value', `must be at most ${maxValueBytes} bytes (got ${req.value.length})`);
-  if (req.ttlMs > BigInt(MAX_TTL_MS)) throw new InvalidArgumentError('ttl_ms', `must be at most ${MAX_TTL_MS} ms (got ${req.ttlMs})`);
+  if (req.value.length > maxValueBytes) throw new NodeArgumentError('value', `must be at most ${maxValueBytes} bytes (got ${req.value.length})`);
+  if (req.ttlMs > BigInt(MAX_TTL_MS)) throw new NodeArgumentError('ttl_ms', `must be at most ${MAX_TTL_MS} ms (got ${req.ttlMs})`);
 }
 
 /** Checks a per-request quorum value against the bucket's n (unset means the bucket default). */
 export function effectiveQuorum(field: 'r' | 'w', requested: number | undefined, bucketDefault: number, n: number): number {
   if (requested === undefined) return Math.min(bucketDefault, n);
-  if (requested < 1 || requested > n) throw new InvalidArgumentError(field, `must be between 1 and n=${n} (got ${requested})`);
+  if (requested < 1 || requested > n) throw new NodeArgumentError(field, `must be between 1 and n=${n} (got ${requested})`);
   return requested;
 }
 
@@ -47,6 +47,6 @@ export function planRequest(ring: Ring, bucket: EffectiveBucket, key: Uint8Array
 /** A per-request deadline (unset means the node default). */
 export function effectiveTimeout(requested: number | undefined, nodeDefault: number): number {
   if (requested === undefined) return nodeDefault;
-  if (requested < 1 || requested > 600_000) throw new InvalidArgumentError('timeout_ms', `must be between 1 and 600000 (got ${requested})`);
+  if (requested < 1 || requested > 600_000) throw new NodeArgumentError('timeout_ms', `must be between 1 and 600000 (got ${requested})`);
   return requested;
 }

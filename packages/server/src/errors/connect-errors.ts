@@ -1,72 +1,91 @@
-// The one place where the node's typed errors become Connect codes and error details.
-import { create } from '@bufbuild/protobuf';
+// The one place where the node's typed errors become Connect codes and error details: an
+// ErrorDetail with the reason on every error, and the QuorumFailure facts when a quorum failed. The
+// error itself (`cause`) stays on the node; only the message and the details are sent.
 import { Code, ConnectError } from '@connectrpc/connect';
 import { StorageFullError } from '@quorumkv/storage';
 import {
-  FieldViolationSchema,
+  ErrorDetailSchema,
+  ErrorReason,
   QuorumFailureSchema,
-  ReplicaAnswerSchema,
-  SessionErrorSchema,
+  type ErrorDetail,
+  type QuorumFailure,
   type SessionError,
 } from '@quorumkv/protocol';
 import {
-  DeadlineError,
-  ForeignClusterError,
-  InvalidArgumentError,
+  NodeArgumentError,
+  NodeForeignClusterError,
+  NodeMalformedRequestError,
+  NodeNotReadyError,
+  NodeOverloadedError,
+  NodeQuorumNotMetError,
   NodeStorageFullError,
-  NotReadyError,
-  OverloadedError,
-  QuorumNotMetError,
-  TooManySiblingsError,
-  type ReplicaOutcome,
+  NodeTooManySiblingsError,
 } from './errors.js';
 
-const answers = (replicas: ReplicaOutcome[]) => replicas.map((r) => create(ReplicaAnswerSchema, r));
-
-function codeOf(err: unknown): Code {
-  if (err instanceof ConnectError) return err.code;
-  if (err instanceof InvalidArgumentError) return Code.InvalidArgument;
-  if (err instanceof QuorumNotMetError) return Code.Unavailable;
-  if (err instanceof OverloadedError) return Code.ResourceExhausted;
-  if (err instanceof TooManySiblingsError) return Code.FailedPrecondition;
-  if (err instanceof DeadlineError) return Code.DeadlineExceeded;
-  if (err instanceof NodeStorageFullError || err instanceof StorageFullError) return Code.ResourceExhausted;
-  if (err instanceof ForeignClusterError) return Code.FailedPrecondition;
-  if (err instanceof NotReadyError) return Code.Unavailable;
-  return Code.Internal;
+/** The Connect code and the reason of an error the node raised. */
+function classify(err: unknown): { code: Code; reason: ErrorReason } {
+  if (err instanceof NodeArgumentError) return { code: Code.InvalidArgument, reason: ErrorReason.INVALID_FIELD };
+  if (err instanceof NodeMalformedRequestError) return { code: Code.InvalidArgument, reason: ErrorReason.MALFORMED_REQUEST };
+  if (err instanceof NodeQuorumNotMetError) {
+    return err.deadlinePassed ? { code: Code.DeadlineExceeded, reason: ErrorReason.DEADLINE_EXCEEDED } : { code: Code.Unavailable, reason: ErrorReason.QUORUM_NOT_MET };
+  }
+  if (err instanceof NodeOverloadedError) return { code: Code.ResourceExhausted, reason: ErrorReason.OVERLOADED };
+  if (err instanceof NodeTooManySiblingsError) return { code: Code.FailedPrecondition, reason: ErrorReason.TOO_MANY_SIBLINGS };
+  if (err instanceof NodeStorageFullError || err instanceof StorageFullError) return { code: Code.ResourceExhausted, reason: ErrorReason.STORAGE_FULL };
+  if (err instanceof NodeForeignClusterError) return { code: Code.FailedPrecondition, reason: ErrorReason.FOREIGN_CLUSTER };
+  if (err instanceof NodeNotReadyError) return { code: Code.Unavailable, reason: ErrorReason.NOT_READY };
+  return { code: Code.Internal, reason: ErrorReason.INTERNAL };
 }
 
-/** Maps any error thrown by the node to the ConnectError a client receives. */
+function detailOf(err: unknown, reason: ErrorReason): ErrorDetail {
+  const field = err instanceof NodeArgumentError ? err.field : '';
+  const description = err instanceof NodeArgumentError ? err.description : '';
+  return { $typeName: 'quorumkv.v1.ErrorDetail', reason, field, description };
+}
+
+function quorumOf(err: unknown): QuorumFailure | undefined {
+  if (!(err instanceof NodeQuorumNotMetError)) return undefined;
+  return {
+    $typeName: 'quorumkv.v1.QuorumFailure',
+    operation: err.operation,
+    asked: err.asked,
+    answered: err.answered,
+    required: err.required,
+    replicas: err.replicas.map((r) => ({ $typeName: 'quorumkv.v1.ReplicaAnswer', ...r })),
+  };
+}
+
+/**
+ * Maps any error thrown by the node to the ConnectError a client receives. A ConnectError passes
+ * unchanged: it is a peer's answer (with the peer's details) or connect-es's own.
+ */
 export function toConnectError(err: unknown): ConnectError {
   if (err instanceof ConnectError) return err;
+  const { code, reason } = classify(err);
   const message = err instanceof Error ? err.message : String(err);
-  const ce = new ConnectError(message, codeOf(err));
-  if (err instanceof QuorumNotMetError) {
-    ce.details.push({
-      desc: QuorumFailureSchema,
-      value: { operation: err.operation, asked: err.asked, answered: err.answered, required: err.required, replicas: answers(err.replicas) },
-    });
-  } else if (err instanceof InvalidArgumentError) {
-    ce.details.push({ desc: FieldViolationSchema, value: { field: err.field, description: err.description } });
-  }
+  const ce = new ConnectError(message, code, undefined, [{ desc: ErrorDetailSchema, value: detailOf(err, reason) }], err);
+  const quorum = quorumOf(err);
+  if (quorum) ce.details.push({ desc: QuorumFailureSchema, value: quorum });
   return ce;
 }
 
 /** The same mapping for one failed operation inside a Session stream. */
 export function toSessionError(err: unknown): SessionError {
-  const ce = toConnectError(err);
-  return create(SessionErrorSchema, {
-    code: ce.code,
-    message: ce.rawMessage,
-    quorum:
-      err instanceof QuorumNotMetError
-        ? create(QuorumFailureSchema, { operation: err.operation, asked: err.asked, answered: err.answered, required: err.required, replicas: answers(err.replicas) })
-        : undefined,
-    violation: err instanceof InvalidArgumentError ? create(FieldViolationSchema, { field: err.field, description: err.description }) : undefined,
-  });
-}
-
-/** The Connect protocol's name of the code an error maps to ("failed_precondition", ...). */
-export function connectCodeName(err: unknown): string {
-  return Code[toConnectError(err).code].replace(/[A-Z]/g, (c, i: number) => (i === 0 ? c.toLowerCase() : `_${c.toLowerCase()}`));
+  if (err instanceof ConnectError) {
+    return {
+      $typeName: 'quorumkv.v1.SessionError',
+      code: err.code,
+      message: err.rawMessage,
+      quorum: err.findDetails(QuorumFailureSchema)[0],
+      detail: err.findDetails(ErrorDetailSchema)[0],
+    };
+  }
+  const { code, reason } = classify(err);
+  return {
+    $typeName: 'quorumkv.v1.SessionError',
+    code,
+    message: err instanceof Error ? err.message : String(err),
+    quorum: quorumOf(err),
+    detail: detailOf(err, reason),
+  };
 }

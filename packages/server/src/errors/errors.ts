@@ -1,3 +1,7 @@
+// The node's typed errors. Each stands for one ErrorReason of the wire contract; which Connect code
+// and detail it becomes is decided in one place, `connect-errors.ts`. Named `Node…` so they are
+// never confused with the SDK's errors of the same meaning.
+
 /** How one replica fared in a quorum request (mirrors the wire's ReplicaAnswer). */
 export interface ReplicaOutcome {
   nodeId: string;
@@ -9,11 +13,11 @@ export interface ReplicaOutcome {
 }
 
 /** Base class of every error the node reports to clients. */
-export abstract class QuorumKvError extends Error {}
+export abstract class NodeError extends Error {}
 
-/** A request field is invalid; `field` names it. */
-export class InvalidArgumentError extends QuorumKvError {
-  override readonly name = 'InvalidArgumentError';
+/** A request field is invalid; `field` names it (ERROR_REASON_INVALID_FIELD). */
+export class NodeArgumentError extends NodeError {
+  override readonly name = 'NodeArgumentError';
   constructor(
     readonly field: string,
     readonly description: string,
@@ -22,63 +26,83 @@ export class InvalidArgumentError extends QuorumKvError {
   }
 }
 
-/** Fewer replicas answered than the request's R or W. What the answering replicas stored is kept. */
-export class QuorumNotMetError extends QuorumKvError {
-  override readonly name = 'QuorumNotMetError';
-  constructor(
-    readonly operation: 'get' | 'put' | 'delete' | 'list_keys',
-    readonly asked: number,
-    readonly answered: number,
-    readonly required: number,
-    readonly replicas: ReplicaOutcome[],
-  ) {
-    super(`${operation}: quorum not met: asked ${asked}, answered ${answered}, required ${required}`);
+/** A request body or stream message is not a valid message of its type (ERROR_REASON_MALFORMED_REQUEST). */
+export class NodeMalformedRequestError extends NodeError {
+  override readonly name = 'NodeMalformedRequestError';
+}
+
+/** What a quorum request got before it failed. */
+export interface QuorumFacts {
+  operation: 'get' | 'put' | 'delete' | 'list_keys';
+  asked: number;
+  answered: number;
+  required: number;
+  replicas: ReplicaOutcome[];
+  /** The request's deadline ended the wait, rather than the replicas' failures. */
+  deadlinePassed: boolean;
+}
+
+/**
+ * Fewer replicas answered than the request's R or W: because they failed or were down
+ * (ERROR_REASON_QUORUM_NOT_MET) or because the deadline passed first (ERROR_REASON_DEADLINE_EXCEEDED).
+ * What the answering replicas stored is kept.
+ */
+export class NodeQuorumNotMetError extends NodeError {
+  override readonly name = 'NodeQuorumNotMetError';
+  readonly operation: QuorumFacts['operation'];
+  readonly asked: number;
+  readonly answered: number;
+  readonly required: number;
+  readonly replicas: ReplicaOutcome[];
+  readonly deadlinePassed: boolean;
+
+  constructor(f: QuorumFacts) {
+    const why = f.deadlinePassed ? 'deadline passed before the quorum' : 'quorum not met';
+    super(`${f.operation}: ${why}: asked ${f.asked}, answered ${f.answered}, required ${f.required}`);
+    this.operation = f.operation;
+    this.asked = f.asked;
+    this.answered = f.answered;
+    this.required = f.required;
+    this.replicas = f.replicas;
+    this.deadlinePassed = f.deadlinePassed;
   }
 }
 
-/** The node has too many requests in flight and sheds this one. */
-export class OverloadedError extends QuorumKvError {
-  override readonly name = 'OverloadedError';
+/** The node has too many requests in flight and sheds this one (ERROR_REASON_OVERLOADED). */
+export class NodeOverloadedError extends NodeError {
+  override readonly name = 'NodeOverloadedError';
   constructor(readonly inFlight: number, readonly limit: number) {
     super(`node overloaded: ${inFlight} requests in flight (limit ${limit}); retry with backoff`);
   }
 }
 
-/** A write would grow a key past the sibling limit. */
-export class TooManySiblingsError extends QuorumKvError {
-  override readonly name = 'TooManySiblingsError';
+/** A write would grow a key past the sibling limit (ERROR_REASON_TOO_MANY_SIBLINGS). */
+export class NodeTooManySiblingsError extends NodeError {
+  override readonly name = 'NodeTooManySiblingsError';
   constructor(readonly siblings: number, readonly limit: number) {
     super(`too many siblings: the write would leave ${siblings} (limit ${limit}); read the key and write with its context to resolve them`);
   }
 }
 
-/** The request's deadline passed. */
-export class DeadlineError extends QuorumKvError {
-  override readonly name = 'DeadlineError';
-  constructor(readonly timeoutMs: number) {
-    super(`deadline of ${timeoutMs} ms exceeded`);
-  }
-}
-
-/** A write could not be stored because the data dir is full. */
-export class NodeStorageFullError extends QuorumKvError {
+/** A write could not be stored because the data dir is full (ERROR_REASON_STORAGE_FULL). */
+export class NodeStorageFullError extends NodeError {
   override readonly name = 'NodeStorageFullError';
   constructor(message: string) {
     super(`storage full: ${message}`);
   }
 }
 
-/** Internal traffic from a node of another cluster. */
-export class ForeignClusterError extends QuorumKvError {
-  override readonly name = 'ForeignClusterError';
+/** Internal traffic from a node of another cluster (ERROR_REASON_FOREIGN_CLUSTER). */
+export class NodeForeignClusterError extends NodeError {
+  override readonly name = 'NodeForeignClusterError';
   constructor(readonly theirs: string, readonly ours: string) {
     super(`request from cluster ${theirs}, this node belongs to cluster ${ours}`);
   }
 }
 
-/** The node is not ready to serve (no ring yet, shutting down). */
-export class NotReadyError extends QuorumKvError {
-  override readonly name = 'NotReadyError';
+/** The node is not ready to serve (no ring yet) (ERROR_REASON_NOT_READY). */
+export class NodeNotReadyError extends NodeError {
+  override readonly name = 'NodeNotReadyError';
   constructor(reason: string) {
     super(`node not ready: ${reason}`);
   }

@@ -6,6 +6,7 @@ import * as http2 from 'node:http2';
 import * as net from 'node:net';
 import { cors, type ConnectRouter } from '@connectrpc/connect';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
+import { answerMalformedRequests, markHandlerReached } from './malformed-request.js';
 import { CONNECT_STREAM_CONTENT_TYPE, serveRawStream, type RawStreamHandler } from './raw-stream.js';
 
 export interface HttpServerOptions {
@@ -78,7 +79,11 @@ export class HttpServer {
       res.end('not found\n');
     };
     const handler = connectNodeAdapter({
-      routes: o.routes,
+      routes: (router) => {
+        o.routes(router);
+        answerMalformedRequests(router);
+      },
+      interceptors: [markHandlerReached],
       fallback: fallback as Parameters<typeof connectNodeAdapter>[0]['fallback'],
       // No response compression: it costs more CPU than it saves here (STACK-NOTES #5).
       acceptCompression: [],

@@ -4,20 +4,18 @@
 // stream (docs/benchmarks.md). The wire format is unchanged, so any Connect client can call them;
 // gRPC-protocol calls of the same methods still go through connect-es.
 import type * as http2 from 'node:http2';
-import {
-  ENVELOPE_COMPRESSED,
-  ENVELOPE_END_STREAM,
-  EnvelopeReader,
-  encodeEnvelope,
-  endStreamError,
-} from '@quorumkv/protocol';
+import type { ConnectError } from '@connectrpc/connect';
+import { endStreamToJson } from '@connectrpc/connect/protocol-connect';
+import { ENVELOPE_COMPRESSED, ENVELOPE_END_STREAM, EnvelopeReader, encodeEnvelope, type Envelope } from '@quorumkv/protocol';
+import { toConnectError } from '../errors/connect-errors.js';
+import { NodeMalformedRequestError } from '../errors/errors.js';
 
 /** Where a stream handler writes. */
 export interface RawStreamOutput {
   /** Sends a message already behind its envelope header (`frameEnvelope`). */
   sendFramed(framed: Uint8Array): void;
-  /** Ends the response stream, with an error (Connect code name) or successfully. */
-  finish(error?: { code: string; message: string }): void;
+  /** Ends the response stream, with an error (any error the node raised) or successfully. */
+  finish(error?: unknown): void;
 }
 
 /** One open stream, as a handler sees it. */
@@ -32,6 +30,13 @@ export interface RawStreamSession {
 export type RawStreamHandler = (out: RawStreamOutput) => RawStreamSession;
 
 const OK_END = new TextEncoder().encode('{}');
+const NO_METADATA = new Headers();
+
+/** Connect's end-of-stream message for an error: code, message and details, as connect-es writes it. */
+function endStreamOf(err: ConnectError): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(endStreamToJson(NO_METADATA, err, undefined)));
+}
+
 export const CONNECT_STREAM_CONTENT_TYPE = 'application/connect+proto';
 
 /** Serves one HTTP/2 request whose path has a raw handler. */
@@ -45,25 +50,28 @@ export function serveRawStream(req: http2.Http2ServerRequest, res: http2.Http2Se
     finish: (error) => {
       if (finished) return;
       finished = true;
-      if (!res.writableEnded) res.end(encodeEnvelope(error ? endStreamError(error.code, error.message) : OK_END, ENVELOPE_END_STREAM));
+      if (!res.writableEnded) res.end(encodeEnvelope(error === undefined ? OK_END : endStreamOf(toConnectError(error)), ENVELOPE_END_STREAM));
     },
   };
   const session = handler(out);
   const reader = new EnvelopeReader();
   req.on('data', (chunk: Buffer) => {
     if (finished) return;
+    let envelopes: Envelope[];
     try {
-      for (const e of reader.push(chunk)) {
-        if (e.flags & ENVELOPE_COMPRESSED) return out.finish({ code: 'unimplemented', message: 'compressed messages are not accepted' });
-        session.message(e.data);
-        if (finished) return;
-      }
+      envelopes = reader.push(chunk);
     } catch (err) {
-      out.finish({ code: 'invalid_argument', message: err instanceof Error ? err.message : String(err) });
+      return out.finish(new NodeMalformedRequestError(err instanceof Error ? err.message : String(err)));
+    }
+    for (const e of envelopes) {
+      // Compression is never negotiated here, so a compressed message breaks the protocol.
+      if (e.flags & ENVELOPE_COMPRESSED) return out.finish(new NodeMalformedRequestError('compressed message: this node accepts no compression'));
+      session.message(e.data);
+      if (finished) return;
     }
   });
   req.on('end', () => {
-    if (reader.midMessage) out.finish({ code: 'invalid_argument', message: 'stream ended inside a message' });
+    if (reader.midMessage) out.finish(new NodeMalformedRequestError('stream ended inside a message'));
     else session.end();
   });
   // A client that goes away takes its stream with it; nothing to answer.

@@ -4,7 +4,7 @@
  */
 export class AsyncQueue<T> implements AsyncIterable<T> {
   private readonly items: T[] = [];
-  private waiter: ((r: IteratorResult<T>) => void) | undefined;
+  private waiter: { resolve: (r: IteratorResult<T>) => void; reject: (err: unknown) => void } | undefined;
   private closed = false;
   private failure: unknown;
 
@@ -13,7 +13,7 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
     const w = this.waiter;
     if (w) {
       this.waiter = undefined;
-      w({ value: item, done: false });
+      w.resolve({ value: item, done: false });
     } else {
       this.items.push(item);
     }
@@ -26,7 +26,9 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
     this.failure = error;
     const w = this.waiter;
     this.waiter = undefined;
-    if (w) w({ value: undefined, done: true });
+    // A consumer already waiting gets the error too, not a quiet end.
+    if (w && error !== undefined) w.reject(error);
+    else if (w) w.resolve({ value: undefined, done: true });
   }
 
   [Symbol.asyncIterator](): AsyncIterator<T> {
@@ -34,7 +36,7 @@ export class AsyncQueue<T> implements AsyncIterable<T> {
       next: () => {
         if (this.items.length > 0) return Promise.resolve({ value: this.items.shift()!, done: false });
         if (this.closed) return this.failure === undefined ? Promise.resolve({ value: undefined, done: true }) : Promise.reject(this.failure);
-        return new Promise((resolve) => (this.waiter = resolve));
+        return new Promise((resolve, reject) => (this.waiter = { resolve, reject }));
       },
       return: () => {
         this.close();

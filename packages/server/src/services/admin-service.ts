@@ -22,7 +22,7 @@ import type { BucketRegistry } from '../cluster/buckets.js';
 import type { ClusterMembership } from '../cluster/membership.js';
 import type { RingState } from '../cluster/ring-state.js';
 import { checkKey } from '../coordinator/request-plan.js';
-import { InvalidArgumentError } from '../errors/errors.js';
+import { NodeArgumentError } from '../errors/errors.js';
 import { allSiblings, decodeRecord, formatClock } from '../record/key-record.js';
 import { guard } from './guard.js';
 import type { RingInfoSource } from './ring-info.js';
@@ -80,7 +80,7 @@ export function adminService(d: AdminDeps): Partial<ServiceImpl<typeof AdminServ
     ring: () => guard(() => create(RingResponseSchema, { ring: d.ringInfo.ringInfo(), ownership: ownership() })),
     createBucket: (req) =>
       guard(async () => {
-        if (!req.props) throw new InvalidArgumentError('props', 'is required');
+        if (!req.props) throw new NodeArgumentError('props', 'is required');
         return create(CreateBucketResponseSchema, { props: await d.buckets.create(req.props) });
       }),
     getBucket: (req) =>

@@ -3,6 +3,7 @@ import { create } from '@bufbuild/protobuf';
 import type { ServiceImpl } from '@connectrpc/connect';
 import {
   GetRoutingResponseSchema,
+  SessionRequestSchema,
   ENVELOPE_HEADER_BYTES,
   decodeSessionRequest,
   encodeSessionResponse,
@@ -13,11 +14,11 @@ import {
   type SessionResult,
 } from '@quorumkv/protocol';
 import { toSessionError } from '../errors/connect-errors.js';
-import { InvalidArgumentError } from '../errors/errors.js';
+import { NodeArgumentError, NodeMalformedRequestError } from '../errors/errors.js';
 import type { RawStreamHandler } from '../http/raw-stream.js';
 import type { KvFrontend } from '../coordinator/kv-frontend.js';
 import { AsyncQueue } from '../replication/async-queue.js';
-import { guard } from './guard.js';
+import { guard, guardStream, requestMessages } from './guard.js';
 import type { RingInfoSource } from './ring-info.js';
 import type { KeyLister } from '../coordinator/key-lister.js';
 import type { NodeMetrics } from '../observability/metrics.js';
@@ -67,7 +68,7 @@ class SessionProcessor {
         o.case === 'get' ? this.kv.get(o.value).then((v) => ({ case: 'get' as const, value: v }))
         : o.case === 'put' ? this.kv.put(o.value).then((v) => ({ case: 'put' as const, value: v }))
         : o.case === 'delete' ? this.kv.delete(o.value).then((v) => ({ case: 'delete' as const, value: v }))
-        : Promise.reject(new InvalidArgumentError('op', 'operation has no get, put or delete'));
+        : Promise.reject(new NodeArgumentError('op', 'operation has no get, put or delete'));
       run.then(
         (result) => this.result({ $typeName: 'quorumkv.v1.SessionResult', id, result }),
         (err: unknown) => this.result({ $typeName: 'quorumkv.v1.SessionResult', id, result: { case: 'error', value: toSessionError(err) } }),
@@ -103,13 +104,13 @@ function session(kv: KvFrontend, requests: AsyncIterable<SessionRequest>, metric
   const processor = new SessionProcessor(kv, metrics, (res) => out.push(res), () => out.close());
   void (async () => {
     try {
-      for await (const req of requests) processor.message(req);
+      for await (const req of requestMessages(requests, SessionRequestSchema.typeName)) processor.message(req);
       processor.end();
     } catch (err) {
       out.close(err);
     }
   })();
-  return out;
+  return guardStream(out);
 }
 
 /** Session on the raw HTTP/2 stream (Connect protocol): the Node SDK's path. */
@@ -122,7 +123,7 @@ export function sessionRawStream(kv: KvFrontend, metrics: NodeMetrics): RawStrea
         try {
           req = decodeSessionRequest(data);
         } catch (err) {
-          return out.finish({ code: 'invalid_argument', message: `malformed SessionRequest: ${(err as Error).message}` });
+          return out.finish(new NodeMalformedRequestError(`malformed SessionRequest: ${(err as Error).message}`));
         }
         processor.message(req);
       },

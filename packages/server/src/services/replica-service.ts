@@ -7,6 +7,7 @@ import {
   BatchResponseSchema,
   DeliverHintsResponseSchema,
   ENVELOPE_HEADER_BYTES,
+  ReplicateRequestSchema,
   decodeReplicateRequest,
   encodeReplicateResponse,
   frameEnvelope,
@@ -15,13 +16,12 @@ import {
   type ReplicateRequest,
   type ReplicateResponse,
 } from '@quorumkv/protocol';
-import { connectCodeName } from '../errors/connect-errors.js';
-import { ForeignClusterError } from '../errors/errors.js';
+import { NodeArgumentError, NodeForeignClusterError, NodeMalformedRequestError } from '../errors/errors.js';
 import type { RawStreamHandler } from '../http/raw-stream.js';
 import { AsyncQueue } from '../replication/async-queue.js';
 import type { ReplicaApplier } from '../replication/replica-applier.js';
 import type { NodeMetrics } from '../observability/metrics.js';
-import { guard } from './guard.js';
+import { guard, guardStream, requestMessages } from './guard.js';
 
 export interface ReplicaServiceDeps {
   selfId: string;
@@ -47,7 +47,7 @@ function headerChecks(d: ReplicaServiceDeps): { check: (h: ReplicaHeader | undef
     };
   };
   const check = (h: ReplicaHeader | undefined): void => {
-    if (h && h.clusterId !== '' && h.clusterId !== d.clusterId()) throw new ForeignClusterError(h.clusterId, d.clusterId());
+    if (h && h.clusterId !== '' && h.clusterId !== d.clusterId()) throw new NodeForeignClusterError(h.clusterId, d.clusterId());
     d.noteRing(h);
   };
   return { check, header };
@@ -59,7 +59,7 @@ export function replicaService(d: ReplicaServiceDeps): Partial<ServiceImpl<typeo
     apply: (req) =>
       guard(async () => {
         check(req.header);
-        if (!req.item) throw new Error('item is required');
+        if (!req.item) throw new NodeArgumentError('item', 'is required');
         return create(ApplyResponseSchema, { header: header(req.header), result: await d.applier.apply(req.item) });
       }),
     batch: (req) =>
@@ -99,7 +99,7 @@ function replicate(
   let inputDone = false;
   void (async () => {
     try {
-      for await (const req of requests) {
+      for await (const req of requestMessages(requests, ReplicateRequestSchema.typeName)) {
         check(req.header);
         open++;
         replicateMessage(req, d, header).then(
@@ -116,7 +116,7 @@ function replicate(
       out.close(err);
     }
   })();
-  return out;
+  return guardStream(out);
 }
 
 /** Replicate on the raw HTTP/2 stream (Connect protocol): the path nodes use between themselves. */
@@ -130,9 +130,13 @@ export function replicateRawStream(d: ReplicaServiceDeps): RawStreamHandler {
         let req: ReplicateRequest;
         try {
           req = decodeReplicateRequest(data);
+        } catch (err) {
+          return out.finish(new NodeMalformedRequestError(`malformed ReplicateRequest: ${(err as Error).message}`));
+        }
+        try {
           check(req.header);
         } catch (err) {
-          return out.finish({ code: connectCodeName(err), message: err instanceof Error ? err.message : String(err) });
+          return out.finish(err);
         }
         open++;
         replicateMessage(req, d, header).then(
@@ -141,7 +145,7 @@ export function replicateRawStream(d: ReplicaServiceDeps): RawStreamHandler {
             if (--open === 0 && inputDone) out.finish();
           },
           // The sender fails this stream's in-flight items and retries or hints them.
-          (err: unknown) => out.finish({ code: 'internal', message: err instanceof Error ? err.message : String(err) }),
+          (err: unknown) => out.finish(err),
         );
       },
       end() {

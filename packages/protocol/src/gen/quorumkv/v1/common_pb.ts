@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file quorumkv/v1/common.proto.
  */
 export const file_quorumkv_v1_common: GenFile = /*@__PURE__*/
-  fileDesc("ChhxdW9ydW1rdi92MS9jb21tb24ucHJvdG8SC3F1b3J1bWt2LnYxIpMBCgtCdWNrZXRQcm9wcxIMCgRuYW1lGAEgASgJEgkKAW4YAiABKA0SCQoBchgDIAEoDRIJCgF3GAQgASgNEiwKCWNvbmZsaWN0cxgFIAEoDjIZLnF1b3J1bWt2LnYxLkNvbmZsaWN0TW9kZRIWCg5kZWZhdWx0X3R0bF9tcxgGIAEoBBIPCgd2ZXJzaW9uGAcgASgEImwKB1NpYmxpbmcSDQoFdmFsdWUYASABKAwSFAoMdGltZXN0YW1wX21zGAIgASgDEhEKCXRvbWJzdG9uZRgDIAEoCBIVCg1leHBpcmVzX2F0X21zGAQgASgEEhIKCndyaXR0ZW5fYnkYBSABKAkiegoNUmVwbGljYUFuc3dlchIPCgdub2RlX2lkGAEgASgJEhAKCGZhbGxiYWNrGAIgASgIEhcKD3N0YW5kaW5nX2luX2ZvchgDIAEoCRIKCgJvaxgEIAEoCBINCgVlcnJvchgFIAEoCRISCgpsYXRlbmN5X3VzGAYgASgNIsUBCg1RdW9ydW1SZWNlaXB0EhAKCHJlcXVpcmVkGAEgASgNEg0KBWFza2VkGAIgASgNEhAKCGFuc3dlcmVkGAMgASgNEiwKCHJlcGxpY2FzGAQgAygLMhoucXVvcnVta3YudjEuUmVwbGljYUFuc3dlchIVCg1zaWJsaW5nX2NvdW50GAUgASgNEhQKDHJpbmdfdmVyc2lvbhgGIAEoBBITCgtjb29yZGluYXRvchgHIAEoCRIRCglmb3J3YXJkZWQYCCABKAgigwEKDVF1b3J1bUZhaWx1cmUSEQoJb3BlcmF0aW9uGAEgASgJEg0KBWFza2VkGAIgASgNEhAKCGFuc3dlcmVkGAMgASgNEhAKCHJlcXVpcmVkGAQgASgNEiwKCHJlcGxpY2FzGAUgAygLMhoucXVvcnVta3YudjEuUmVwbGljYUFuc3dlciI0Cg5GaWVsZFZpb2xhdGlvbhINCgVmaWVsZBgBIAEoCRITCgtkZXNjcmlwdGlvbhgCIAEoCSKqAQoITm9kZUluZm8SCgoCaWQYASABKAkSDwoHYWRkcmVzcxgCIAEoCRIMCgR6b25lGAMgASgJEg4KBndlaWdodBgEIAEoDRIlCgVzdGF0ZRgFIAEoDjIWLnF1b3J1bWt2LnYxLk5vZGVTdGF0ZRInCghsaXZlbmVzcxgGIAEoDjIVLnF1b3J1bWt2LnYxLkxpdmVuZXNzEhMKC2luY2FybmF0aW9uGAcgASgEIqABCghSaW5nSW5mbxIPCgd2ZXJzaW9uGAEgASgEEhcKD3BhcnRpdGlvbl9jb3VudBgCIAEoDRIOCgZvd25lcnMYAyADKA0SJAoFbm9kZXMYBCADKAsyFS5xdW9ydW1rdi52MS5Ob2RlSW5mbxIQCghjaGVja3N1bRgFIAEoCRIPCgdlbmNvZGVkGAYgASgMEhEKCWRlZmF1bHRfbhgHIAEoDSpgCgxDb25mbGljdE1vZGUSHQoZQ09ORkxJQ1RfTU9ERV9VTlNQRUNJRklFRBAAEhoKFkNPTkZMSUNUX01PREVfU0lCTElOR1MQARIVChFDT05GTElDVF9NT0RFX0xXVxACKm4KCU5vZGVTdGF0ZRIaChZOT0RFX1NUQVRFX1VOU1BFQ0lGSUVEEAASFQoRTk9ERV9TVEFURV9BQ1RJVkUQARIWChJOT0RFX1NUQVRFX0pPSU5JTkcQAhIWChJOT0RFX1NUQVRFX0xFQVZJTkcQAyp0CghMaXZlbmVzcxIYChRMSVZFTkVTU19VTlNQRUNJRklFRBAAEhIKDkxJVkVORVNTX0FMSVZFEAESFAoQTElWRU5FU1NfU1VTUEVDVBACEhEKDUxJVkVORVNTX0RFQUQQAxIRCg1MSVZFTkVTU19MRUZUEARiBnByb3RvMw");
+  fileDesc("ChhxdW9ydW1rdi92MS9jb21tb24ucHJvdG8SC3F1b3J1bWt2LnYxIpMBCgtCdWNrZXRQcm9wcxIMCgRuYW1lGAEgASgJEgkKAW4YAiABKA0SCQoBchgDIAEoDRIJCgF3GAQgASgNEiwKCWNvbmZsaWN0cxgFIAEoDjIZLnF1b3J1bWt2LnYxLkNvbmZsaWN0TW9kZRIWCg5kZWZhdWx0X3R0bF9tcxgGIAEoBBIPCgd2ZXJzaW9uGAcgASgEImwKB1NpYmxpbmcSDQoFdmFsdWUYASABKAwSFAoMdGltZXN0YW1wX21zGAIgASgDEhEKCXRvbWJzdG9uZRgDIAEoCBIVCg1leHBpcmVzX2F0X21zGAQgASgEEhIKCndyaXR0ZW5fYnkYBSABKAkiegoNUmVwbGljYUFuc3dlchIPCgdub2RlX2lkGAEgASgJEhAKCGZhbGxiYWNrGAIgASgIEhcKD3N0YW5kaW5nX2luX2ZvchgDIAEoCRIKCgJvaxgEIAEoCBINCgVlcnJvchgFIAEoCRISCgpsYXRlbmN5X3VzGAYgASgNIsUBCg1RdW9ydW1SZWNlaXB0EhAKCHJlcXVpcmVkGAEgASgNEg0KBWFza2VkGAIgASgNEhAKCGFuc3dlcmVkGAMgASgNEiwKCHJlcGxpY2FzGAQgAygLMhoucXVvcnVta3YudjEuUmVwbGljYUFuc3dlchIVCg1zaWJsaW5nX2NvdW50GAUgASgNEhQKDHJpbmdfdmVyc2lvbhgGIAEoBBITCgtjb29yZGluYXRvchgHIAEoCRIRCglmb3J3YXJkZWQYCCABKAgiWwoLRXJyb3JEZXRhaWwSKAoGcmVhc29uGAEgASgOMhgucXVvcnVta3YudjEuRXJyb3JSZWFzb24SDQoFZmllbGQYAiABKAkSEwoLZGVzY3JpcHRpb24YAyABKAkigwEKDVF1b3J1bUZhaWx1cmUSEQoJb3BlcmF0aW9uGAEgASgJEg0KBWFza2VkGAIgASgNEhAKCGFuc3dlcmVkGAMgASgNEhAKCHJlcXVpcmVkGAQgASgNEiwKCHJlcGxpY2FzGAUgAygLMhoucXVvcnVta3YudjEuUmVwbGljYUFuc3dlciKqAQoITm9kZUluZm8SCgoCaWQYASABKAkSDwoHYWRkcmVzcxgCIAEoCRIMCgR6b25lGAMgASgJEg4KBndlaWdodBgEIAEoDRIlCgVzdGF0ZRgFIAEoDjIWLnF1b3J1bWt2LnYxLk5vZGVTdGF0ZRInCghsaXZlbmVzcxgGIAEoDjIVLnF1b3J1bWt2LnYxLkxpdmVuZXNzEhMKC2luY2FybmF0aW9uGAcgASgEIqABCghSaW5nSW5mbxIPCgd2ZXJzaW9uGAEgASgEEhcKD3BhcnRpdGlvbl9jb3VudBgCIAEoDRIOCgZvd25lcnMYAyADKA0SJAoFbm9kZXMYBCADKAsyFS5xdW9ydW1rdi52MS5Ob2RlSW5mbxIQCghjaGVja3N1bRgFIAEoCRIPCgdlbmNvZGVkGAYgASgMEhEKCWRlZmF1bHRfbhgHIAEoDSpgCgxDb25mbGljdE1vZGUSHQoZQ09ORkxJQ1RfTU9ERV9VTlNQRUNJRklFRBAAEhoKFkNPTkZMSUNUX01PREVfU0lCTElOR1MQARIVChFDT05GTElDVF9NT0RFX0xXVxACKu0CCgtFcnJvclJlYXNvbhIcChhFUlJPUl9SRUFTT05fVU5TUEVDSUZJRUQQABIeChpFUlJPUl9SRUFTT05fSU5WQUxJRF9GSUVMRBABEiIKHkVSUk9SX1JFQVNPTl9NQUxGT1JNRURfUkVRVUVTVBACEh8KG0VSUk9SX1JFQVNPTl9RVU9SVU1fTk9UX01FVBADEiIKHkVSUk9SX1JFQVNPTl9ERUFETElORV9FWENFRURFRBAEEhsKF0VSUk9SX1JFQVNPTl9PVkVSTE9BREVEEAUSIgoeRVJST1JfUkVBU09OX1RPT19NQU5ZX1NJQkxJTkdTEAYSHQoZRVJST1JfUkVBU09OX1NUT1JBR0VfRlVMTBAHEiAKHEVSUk9SX1JFQVNPTl9GT1JFSUdOX0NMVVNURVIQCBIaChZFUlJPUl9SRUFTT05fTk9UX1JFQURZEAkSGQoVRVJST1JfUkVBU09OX0lOVEVSTkFMEAoqbgoJTm9kZVN0YXRlEhoKFk5PREVfU1RBVEVfVU5TUEVDSUZJRUQQABIVChFOT0RFX1NUQVRFX0FDVElWRRABEhYKEk5PREVfU1RBVEVfSk9JTklORxACEhYKEk5PREVfU1RBVEVfTEVBVklORxADKnQKCExpdmVuZXNzEhgKFExJVkVORVNTX1VOU1BFQ0lGSUVEEAASEgoOTElWRU5FU1NfQUxJVkUQARIUChBMSVZFTkVTU19TVVNQRUNUEAISEQoNTElWRU5FU1NfREVBRBADEhEKDUxJVkVORVNTX0xFRlQQBGIGcHJvdG8z");
 
 /**
  * Properties of a bucket. Stored as cluster metadata and gossiped to every node.
@@ -252,14 +252,51 @@ export const QuorumReceiptSchema: GenMessage<QuorumReceipt> = /*@__PURE__*/
   messageDesc(file_quorumkv_v1_common, 3);
 
 /**
- * Error detail attached (as a Connect error detail) to UNAVAILABLE errors when a quorum was not met.
- * Nothing the request wrote on the replicas that did answer is lost.
+ * Error detail attached (as a Connect error detail) to every error a node reports.
+ *
+ * @generated from message quorumkv.v1.ErrorDetail
+ */
+export type ErrorDetail = Message<"quorumkv.v1.ErrorDetail"> & {
+  /**
+   * Why the request failed.
+   *
+   * @generated from field: quorumkv.v1.ErrorReason reason = 1;
+   */
+  reason: ErrorReason;
+
+  /**
+   * For ERROR_REASON_INVALID_FIELD: the field path in the request, e.g. "key", "w", "props.n".
+   *
+   * @generated from field: string field = 2;
+   */
+  field: string;
+
+  /**
+   * For ERROR_REASON_INVALID_FIELD: what is wrong with the field, e.g. "must be at most 1024 bytes
+   * (got 2048)".
+   *
+   * @generated from field: string description = 3;
+   */
+  description: string;
+};
+
+/**
+ * Describes the message quorumkv.v1.ErrorDetail.
+ * Use `create(ErrorDetailSchema)` to create a new message.
+ */
+export const ErrorDetailSchema: GenMessage<ErrorDetail> = /*@__PURE__*/
+  messageDesc(file_quorumkv_v1_common, 4);
+
+/**
+ * Error detail attached, beside ErrorDetail, to ERROR_REASON_QUORUM_NOT_MET (UNAVAILABLE) and
+ * ERROR_REASON_DEADLINE_EXCEEDED (DEADLINE_EXCEEDED) errors: how far the request got. Nothing the
+ * request wrote on the replicas that did answer is lost.
  *
  * @generated from message quorumkv.v1.QuorumFailure
  */
 export type QuorumFailure = Message<"quorumkv.v1.QuorumFailure"> & {
   /**
-   * "get", "put" or "delete".
+   * "get", "put", "delete" or "list_keys".
    *
    * @generated from field: string operation = 1;
    */
@@ -299,34 +336,6 @@ export type QuorumFailure = Message<"quorumkv.v1.QuorumFailure"> & {
  * Use `create(QuorumFailureSchema)` to create a new message.
  */
 export const QuorumFailureSchema: GenMessage<QuorumFailure> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_common, 4);
-
-/**
- * Error detail attached to INVALID_ARGUMENT errors: which request field was wrong.
- *
- * @generated from message quorumkv.v1.FieldViolation
- */
-export type FieldViolation = Message<"quorumkv.v1.FieldViolation"> & {
-  /**
-   * Field path in the request, e.g. "key", "w", "value".
-   *
-   * @generated from field: string field = 1;
-   */
-  field: string;
-
-  /**
-   * What is wrong with it, e.g. "must be at most 1024 bytes (got 2048)".
-   *
-   * @generated from field: string description = 2;
-   */
-  description: string;
-};
-
-/**
- * Describes the message quorumkv.v1.FieldViolation.
- * Use `create(FieldViolationSchema)` to create a new message.
- */
-export const FieldViolationSchema: GenMessage<FieldViolation> = /*@__PURE__*/
   messageDesc(file_quorumkv_v1_common, 5);
 
 /**
@@ -490,6 +499,107 @@ export const ConflictModeSchema: GenEnum<ConflictMode> = /*@__PURE__*/
   enumDesc(file_quorumkv_v1_common, 0);
 
 /**
+ * Why a node refused or failed a request: the one closed set of reasons, shared by the server and
+ * the SDK. Every error a node reports carries one in an ErrorDetail; a client maps the reason (not the
+ * Connect code, which several reasons share) to its own error type. The Connect code of each reason
+ * is given in brackets.
+ *
+ * @generated from enum quorumkv.v1.ErrorReason
+ */
+export enum ErrorReason {
+  /**
+   * Not set: the error did not come from a QuorumKV node (a proxy, a transport failure). Go by the
+   * Connect code.
+   *
+   * @generated from enum value: ERROR_REASON_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * A request field is invalid; ErrorDetail's `field` and `description` say which and why
+   * [INVALID_ARGUMENT].
+   *
+   * @generated from enum value: ERROR_REASON_INVALID_FIELD = 1;
+   */
+  INVALID_FIELD = 1,
+
+  /**
+   * The request body or stream message is not a valid protobuf message of the method's request type
+   * (or not a valid envelope) [INVALID_ARGUMENT].
+   *
+   * @generated from enum value: ERROR_REASON_MALFORMED_REQUEST = 2;
+   */
+  MALFORMED_REQUEST = 2,
+
+  /**
+   * Fewer replicas than R or W answered because replicas failed or were down; a QuorumFailure
+   * detail gives the facts. What the answering replicas stored is kept [UNAVAILABLE].
+   *
+   * @generated from enum value: ERROR_REASON_QUORUM_NOT_MET = 3;
+   */
+  QUORUM_NOT_MET = 3,
+
+  /**
+   * The request's deadline (its `timeout_ms`, or the node's default) passed before R or W replicas
+   * answered; a QuorumFailure detail gives the facts. A write may have been stored on the replicas
+   * that answered [DEADLINE_EXCEEDED].
+   *
+   * @generated from enum value: ERROR_REASON_DEADLINE_EXCEEDED = 4;
+   */
+  DEADLINE_EXCEEDED = 4,
+
+  /**
+   * The node has too many requests in flight and shed this one before doing any work; retry with
+   * backoff [RESOURCE_EXHAUSTED].
+   *
+   * @generated from enum value: ERROR_REASON_OVERLOADED = 5;
+   */
+  OVERLOADED = 5,
+
+  /**
+   * The write would leave more siblings than the node allows: read the key and write with its
+   * context [FAILED_PRECONDITION].
+   *
+   * @generated from enum value: ERROR_REASON_TOO_MANY_SIBLINGS = 6;
+   */
+  TOO_MANY_SIBLINGS = 6,
+
+  /**
+   * The node's data dir is full; the write was not stored there [RESOURCE_EXHAUSTED].
+   *
+   * @generated from enum value: ERROR_REASON_STORAGE_FULL = 7;
+   */
+  STORAGE_FULL = 7,
+
+  /**
+   * Internal traffic from a node of another cluster [FAILED_PRECONDITION].
+   *
+   * @generated from enum value: ERROR_REASON_FOREIGN_CLUSTER = 8;
+   */
+  FOREIGN_CLUSTER = 8,
+
+  /**
+   * The node cannot serve yet (no ring) and did no work [UNAVAILABLE].
+   *
+   * @generated from enum value: ERROR_REASON_NOT_READY = 9;
+   */
+  NOT_READY = 9,
+
+  /**
+   * An unexpected failure inside the node: a bug or a storage failure [INTERNAL].
+   *
+   * @generated from enum value: ERROR_REASON_INTERNAL = 10;
+   */
+  INTERNAL = 10,
+}
+
+/**
+ * Describes the enum quorumkv.v1.ErrorReason.
+ */
+export const ErrorReasonSchema: GenEnum<ErrorReason> = /*@__PURE__*/
+  enumDesc(file_quorumkv_v1_common, 1);
+
+/**
  * How the ring sees a node.
  *
  * @generated from enum quorumkv.v1.NodeState
@@ -528,7 +638,7 @@ export enum NodeState {
  * Describes the enum quorumkv.v1.NodeState.
  */
 export const NodeStateSchema: GenEnum<NodeState> = /*@__PURE__*/
-  enumDesc(file_quorumkv_v1_common, 1);
+  enumDesc(file_quorumkv_v1_common, 2);
 
 /**
  * How failure detection (SWIM gossip) sees a node right now.
@@ -576,5 +686,5 @@ export enum Liveness {
  * Describes the enum quorumkv.v1.Liveness.
  */
 export const LivenessSchema: GenEnum<Liveness> = /*@__PURE__*/
-  enumDesc(file_quorumkv_v1_common, 2);
+  enumDesc(file_quorumkv_v1_common, 3);
 

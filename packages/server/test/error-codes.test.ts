@@ -1,0 +1,184 @@
+// The node's error codes at the edges a handler does not see: a body that is not protobuf is the
+// caller's fault (INVALID_ARGUMENT, reason MALFORMED_REQUEST) on every protocol and stream, and a
+// request whose deadline passes before its quorum is DEADLINE_EXCEEDED with the quorum facts.
+import * as http2 from 'node:http2';
+import { Code, ConnectError, createClient } from '@connectrpc/connect';
+import { endStreamFromJson, errorFromJsonBytes } from '@connectrpc/connect/protocol-connect';
+import { findTrailerError } from '@connectrpc/connect/protocol-grpc';
+import { trailerParse } from '@connectrpc/connect/protocol-grpc-web';
+import { createConnectTransport, createGrpcTransport, Http2SessionManager } from '@connectrpc/connect-node';
+import { ErrorDetailSchema, ErrorReason, KvService, QuorumFailureSchema } from '@quorumkv/protocol';
+import { startCluster, type Cluster, type NodeHandle } from '../../../tools/cluster-harness/cluster.js';
+import { Clients, dec, enc, fetchRing, primariesOf } from './support.js';
+
+/** Not protobuf: field 1, length-delimited, with a length far past the end of the body. */
+const GARBAGE = new Uint8Array([0x0a, 0xff, 0xff, 0xff, 0x0f, 0x01]);
+
+function envelope(data: Uint8Array, flags = 0): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(5 + data.length);
+  out[0] = flags;
+  new DataView(out.buffer).setUint32(1, data.length);
+  out.set(data, 5);
+  return out;
+}
+
+interface RawAnswer {
+  status: number;
+  headers: http2.IncomingHttpHeaders;
+  trailers: http2.IncomingHttpHeaders;
+  body: Uint8Array;
+}
+
+/** One HTTP/2 (h2c) POST with a hand-made body: what no well-behaved client would send. */
+function h2Post(url: string, path: string, contentType: string, body: Uint8Array): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const session = http2.connect(url);
+    session.on('error', reject);
+    const req = session.request({ ':method': 'POST', ':path': path, 'content-type': contentType, te: 'trailers' });
+    const chunks: Buffer[] = [];
+    let headers: http2.IncomingHttpHeaders = {};
+    let trailers: http2.IncomingHttpHeaders = {};
+    req.on('response', (h) => (headers = h));
+    req.on('trailers', (t) => (trailers = t));
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('error', reject);
+    req.on('end', () => {
+      session.close();
+      resolve({ status: Number(headers[':status']), headers, trailers, body: new Uint8Array(Buffer.concat(chunks)) });
+    });
+    req.end(body);
+  });
+}
+
+/** The envelopes of a stream's body: [flags, data]. */
+function envelopes(body: Uint8Array): [number, Uint8Array][] {
+  const out: [number, Uint8Array][] = [];
+  for (let at = 0; at + 5 <= body.length; ) {
+    const length = new DataView(body.buffer, body.byteOffset + at + 1, 4).getUint32(0);
+    out.push([body[at]!, body.subarray(at + 5, at + 5 + length)]);
+    at += 5 + length;
+  }
+  return out;
+}
+
+const headersOf = (h: http2.IncomingHttpHeaders): Headers => new Headers(Object.entries(h).filter(([k]) => !k.startsWith(':')).map(([k, v]) => [k, String(v)]));
+
+/** The answer must be INVALID_ARGUMENT with the reason a client reads with findDetails. */
+function expectMalformed(err: ConnectError | undefined): void {
+  expect(err && Code[err.code]).toBe(Code[Code.InvalidArgument]);
+  expect(err!.findDetails(ErrorDetailSchema)[0]?.reason).toBe(ErrorReason.MALFORMED_REQUEST);
+}
+
+describe('error codes at the edges', () => {
+  let cluster: Cluster;
+  let n1: NodeHandle;
+  const clients = new Clients();
+  const sessions: Http2SessionManager[] = [];
+  beforeAll(async () => {
+    // A long replica timeout: only the request's own deadline can end a request to stopped replicas.
+    cluster = await startCluster({ nodes: 3, n: 3, r: 2, w: 2, hostBase: 101, extraArgs: ['--replica-timeout-ms', '10000'] });
+    n1 = cluster.nodes[0]!;
+  });
+  afterAll(async () => {
+    clients.close();
+    for (const s of sessions) s.abort();
+    for (const node of cluster?.nodes ?? []) await node.kill('SIGCONT');
+    await cluster?.stop();
+  });
+
+  async function stillServes(node: NodeHandle, key: string): Promise<void> {
+    await clients.of(node).kv.put({ key: enc(key), value: enc('serving') });
+    expect((await clients.of(node).kv.get({ key: enc(key) })).siblings.map((s) => dec(s.value))).toEqual(['serving']);
+  }
+
+  describe('a body that is not protobuf is invalid_argument', () => {
+    const unreadable = new ConnectError('unreadable error', Code.Unknown);
+
+    it('Connect unary over HTTP/1.1', async () => {
+      const res = await fetch(`${n1.url}/quorumkv.v1.KvService/Put`, { method: 'POST', headers: { 'content-type': 'application/proto' }, body: GARBAGE });
+      expect(res.status).toBe(400);
+      const err = errorFromJsonBytes(new Uint8Array(await res.arrayBuffer()), undefined, unreadable);
+      expectMalformed(err);
+      expect(err.rawMessage).toMatch(/^malformed quorumkv\.v1\.PutRequest: /);
+      await stillServes(n1, 'after-h1');
+    });
+
+    it('Connect unary over h2c, also for a string field holding invalid UTF-8', async () => {
+      for (const body of [GARBAGE, new Uint8Array([0x0a, 0x02, 0xc3, 0x28])]) {
+        const res = await h2Post(n1.url, '/quorumkv.v1.KvService/Put', 'application/proto', body);
+        expect(res.status).toBe(400);
+        expectMalformed(errorFromJsonBytes(res.body, undefined, unreadable));
+      }
+      await stillServes(n1, 'after-h2');
+    });
+
+    it('Connect unary with an undecodable JSON body', async () => {
+      const res = await fetch(`${n1.url}/quorumkv.v1.KvService/Put`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"key": 12' });
+      expect(res.status).toBe(400);
+      expectMalformed(errorFromJsonBytes(new Uint8Array(await res.arrayBuffer()), undefined, unreadable));
+    });
+
+    it('gRPC', async () => {
+      const res = await h2Post(n1.url, '/quorumkv.v1.KvService/Put', 'application/grpc+proto', envelope(GARBAGE));
+      expectMalformed(findTrailerError(headersOf({ ...res.headers, ...res.trailers })));
+      await stillServes(n1, 'after-grpc');
+    });
+
+    it('gRPC-web over HTTP/1.1', async () => {
+      const res = await fetch(`${n1.url}/quorumkv.v1.KvService/Put`, { method: 'POST', headers: { 'content-type': 'application/grpc-web+proto' }, body: envelope(GARBAGE) });
+      const frames = envelopes(new Uint8Array(await res.arrayBuffer()));
+      const [flags, data] = frames[frames.length - 1]!;
+      expect(flags & 0x80).toBe(0x80);
+      expectMalformed(findTrailerError(trailerParse(data)));
+    });
+
+    it.each([
+      ['ReplicaService/Replicate', '/quorumkv.v1.ReplicaService/Replicate'],
+      ['KvService/Session', '/quorumkv.v1.KvService/Session'],
+    ])('the raw %s stream', async (_name, path) => {
+      const res = await h2Post(n1.url, path, 'application/connect+proto', envelope(GARBAGE));
+      const end = envelopes(res.body).find(([flags]) => flags & 0b10);
+      expectMalformed(endStreamFromJson(end![1]).error);
+      await stillServes(n1, `after-${path}`);
+    });
+
+    it.each([
+      ['ReplicaService/Replicate', '/quorumkv.v1.ReplicaService/Replicate'],
+      ['KvService/Session', '/quorumkv.v1.KvService/Session'],
+    ])('the %s stream over gRPC (through connect-es)', async (_name, path) => {
+      const res = await h2Post(n1.url, path, 'application/grpc+proto', envelope(GARBAGE));
+      expectMalformed(findTrailerError(headersOf({ ...res.headers, ...res.trailers })));
+      await stillServes(n1, `after-grpc-${path}`);
+    });
+  });
+
+  describe('a passed deadline is deadline_exceeded', () => {
+    it('a 1 ms put to a stopped replica set, through Connect and gRPC clients, keeps the quorum facts', async () => {
+      const ring = await fetchRing(clients, n1);
+      let key = '';
+      for (let i = 0; !key; i++) if (primariesOf(ring, `dl-${i}`, 3)[0] === n1.id) key = `dl-${i}`;
+      const session = new Http2SessionManager(n1.url);
+      sessions.push(session);
+      const connect = createClient(KvService, createConnectTransport({ baseUrl: n1.url, httpVersion: '2', sessionManager: session, acceptCompression: [] }));
+      const grpc = createClient(KvService, createGrpcTransport({ baseUrl: n1.url, sessionManager: session, acceptCompression: [] }));
+      const others = cluster.nodes.slice(1);
+      for (const node of others) await node.kill('SIGSTOP');
+      try {
+        for (const kv of [connect, grpc]) {
+          // No client-side deadline: the node's own (the request's timeout_ms) must end the call.
+          const err = await kv.put({ key: enc(key), value: enc('late'), timeoutMs: 1 }).then(
+            () => undefined,
+            (e: unknown) => ConnectError.from(e),
+          );
+          expect(err && Code[err.code]).toBe(Code[Code.DeadlineExceeded]);
+          expect(err!.findDetails(ErrorDetailSchema)[0]?.reason).toBe(ErrorReason.DEADLINE_EXCEEDED);
+          const q = err!.findDetails(QuorumFailureSchema)[0];
+          expect(q).toMatchObject({ operation: 'put', asked: 3, required: 2 });
+          expect(q!.answered).toBeLessThan(2);
+        }
+      } finally {
+        for (const node of others) await node.kill('SIGCONT');
+      }
+    });
+  });
+});
