@@ -1,5 +1,6 @@
 // Exit codes scripts can rely on, and which error maps to which.
 import {
+  InsufficientStorageError,
   InvalidArgumentError,
   OverloadedError,
   QuorumNotMetError,
@@ -12,7 +13,8 @@ import {
  * - 0: success
  * - 1: not found (`get` of a missing key, `bucket show` of an unknown bucket)
  * - 2: usage error (unknown command or flag, missing or malformed value, input the server rejected)
- * - 3: unavailable: node unreachable, quorum not met, timeout, overload, or `cluster verify` unhealthy
+ * - 3: unavailable: node unreachable or not ready, quorum not met, timeout, overload, a node's disk
+ *   full, or `cluster verify` unhealthy
  * - 4: any other error
  */
 export const ExitCode = {
@@ -50,7 +52,8 @@ export function exitCodeOf(err: unknown): ExitCodeValue {
     err instanceof UnavailableError ||
     err instanceof QuorumNotMetError ||
     err instanceof TimeoutError ||
-    err instanceof OverloadedError
+    err instanceof OverloadedError ||
+    err instanceof InsufficientStorageError
   ) {
     return ExitCode.Unavailable;
   }

@@ -16,7 +16,7 @@ export function num(v: bigint | number | undefined): number {
 export function wireMillis(field: string, ms: number | undefined): bigint {
   if (ms === undefined) return 0n;
   if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0)
-    throw new InvalidArgumentError(`invalid ${field}: must be a finite number of milliseconds >= 0 (got ${String(ms)})`, field, 'must be a finite number >= 0');
+    throw new InvalidArgumentError(`invalid ${field}: must be a finite number of milliseconds >= 0 (got ${String(ms)})`, { field, description: 'must be a finite number >= 0' });
   return BigInt(Math.floor(ms));
 }
 

@@ -1,11 +1,13 @@
 import { create } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
-import { FieldViolationSchema, QuorumFailureSchema } from '@quorumkv/protocol';
+import { ErrorDetailSchema, ErrorReason, QuorumFailureSchema } from '@quorumkv/protocol';
 import { wireMillis } from './convert.js';
 import { mapFailure } from './error-mapping.js';
 import { isRetryable } from './retry.js';
 import {
   CancelledError,
+  ForeignClusterError,
+  InsufficientStorageError,
   InvalidArgumentError,
   OverloadedError,
   QuorumKvError,
@@ -15,34 +17,101 @@ import {
   UnavailableError,
 } from './errors.js';
 
-describe('mapFailure', () => {
-  it('maps UNAVAILABLE with a QuorumFailure detail to QuorumNotMetError (node is fine)', () => {
-    const detail = create(QuorumFailureSchema, {
-      operation: 'put',
-      asked: 3,
-      answered: 1,
-      required: 2,
-      replicas: [{ nodeId: 'n2', ok: false, error: 'timeout' }],
+/** An error as a node sends it: its code, its reason, and the quorum facts when there are any. */
+function nodeError(code: Code, reason: ErrorReason, extra: { field?: string; description?: string; quorum?: Parameters<typeof create<typeof QuorumFailureSchema>>[1] } = {}): ConnectError {
+  const err = new ConnectError('from the node', code);
+  err.details.push({ desc: ErrorDetailSchema, value: create(ErrorDetailSchema, { reason, field: extra.field, description: extra.description }) });
+  if (extra.quorum) err.details.push({ desc: QuorumFailureSchema, value: create(QuorumFailureSchema, extra.quorum) });
+  return err;
+}
+
+/** What each reason a node gives must become, with the code the node sends it with (server's connect-errors.ts). */
+const EXPECTED: Record<ErrorReason, { code: Code; error: abstract new (...args: never[]) => QuorumKvError }> = {
+  [ErrorReason.UNSPECIFIED]: { code: Code.FailedPrecondition, error: QuorumKvError },
+  [ErrorReason.INVALID_FIELD]: { code: Code.InvalidArgument, error: InvalidArgumentError },
+  [ErrorReason.MALFORMED_REQUEST]: { code: Code.InvalidArgument, error: InvalidArgumentError },
+  [ErrorReason.QUORUM_NOT_MET]: { code: Code.Unavailable, error: QuorumNotMetError },
+  [ErrorReason.DEADLINE_EXCEEDED]: { code: Code.DeadlineExceeded, error: TimeoutError },
+  [ErrorReason.OVERLOADED]: { code: Code.ResourceExhausted, error: OverloadedError },
+  [ErrorReason.TOO_MANY_SIBLINGS]: { code: Code.FailedPrecondition, error: TooManySiblingsError },
+  [ErrorReason.STORAGE_FULL]: { code: Code.ResourceExhausted, error: InsufficientStorageError },
+  [ErrorReason.FOREIGN_CLUSTER]: { code: Code.FailedPrecondition, error: ForeignClusterError },
+  [ErrorReason.NOT_READY]: { code: Code.Unavailable, error: UnavailableError },
+  [ErrorReason.INTERNAL]: { code: Code.Internal, error: QuorumKvError },
+};
+
+const everyReason = Object.values(ErrorReason).filter((v): v is ErrorReason => typeof v === 'number');
+
+describe('mapFailure: a node reason decides the error', () => {
+  it.each(everyReason.map((r) => [ErrorReason[r], r] as const))('maps reason %s to its typed error, with the reason named on it', (name, reason) => {
+    const expected = EXPECTED[reason];
+    expect(expected).toBeDefined();
+    const f = mapFailure(nodeError(expected.code, reason), 'put', 'h:1', 100);
+    expect(f.error.constructor).toBe(expected.error);
+    expect(f.error.reason).toBe(name.toLowerCase());
+    expect(f.error.node).toBe('h:1');
+  });
+
+  it('reads FAILED_PRECONDITION by its reason: a foreign cluster is never taken for too many siblings', () => {
+    const foreign = mapFailure(nodeError(Code.FailedPrecondition, ErrorReason.FOREIGN_CLUSTER), 'put', 'h:1', 100);
+    expect(foreign.error).toBeInstanceOf(ForeignClusterError);
+    expect(foreign.error).not.toBeInstanceOf(TooManySiblingsError);
+    // Without a reason (a proxy, an older node) the code alone gives only the generic error.
+    const bare = mapFailure(new ConnectError('x', Code.FailedPrecondition), 'put', 'h:1', 100).error;
+    expect(bare.constructor).toBe(QuorumKvError);
+    expect([bare.code, bare.reason]).toEqual(['failed_precondition', 'unspecified']);
+  });
+
+  it('maps QUORUM_NOT_MET to QuorumNotMetError with the quorum facts (the node is fine)', () => {
+    const err = nodeError(Code.Unavailable, ErrorReason.QUORUM_NOT_MET, {
+      quorum: { operation: 'put', asked: 3, answered: 1, required: 2, replicas: [{ nodeId: 'n2', ok: false, error: 'timeout' }] },
     });
-    const err = new ConnectError('quorum', Code.Unavailable, undefined, [{ desc: QuorumFailureSchema, value: detail }]);
     const f = mapFailure(err, 'put', 'h:1', 100);
-    expect(f.error).toBeInstanceOf(QuorumNotMetError);
     const q = f.error as QuorumNotMetError;
+    expect(q).toBeInstanceOf(QuorumNotMetError);
     expect([q.asked, q.answered, q.required, q.operation]).toEqual([3, 1, 2, 'put']);
     expect(q.replicas[0]).toMatchObject({ nodeId: 'n2', ok: false, error: 'timeout' });
     expect(q.message).toContain('1 of 3');
     expect(f.nodeFailed).toBe(false);
   });
 
-  it('maps INVALID_ARGUMENT with a FieldViolation to InvalidArgumentError naming the field', () => {
-    const detail = create(FieldViolationSchema, { field: 'key', description: 'must be at most 1024 bytes' });
-    const err = new ConnectError('bad', Code.InvalidArgument, undefined, [{ desc: FieldViolationSchema, value: detail }]);
-    const e = mapFailure(err, 'put', 'h:1', 100).error as InvalidArgumentError;
+  it('maps DEADLINE_EXCEEDED to TimeoutError keeping the quorum facts, and never retries it (a blind put is not sent elsewhere)', () => {
+    const err = nodeError(Code.DeadlineExceeded, ErrorReason.DEADLINE_EXCEEDED, { quorum: { operation: 'put', asked: 3, answered: 1, required: 2 } });
+    const f = mapFailure(err, 'put', 'h:1', 250);
+    const t = f.error as TimeoutError;
+    expect(t).toBeInstanceOf(TimeoutError);
+    expect(t.timeoutMs).toBe(250);
+    expect(t.quorum).toMatchObject({ asked: 3, answered: 1, required: 2 });
+    expect(isRetryable(f, false)).toBe(false);
+    expect(isRetryable(f, true)).toBe(false);
+  });
+
+  it('maps INVALID_FIELD to InvalidArgumentError naming the field, MALFORMED_REQUEST to one naming none', () => {
+    const e = mapFailure(nodeError(Code.InvalidArgument, ErrorReason.INVALID_FIELD, { field: 'key', description: 'must be at most 1024 bytes' }), 'put', 'h:1', 100).error as InvalidArgumentError;
     expect(e).toBeInstanceOf(InvalidArgumentError);
     expect(e.field).toBe('key');
     expect(e.message).toBe('invalid key: must be at most 1024 bytes');
+    const m = mapFailure(nodeError(Code.InvalidArgument, ErrorReason.MALFORMED_REQUEST), 'put', 'h:1', 100).error as InvalidArgumentError;
+    expect([m.field, m.reason]).toEqual(['', 'malformed_request']);
   });
 
+  it('retries NOT_READY elsewhere (the node did no work) but not STORAGE_FULL or a foreign cluster', () => {
+    const notReady = mapFailure(nodeError(Code.Unavailable, ErrorReason.NOT_READY), 'put', 'h:1', 100);
+    expect(notReady).toMatchObject({ nodeFailed: true, rejected: true });
+    expect(isRetryable(notReady, false)).toBe(true);
+    for (const reason of [ErrorReason.STORAGE_FULL, ErrorReason.FOREIGN_CLUSTER, ErrorReason.TOO_MANY_SIBLINGS, ErrorReason.INTERNAL]) {
+      expect(isRetryable(mapFailure(nodeError(EXPECTED[reason].code, reason), 'put', 'h:1', 100), true)).toBe(false);
+    }
+  });
+
+  it('reads a reason this SDK does not know by its code', () => {
+    const f = mapFailure(nodeError(Code.ResourceExhausted, 999 as ErrorReason), 'put', 'h:1', 100);
+    expect(f.error).toBeInstanceOf(OverloadedError);
+    expect(f.error.reason).toBe('unspecified');
+  });
+});
+
+describe('mapFailure: without a node reason, by code', () => {
   it('treats a refused connection as a node failure that was never sent', () => {
     const cause = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
     const err = new ConnectError('connect ECONNREFUSED', Code.Unavailable, undefined, undefined, cause);
@@ -60,14 +129,14 @@ describe('mapFailure', () => {
   });
 
   it.each([
+    [Code.InvalidArgument, InvalidArgumentError],
     [Code.ResourceExhausted, OverloadedError],
     [Code.DeadlineExceeded, TimeoutError],
-    [Code.FailedPrecondition, TooManySiblingsError],
-  ])('maps code %s to its class', (code, cls) => {
+    [Code.Unavailable, UnavailableError],
+  ])('maps code %s to its generic class', (code, cls) => {
     const f = mapFailure(new ConnectError('x', code), 'put', 'h:1', 250);
     expect(f.error).toBeInstanceOf(cls);
-    expect(f.error).toBeInstanceOf(QuorumKvError);
-    expect(f.nodeFailed).toBe(false);
+    expect(f.error.reason).toBe('unspecified');
   });
 
   it('maps CANCELED to CancelledError only when the caller aborted; otherwise the stream died', () => {
@@ -78,11 +147,10 @@ describe('mapFailure', () => {
     expect(dead).toMatchObject({ nodeFailed: true, notSent: false });
   });
 
-  it('keeps other errors as QuorumKvError with the code name', () => {
+  it('keeps other codes as QuorumKvError with the code name', () => {
     const e = mapFailure(new ConnectError('boom', Code.Internal), 'status', 'h:1', 100).error;
     expect(e.constructor).toBe(QuorumKvError);
     expect(e.code).toBe('internal');
-    expect((mapFailure(new ConnectError('x', Code.FailedPrecondition), 'commit', 'h:1', 1).error).code).toBe('failed_precondition');
   });
 
   it('marks only load shedding as rejected-before-work: final answers are never retried on another node', () => {

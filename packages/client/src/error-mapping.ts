@@ -1,9 +1,13 @@
-// The one place where Connect errors become the SDK's typed errors, and where the retry loop learns
-// whether a failure was the node's fault and whether the request can have reached it.
+// The one place where a failed call becomes one of the SDK's typed errors, and where the retry loop
+// learns whether the failure was the node's fault and whether the request can have reached it. A
+// node's answer carries an ErrorDetail whose reason decides the error; only an answer without one
+// (no node reached, a proxy, the SDK's own deadline) is read by its Connect code.
 import { Code, ConnectError } from '@connectrpc/connect';
-import { FieldViolationSchema, QuorumFailureSchema } from '@quorumkv/protocol';
+import { ErrorDetailSchema, ErrorReason, QuorumFailureSchema, type ErrorDetail } from '@quorumkv/protocol';
 import {
   CancelledError,
+  ForeignClusterError,
+  InsufficientStorageError,
   InvalidArgumentError,
   OverloadedError,
   QuorumKvError,
@@ -11,6 +15,9 @@ import {
   TimeoutError,
   TooManySiblingsError,
   UnavailableError,
+  type ErrorOrigin,
+  type ErrorReasonName,
+  type QuorumFacts,
 } from './errors.js';
 
 /** What the retry loop needs to know about one failed attempt. */
@@ -21,7 +28,7 @@ export interface FailureInfo {
   readonly nodeFailed: boolean;
   /** The request certainly never reached the node (no connection was made), so any retry is safe. */
   readonly notSent: boolean;
-  /** The node refused the request before doing any work (load shedding): any retry is safe. */
+  /** The node refused the request before doing any work (load shedding, not ready): any retry is safe. */
   readonly rejected: boolean;
 }
 
@@ -52,63 +59,98 @@ function describe(err: ConnectError): string {
   return cause && !msg.includes(cause) ? `${msg} (${cause})` : msg;
 }
 
+/** One failed attempt, as the mappings below see it. */
+interface Failure {
+  readonly ce: ConnectError;
+  readonly operation: string;
+  readonly node: string;
+  readonly timeoutMs: number;
+  /** `"<operation> on <node>"`, to start messages with. */
+  readonly at: string;
+  readonly origin: ErrorOrigin;
+}
+
+/** A failure that is the node's final answer: not the node's fault, and maybe done. */
+const final = (error: QuorumKvError): FailureInfo => ({ error, nodeFailed: false, notSent: false, rejected: false });
+
+function quorumFacts(f: Failure): QuorumFacts {
+  const q = f.ce.findDetails(QuorumFailureSchema)[0];
+  const replicas = (q?.replicas ?? []).map((r) => ({ nodeId: r.nodeId, fallback: r.fallback, ok: r.ok, error: r.error }));
+  return { operation: q?.operation || f.operation, asked: q?.asked ?? 0, answered: q?.answered ?? 0, required: q?.required ?? 0, replicas };
+}
+
+const invalid = (f: Failure, field: string, description: string): FailureInfo =>
+  final(new InvalidArgumentError(field ? `invalid ${field}: ${description}` : `${f.at}: ${description}`, { field, description }, f.origin));
+
 /**
- * Turns whatever a Connect call threw into a {@link FailureInfo}.
+ * What each reason a node gives becomes. The type requires an entry for every reason, so a reason
+ * added to the contract cannot go unmapped.
+ */
+const BY_REASON: { readonly [R in Exclude<ErrorReason, ErrorReason.UNSPECIFIED>]: (f: Failure, d: ErrorDetail) => FailureInfo } = {
+  [ErrorReason.INVALID_FIELD]: (f, d) => invalid(f, d.field, d.description || f.ce.rawMessage),
+  [ErrorReason.MALFORMED_REQUEST]: (f) => invalid(f, '', f.ce.rawMessage),
+  [ErrorReason.QUORUM_NOT_MET]: (f) => {
+    const q = quorumFacts(f);
+    return final(new QuorumNotMetError(`${q.operation} quorum not met: ${q.answered} of ${q.asked} replicas answered, ${q.required} required`, q, f.origin));
+  },
+  [ErrorReason.DEADLINE_EXCEEDED]: (f) => {
+    const q = quorumFacts(f);
+    const message = `${f.at}: timed out after ${f.timeoutMs} ms: ${q.answered} of ${q.asked} replicas answered, ${q.required} required`;
+    return final(new TimeoutError(message, { timeoutMs: f.timeoutMs, quorum: q }, f.origin));
+  },
+  [ErrorReason.OVERLOADED]: (f) => ({ ...final(new OverloadedError(`${f.at}: node overloaded: ${describe(f.ce)}`, f.origin)), rejected: true }),
+  [ErrorReason.TOO_MANY_SIBLINGS]: (f) => final(new TooManySiblingsError(`${f.at}: ${describe(f.ce)}`, f.origin)),
+  [ErrorReason.STORAGE_FULL]: (f) => final(new InsufficientStorageError(`${f.at}: ${describe(f.ce)}`, f.origin)),
+  [ErrorReason.FOREIGN_CLUSTER]: (f) => final(new ForeignClusterError(`${f.at}: ${describe(f.ce)}`, f.origin)),
+  // The node did no work: route around it, and any retry elsewhere is safe.
+  [ErrorReason.NOT_READY]: (f) => ({ error: new UnavailableError(`${f.at}: ${describe(f.ce)}`, f.origin), nodeFailed: true, notSent: false, rejected: true }),
+  [ErrorReason.INTERNAL]: (f) => final(new QuorumKvError(`${f.at}: ${describe(f.ce)}`, codeName(f.ce.code), f.origin)),
+};
+
+/** An answer without a node's reason: read by its Connect code, into the generic error of that code. */
+function byCode(f: Failure, err: unknown, callerAborted: boolean): FailureInfo {
+  const { ce, at, node, origin } = f;
+  const codes = systemCodes(err);
+  const notSent = codes.some((c) => NOT_SENT_CODES.has(c));
+  const broken = notSent || codes.some((c) => BROKEN_CODES.has(c));
+  switch (ce.code) {
+    case Code.InvalidArgument:
+      return invalid(f, '', ce.rawMessage);
+    case Code.Unavailable: {
+      const message = notSent ? `${f.operation}: cannot reach ${node}: ${describe(ce)}` : `${at}: node unavailable: ${describe(ce)}`;
+      return { error: new UnavailableError(message, origin), nodeFailed: true, notSent, rejected: false };
+    }
+    case Code.ResourceExhausted:
+      return { ...final(new OverloadedError(`${at}: node overloaded: ${describe(ce)}`, origin)), rejected: true };
+    case Code.DeadlineExceeded:
+      return final(new TimeoutError(`${at}: timed out after ${f.timeoutMs} ms`, { timeoutMs: f.timeoutMs }, origin));
+    case Code.Canceled:
+      if (callerAborted) return final(new CancelledError(`${at}: cancelled`, origin));
+      // Nobody asked to cancel: the HTTP/2 stream was cancelled under us (the peer died).
+      return { error: new UnavailableError(`${at}: connection failed: ${describe(ce)}`, origin), nodeFailed: true, notSent: false, rejected: false };
+    default:
+      // Aborted/Internal/Unknown caused by a dead connection are node failures, not answers.
+      if (broken) return { error: new UnavailableError(`${at}: connection failed: ${describe(ce)}`, origin), nodeFailed: true, notSent, rejected: false };
+      return final(new QuorumKvError(`${at}: ${describe(ce)}`, codeName(ce.code), origin));
+  }
+}
+
+/**
+ * Turns whatever a call threw into a {@link FailureInfo}.
  * @param operation - `"get"`, `"put"`, `"delete"`, `"listKeys"` or an admin method, for messages
  * @param node - host:port the attempt went to
  * @param timeoutMs - the call's deadline, for {@link TimeoutError}
  * @param callerAborted - whether the caller's signal fired (a CANCELED without it is a dead stream)
  */
 export function mapFailure(err: unknown, operation: string, node: string, timeoutMs: number, callerAborted = false): FailureInfo {
-  if (err instanceof QuorumKvError) return { error: err, nodeFailed: false, notSent: false, rejected: false };
+  if (err instanceof QuorumKvError) return final(err);
   const ce = ConnectError.from(err);
-  const codes = systemCodes(err);
-  const notSent = codes.some((c) => NOT_SENT_CODES.has(c));
-  const broken = notSent || codes.some((c) => BROKEN_CODES.has(c));
-  const opts = { cause: err };
-  const at = `${operation} on ${node}`;
-  switch (ce.code) {
-    case Code.InvalidArgument: {
-      const v = ce.findDetails(FieldViolationSchema)[0];
-      const field = v?.field ?? '';
-      const description = v?.description ?? ce.rawMessage;
-      const message = field ? `invalid ${field}: ${description}` : `invalid argument: ${description}`;
-      return { error: new InvalidArgumentError(message, field, description, node, opts), nodeFailed: false, notSent: false, rejected: false };
-    }
-    case Code.Unavailable: {
-      const q = ce.findDetails(QuorumFailureSchema)[0];
-      if (q) {
-        const replicas = q.replicas.map((r) => ({ nodeId: r.nodeId, fallback: r.fallback, ok: r.ok, error: r.error }));
-        const message = `${q.operation || operation} quorum not met: ${q.answered} of ${q.asked} replicas answered, ${q.required} required`;
-        const error = new QuorumNotMetError(message, q.operation || operation, q.asked, q.answered, q.required, replicas, node, opts);
-        return { error, nodeFailed: false, notSent: false, rejected: false };
-      }
-      const message = notSent ? `${operation}: cannot reach ${node}: ${describe(ce)}` : `${at}: node unavailable: ${describe(ce)}`;
-      return { error: new UnavailableError(message, node, opts), nodeFailed: true, notSent, rejected: false };
-    }
-    case Code.ResourceExhausted:
-      return { error: new OverloadedError(`${at}: node overloaded: ${describe(ce)}`, node, opts), nodeFailed: false, notSent: false, rejected: true };
-    case Code.DeadlineExceeded:
-      return { error: new TimeoutError(`${at}: timed out after ${timeoutMs} ms`, timeoutMs, node, opts), nodeFailed: false, notSent: false, rejected: false };
-    case Code.Canceled:
-      if (callerAborted) return { error: new CancelledError(`${at}: cancelled`, node, opts), nodeFailed: false, notSent: false, rejected: false };
-      // Nobody asked to cancel: the HTTP/2 stream was cancelled under us (the peer died).
-      return { error: new UnavailableError(`${at}: connection failed: ${describe(ce)}`, node, opts), nodeFailed: true, notSent: false, rejected: false };
-    case Code.FailedPrecondition: {
-      const kv = operation === 'get' || operation === 'put' || operation === 'delete';
-      const error = kv
-        ? new TooManySiblingsError(`${at}: ${describe(ce)}`, node, opts)
-        : new QuorumKvError(`${at}: ${describe(ce)}`, 'failed_precondition', node, opts);
-      // A final answer, not load shedding: never retried elsewhere.
-      return { error, nodeFailed: false, notSent: false, rejected: false };
-    }
-    default: {
-      // Aborted/Internal/Unknown caused by a dead connection are node failures, not server answers.
-      const name = codeName(ce.code);
-      if (broken) return { error: new UnavailableError(`${at}: connection failed: ${describe(ce)}`, node, opts), nodeFailed: true, notSent, rejected: false };
-      return { error: new QuorumKvError(`${at}: ${describe(ce)}`, name, node, opts), nodeFailed: false, notSent: false, rejected: false };
-    }
-  }
+  const detail = ce.findDetails(ErrorDetailSchema)[0];
+  const byReason = detail ? BY_REASON[detail.reason as keyof typeof BY_REASON] : undefined;
+  const reason: ErrorReasonName = byReason ? (ErrorReason[detail!.reason]!.toLowerCase() as ErrorReasonName) : 'unspecified';
+  const f: Failure = { ce, operation, node, timeoutMs, at: `${operation} on ${node}`, origin: { node, reason, cause: err } };
+  // A reason this SDK does not know (a newer node) is read by its code.
+  return byReason ? byReason(f, detail!) : byCode(f, err, callerAborted);
 }
 
 /** The Connect code name in snake case (`"invalid_argument"`), as used by {@link QuorumKvError.code}. */

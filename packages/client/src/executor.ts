@@ -58,9 +58,9 @@ export class Executor {
     if (!spec.node && spec.target) await this.d.router.ensureRing();
     let last: QuorumKvError | undefined;
     for (let attempt = 1; ; attempt++) {
-      if (signal?.aborted) throw new CancelledError(`${spec.operation}: cancelled`, undefined, { cause: signal.reason });
+      if (signal?.aborted) throw new CancelledError(`${spec.operation}: cancelled`, { cause: signal.reason });
       const remaining = Math.floor(deadline - this.d.now());
-      if (remaining <= 0) throw last ?? new TimeoutError(`${spec.operation}: timed out after ${timeoutMs} ms`, timeoutMs);
+      if (remaining <= 0) throw last ?? new TimeoutError(`${spec.operation}: timed out after ${timeoutMs} ms`, { timeoutMs });
       const node = spec.node ?? this.d.router.pick(spec.target, avoid);
       const startedAt = this.d.ewma.start(node);
       try {
@@ -76,7 +76,7 @@ export class Executor {
           this.d.health.markDown(node);
           void this.d.router.refresh();
         }
-        if (signal?.aborted) throw new CancelledError(`${spec.operation} on ${node}: cancelled`, node, { cause: err });
+        if (signal?.aborted) throw new CancelledError(`${spec.operation} on ${node}: cancelled`, { node, cause: err });
         last = info.error;
         if (!isRetryable(info, spec.idempotent) || attempt >= this.d.retry.maxAttempts) throw info.error;
         if (info.nodeFailed || info.rejected) avoid.add(node);

@@ -42,6 +42,8 @@ export type {
 } from './types.js';
 export {
   CancelledError,
+  ForeignClusterError,
+  InsufficientStorageError,
   InvalidArgumentError,
   OverloadedError,
   QuorumKvError,
@@ -49,6 +51,9 @@ export {
   TimeoutError,
   TooManySiblingsError,
   UnavailableError,
+  type ErrorOrigin,
+  type ErrorReasonName,
+  type QuorumFacts,
   type ReplicaOutcome,
 } from './errors.js';
 export { bytesToJson, bytesToString, bytesToStringStrict, fromBase64, jsonToBytes, toBase64, toBytes, type BytesInput } from './codec.js';

@@ -43,11 +43,11 @@ describe('isRetryable', () => {
   });
   it('never retries cancellation, deadlines and bad input', () => {
     expect(isRetryable(info(new CancelledError('c'), { notSent: true }), true)).toBe(false);
-    expect(isRetryable(info(new TimeoutError('t', 10)), true)).toBe(false);
-    expect(isRetryable(info(new InvalidArgumentError('bad key', 'key', 'too long'), { rejected: true }), true)).toBe(false);
+    expect(isRetryable(info(new TimeoutError('t', { timeoutMs: 10 })), true)).toBe(false);
+    expect(isRetryable(info(new InvalidArgumentError('bad key', { field: 'key', description: 'too long' }), { rejected: true }), true)).toBe(false);
   });
   it('retries a failed quorum only for idempotent calls', () => {
-    const q = new QuorumNotMetError('q', 'put', 3, 1, 2, []);
+    const q = new QuorumNotMetError('q', { operation: 'put', asked: 3, answered: 1, required: 2, replicas: [] });
     expect(isRetryable(info(q), true)).toBe(true);
     expect(isRetryable(info(q), false)).toBe(false);
   });

@@ -13,7 +13,7 @@ import {
   frameEnvelope,
   type ByteStream,
   DeleteRequestSchema,
-  FieldViolationSchema,
+  ErrorDetailSchema,
   GetRequestSchema,
   PutRequestSchema,
   QuorumFailureSchema,
@@ -44,7 +44,7 @@ const MAX_OPS_PER_MESSAGE = 64;
 function toConnectError(e: SessionError): ConnectError {
   const details = [];
   if (e.quorum) details.push({ desc: QuorumFailureSchema, value: e.quorum });
-  if (e.violation) details.push({ desc: FieldViolationSchema, value: e.violation });
+  if (e.detail) details.push({ desc: ErrorDetailSchema, value: e.detail });
   return new ConnectError(e.message, e.code as Code, undefined, details);
 }
 

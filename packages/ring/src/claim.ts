@@ -1,6 +1,6 @@
 import {
   DuplicateNodeError,
-  InvalidArgumentError,
+  RingArgumentError,
   NotEnoughNodesError,
   StalePlanError,
   UnknownNodeError,
@@ -63,7 +63,7 @@ export interface RingPlan {
  * - moved partitions land where any targetN consecutive partitions stay on distinct nodes, then
  *   distinct zones, whenever a destination allows it (see `violations`).
  * Deterministic: the same ring and options always give the same plan.
- * @throws UnknownNodeError, DuplicateNodeError, InvalidNodeError, InvalidArgumentError,
+ * @throws UnknownNodeError, DuplicateNodeError, InvalidNodeError, RingArgumentError,
  *   NotEnoughNodesError (no active node would remain)
  */
 export function plan(ring: Ring, options: PlanOptions = {}): RingPlan {
@@ -82,7 +82,7 @@ export function plan(ring: Ring, options: PlanOptions = {}): RingPlan {
   for (const id of options.leave ?? []) {
     const node = members.get(id);
     if (node === undefined) throw new UnknownNodeError(id);
-    if (joining.has(id)) throw new InvalidArgumentError('plan', `node ${JSON.stringify(id)} cannot join and leave at once`);
+    if (joining.has(id)) throw new RingArgumentError('plan', `node ${JSON.stringify(id)} cannot join and leave at once`);
     if (ownedBefore.get(id) === 0) members.delete(id);
     else members.set(id, Object.freeze({ ...node, state: 'leaving' as const }));
   }
@@ -144,7 +144,7 @@ export function apply(ring: Ring, ringPlan: RingPlan): Ring {
   const owners = [...ring.owners];
   for (const move of ringPlan.moves) {
     if (!Number.isInteger(move.partition) || move.partition < 0 || move.partition >= owners.length) {
-      throw new InvalidArgumentError('plan', `move of partition ${String(move.partition)} is out of range`);
+      throw new RingArgumentError('plan', `move of partition ${String(move.partition)} is out of range`);
     }
     if (owners[move.partition] !== move.from) {
       throw new StalePlanError(ringPlan.fromVersion, ring.version, `partition ${move.partition} is not owned by ${move.from}`);

@@ -32,8 +32,8 @@ export class InvalidPartitionCountError extends RingError {
 }
 
 /** A numeric or structural argument is out of range (n, targetN, a partition index, a plan). */
-export class InvalidArgumentError extends RingError {
-  override name = 'InvalidArgumentError';
+export class RingArgumentError extends RingError {
+  override name = 'RingArgumentError';
   constructor(
     readonly argument: string,
     detail: string,

@@ -38,7 +38,7 @@ export { decodeRing, encodeRing } from './ring-codec.js';
 export {
   CorruptRingError,
   DuplicateNodeError,
-  InvalidArgumentError,
+  RingArgumentError,
   InvalidNodeError,
   InvalidPartitionCountError,
   NotEnoughNodesError,

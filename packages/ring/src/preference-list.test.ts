@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { InvalidArgumentError, NotEnoughNodesError } from './errors.js';
+import { RingArgumentError, NotEnoughNodesError } from './errors.js';
 import { partitionOf } from './key-hash.js';
 import { preferenceList, preferenceListForPartition } from './preference-list.js';
 import { createRing } from './ring.js';
@@ -75,9 +75,9 @@ describe('preferenceList', () => {
 
   it('rejects bad n and partitions', () => {
     const ring = createRing({ partitionCount: 16, nodes: makeNodes(2) });
-    expect(() => preferenceListForPartition(ring, 16, 1)).toThrow(InvalidArgumentError);
+    expect(() => preferenceListForPartition(ring, 16, 1)).toThrow(RingArgumentError);
     expect(() => preferenceListForPartition(ring, -1, 1)).toThrow(/partition/);
-    expect(() => preferenceListForPartition(ring, 1.5, 1)).toThrow(InvalidArgumentError);
+    expect(() => preferenceListForPartition(ring, 1.5, 1)).toThrow(RingArgumentError);
     expect(() => preferenceListForPartition(ring, 0, 0)).toThrow(/invalid n/);
   });
 

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, NotEnoughNodesError } from './errors.js';
+import { RingArgumentError, NotEnoughNodesError } from './errors.js';
 import { partitionOf, type KeyInput } from './key-hash.js';
 import { indexRing } from './ring-index.js';
 import type { Ring } from './types.js';
@@ -65,7 +65,7 @@ function tablesFor(ring: Ring): RingTables {
 }
 
 function tableFor(ring: Ring, n: number): (PreferenceList | undefined)[] {
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('n', `must be an integer >= 1, got ${String(n)}`);
+  if (!Number.isInteger(n) || n < 1) throw new RingArgumentError('n', `must be an integer >= 1, got ${String(n)}`);
   const tables = tablesFor(ring);
   let table = tables.byN[n];
   if (table === undefined) {
@@ -122,7 +122,7 @@ function compute(ring: Ring, p: number, n: number): PreferenceList {
  * owner nodes, skipping nodes whose zone is already taken while other zones remain.
  * Computed once per (ring, n, partition) and then served from a table.
  * @param options an {@link IsUp} function, or {@link PreferenceListOptions}
- * @throws InvalidArgumentError for a partition outside 0..Q-1 or n < 1;
+ * @throws RingArgumentError for a partition outside 0..Q-1 or n < 1;
  *   NotEnoughNodesError when `strict` and fewer than n nodes own partitions
  */
 export function preferenceListForPartition(
@@ -133,7 +133,7 @@ export function preferenceListForPartition(
 ): PreferenceList {
   const table = ring === lastRing && n === lastN ? lastTable : tableFor(ring, n);
   if (!(partition >= 0 && partition < ring.partitionCount && isInteger(partition))) {
-    throw new InvalidArgumentError('partition', `${String(partition)} is not in 0..${ring.partitionCount - 1}`);
+    throw new RingArgumentError('partition', `${String(partition)} is not in 0..${ring.partitionCount - 1}`);
   }
   let list = table[partition];
   if (list === undefined) {

@@ -1,6 +1,6 @@
 import {
   DuplicateNodeError,
-  InvalidArgumentError,
+  RingArgumentError,
   InvalidNodeError,
   UnknownNodeError,
 } from './errors.js';
@@ -40,11 +40,11 @@ export function assertWeight(id: string, weight: unknown): asserts weight is num
   }
 }
 
-/** Throws {@link InvalidArgumentError} unless targetN is an integer in 1..min(64, Q/2). */
+/** Throws {@link RingArgumentError} unless targetN is an integer in 1..min(64, Q/2). */
 export function assertTargetN(targetN: unknown, partitionCount: number): asserts targetN is number {
   const max = Math.min(MAX_TARGET_N, partitionCount / 2);
   if (typeof targetN !== 'number' || !Number.isInteger(targetN) || targetN < 1 || targetN > max) {
-    throw new InvalidArgumentError('targetN', `must be an integer from 1 to ${max}, got ${String(targetN)}`);
+    throw new RingArgumentError('targetN', `must be an integer from 1 to ${max}, got ${String(targetN)}`);
   }
 }
 
@@ -65,10 +65,10 @@ export function buildRing(fields: RingFields): Ring {
   assertPartitionCount(fields.partitionCount);
   assertTargetN(fields.targetN, fields.partitionCount);
   if (!Number.isSafeInteger(fields.version) || fields.version < 0) {
-    throw new InvalidArgumentError('version', `must be a non-negative safe integer, got ${String(fields.version)}`);
+    throw new RingArgumentError('version', `must be a non-negative safe integer, got ${String(fields.version)}`);
   }
   if (fields.owners.length !== fields.partitionCount) {
-    throw new InvalidArgumentError('owners', `expected ${fields.partitionCount} owners, got ${fields.owners.length}`);
+    throw new RingArgumentError('owners', `expected ${fields.partitionCount} owners, got ${fields.owners.length}`);
   }
   const nodes = sortNodes(fields.nodes.map(normalizeNode));
   const ids = new Set(nodes.map((n) => n.id));

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import {
   DuplicateNodeError,
-  InvalidArgumentError,
+  RingArgumentError,
   InvalidNodeError,
   InvalidPartitionCountError,
   NotEnoughNodesError,
@@ -97,7 +97,7 @@ describe('createRing', () => {
     expect(() => createRing({ nodes: [{ id: '', address: '' }] })).toThrow(InvalidNodeError);
     expect(() => createRing({ nodes: [{ id: 'a', address: '', weight: 0 }] })).toThrow(/weight must be a finite number > 0/);
     expect(() => createRing({ nodes: [{ id: 'a', address: '', weight: NaN }] })).toThrow(InvalidNodeError);
-    expect(() => createRing({ nodes: makeNodes(2), targetN: 0 })).toThrow(InvalidArgumentError);
+    expect(() => createRing({ nodes: makeNodes(2), targetN: 0 })).toThrow(RingArgumentError);
     expect(() => createRing({ partitionCount: 8, nodes: makeNodes(2), targetN: 5 })).toThrow(/targetN/);
   });
 });

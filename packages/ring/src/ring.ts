@@ -21,7 +21,7 @@ export interface CreateRingOptions {
  * Creates version 1 of a ring: partitions shared by weight (each node within one partition of its
  * proportional share) and dealt so that any targetN consecutive partitions fall on distinct nodes,
  * and distinct zones, whenever the membership allows it.
- * @throws InvalidPartitionCountError, InvalidArgumentError (targetN), InvalidNodeError,
+ * @throws InvalidPartitionCountError, RingArgumentError (targetN), InvalidNodeError,
  *   DuplicateNodeError, NotEnoughNodesError (no active node)
  */
 export function createRing(options: CreateRingOptions): Ring {

@@ -60,13 +60,13 @@ export class KeyTooLargeError extends StorageError {
 }
 
 /** An argument is out of range (partition number, limit, TTL ...). */
-export class InvalidArgumentError extends StorageError {
+export class StorageArgumentError extends StorageError {
   constructor(
     readonly argument: string,
     message: string,
   ) {
     super(`${argument}: ${message}`);
-    this.name = 'InvalidArgumentError';
+    this.name = 'StorageArgumentError';
   }
 }
 

@@ -23,7 +23,7 @@ export type {
 export {
   CorruptRecordError,
   EngineClosedError,
-  InvalidArgumentError,
+  StorageArgumentError,
   KeyTooLargeError,
   LayoutMismatchError,
   StorageError,

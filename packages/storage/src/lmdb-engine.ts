@@ -22,7 +22,7 @@ import type {
   SweepResult,
   UpdateFn,
 } from './engine.js';
-import { CorruptRecordError, EngineClosedError, InvalidArgumentError, StorageFullError } from './errors.js';
+import { CorruptRecordError, EngineClosedError, StorageArgumentError, StorageFullError } from './errors.js';
 import {
   bucketPrefix,
   decodeDataKey,
@@ -392,7 +392,7 @@ export class LmdbEngine implements StorageEngine {
   /** A cursor must be a data key of the range being scanned; anything else is a caller bug. */
   private cursorIn(cursor: Cursor, rangeStart: Buffer): Buffer {
     if (cursor.length <= rangeStart.length || Buffer.compare(cursor.subarray(0, rangeStart.length), rangeStart) !== 0) {
-      throw new InvalidArgumentError('after', 'cursor does not belong to this partition');
+      throw new StorageArgumentError('after', 'cursor does not belong to this partition');
     }
     return Buffer.from(cursor);
   }

@@ -3,7 +3,7 @@
  * Names starting with NUL are reserved for the engine's own layout record.
  */
 import type { Database } from 'lmdb';
-import { CorruptRecordError, InvalidArgumentError, LayoutMismatchError } from './errors.js';
+import { CorruptRecordError, StorageArgumentError, LayoutMismatchError } from './errors.js';
 import { FORMAT_VERSION, encodeFrame, frameValue, verifyFrame } from './record-codec.js';
 import type { WriteSupport } from './lmdb-hints.js';
 
@@ -29,7 +29,7 @@ export class LmdbMetaStore {
   }
 
   async set(name: string, value: Uint8Array): Promise<void> {
-    if (name.startsWith('\u0000')) throw new InvalidArgumentError('name', 'names starting with NUL are reserved');
+    if (name.startsWith('\u0000')) throw new StorageArgumentError('name', 'names starting with NUL are reserved');
     await this.write(name, value);
   }
 

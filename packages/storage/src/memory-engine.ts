@@ -22,7 +22,7 @@ import type {
   SweepResult,
   UpdateFn,
 } from './engine.js';
-import { EngineClosedError, InvalidArgumentError } from './errors.js';
+import { EngineClosedError, StorageArgumentError } from './errors.js';
 import { bucketPrefix, decodeDataKey, encodeDataKey, hintTargetPrefix, partitionStart } from './key-layout.js';
 import { startSweeperTimer } from './sweeper.js';
 import { checkLimit, checkPartition, checkPartitionCount, checkRecord, sameBytes } from './validation.js';
@@ -114,7 +114,7 @@ export class MemoryEngine implements StorageEngine {
       const prefix = latin1(partitionStart(partition));
       const after = latin1(options.after);
       if (after.length <= prefix.length || !after.startsWith(prefix)) {
-        throw new InvalidArgumentError('after', 'cursor does not belong to this partition');
+        throw new StorageArgumentError('after', 'cursor does not belong to this partition');
       }
       from = upperBound(part.sorted, after);
     }
@@ -239,7 +239,7 @@ export class MemoryEngine implements StorageEngine {
 
   async setMeta(name: string, value: Uint8Array): Promise<void> {
     this.checkOpen();
-    if (name.startsWith('\u0000')) throw new InvalidArgumentError('name', 'names starting with NUL are reserved');
+    if (name.startsWith('\u0000')) throw new StorageArgumentError('name', 'names starting with NUL are reserved');
     this.meta.set(name, copy(value));
   }
 

@@ -1,7 +1,7 @@
 /**
  * Argument checks shared by both engines, so they reject the same inputs with the same errors.
  */
-import { InvalidArgumentError } from './errors.js';
+import { StorageArgumentError } from './errors.js';
 import type { StoredRecord } from './engine.js';
 
 /** Largest partition count: partitions are stored as u32 and `p + 1` must still fit. */
@@ -9,31 +9,31 @@ export const MAX_PARTITION_COUNT = 0x8000_0000;
 
 export function checkPartitionCount(partitionCount: number): void {
   if (!Number.isInteger(partitionCount) || partitionCount < 1 || partitionCount > MAX_PARTITION_COUNT) {
-    throw new InvalidArgumentError('partitionCount', `must be an integer in [1, 2^31], got ${partitionCount}`);
+    throw new StorageArgumentError('partitionCount', `must be an integer in [1, 2^31], got ${partitionCount}`);
   }
 }
 
 export function checkPartition(partition: number, partitionCount: number): number {
   if (!Number.isInteger(partition) || partition < 0 || partition >= partitionCount) {
-    throw new InvalidArgumentError('partition', `must be an integer in [0, ${partitionCount}), got ${partition}`);
+    throw new StorageArgumentError('partition', `must be an integer in [0, ${partitionCount}), got ${partition}`);
   }
   return partition;
 }
 
 export function checkLimit(limit: number): void {
   if (!Number.isInteger(limit) || limit < 1) {
-    throw new InvalidArgumentError('limit', `must be a positive integer, got ${limit}`);
+    throw new StorageArgumentError('limit', `must be a positive integer, got ${limit}`);
   }
 }
 
 /** Validates what an update function returned before anything is written. */
 export function checkRecord(record: StoredRecord): void {
   if (!(record.value instanceof Uint8Array)) {
-    throw new InvalidArgumentError('record.value', 'must be a Uint8Array');
+    throw new StorageArgumentError('record.value', 'must be a Uint8Array');
   }
   const expiry = record.expiresAtMs;
   if (expiry !== undefined && (!Number.isSafeInteger(expiry) || expiry < 0)) {
-    throw new InvalidArgumentError('record.expiresAtMs', `must be a safe integer ≥ 0, got ${expiry}`);
+    throw new StorageArgumentError('record.expiresAtMs', `must be a safe integer ≥ 0, got ${expiry}`);
   }
 }
 

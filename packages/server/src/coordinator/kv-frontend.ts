@@ -1,7 +1,7 @@
 // Entry point of every client data operation, unary or streamed: load shedding, validation,
 // routing (coordinate here or forward to a replica), metrics. Errors leave as typed errors; the
 // service layer maps them to Connect codes.
-import { ErrorDetailSchema, KvService, type DeleteRequest, type DeleteResponse, type GetRequest, type GetResponse, type PutRequest, type PutResponse } from '@quorumkv/protocol';
+import { ErrorDetailSchema, ErrorReason, KvService, type DeleteRequest, type DeleteResponse, type GetRequest, type GetResponse, type PutRequest, type PutResponse } from '@quorumkv/protocol';
 import type { BucketRegistry } from '../cluster/buckets.js';
 import type { RingState } from '../cluster/ring-state.js';
 import type { ServerConfig } from '../config/config-schema.js';
@@ -14,6 +14,18 @@ import type { Coordinator } from './coordinator.js';
 import { checkKey, checkPut, planRequest, type RequestPlan } from './request-plan.js';
 
 type Op = 'get' | 'put' | 'delete';
+
+/**
+ * Whether a forwarded request certainly did nothing on the peer, so the next primary may be tried:
+ * the peer could not be reached (no answer carries the ErrorDetail every node sends) or said it is
+ * not ready. Any other answer is final.
+ */
+function peerDidNoWork(err: unknown): err is ConnectError {
+  if (!(err instanceof ConnectError)) return false;
+  const detail = err.findDetails(ErrorDetailSchema)[0];
+  if (!detail) return err.code === Code.Unavailable || err.code === Code.Internal;
+  return detail.reason === ErrorReason.NOT_READY;
+}
 
 export class KvFrontend {
   private inFlight = 0;
@@ -98,9 +110,7 @@ export class KvFrontend {
         if (res.receipt) res.receipt.forwarded = true;
         return res;
       } catch (err) {
-        // Only a peer that could not be reached is worth another try; its answer (which always
-        // carries an ErrorDetail) is final.
-        if (!(err instanceof ConnectError) || (err.code !== Code.Unavailable && err.code !== Code.Internal) || err.findDetails(ErrorDetailSchema).length > 0) throw err;
+        if (!peerDidNoWork(err)) throw err;
         tried.push({ nodeId: target, fallback: false, standingInFor: '', ok: false, error: err.rawMessage, latencyUs: 0 });
       }
     }

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import type { Partitioner, StorageEngine, StoredRecord } from '../engine.js';
-import { EngineClosedError, InvalidArgumentError, KeyTooLargeError } from '../errors.js';
+import { EngineClosedError, StorageArgumentError, KeyTooLargeError } from '../errors.js';
 
 /** What a test gets from the factory. */
 export interface ContractHarness {
@@ -167,8 +167,8 @@ export function defineEngineContract(name: string, factory: EngineFactory): void
         expect(new Set(seen)).toEqual(new Set(want));
         expect(engine.countPartition(p)).toBe(want.length);
       }
-      expect(() => engine.scanPartition(PARTITIONS, { limit: 1 })).toThrow(InvalidArgumentError);
-      expect(() => engine.scanPartition(0, { limit: 0 })).toThrow(InvalidArgumentError);
+      expect(() => engine.scanPartition(PARTITIONS, { limit: 1 })).toThrow(StorageArgumentError);
+      expect(() => engine.scanPartition(0, { limit: 0 })).toThrow(StorageArgumentError);
     });
 
     it('lists a bucket page by page, with a prefix, without other buckets or expired keys', async () => {
@@ -292,12 +292,12 @@ export function defineEngineContract(name: string, factory: EngineFactory): void
       await engine.update(b('bk'), b('k'), () => ({ value: b('v') }), 3);
       expect(engine.get(b('bk'), b('k'), 3)).toBeDefined();
       expect(engine.scanPartition(3, { limit: 10 }).items.length).toBe(1);
-      expect(() => engine.get(b('bk'), b('k'), PARTITIONS)).toThrow(InvalidArgumentError);
-      expect(() => engine.get(b('bk'), b('k'), 1.5)).toThrow(InvalidArgumentError);
+      expect(() => engine.get(b('bk'), b('k'), PARTITIONS)).toThrow(StorageArgumentError);
+      expect(() => engine.get(b('bk'), b('k'), 1.5)).toThrow(StorageArgumentError);
       expect(() => engine.get(new Uint8Array(256), b('k'))).toThrow(KeyTooLargeError);
       expect(() => engine.get(b('bk'), new Uint8Array(5000))).toThrow(KeyTooLargeError);
-      await expect(engine.update(b('bk'), b('k'), () => ({ value: b('v'), expiresAtMs: -1 }))).rejects.toThrow(InvalidArgumentError);
-      await expect(engine.setMeta('\u0000x', b('v'))).rejects.toThrow(InvalidArgumentError);
+      await expect(engine.update(b('bk'), b('k'), () => ({ value: b('v'), expiresAtMs: -1 }))).rejects.toThrow(StorageArgumentError);
+      await expect(engine.setMeta('\u0000x', b('v'))).rejects.toThrow(StorageArgumentError);
     });
 
     it('refuses use after close', async () => {
