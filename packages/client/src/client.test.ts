@@ -2,7 +2,7 @@
 // cluster tests live in test/). Each fake node answers by a script: a message or a thrown error.
 import { create, type DescMessage } from '@bufbuild/protobuf';
 import { Code, ConnectError, type Transport } from '@connectrpc/connect';
-import { GetResponseSchema, PutResponseSchema, QuorumFailureSchema } from '@quorumkv/protocol';
+import { ErrorDetailSchema, ErrorReason, GetResponseSchema, PutResponseSchema, QuorumFailureSchema } from '@quorumkv/protocol';
 import { createClient } from './client.js';
 import { QuorumNotMetError, TimeoutError, UnavailableError } from './errors.js';
 import type { TransportFactory } from './transport.js';
@@ -76,7 +76,12 @@ describe('retries and failover', () => {
 
     const quorum = fakeCluster({
       'q:1': async () =>
-        Promise.reject(new ConnectError('quorum', Code.Unavailable, undefined, [{ desc: QuorumFailureSchema, value: { operation: 'put', asked: 3, answered: 1, required: 2 } }])),
+        Promise.reject(
+          new ConnectError('quorum', Code.Unavailable, undefined, [
+            { desc: ErrorDetailSchema, value: { reason: ErrorReason.QUORUM_NOT_MET } },
+            { desc: QuorumFailureSchema, value: { operation: 'put', asked: 3, answered: 1, required: 2 } },
+          ]),
+        ),
     });
     const err = await client(quorum.factory, ['q:1']).put('k', 'v').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(QuorumNotMetError);
