@@ -118,6 +118,12 @@ describe('error codes at the edges', () => {
       expectMalformed(errorFromJsonBytes(new Uint8Array(await res.arrayBuffer()), undefined, unreadable));
     });
 
+    it('leaves what is not a body problem alone: an unsupported content type is still 415', async () => {
+      const res = await fetch(`${n1.url}/quorumkv.v1.KvService/Put`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' });
+      expect(res.status).toBe(415);
+      await stillServes(n1, 'after-415');
+    });
+
     it('gRPC', async () => {
       const res = await h2Post(n1.url, '/quorumkv.v1.KvService/Put', 'application/grpc+proto', envelope(GARBAGE));
       expectMalformed(findTrailerError(headersOf({ ...res.headers, ...res.trailers })));

@@ -65,12 +65,21 @@ async function bytesOf(body: AsyncIterable<Uint8Array> | undefined): Promise<Uin
 
 const once = (bytes: Uint8Array): AsyncIterable<Uint8Array> => (async function* () { yield bytes; })();
 
+/** The Connect error in a JSON body (none for a bare HTTP status such as 415). */
+function connectErrorIn(body: Uint8Array): ConnectError | undefined {
+  try {
+    return errorFromJsonBytes(body, undefined, new ConnectError('no error body', Code.Unknown));
+  } catch {
+    return undefined;
+  }
+}
+
 /** Connect unary: the error is the JSON body of a non-200 answer. */
 async function connectAnswer(res: UniversalServerResponse, requestType: string): Promise<UniversalServerResponse> {
   if (res.status === 200) return res;
   const body = await bytesOf(res.body);
-  const ours = asMalformed(errorFromJsonBytes(body, undefined, new ConnectError('unreadable error', Code.Unknown)), requestType);
-  if (!ours) return { ...res, body: once(body) };
+  const ours = asMalformed(connectErrorIn(body), requestType);
+  if (!ours) return res.body ? { ...res, body: once(body) } : res;
   const json = errorToJsonBytes(ours, undefined);
   const header = new Headers(res.header);
   header.set('content-length', String(json.byteLength));
