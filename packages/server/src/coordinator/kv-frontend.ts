@@ -16,11 +16,11 @@ import { checkKey, checkPut, planRequest, type RequestPlan } from './request-pla
 type Op = 'get' | 'put' | 'delete';
 
 /**
- * Whether a forwarded request certainly did nothing on the peer, so the next primary may be tried:
- * the peer could not be reached (no answer carries the ErrorDetail every node sends) or said it is
- * not ready. Any other answer is final.
+ * Whether a forwarded request is worth sending to the next primary: the peer did not answer (every
+ * node's answer carries an ErrorDetail; this failure has none) or said it is not ready. Any other
+ * answer is final.
  */
-function peerDidNoWork(err: unknown): err is ConnectError {
+function tryNextPrimary(err: unknown): err is ConnectError {
   if (!(err instanceof ConnectError)) return false;
   const detail = err.findDetails(ErrorDetailSchema)[0];
   if (!detail) return err.code === Code.Unavailable || err.code === Code.Internal;
@@ -110,7 +110,7 @@ export class KvFrontend {
         if (res.receipt) res.receipt.forwarded = true;
         return res;
       } catch (err) {
-        if (!peerDidNoWork(err)) throw err;
+        if (!tryNextPrimary(err)) throw err;
         tried.push({ nodeId: target, fallback: false, standingInFor: '', ok: false, error: err.rawMessage, latencyUs: 0 });
       }
     }
