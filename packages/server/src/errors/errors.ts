@@ -100,7 +100,7 @@ export class NodeForeignClusterError extends NodeError {
   }
 }
 
-/** The node is not ready to serve (no ring yet) (ERROR_REASON_NOT_READY). */
+/** The node cannot serve (no ring yet, or stopping) and did no work (ERROR_REASON_NOT_READY). */
 export class NodeNotReadyError extends NodeError {
   override readonly name = 'NodeNotReadyError';
   constructor(reason: string) {

@@ -579,7 +579,7 @@ export enum ErrorReason {
   FOREIGN_CLUSTER = 8,
 
   /**
-   * The node cannot serve yet (no ring) and did no work [UNAVAILABLE].
+   * The node cannot serve (no ring yet, or it is stopping) and did no work [UNAVAILABLE].
    *
    * @generated from enum value: ERROR_REASON_NOT_READY = 9;
    */
