@@ -42,6 +42,8 @@ export interface StartClusterOptions {
   w?: number;
   /** Extra flags for every node. */
   extraArgs?: string[];
+  /** Extra flags for single nodes, by index (after `extraArgs`, so they win). */
+  nodeArgs?: Record<number, string[]>;
   /** Last octet of the first node's address: nodes use 127.0.0.<base + i>. Default 11. */
   hostBase?: number;
   /** Print node output to this process's stderr (debugging). */
@@ -175,7 +177,7 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
   }
   const initialCluster = specs.map((s) => `${s.id}=${s.advertise}`).join(',');
   const root = mkdtempSync(join(tmpdir(), 'qkv-cluster-'));
-  const nodes = specs.map((s) => {
+  const nodes = specs.map((s, i) => {
     const args = [
       '--node-id', s.id,
       '--listen', `${s.host}:${s.port}`,
@@ -188,6 +190,7 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
       ...(options.r !== undefined ? ['--r', String(options.r)] : []),
       ...(options.w !== undefined ? ['--w', String(options.w)] : []),
       ...(options.extraArgs ?? []),
+      ...(options.nodeArgs?.[i] ?? []),
     ];
     return new NodeHandle(s.id, s.host, s.port, join(root, s.id), args, options.verbose ?? false);
   });

@@ -1,4 +1,6 @@
 // Clients for the nodes of a test cluster, and small helpers the multi-process tests share.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createClient, type Client } from '@connectrpc/connect';
 import { createConnectTransport, Http2SessionManager } from '@connectrpc/connect-node';
 import { AdminService, KvService } from '@quorumkv/protocol';
@@ -70,4 +72,54 @@ export async function localValues(clients: Clients, node: NodeHandle, key: strin
   const res = await clients.of(node).admin.localGet({ bucket, key: enc(key) });
   if (!res.found) return undefined;
   return res.siblings.filter((s) => !s.tombstone).map((s) => dec(s.value)).sort();
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until every node sees every other one up (gossip alive, replica channel not backing off). */
+export async function waitAllUp(clients: Clients, nodes: readonly NodeHandle[], timeoutMs = 15_000): Promise<void> {
+  await waitSeenUp(clients, nodes, nodes.map((n) => n.id), timeoutMs);
+}
+
+/** Waits until each of `observers` routes to every node of `ids` (its verify lists none of them down). */
+export async function waitSeenUp(clients: Clients, observers: readonly NodeHandle[], ids: readonly string[], timeoutMs = 15_000): Promise<void> {
+  const ok = await eventually(async () => {
+    for (const node of observers) {
+      const v = await clients.of(node).admin.verify({});
+      if (v.problems.some((p) => p.down.some((id) => ids.includes(id)))) return false;
+    }
+    return true;
+  }, timeoutMs);
+  if (!ok) throw new Error(`${ids.join(', ')} not seen up in time`);
+}
+
+/** A node's own record of a key: every sibling (tombstones marked), its clock and its raw bytes. */
+export async function localRecord(clients: Clients, node: NodeHandle, key: string, bucket = ''): Promise<{ values: string[]; clock: string; record: Uint8Array } | undefined> {
+  const res = await clients.of(node).admin.localGet({ bucket, key: enc(key) });
+  if (!res.found) return undefined;
+  return { values: res.siblings.map((s) => (s.tombstone ? '<tombstone>' : dec(s.value))).sort(), clock: res.clock, record: res.record };
+}
+
+/** The live values a quorum read returns (sorted), or [] when not found. */
+export async function readValues(clients: Clients, node: NodeHandle, key: string, r: number): Promise<string[]> {
+  const got = await clients.of(node).kv.get({ key: enc(key), r });
+  return got.found ? got.siblings.map((s) => dec(s.value)).sort() : [];
+}
+
+/**
+ * Damages every on-disk copy of `marker` in a stopped node's LMDB data file (flips its first
+ * byte), so the record holding it fails its checksum: disk corruption from outside the process.
+ * Returns how many copies it damaged.
+ */
+export function corruptOnDisk(dataDir: string, marker: string): number {
+  const path = join(dataDir, 'data.mdb');
+  const bytes = readFileSync(path);
+  const needle = Buffer.from(marker);
+  let n = 0;
+  for (let at = bytes.indexOf(needle); at >= 0 && n < 1000; at = bytes.indexOf(needle, at + 1)) {
+    bytes[at] = bytes[at]! ^ 0xff;
+    n++;
+  }
+  writeFileSync(path, bytes);
+  return n;
 }

@@ -1,0 +1,47 @@
+// Issue #13, sequence 4: expiry must not forget causal history. v1 (no TTL) is overwritten by v2
+// with a 2 s TTL while c is down (a keeps c's hint); a goes down; c returns with v1. Once v2 has
+// expired, v1 is still overwritten: it must not come back, neither from c nor through the hint.
+import { startCluster, type Cluster, type NodeHandle } from '../../../tools/cluster-harness/cluster.js';
+import { Clients, enc, eventually, readValues, sleep, waitAllUp, waitSeenUp } from './support.js';
+
+describe('an expired overwrite keeps its history', () => {
+  let cluster: Cluster;
+  const clients = new Clients();
+  beforeAll(async () => {
+    cluster = await startCluster({ nodes: 3, n: 3, r: 2, w: 2, hostBase: 218, extraArgs: ['--tombstone-grace-ms', '1500', '--hint-delivery-interval-ms', '300'] });
+  });
+  afterAll(async () => {
+    clients.close();
+    await cluster?.stop();
+  });
+
+  it('does not resurrect the overwritten value after the overwrite expires', async () => {
+    const [a, b, c] = cluster.nodes as [NodeHandle, NodeHandle, NodeHandle];
+    const key = 'expiry-history';
+    const v1 = await clients.of(a).kv.put({ key: enc(key), value: enc('v1'), w: 3 });
+    await c.kill('SIGKILL');
+    clients.reset(c);
+    const v2 = await clients.of(a).kv.put({ key: enc(key), value: enc('v2'), context: v1.context, ttlMs: 2_000n, w: 2 });
+    const v2At = Date.now();
+    expect(v2.receipt!.answered).toBe(2);
+    expect((await clients.of(a).admin.status({})).hintsPending).toBeGreaterThan(0n);
+    await a.kill('SIGKILL');
+    clients.reset(a);
+    c.start();
+    await c.waitReady();
+    await waitSeenUp(clients, [b, c], [b.id, c.id]);
+    await sleep(Math.max(0, v2At + 2_500 - Date.now()));
+
+    // b and c answer: b's copy of v2 has expired, c still holds v1.
+    expect(await readValues(clients, b, key, 2)).toEqual([]);
+    await sleep(500);
+    expect(await readValues(clients, c, key, 2)).toEqual([]);
+
+    a.start();
+    await a.waitReady();
+    await waitAllUp(clients, cluster.nodes);
+    expect(await eventually(async () => (await clients.of(a).admin.status({})).hintsPending === 0n, 15_000)).toBe(true);
+    await sleep(500);
+    for (const node of cluster.nodes) expect(await readValues(clients, node, key, 3)).toEqual([]);
+  });
+});

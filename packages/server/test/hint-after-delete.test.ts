@@ -1,0 +1,52 @@
+// Issue #13, sequence 3: a hint held by a fallback that is down must not bring a deleted key back.
+// 4 nodes, n=3: b is down while v1 is written (fallback d keeps b's hint); d goes down; b returns;
+// the key is deleted with the read's context on a, b and c; after the grace d returns and delivers
+// its hint. The key must stay deleted, and the tombstone is reaped once nothing can revive it.
+import { startCluster, type Cluster, type NodeHandle } from '../../../tools/cluster-harness/cluster.js';
+import { Clients, enc, eventually, fetchRing, localRecord, primariesOf, readValues, sleep, waitAllUp, waitSeenUp } from './support.js';
+
+describe('a fallback’s hint after a delete', () => {
+  let cluster: Cluster;
+  const clients = new Clients();
+  beforeAll(async () => {
+    cluster = await startCluster({ nodes: 4, n: 3, r: 2, w: 2, hostBase: 214, extraArgs: ['--tombstone-grace-ms', '1500', '--hint-delivery-interval-ms', '300'] });
+  });
+  afterAll(async () => {
+    clients.close();
+    await cluster?.stop();
+  });
+
+  it('keeps the key deleted when the hint arrives after the grace, then reaps it everywhere', async () => {
+    const byId = new Map(cluster.nodes.map((n) => [n.id, n]));
+    const key = 'hinted-then-deleted';
+    const [a, b, c] = primariesOf(await fetchRing(clients, cluster.nodes[0]!), key, 3).map((id) => byId.get(id)!) as [NodeHandle, NodeHandle, NodeHandle];
+    const d = cluster.nodes.find((n) => ![a, b, c].includes(n))!;
+
+    await b.kill('SIGKILL');
+    clients.reset(b);
+    const put = await clients.of(a).kv.put({ key: enc(key), value: enc('v1'), w: 3 });
+    expect(put.receipt!.replicas.some((r) => r.ok && r.nodeId === d.id && r.standingInFor === b.id)).toBe(true);
+    await d.kill('SIGKILL');
+    clients.reset(d);
+    b.start();
+    await b.waitReady();
+    await waitSeenUp(clients, [a, b, c], [a.id, b.id, c.id]);
+
+    const read = await clients.of(a).kv.get({ key: enc(key), r: 2 });
+    expect(read.found).toBe(true);
+    const del = await clients.of(a).kv.delete({ key: enc(key), context: read.context, w: 3 });
+    expect(del.receipt!.replicas.filter((r) => r.ok && !r.fallback).map((r) => r.nodeId).sort()).toEqual([a.id, b.id, c.id].sort());
+    // Past the grace (the old reaper removed the tombstone everywhere here).
+    await sleep(4_000);
+
+    d.start();
+    await d.waitReady();
+    await waitAllUp(clients, cluster.nodes);
+    expect(await eventually(async () => (await clients.of(d).admin.status({})).hintsPending === 0n, 15_000)).toBe(true);
+    await sleep(500);
+    for (const node of [a, b, c]) expect(await readValues(clients, node, key, 3)).toEqual([]);
+    // Nothing can bring v1 back any more: the tombstone is reaped on every replica.
+    for (const node of [a, b, c]) expect(await eventually(async () => (await localRecord(clients, node, key)) === undefined, 15_000)).toBe(true);
+    expect(await readValues(clients, a, key, 3)).toEqual([]);
+  });
+});
