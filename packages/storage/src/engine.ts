@@ -8,11 +8,33 @@
  */
 import type { CorruptRecordError } from './errors.js';
 
-/** What the engine stores under a key: opaque bytes (the server's encoded DVVSet) and an optional expiry. */
+/** What the engine stores under a key: opaque bytes (the server's encoded DVVSet) and optional times. */
 export interface StoredRecord {
   value: Uint8Array;
   /** Absolute time (ms, the engine clock) at which the record becomes invisible; safe integer ≥ 0. */
   expiresAtMs?: number;
+  /**
+   * Absolute time (ms) from which the owner wants the record back from {@link StorageEngine.listDue}
+   * (the server: a dead record that may be reaped). Only an index entry: the record stays fully
+   * visible and nothing is removed on its own. Safe integer ≥ 0.
+   */
+  dueAtMs?: number;
+}
+
+/** Options of {@link StorageEngine.listDue}. */
+export interface ListDueOptions {
+  /** Records due at or before this time (ms). */
+  untilMs: number;
+  /** Most records returned (≥ 1). */
+  limit: number;
+}
+
+/** A record found by {@link StorageEngine.listDue}. */
+export interface DueItem {
+  bucket: Uint8Array;
+  key: Uint8Array;
+  partition: number;
+  record: StoredRecord;
 }
 
 /** Maps a key to its partition, in `[0, partitionCount)`. The server passes the ring's hash. */
@@ -159,10 +181,18 @@ export interface StorageEngine {
   update(bucket: Uint8Array, key: Uint8Array, fn: UpdateFn, partition?: number): Promise<StoredRecord | undefined>;
 
   /**
-   * Removes a record only if its stored value still equals `expectedValue` byte for byte (expired
-   * or not), so a write that raced the reaper is never lost. Resolves true when it removed it.
+   * Removes a record (and its due and expiry index entries) only if its stored value still equals
+   * `expectedValue` byte for byte (expired or not), so a write that raced the reaper is never lost.
+   * Resolves true when it removed it.
    */
   reap(bucket: Uint8Array, key: Uint8Array, expectedValue: Uint8Array, partition?: number): Promise<boolean>;
+
+  /**
+   * Live records whose `dueAtMs` is at or before `untilMs`, earliest first, at most `limit`. A
+   * durable index kept by `update`, so what is due survives restarts; corrupt records are skipped
+   * and reported. Listing changes nothing: the caller reaps, or rewrites with a later due time.
+   */
+  listDue(options: ListDueOptions): DueItem[];
 
   /** One page of a partition's live records in key order. Corrupt records are skipped and reported. */
   scanPartition(partition: number, options: ScanOptions): ScanPage;

@@ -3,10 +3,12 @@
  */
 export type {
   Cursor,
+  DueItem,
   EngineOptions,
   Hint,
   HintInput,
   KeyPage,
+  ListDueOptions,
   ListKeysOptions,
   Partitioner,
   ScanItem,

@@ -6,6 +6,7 @@
  *
  * data:   [u32 partition][u8 bucket length][bucket][key]
  * expiry: [u32 expiresAtMs high][u32 expiresAtMs low][data key]
+ * due:    [u32 dueAtMs high][u32 dueAtMs low][data key]
  * hints:  [u8 target length][target, UTF-8][u32 seq high][u32 seq low]
  */
 import { KeyTooLargeError } from './errors.js';
@@ -93,24 +94,27 @@ export function successor(key: Uint8Array): Buffer {
   return out;
 }
 
-/** Expiry-index key: time first, so "everything expired by now" is one range from the start. */
-export function encodeExpiryKey(expiresAtMs: number, dataKey: Uint8Array): Buffer {
+/**
+ * Key of a time index (expiry, due): time first, so "everything due by now" is one range from the
+ * start.
+ */
+export function encodeTimeKey(timeMs: number, dataKey: Uint8Array): Buffer {
   const out = Buffer.allocUnsafe(TIME_BYTES + dataKey.length);
-  writeU64(out, 0, expiresAtMs);
+  writeU64(out, 0, timeMs);
   out.set(dataKey, TIME_BYTES);
   return out;
 }
 
-/** Exclusive end of the expiry range holding everything that expires at or before `nowMs`. */
-export function expiryRangeEnd(nowMs: number): Buffer {
+/** Exclusive end of a time-index range holding everything at or before `nowMs`. */
+export function timeRangeEnd(nowMs: number): Buffer {
   const out = Buffer.allocUnsafe(TIME_BYTES);
   writeU64(out, 0, nowMs + 1);
   return out;
 }
 
-/** Splits an expiry-index key into its time and data key (a view). */
-export function decodeExpiryKey(expiryKey: Buffer): { expiresAtMs: number; dataKey: Buffer } {
-  return { expiresAtMs: readU64(expiryKey, 0), dataKey: expiryKey.subarray(TIME_BYTES) };
+/** Splits a time-index key into its time and data key (a view). */
+export function decodeTimeKey(indexKey: Buffer): { timeMs: number; dataKey: Buffer } {
+  return { timeMs: readU64(indexKey, 0), dataKey: indexKey.subarray(TIME_BYTES) };
 }
 
 const utf8 = new TextEncoder();

@@ -1,15 +1,17 @@
 /**
  * The default engine: one LMDB environment per node (lmdb-js), with named databases
- * `data` (records by partition), `expiry` (TTL index), `hints` and `meta`. See README.md for the
+ * `data` (records by partition), `expiry` (TTL index), `due` (due-time index), `hints` and `meta`. See README.md for the
  * on-disk layout and what each durability mode risks.
  */
 import { open, type Database, type RootDatabase } from 'lmdb';
 import type {
   Cursor,
+  DueItem,
   EngineOptions,
   Hint,
   HintInput,
   KeyPage,
+  ListDueOptions,
   ListKeysOptions,
   ScanItem,
   ScanOptions,
@@ -26,16 +28,16 @@ import { CorruptRecordError, EngineClosedError, StorageArgumentError, StorageFul
 import {
   bucketPrefix,
   decodeDataKey,
-  decodeExpiryKey,
+  decodeTimeKey,
   encodeDataKey,
-  encodeExpiryKey,
-  expiryRangeEnd,
+  encodeTimeKey,
+  timeRangeEnd,
   partitionStart,
   prefixEnd,
 } from './key-layout.js';
 import { LmdbHintStore } from './lmdb-hints.js';
 import { LmdbMetaStore } from './lmdb-meta.js';
-import { decodeFrame, encodeFrame, frameExpiry, frameValue, verifyFrame } from './record-codec.js';
+import { decodeFrame, encodeFrame, frameDue, frameExpiry, frameValue, verifyFrame } from './record-codec.js';
 import { SpaceQuota } from './space-quota.js';
 import { checkLimit, checkPartition, checkPartitionCount, checkRecord, sameBytes } from './validation.js';
 import { startSweeperTimer } from './sweeper.js';
@@ -108,6 +110,7 @@ export class LmdbEngine implements StorageEngine {
   readonly meta: LmdbMetaStore;
   private readonly data: Db;
   private readonly expiry: Db;
+  private readonly due: Db;
   private readonly hints: LmdbHintStore;
   private readonly quota: SpaceQuota;
   private readonly now: () => number;
@@ -126,6 +129,7 @@ export class LmdbEngine implements StorageEngine {
     const binary = { encoding: 'binary', keyEncoding: 'binary' } as const;
     this.data = env.openDB({ name: 'data', ...binary }) as unknown as Db;
     this.expiry = env.openDB({ name: 'expiry', ...binary }) as unknown as Db;
+    this.due = env.openDB({ name: 'due', ...binary }) as unknown as Db;
     const pageSize = (env.getStats() as { pageSize: number }).pageSize;
     const native = (env as unknown as { env: { info(): { lastPageNumber: number } } }).env;
     this.quota = new SpaceQuota(mapSizeBytes, () => (native.info().lastPageNumber + 1) * pageSize);
@@ -163,6 +167,7 @@ export class LmdbEngine implements StorageEngine {
       try {
         const old = this.data.getBinaryFast(dataKey);
         const oldExpiry = old === undefined ? undefined : frameExpiry(old);
+        const oldDue = old === undefined ? undefined : frameDue(old);
         const current = old === undefined ? undefined : this.liveRecord(dataKey, old);
         const next = fn(current);
         if (next === undefined) {
@@ -173,11 +178,11 @@ export class LmdbEngine implements StorageEngine {
         const frame = encodeFrame(dataKey, next);
         this.quota.admit(dataKey.length + frame.length + PER_WRITE_OVERHEAD_BYTES);
         this.data.putSync(dataKey, frame);
-        if (oldExpiry !== next.expiresAtMs) {
-          if (oldExpiry !== undefined) this.expiry.removeSync(encodeExpiryKey(oldExpiry, dataKey));
-          if (next.expiresAtMs !== undefined) this.expiry.putSync(encodeExpiryKey(next.expiresAtMs, dataKey), EMPTY);
-        }
-        result = next.expiresAtMs === undefined ? { value: next.value } : { value: next.value, expiresAtMs: next.expiresAtMs };
+        reindex(this.expiry, dataKey, oldExpiry, next.expiresAtMs);
+        reindex(this.due, dataKey, oldDue, next.dueAtMs);
+        result = { value: next.value };
+        if (next.expiresAtMs !== undefined) result.expiresAtMs = next.expiresAtMs;
+        if (next.dueAtMs !== undefined) result.dueAtMs = next.dueAtMs;
       } catch (error) {
         // Thrown before any write of this callback, so the shared transaction stays consistent.
         failure = error;
@@ -196,9 +201,7 @@ export class LmdbEngine implements StorageEngine {
       const frame = this.data.getBinaryFast(dataKey);
       if (frame === undefined || verifyFrame(dataKey, frame) !== undefined) return;
       if (!sameBytes(frameValue(frame), expectedValue)) return;
-      const expiresAtMs = frameExpiry(frame);
-      this.data.removeSync(dataKey);
-      if (expiresAtMs !== undefined) this.expiry.removeSync(encodeExpiryKey(expiresAtMs, dataKey));
+      this.removeRecord(dataKey, frame);
       removed = true;
     });
     await this.durable(committed);
@@ -236,11 +239,11 @@ export class LmdbEngine implements StorageEngine {
     // Expired records still on disk are few (the sweeper removes them) and the expiry index lists
     // them in time order, so subtracting them is cheaper than reading every record's header.
     let expired = 0;
-    for (const expiryKey of this.expiry.getKeys({ end: expiryRangeEnd(this.now()) })) {
-      const { expiresAtMs, dataKey } = decodeExpiryKey(expiryKey);
+    for (const expiryKey of this.expiry.getKeys({ end: timeRangeEnd(this.now()) })) {
+      const { timeMs, dataKey } = decodeTimeKey(expiryKey);
       if (decodeDataKey(dataKey)?.partition !== partition) continue;
       const frame = this.data.getBinaryFast(dataKey);
-      if (frame !== undefined && frameExpiry(frame) === expiresAtMs) expired++;
+      if (frame !== undefined && frameExpiry(frame) === timeMs) expired++;
     }
     return all - expired;
   }
@@ -277,23 +280,42 @@ export class LmdbEngine implements StorageEngine {
     const committed = this.data.transaction(() => {
       // Collected first: deleting under an open cursor of the same transaction is asking for trouble.
       const due: Buffer[] = [];
-      for (const expiryKey of this.expiry.getKeys({ end: expiryRangeEnd(this.now()), limit: options.limit + 1 })) {
+      for (const expiryKey of this.expiry.getKeys({ end: timeRangeEnd(this.now()), limit: options.limit + 1 })) {
         due.push(expiryKey);
       }
       more = due.length > options.limit;
       for (const expiryKey of due.slice(0, options.limit)) {
-        const { expiresAtMs, dataKey } = decodeExpiryKey(expiryKey);
+        const { timeMs, dataKey } = decodeTimeKey(expiryKey);
         const frame = this.data.getBinaryFast(dataKey);
         // Only if the record still carries this expiry: the index entry may be older than a rewrite.
-        if (frame !== undefined && frameExpiry(frame) === expiresAtMs) {
-          this.data.removeSync(Buffer.from(dataKey));
+        if (frame !== undefined && frameExpiry(frame) === timeMs) {
+          this.removeRecord(Buffer.from(dataKey), frame);
           removed++;
+        } else {
+          this.expiry.removeSync(expiryKey);
         }
-        this.expiry.removeSync(expiryKey);
       }
     });
     await this.durable(committed);
     return { removed, more };
+  }
+
+  listDue(options: ListDueOptions): DueItem[] {
+    this.checkOpen();
+    checkLimit(options.limit);
+    const items: DueItem[] = [];
+    for (const dueKey of this.due.getKeys({ end: timeRangeEnd(options.untilMs) })) {
+      const { timeMs, dataKey } = decodeTimeKey(dueKey);
+      const frame = this.data.getBinaryFast(dataKey);
+      // update and reap keep the index exact; a stray entry (should one exist) is skipped.
+      if (frame === undefined || frameDue(frame) !== timeMs) continue;
+      const record = this.scannedRecord(dataKey, frame, this.now(), true);
+      const parts = decodeDataKey(dataKey);
+      if (record === undefined || parts === undefined) continue;
+      items.push({ bucket: new Uint8Array(parts.bucket), key: new Uint8Array(parts.key), partition: parts.partition, record });
+      if (items.length === options.limit) break;
+    }
+    return items;
   }
 
   startSweeper(options: SweeperOptions): () => void {
@@ -372,6 +394,15 @@ export class LmdbEngine implements StorageEngine {
     return encodeDataKey(p, bucket, key);
   }
 
+  /** Removes a record and its index entries; inside a write transaction. */
+  private removeRecord(dataKey: Buffer, frame: Buffer): void {
+    const expiresAtMs = frameExpiry(frame);
+    const dueAtMs = frameDue(frame);
+    this.data.removeSync(dataKey);
+    if (expiresAtMs !== undefined) this.expiry.removeSync(encodeTimeKey(expiresAtMs, dataKey));
+    if (dueAtMs !== undefined) this.due.removeSync(encodeTimeKey(dueAtMs, dataKey));
+  }
+
   /** The record in `frame` if sound and unexpired; corrupt ones are reported and read as absent. */
   private liveRecord(dataKey: Buffer, frame: Buffer): StoredRecord | undefined {
     return this.scannedRecord(dataKey, frame, this.now(), true);
@@ -415,6 +446,13 @@ export class LmdbEngine implements StorageEngine {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** Moves a record's entry in a time index (expiry, due) from `before` to `after`; inside a write transaction. */
+function reindex(index: Db, dataKey: Buffer, before: number | undefined, after: number | undefined): void {
+  if (before === after) return;
+  if (before !== undefined) index.removeSync(encodeTimeKey(before, dataKey));
+  if (after !== undefined) index.putSync(encodeTimeKey(after, dataKey), EMPTY);
+}
 
 /** LMDB's own map-full (should lmdb-js ever stop growing the map) and a full disk become StorageFullError. */
 function asStorageError(error: unknown, quota: SpaceQuota): unknown {

@@ -130,6 +130,9 @@ describe('lmdb engine: full map', () => {
     // Still full: every kind of write is refused, nothing is damaged, reads work.
     await expect(engine.update(b('bk'), b('more'), () => ({ value }))).rejects.toThrow(StorageFullError);
     await expect(engine.addHint('n', { bucket: b('bk'), key: b('k'), value })).rejects.toThrow(StorageFullError);
+    // Metadata is not refused: a full node must still start and record its epoch lease.
+    await engine.setMeta('epoch-lease', b('lease'));
+    expect(engine.getMeta('epoch-lease')).toEqual(b('lease'));
     // Buffer.equals: jest's deep equality on 1 KiB arrays would take seconds here.
     for (const key of stored) expect(Buffer.from(engine.get(b('bk'), b(key))!.value).equals(value)).toBe(true);
     // Removing data is always allowed: it is how an operator makes room.

@@ -48,10 +48,12 @@ export class LmdbMetaStore {
     if (text !== wanted) throw new LayoutMismatchError('layout', text, wanted);
   }
 
+  /**
+   * Not charged to the space quota: metadata is a few small values (identity, ring, the epoch lease
+   * that keeps this node's dots unique), and a full node must still be able to start and record it.
+   */
   private async write(name: string, value: Uint8Array): Promise<void> {
     const key = Buffer.from(utf8.encode(name));
-    const frame = encodeFrame(key, { value });
-    this.writes.admit(key.length + frame.length + 16);
-    await this.writes.durable(this.db.put(key, frame));
+    await this.writes.durable(this.db.put(key, encodeFrame(key, { value })));
   }
 }

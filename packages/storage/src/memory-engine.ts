@@ -6,10 +6,12 @@
  */
 import type {
   Cursor,
+  DueItem,
   EngineOptions,
   Hint,
   HintInput,
   KeyPage,
+  ListDueOptions,
   ListKeysOptions,
   ScanItem,
   ScanOptions,
@@ -180,6 +182,24 @@ export class MemoryEngine implements StorageEngine {
     return { removed, more: false };
   }
 
+  listDue(options: ListDueOptions): DueItem[] {
+    this.checkOpen();
+    checkLimit(options.limit);
+    const now = this.now();
+    const due: (DueItem & { id: string })[] = [];
+    // A full walk, as for sweeping: fine for an engine whose data fits in memory.
+    for (const [partition, part] of this.partitions) {
+      for (const [id, entry] of part.entries) {
+        const at = entry.record.dueAtMs;
+        if (at === undefined || at > options.untilMs || !this.isLive(entry.record, now)) continue;
+        due.push({ id, bucket: copy(entry.bucket), key: copy(entry.key), partition, record: copyRecord(entry.record) });
+      }
+    }
+    // The LMDB index order: due time, then data key.
+    due.sort((x, y) => x.record.dueAtMs! - y.record.dueAtMs! || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+    return due.slice(0, options.limit).map(({ bucket, key, partition, record }) => ({ bucket, key, partition, record }));
+  }
+
   startSweeper(options: SweeperOptions): () => void {
     this.checkOpen();
     const stop = startSweeperTimer(this, options, () => this.stopSweepers.delete(stop));
@@ -299,6 +319,7 @@ function bytesOf(id: string): Cursor {
 function copyRecord(record: StoredRecord): StoredRecord {
   const out: StoredRecord = { value: copy(record.value) };
   if (record.expiresAtMs !== undefined) out.expiresAtMs = record.expiresAtMs;
+  if (record.dueAtMs !== undefined) out.dueAtMs = record.dueAtMs;
   return out;
 }
 

@@ -4,10 +4,13 @@
  * ```
  * offset 0  u32 BE  CRC-32C over (stored key ‖ bytes 4..end)
  * offset 4  u8      format version (1)
- * offset 5  u8      flags: bit 0 = has expiry
- * offset 6  u64 BE  expiresAtMs            (only when bit 0 is set)
+ * offset 5  u8      flags: bit 0 = has expiry, bit 1 = has due time
+ * then      u64 BE  expiresAtMs            (only when bit 0 is set)
+ * then      u64 BE  dueAtMs                (only when bit 1 is set)
  * then      value bytes (the rest of the frame)
  * ```
+ *
+ * Bit 1 came later within format 1: frames written before it have the bit clear and read the same.
  *
  * The CRC also covers the key the frame is stored under, without storing it twice: a frame that
  * ends up under the wrong key (a misdirected page write) fails the check just like flipped bits.
@@ -18,17 +21,28 @@ import type { StoredRecord } from './engine.js';
 
 export const FORMAT_VERSION = 1;
 const FLAG_EXPIRY = 1;
+const FLAG_DUE = 2;
 const BASE_HEADER = 6;
-const EXPIRY_HEADER = 14;
+const TIME_BYTES = 8;
+
+/** Bytes of header before the value: the base plus 8 per time field present. */
+function headerSize(flags: number): number {
+  return BASE_HEADER + (flags & FLAG_EXPIRY ? TIME_BYTES : 0) + (flags & FLAG_DUE ? TIME_BYTES : 0);
+}
 
 /** Encodes `record` for storage under `storedKey`. */
 export function encodeFrame(storedKey: Uint8Array, record: StoredRecord): Buffer {
-  const hasExpiry = record.expiresAtMs !== undefined;
-  const header = hasExpiry ? EXPIRY_HEADER : BASE_HEADER;
+  const flags = (record.expiresAtMs !== undefined ? FLAG_EXPIRY : 0) | (record.dueAtMs !== undefined ? FLAG_DUE : 0);
+  const header = headerSize(flags);
   const out = Buffer.allocUnsafe(header + record.value.length);
   out[4] = FORMAT_VERSION;
-  out[5] = hasExpiry ? FLAG_EXPIRY : 0;
-  if (hasExpiry) writeU64(out, BASE_HEADER, record.expiresAtMs!);
+  out[5] = flags;
+  let at = BASE_HEADER;
+  if (flags & FLAG_EXPIRY) {
+    writeU64(out, at, record.expiresAtMs!);
+    at += TIME_BYTES;
+  }
+  if (flags & FLAG_DUE) writeU64(out, at, record.dueAtMs!);
   out.set(record.value, header);
   out.writeUInt32BE(crc32cUpdate(crc32cUpdate(0, storedKey), out, 4), 0);
   return out;
@@ -44,18 +58,25 @@ export function verifyFrame(storedKey: Uint8Array, frame: Uint8Array): string | 
   if (crc32cUpdate(crc32cUpdate(0, storedKey), frame, 4) !== stored) return 'checksum';
   // Checked after the CRC: a future version would have a valid CRC and still be unreadable here.
   if (frame[4] !== FORMAT_VERSION) return 'format';
-  if (frame[5]! & FLAG_EXPIRY && frame.length < EXPIRY_HEADER) return 'format';
+  if (frame[5]! & ~(FLAG_EXPIRY | FLAG_DUE) || frame.length < headerSize(frame[5]!)) return 'format';
   return undefined;
 }
 
 /** The expiry time in a frame, without verifying it (for skipping expired records cheaply). */
 export function frameExpiry(frame: Uint8Array): number | undefined {
-  return frame.length >= EXPIRY_HEADER && frame[5]! & FLAG_EXPIRY ? readU64(frame, BASE_HEADER) : undefined;
+  return frame.length >= headerSize(frame[5]!) && frame[5]! & FLAG_EXPIRY ? readU64(frame, BASE_HEADER) : undefined;
+}
+
+/** The due time in a frame (see {@link StoredRecord.dueAtMs}), without verifying it. */
+export function frameDue(frame: Uint8Array): number | undefined {
+  const flags = frame[5]!;
+  if (!(flags & FLAG_DUE) || frame.length < headerSize(flags)) return undefined;
+  return readU64(frame, flags & FLAG_EXPIRY ? BASE_HEADER + TIME_BYTES : BASE_HEADER);
 }
 
 /** The value bytes of a frame, as a view. */
 export function frameValue(frame: Uint8Array): Uint8Array {
-  return frame.subarray(frame[5]! & FLAG_EXPIRY ? EXPIRY_HEADER : BASE_HEADER);
+  return frame.subarray(headerSize(frame[5]!));
 }
 
 /**
@@ -68,6 +89,8 @@ export function decodeFrame(frame: Uint8Array, copy: boolean): StoredRecord {
   const record: StoredRecord = { value: copy ? copyBytes(value) : value };
   const expiresAtMs = frameExpiry(frame);
   if (expiresAtMs !== undefined) record.expiresAtMs = expiresAtMs;
+  const dueAtMs = frameDue(frame);
+  if (dueAtMs !== undefined) record.dueAtMs = dueAtMs;
   return record;
 }
 

@@ -35,6 +35,10 @@ export function checkRecord(record: StoredRecord): void {
   if (expiry !== undefined && (!Number.isSafeInteger(expiry) || expiry < 0)) {
     throw new StorageArgumentError('record.expiresAtMs', `must be a safe integer ≥ 0, got ${expiry}`);
   }
+  const due = record.dueAtMs;
+  if (due !== undefined && (!Number.isSafeInteger(due) || due < 0)) {
+    throw new InvalidArgumentError('record.dueAtMs', `must be a safe integer ≥ 0, got ${due}`);
+  }
 }
 
 /** Byte-for-byte equality (reap's compare-and-delete). */

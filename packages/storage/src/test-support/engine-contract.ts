@@ -133,6 +133,40 @@ export function defineEngineContract(name: string, factory: EngineFactory): void
       expect(engine.countPartition(engine.partitionOf(b('bk'), b('k')))).toBe(0);
     });
 
+    it('lists due records in time order, keeps them visible, and keeps the due index with update and reap', async () => {
+      const due = (bucket: string, key: string, value: string, dueAtMs?: number) =>
+        engine.update(b(bucket), b(key), () => (dueAtMs === undefined ? { value: b(value) } : { value: b(value), dueAtMs }));
+      await due('bk', 'late', 'l', clock + 300);
+      await due('bk', 'early', 'e', clock + 100);
+      await due('bk', 'never', 'n');
+      await due('other', 'mid', 'm', clock + 200);
+      const listed = (untilMs: number, limit = 10) => engine.listDue({ untilMs, limit }).map((d) => `${s(d.bucket)}/${s(d.key)}=${s(d.record.value)}@${d.record.dueAtMs! - clock}`);
+      expect(listed(clock + 99)).toEqual([]);
+      expect(listed(clock + 200)).toEqual(['bk/early=e@100', 'other/mid=m@200']);
+      expect(listed(clock + 1000, 2)).toEqual(['bk/early=e@100', 'other/mid=m@200']);
+      const item = engine.listDue({ untilMs: clock + 100, limit: 1 })[0]!;
+      expect(item.partition).toBe(engine.partitionOf(b('bk'), b('early')));
+      // Due records stay fully visible.
+      expect(engine.get(b('bk'), b('early'))).toEqual({ value: b('e'), dueAtMs: clock + 100 });
+      expect(engine.scanPartition(item.partition, { limit: 100 }).items.some((i) => s(i.key) === 'early')).toBe(true);
+      // A rewrite moves the entry (later) or drops it (no due time).
+      await due('bk', 'early', 'e2', clock + 400);
+      await due('other', 'mid', 'm2');
+      expect(listed(clock + 1000)).toEqual(['bk/late=l@300', 'bk/early=e2@400']);
+      // Reaping removes the entry with the record; a failed reap leaves both.
+      expect(await engine.reap(b('bk'), b('late'), b('other bytes'))).toBe(false);
+      expect(await engine.reap(b('bk'), b('late'), b('l'))).toBe(true);
+      expect(listed(clock + 1000)).toEqual(['bk/early=e2@400']);
+      // An expired record is swept together with its due entry.
+      await engine.update(b('bk'), b('both'), () => ({ value: b('x'), expiresAtMs: clock + 10, dueAtMs: clock + 20 }));
+      clock += 10;
+      expect(listed(clock + 1000)).toEqual(['bk/early=e2@390']);
+      await engine.sweepExpired({ limit: 10 });
+      expect(listed(clock + 1000)).toEqual(['bk/early=e2@390']);
+      expect(() => engine.listDue({ untilMs: clock, limit: 0 })).toThrow(InvalidArgumentError);
+      await expect(engine.update(b('bk'), b('k'), () => ({ value: b('v'), dueAtMs: 1.5 }))).rejects.toThrow(InvalidArgumentError);
+    });
+
     it('scans every live key of a partition exactly once across pages, in key order', async () => {
       const expected = new Map<number, string[]>();
       const writes: Promise<unknown>[] = [];
@@ -354,10 +388,12 @@ export function defineEngineContract(name: string, factory: EngineFactory): void
       if (!h.reopen) return; // the memory engine has nothing to reopen
       await put('bk', 'k', 'v');
       await put('bk', 'ttl', 'v', clock + 50);
+      await engine.update(b('bk'), b('dead'), () => ({ value: b('tombstone'), dueAtMs: clock + 5 }));
       const id = await engine.addHint('node-b', { bucket: b('bk'), key: b('k'), value: b('hint') });
       await engine.setMeta('cluster-id', b('c1'));
       engine = await h.reopen();
       expect(read('bk', 'k')).toBe('v');
+      expect(engine.listDue({ untilMs: clock + 5, limit: 10 }).map((d) => s(d.key))).toEqual(['dead']);
       expect(engine.hintsFor('node-b', 10).map((x) => [x.id, s(x.value)])).toEqual([[id, 'hint']]);
       expect(engine.hintTargets()).toEqual(['node-b']);
       expect(s(engine.getMeta('cluster-id')!)).toBe('c1');
