@@ -1,6 +1,6 @@
 // A QuorumKV node: opens storage, forms or loads the ring, joins gossip, and serves every service
 // on one port. Each collaborator is a named piece (coordinator, replica router, hinted handoff,
-// tombstone reaper, membership); this file only wires them.
+// dead-record reaper, membership); this file only wires them.
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { pino, type Logger } from 'pino';
@@ -8,7 +8,7 @@ import { toBinary } from '@bufbuild/protobuf';
 import { AdminService, BucketPropsSchema, KvService, MembershipService, ReplicaService, type ReplicaHeader } from '@quorumkv/protocol';
 import { decodeRing, partitionOf } from '@quorumkv/ring';
 import { openLmdbEngine, type StorageEngine } from '@quorumkv/storage';
-import { ActorIdentity } from './cluster/actor-id.js';
+import { ActorEpochs } from './cluster/actor-epochs.js';
 import { BucketRegistry } from './cluster/buckets.js';
 import { ClusterMembership } from './cluster/membership.js';
 import { RING_METADATA_KEY, RingState } from './cluster/ring-state.js';
@@ -16,7 +16,7 @@ import type { ServerConfig } from './config/config-schema.js';
 import { Coordinator } from './coordinator/coordinator.js';
 import { KeyLister } from './coordinator/key-lister.js';
 import { KvFrontend } from './coordinator/kv-frontend.js';
-import { TombstoneReaper } from './coordinator/tombstone-reaper.js';
+import { DeadRecordReaper } from './coordinator/dead-record-reaper.js';
 import { HttpServer } from './http/http-server.js';
 import { NodeMetrics } from './observability/metrics.js';
 import { HintKeeper } from './replication/hinted-handoff.js';
@@ -45,7 +45,9 @@ export class QuorumNode {
   private membership!: ClusterMembership;
   private router!: ReplicaRouter;
   private hints!: HintKeeper;
-  private reaper!: TombstoneReaper;
+  private reaper!: DeadRecordReaper;
+  private epochs: ActorEpochs | undefined;
+  private coordinator: Coordinator | undefined;
   private readonly pool = new PeerPool();
   private stopSweeper: (() => void) | undefined;
   private ready = false;
@@ -148,13 +150,17 @@ export class QuorumNode {
     });
     const router = this.router;
     this.hints = new HintKeeper(storage, router, this.pool, addressOf, header, metrics, { intervalMs: c.hintDeliveryIntervalMs, batchSize: 256 }, warn);
-    this.reaper = new TombstoneReaper(this.nodeId, storage, router, c.tombstoneGraceMs, Date.now);
-    const actor = await ActorIdentity.start(this.nodeId, storage);
-    const coordinator = new Coordinator({ selfId: this.nodeId, actor, config: c, storage, router, hints: this.hints, reaper: this.reaper, metrics, warn, now: Date.now, random: Math.random });
+    // Durable before the node serves: the epoch lease, and that this run has not stopped cleanly.
+    const epochs = await ActorEpochs.start(this.nodeId, storage, { onPersistError: (err) => warn('cannot persist actor epochs', { error: String(err) }) });
+    this.epochs = epochs;
+    const merging = { storage, epochs, tombstoneGraceMs: c.tombstoneGraceMs };
+    this.reaper = new DeadRecordReaper({ ...merging, selfId: this.nodeId, ring: () => ring.current, buckets, router, replicaTimeoutMs: c.replicaTimeoutMs, now: Date.now, warn });
+    const coordinator = new Coordinator({ selfId: this.nodeId, epochs, config: c, storage, router, hints: this.hints, metrics, warn, now: Date.now, random: Math.random });
+    this.coordinator = coordinator;
     const frontend = new KvFrontend(this.nodeId, c, ring, buckets, router, this.pool, coordinator, metrics);
-    const lister = new KeyLister(this.nodeId, storage, ring, buckets, router, this.pool);
+    const lister = new KeyLister(this.nodeId, storage, ring, buckets, router, this.pool, Date.now);
     const info = ringInfoSource(ring, (id) => membership.list.member(id), this.nodeId, () => buckets.resolve('').n);
-    const applier = new ReplicaApplier(this.nodeId, storage, buckets, metrics, Date.now);
+    const applier = new ReplicaApplier({ ...merging, selfId: this.nodeId, buckets, ring: () => ring.current, metrics, now: Date.now });
 
     const replicaDeps = {
       selfId: this.nodeId,
@@ -199,7 +205,7 @@ export class QuorumNode {
     await this.http.listen(host, port);
     membership.start([...c.seeds, ...initial.filter((m) => m.id !== this.nodeId).map((m) => m.address)]);
     if (c.hintedHandoff) this.hints.start();
-    this.reaper.start(Math.max(100, Math.min(c.tombstoneGraceMs, 5_000)));
+    this.reaper.start(Math.max(100, Math.min(c.tombstoneGraceMs / 2, 5_000)));
     this.stopSweeper = storage.startSweeper({ intervalMs: 10_000, batchLimit: 1000, onError: (err) => warn('expiry sweep failed', { error: String(err) }) });
     this.ready = true;
     this.log.info({ listen: c.listen, advertise, cluster: this.clusterId, ringVersion: ring.current.version, partitions: ring.current.partitionCount, nodes: ring.current.nodes.length }, 'quorumkv node serving');
@@ -213,8 +219,12 @@ export class QuorumNode {
     this.reaper?.stop();
     this.stopSweeper?.();
     await this.http?.close();
+    // Writes this node coordinated settle first: one whose commit fails distrusts its epoch, and
+    // that must be in the state the clean-stop marker is written with.
+    await this.coordinator?.drain();
     this.router?.close();
     this.pool.close();
+    await this.epochs?.markCleanStop().catch((err: unknown) => this.log.warn({ error: String(err) }, 'cannot record clean stop'));
     await this.storage?.close();
   }
 

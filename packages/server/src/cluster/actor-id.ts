@@ -1,48 +1,32 @@
-// The actor a node mints dots under: `nodeId~epoch`. The epoch is bumped at every start and after a
-// local commit fails once replication of that write had begun, so a dot whose local write may have
-// been lost (crash, failed commit) is never minted again for a different value (as riak_kv's vnode
-// epochs do). This is what lets a coordinator replicate a write while its own fsync is in progress.
-import type { StorageEngine } from '@quorumkv/storage';
+// How an actor (the name dots are minted under) is spelled: `nodeId~incarnation.epoch`.
+// `incarnation` names one life of a data dir (a node whose disk was lost gets a new one) and `epoch`
+// (base 36) one run of a key's writes on it; see actor-epochs.ts for when a new epoch is taken.
+// Node ids cannot contain `~` (config validation), so the node id is everything before the last one.
 
-const SEPARATOR = '~';
-const META_KEY = 'epoch';
+const NODE_SEPARATOR = '~';
+const EPOCH_SEPARATOR = '.';
 
-/** The node id of an actor id (`n1~7` → `n1`); node ids never contain the separator. */
+/** The node id of an actor id (`n1~k3j9x2.1z` → `n1`). */
 export function nodeOfActor(actor: string): string {
-  const i = actor.lastIndexOf(SEPARATOR);
+  const i = actor.lastIndexOf(NODE_SEPARATOR);
   return i < 0 ? actor : actor.slice(0, i);
 }
 
-export class ActorIdentity {
-  private constructor(
-    readonly nodeId: string,
-    private epoch: number,
-    private readonly storage: StorageEngine,
-  ) {}
+/** The actor id of an epoch of one incarnation of a node. */
+export function formatActor(nodeId: string, incarnation: string, epoch: number): string {
+  return `${nodeId}${NODE_SEPARATOR}${incarnation}${EPOCH_SEPARATOR}${epoch.toString(36)}`;
+}
 
-  /** Loads the stored epoch and starts the next one (persisted before the node serves). */
-  static async start(nodeId: string, storage: StorageEngine): Promise<ActorIdentity> {
-    const stored = storage.getMeta(META_KEY);
-    const previous = stored && stored.length === 4 ? new DataView(stored.buffer, stored.byteOffset, 4).getUint32(0) : 0;
-    const identity = new ActorIdentity(nodeId, previous + 1, storage);
-    await identity.persist();
-    return identity;
-  }
+/** The prefix every actor of one incarnation of a node starts with. */
+export function actorPrefix(nodeId: string, incarnation: string): string {
+  return `${nodeId}${NODE_SEPARATOR}${incarnation}${EPOCH_SEPARATOR}`;
+}
 
-  /** The actor id dots are minted under now. */
-  get id(): string {
-    return `${this.nodeId}${SEPARATOR}${this.epoch}`;
-  }
-
-  /** Moves to a new epoch (in memory at once; persisted best effort, a restart bumps it anyway). */
-  bump(): void {
-    this.epoch++;
-    void this.persist().catch(() => undefined);
-  }
-
-  private persist(): Promise<void> {
-    const bytes = new Uint8Array(4);
-    new DataView(bytes.buffer).setUint32(0, this.epoch);
-    return this.storage.setMeta(META_KEY, bytes);
-  }
+/** The epoch of `actor` when it starts with `prefix` (see {@link actorPrefix}), else undefined. */
+export function epochOfActor(actor: string, prefix: string): number | undefined {
+  if (!actor.startsWith(prefix) || actor.length === prefix.length) return undefined;
+  const digits = actor.slice(prefix.length);
+  if (!/^[0-9a-z]{1,11}$/.test(digits)) return undefined;
+  const epoch = parseInt(digits, 36);
+  return Number.isSafeInteger(epoch) && epoch > 0 ? epoch : undefined;
 }

@@ -14,28 +14,27 @@ import {
   type Sibling,
 } from '@quorumkv/protocol';
 import { CorruptRecordError, StorageFullError, type StorageEngine } from '@quorumkv/storage';
-import { decodeContext, encodeContext, join, type VersionVector } from '@quorumkv/vclock';
-import type { ActorIdentity } from '../cluster/actor-id.js';
+import { join } from '@quorumkv/vclock';
+import type { ActorEpochs } from '../cluster/actor-epochs.js';
 import type { ServerConfig } from '../config/config-schema.js';
-import { NodeArgumentError, NodeStorageFullError, NodeQuorumNotMetError, NodeTooManySiblingsError } from '../errors/errors.js';
+import { NodeStorageFullError, NodeQuorumNotMetError, NodeTooManySiblingsError } from '../errors/errors.js';
 import type { NodeMetrics } from '../observability/metrics.js';
-import { applyWrite, decodeRecord, encodeRecord, liveSiblings, recordExpiry, type KeyRecord } from '../record/key-record.js';
+import { decodeKeyContext, encodeKeyContext } from '../record/key-context.js';
+import { applyWrite, decodeStored, encodeRecord, liveSiblings, storedForm, type KeyRecord } from '../record/key-record.js';
 import type { ReplicaRouter } from '../replication/replica-router.js';
 import type { HintKeeper } from '../replication/hinted-handoff.js';
 import { quorumRequest, type LocalOutcome, type QuorumOutcome } from './quorum-request.js';
-import { mergeReplicaRecords, repairReplicas } from './read-repair.js';
+import { mergeReplicaRecords, repairReplicas, type RepairDeps } from './read-repair.js';
 import { effectiveQuorum, effectiveTimeout, type RequestPlan } from './request-plan.js';
-import type { TombstoneReaper } from './tombstone-reaper.js';
 
 export interface CoordinatorDeps {
   selfId: string;
-  /** The actor dots are minted under (node id and epoch). */
-  actor: ActorIdentity;
+  /** Chooses the actor each write's dot is minted under (per-key actor epochs). */
+  epochs: ActorEpochs;
   config: ServerConfig;
   storage: StorageEngine;
   router: ReplicaRouter;
   hints: HintKeeper;
-  reaper: TombstoneReaper;
   metrics: NodeMetrics;
   warn: (msg: string, fields: Record<string, unknown>) => void;
   now: () => number;
@@ -45,15 +44,6 @@ export interface CoordinatorDeps {
 
 const EMPTY: Uint8Array = new Uint8Array(0);
 
-function decodeClientContext(bytes: Uint8Array): VersionVector | undefined {
-  if (bytes.length === 0) return undefined;
-  try {
-    return decodeContext(bytes);
-  } catch (err) {
-    throw new NodeArgumentError('context', `not a context returned by QuorumKV: ${(err as Error).message}`);
-  }
-}
-
 /** The error of a failed quorum: the deadline passed, or too few replicas could answer. */
 function quorumFailed(operation: 'get' | 'put' | 'delete', o: QuorumOutcome): NodeQuorumNotMetError {
   const replicas = o.replicas.map((x) => ({ ...x }));
@@ -62,7 +52,21 @@ function quorumFailed(operation: 'get' | 'put' | 'delete', o: QuorumOutcome): No
 
 /** Runs quorum operations for keys this node is a primary of. */
 export class Coordinator {
-  constructor(private readonly d: CoordinatorDeps) {}
+  /** Local commits of coordinated writes still in progress (see {@link drain}). */
+  private readonly committing = new Set<Promise<unknown>>();
+
+  private readonly repair: RepairDeps;
+
+  constructor(private readonly d: CoordinatorDeps) {
+    this.repair = { ...d, tombstoneGraceMs: d.config.tombstoneGraceMs };
+  }
+
+  /** Resolves once every local commit started so far has settled and been accounted for (clean stop). */
+  async drain(): Promise<void> {
+    while (this.committing.size > 0) await Promise.all([...this.committing]);
+    // One more turn: a failed commit's handler (which distrusts its epoch) runs after the settling.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
 
   /** Put (or, with `tombstone`, Delete): new dot locally, then replicate and wait for W. */
   async put(req: PutRequest, plan: RequestPlan): Promise<PutResponse> {
@@ -72,13 +76,13 @@ export class Coordinator {
     const live = liveSiblings(record, nowMs);
     return {
       $typeName: 'quorumkv.v1.PutResponse',
-      context: encodeContext(join(record)),
+      context: encodeKeyContext(plan.bucket.nameBytes, req.key, join(record)),
       siblings: req.returnBody ? this.siblings(live) : [],
       receipt: this.receipt(outcome, plan, live.length),
     };
   }
 
-  /** Delete: a tombstone with the caller's context, reaped once every replica holds it. */
+  /** Delete: a tombstone with the caller's context (the reaper removes it once nothing can revive the key). */
   async delete(req: DeleteRequest, plan: RequestPlan): Promise<DeleteResponse> {
     const { outcome } = await this.write('delete', req.key, req.context, req.w, req.timeoutMs, plan, true, EMPTY, 0);
     return { $typeName: 'quorumkv.v1.DeleteResponse', receipt: this.receipt(outcome, plan, 0) };
@@ -124,13 +128,13 @@ export class Coordinator {
     void all
       .then((final) => {
         if (local.result?.status === ReplicaStatus.CORRUPT) final.results.set(selfId, local.result);
-        return repairReplicas(final, plan, this.d);
+        return repairReplicas(final, plan, this.repair);
       })
       .catch((err: unknown) => this.d.warn('read repair failed', { bucket: plan.bucket.name, error: err instanceof Error ? err.message : String(err) }));
     if (!merged) return { $typeName: 'quorumkv.v1.GetResponse', found: false, siblings: [], context: EMPTY, receipt };
     const siblings = this.siblings(liveSiblings(merged, nowMs));
     receipt.siblingCount = siblings.length;
-    return { $typeName: 'quorumkv.v1.GetResponse', found: siblings.length > 0, siblings, context: encodeContext(join(merged)), receipt };
+    return { $typeName: 'quorumkv.v1.GetResponse', found: siblings.length > 0, siblings, context: encodeKeyContext(plan.bucket.nameBytes, key, join(merged)), receipt };
   }
 
   /**
@@ -162,70 +166,79 @@ export class Coordinator {
     value: Uint8Array,
     ttlMs: number,
   ): Promise<{ record: KeyRecord; outcome: QuorumOutcome }> {
-    const { config, storage } = this.d;
+    const { config, storage, epochs } = this.d;
     const w = effectiveQuorum('w', requestedW, plan.bucket.w, plan.bucket.n);
-    const context = decodeClientContext(contextBytes);
+    const context = decodeKeyContext(contextBytes, plan.bucket.nameBytes, key);
     const timeoutMs = effectiveTimeout(requestedTimeoutMs, config.requestTimeoutMs);
     const nowMs = this.d.now();
     const intent = { tombstone, value, timestampMs: nowMs, expiresAtMs: ttlMs > 0 ? nowMs + ttlMs : 0 };
 
     let record: KeyRecord | undefined;
-    let recordBytes: Uint8Array = EMPTY;
     let refused = 0;
     let replication: { quorum: Promise<QuorumOutcome>; all: Promise<QuorumOutcome> } | undefined;
     let settleLocal!: (l: LocalOutcome) => void;
     const localDone = new Promise<LocalOutcome>((resolve) => (settleLocal = resolve));
     const started = performance.now();
-    const stored = storage.update(
-      plan.bucket.nameBytes,
-      key,
-      (cur) => {
-        // Runs inside the write transaction, serialized with every other write of the key here, so
-        // each dot is minted exactly once.
-        const local = cur ? decodeRecord(cur.value) : undefined;
-        // A delete without a context deletes everything the coordinator holds (as the contract says).
-        const effectiveContext = tombstone && !context && local ? join(local) : context;
-        const next = applyWrite(local, effectiveContext, this.d.actor.id, intent, plan.bucket.lww);
-        if (next.siblings.length > config.siblingsMax) {
-          refused = next.siblings.length;
-          return undefined;
+    for (let attempt = 1; ; attempt++) {
+      let noEpoch = false;
+      const stored = storage.update(
+        plan.bucket.nameBytes,
+        key,
+        (cur) => {
+          // Runs inside the write transaction, serialized with every other write of the key here, so
+          // each dot is minted exactly once. A local record that is absent, corrupt or undecodable
+          // counts as absent: the write then gets a fresh epoch.
+          const local = decodeStored(cur);
+          const actor = epochs.actorFor(local?.context);
+          if (actor === undefined) {
+            noEpoch = true;
+            return undefined;
+          }
+          // A delete without a context deletes everything the coordinator holds (as the contract says).
+          const effectiveContext = tombstone && !context && local ? join(local) : context;
+          const next = applyWrite(local, effectiveContext, actor, intent, plan.bucket.lww);
+          if (next.siblings.length > config.siblingsMax) {
+            refused = next.siblings.length;
+            return undefined;
+          }
+          record = next;
+          const encoded = encodeRecord(next);
+          // Replicas start their fsync while ours is in progress (Cassandra-style parallel writes);
+          // if our own commit then fails, the epoch is distrusted so its dots are never minted again.
+          replication = this.replicate(plan, key, encoded, w, timeoutMs, nowMs, localDone);
+          return storedForm(next, encoded, config.tombstoneGraceMs);
+        },
+        plan.partition,
+      );
+      const settled = stored.catch(() => undefined);
+      this.committing.add(settled);
+      void settled.then(() => this.committing.delete(settled));
+      try {
+        await stored;
+      } catch (err) {
+        if (!replication) {
+          if (err instanceof StorageFullError) throw new NodeStorageFullError(err.message);
+          throw err;
         }
-        record = next;
-        const encoded = encodeRecord(next);
-        recordBytes = encoded;
-        const expiresAtMs = recordExpiry(next);
-        // Replicas start their fsync while ours is in progress (Cassandra-style parallel writes);
-        // the actor epoch keeps this safe if our own commit then fails.
-        replication = this.replicate(plan, key, encoded, expiresAtMs, w, timeoutMs, nowMs, localDone);
-        return expiresAtMs > 0 ? { value: encoded, expiresAtMs } : { value: encoded };
-      },
-      plan.partition,
-    );
-    try {
-      await stored;
-      settleLocal({ ok: true, error: '', latencyUs: Math.round((performance.now() - started) * 1000) });
-    } catch (err) {
-      if (!replication) {
-        if (err instanceof StorageFullError) throw new NodeStorageFullError(err.message);
-        throw err;
+        // The record went out but is not stored here: never mint its dot again.
+        epochs.distrustAfterFailedCommit();
+        settleLocal({ ok: false, error: err instanceof Error ? err.message : String(err), latencyUs: 0 });
+        break;
       }
-      // The record went out but is not stored here: never mint its dot again.
-      this.d.actor.bump();
-      settleLocal({ ok: false, error: err instanceof Error ? err.message : String(err), latencyUs: 0 });
+      if (!noEpoch) {
+        settleLocal({ ok: true, error: '', latencyUs: Math.round((performance.now() - started) * 1000) });
+        break;
+      }
+      // Every leased epoch is handed out: wait for the next block to be durable, then mint.
+      if (attempt === 3) throw new Error('no actor epoch available: the epoch lease could not be extended in time');
+      await epochs.available();
     }
     if (refused > 0) throw new NodeTooManySiblingsError(refused, config.siblingsMax);
     if (!record || !replication) throw new Error('storage update did not run');
     const finalRecord: KeyRecord = record; // `record` is assigned in a callback: pin it for the awaits below
     if (finalRecord.siblings.length > config.siblingsWarn)
       this.d.warn('key has many siblings', { bucket: plan.bucket.name, siblings: finalRecord.siblings.length });
-    const { quorum, all } = replication;
-    if (tombstone) {
-      void all.then((final) => {
-        const everyPrimary = plan.primaries.every((p) => final.replicas.some((x) => x.nodeId === p && x.ok && !x.fallback));
-        if (everyPrimary) this.d.reaper.schedule(plan, key, recordBytes);
-      });
-    }
-    const outcome = await quorum.catch((o: QuorumOutcome) => {
+    const outcome = await replication.quorum.catch((o: QuorumOutcome) => {
       throw quorumFailed(operation, o);
     });
     return { record: finalRecord, outcome };
@@ -236,7 +249,6 @@ export class Coordinator {
     plan: RequestPlan,
     key: Uint8Array,
     encoded: Uint8Array,
-    expiresAtMs: number,
     w: number,
     timeoutMs: number,
     nowMs: number,
@@ -249,7 +261,7 @@ export class Coordinator {
       key,
       partition: plan.partition,
       record: encoded,
-      expiresAtMs: BigInt(expiresAtMs),
+      expiresAtMs: 0n,
       hintFor: '',
       deadlineMs: BigInt(nowMs + timeoutMs),
     };

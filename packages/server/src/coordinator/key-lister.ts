@@ -4,10 +4,11 @@
 import { create } from '@bufbuild/protobuf';
 import { KvService, ListKeysResponseSchema, type ListKeysRequest, type ListKeysResponse } from '@quorumkv/protocol';
 import { partitionOf, preferenceListForPartition } from '@quorumkv/ring';
-import { encodeDataKey, type StorageEngine } from '@quorumkv/storage';
+import { CorruptRecordError, encodeDataKey, type StorageEngine } from '@quorumkv/storage';
 import type { BucketRegistry, EffectiveBucket } from '../cluster/buckets.js';
 import type { RingState } from '../cluster/ring-state.js';
 import { NodeArgumentError, NodeQuorumNotMetError } from '../errors/errors.js';
+import { decodeStored, hasLiveSibling } from '../record/key-record.js';
 import type { PeerPool } from '../replication/peer-pool.js';
 import type { ReplicaRouter } from '../replication/replica-router.js';
 
@@ -45,6 +46,7 @@ export class KeyLister {
     private readonly buckets: BucketRegistry,
     private readonly router: ReplicaRouter,
     private readonly pool: PeerPool,
+    private readonly now: () => number,
   ) {}
 
   async list(req: ListKeysRequest): Promise<ListKeysResponse> {
@@ -86,12 +88,27 @@ export class KeyLister {
     return create(ListKeysResponseSchema, { keys });
   }
 
+  /**
+   * Whether a stored key has a value reads would return: records whose siblings are all tombstones
+   * or expired stay stored (with their clocks) until reaped, but are not listed.
+   */
+  private isLive(bucket: Uint8Array, key: Uint8Array, partition: number, nowMs: number): boolean {
+    try {
+      const record = decodeStored(this.storage.get(bucket, key, partition));
+      return record !== undefined && hasLiveSibling(record, nowMs);
+    } catch (err) {
+      if (err instanceof CorruptRecordError) return false;
+      throw err;
+    }
+  }
+
   /** This node's keys of one partition of a bucket, after `after`, in byte order. */
   private localPartition(bucket: EffectiveBucket, prefix: Uint8Array, partition: number, after: Uint8Array, limit: number): Uint8Array[] {
     const start = after.length > 0 ? encodeDataKey(partition, bucket.nameBytes, after) : undefined;
     const keys: Uint8Array[] = [];
     let cursor: Uint8Array | undefined = start;
     const q = this.ring.current.partitionCount;
+    const nowMs = this.now();
     for (;;) {
       const page = cursor === undefined && partition > 0
         ? this.storage.listKeys(bucket.nameBytes, { prefix, limit, cursor: encodeDataKey(partition, bucket.nameBytes, EMPTY) })
@@ -99,7 +116,7 @@ export class KeyLister {
       for (const k of page.keys) {
         const p = partitionOf(q, bucket.nameBytes, k);
         if (p > partition) return keys;
-        if (p !== partition) continue;
+        if (p !== partition || !this.isLive(bucket.nameBytes, k, p, nowMs)) continue;
         keys.push(k);
         if (keys.length === limit) return keys;
       }

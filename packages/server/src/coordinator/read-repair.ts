@@ -1,9 +1,11 @@
 // Read repair: after a Get has its answer, the replicas whose copy lacks something the merged
 // result has (or whose copy is missing or corrupt) are sent the merged record in the background.
+// Every repair merges with what the replica stores at that moment (a write may have landed since
+// the read): this node's own copy through mergeIntoLocal, the others' as replica WRITE items.
 import { ReplicaOp, ReplicaStatus, type ReplicaItemResult } from '@quorumkv/protocol';
-import type { StorageEngine } from '@quorumkv/storage';
 import type { NodeMetrics } from '../observability/metrics.js';
-import { compareRecords, decodeRecord, encodeRecord, mergeRecords, recordExpiry, type KeyRecord } from '../record/key-record.js';
+import { compareRecords, decodeRecord, encodeRecord, mergeRecords, type KeyRecord } from '../record/key-record.js';
+import { mergeIntoLocal, type LocalMergeDeps } from '../replication/local-merge.js';
 import type { ReplicaRouter } from '../replication/replica-router.js';
 import type { QuorumOutcome } from './quorum-request.js';
 import type { RequestPlan } from './request-plan.js';
@@ -24,9 +26,8 @@ export function mergeReplicaRecords(results: Iterable<ReplicaItemResult>, lww: b
   return merged;
 }
 
-export interface RepairDeps {
+export interface RepairDeps extends LocalMergeDeps {
   selfId: string;
-  storage: StorageEngine;
   router: ReplicaRouter;
   metrics: NodeMetrics;
   now: () => number;
@@ -51,7 +52,6 @@ export async function repairReplicas(final: QuorumOutcome, plan: RequestPlan, d:
   const merged = mergeReplicaRecords(final.results.values(), plan.bucket.lww);
   if (!merged) return;
   const encoded = Buffer.from(encodeRecord(merged));
-  const expiresAtMs = recordExpiry(merged);
   for (const [nodeId, result] of final.results) {
     const stale =
       result.status === ReplicaStatus.NOT_FOUND ||
@@ -62,14 +62,7 @@ export async function repairReplicas(final: QuorumOutcome, plan: RequestPlan, d:
     if (!stale) continue;
     d.metrics.readRepairs.inc();
     if (nodeId === d.selfId) {
-      await d.storage
-        .update(plan.bucket.nameBytes, plan.key, (cur) => {
-          const next = cur && result.status !== ReplicaStatus.CORRUPT ? mergeRecords(decodeRecord(cur.value), merged, plan.bucket.lww) : merged;
-          const bytes = next === merged ? encoded : encodeRecord(next);
-          const expiry = next === merged ? expiresAtMs : recordExpiry(next);
-          return expiry > 0 ? { value: bytes, expiresAtMs: expiry } : { value: bytes };
-        }, plan.partition)
-        .catch(() => undefined);
+      await mergeIntoLocal(d, { bucket: plan.bucket.nameBytes, key: plan.key, partition: plan.partition, lww: plan.bucket.lww }, merged, encoded).catch(() => undefined);
     } else {
       d.router
         .send(nodeId, {
@@ -78,7 +71,7 @@ export async function repairReplicas(final: QuorumOutcome, plan: RequestPlan, d:
           key: plan.key,
           partition: plan.partition,
           record: encoded,
-          expiresAtMs: BigInt(expiresAtMs),
+          expiresAtMs: 0n,
           hintFor: '',
           deadlineMs: BigInt(d.now() + 10_000),
         })

@@ -12,6 +12,7 @@ import {
   type Ordering,
   type VersionVector,
 } from '@quorumkv/vclock';
+import type { StoredRecord } from '@quorumkv/storage';
 import { nodeOfActor } from '../cluster/actor-id.js';
 import { decodeSiblingValue, encodeSiblingValue, isDeadSibling, type SiblingValue } from './sibling-value.js';
 
@@ -78,18 +79,45 @@ export function allSiblings(record: KeyRecord): (SiblingValue & { writtenBy: str
 }
 
 /**
- * Expiry of the whole record for the storage engine: the latest sibling expiry when every live
- * sibling expires, otherwise none (0).
+ * When a record is dead for good: every sibling a tombstone or expiring, the latest of their
+ * tombstone timestamps and expiry times; undefined while some sibling never expires. A function of
+ * the record's bytes only, so every replica holding the same bytes gets the same time. The record
+ * itself is kept (with its causal context) until the reaper removes it: expiry never drops history.
  */
-export function recordExpiry(record: KeyRecord): number {
+export function deathTime(record: KeyRecord): number | undefined {
   let latest = 0;
   for (const s of record.siblings) {
     const v = decodeSiblingValue(s.value);
-    if (v.tombstone) continue;
-    if (v.expiresAtMs === 0) return 0;
-    latest = Math.max(latest, v.expiresAtMs);
+    if (v.tombstone) latest = Math.max(latest, v.timestampMs);
+    else if (v.expiresAtMs === 0) return undefined;
+    else latest = Math.max(latest, v.expiresAtMs);
   }
-  return latest;
+  return Math.trunc(latest);
+}
+
+/** True when the record has a sibling reads return at `nowMs` (cheap: no sibling decode). */
+export function hasLiveSibling(record: KeyRecord, nowMs: number): boolean {
+  return record.siblings.some((s) => !isDeadSibling(s.value, nowMs));
+}
+
+/**
+ * What storage keeps for a record: its bytes and, for a dead record, the time from which the reaper
+ * may consider it (death time plus the tombstone grace). Records never get a storage TTL: an
+ * expired record stays, as a tombstone with its clock, until reaped.
+ */
+export function storedForm(record: KeyRecord, bytes: Uint8Array, graceMs: number): StoredRecord {
+  const dead = deathTime(record);
+  return dead === undefined ? { value: bytes } : { value: bytes, dueAtMs: dead + graceMs };
+}
+
+/** Decodes a stored record, or undefined when its bytes do not decode (treated like a corrupt one). */
+export function decodeStored(stored: StoredRecord | undefined): KeyRecord | undefined {
+  if (!stored) return undefined;
+  try {
+    return decodeRecord(stored.value);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Causal comparison of two records (read repair: 'before' means `a` lacks something `b` has). */

@@ -1,35 +1,76 @@
 import { ReplicaOp, ReplicaStatus, newReplicaItem } from '@quorumkv/protocol';
+import { createRing, preferenceListForPartition } from '@quorumkv/ring';
 import { createMemoryEngine } from '@quorumkv/storage';
 import type { BucketRegistry } from '../cluster/buckets.js';
+import { ActorEpochs } from '../cluster/actor-epochs.js';
 import { NodeMetrics } from '../observability/metrics.js';
 import { applyWrite, encodeRecord, liveSiblings, decodeRecord } from '../record/key-record.js';
 import { ReplicaApplier } from './replica-applier.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const BUCKET = enc('default');
+const GRACE = 60_000;
 
-describe('ReplicaApplier: the stored expiry is the merged record’s', () => {
+describe('ReplicaApplier', () => {
   let nowMs = 1_000_000;
-  const storage = createMemoryEngine({ partitionCount: 4, partitioner: () => 0, now: () => nowMs });
-  const buckets = { resolve: () => ({ lww: false }) } as unknown as BucketRegistry;
-  const applier = new ReplicaApplier('c', storage, buckets, new NodeMetrics(() => undefined), () => nowMs);
-  const write = (key: string, record: Uint8Array, expiresAtMs: number) =>
-    applier.apply({ ...newReplicaItem(), id: 1n, op: ReplicaOp.WRITE, bucket: 'default', key: enc(key), record, expiresAtMs: BigInt(expiresAtMs) });
+  const storage = createMemoryEngine({ partitionCount: 8, partitioner: () => 0, now: () => nowMs });
+  const buckets = { resolve: () => ({ lww: false, n: 3 }) } as unknown as BucketRegistry;
+  const ring = createRing({ partitionCount: 8, nodes: ['a', 'b', 'c', 'd'].map((id) => ({ id, address: `${id}:1` })) });
+  let epochs: ActorEpochs;
+  let applier: ReplicaApplier;
+  beforeAll(async () => {
+    epochs = await ActorEpochs.start('c', storage);
+    applier = new ReplicaApplier({ selfId: 'c', storage, epochs, tombstoneGraceMs: GRACE, buckets, ring: () => ring, metrics: new NodeMetrics(() => undefined), now: () => nowMs });
+  });
+  const item = (op: ReplicaOp, key: string, record: Uint8Array = new Uint8Array(0)) => ({ ...newReplicaItem(), id: 1n, op, bucket: 'default', key: enc(key), partition: 0, record });
+  const write = (key: string, record: Uint8Array) => applier.apply(item(ReplicaOp.WRITE, key, record));
+  const value = (v: string, expiresAtMs = 0) => ({ tombstone: false, value: enc(v), timestampMs: nowMs, expiresAtMs });
 
   it('keeps a concurrent sibling without a TTL alive when a sibling with one merges in', async () => {
-    const forever = applyWrite(undefined, undefined, 'a~1', { tombstone: false, value: enc('forever'), timestampMs: nowMs, expiresAtMs: 0 }, false);
-    const brief = applyWrite(undefined, undefined, 'b~1', { tombstone: false, value: enc('brief'), timestampMs: nowMs, expiresAtMs: nowMs + 1000 }, false);
-    expect((await write('k', encodeRecord(forever), 0)).status).toBe(ReplicaStatus.OK);
-    expect((await write('k', encodeRecord(brief), nowMs + 1000)).status).toBe(ReplicaStatus.OK);
+    const forever = applyWrite(undefined, undefined, 'a~x.1', value('forever'), false);
+    const brief = applyWrite(undefined, undefined, 'b~x.1', value('brief', nowMs + 1000), false);
+    expect((await write('k', encodeRecord(forever))).status).toBe(ReplicaStatus.OK);
+    expect((await write('k', encodeRecord(brief))).status).toBe(ReplicaStatus.OK);
     nowMs += 5000;
-    const stored = storage.get(BUCKET, enc('k'), 0);
-    expect(stored).toBeDefined();
-    expect(liveSiblings(decodeRecord(stored!.value), nowMs).map((s) => new TextDecoder().decode(s.value))).toEqual(['forever']);
+    const stored = storage.get(BUCKET, enc('k'), 0)!;
+    expect(stored.dueAtMs).toBeUndefined();
+    expect(liveSiblings(decodeRecord(stored.value), nowMs).map((s) => new TextDecoder().decode(s.value))).toEqual(['forever']);
   });
 
-  it('expires a record from its own siblings even when the item carries no expiry (a delivered hint)', async () => {
-    const brief = applyWrite(undefined, undefined, 'b~1', { tombstone: false, value: enc('brief'), timestampMs: nowMs, expiresAtMs: nowMs + 1000 }, false);
-    await write('hinted', encodeRecord(brief), 0);
-    expect(storage.get(BUCKET, enc('hinted'), 0)?.expiresAtMs).toBe(nowMs + 1000);
+  it('keeps an expired record with its clock, due for reaping a grace after it died', async () => {
+    const brief = applyWrite(undefined, undefined, 'b~x.1', value('brief', nowMs + 1000), false);
+    await write('hinted', encodeRecord(brief));
+    nowMs += 5000;
+    const stored = storage.get(BUCKET, enc('hinted'), 0)!;
+    expect(stored.expiresAtMs).toBeUndefined();
+    expect(stored.dueAtMs).toBe(nowMs - 5000 + 1000 + GRACE);
+    expect(storage.listDue({ untilMs: stored.dueAtMs!, limit: 10 }).map((d) => new TextDecoder().decode(d.key))).toEqual(['hinted']);
+  });
+
+  it('distrusts this node’s epochs named by a copy that recreates a lost record', async () => {
+    const own = epochs.actorFor(undefined)!;
+    const copy = applyWrite(undefined, undefined, own, value('mine'), false);
+    expect(epochs.actorFor(copy.context)).toBe(own);
+    await write('lost-here', encodeRecord(copy));
+    expect(epochs.actorFor(copy.context)).not.toBe(own);
+  });
+
+  it('answers the retired REAP op with an error and removes nothing', async () => {
+    const before = storage.get(BUCKET, enc('k'), 0)!;
+    const res = await applier.apply(item(3 as ReplicaOp, 'k', before.value));
+    expect(res.status).toBe(ReplicaStatus.ERROR);
+    expect(res.error).toMatch(/unknown op 3/);
+    expect(storage.get(BUCKET, enc('k'), 0)).toBeDefined();
+  });
+
+  it('tells whether it holds a hint for a primary of the key', async () => {
+    const primaries = preferenceListForPartition(ring, 0, 3).primaries;
+    const outsider = ['a', 'b', 'c', 'd'].find((id) => !primaries.includes(id))!;
+    expect((await applier.apply(item(ReplicaOp.HINTS_PENDING, 'k'))).status).toBe(ReplicaStatus.OK);
+    await storage.addHint(outsider, { bucket: BUCKET, key: enc('k'), value: enc('x') });
+    expect((await applier.apply(item(ReplicaOp.HINTS_PENDING, 'k'))).status).toBe(ReplicaStatus.OK);
+    // A hint for a primary, of any key, blocks reaping the key.
+    await storage.addHint(primaries[0]!, { bucket: BUCKET, key: enc('other-key'), value: enc('x') });
+    expect((await applier.apply(item(ReplicaOp.HINTS_PENDING, 'k'))).status).toBe(ReplicaStatus.CONFLICT);
   });
 });

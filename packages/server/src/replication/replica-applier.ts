@@ -1,9 +1,11 @@
 // The replica side of ReplicaService: applies one item to local storage.
 import { ReplicaOp, ReplicaStatus, newReplicaItemResult, type ReplicaItem, type ReplicaItemResult } from '@quorumkv/protocol';
-import { CorruptRecordError, StorageFullError, type StorageEngine } from '@quorumkv/storage';
+import { preferenceListForPartition, type Ring } from '@quorumkv/ring';
+import { CorruptRecordError, StorageFullError } from '@quorumkv/storage';
 import type { BucketRegistry } from '../cluster/buckets.js';
 import type { NodeMetrics } from '../observability/metrics.js';
-import { decodeRecord, encodeRecord, mergeRecords, recordExpiry } from '../record/key-record.js';
+import { decodeRecord } from '../record/key-record.js';
+import { mergeIntoLocal, type LocalMergeDeps } from './local-merge.js';
 
 const encoder = new TextEncoder();
 const EMPTY = new Uint8Array(0);
@@ -12,17 +14,23 @@ function result(id: bigint, status: ReplicaStatus, error = '', record: Uint8Arra
   return newReplicaItemResult(id, status, error, record);
 }
 
-/** Applies replica items (reads, merges, hints, reaps) to this node's storage. */
+export interface ReplicaApplierDeps extends LocalMergeDeps {
+  selfId: string;
+  buckets: BucketRegistry;
+  /** This node's current ring (HINTS_PENDING computes a key's primaries with it). */
+  ring: () => Ring;
+  metrics: NodeMetrics;
+  now: () => number;
+}
+
+/** Applies replica items (reads, merges, hints, hint queries) to this node's storage. */
 export class ReplicaApplier {
   private readonly bucketBytes = new Map<string, Uint8Array>();
+  private readonly storage: LocalMergeDeps['storage'];
 
-  constructor(
-    private readonly selfId: string,
-    private readonly storage: StorageEngine,
-    private readonly buckets: BucketRegistry,
-    private readonly metrics: NodeMetrics,
-    private readonly now: () => number,
-  ) {}
+  constructor(private readonly d: ReplicaApplierDeps) {
+    this.storage = d.storage;
+  }
 
   /** Applies a message's items concurrently (their writes share LMDB commits); results in item order. */
   applyAll(items: readonly ReplicaItem[]): Promise<ReplicaItemResult[]> {
@@ -30,7 +38,7 @@ export class ReplicaApplier {
   }
 
   async apply(item: ReplicaItem): Promise<ReplicaItemResult> {
-    if (item.deadlineMs > 0n && Number(item.deadlineMs) < this.now()) return result(item.id, ReplicaStatus.TIMEOUT, 'deadline passed before the item was processed');
+    if (item.deadlineMs > 0n && Number(item.deadlineMs) < this.d.now()) return result(item.id, ReplicaStatus.TIMEOUT, 'deadline passed before the item was processed');
     const bucket = this.bytesOf(item.bucket);
     const partition = item.partition < this.storage.partitionCount ? item.partition : undefined;
     try {
@@ -41,11 +49,10 @@ export class ReplicaApplier {
         }
         case ReplicaOp.WRITE:
           return await this.write(item, bucket, partition);
-        case ReplicaOp.REAP: {
-          const reaped = await this.storage.reap(bucket, item.key, item.record, partition);
-          return result(item.id, reaped ? ReplicaStatus.OK : ReplicaStatus.CONFLICT);
-        }
+        case ReplicaOp.HINTS_PENDING:
+          return result(item.id, this.holdsHintsFor(item) ? ReplicaStatus.CONFLICT : ReplicaStatus.OK);
         default:
+          // Includes the retired REAP (3): no node removes another node's records any more.
           return result(item.id, ReplicaStatus.ERROR, `unknown op ${item.op}`);
       }
     } catch (err) {
@@ -58,35 +65,28 @@ export class ReplicaApplier {
   private async write(item: ReplicaItem, bucket: Uint8Array, partition: number | undefined): Promise<ReplicaItemResult> {
     // Validates the bytes before anything is stored: a malformed record is refused, never kept.
     const incoming = decodeRecord(item.record);
-    if (item.hintFor !== '' && item.hintFor !== this.selfId) {
+    if (item.hintFor !== '' && item.hintFor !== this.d.selfId) {
       await this.storage.addHint(item.hintFor, { bucket, key: item.key, value: item.record });
-      this.metrics.hintsStored.inc();
+      this.d.metrics.hintsStored.inc();
       return result(item.id, ReplicaStatus.OK);
     }
     let lww = false;
     try {
-      lww = this.buckets.resolve(item.bucket).lww;
+      lww = this.d.buckets.resolve(item.bucket).lww;
     } catch {
       // Bucket properties not gossiped here yet: merge as siblings, which loses nothing.
     }
-    await this.storage.update(
-      bucket,
-      item.key,
-      (cur) => {
-        // Retries, hints and repair echoes often bring exactly what is stored: nothing to merge.
-        if (cur && Buffer.compare(cur.value, item.record) === 0) return undefined;
-        // The common case (no local copy) stores the received bytes as they are: no re-encoding.
-        const record = cur ? mergeRecords(decodeRecord(cur.value), incoming, lww) : incoming;
-        const value = cur ? encodeRecord(record) : item.record;
-        if (cur && Buffer.compare(value, cur.value) === 0) return undefined;
-        // The expiry of what is stored, not the item's: a merged-in sibling without a TTL keeps the
-        // record alive, and hints travel without an expiry at all.
-        const expiresAtMs = recordExpiry(record);
-        return expiresAtMs > 0 ? { value, expiresAtMs } : { value };
-      },
-      partition,
-    );
+    await mergeIntoLocal(this.d, { bucket, key: item.key, partition, lww }, incoming, item.record);
     return result(item.id, ReplicaStatus.OK);
+  }
+
+  /** Whether this node keeps a hint for any primary of the item's key (by this node's ring). */
+  private holdsHintsFor(item: ReplicaItem): boolean {
+    if (this.storage.countHints() === 0) return false;
+    const ring = this.d.ring();
+    const n = this.d.buckets.resolve(item.bucket).n;
+    if (item.partition >= ring.partitionCount) throw new Error(`partition ${item.partition} out of range`);
+    return preferenceListForPartition(ring, item.partition, n).primaries.some((p) => this.storage.countHints(p) > 0);
   }
 
   private bytesOf(bucket: string): Uint8Array {

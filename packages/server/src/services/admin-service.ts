@@ -17,12 +17,13 @@ import {
 } from '@quorumkv/protocol';
 import { preferenceListForPartition, partitionOf } from '@quorumkv/ring';
 import type { StorageEngine } from '@quorumkv/storage';
-import { encodeContext, join } from '@quorumkv/vclock';
+import { join } from '@quorumkv/vclock';
 import type { BucketRegistry } from '../cluster/buckets.js';
 import type { ClusterMembership } from '../cluster/membership.js';
 import type { RingState } from '../cluster/ring-state.js';
 import { checkKey } from '../coordinator/request-plan.js';
 import { NodeArgumentError } from '../errors/errors.js';
+import { encodeKeyContext } from '../record/key-context.js';
 import { allSiblings, decodeRecord, formatClock } from '../record/key-record.js';
 import { guard } from './guard.js';
 import type { RingInfoSource } from './ring-info.js';
@@ -133,7 +134,7 @@ export function adminService(d: AdminDeps): Partial<ServiceImpl<typeof AdminServ
               writtenBy: s.writtenBy,
             }),
           ),
-          context: encodeContext(join(record)),
+          context: encodeKeyContext(bucket.nameBytes, req.key, join(record)),
           clock: formatClock(record),
           record: rec.value,
         });

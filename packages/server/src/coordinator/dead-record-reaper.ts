@@ -1,0 +1,171 @@
+// Removes dead records (every sibling a tombstone or expired) once nothing can bring back a value
+// their causal context covers. Each node reaps only its own copies, from its durable due index
+// (storage `listDue`: due = death time + tombstoneGraceMs, the same on every replica holding the
+// same bytes), in bounded batches on a timer. A record is reaped here only when, at that moment:
+//   1. every node of the ring is up (routing's view): a down node may hold hints or a stale copy;
+//   2. every other primary of the key answers a READ with exactly the same bytes, or NOT_FOUND
+//      (a copy that differs is merged both ways instead, so the copies converge, and we retry);
+//   3. every ring node, this one included, holds no hint for any primary of the key
+//      (ReplicaOp.HINTS_PENDING);
+//   4. `storage.reap` still finds the same bytes (a write racing the reaper is never lost).
+// Otherwise the record's due time is pushed later (doubling with how overdue it is, bounded).
+// The grace must exceed the longest a stale in-flight item can live: replica items carry
+// deadlines and replicas drop items past them, so only what is stored (copies, hints) can revive a
+// key, and rules 1-3 check all of it. Like Riak, no tombstone is reaped while any node is down.
+import { ReplicaOp, ReplicaStatus, type ReplicaItem, type ReplicaItemResult } from '@quorumkv/protocol';
+import { preferenceListForPartition, type Ring } from '@quorumkv/ring';
+import type { DueItem, StorageEngine } from '@quorumkv/storage';
+import type { EffectiveBucket } from '../cluster/buckets.js';
+import { decodeStored, deathTime, encodeRecord, mergeRecords, type KeyRecord } from '../record/key-record.js';
+import { mergeIntoLocal, type LocalMergeDeps } from '../replication/local-merge.js';
+import { quorumRequest } from './quorum-request.js';
+
+export interface ReaperDeps extends LocalMergeDeps {
+  selfId: string;
+  storage: StorageEngine;
+  ring: () => Ring;
+  buckets: { resolve(name: string): EffectiveBucket };
+  /** Routing's view of peers and the channel to each (ReplicaRouter). */
+  router: {
+    isUp(nodeId: string): boolean;
+    send(nodeId: string, item: Omit<ReplicaItem, 'id' | '$typeName'>): Promise<ReplicaItemResult>;
+  };
+  replicaTimeoutMs: number;
+  now: () => number;
+  warn: (msg: string, fields: Record<string, unknown>) => void;
+}
+
+/** What the reaper did with one due record. */
+export type ReapOutcome = 'reaped' | 'postponed' | 'changed';
+
+/** Records considered per batch. */
+const BATCH = 64;
+/** Bounds of the postponement delay. */
+const MIN_POSTPONE_MS = 1_000;
+const MAX_POSTPONE_MS = 10 * 60_000;
+const decoder = new TextDecoder();
+
+export class DeadRecordReaper {
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private running = false;
+
+  constructor(private readonly d: ReaperDeps) {}
+
+  start(intervalMs: number): void {
+    this.timer = setInterval(() => {
+      if (this.running) return;
+      this.running = true;
+      this.reapDue()
+        .catch((err: unknown) => this.d.warn('reaping failed', { error: err instanceof Error ? err.message : String(err) }))
+        .finally(() => (this.running = false));
+    }, intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Considers one batch of due records; returns what happened to each. */
+  async reapDue(): Promise<ReapOutcome[]> {
+    const due = this.d.storage.listDue({ untilMs: this.d.now(), limit: BATCH });
+    // Rule 1, once per batch: with a node down nothing can be reaped, and nothing is rewritten.
+    if (due.length === 0 || !this.allNodesUp()) return [];
+    return Promise.all(due.map((item) => this.consider(item)));
+  }
+
+  /** Reaps `item` here if rules 2-4 hold now, otherwise postpones it. */
+  async consider(item: DueItem): Promise<ReapOutcome> {
+    const local = decodeStored(item.record);
+    const died = local && deathTime(local);
+    // Not dead any more (cannot happen for a record still carrying a due time, but cheap to check).
+    if (local === undefined || died === undefined) return 'changed';
+    const bucket = this.d.buckets.resolve(decoder.decode(item.bucket));
+    const primaries = preferenceListForPartition(this.d.ring(), item.partition, bucket.n).primaries;
+    const others = primaries.filter((p) => p !== this.d.selfId);
+    const [copies, noHints] = await Promise.all([this.sameCopies(item, bucket, local, others), this.noHintsAnywhere(item, bucket, primaries)]);
+    if (copies && noHints && (await this.d.storage.reap(item.bucket, item.key, item.record.value, item.partition))) return 'reaped';
+    return this.postpone(item, died + this.d.tombstoneGraceMs);
+  }
+
+  private allNodesUp(): boolean {
+    return this.d.ring().nodes.every((n) => n.id === this.d.selfId || this.d.router.isUp(n.id));
+  }
+
+  /**
+   * Rule 2: every other primary holds exactly our bytes or nothing. Copies that differ are merged
+   * both ways (theirs into ours, the union to them), so the next attempt finds them equal.
+   */
+  private async sameCopies(item: DueItem, bucket: EffectiveBucket, local: KeyRecord, others: readonly string[]): Promise<boolean> {
+    if (others.length === 0) return true;
+    const results = await this.ask(others, item, bucket, ReplicaOp.READ);
+    // A primary that did not answer in time counts as different.
+    let same = results.size === others.length;
+    let merged = local;
+    const differing: string[] = [];
+    for (const [nodeId, r] of results) {
+      if (r.status === ReplicaStatus.NOT_FOUND) continue;
+      if (r.status === ReplicaStatus.OK && Buffer.compare(r.record, item.record.value) === 0) continue;
+      same = false;
+      const theirs = r.status === ReplicaStatus.OK ? decodeStored({ value: r.record }) : undefined;
+      if (theirs) merged = mergeRecords(merged, theirs, bucket.lww);
+      if (theirs || r.status === ReplicaStatus.CORRUPT) differing.push(nodeId);
+    }
+    if (differing.length > 0) {
+      const bytes = encodeRecord(merged);
+      if (merged !== local) await mergeIntoLocal(this.d, { bucket: item.bucket, key: item.key, partition: item.partition, lww: bucket.lww }, merged, bytes);
+      for (const nodeId of differing) void this.d.router.send(nodeId, this.item(item, bucket, ReplicaOp.WRITE, bytes)).catch(() => undefined);
+    }
+    return same;
+  }
+
+  /** Rule 3: no ring node (this one included) keeps a hint for a primary of the key. */
+  private async noHintsAnywhere(item: DueItem, bucket: EffectiveBucket, primaries: readonly string[]): Promise<boolean> {
+    if (primaries.some((p) => this.d.storage.countHints(p) > 0)) return false;
+    const nodes = this.d.ring().nodes.map((n) => n.id).filter((id) => id !== this.d.selfId);
+    if (nodes.length === 0) return true;
+    const results = await this.ask(nodes, item, bucket, ReplicaOp.HINTS_PENDING);
+    return results.size === nodes.length && [...results.values()].every((r) => r.status === ReplicaStatus.OK);
+  }
+
+  /** Sends one item to each node and collects the answers that came back in time. */
+  private async ask(nodes: readonly string[], item: DueItem, bucket: EffectiveBucket, op: ReplicaOp): Promise<Map<string, ReplicaItemResult>> {
+    const request = this.item(item, bucket, op, new Uint8Array(0));
+    const { quorum, all } = quorumRequest({
+      required: nodes.length,
+      selfId: this.d.selfId,
+      primaries: nodes,
+      fallbacks: [],
+      send: (id) => this.d.router.send(id, request),
+      isAvailable: (id) => this.d.router.isUp(id),
+      accept: () => true,
+      replicaTimeoutMs: this.d.replicaTimeoutMs,
+      timeoutMs: this.d.replicaTimeoutMs,
+    });
+    quorum.catch(() => undefined); // only `all` is used: every answer, or its absence
+    return (await all).results;
+  }
+
+  private item(item: DueItem, bucket: EffectiveBucket, op: ReplicaOp, record: Uint8Array): Omit<ReplicaItem, 'id' | '$typeName'> {
+    return {
+      op,
+      bucket: bucket.name,
+      key: item.key,
+      partition: item.partition,
+      record,
+      expiresAtMs: 0n,
+      hintFor: '',
+      deadlineMs: BigInt(this.d.now() + this.d.replicaTimeoutMs),
+    };
+  }
+
+  /** Pushes the due time later, by how overdue the record already is (so doubling), bounded. */
+  private async postpone(item: DueItem, firstDueAtMs: number): Promise<ReapOutcome> {
+    const now = this.d.now();
+    const delay = Math.min(MAX_POSTPONE_MS, Math.max(MIN_POSTPONE_MS, now - firstDueAtMs));
+    await this.d.storage
+      .update(item.bucket, item.key, (cur) => (cur && Buffer.compare(cur.value, item.record.value) === 0 ? { value: cur.value, dueAtMs: now + delay } : undefined), item.partition)
+      .catch((err: unknown) => this.d.warn('cannot postpone reaping', { error: err instanceof Error ? err.message : String(err) }));
+    return 'postponed';
+  }
+}
