@@ -106,6 +106,9 @@ export class Coordinator {
     }
     const item = { op: ReplicaOp.READ, bucket: plan.bucket.name, key, partition: plan.partition, record: EMPTY, expiresAtMs: 0n, hintFor: '', deadlineMs: BigInt(nowMs + timeoutMs) };
     const { primaries, spares } = this.readTargets(plan, r, local.ok);
+    // Corrupt copies do not count towards R, but read repair must rewrite them.
+    const corrupt = new Map<string, ReplicaItemResult>();
+    if (local.result?.status === ReplicaStatus.CORRUPT) corrupt.set(selfId, local.result);
     const { quorum, all } = quorumRequest({
       required: r,
       local,
@@ -114,7 +117,11 @@ export class Coordinator {
       spares,
       speculateAfterMs: config.speculativeRetryMs,
       fallbacks: [],
-      send: (id) => router.send(id, { ...item }),
+      send: (id) =>
+        router.send(id, { ...item }).then((res) => {
+          if (res.status === ReplicaStatus.CORRUPT) corrupt.set(id, res);
+          return res;
+        }),
       isAvailable: (id) => router.isUp(id),
       accept: (res) => res.status === ReplicaStatus.OK || res.status === ReplicaStatus.NOT_FOUND,
       replicaTimeoutMs: config.replicaTimeoutMs,
@@ -127,7 +134,7 @@ export class Coordinator {
     const receipt = this.receipt(outcome, plan, 0);
     void all
       .then((final) => {
-        if (local.result?.status === ReplicaStatus.CORRUPT) final.results.set(selfId, local.result);
+        for (const [id, res] of corrupt) final.results.set(id, res);
         return repairReplicas(final, plan, this.repair);
       })
       .catch((err: unknown) => this.d.warn('read repair failed', { bucket: plan.bucket.name, error: err instanceof Error ? err.message : String(err) }));
