@@ -75,7 +75,12 @@ export const serverConfigSchema = z
     hintedHandoff: z.boolean().default(true),
     /** How often pending hints are offered to live targets. */
     hintDeliveryIntervalMs: z.number().int().min(10).default(1_000),
-    /** Tombstones are reaped this long after all replicas hold them. */
+    /**
+     * A dead record (every sibling deleted or expired) may be reaped this long after it died, and only
+     * once every node is up, every replica holds the same copy and no node holds a hint for the key.
+     * Must exceed the longest a replica message can stay in flight (request deadline, 10 s for read
+     * repair) plus clock skew.
+     */
     tombstoneGraceMs: z.number().int().min(0).default(60_000),
     /** Node-to-node replica traffic: persistent batched streams, or one unary call per batch. */
     replicaTransport: z.enum(['stream', 'unary']).default('stream'),
