@@ -101,3 +101,29 @@ describe('ActorEpochs: which actor a write mints under', () => {
     expect(a.incarnation).toMatch(/^[0-9a-z]{8}$/);
   });
 });
+
+describe('ActorEpochs: a write whose store failed before its rejection arrived', () => {
+  it('does not mint from a record that lacks an unsettled dot of the same actor', async () => {
+    const epochs = await start(engine());
+    const actor = epochs.actorFor(undefined)!;
+    // Dot (actor, 3) went out; the local record still says 2, and the store's failure is not known yet.
+    const settle = epochs.minted(actor, 3);
+    const next = epochs.actorFor(context([actor, 2]));
+    expect(next).not.toBe(actor);
+    settle();
+    // Once distrusted, the old epoch stays distrusted.
+    expect(epochs.actorFor(context([actor, 3]))).not.toBe(actor);
+  });
+
+  it('keeps minting under the actor when the unsettled dot is in the record (pipelined writes)', async () => {
+    const epochs = await start(engine());
+    const actor = epochs.actorFor(undefined)!;
+    const settle = epochs.minted(actor, 1);
+    expect(epochs.actorFor(context([actor, 1]))).toBe(actor);
+    const settle2 = epochs.minted(actor, 2);
+    settle();
+    expect(epochs.actorFor(context([actor, 2]))).toBe(actor);
+    settle2();
+    expect(epochs.actorFor(context([actor, 2]))).toBe(actor);
+  });
+});

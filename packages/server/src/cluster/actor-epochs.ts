@@ -65,6 +65,8 @@ export class ActorEpochs {
   private clean = false;
   private saving: Promise<void> = Promise.resolve();
   private extending: Promise<void> | undefined;
+  /** Highest counter per actor whose local commit has not settled yet (see {@link minted}). */
+  private readonly unsettled = new Map<string, number>();
 
   private constructor(
     readonly nodeId: string,
@@ -105,8 +107,15 @@ export class ActorEpochs {
    * ({@link available}); runs inside the key's write transaction, so it never waits.
    */
   actorFor(local: VersionVector | undefined): string | undefined {
-    const own = local && this.highestTrusted(local);
-    if (own !== undefined) return formatActor(this.nodeId, this.incarnation, own);
+    const own = local === undefined ? undefined : this.highestTrusted(local);
+    if (local !== undefined && own !== undefined) {
+      const actor = formatActor(this.nodeId, this.incarnation, own);
+      // An earlier write of this actor went out to replicas but is not in the record: its store
+      // failed inside the same or an earlier transaction, and its rejection has not reached us yet.
+      // Minting from this record would reuse its dot.
+      if ((local.get(actor) ?? 0) >= (this.unsettled.get(actor) ?? 0)) return actor;
+      this.distrustAfterFailedCommit();
+    }
     if (this.next > this.durableLease) {
       this.extend();
       return undefined;
@@ -114,6 +123,17 @@ export class ActorEpochs {
     const epoch = this.next++;
     if (this.durableLease - this.next < this.block / 2) this.extend();
     return formatActor(this.nodeId, this.incarnation, epoch);
+  }
+
+  /**
+   * Records that dot (`actor`, `counter`) left for the replicas before its local commit settled;
+   * call the returned function once it has (committed or failed).
+   */
+  minted(actor: string, counter: number): () => void {
+    if (counter > (this.unsettled.get(actor) ?? 0)) this.unsettled.set(actor, counter);
+    return () => {
+      if (this.unsettled.get(actor) === counter) this.unsettled.delete(actor);
+    };
   }
 
   /** Resolves once a fresh epoch can be handed out (rejects when the lease cannot be persisted). */

@@ -186,6 +186,7 @@ export class Coordinator {
     let settleLocal!: (l: LocalOutcome) => void;
     const localDone = new Promise<LocalOutcome>((resolve) => (settleLocal = resolve));
     const started = performance.now();
+    let settleMint = (): void => undefined;
     for (let attempt = 1; ; attempt++) {
       let noEpoch = false;
       const stored = storage.update(
@@ -209,6 +210,7 @@ export class Coordinator {
             return undefined;
           }
           record = next;
+          settleMint = epochs.minted(actor, next.context.get(actor)!);
           const encoded = encodeRecord(next);
           // Replicas start their fsync while ours is in progress (Cassandra-style parallel writes);
           // if our own commit then fails, the epoch is distrusted so its dots are never minted again.
@@ -222,6 +224,7 @@ export class Coordinator {
       void settled.then(() => this.committing.delete(settled));
       try {
         await stored;
+        settleMint();
       } catch (err) {
         if (!replication) {
           if (err instanceof StorageFullError) throw new NodeStorageFullError(err.message);
@@ -229,6 +232,7 @@ export class Coordinator {
         }
         // The record went out but is not stored here: never mint its dot again.
         epochs.distrustAfterFailedCommit();
+        settleMint();
         settleLocal({ ok: false, error: err instanceof Error ? err.message : String(err), latencyUs: 0 });
         break;
       }
