@@ -1,18 +1,10 @@
 // Issue #13, "actor growth": a key written through one node keeps one actor for that node across
 // clean restarts; an unclean stop (kill -9) adds exactly one.
-import { startCluster, type Cluster, type NodeHandle } from '../../../tools/cluster-harness/cluster.js';
-import { Clients, enc, localRecord } from './support.js';
+import type { NodeHandle } from '../../../tools/cluster-harness/cluster.js';
+import { enc, localRecord, useCluster } from './support.js';
 
 describe('actors of a hot key across restarts', () => {
-  let cluster: Cluster;
-  const clients = new Clients();
-  beforeAll(async () => {
-    cluster = await startCluster({ nodes: 1, n: 1, r: 1, w: 1, hostBase: 226 });
-  });
-  afterAll(async () => {
-    clients.close();
-    await cluster?.stop();
-  });
+  const { clients, nodes } = useCluster({ nodes: 1, n: 1, r: 1, w: 1, hostBase: 226 });
 
   const actorsOf = async (node: NodeHandle, key: string): Promise<string[]> => {
     const clock = (await localRecord(clients, node, key))!.clock;
@@ -20,7 +12,7 @@ describe('actors of a hot key across restarts', () => {
   };
 
   it('keeps one actor across clean restarts and adds one after kill -9', async () => {
-    const [a] = cluster.nodes as [NodeHandle];
+    const [a] = nodes() as [NodeHandle];
     const key = 'hot';
     let context = (await clients.of(a).kv.put({ key: enc(key), value: enc('v0') })).context;
     for (let i = 1; i <= 3; i++) {

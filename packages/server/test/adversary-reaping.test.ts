@@ -2,22 +2,13 @@
 // due, half of them get new blind writes through random nodes, reads repair copies, and one node
 // is killed with -9 and restarted. Afterwards every acknowledged new write is readable, no deleted
 // value comes back, and the tombstones of the untouched keys are reaped everywhere.
-import { startCluster, type Cluster, type NodeHandle } from '../../../tools/cluster-harness/cluster.js';
-import { Clients, enc, eventually, localRecord, readValues, sleep, waitAllUp } from './support.js';
+import { enc, eventually, localRecord, readValues, sleep, waitAllUp, useCluster } from './support.js';
 
 describe('reaping under churn', () => {
-  let cluster: Cluster;
-  const clients = new Clients();
-  beforeAll(async () => {
-    cluster = await startCluster({ nodes: 3, n: 3, r: 2, w: 2, hostBase: 230, extraArgs: ['--tombstone-grace-ms', '300', '--hint-delivery-interval-ms', '200'] });
-  });
-  afterAll(async () => {
-    clients.close();
-    await cluster?.stop();
-  });
+  const { clients, nodes: clusterNodes } = useCluster({ nodes: 3, n: 3, r: 2, w: 2, hostBase: 230, extraArgs: ['--tombstone-grace-ms', '300', '--hint-delivery-interval-ms', '200'] });
 
   it('loses no acknowledged write and revives no deleted value', async () => {
-    const nodes = cluster.nodes as NodeHandle[];
+    const nodes = clusterNodes();
     const keys = Array.from({ length: 60 }, (_, i) => `churn-${i}`);
     let seed = 7;
     const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);

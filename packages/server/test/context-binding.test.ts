@@ -1,24 +1,16 @@
 // Issue #13, sequence 5: a causal context is bound to its bucket and key. A Put or Delete with a
 // context another key handed out is INVALID_ARGUMENT naming `context`, and writes nothing.
 import { Code, ConnectError } from '@connectrpc/connect';
-import { startCluster, type Cluster, type NodeHandle } from '../../../tools/cluster-harness/cluster.js';
-import { Clients, enc, readValues } from './support.js';
+import type { NodeHandle } from '../../../tools/cluster-harness/cluster.js';
+import { enc, readValues, useCluster } from './support.js';
 
 describe('contexts are bound to their key', () => {
-  let cluster: Cluster;
-  const clients = new Clients();
-  beforeAll(async () => {
-    cluster = await startCluster({ nodes: 3, n: 3, r: 2, w: 2, hostBase: 205, extraArgs: ['--auto-create-buckets', 'true'] });
-  });
-  afterAll(async () => {
-    clients.close();
-    await cluster?.stop();
-  });
+  const { clients, nodes } = useCluster({ nodes: 3, n: 3, r: 2, w: 2, hostBase: 205, extraArgs: ['--auto-create-buckets', 'true'] });
 
   const refusal = (p: Promise<unknown>): Promise<ConnectError | undefined> => p.then(() => undefined, (e: unknown) => ConnectError.from(e));
 
   it('refuses a put and a delete carrying another key’s context and leaves the key as it was', async () => {
-    const [, b] = cluster.nodes as [NodeHandle, NodeHandle, NodeHandle];
+    const [, b] = nodes() as [NodeHandle, NodeHandle, NodeHandle];
     await clients.of(b).kv.put({ key: enc('k1'), value: enc('y'), w: 3 });
     const first = await clients.of(b).kv.put({ key: enc('k2'), value: enc('one'), w: 3 });
     const second = await clients.of(b).kv.put({ key: enc('k2'), value: enc('two'), context: first.context, w: 3 });

@@ -3,22 +3,14 @@
 // grace: put, delete with the read's context (w=3), kill -9 c before the grace ends, wait past
 // the grace, restart c, blind put via a: the acknowledged value must survive an r=3 read and its
 // read repair.
-import { startCluster, type Cluster, type NodeHandle } from '../../../tools/cluster-harness/cluster.js';
-import { Clients, enc, eventually, localRecord, readValues, sleep, waitAllUp } from './support.js';
+import type { NodeHandle } from '../../../tools/cluster-harness/cluster.js';
+import { enc, eventually, localRecord, readValues, sleep, waitAllUp, useCluster } from './support.js';
 
 describe('a blind put after a reaped tombstone (kv679)', () => {
-  let cluster: Cluster;
-  const clients = new Clients();
-  beforeAll(async () => {
-    cluster = await startCluster({ nodes: 3, n: 3, r: 2, w: 2, hostBase: 201, extraArgs: ['--tombstone-grace-ms', '1500'] });
-  });
-  afterAll(async () => {
-    clients.close();
-    await cluster?.stop();
-  });
+  const { clients, nodes } = useCluster({ nodes: 3, n: 3, r: 2, w: 2, hostBase: 201, extraArgs: ['--tombstone-grace-ms', '1500'] });
 
   it('keeps the acknowledged value when a replica still holds the old tombstone', async () => {
-    const [a, , c] = cluster.nodes as [NodeHandle, NodeHandle, NodeHandle];
+    const [a, , c] = nodes() as [NodeHandle, NodeHandle, NodeHandle];
     const key = 'kv679';
     await clients.of(a).kv.put({ key: enc(key), value: enc('v1'), w: 3 });
     const read = await clients.of(a).kv.get({ key: enc(key), r: 3 });
@@ -29,14 +21,14 @@ describe('a blind put after a reaped tombstone (kv679)', () => {
     await sleep(4_000);
     c.start();
     await c.waitReady();
-    await waitAllUp(clients, cluster.nodes);
+    await waitAllUp(clients, nodes());
 
     const put = await clients.of(a).kv.put({ key: enc(key), value: enc('v3'), w: 2 });
     expect(put.receipt!.answered).toBeGreaterThanOrEqual(2);
     expect(await readValues(clients, a, key, 3)).toEqual(['v3']);
     // Read repair must not have erased it anywhere.
     await sleep(500);
-    for (const node of cluster.nodes) {
+    for (const node of nodes()) {
       expect(await eventually(async () => (await localRecord(clients, node, key))?.values.includes('v3') === true, 5_000)).toBe(true);
     }
     expect(await readValues(clients, c, key, 3)).toEqual(['v3']);

@@ -1,22 +1,14 @@
 // Issue #13, "dot reuse after a crash": a coordinator whose own commit failed after replication had
 // begun (its store is full) has sent out dots it does not hold. After kill -9 and a restart it must
 // never mint those dots again. n1 runs with a 1 MiB store; n2 and n3 have room.
-import { startCluster, type Cluster, type NodeHandle } from '../../../tools/cluster-harness/cluster.js';
-import { Clients, enc, readValues, waitAllUp } from './support.js';
+import type { NodeHandle } from '../../../tools/cluster-harness/cluster.js';
+import { enc, readValues, waitAllUp, useCluster } from './support.js';
 
 describe('epochs across a failed commit and a crash', () => {
-  let cluster: Cluster;
-  const clients = new Clients();
-  beforeAll(async () => {
-    cluster = await startCluster({ nodes: 3, n: 3, r: 2, w: 2, hostBase: 222, nodeArgs: { 0: ['--map-size-bytes', String(1024 * 1024)] } });
-  });
-  afterAll(async () => {
-    clients.close();
-    await cluster?.stop();
-  });
+  const { clients, nodes } = useCluster({ nodes: 3, n: 3, r: 2, w: 2, hostBase: 222, nodeArgs: { 0: ['--map-size-bytes', String(1024 * 1024)] } });
 
   it('mints no dot twice after a failed local commit and kill -9', async () => {
-    const [a] = cluster.nodes as [NodeHandle, NodeHandle, NodeHandle];
+    const [a] = nodes() as [NodeHandle, NodeHandle, NodeHandle];
     const filler = new Uint8Array(48 * 1024).fill(7);
     let full = false;
     for (let i = 0; i < 60 && !full; i++) {
@@ -32,7 +24,7 @@ describe('epochs across a failed commit and a crash', () => {
     clients.reset(a);
     a.start(['--map-size-bytes', String(64 * 1024 * 1024)]);
     await a.waitReady();
-    await waitAllUp(clients, cluster.nodes);
+    await waitAllUp(clients, nodes());
     await clients.of(a).kv.put({ key: enc('k2'), value: enc('y'), w: 2 });
     // Two blind writes: two siblings on every read, none lost to a reused dot.
     expect(await readValues(clients, a, 'k2', 3)).toEqual(['x', 'y']);

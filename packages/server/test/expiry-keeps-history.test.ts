@@ -1,22 +1,14 @@
 // Issue #13, sequence 4: expiry must not forget causal history. v1 (no TTL) is overwritten by v2
 // with a 2 s TTL while c is down (a keeps c's hint); a goes down; c returns with v1. Once v2 has
 // expired, v1 is still overwritten: it must not come back, neither from c nor through the hint.
-import { startCluster, type Cluster, type NodeHandle } from '../../../tools/cluster-harness/cluster.js';
-import { Clients, enc, eventually, readValues, sleep, waitAllUp, waitSeenUp } from './support.js';
+import type { NodeHandle } from '../../../tools/cluster-harness/cluster.js';
+import { enc, eventually, readValues, sleep, waitAllUp, waitSeenUp, useCluster } from './support.js';
 
 describe('an expired overwrite keeps its history', () => {
-  let cluster: Cluster;
-  const clients = new Clients();
-  beforeAll(async () => {
-    cluster = await startCluster({ nodes: 3, n: 3, r: 2, w: 2, hostBase: 218, extraArgs: ['--tombstone-grace-ms', '1500', '--hint-delivery-interval-ms', '300'] });
-  });
-  afterAll(async () => {
-    clients.close();
-    await cluster?.stop();
-  });
+  const { clients, nodes } = useCluster({ nodes: 3, n: 3, r: 2, w: 2, hostBase: 218, extraArgs: ['--tombstone-grace-ms', '1500', '--hint-delivery-interval-ms', '300'] });
 
   it('does not resurrect the overwritten value after the overwrite expires', async () => {
-    const [a, b, c] = cluster.nodes as [NodeHandle, NodeHandle, NodeHandle];
+    const [a, b, c] = nodes() as [NodeHandle, NodeHandle, NodeHandle];
     const key = 'expiry-history';
     const v1 = await clients.of(a).kv.put({ key: enc(key), value: enc('v1'), w: 3 });
     await c.kill('SIGKILL');
@@ -39,9 +31,9 @@ describe('an expired overwrite keeps its history', () => {
 
     a.start();
     await a.waitReady();
-    await waitAllUp(clients, cluster.nodes);
+    await waitAllUp(clients, nodes());
     expect(await eventually(async () => (await clients.of(a).admin.status({})).hintsPending === 0n, 15_000)).toBe(true);
     await sleep(500);
-    for (const node of cluster.nodes) expect(await readValues(clients, node, key, 3)).toEqual([]);
+    for (const node of nodes()) expect(await readValues(clients, node, key, 3)).toEqual([]);
   });
 });

@@ -2,25 +2,17 @@
 // 4 nodes, n=3: b is down while v1 is written (fallback d keeps b's hint); d goes down; b returns;
 // the key is deleted with the read's context on a, b and c; after the grace d returns and delivers
 // its hint. The key must stay deleted, and the tombstone is reaped once nothing can revive it.
-import { startCluster, type Cluster, type NodeHandle } from '../../../tools/cluster-harness/cluster.js';
-import { Clients, enc, eventually, fetchRing, localRecord, primariesOf, readValues, sleep, waitAllUp, waitSeenUp } from './support.js';
+import type { NodeHandle } from '../../../tools/cluster-harness/cluster.js';
+import { enc, eventually, fetchRing, localRecord, primariesOf, readValues, sleep, waitAllUp, waitSeenUp, useCluster } from './support.js';
 
 describe('a fallback’s hint after a delete', () => {
-  let cluster: Cluster;
-  const clients = new Clients();
-  beforeAll(async () => {
-    cluster = await startCluster({ nodes: 4, n: 3, r: 2, w: 2, hostBase: 214, extraArgs: ['--tombstone-grace-ms', '1500', '--hint-delivery-interval-ms', '300'] });
-  });
-  afterAll(async () => {
-    clients.close();
-    await cluster?.stop();
-  });
+  const { clients, nodes } = useCluster({ nodes: 4, n: 3, r: 2, w: 2, hostBase: 214, extraArgs: ['--tombstone-grace-ms', '1500', '--hint-delivery-interval-ms', '300'] });
 
   it('keeps the key deleted when the hint arrives after the grace, then reaps it everywhere', async () => {
-    const byId = new Map(cluster.nodes.map((n) => [n.id, n]));
+    const byId = new Map(nodes().map((n) => [n.id, n]));
     const key = 'hinted-then-deleted';
-    const [a, b, c] = primariesOf(await fetchRing(clients, cluster.nodes[0]!), key, 3).map((id) => byId.get(id)!) as [NodeHandle, NodeHandle, NodeHandle];
-    const d = cluster.nodes.find((n) => ![a, b, c].includes(n))!;
+    const [a, b, c] = primariesOf(await fetchRing(clients, nodes()[0]!), key, 3).map((id) => byId.get(id)!) as [NodeHandle, NodeHandle, NodeHandle];
+    const d = nodes().find((n) => ![a, b, c].includes(n))!;
 
     await b.kill('SIGKILL');
     clients.reset(b);
@@ -41,7 +33,7 @@ describe('a fallback’s hint after a delete', () => {
 
     d.start();
     await d.waitReady();
-    await waitAllUp(clients, cluster.nodes);
+    await waitAllUp(clients, nodes());
     expect(await eventually(async () => (await clients.of(d).admin.status({})).hintsPending === 0n, 15_000)).toBe(true);
     await sleep(500);
     for (const node of [a, b, c]) expect(await readValues(clients, node, key, 3)).toEqual([]);

@@ -2,22 +2,14 @@
 // record is corrupted on disk; after a restarts, a read (whose repair rewrites a's copy) and a put
 // (acknowledged by a) race. The put's value must stay on a, and a later blind put must not reuse a
 // dot: every replica ends up with the same siblings.
-import { startCluster, type Cluster, type NodeHandle } from '../../../tools/cluster-harness/cluster.js';
-import { Clients, corruptOnDisk, enc, eventually, localRecord, readValues, sleep, waitAllUp } from './support.js';
+import type { NodeHandle } from '../../../tools/cluster-harness/cluster.js';
+import { corruptOnDisk, enc, eventually, localRecord, readValues, sleep, waitAllUp, useCluster } from './support.js';
 
 describe('read repair racing a put on a corrupt replica', () => {
-  let cluster: Cluster;
-  const clients = new Clients();
-  beforeAll(async () => {
-    cluster = await startCluster({ nodes: 3, n: 3, r: 2, w: 2, hostBase: 209 });
-  });
-  afterAll(async () => {
-    clients.close();
-    await cluster?.stop();
-  });
+  const { clients, nodes } = useCluster({ nodes: 3, n: 3, r: 2, w: 2, hostBase: 209 });
 
   it('keeps the acknowledged put on the repaired replica and never gives one dot two values', async () => {
-    const [a] = cluster.nodes as [NodeHandle, NodeHandle, NodeHandle];
+    const [a] = nodes() as [NodeHandle, NodeHandle, NodeHandle];
     const key = 'repair-race';
     const old = await clients.of(a).kv.put({ key: enc(key), value: enc('OLD-VALUE-MARKER'), w: 3 });
     await a.kill('SIGKILL');
@@ -25,7 +17,7 @@ describe('read repair racing a put on a corrupt replica', () => {
     expect(corruptOnDisk(a.dataDir, 'OLD-VALUE-MARKER')).toBeGreaterThan(0);
     a.start();
     await a.waitReady();
-    await waitAllUp(clients, cluster.nodes);
+    await waitAllUp(clients, nodes());
 
     // Same tick: the read finds a's copy corrupt and repairs it once b and c answered; the put
     // lands on a in between.
@@ -41,7 +33,7 @@ describe('read repair racing a put on a corrupt replica', () => {
     expect(await readValues(clients, a, key, 3)).toEqual(['NEWVALUE', 'THIRD']);
     // Every copy converges to the same record.
     const same = await eventually(async () => {
-      const records = await Promise.all(cluster.nodes.map((n) => localRecord(clients, n, key)));
+      const records = await Promise.all(nodes().map((n) => localRecord(clients, n, key)));
       return records.every((r) => r !== undefined && Buffer.from(r.record).equals(Buffer.from(records[0]!.record)));
     }, 5_000);
     expect(same).toBe(true);

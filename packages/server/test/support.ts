@@ -5,7 +5,7 @@ import { createClient, type Client } from '@connectrpc/connect';
 import { createConnectTransport, Http2SessionManager } from '@connectrpc/connect-node';
 import { AdminService, KvService } from '@quorumkv/protocol';
 import { decodeRing, preferenceList, type Ring } from '@quorumkv/ring';
-import type { NodeHandle } from '../../../tools/cluster-harness/cluster.js';
+import { startCluster, type Cluster, type NodeHandle, type StartClusterOptions } from '../../../tools/cluster-harness/cluster.js';
 
 export const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 export const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
@@ -122,4 +122,18 @@ export function corruptOnDisk(dataDir: string, marker: string): number {
   }
   writeFileSync(path, bytes);
   return n;
+}
+
+/** Starts a cluster before the tests of the enclosing `describe` and stops it, and the clients, after them. */
+export function useCluster(options: StartClusterOptions): { clients: Clients; nodes: () => NodeHandle[] } {
+  const clients = new Clients();
+  let cluster: Cluster | undefined;
+  beforeAll(async () => {
+    cluster = await startCluster(options);
+  });
+  afterAll(async () => {
+    clients.close();
+    await cluster?.stop();
+  });
+  return { clients, nodes: () => cluster!.nodes };
 }
