@@ -12,8 +12,8 @@ import { FaultProxy } from './fault-proxy.js';
 export { FaultProxy } from './fault-proxy.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-/** Path of the built server binary. */
-export const serverBin = resolve(here, '../../packages/server/dist/bin/quorumkv-server.js');
+/** Path of the built server binary; `QKV_SERVER_BIN` runs the tests against another build (e.g. the old code). */
+export const serverBin = process.env['QKV_SERVER_BIN'] ?? resolve(here, '../../packages/server/dist/bin/quorumkv-server.js');
 
 const live = new Set<ChildProcess>();
 process.on('exit', () => {

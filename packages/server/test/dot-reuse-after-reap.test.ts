@@ -2,7 +2,8 @@
 // another replica still knows its dots must not mint one of those dots again. 3 nodes, n=3, short
 // grace: put, delete with the read's context (w=3), kill -9 c before the grace ends, wait past
 // the grace, restart c, blind put via a: the acknowledged value must survive an r=3 read and its
-// read repair.
+// read repair. Also a node that lost its disk (a new incarnation) writing a key others know.
+import { rmSync } from 'node:fs';
 import type { NodeHandle } from '../../../tools/cluster-harness/cluster.js';
 import { enc, eventually, localRecord, readValues, sleep, waitAllUp, useCluster } from './support.js';
 
@@ -32,5 +33,19 @@ describe('a blind put after a reaped tombstone (kv679)', () => {
       expect(await eventually(async () => (await localRecord(clients, node, key))?.values.includes('v3') === true, 5_000)).toBe(true);
     }
     expect(await readValues(clients, c, key, 3)).toEqual(['v3']);
+  });
+
+  it('keeps both values when a node that lost its disk writes a key other replicas know', async () => {
+    const [a] = nodes() as [NodeHandle, NodeHandle, NodeHandle];
+    const key = 'lost-disk';
+    await clients.of(a).kv.put({ key: enc(key), value: enc('before'), w: 3 });
+    await a.kill('SIGKILL');
+    clients.reset(a);
+    rmSync(a.dataDir, { recursive: true, force: true });
+    a.start();
+    await a.waitReady();
+    await waitAllUp(clients, nodes());
+    await clients.of(a).kv.put({ key: enc(key), value: enc('after'), w: 2 });
+    expect(await readValues(clients, a, key, 3)).toEqual(['after', 'before']);
   });
 });

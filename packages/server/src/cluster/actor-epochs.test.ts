@@ -33,6 +33,8 @@ describe('ActorEpochs: which actor a write mints under', () => {
     const first = await start(storage);
     const actor = first.actorFor(undefined)!;
     await first.markCleanStop();
+    // Nothing is minted after the marker: a write racing the stop is refused, not lost.
+    expect(() => first.actorFor(undefined)).toThrow('node is stopping');
     const clean = await start(storage);
     expect(clean.actorFor(context([actor, 5]))).toBe(actor);
     // No marker this time (a crash): the old epoch is distrusted, a fresh one beyond the lease is used.

@@ -19,6 +19,7 @@
 import { randomBytes } from 'node:crypto';
 import type { StorageEngine } from '@quorumkv/storage';
 import type { VersionVector } from '@quorumkv/vclock';
+import { NotReadyError } from '../errors/errors.js';
 import { actorPrefix, epochOfActor, formatActor } from './actor-id.js';
 
 /** Epochs leased per durable write of the lease. */
@@ -63,6 +64,8 @@ export class ActorEpochs {
   private wantedLease: number;
   private trustedFrom: number;
   private clean = false;
+  /** Set by {@link markCleanStop}: no dot may be minted after the clean-stop marker. */
+  private stopped = false;
   private saving: Promise<void> = Promise.resolve();
   private extending: Promise<void> | undefined;
   /** Highest counter per actor whose local commit has not settled yet (see {@link minted}). */
@@ -107,6 +110,8 @@ export class ActorEpochs {
    * ({@link available}); runs inside the key's write transaction, so it never waits.
    */
   actorFor(local: VersionVector | undefined): string | undefined {
+    // A write racing the stop is refused, unwritten (UNAVAILABLE: the client retries elsewhere).
+    if (this.stopped) throw new NotReadyError('node is stopping');
     const own = local === undefined ? undefined : this.highestTrusted(local);
     if (local !== undefined && own !== undefined) {
       const actor = formatActor(this.nodeId, this.incarnation, own);
@@ -164,6 +169,7 @@ export class ActorEpochs {
 
   /** Records a clean stop; call after every write is durable, just before storage closes. */
   async markCleanStop(): Promise<void> {
+    this.stopped = true;
     this.clean = true;
     await this.persist();
   }
