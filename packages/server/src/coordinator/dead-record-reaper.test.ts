@@ -16,6 +16,7 @@ describe('DeadRecordReaper: when a dead record may go', () => {
   let storage: ReturnType<typeof createMemoryEngine>;
   let up: Set<string>;
   let answer: (nodeId: string, item: Item) => ReplicaItemResult;
+  let resolveBucket: (name: string) => EffectiveBucket;
   let sent: { nodeId: string; op: ReplicaOp; record: Uint8Array }[];
   let reaper: DeadRecordReaper;
   const ring = createRing({ partitionCount: 8, nodes: ['a', 'b', 'c'].map((id) => ({ id, address: `${id}:1` })) });
@@ -34,13 +35,14 @@ describe('DeadRecordReaper: when a dead record may go', () => {
     up = new Set(['b', 'c']);
     sent = [];
     answer = (_id, item) => (item.op === ReplicaOp.READ ? notFound() : ok());
+    resolveBucket = () => bucket;
     reaper = new DeadRecordReaper({
       selfId: 'a',
       storage,
       epochs: { distrustCopy: () => undefined },
       tombstoneGraceMs: GRACE,
       ring: () => ring,
-      buckets: { resolve: () => bucket },
+      buckets: { resolve: (name) => resolveBucket(name) },
       router: {
         isUp: (id) => up.has(id),
         send: async (nodeId, item) => {
@@ -114,6 +116,18 @@ describe('DeadRecordReaper: when a dead record may go', () => {
     const repair = sent.find((s) => s.op === ReplicaOp.WRITE)!;
     expect(repair.nodeId).toBe('c');
     expect(Buffer.from(repair.record).equals(Buffer.from(encodeRecord(local)))).toBe(true);
+  });
+
+  it('postpones a record it cannot consider (unknown bucket) and goes on with the others', async () => {
+    await storage.update(enc('unknown'), enc('k'), () => storedForm(tombstone('a~x.1'), encodeRecord(tombstone('a~x.1')), GRACE), 0);
+    await store('k', tombstone('a~x.1'));
+    nowMs += GRACE;
+    resolveBucket = (name) => {
+      if (name !== 'default') throw new Error(`bucket ${name} not found`);
+      return bucket;
+    };
+    expect((await reaper.reapDue()).sort()).toEqual(['postponed', 'reaped']);
+    expect(storage.get(enc('unknown'), enc('k'), 0)!.dueAtMs).toBeGreaterThan(nowMs);
   });
 
   it('postpones when a primary does not answer', async () => {

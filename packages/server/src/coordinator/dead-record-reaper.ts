@@ -71,7 +71,15 @@ export class DeadRecordReaper {
     const due = this.d.storage.listDue({ untilMs: this.d.now(), limit: BATCH });
     // Rule 1, once per batch: with a node down nothing can be reaped, and nothing is rewritten.
     if (due.length === 0 || !this.allNodesUp()) return [];
-    return Promise.all(due.map((item) => this.consider(item)));
+    return Promise.all(
+      due.map((item) =>
+        this.consider(item).catch((err: unknown) => {
+          // E.g. a bucket not known here yet: this record waits, the others of the batch go on.
+          this.d.warn('cannot reap record', { error: err instanceof Error ? err.message : String(err) });
+          return this.postpone(item, item.record.dueAtMs ?? this.d.now());
+        }),
+      ),
+    );
   }
 
   /** Reaps `item` here if rules 2-4 hold now, otherwise postpones it. */
