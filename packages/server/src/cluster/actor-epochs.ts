@@ -19,7 +19,7 @@
 import { randomBytes } from 'node:crypto';
 import type { StorageEngine } from '@quorumkv/storage';
 import type { VersionVector } from '@quorumkv/vclock';
-import { NotReadyError } from '../errors/errors.js';
+import { NodeNotReadyError } from '../errors/errors.js';
 import { actorPrefix, epochOfActor, formatActor } from './actor-id.js';
 
 /** Epochs leased per durable write of the lease. */
@@ -111,7 +111,7 @@ export class ActorEpochs {
    */
   actorFor(local: VersionVector | undefined): string | undefined {
     // A write racing the stop is refused, unwritten (UNAVAILABLE: the client retries elsewhere).
-    if (this.stopped) throw new NotReadyError('node is stopping');
+    if (this.stopped) throw new NodeNotReadyError('node is stopping');
     const own = local === undefined ? undefined : this.highestTrusted(local);
     if (local !== undefined && own !== undefined) {
       const actor = formatActor(this.nodeId, this.incarnation, own);

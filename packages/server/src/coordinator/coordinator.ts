@@ -14,13 +14,13 @@ import {
   type Sibling,
 } from '@quorumkv/protocol';
 import { CorruptRecordError, StorageFullError, type StorageEngine } from '@quorumkv/storage';
-import { join } from '@quorumkv/vclock';
+import { join, type VersionVector } from '@quorumkv/vclock';
 import type { ActorEpochs } from '../cluster/actor-epochs.js';
 import type { ServerConfig } from '../config/config-schema.js';
 import { NodeStorageFullError, NodeQuorumNotMetError, NodeTooManySiblingsError } from '../errors/errors.js';
 import type { NodeMetrics } from '../observability/metrics.js';
 import { decodeKeyContext, encodeKeyContext } from '../record/key-context.js';
-import { applyWrite, decodeStored, encodeRecord, liveSiblings, storedForm, type KeyRecord } from '../record/key-record.js';
+import { applyWrite, decodeStored, encodeRecord, liveSiblings, storedForm, type KeyRecord, type WriteIntent } from '../record/key-record.js';
 import type { ReplicaRouter } from '../replication/replica-router.js';
 import type { HintKeeper } from '../replication/hinted-handoff.js';
 import { quorumRequest, type LocalOutcome, type QuorumOutcome } from './quorum-request.js';
@@ -48,6 +48,19 @@ const EMPTY: Uint8Array = new Uint8Array(0);
 function quorumFailed(operation: 'get' | 'put' | 'delete', o: QuorumOutcome): NodeQuorumNotMetError {
   const replicas = o.replicas.map((x) => ({ ...x }));
   return new NodeQuorumNotMetError({ operation, asked: o.asked, answered: o.answered, required: o.required, replicas, deadlinePassed: o.expired });
+}
+
+type Replication = { quorum: Promise<QuorumOutcome>; all: Promise<QuorumOutcome> };
+
+/** What {@link Coordinator.mint} needs of a write. */
+interface MintInput {
+  plan: RequestPlan;
+  key: Uint8Array;
+  context: VersionVector | undefined;
+  intent: WriteIntent;
+  w: number;
+  timeoutMs: number;
+  nowMs: number;
 }
 
 /** Runs quorum operations for keys this node is a primary of. */
@@ -173,16 +186,30 @@ export class Coordinator {
     value: Uint8Array,
     ttlMs: number,
   ): Promise<{ record: KeyRecord; outcome: QuorumOutcome }> {
-    const { config, storage, epochs } = this.d;
+    const { config } = this.d;
     const w = effectiveQuorum('w', requestedW, plan.bucket.w, plan.bucket.n);
     const context = decodeKeyContext(contextBytes, plan.bucket.nameBytes, key);
     const timeoutMs = effectiveTimeout(requestedTimeoutMs, config.requestTimeoutMs);
     const nowMs = this.d.now();
     const intent = { tombstone, value, timestampMs: nowMs, expiresAtMs: ttlMs > 0 ? nowMs + ttlMs : 0 };
+    const { record, replication } = await this.mint({ plan, key, context, intent, w, timeoutMs, nowMs });
+    if (record.siblings.length > config.siblingsWarn) this.d.warn('key has many siblings', { bucket: plan.bucket.name, siblings: record.siblings.length });
+    const outcome = await replication.quorum.catch((o: QuorumOutcome) => {
+      throw quorumFailed(operation, o);
+    });
+    return { record, outcome };
+  }
 
+  /**
+   * Mints the write's dot in the key's local read-modify-write transaction and starts replication
+   * from inside it; resolves once the local commit settled (its outcome goes to the quorum).
+   */
+  private async mint(m: MintInput): Promise<{ record: KeyRecord; replication: Replication }> {
+    const { config, storage, epochs } = this.d;
+    const { plan, key, context, intent } = m;
     let record: KeyRecord | undefined;
     let refused = 0;
-    let replication: { quorum: Promise<QuorumOutcome>; all: Promise<QuorumOutcome> } | undefined;
+    let replication: Replication | undefined;
     let settleLocal!: (l: LocalOutcome) => void;
     const localDone = new Promise<LocalOutcome>((resolve) => (settleLocal = resolve));
     const started = performance.now();
@@ -203,7 +230,7 @@ export class Coordinator {
             return undefined;
           }
           // A delete without a context deletes everything the coordinator holds (as the contract says).
-          const effectiveContext = tombstone && !context && local ? join(local) : context;
+          const effectiveContext = intent.tombstone && !context && local ? join(local) : context;
           const next = applyWrite(local, effectiveContext, actor, intent, plan.bucket.lww);
           if (next.siblings.length > config.siblingsMax) {
             refused = next.siblings.length;
@@ -214,7 +241,7 @@ export class Coordinator {
           const encoded = encodeRecord(next);
           // Replicas start their fsync while ours is in progress (Cassandra-style parallel writes);
           // if our own commit then fails, the epoch is distrusted so its dots are never minted again.
-          replication = this.replicate(plan, key, encoded, w, timeoutMs, nowMs, localDone);
+          replication = this.replicate(plan, key, encoded, m.w, m.timeoutMs, m.nowMs, localDone);
           return storedForm(next, encoded, config.tombstoneGraceMs);
         },
         plan.partition,
@@ -246,13 +273,7 @@ export class Coordinator {
     }
     if (refused > 0) throw new NodeTooManySiblingsError(refused, config.siblingsMax);
     if (!record || !replication) throw new Error('storage update did not run');
-    const finalRecord: KeyRecord = record; // `record` is assigned in a callback: pin it for the awaits below
-    if (finalRecord.siblings.length > config.siblingsWarn)
-      this.d.warn('key has many siblings', { bucket: plan.bucket.name, siblings: finalRecord.siblings.length });
-    const outcome = await replication.quorum.catch((o: QuorumOutcome) => {
-      throw quorumFailed(operation, o);
-    });
-    return { record: finalRecord, outcome };
+    return { record, replication };
   }
 
   /** Sends a coordinated record to the other primaries (fallbacks and hints for the down ones). */
@@ -264,7 +285,7 @@ export class Coordinator {
     timeoutMs: number,
     nowMs: number,
     local: Promise<LocalOutcome>,
-  ): { quorum: Promise<QuorumOutcome>; all: Promise<QuorumOutcome> } {
+  ): Replication {
     const { config, selfId, router, hints } = this.d;
     const item = {
       op: ReplicaOp.WRITE,
