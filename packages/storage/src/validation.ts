@@ -37,7 +37,7 @@ export function checkRecord(record: StoredRecord): void {
   }
   const due = record.dueAtMs;
   if (due !== undefined && (!Number.isSafeInteger(due) || due < 0)) {
-    throw new InvalidArgumentError('record.dueAtMs', `must be a safe integer ≥ 0, got ${due}`);
+    throw new StorageArgumentError('record.dueAtMs', `must be a safe integer ≥ 0, got ${due}`);
   }
 }
 

@@ -163,8 +163,8 @@ export function defineEngineContract(name: string, factory: EngineFactory): void
       expect(listed(clock + 1000)).toEqual(['bk/early=e2@390']);
       await engine.sweepExpired({ limit: 10 });
       expect(listed(clock + 1000)).toEqual(['bk/early=e2@390']);
-      expect(() => engine.listDue({ untilMs: clock, limit: 0 })).toThrow(InvalidArgumentError);
-      await expect(engine.update(b('bk'), b('k'), () => ({ value: b('v'), dueAtMs: 1.5 }))).rejects.toThrow(InvalidArgumentError);
+      expect(() => engine.listDue({ untilMs: clock, limit: 0 })).toThrow(StorageArgumentError);
+      await expect(engine.update(b('bk'), b('k'), () => ({ value: b('v'), dueAtMs: 1.5 }))).rejects.toThrow(StorageArgumentError);
     });
 
     it('scans every live key of a partition exactly once across pages, in key order', async () => {
