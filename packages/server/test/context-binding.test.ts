@@ -1,6 +1,7 @@
 // Issue #13, sequence 5: a causal context is bound to its bucket and key. A Put or Delete with a
 // context another key handed out is INVALID_ARGUMENT naming `context`, and writes nothing.
 import { Code, ConnectError } from '@connectrpc/connect';
+import { ErrorDetailSchema, ErrorReason } from '@quorumkv/protocol';
 import type { NodeHandle } from '../../../tools/cluster-harness/cluster.js';
 import { enc, readValues, useCluster } from './support.js';
 
@@ -17,6 +18,7 @@ describe('contexts are bound to their key', () => {
 
     const put = await refusal(clients.of(b).kv.put({ key: enc('k1'), value: enc('x'), context: second.context, w: 3 }));
     expect(put?.code).toBe(Code.InvalidArgument);
+    expect(put?.findDetails(ErrorDetailSchema)[0]).toMatchObject({ reason: ErrorReason.INVALID_FIELD, field: 'context' });
     expect(put?.rawMessage).toMatch(/context/);
     const del = await refusal(clients.of(b).kv.delete({ key: enc('k1'), context: second.context, w: 3 }));
     expect(del?.code).toBe(Code.InvalidArgument);
