@@ -3,7 +3,7 @@
 // the key is deleted with the read's context on a, b and c; after the grace d returns and delivers
 // its hint. The key must stay deleted, and the tombstone is reaped once nothing can revive it.
 import type { NodeHandle } from '../../../tools/cluster-harness/cluster.js';
-import { enc, eventually, fetchRing, localRecord, primariesOf, readValues, sleep, waitAllUp, waitSeenUp, useCluster } from './support.js';
+import { dec, enc, eventually, fetchRing, localRecord, primariesOf, readValues, sleep, waitAllUp, waitSeenUp, useCluster } from './support.js';
 
 describe('a fallback’s hint after a delete', () => {
   const { clients, nodes } = useCluster({ nodes: 4, n: 3, r: 2, w: 2, hostBase: 214, extraArgs: ['--tombstone-grace-ms', '1500', '--hint-delivery-interval-ms', '300'] });
@@ -28,6 +28,8 @@ describe('a fallback’s hint after a delete', () => {
     expect(read.found).toBe(true);
     const del = await clients.of(a).kv.delete({ key: enc(key), context: read.context, w: 3 });
     expect(del.receipt!.replicas.filter((r) => r.ok && !r.fallback).map((r) => r.nodeId).sort()).toEqual([a.id, b.id, c.id].sort());
+    // The tombstone stays until reaped, but a listing does not show the deleted key.
+    expect((await clients.of(a).kv.listKeys({})).keys.map(dec)).not.toContain(key);
     // Past the grace (the old reaper removed the tombstone everywhere here).
     await sleep(4_000);
 
