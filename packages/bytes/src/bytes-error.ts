@@ -48,8 +48,8 @@ export class BytesError extends Error {
      * byte position applies (a string being measured).
      */
     readonly offset: number,
-    /** What is wrong, for people; the offset is appended. */
-    detail: string,
+    /** What is wrong, for people, without the offset (the message appends it). */
+    readonly detail: string,
   ) {
     super(offset >= 0 ? `${detail} (at byte ${offset})` : detail);
   }

@@ -44,6 +44,7 @@ describe('number varints (up to 2^53 - 1)', () => {
 
   it('refuse to write what is not a non-negative safe integer', () => {
     for (const bad of [-1, 1.5, NaN, Infinity, 2 ** 53, -0.5]) {
+      expect(varintSize(bad)).toBeLessThanOrEqual(MAX_UVARINT_BYTES); // sizing first never loops or throws
       expect(reasonOf(() => writeVarint(new Uint8Array(10), 0, bad))).toBe('not-a-uint53');
     }
   });

@@ -16,16 +16,22 @@ const MIN_INT64 = -(2n ** 63n);
 const MAX_UINT64 = 2n ** 64n - 1n;
 const isSafeInteger = Number.isSafeInteger;
 const asUintN = BigInt.asUintN;
+// Module aliases: a global lookup costs far more than a binding inside vm sandboxes (jest, simulators).
+const floor = Math.floor;
 
-/** Bytes `n` (a non-negative safe integer) takes as a varint. */
+/**
+ * Bytes `n` (a non-negative safe integer) takes as a varint. Comparisons only, no loop, so a value
+ * that cannot be written (NaN, Infinity) still gets a size here and is refused by {@link writeVarint}.
+ */
 export function varintSize(n: number): number {
   if (n < 0x80) return 1;
   if (n < 0x4000) return 2;
   if (n < 0x200000) return 3;
   if (n < 0x10000000) return 4;
-  let size = 4;
-  for (let rest = Math.floor(n / 0x10000000); rest > 0; rest = Math.floor(rest / 0x80)) size++;
-  return size;
+  if (n < 0x800000000) return 5;
+  if (n < 0x40000000000) return 6;
+  if (n < 0x2000000000000) return 7;
+  return MAX_UVARINT_BYTES;
 }
 
 /**
@@ -41,7 +47,7 @@ export function writeVarint(buf: Uint8Array, pos: number, n: number): number {
   if (!isSafeInteger(n) || n < 0) throw new BytesError('not-a-uint53', pos, `${n} is not a non-negative safe integer`);
   while (n >= 0x80) {
     buf[pos++] = (n % 0x80) | 0x80;
-    n = Math.floor(n / 0x80);
+    n = floor(n / 0x80);
   }
   buf[pos++] = n;
   return pos;
