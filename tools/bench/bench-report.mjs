@@ -8,6 +8,23 @@ import { fileURLToPath } from 'node:url';
 
 const docs = resolve(dirname(fileURLToPath(import.meta.url)), '../../docs/benchmarks.md');
 
+let sink = 0;
+/**
+ * Nanoseconds per call of `fn`, calling it in batches of 64 for `roundMs` (micro-benchmarks). What
+ * `fn` returns is folded into a sink so the work cannot be optimised away.
+ */
+export function nsPerCall(fn, roundMs) {
+  let n = 0;
+  const start = performance.now();
+  let elapsed = 0;
+  while (elapsed < roundMs) {
+    for (let i = 0; i < 64; i++) sink ^= fn() ? 1 : 0;
+    n += 64;
+    elapsed = performance.now() - start;
+  }
+  return (elapsed * 1e6) / n;
+}
+
 /** p-th percentile (0..100) of a numeric array (sorted in place). */
 export function percentile(values, p) {
   if (values.length === 0) return 0;

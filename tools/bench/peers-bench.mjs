@@ -18,7 +18,7 @@ import os from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startCluster } from '@quorumkv/harness';
-import { quorumKvStore, waitUntilWritable } from '../../packages/client/bench/quorumkv-store.mjs';
+import { durableClusterOptions, quorumKvStore, waitUntilWritable } from '../../packages/client/bench/quorumkv-store.mjs';
 import { codeVersion, machine, writeSection } from './bench-report.mjs';
 import { startEtcdCluster } from './etcd-cluster.mjs';
 import { etcdStore, redisStore } from './peer-stores.mjs';
@@ -159,13 +159,7 @@ async function runQuorumKv() {
     nodes: QKV_HOSTS.length,
     hosts: QKV_HOSTS,
     partitions: QKV_PARTITIONS,
-    n: 3,
-    r: 2,
-    w: 2,
-    extraArgs: ['--durability', 'sync', '--replica-transport', 'stream'],
-    logLevel: 'warn',
-    verbose: true,
-    exitOnSignal: true,
+    ...durableClusterOptions,
   });
   const pids = local.nodes.map((n) => n.pid);
   current.stop = local.stop;

@@ -13,7 +13,7 @@ import { selfCheck } from '../../../tools/bench/ycsb-keys.mjs';
 import { ycsbTable } from '../../../tools/bench/ycsb-report.mjs';
 import { runYcsb } from '../../../tools/bench/ycsb.mjs';
 import { startCluster } from '@quorumkv/harness';
-import { quorumKvStore, waitUntilWritable } from './quorumkv-store.mjs';
+import { durableClusterOptions, quorumKvStore, waitUntilWritable } from './quorumkv-store.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const resultsFile = resolve(here, '../../../docs/bench-results/ycsb.json');
@@ -47,13 +47,7 @@ const loadBefore = os.loadavg()[0];
 const local = await startCluster({
   hosts: ['127.0.0.51', '127.0.0.52', '127.0.0.53'],
   partitions,
-  n: 3,
-  r: 2,
-  w: 2,
-  extraArgs: ['--durability', 'sync', '--replica-transport', 'stream'],
-  logLevel: 'warn',
-  verbose: true,
-  exitOnSignal: true,
+  ...durableClusterOptions,
 });
 let result;
 try {

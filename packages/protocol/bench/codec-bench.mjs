@@ -7,7 +7,7 @@
 // runs by ±25%): `node bench/codec-bench.mjs <distA> <distB>` prints both and writes nothing.
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { machine, writeSection } from '../../../tools/bench/bench-report.mjs';
+import { machine, nsPerCall, writeSection } from '../../../tools/bench/bench-report.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
 const ROUND_MS = Number(process.env.BENCH_ROUND_MS ?? 150);
@@ -35,19 +35,8 @@ const cases = [
   ['Session response, 4 puts with receipts', (m) => m.encodeSessionResponse, (m) => m.decodeSessionResponse, { results: [0, 1, 2, 3].map(putResult) }],
 ];
 
-let sink = 0;
-/** µs per call of `fn`, run for ROUND_MS. */
-function measure(fn) {
-  let n = 0;
-  const start = performance.now();
-  let elapsed = 0;
-  while (elapsed < ROUND_MS) {
-    for (let i = 0; i < 64; i++) sink ^= fn().length | 0;
-    n += 64;
-    elapsed = performance.now() - start;
-  }
-  return (elapsed * 1000) / n;
-}
+/** µs per call of `fn`. */
+const measure = (fn) => nsPerCall(fn, ROUND_MS) / 1000;
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const rows = [];
@@ -60,7 +49,7 @@ for (const [name, enc, dec, msg] of cases) {
       const d = dec(b.m);
       const bytes = encoded[i];
       samples[i].encode.push(measure(() => e(msg)));
-      samples[i].decode.push(measure(() => (d(bytes), bytes)));
+      samples[i].decode.push(measure(() => d(bytes)));
     });
   }
   rows.push({ name, bytes: encoded[0].length, results: samples.map((s) => ({ encode: median(s.encode), decode: median(s.decode) })) });
@@ -84,4 +73,3 @@ if (builds.length > 1) {
       `(\`packages/protocol/bench/codec-bench.mjs\`; \`node bench/codec-bench.mjs <distA> <distB>\` compares two builds).\n\n${table}\n`,
   );
 }
-if (sink === 0.5) console.log(sink);

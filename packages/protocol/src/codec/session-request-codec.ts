@@ -1,8 +1,8 @@
 // Hand-written binary codec for KvService.Session's requests (the SDK's stream): the same bytes as
 // protobuf-es (checked in hot-codecs.test.ts), without its reflection.
 import type { DeleteRequest, GetRequest, PutRequest, SessionOp, SessionRequest } from '../gen/quorumkv/v1/kv_pb.js';
-import { ByteReader, type ByteWriter } from '@quorumkv/bytes';
-import { readTag, readBool, readBytes, readString, readNested, skipField, wireFormatError } from './wire-reader.js';
+import type { ByteReader, ByteWriter } from '@quorumkv/bytes';
+import { readTag, readBool, readBytes, readString, readNested, skipField, readRepeatedField1 } from './wire-reader.js';
 import {
   messageWriter,
   optionalUintField,
@@ -187,17 +187,6 @@ function readOp(r: ByteReader): SessionOp {
 
 /** Decodes a SessionRequest; bytes fields are views into `bytes`. */
 export function decodeSessionRequest(bytes: Uint8Array): SessionRequest {
-  const m: SessionRequest = { $typeName: 'quorumkv.v1.SessionRequest', ops: [] };
-  const r = new ByteReader(bytes);
-  try {
-    while (!r.done) {
-      const tag = readTag(r);
-      if (tag === 0x0a) m.ops.push(readOp(readNested(r)));
-      else skipField(r, tag);
-    }
-  } catch (err) {
-    throw wireFormatError(err);
-  }
-  return m;
+  return { $typeName: 'quorumkv.v1.SessionRequest', ops: readRepeatedField1(bytes, readOp) };
 }
 

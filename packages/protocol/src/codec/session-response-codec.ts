@@ -2,8 +2,8 @@
 // (checked in hot-codecs.test.ts), without its reflection.
 import type { ErrorDetail, QuorumFailure, QuorumReceipt, ReplicaAnswer, Sibling } from '../gen/quorumkv/v1/common_pb.js';
 import type { DeleteResponse, GetResponse, PutResponse, SessionError, SessionResponse, SessionResult } from '../gen/quorumkv/v1/kv_pb.js';
-import { ByteReader, type ByteWriter } from '@quorumkv/bytes';
-import { readTag, readBool, readInt64, readBytes, readString, readNested, skipField, wireFormatError } from './wire-reader.js';
+import type { ByteReader, ByteWriter } from '@quorumkv/bytes';
+import { readTag, readBool, readInt64, readBytes, readString, readNested, skipField, readRepeatedField1 } from './wire-reader.js';
 import {
   messageWriter,
   uintField,
@@ -379,16 +379,5 @@ function readResult(r: ByteReader): SessionResult {
 
 /** Decodes a SessionResponse; bytes fields are views into `bytes`. */
 export function decodeSessionResponse(bytes: Uint8Array): SessionResponse {
-  const m: SessionResponse = { $typeName: 'quorumkv.v1.SessionResponse', results: [] };
-  const r = new ByteReader(bytes);
-  try {
-    while (!r.done) {
-      const tag = readTag(r);
-      if (tag === 0x0a) m.results.push(readResult(readNested(r)));
-      else skipField(r, tag);
-    }
-  } catch (err) {
-    throw wireFormatError(err);
-  }
-  return m;
+  return { $typeName: 'quorumkv.v1.SessionResponse', results: readRepeatedField1(bytes, readResult) };
 }

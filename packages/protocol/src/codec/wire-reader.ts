@@ -2,7 +2,7 @@
 // (whose varint32/varint64 follow protobuf's rules). Plain functions rather than a subclass, so every
 // reader in the process is one ByteReader shape and its methods stay monomorphic. Bytes fields come
 // back as views into the input: its owner must not reuse it while they are alive.
-import { BytesError, type ByteReader } from '@quorumkv/bytes';
+import { BytesError, ByteReader } from '@quorumkv/bytes';
 import { WIRE_LEN, WIRE_VARINT } from './wire-writer.js';
 
 /** The bytes are not a valid encoding of the expected message. */
@@ -13,6 +13,25 @@ export class WireFormatError extends Error {
 /** `err` as the codecs report it: a byte-level failure becomes a WireFormatError (cause kept). */
 export function wireFormatError(err: unknown): unknown {
   return err instanceof BytesError ? new WireFormatError(err.message, { cause: err }) : err;
+}
+
+/**
+ * The entries of a message whose one known field is field 1, a repeated message read by `read`
+ * (SessionRequest.ops, SessionResponse.results); other fields are skipped.
+ */
+export function readRepeatedField1<T>(bytes: Uint8Array, read: (r: ByteReader) => T): T[] {
+  const out: T[] = [];
+  const r = new ByteReader(bytes);
+  try {
+    while (!r.done) {
+      const tag = readTag(r);
+      if (tag === 0x0a) out.push(read(readNested(r)));
+      else skipField(r, tag);
+    }
+  } catch (err) {
+    throw wireFormatError(err);
+  }
+  return out;
 }
 
 /** The next tag: field number times 8 plus wire type. */
