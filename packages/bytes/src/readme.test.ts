@@ -12,7 +12,8 @@ it('the standalone example prints what its comment says', () => {
   expect(code).toBeDefined();
   expect(code!.trim().split('\n')).toHaveLength(5);
   const promised = /\/\/ (.*)\n$/.exec(code!)?.[1];
-  const run = spawnSync(process.execPath, ['--input-type=module', '-e', code!], { cwd: packageDir, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+  // Plain text to compare with the comment: nx sets FORCE_COLOR, which would colour console.log's output.
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', code!], { cwd: packageDir, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '', FORCE_COLOR: '0' } });
   expect(run.stderr).toBe('');
   expect(run.stdout.trim()).toBe(promised);
 });
