@@ -1,4 +1,4 @@
-// Micro-benchmark of the hand-written hot-path codecs (src/codec/): µs per message to encode and
+// Micro-benchmark of the hand-written hot-path codecs (src/codec/): CPU µs per message to encode and
 // decode the Replicate and Session messages that carry almost every operation. Runs against the
 // build (dist/), so `npm run bench -w @quorumkv/protocol` compiles first; the medians replace the
 // protocol section of docs/benchmarks.md.
@@ -69,7 +69,7 @@ if (builds.length > 1) {
   console.log(table);
   writeSection(
     'protocol',
-    `## Hot-path codecs (@quorumkv/protocol)\n\n${machine()}. One process, medians of ${ROUNDS} rounds of ${ROUND_MS} ms, µs per message ` +
+    `## Hot-path codecs (@quorumkv/protocol)\n\n${machine()}. One process, medians of ${ROUNDS} rounds of ${ROUND_MS} ms, CPU µs per message ` +
       `(\`packages/protocol/bench/codec-bench.mjs\`; \`node bench/codec-bench.mjs <distA> <distB>\` compares two builds).\n\n${table}\n`,
   );
 }
