@@ -147,13 +147,13 @@ export class ByteReader {
 
   /** The next `len` bytes, as a view into the input. */
   view(len: number): Uint8Array {
-    const p = this.take(len, `${len} bytes`);
+    const p = this.take(len, 'a byte string');
     return this.buf.subarray(p, p + len);
   }
 
   /** The next `len` bytes as strict UTF-8 (see `decodeUtf8`). */
   utf8(len: number): string {
-    const p = this.take(len, `${len} bytes of text`);
+    const p = this.take(len, 'a string');
     return decodeUtf8(this.buf, p, p + len);
   }
 
@@ -169,12 +169,12 @@ export class ByteReader {
 
   /** Skips `len` bytes. */
   skip(len: number): void {
-    this.take(len, `${len} bytes`);
+    this.take(len, 'a skipped range');
   }
 
   /** A reader over the next `len` bytes (a nested message); this reader moves past them. */
   sub(len: number): ByteReader {
-    const p = this.take(len, `${len} bytes`);
+    const p = this.take(len, 'a nested range');
     return new ByteReader(this.buf, p, p + len);
   }
 
@@ -183,10 +183,13 @@ export class ByteReader {
     if (this.pos !== this.end) throw new BytesError('trailing-bytes', this.pos, `${this.end - this.pos} unexpected trailing bytes`);
   }
 
-  /** Moves past `len` bytes and returns where they start; throws `truncated` when fewer are left. */
+  /**
+   * Moves past `len` bytes and returns where they start; throws `truncated` when fewer are left.
+   * `what` is a constant label: the message is built only on failure, so a read allocates nothing.
+   */
   private take(len: number, what: string): number {
     const p = this.pos;
-    if (len > this.end - p || len < 0) throw truncated(p, what);
+    if (len > this.end - p || len < 0) throw new BytesError('truncated', p, `${what} needs ${len} bytes, ${this.end - p} left`);
     this.pos = p + len;
     return p;
   }
