@@ -35,13 +35,15 @@ const STATE_CODES: Record<MemberState, number> = { alive: 0, suspect: 1, dead: 2
 export function encodeMessage(message: GossipMessage): Uint8Array {
   const code = TYPE_CODES[message.type];
   if (code === undefined) throw new GossipCodecError('unknown-type', -1);
-  return coded(-1, () => {
+  try {
     const w = new ByteWriter(new Uint8Array(messageSize(message)));
     w.u8(CODEC_VERSION);
     w.u8(code);
     writeBody(w, message);
     return w.finish();
-  });
+  } catch (err) {
+    throw codecError(err, -1);
+  }
 }
 
 function writeBody(w: ByteWriter, message: GossipMessage): void {
@@ -135,7 +137,11 @@ function stringSize(text: string): number {
 /** Decodes bytes produced by {@link encodeMessage}; any malformed input throws {@link GossipCodecError}. */
 export function decodeMessage(bytes: Uint8Array): GossipMessage {
   if (!(bytes instanceof Uint8Array)) throw new GossipCodecError('not-bytes', 0);
-  return coded(0, () => readMessage(new ByteReader(bytes)));
+  try {
+    return readMessage(new ByteReader(bytes));
+  } catch (err) {
+    throw codecError(err, 0);
+  }
 }
 
 function readMessage(r: ByteReader): GossipMessage {
@@ -187,7 +193,11 @@ function readMessage(r: ByteReader): GossipMessage {
 
 /** Encoded size of one piggybacked item, used to fill messages up to `maxPiggybackBytes`. */
 export function gossipSize(g: Gossip): number {
-  return coded(-1, () => itemSize(g));
+  try {
+    return itemSize(g);
+  } catch (err) {
+    throw codecError(err, -1);
+  }
 }
 
 function itemSize(g: Gossip): number {
@@ -295,16 +305,12 @@ function fail(r: ByteReader, reason: string): never {
 }
 
 /**
- * Runs an encoder or decoder, reporting @quorumkv/bytes's failures as GossipCodecError: at their
- * byte offset when decoding, at -1 when encoding (`offset`).
+ * `err` as this codec reports it: a failure of @quorumkv/bytes becomes a GossipCodecError, at its
+ * byte offset when decoding and at -1 when encoding (`offset`); anything else is returned as is.
  */
-function coded<T>(offset: 0 | -1, run: () => T): T {
-  try {
-    return run();
-  } catch (err) {
-    if (!(err instanceof BytesError)) throw err;
-    throw new GossipCodecError(reasonOf(err), offset === 0 ? err.offset : -1, { cause: err });
-  }
+function codecError(err: unknown, offset: 0 | -1): unknown {
+  if (!(err instanceof BytesError)) return err;
+  return new GossipCodecError(reasonOf(err), offset === 0 ? err.offset : -1, { cause: err });
 }
 
 /** The gossip codec's name for a byte-level failure (its reasons predate @quorumkv/bytes). */

@@ -49,7 +49,13 @@ export const bytesCodec: ValueCodec<Uint8Array> = {
 /** A codec for string values as strict UTF-8 (handy in tests and tools). */
 export const utf8Codec: ValueCodec<string> = {
   encode: encodeUtf8,
-  decode: (bytes) => decoding(() => decodeUtf8(bytes)),
+  decode: (bytes) => {
+    try {
+      return decodeUtf8(bytes);
+    } catch (err) {
+      throw decodeError(err);
+    }
+  },
 };
 
 /** Encodes a client's causal context (see `join`). Clients carry the bytes opaquely. */
@@ -68,7 +74,7 @@ export function encodeContext(vv: VersionVector): Uint8Array {
 
 /** Decodes {@link encodeContext}'s output; throws {@link VClockDecodeError} on anything else. */
 export function decodeContext(bytes: Uint8Array): VersionVector {
-  return decoding(() => {
+  try {
     const r = openReader(bytes, KIND_CONTEXT);
     const n = r.count(3);
     const out = new Map<string, number>();
@@ -79,7 +85,9 @@ export function decodeContext(bytes: Uint8Array): VersionVector {
     }
     r.expectEnd();
     return out;
-  });
+  } catch (err) {
+    throw decodeError(err);
+  }
 }
 
 /** Encodes a vector clock with its entries' timestamps. */
@@ -112,7 +120,7 @@ export function encodeVectorClock(clock: VectorClock): Uint8Array {
 
 /** Decodes {@link encodeVectorClock}'s output; throws {@link VClockDecodeError} on anything else. */
 export function decodeVectorClock(bytes: Uint8Array): VectorClock {
-  return decoding(() => {
+  try {
     const r = openReader(bytes, KIND_CLOCK);
     const n = r.count(4);
     const out = new Map<string, ClockEntry>();
@@ -137,7 +145,9 @@ export function decodeVectorClock(bytes: Uint8Array): VectorClock {
     if (minDelta !== 0) throw new VClockDecodeError('non-canonical', 1, 'timestamp base is not the minimum');
     r.expectEnd();
     return out;
-  });
+  } catch (err) {
+    throw decodeError(err);
+  }
 }
 
 /**
@@ -203,7 +213,7 @@ export function encodeDVVSet<V>(set: DVVSet<V>, encodeValue: (value: V) => Uint8
  * and the original error as `cause`.
  */
 export function decodeDVVSet<V>(bytes: Uint8Array, decodeValue: (bytes: Uint8Array) => V): DVVSet<V> {
-  return decoding(() => {
+  try {
     const r = openReader(bytes, KIND_DVVSET);
     const n = r.count(4);
     const context = new Map<string, number>();
@@ -236,7 +246,9 @@ export function decodeDVVSet<V>(bytes: Uint8Array, decodeValue: (bytes: Uint8Arr
     }
     r.expectEnd();
     return { context, siblings };
-  });
+  } catch (err) {
+    throw decodeError(err);
+  }
 }
 
 /** A writer over a new array of `size` bytes, the header byte written. */
@@ -255,14 +267,10 @@ function openReader(bytes: Uint8Array, kind: number): ByteReader {
   return r;
 }
 
-/** Runs a decoder, reporting the byte-level failures of @quorumkv/bytes as VClockDecodeError. */
-function decoding<T>(decode: () => T): T {
-  try {
-    return decode();
-  } catch (err) {
-    if (!(err instanceof BytesError)) throw err;
-    throw new VClockDecodeError(codeOf(err), err.offset, err.detail, { cause: err });
-  }
+/** `err` as the decoders report it: a byte-level failure of @quorumkv/bytes becomes a VClockDecodeError. */
+function decodeError(err: unknown): unknown {
+  if (!(err instanceof BytesError)) return err;
+  return new VClockDecodeError(codeOf(err), err.offset, err.detail, { cause: err });
 }
 
 function codeOf(err: BytesError): VClockDecodeErrorCode {
