@@ -8,6 +8,7 @@ WORKDIR /src
 ENV NX_DAEMON=false NX_NO_CLOUD=true
 # Manifests first so the dependency layer is cached until a package.json or the lock file changes.
 COPY package.json package-lock.json ./
+COPY packages/bytes/package.json packages/bytes/
 COPY packages/protocol/package.json packages/protocol/
 COPY packages/ring/package.json packages/ring/
 COPY packages/vclock/package.json packages/vclock/
@@ -16,6 +17,7 @@ COPY packages/gossip/package.json packages/gossip/
 COPY packages/server/package.json packages/server/
 COPY packages/client/package.json packages/client/
 COPY packages/cli/package.json packages/cli/
+COPY packages/harness/package.json packages/harness/
 COPY packages/web/package.json packages/web/
 # Prebuilt native binaries (lmdb, swc, buf) arrive as optional dependencies: no install scripts needed.
 RUN npm ci --ignore-scripts --no-audit --no-fund
@@ -27,6 +29,7 @@ FROM node:20-slim AS runtime
 WORKDIR /app
 ENV NODE_ENV=production
 COPY --from=build /src/package.json /src/package-lock.json ./
+COPY --from=build /src/packages/bytes/package.json packages/bytes/
 COPY --from=build /src/packages/protocol/package.json packages/protocol/
 COPY --from=build /src/packages/ring/package.json packages/ring/
 COPY --from=build /src/packages/vclock/package.json packages/vclock/
@@ -35,8 +38,10 @@ COPY --from=build /src/packages/gossip/package.json packages/gossip/
 COPY --from=build /src/packages/server/package.json packages/server/
 COPY --from=build /src/packages/client/package.json packages/client/
 COPY --from=build /src/packages/cli/package.json packages/cli/
+COPY --from=build /src/packages/harness/package.json packages/harness/
 COPY --from=build /src/packages/web/package.json packages/web/
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+COPY --from=build /src/packages/bytes/dist packages/bytes/dist
 COPY --from=build /src/packages/protocol/dist packages/protocol/dist
 COPY --from=build /src/packages/ring/dist packages/ring/dist
 COPY --from=build /src/packages/vclock/dist packages/vclock/dist
@@ -45,6 +50,7 @@ COPY --from=build /src/packages/gossip/dist packages/gossip/dist
 COPY --from=build /src/packages/server/dist packages/server/dist
 COPY --from=build /src/packages/client/dist packages/client/dist
 COPY --from=build /src/packages/cli/dist packages/cli/dist
+COPY --from=build /src/packages/harness/dist packages/harness/dist
 COPY --from=build /src/packages/web/dist packages/web/dist
 # `quorumkv-server` and `quorumkv` on PATH (tsc does not set the executable bit).
 RUN chmod +x packages/server/dist/bin/quorumkv-server.js packages/cli/dist/bin/quorumkv.js \

@@ -1,5 +1,5 @@
 // Lint for every package: typescript-eslint's recommended rules, plus nx module boundaries so that
-// pure packages (ring, vclock, gossip, protocol) can neither depend on Node-only packages nor import
+// pure packages (bytes, ring, vclock, gossip, protocol) can neither depend on Node-only packages nor import
 // Node built-ins: they must run unchanged in browsers and under a deterministic simulator.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
@@ -32,7 +32,7 @@ export default tseslint.config(
   },
   {
     // nx does not treat Node built-ins as external imports, so the ban on them is spelled out here.
-    files: ['packages/{ring,vclock,gossip,protocol}/src/**/*.ts'],
+    files: ['packages/{bytes,ring,vclock,gossip,protocol}/src/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { paths: nodeBuiltins.map((name) => ({ name, message: 'pure packages must not use Node built-ins' })) }],
     },

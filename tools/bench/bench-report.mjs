@@ -8,6 +8,25 @@ import { fileURLToPath } from 'node:url';
 
 const docs = resolve(dirname(fileURLToPath(import.meta.url)), '../../docs/benchmarks.md');
 
+let sink = 0;
+/**
+ * CPU nanoseconds per call of `fn` (this process's user + system time, GC threads included), calling
+ * it in batches of 64 for `roundMs` of wall time (micro-benchmarks). CPU time rather than wall time:
+ * on a machine shared with other work, waiting for a core is not the code's cost. What `fn` returns
+ * is folded into a sink so the work cannot be optimised away.
+ */
+export function nsPerCall(fn, roundMs) {
+  let n = 0;
+  const start = performance.now();
+  const cpu = process.cpuUsage();
+  while (performance.now() - start < roundMs) {
+    for (let i = 0; i < 64; i++) sink ^= fn() ? 1 : 0;
+    n += 64;
+  }
+  const used = process.cpuUsage(cpu);
+  return ((used.user + used.system) * 1000) / n;
+}
+
 /** p-th percentile (0..100) of a numeric array (sorted in place). */
 export function percentile(values, p) {
   if (values.length === 0) return 0;

@@ -3,7 +3,8 @@
 // before a write is acknowledged). stop() ends the members by pid and removes the dirs.
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, removeDir, sleep, spawnTracked, stopProcesses, tempDir } from './peers-procs.mjs';
+import { freePort } from '@quorumkv/harness';
+import { removeDir, sleep, spawnTracked, stopProcesses, tempDir } from './peers-procs.mjs';
 
 const HOST = '127.0.0.1';
 

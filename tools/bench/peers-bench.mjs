@@ -17,8 +17,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startLocalCluster } from './local-cluster.mjs';
-import { quorumKvStore, waitUntilWritable } from '../../packages/client/bench/quorumkv-store.mjs';
+import { startCluster } from '@quorumkv/harness';
+import { durableClusterOptions, quorumKvStore, waitUntilWritable } from '../../packages/client/bench/quorumkv-store.mjs';
 import { codeVersion, machine, writeSection } from './bench-report.mjs';
 import { startEtcdCluster } from './etcd-cluster.mjs';
 import { etcdStore, redisStore } from './peer-stores.mjs';
@@ -155,21 +155,24 @@ async function measure(id, config, pids, store, ycsbOptions = {}) {
 }
 
 async function runQuorumKv() {
-  const local = await startLocalCluster({
+  const local = await startCluster({
+    nodes: QKV_HOSTS.length,
     hosts: QKV_HOSTS,
-    flags: ['--partitions', String(QKV_PARTITIONS), '--n', '3', '--r', '2', '--w', '2', '--durability', 'sync', '--replica-transport', 'stream', '--log-level', 'warn'],
+    partitions: QKV_PARTITIONS,
+    ...durableClusterOptions,
   });
+  const pids = local.nodes.map((n) => n.pid);
   current.stop = local.stop;
   try {
     const config = { nodes: 3, n: 3, r: 2, w: 2, durability: 'sync (fsync before ack)', partitions: QKV_PARTITIONS, replicaTransport: 'stream', hosts: QKV_HOSTS, code: codeVersion() };
     let loaded = false;
     for (const id of ['quorumkv', 'quorumkv-unary'].filter((s) => systemIds.includes(s))) {
       const stream = id === 'quorumkv';
-      const store = quorumKvStore({ nodes: local.nodes, routing: true, ...(stream ? {} : { http2: { stream: false } }) });
+      const store = quorumKvStore({ nodes: local.addresses, routing: true, ...(stream ? {} : { http2: { stream: false } }) });
       store.name = LABELS[id];
       current.store = store;
       await waitUntilWritable(store.client);
-      await measure(id, { ...config, client: { sdk: '@quorumkv/client/node', routing: true, path: stream ? 'Session stream (default)' : 'unary (http2.stream=false)' } }, local.pids, store, { skipLoad: loaded });
+      await measure(id, { ...config, client: { sdk: '@quorumkv/client/node', routing: true, path: stream ? 'Session stream (default)' : 'unary (http2.stream=false)' } }, pids, store, { skipLoad: loaded });
       if (!loaded) loaded = true;
       else systems[id].skippedPhases = { load: 'records of the stream run' };
     }

@@ -1,22 +1,21 @@
 // Processes and temp dirs the peer benchmark creates, so that every one of them is stopped by pid
 // and removed: on a normal stop (SIGTERM, then SIGKILL after a grace period), and as a last resort
-// synchronously on process exit (SIGKILL, rm). Nothing here signals a process it did not spawn.
+// synchronously on process exit (SIGKILL, rm), with @quorumkv/harness's process helpers. Nothing
+// here signals a process it did not spawn.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { killOnExit, stopProcess } from '@quorumkv/harness';
 
 const children = new Set();
 const dirs = new Set();
 
-const alive = (child) => child.exitCode === null && child.signalCode === null;
-
-function killRemainingSync() {
-  for (const child of children) if (alive(child)) child.kill('SIGKILL');
+// The processes themselves are SIGKILLed at exit by the harness (killOnExit); the dirs are ours.
+process.on('exit', () => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-}
-process.on('exit', killRemainingSync);
+});
 
 /** A new temp dir under the OS temp dir, removed by {@link removeDir} or at exit. */
 export function tempDir(prefix) {
@@ -37,21 +36,15 @@ export function removeDir(dir) {
  */
 export function spawnTracked(cmd, args, { cwd, stdio = ['ignore', 'ignore', 'ignore'], env } = {}) {
   const child = spawn(cmd, args, { cwd, stdio, env });
+  killOnExit(child);
   children.add(child);
   child.once('exit', () => children.delete(child));
   return child;
 }
 
-/** SIGTERM each of `procs` still running (by pid), SIGKILL after `graceMs`, resolve when all exited. */
+/** Stops each of `procs` still running by pid (SIGTERM, SIGKILL after `graceMs`); resolves when all exited. */
 export async function stopProcesses(procs, graceMs = 10_000) {
-  const running = procs.filter(alive);
-  const exited = running.map((p) => new Promise((r) => p.once('exit', r)));
-  for (const p of running) p.kill('SIGTERM');
-  const timer = setTimeout(() => {
-    for (const p of running) if (alive(p)) p.kill('SIGKILL');
-  }, graceMs);
-  await Promise.all(exited);
-  clearTimeout(timer);
+  await Promise.all(procs.map((p) => stopProcess(p, graceMs)));
 }
 
 /** Stops every tracked process and removes every tracked dir. */
@@ -65,17 +58,6 @@ const canListen = (port, host) =>
     const s = createServer();
     s.once('error', () => res(false));
     s.listen(port, host, () => s.close(() => res(true)));
-  });
-
-/** A port the OS hands out as free on `host` right now. */
-export const freePort = (host = '127.0.0.1') =>
-  new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, host, () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
   });
 
 /**

@@ -4,18 +4,19 @@
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startLocalCluster } from './local-cluster.mjs';
+import { startCluster } from '@quorumkv/harness';
 import { quorumKvStore } from '../../packages/client/bench/quorumkv-store.mjs';
 import { runYcsb } from './ycsb.mjs';
 
 const seconds = Number(process.argv[2] ?? 10);
 const dir = process.env.QKV_PROF_DIR ?? mkdtempSync(join(tmpdir(), 'qkv-prof-'));
 process.env.QKV_CPU_PROFILE = join(dir, "node-%p.cpuprofile");
-const cluster = await startLocalCluster({ hosts: ['127.0.0.91', '127.0.0.92', '127.0.0.93'], flags: ['--n', '3', '--r', '2', '--w', '2', '--log-level', 'warn'] });
+const cluster = await startCluster({ hosts: ['127.0.0.91', '127.0.0.92', '127.0.0.93'], n: 3, r: 2, w: 2, logLevel: 'warn', verbose: true, exitOnSignal: true });
+const pids = cluster.nodes.map((n) => n.pid);
 delete process.env.QKV_CPU_PROFILE;
 try {
-  const store = quorumKvStore({ nodes: cluster.nodes });
-  const result = await runYcsb(store, { recordCount: 5_000, callers: 32, seconds, workloads: ['A'], serverPids: cluster.pids, log: () => undefined });
+  const store = quorumKvStore({ nodes: cluster.addresses });
+  const result = await runYcsb(store, { recordCount: 5_000, callers: 32, seconds, workloads: ['A'], serverPids: pids, log: () => undefined });
   for (const p of result.phases) console.log(`${p.phase ?? p.name}: ${Math.round(p.opsPerSec ?? p.throughput ?? 0)} ops/s, CPU µs/op ${JSON.stringify(p.cpuUsPerOp ?? p.cpu)}`);
 } finally {
   await cluster.stop();

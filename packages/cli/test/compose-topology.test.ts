@@ -1,13 +1,11 @@
 // docker-compose.yml's topology without Docker: the same entrypoint and per-service flags, read
 // from the Dockerfile and the compose file, run as local processes with hostnames node-N mapped
 // to 127.0.0.1N and ports substituted. A write on one node must be readable on the others.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { NodeHandle, freePort } from '@quorumkv/harness';
 import { parse } from 'yaml';
-import { serverBin } from '../../../tools/cluster-harness/cluster.js';
 import { runCli, runJson } from './run-cli.js';
 
 const root = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '../../..');
@@ -20,17 +18,6 @@ interface ComposeService {
   healthcheck?: { test: string[] };
 }
 
-function freePort(host: string): Promise<number> {
-  return new Promise((done, fail) => {
-    const srv = createServer();
-    srv.once('error', fail);
-    srv.listen(0, host, () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => done(port));
-    });
-  });
-}
-
 /** The Dockerfile's ENTRYPOINT as an argv array. */
 function entrypoint(): string[] {
   const line = readFileSync(join(root, 'Dockerfile'), 'utf8').split('\n').find((l) => l.startsWith('ENTRYPOINT '));
@@ -38,21 +25,11 @@ function entrypoint(): string[] {
   return JSON.parse(line.slice('ENTRYPOINT '.length)) as string[];
 }
 
-const children: ChildProcess[] = [];
+const nodes: NodeHandle[] = [];
 let dataRoot = '';
 
 afterAll(async () => {
-  await Promise.all(
-    children.map(
-      (c) =>
-        new Promise<void>((done) => {
-          if (c.exitCode !== null || c.signalCode !== null) return done();
-          c.once('exit', () => done());
-          c.kill('SIGTERM');
-          setTimeout(() => c.kill('SIGKILL'), 5000).unref();
-        }),
-    ),
-  );
+  await Promise.all(nodes.map((n) => n.stop()));
   if (dataRoot) rmSync(dataRoot, { recursive: true, force: true });
 });
 
@@ -89,19 +66,11 @@ it('runs the compose topology as processes and replicates a write to every node'
   for (const name of names) {
     const dataDir = join(dataRoot, name);
     const args = [...entryArgs, ...compose.services[name]!.command].map((a) => substitute(a, name, dataDir));
-    const child = spawn(process.execPath, [serverBin, ...args], { stdio: 'ignore', env: { ...process.env, NODE_OPTIONS: '' } });
-    children.push(child);
+    const node = new NodeHandle({ id: name, ...hosts.get(name)!, args, dataDir });
+    nodes.push(node);
+    node.start();
   }
-  const urls = names.map((n) => `http://${hosts.get(n)!.host}:${hosts.get(n)!.port}`);
-  const deadline = Date.now() + 30_000;
-  for (const url of urls) {
-    for (;;) {
-      const ok = await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false);
-      if (ok) break;
-      if (Date.now() > deadline) throw new Error(`${url} not ready`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  await Promise.all(nodes.map((n) => n.waitReady()));
 
   const addr = (name: string): string => `${hosts.get(name)!.host}:${hosts.get(name)!.port}`;
   const status = await runJson<{ members: { id: string; address: string }[] }>(['--node', addr('node-1'), 'cluster', 'status']);

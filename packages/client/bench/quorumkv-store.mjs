@@ -10,6 +10,20 @@
 import { createClient } from '@quorumkv/client/node';
 
 /**
+ * The cluster the YCSB benchmarks measure (`startCluster` options of @quorumkv/harness, hosts and
+ * partitions aside): n=3 r=2 w=2, every acknowledged write fsynced, replicas fed by the batched stream.
+ */
+export const durableClusterOptions = {
+  n: 3,
+  r: 2,
+  w: 2,
+  extraArgs: ['--durability', 'sync', '--replica-transport', 'stream'],
+  logLevel: 'warn',
+  verbose: true,
+  exitOnSignal: true,
+};
+
+/**
  * @param {import('@quorumkv/client/node').NodeClientOptions} clientOptions
  * @returns {import('../../../tools/bench/ycsb.mjs').YcsbStore & { client: import('@quorumkv/client').QuorumKvClient }}
  */

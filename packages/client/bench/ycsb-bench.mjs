@@ -12,8 +12,8 @@ import { codeVersion, machine, writeSection } from '../../../tools/bench/bench-r
 import { selfCheck } from '../../../tools/bench/ycsb-keys.mjs';
 import { ycsbTable } from '../../../tools/bench/ycsb-report.mjs';
 import { runYcsb } from '../../../tools/bench/ycsb.mjs';
-import { startLocalCluster } from '../../../tools/bench/local-cluster.mjs';
-import { quorumKvStore, waitUntilWritable } from './quorumkv-store.mjs';
+import { startCluster } from '@quorumkv/harness';
+import { durableClusterOptions, quorumKvStore, waitUntilWritable } from './quorumkv-store.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const resultsFile = resolve(here, '../../../docs/bench-results/ycsb.json');
@@ -44,14 +44,15 @@ console.error(
 );
 
 const loadBefore = os.loadavg()[0];
-const local = await startLocalCluster({
+const local = await startCluster({
   hosts: ['127.0.0.51', '127.0.0.52', '127.0.0.53'],
-  flags: ['--partitions', String(partitions), '--n', '3', '--r', '2', '--w', '2', '--durability', 'sync', '--replica-transport', 'stream', '--log-level', 'warn'],
+  partitions,
+  ...durableClusterOptions,
 });
 let result;
 try {
-  const store = quorumKvStore({ nodes: local.nodes, routing: true });
-  // On Ctrl-C the cluster stops (tools/bench/local-cluster.mjs); a node waits for open HTTP/2 sessions, so close ours.
+  const store = quorumKvStore({ nodes: local.addresses, routing: true });
+  // On Ctrl-C the cluster stops (exitOnSignal); a node waits for open HTTP/2 sessions, so close ours.
   process.once('SIGINT', () => store.close());
   process.once('SIGTERM', () => store.close());
   try {
@@ -60,7 +61,7 @@ try {
     store.close();
     throw err;
   }
-  result = await runYcsb(store, { ...options, serverPids: local.pids });
+  result = await runYcsb(store, { ...options, serverPids: local.nodes.map((n) => n.pid) });
 } finally {
   await local.stop();
 }

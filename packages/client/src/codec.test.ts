@@ -13,6 +13,11 @@ describe('codec', () => {
   });
   it('rejects non-base64 text', () => {
     expect(() => fromBase64('ab$c')).toThrow(TypeError);
+    expect(() => fromBase64('abcde')).toThrow(TypeError); // 5 characters cannot be whole bytes
+  });
+  it('reads URL-safe base64 and unpadded text', () => {
+    expect(Array.from(fromBase64('-_8'))).toEqual([0xfb, 0xff]);
+    expect(Array.from(fromBase64('+/8='))).toEqual([0xfb, 0xff]);
   });
   it('encodes strings as UTF-8 and JSON both ways', () => {
     expect([...toBytes('é')]).toEqual([0xc3, 0xa9]);

@@ -1,4 +1,5 @@
 // Conversions between the SDK's friendly inputs (strings, JSON values) and the bytes on the wire.
+import { base64Decode, base64Encode } from '@bufbuild/protobuf/wire';
 
 /** A key, value or prefix: raw bytes, or a string sent as its UTF-8 bytes. */
 export type BytesInput = string | Uint8Array;
@@ -38,46 +39,19 @@ export function bytesToJson<T>(bytes: Uint8Array): T {
   return JSON.parse(decoder.decode(bytes)) as T;
 }
 
-const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-
-/** Standard base64 (with padding), without relying on Node's Buffer so it also runs in browsers. */
+/** Standard base64 with padding (protobuf-es's encoder: no Node Buffer, so it runs in browsers too). */
 export function toBase64(bytes: Uint8Array): string {
-  let out = '';
-  let i = 0;
-  for (; i + 2 < bytes.length; i += 3) {
-    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
-    out += B64[n >>> 18]! + B64[(n >>> 12) & 63]! + B64[(n >>> 6) & 63]! + B64[n & 63]!;
-  }
-  const rest = bytes.length - i;
-  if (rest === 1) {
-    const n = bytes[i]! << 16;
-    out += B64[n >>> 18]! + B64[(n >>> 12) & 63]! + '==';
-  } else if (rest === 2) {
-    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8);
-    out += B64[n >>> 18]! + B64[(n >>> 12) & 63]! + B64[(n >>> 6) & 63]! + '=';
-  }
-  return out;
+  return base64Encode(bytes, 'std');
 }
 
 /**
- * Decodes standard or URL-safe base64 (padding optional).
- * @throws TypeError on characters outside the base64 alphabets
+ * Decodes standard or URL-safe base64, padding optional, white-space ignored (protobuf-es's decoder).
+ * @throws TypeError on characters outside the base64 alphabets, or a length no encoding has
  */
 export function fromBase64(text: string): Uint8Array {
-  const clean = text.trim().replace(/=+$/, '').replace(/-/g, '+').replace(/_/g, '/');
-  const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
-  let bits = 0;
-  let acc = 0;
-  let o = 0;
-  for (const ch of clean) {
-    const v = B64.indexOf(ch);
-    if (v < 0) throw new TypeError(`invalid base64 character ${JSON.stringify(ch)}`);
-    acc = (acc << 6) | v;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[o++] = (acc >>> bits) & 0xff;
-    }
+  try {
+    return base64Decode(text);
+  } catch (err) {
+    throw new TypeError(`invalid base64: ${(err as Error).message}`);
   }
-  return out.subarray(0, o);
 }

@@ -8,7 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
-import { startCluster, type Cluster } from '../../../tools/cluster-harness/cluster.js';
+import { startCluster, type Cluster } from '@quorumkv/harness';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const chromiumPath = process.env['QKV_CHROMIUM'] ?? '/usr/bin/chromium';

@@ -1,6 +1,6 @@
 // The SDK against a real 3-node cluster: routing avoids forwarding hops, a killed node is routed
 // around, signals cancel requests, siblings go through `resolve`, typed errors come back.
-import { startCluster, type Cluster } from '../../../tools/cluster-harness/cluster.js';
+import { startCluster, type Cluster } from '@quorumkv/harness';
 import { CancelledError, createClient, InvalidArgumentError, type QuorumKvClient } from '../src/node.js';
 import { clusterCounter } from './metrics.js';
 

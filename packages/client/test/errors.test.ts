@@ -3,7 +3,7 @@
 import { Code, ConnectError, createClient as createConnectClient } from '@connectrpc/connect';
 import { createConnectTransport, Http2SessionManager } from '@connectrpc/connect-node';
 import { ErrorDetailSchema, ErrorReason, ReplicaService } from '@quorumkv/protocol';
-import { startCluster, type Cluster } from '../../../tools/cluster-harness/cluster.js';
+import { startCluster, type Cluster } from '@quorumkv/harness';
 import { counter } from './metrics.js';
 import { mapFailure } from '../src/error-mapping.js';
 import {

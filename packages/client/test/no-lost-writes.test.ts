@@ -2,7 +2,7 @@
 // nodes' batched replica streams), a replica is killed with SIGKILL mid-flight, and afterwards every
 // write the cluster acknowledged is read back with its value.
 import { createClient } from '@quorumkv/client/node';
-import { startCluster, type Cluster } from '../../../tools/cluster-harness/cluster.js';
+import { startCluster, type Cluster } from '@quorumkv/harness';
 
 /** Writes `callers × perCaller` keys through `kv`, calling `fault` once a third have been issued. */
 async function loadWith(kv: ReturnType<typeof createClient>, fault: () => void, callers = 32, perCaller = 60) {

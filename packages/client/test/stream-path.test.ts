@@ -1,7 +1,7 @@
 // The Node SDK's two paths against a real cluster: the coalescing Session stream (default) batches
 // concurrent operations into few messages, and the unary path gives the same results.
 import { createClient } from '@quorumkv/client/node';
-import { startCluster, type Cluster } from '../../../tools/cluster-harness/cluster.js';
+import { startCluster, type Cluster } from '@quorumkv/harness';
 
 async function counter(url: string, name: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();

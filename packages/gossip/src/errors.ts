@@ -26,8 +26,9 @@ export class GossipCodecError extends Error {
     readonly reason: string,
     /** Byte offset at which decoding failed (-1 when encoding). */
     readonly offset: number,
+    options?: { cause?: unknown },
   ) {
-    super(`gossip codec: ${reason} at offset ${offset}`);
+    super(`gossip codec: ${reason} at offset ${offset}`, options);
   }
 }
 

@@ -1,8 +1,11 @@
 import { InvalidPartitionCountError } from './errors.js';
 import { xxHash64, xxHash64High } from './hash.js';
-import { encodeUtf8Into, maxUtf8Length } from './utf8.js';
+import { maxUtf8Length, writeUtf8 } from '@quorumkv/bytes';
 
-/** A bucket or key: raw bytes, or a string hashed as its UTF-8 bytes. */
+/**
+ * A bucket or key: raw bytes, or a string hashed as its UTF-8 bytes. A string with a lone surrogate
+ * has no UTF-8 form and is refused (`BytesError` from @quorumkv/bytes, reason `lone-surrogate`).
+ */
 export type KeyInput = Uint8Array | string;
 
 /** Smallest and largest partition counts Q a ring may have. */
@@ -28,7 +31,7 @@ function reserve(size: number): void {
 }
 
 function put(input: KeyInput, offset: number): number {
-  if (typeof input === 'string') return encodeUtf8Into(input, scratch, offset);
+  if (typeof input === 'string') return writeUtf8(scratch, offset, input) - offset;
   scratch.set(input, offset);
   return input.length;
 }

@@ -6,7 +6,7 @@ import { createClient } from '@connectrpc/connect';
 import { createConnectTransport, Http2SessionManager } from '@connectrpc/connect-node';
 import { KvService } from '@quorumkv/protocol';
 import { cpuSeconds, machine, percentile, writeSection } from '../../../tools/bench/bench-report.mjs';
-import { startLocalCluster } from '../../../tools/bench/local-cluster.mjs';
+import { startCluster as startHarnessCluster } from '@quorumkv/harness';
 
 const seconds = Number(process.env.QKV_BENCH_SECONDS ?? 20);
 const callers = Number(process.env.QKV_BENCH_CALLERS ?? 64);
@@ -15,10 +15,18 @@ const value = new Uint8Array(1024).fill(7);
 const enc = new TextEncoder();
 
 async function startCluster(transport) {
-  const hosts = ['127.0.0.21', '127.0.0.22', '127.0.0.23'];
-  const flags = ['--partitions', '64', '--n', '3', '--r', '2', '--w', '2', '--log-level', 'warn', '--replica-transport', transport, '--max-in-flight', '100000'];
-  const cluster = await startLocalCluster({ hosts, flags });
-  return { nodes: cluster.nodes, pids: cluster.pids, stop: cluster.stop };
+  const cluster = await startHarnessCluster({
+    hosts: ['127.0.0.21', '127.0.0.22', '127.0.0.23'],
+    partitions: 64,
+    n: 3,
+    r: 2,
+    w: 2,
+    extraArgs: ['--replica-transport', transport, '--max-in-flight', '100000'],
+    logLevel: 'warn',
+    verbose: true,
+    exitOnSignal: true,
+  });
+  return { nodes: cluster.addresses, pids: cluster.nodes.map((n) => n.pid), stop: cluster.stop };
 }
 
 async function phase(name, clients, pids, op) {

@@ -1,6 +1,6 @@
 // Issue #13, "actor growth": a key written through one node keeps one actor for that node across
 // clean restarts; an unclean stop (kill -9) adds exactly one.
-import type { NodeHandle } from '../../../tools/cluster-harness/cluster.js';
+import type { NodeHandle } from '@quorumkv/harness';
 import { enc, localRecord, useCluster } from './support.js';
 
 describe('actors of a hot key across restarts', () => {

@@ -5,8 +5,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorDetailSchema, ErrorReason } from '@quorumkv/protocol';
-import { serverBin, startCluster, type Cluster, type NodeHandle } from '../../../tools/cluster-harness/cluster.js';
+import { locateServer, startCluster, type Cluster, type NodeHandle } from '@quorumkv/harness';
 import { Clients, dec, enc } from './support.js';
+
+const serverBin = locateServer()!.path;
 
 type ConnectErr = { code: number; rawMessage: string; findDetails: (s: typeof ErrorDetailSchema) => { reason: ErrorReason; field: string }[] };
 

@@ -2,7 +2,7 @@
 // context another key handed out is INVALID_ARGUMENT naming `context`, and writes nothing.
 import { Code, ConnectError } from '@connectrpc/connect';
 import { ErrorDetailSchema, ErrorReason } from '@quorumkv/protocol';
-import type { NodeHandle } from '../../../tools/cluster-harness/cluster.js';
+import type { NodeHandle } from '@quorumkv/harness';
 import { enc, readValues, useCluster } from './support.js';
 
 describe('contexts are bound to their key', () => {

@@ -4,7 +4,7 @@
 // the grace, restart c, blind put via a: the acknowledged value must survive an r=3 read and its
 // read repair. Also a node that lost its disk (a new incarnation) writing a key others know.
 import { rmSync } from 'node:fs';
-import type { NodeHandle } from '../../../tools/cluster-harness/cluster.js';
+import type { NodeHandle } from '@quorumkv/harness';
 import { enc, eventually, localRecord, readValues, sleep, waitAllUp, useCluster } from './support.js';
 
 describe('a blind put after a reaped tombstone (kv679)', () => {
@@ -41,7 +41,7 @@ describe('a blind put after a reaped tombstone (kv679)', () => {
     await clients.of(a).kv.put({ key: enc(key), value: enc('before'), w: 3 });
     await a.kill('SIGKILL');
     clients.reset(a);
-    rmSync(a.dataDir, { recursive: true, force: true });
+    rmSync(a.dataDir!, { recursive: true, force: true });
     a.start();
     await a.waitReady();
     await waitAllUp(clients, nodes());

@@ -1,7 +1,7 @@
 // Issue #13, "dot reuse after a crash": a coordinator whose own commit failed after replication had
 // begun (its store is full) has sent out dots it does not hold. After kill -9 and a restart it must
 // never mint those dots again. n1 runs with a 1 MiB store; n2 and n3 have room.
-import type { NodeHandle } from '../../../tools/cluster-harness/cluster.js';
+import type { NodeHandle } from '@quorumkv/harness';
 import { enc, readValues, waitAllUp, useCluster } from './support.js';
 
 describe('epochs across a failed commit and a crash', () => {

@@ -8,7 +8,7 @@ import { findTrailerError } from '@connectrpc/connect/protocol-grpc';
 import { trailerParse } from '@connectrpc/connect/protocol-grpc-web';
 import { createConnectTransport, createGrpcTransport, Http2SessionManager } from '@connectrpc/connect-node';
 import { ErrorDetailSchema, ErrorReason, KvService, QuorumFailureSchema } from '@quorumkv/protocol';
-import { startCluster, type Cluster, type NodeHandle } from '../../../tools/cluster-harness/cluster.js';
+import { startCluster, type Cluster, type NodeHandle } from '@quorumkv/harness';
 import { Clients, dec, enc, fetchRing, primariesOf } from './support.js';
 
 /** Not protobuf: field 1, length-delimited, with a length far past the end of the body. */

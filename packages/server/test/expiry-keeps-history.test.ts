@@ -1,7 +1,7 @@
 // Issue #13, sequence 4: expiry must not forget causal history. v1 (no TTL) is overwritten by v2
 // with a 2 s TTL while c is down (a keeps c's hint); a goes down; c returns with v1. Once v2 has
 // expired, v1 is still overwritten: it must not come back, neither from c nor through the hint.
-import type { NodeHandle } from '../../../tools/cluster-harness/cluster.js';
+import type { NodeHandle } from '@quorumkv/harness';
 import { dec, enc, eventually, readValues, sleep, waitAllUp, waitSeenUp, useCluster } from './support.js';
 
 describe('an expired overwrite keeps its history', () => {

@@ -2,7 +2,7 @@
 // 4 nodes, n=3: b is down while v1 is written (fallback d keeps b's hint); d goes down; b returns;
 // the key is deleted with the read's context on a, b and c; after the grace d returns and delivers
 // its hint. The key must stay deleted, and the tombstone is reaped once nothing can revive it.
-import type { NodeHandle } from '../../../tools/cluster-harness/cluster.js';
+import type { NodeHandle } from '@quorumkv/harness';
 import { dec, enc, eventually, fetchRing, localRecord, primariesOf, readValues, sleep, waitAllUp, waitSeenUp, useCluster } from './support.js';
 
 describe('a fallback’s hint after a delete', () => {

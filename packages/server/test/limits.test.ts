@@ -1,6 +1,6 @@
 // Per-node limits: load shedding beyond maxInFlight (RESOURCE_EXHAUSTED instead of an unbounded
 // queue), the per-key sibling cap (FAILED_PRECONDITION), and tombstones reaped after their grace.
-import { startCluster, type Cluster, type NodeHandle } from '../../../tools/cluster-harness/cluster.js';
+import { startCluster, type Cluster, type NodeHandle } from '@quorumkv/harness';
 import { Clients, enc, eventually } from './support.js';
 
 describe('node limits', () => {

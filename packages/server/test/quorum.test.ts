@@ -1,6 +1,6 @@
 // 3 nodes, n=3 r=2 w=2: acknowledged writes are on every replica; a killed node does not stop
 // reads or writes; a restarted node receives what it missed (hinted handoff).
-import { startCluster, type Cluster } from '../../../tools/cluster-harness/cluster.js';
+import { startCluster, type Cluster } from '@quorumkv/harness';
 import { Clients, dec, enc, eventually, localValues } from './support.js';
 
 describe('3-node cluster, n=3 r=2 w=2', () => {

@@ -1,7 +1,7 @@
 // 3 nodes, n=3 r=2, readRepairChance 0: a Get asks only the replicas R needs (the coordinator's own
 // copy and one other), and asks the third when that one stays silent (speculative retry), well
 // before the replica timeout. A Get with R = N still asks everyone.
-import { startCluster, type Cluster, type NodeHandle } from '../../../tools/cluster-harness/cluster.js';
+import { startCluster, type Cluster, type NodeHandle } from '@quorumkv/harness';
 import { Clients, dec, enc, fetchRing, primariesOf } from './support.js';
 
 describe('reads ask R replicas, not N', () => {

@@ -2,7 +2,7 @@
 // record is corrupted on disk; after a restarts, a read (whose repair rewrites a's copy) and a put
 // (acknowledged by a) race. The put's value must stay on a, and a later blind put must not reuse a
 // dot: every replica ends up with the same siblings.
-import type { NodeHandle } from '../../../tools/cluster-harness/cluster.js';
+import type { NodeHandle } from '@quorumkv/harness';
 import { corruptOnDisk, enc, eventually, localRecord, readValues, sleep, waitAllUp, useCluster } from './support.js';
 
 describe('read repair racing a put on a corrupt replica', () => {
@@ -14,7 +14,7 @@ describe('read repair racing a put on a corrupt replica', () => {
     const old = await clients.of(a).kv.put({ key: enc(key), value: enc('OLD-VALUE-MARKER'), w: 3 });
     await a.kill('SIGKILL');
     clients.reset(a);
-    expect(corruptOnDisk(a.dataDir, 'OLD-VALUE-MARKER')).toBeGreaterThan(0);
+    expect(corruptOnDisk(a.dataDir!, 'OLD-VALUE-MARKER')).toBeGreaterThan(0);
     a.start();
     await a.waitReady();
     await waitAllUp(clients, nodes());

@@ -1,6 +1,6 @@
 // Concurrent writes become siblings; a write with a read's context resolves them on every replica.
 // A replica made stale on purpose is fixed by a read (read repair).
-import { startCluster, type Cluster, type NodeHandle } from '../../../tools/cluster-harness/cluster.js';
+import { startCluster, type Cluster, type NodeHandle } from '@quorumkv/harness';
 import { Clients, dec, enc, eventually, localValues } from './support.js';
 
 describe('siblings and read repair, 3 nodes', () => {

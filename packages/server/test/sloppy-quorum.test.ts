@@ -1,7 +1,7 @@
 // 5 nodes, n=3 w=2: with two of a key's primaries killed, puts succeed through fallbacks (sloppy
 // quorum); when the primaries return, the hints reach them and the fallbacks drop the hints.
 import { QuorumFailureSchema } from '@quorumkv/protocol';
-import { startCluster, type Cluster, type NodeHandle } from '../../../tools/cluster-harness/cluster.js';
+import { startCluster, type Cluster, type NodeHandle } from '@quorumkv/harness';
 import { Clients, dec, enc, eventually, fetchRing, localValues, primariesOf } from './support.js';
 
 describe('sloppy quorum and hinted handoff, 5 nodes, n=3 w=2', () => {

@@ -5,7 +5,7 @@ import { createClient, type Client } from '@connectrpc/connect';
 import { createConnectTransport, Http2SessionManager } from '@connectrpc/connect-node';
 import { AdminService, KvService } from '@quorumkv/protocol';
 import { decodeRing, preferenceList, type Ring } from '@quorumkv/ring';
-import { startCluster, type Cluster, type NodeHandle, type StartClusterOptions } from '../../../tools/cluster-harness/cluster.js';
+import { startCluster, type Cluster, type NodeHandle, type StartClusterOptions } from '@quorumkv/harness';
 
 export const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 export const dec = (b: Uint8Array): string => new TextDecoder().decode(b);

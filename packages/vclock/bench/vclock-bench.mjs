@@ -5,6 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { nsPerCall } from '../../../tools/bench/bench-report.mjs';
 import {
   bytesCodec,
   decodeDVVSet,
@@ -36,19 +37,8 @@ function buildSet(siblings) {
   return s;
 }
 
-let sink = 0;
-/** Runs `fn` for ROUND_MS and returns its rate in operations per second. */
-function measure(fn) {
-  let n = 0;
-  const start = performance.now();
-  let elapsed = 0;
-  while (elapsed < ROUND_MS) {
-    for (let i = 0; i < 256; i++) sink ^= fn() ? 1 : 0;
-    n += 256;
-    elapsed = performance.now() - start;
-  }
-  return (n / elapsed) * 1000;
-}
+/** The rate of `fn` over ROUND_MS, in operations per second. */
+const measure = (fn) => 1e9 / nsPerCall(fn, ROUND_MS);
 
 const cases = [];
 const sizes = [];
@@ -75,7 +65,7 @@ for (const siblings of [1, 10]) {
 }
 // Warm-up, then rounds that interleave the cases: on a shared machine, load changes over time, and
 // interleaving spreads it over all cases instead of penalising whichever ran during a spike.
-for (const c of cases) for (let i = 0; i < 5000; i++) sink ^= c.fn() ? 1 : 0;
+for (const c of cases) nsPerCall(c.fn, 20);
 for (let r = 0; r < ROUNDS; r++) for (const c of cases) c.rates.push(measure(c.fn));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const results = cases.map((c) => ({ name: c.name, siblings: c.siblings, opsPerSec: median(c.rates) }));
@@ -112,4 +102,3 @@ const i = doc.indexOf(start);
 const j = doc.indexOf(end);
 if (i < 0 || j < i) throw new Error(`markers ${start} / ${end} not found in ${DOC}`);
 writeFileSync(DOC, `${doc.slice(0, i + start.length)}\n${section}\n${doc.slice(j)}`);
-if (sink === 42) console.log(''); // keeps `sink` observable so results are not optimised away

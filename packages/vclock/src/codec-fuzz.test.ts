@@ -13,7 +13,7 @@ import {
   encodeVectorClock,
   utf8Codec,
 } from './codec.js';
-import { writeVarint, varintSize } from './codec/varint.js';
+import { writeVarint, varintSize } from '@quorumkv/bytes';
 import { VClockDecodeError } from './errors.js';
 import { vectorClockArb, versionVectorArb } from './test-support/arbitraries.js';
 import { threeSetsArb } from './test-support/simulation.js';

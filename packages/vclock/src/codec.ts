@@ -2,7 +2,7 @@
 //
 // Format version 1. Every encoding starts with one header byte: the format version in the high
 // nibble, the kind in the low nibble, so a reader can refuse what it does not understand instead
-// of misreading it. Numbers are unsigned LEB128 varints (codec/varint.ts); node ids are UTF-8 with
+// of misreading it. Numbers are unsigned LEB128 varints (@quorumkv/bytes); node ids are UTF-8 with
 // a varint length, written once per encoding in strictly ascending order (which makes the encoding
 // canonical: one clock, one byte string) and followed by that node's data.
 //
@@ -14,16 +14,15 @@
 // next one `previous - 1 - gap`, so the usual consecutive dots cost one zero byte each.
 //
 // Decoders accept exactly the canonical encodings of valid values and throw VClockDecodeError for
-// anything else: see codec/reader.ts for how untrusted lengths are bounded.
+// anything else. Untrusted lengths and counts are checked against the bytes left before use
+// (@quorumkv/bytes's ByteReader), and its strict varints give each number one encoding.
 
-import { InvalidClockError, VClockDecodeError } from './errors.js';
+import { BytesError, ByteReader, ByteWriter, decodeUtf8, encodeUtf8, prefixedUtf8Size, varintSize } from '@quorumkv/bytes';
+import { InvalidClockError, VClockDecodeError, type VClockDecodeErrorCode } from './errors.js';
 import { assertCounter, assertNodeId, assertTimestamp, compareNodeIds } from './node-id.js';
 import type { DVVSet, Sibling } from './dvvset.js';
 import type { ClockEntry, VectorClock } from './vector-clock.js';
 import type { VersionVector } from './version-vector.js';
-import { ByteReader } from './codec/reader.js';
-import { readUtf8, utf8Length, writeUtf8 } from './codec/utf8.js';
-import { varintSize, writeVarint } from './codec/varint.js';
 
 /** Current format version, in the high nibble of the header byte. */
 export const FORMAT_VERSION = 1;
@@ -49,15 +48,13 @@ export const bytesCodec: ValueCodec<Uint8Array> = {
 
 /** A codec for string values as strict UTF-8 (handy in tests and tools). */
 export const utf8Codec: ValueCodec<string> = {
-  encode: (value) => {
-    const out = new Uint8Array(utf8Length(value));
-    writeUtf8(out, 0, value);
-    return out;
-  },
+  encode: encodeUtf8,
   decode: (bytes) => {
-    const s = readUtf8(bytes, 0, bytes.length);
-    if (s === undefined) throw new VClockDecodeError('bad-utf8', 0, 'value is not valid UTF-8');
-    return s;
+    try {
+      return decodeUtf8(bytes);
+    } catch (err) {
+      throw decodeError(err);
+    }
   },
 };
 
@@ -65,29 +62,32 @@ export const utf8Codec: ValueCodec<string> = {
 export function encodeContext(vv: VersionVector): Uint8Array {
   const nodes = sortedNodes(vv);
   let size = 1 + varintSize(nodes.length);
-  for (const node of nodes) size += nodeIdSize(node) + varintSize(vv.get(node)!);
-  const out = new Uint8Array(size);
-  let at = header(out, KIND_CONTEXT);
-  at = writeVarint(out, at, nodes.length);
+  for (const node of nodes) size += prefixedUtf8Size(node) + varintSize(vv.get(node)!);
+  const w = writer(size, KIND_CONTEXT);
+  w.uvarint(nodes.length);
   for (const node of nodes) {
-    at = writeNodeId(out, at, node);
-    at = writeVarint(out, at, vv.get(node)!);
+    w.prefixedUtf8(node);
+    w.uvarint(vv.get(node)!);
   }
-  return out;
+  return w.finish();
 }
 
 /** Decodes {@link encodeContext}'s output; throws {@link VClockDecodeError} on anything else. */
 export function decodeContext(bytes: Uint8Array): VersionVector {
-  const r = openReader(bytes, KIND_CONTEXT);
-  const n = r.count(3, 'node');
-  const out = new Map<string, number>();
-  let prev: string | undefined;
-  for (let i = 0; i < n; i++) {
-    prev = readNextNode(r, prev);
-    out.set(prev, r.varintAtLeast(1, 'counter'));
+  try {
+    const r = openReader(bytes, KIND_CONTEXT);
+    const n = r.count(3);
+    const out = new Map<string, number>();
+    let prev: string | undefined;
+    for (let i = 0; i < n; i++) {
+      prev = readNextNode(r, prev);
+      out.set(prev, varintAtLeast(r, 1, 'counter'));
+    }
+    r.expectEnd();
+    return out;
+  } catch (err) {
+    throw decodeError(err);
   }
-  r.end();
-  return out;
 }
 
 /** Encodes a vector clock with its entries' timestamps. */
@@ -104,47 +104,50 @@ export function encodeVectorClock(clock: VectorClock): Uint8Array {
   let size = 1 + varintSize(nodes.length) + (nodes.length > 0 ? varintSize(base) : 0);
   for (const node of nodes) {
     const e = clock.get(node)!;
-    size += nodeIdSize(node) + varintSize(e.counter) + varintSize(e.timestampMs - base);
+    size += prefixedUtf8Size(node) + varintSize(e.counter) + varintSize(e.timestampMs - base);
   }
-  const out = new Uint8Array(size);
-  let at = header(out, KIND_CLOCK);
-  at = writeVarint(out, at, nodes.length);
-  if (nodes.length > 0) at = writeVarint(out, at, base);
+  const w = writer(size, KIND_CLOCK);
+  w.uvarint(nodes.length);
+  if (nodes.length > 0) w.uvarint(base);
   for (const node of nodes) {
     const e = clock.get(node)!;
-    at = writeNodeId(out, at, node);
-    at = writeVarint(out, at, e.counter);
-    at = writeVarint(out, at, e.timestampMs - base);
+    w.prefixedUtf8(node);
+    w.uvarint(e.counter);
+    w.uvarint(e.timestampMs - base);
   }
-  return out;
+  return w.finish();
 }
 
 /** Decodes {@link encodeVectorClock}'s output; throws {@link VClockDecodeError} on anything else. */
 export function decodeVectorClock(bytes: Uint8Array): VectorClock {
-  const r = openReader(bytes, KIND_CLOCK);
-  const n = r.count(4, 'node');
-  const out = new Map<string, ClockEntry>();
-  if (n === 0) {
-    r.end();
+  try {
+    const r = openReader(bytes, KIND_CLOCK);
+    const n = r.count(4);
+    const out = new Map<string, ClockEntry>();
+    if (n === 0) {
+      r.expectEnd();
+      return out;
+    }
+    const base = r.uvarint();
+    let minDelta = Number.MAX_SAFE_INTEGER;
+    let prev: string | undefined;
+    for (let i = 0; i < n; i++) {
+      prev = readNextNode(r, prev);
+      const counter = varintAtLeast(r, 1, 'counter');
+      const at = r.pos;
+      const delta = r.uvarint();
+      const timestampMs = base + delta;
+      if (timestampMs > Number.MAX_SAFE_INTEGER) throw new VClockDecodeError('out-of-range', at, 'timestamp above 2^53-1');
+      minDelta = Math.min(minDelta, delta);
+      out.set(prev, { counter, timestampMs });
+    }
+    // The base must be the smallest timestamp, otherwise the same clock would have many encodings.
+    if (minDelta !== 0) throw new VClockDecodeError('non-canonical', 1, 'timestamp base is not the minimum');
+    r.expectEnd();
     return out;
+  } catch (err) {
+    throw decodeError(err);
   }
-  const base = r.varint();
-  let minDelta = Number.MAX_SAFE_INTEGER;
-  let prev: string | undefined;
-  for (let i = 0; i < n; i++) {
-    prev = readNextNode(r, prev);
-    const counter = r.varintAtLeast(1, 'counter');
-    const at = r.offset;
-    const delta = r.varint();
-    const timestampMs = base + delta;
-    if (timestampMs > Number.MAX_SAFE_INTEGER) throw new VClockDecodeError('out-of-range', at, 'timestamp above 2^53-1');
-    minDelta = Math.min(minDelta, delta);
-    out.set(prev, { counter, timestampMs });
-  }
-  // The base must be the smallest timestamp, otherwise the same clock would have many encodings.
-  if (minDelta !== 0) throw new VClockDecodeError('non-canonical', 1, 'timestamp base is not the minimum');
-  r.end();
-  return out;
 }
 
 /**
@@ -177,35 +180,31 @@ export function encodeDVVSet<V>(set: DVVSet<V>, encodeValue: (value: V) => Uint8
       k++;
     }
     perNode[n] = k;
-    size += nodeIdSize(node) + varintSize(counter) + varintSize(k);
+    size += prefixedUtf8Size(node) + varintSize(counter) + varintSize(k);
   }
   if (j !== siblings.length) {
     throw new InvalidClockError('siblings', siblings[j], 'sibling node is missing from the context or out of order');
   }
 
-  const out = new Uint8Array(size);
-  let at = header(out, KIND_DVVSET);
-  at = writeVarint(out, at, nodes.length);
+  const w = writer(size, KIND_DVVSET);
+  w.uvarint(nodes.length);
   j = 0;
   for (let n = 0; n < nodes.length; n++) {
     const node = nodes[n]!;
     const counter = context.get(node)!;
     const k = perNode[n]!;
-    at = writeNodeId(out, at, node);
-    at = writeVarint(out, at, counter);
-    at = writeVarint(out, at, k);
+    w.prefixedUtf8(node);
+    w.uvarint(counter);
+    w.uvarint(k);
     let prev = counter + 1;
     for (let i = 0; i < k; i++, j++) {
       const s = siblings[j]!;
-      const v = encoded[j]!;
-      at = writeVarint(out, at, prev - 1 - s.counter);
-      at = writeVarint(out, at, v.length);
-      out.set(v, at);
-      at += v.length;
+      w.uvarint(prev - 1 - s.counter);
+      w.prefixedBytes(encoded[j]!);
       prev = s.counter;
     }
   }
-  return out;
+  return w.finish();
 }
 
 /**
@@ -214,58 +213,99 @@ export function encodeDVVSet<V>(set: DVVSet<V>, encodeValue: (value: V) => Uint8
  * and the original error as `cause`.
  */
 export function decodeDVVSet<V>(bytes: Uint8Array, decodeValue: (bytes: Uint8Array) => V): DVVSet<V> {
-  const r = openReader(bytes, KIND_DVVSET);
-  const n = r.count(4, 'node');
-  const context = new Map<string, number>();
-  const siblings: Sibling<V>[] = [];
-  let prevNode: string | undefined;
-  for (let i = 0; i < n; i++) {
-    const node = readNextNode(r, prevNode);
-    prevNode = node;
-    const counter = r.varintAtLeast(1, 'counter');
-    context.set(node, counter);
-    const kAt = r.offset;
-    const k = r.count(2, 'sibling');
-    if (k > counter) throw new VClockDecodeError('out-of-range', kAt, `${k} siblings cannot fit under counter ${counter}`);
-    let prev = counter + 1;
-    for (let s = 0; s < k; s++) {
-      const gapAt = r.offset;
-      const dot = prev - 1 - r.varint();
-      if (dot < 1) throw new VClockDecodeError('out-of-range', gapAt, `sibling dot of ${node} below 1`);
-      const valueAt = r.offset;
-      const raw = r.view(r.varint(), 'value');
-      let value: V;
-      try {
-        value = decodeValue(raw);
-      } catch (err) {
-        throw new VClockDecodeError('value-codec', valueAt, `value codec failed: ${String(err)}`, { cause: err });
+  try {
+    const r = openReader(bytes, KIND_DVVSET);
+    const n = r.count(4);
+    const context = new Map<string, number>();
+    const siblings: Sibling<V>[] = [];
+    let prevNode: string | undefined;
+    for (let i = 0; i < n; i++) {
+      const node = readNextNode(r, prevNode);
+      prevNode = node;
+      const counter = varintAtLeast(r, 1, 'counter');
+      context.set(node, counter);
+      const kAt = r.pos;
+      const k = r.count(2);
+      if (k > counter) throw new VClockDecodeError('out-of-range', kAt, `${k} siblings cannot fit under counter ${counter}`);
+      let prev = counter + 1;
+      for (let s = 0; s < k; s++) {
+        const gapAt = r.pos;
+        const dot = prev - 1 - r.uvarint();
+        if (dot < 1) throw new VClockDecodeError('out-of-range', gapAt, `sibling dot of ${node} below 1`);
+        const valueAt = r.pos;
+        const raw = r.prefixedView();
+        let value: V;
+        try {
+          value = decodeValue(raw);
+        } catch (err) {
+          throw new VClockDecodeError('value-codec', valueAt, `value codec failed: ${String(err)}`, { cause: err });
+        }
+        siblings.push({ node, counter: dot, value });
+        prev = dot;
       }
-      siblings.push({ node, counter: dot, value });
-      prev = dot;
     }
+    r.expectEnd();
+    return { context, siblings };
+  } catch (err) {
+    throw decodeError(err);
   }
-  r.end();
-  return { context, siblings };
 }
 
-function header(out: Uint8Array, kind: number): number {
-  out[0] = (FORMAT_VERSION << 4) | kind;
-  return 1;
+/** A writer over a new array of `size` bytes, the header byte written. */
+function writer(size: number, kind: number): ByteWriter {
+  const w = new ByteWriter(new Uint8Array(size));
+  w.u8((FORMAT_VERSION << 4) | kind);
+  return w;
 }
 
 function openReader(bytes: Uint8Array, kind: number): ByteReader {
   if (!(bytes instanceof Uint8Array)) throw new VClockDecodeError('truncated', 0, 'input is not a Uint8Array');
   const r = new ByteReader(bytes);
-  const h = r.byte();
+  const h = r.u8();
   if (h >> 4 !== FORMAT_VERSION) throw new VClockDecodeError('unsupported-version', 0, `unsupported format version ${h >> 4}`);
   if ((h & 0x0f) !== kind) throw new VClockDecodeError('wrong-kind', 0, `expected kind ${kind}, got ${h & 0x0f}`);
   return r;
 }
 
-/** Reads a node id that must sort strictly after `prev`: refuses duplicates and non-canonical order. */
+/** `err` as the decoders report it: a byte-level failure of @quorumkv/bytes becomes a VClockDecodeError. */
+function decodeError(err: unknown): unknown {
+  if (!(err instanceof BytesError)) return err;
+  return new VClockDecodeError(codeOf(err), err.offset, err.detail, { cause: err });
+}
+
+function codeOf(err: BytesError): VClockDecodeErrorCode {
+  switch (err.reason) {
+    case 'truncated':
+    case 'count-exceeds-input':
+      return 'truncated';
+    case 'overlong-varint':
+      return 'bad-varint';
+    case 'non-canonical-varint':
+      return 'non-canonical';
+    case 'varint-out-of-range':
+    case 'not-a-uint53':
+      return 'out-of-range';
+    case 'invalid-utf8':
+    case 'lone-surrogate':
+      return 'bad-utf8';
+    case 'trailing-bytes':
+    case 'size-mismatch':
+      return 'trailing-bytes';
+  }
+}
+
+/** A varint that must be at least `min` (counters are at least 1, lengths of node ids too). */
+function varintAtLeast(r: ByteReader, min: number, what: string): number {
+  const at = r.pos;
+  const n = r.uvarint();
+  if (n < min) throw new VClockDecodeError('out-of-range', at, `${what} must be at least ${min}, got ${n}`);
+  return n;
+}
+
+/** Reads a node id (non-empty, strict UTF-8) that must sort strictly after `prev`: refuses duplicates and non-canonical order. */
 function readNextNode(r: ByteReader, prev: string | undefined): string {
-  const at = r.offset;
-  const node = r.nodeId();
+  const at = r.pos;
+  const node = r.utf8(varintAtLeast(r, 1, 'node id length'));
   if (prev !== undefined && compareNodeIds(prev, node) >= 0) {
     throw new VClockDecodeError('non-canonical', at, 'node ids are duplicated or not in ascending order');
   }
@@ -284,12 +324,3 @@ function sortedNodes(vv: VersionVector): string[] {
   return nodes.sort(compareNodeIds);
 }
 
-function nodeIdSize(node: string): number {
-  const len = utf8Length(node);
-  return varintSize(len) + len;
-}
-
-function writeNodeId(out: Uint8Array, at: number, node: string): number {
-  at = writeVarint(out, at, utf8Length(node));
-  return writeUtf8(out, at, node);
-}

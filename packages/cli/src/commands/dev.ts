@@ -1,11 +1,10 @@
 // quorumkv dev: a local cluster of real server processes, stopped cleanly on Ctrl-C / SIGTERM.
+import { locateServer, startCluster } from '@quorumkv/harness';
 import type { Command } from 'commander';
 import { globals } from '../context.js';
-import { startDevCluster } from '../dev-cluster.js';
 import { CliExit, ExitCode } from '../exit-codes.js';
 import { table, toJson, type Output } from '../output.js';
 import { port, positiveInt } from '../parse.js';
-import { locateServer } from '../server-locator.js';
 
 interface DevFlags {
   nodes: number;
@@ -31,19 +30,24 @@ export function registerDevCommand(program: Command, out: Output): void {
       if (!server) {
         throw new CliExit('cannot find quorumkv-server: set QKV_SERVER_BIN, install @quorumkv/server, or put it on PATH', ExitCode.Error);
       }
-      const cluster = await startDevCluster({
+      // The same topology as docker-compose.yml: node-N on 127.0.0.1, port base + N - 1, data and
+      // logs kept under the data dir. (Should this process die without cleaning up, the harness
+      // SIGKILLs the nodes from its exit handler.)
+      const cluster = await startCluster({
         server,
         nodes: f.nodes,
+        hosts: Array.from({ length: f.nodes }, () => '127.0.0.1'),
         basePort: f.basePort,
+        idPrefix: 'node-',
         dataDir: f.dataDir,
-        ...(f.partitions !== undefined ? { extraArgs: ['--partitions', String(f.partitions)] } : {}),
+        logFiles: true,
+        logLevel: 'info',
+        ...(f.partitions !== undefined ? { partitions: f.partitions } : {}),
         ...(f.verbose ? { onLog: (id: string, line: string) => out.err(`[${id}] ${line}`) } : {}),
         onExit: (id, code, signal) => out.err(`warning: ${id} exited (${signal ?? `code ${code}`})`),
       });
-      // Should this process die without a chance to clean up, do not leave servers behind.
-      process.once('exit', () => cluster.killNow());
 
-      const nodes = cluster.nodes.map((n) => ({ id: n.id, address: n.address, dataDir: n.dataDir, log: n.logFile, pid: n.pid }));
+      const nodes = cluster.nodes.map((n) => ({ id: n.id, address: n.address, dataDir: n.dataDir!, log: n.logFile!, pid: n.pid }));
       if (g.json) out.out(toJson({ ready: true, nodes }));
       else {
         out.out(`quorumkv dev: ${nodes.length} nodes ready (server ${server.path})\n${table(['id', 'address', 'data dir', 'log'], nodes.map((n) => [n.id, n.address, n.dataDir, n.log]))}`);
@@ -60,7 +64,7 @@ export function registerDevCommand(program: Command, out: Output): void {
           }
           stopping = true;
           out.err(`${signal}: stopping ${nodes.length} nodes...`);
-          void cluster.stop().then(() => {
+          void cluster.stop(10_000).then(() => {
             out.err('stopped');
             done();
           });

@@ -1,7 +1,7 @@
 import { create, equals, fromBinary, toBinary, type DescMessage, type MessageShape } from '@bufbuild/protobuf';
 import fc from 'fast-check';
-import { ReplicateRequestSchema, ReplicateResponseSchema } from '../gen/quorumkv/v1/replica_pb.js';
-import { SessionRequestSchema, SessionResponseSchema } from '../gen/quorumkv/v1/kv_pb.js';
+import { ReplicaItemSchema, ReplicateRequestSchema, ReplicateResponseSchema } from '../gen/quorumkv/v1/replica_pb.js';
+import { PutRequestSchema, SessionRequestSchema, SessionResponseSchema } from '../gen/quorumkv/v1/kv_pb.js';
 import { decodeReplicateRequest, decodeReplicateResponse, encodeReplicateRequest, encodeReplicateResponse } from './replica-codec.js';
 import { decodeSessionRequest, encodeSessionRequest } from './session-request-codec.js';
 import { decodeSessionResponse, encodeSessionResponse } from './session-response-codec.js';
@@ -146,5 +146,18 @@ describe('hot-path codecs write and read exactly what protobuf-es does', () => {
     const bad = new Uint8Array([0x1a, 0x03, 0x1a, 0x01, 0xff]);
     expect(() => decodeReplicateRequest(bad)).toThrow('not valid UTF-8');
     expect(() => fromBinary(ReplicateRequestSchema, bad)).toThrow();
+  });
+
+  it('refuse strings with a lone surrogate, where protobuf-es would write U+FFFD', () => {
+    // One rule for every QuorumKV encoder (@quorumkv/bytes): a name that has no UTF-8 form is an
+    // error, never silently another name.
+    const item = create(ReplicaItemSchema, { id: 1n, bucket: 'b\ud800' });
+    expect(() => encodeReplicateRequest(create(ReplicateRequestSchema, { messageId: 1n, items: [item] }))).toThrow(
+      expect.objectContaining({ name: 'BytesError', reason: 'lone-surrogate' }),
+    );
+    const put = create(PutRequestSchema, { bucket: '\udc00', key: new Uint8Array([1]) });
+    expect(() => encodeSessionRequest(create(SessionRequestSchema, { ops: [{ id: 1n, op: { case: 'put', value: put } }] }))).toThrow(
+      expect.objectContaining({ reason: 'lone-surrogate' }),
+    );
   });
 });

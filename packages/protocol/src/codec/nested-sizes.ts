@@ -1,6 +1,7 @@
 // Sizes of nested messages for the hand-written codecs: computed once, in pre-order, before
 // writing, and consumed in the same order while writing.
-import type { WireWriter } from './wire-writer.js';
+import type { ByteWriter } from '@quorumkv/bytes';
+import { messageField } from './wire-writer.js';
 
 /** Sizes of nested messages in pre-order, and where the writer is in them. */
 export interface Sizes {
@@ -15,7 +16,7 @@ export function slot(s: Sizes): number {
 }
 
 /** Starts the next nested message field, with the size computed for it. */
-export function nested(w: WireWriter, field: number, s: Sizes): void {
-  w.messageField(field, s.list[s.at++]!);
+export function nested(w: ByteWriter, field: number, s: Sizes): void {
+  messageField(w, field, s.list[s.at++]!);
 }
 

@@ -3,14 +3,20 @@
 // these write and read the same bytes (checked against protobuf-es in hot-codecs.test.ts)
 // straight from and into the generated message shapes.
 import type { ReplicaHeader, ReplicaItem, ReplicaItemResult, ReplicateRequest, ReplicateResponse } from '../gen/quorumkv/v1/replica_pb.js';
-import { WireReader } from './wire-reader.js';
+import { ByteReader, type ByteWriter } from '@quorumkv/bytes';
+import { readTag, readBytes, readString, readNested, skipField, wireFormatError } from './wire-reader.js';
 import {
-  WireWriter,
+  messageWriter,
+  uintField,
+  bigintField,
+  bytesField,
+  stringField,
+  messageField,
+  lenFieldSize,
+  uintFieldSize,
   bigintFieldSize,
   bytesFieldSize,
-  lenFieldSize,
   stringFieldSize,
-  uintFieldSize,
 } from './wire-writer.js';
 
 const EMPTY = new Uint8Array(0);
@@ -41,34 +47,34 @@ function resultSize(r: ReplicaItemResult): number {
 
 // --- writers
 
-function writeHeader(w: WireWriter, field: number, h: ReplicaHeader, size: number): void {
-  w.messageField(field, size);
-  w.stringField(1, h.fromNode);
-  w.bigintField(2, h.ringVersion);
-  w.stringField(3, h.clusterId);
-  w.bytesField(4, h.ring);
+function writeHeader(w: ByteWriter, field: number, h: ReplicaHeader, size: number): void {
+  messageField(w, field, size);
+  stringField(w, 1, h.fromNode);
+  bigintField(w, 2, h.ringVersion);
+  stringField(w, 3, h.clusterId);
+  bytesField(w, 4, h.ring);
 }
 
-function writeItem(w: WireWriter, i: ReplicaItem, size: number): void {
-  w.messageField(3, size);
-  w.bigintField(1, i.id);
-  w.uintField(2, i.op);
-  w.stringField(3, i.bucket);
-  w.bytesField(4, i.key);
-  w.uintField(5, i.partition);
-  w.bytesField(6, i.record);
-  w.bigintField(7, i.expiresAtMs);
-  w.stringField(8, i.hintFor);
-  w.bigintField(9, i.deadlineMs);
+function writeItem(w: ByteWriter, i: ReplicaItem, size: number): void {
+  messageField(w, 3, size);
+  bigintField(w, 1, i.id);
+  uintField(w, 2, i.op);
+  stringField(w, 3, i.bucket);
+  bytesField(w, 4, i.key);
+  uintField(w, 5, i.partition);
+  bytesField(w, 6, i.record);
+  bigintField(w, 7, i.expiresAtMs);
+  stringField(w, 8, i.hintFor);
+  bigintField(w, 9, i.deadlineMs);
 }
 
-function writeResult(w: WireWriter, r: ReplicaItemResult, size: number): void {
-  w.messageField(3, size);
-  w.bigintField(1, r.id);
-  w.uintField(2, r.status);
-  w.bytesField(3, r.record);
-  w.bigintField(4, r.expiresAtMs);
-  w.stringField(5, r.error);
+function writeResult(w: ByteWriter, r: ReplicaItemResult, size: number): void {
+  messageField(w, 3, size);
+  bigintField(w, 1, r.id);
+  uintField(w, 2, r.status);
+  bytesField(w, 3, r.record);
+  bigintField(w, 4, r.expiresAtMs);
+  stringField(w, 5, r.error);
 }
 
 /** The shared layout of Replicate's two messages: message id, header, then repeated entries in field 3. */
@@ -77,15 +83,15 @@ function encodeStreamMessage<T>(
   header: ReplicaHeader | undefined,
   entries: readonly T[],
   sizeOf: (e: T) => number,
-  write: (w: WireWriter, e: T, size: number) => void,
+  write: (w: ByteWriter, e: T, size: number) => void,
   offset: number,
 ): Uint8Array {
   const sizes = entries.map(sizeOf);
   const hSize = header ? headerSize(header) : -1;
   let total = bigintFieldSize(messageId) + (hSize >= 0 ? lenFieldSize(hSize) : 0);
   for (const s of sizes) total += lenFieldSize(s);
-  const w = new WireWriter(total, offset);
-  w.bigintField(1, messageId);
+  const w = messageWriter(total, offset);
+  bigintField(w, 1, messageId);
   if (header) writeHeader(w, 2, header, hSize);
   for (let i = 0; i < entries.length; i++) write(w, entries[i]!, sizes[i]!);
   return w.finish();
@@ -106,25 +112,25 @@ export function encodeReplicateResponse(m: ReplicateResponse, offset = 0): Uint8
 
 // --- readers
 
-function readHeader(r: WireReader, into?: ReplicaHeader): ReplicaHeader {
+function readHeader(r: ByteReader, into?: ReplicaHeader): ReplicaHeader {
   const h: ReplicaHeader = into ?? { $typeName: 'quorumkv.v1.ReplicaHeader', fromNode: '', ringVersion: 0n, clusterId: '', ring: EMPTY };
   while (!r.done) {
-    const tag = r.tag();
+    const tag = readTag(r);
     switch (tag) {
       case 0x0a:
-        h.fromNode = r.string();
+        h.fromNode = readString(r);
         break;
       case 0x10:
         h.ringVersion = r.varint64();
         break;
       case 0x1a:
-        h.clusterId = r.string();
+        h.clusterId = readString(r);
         break;
       case 0x22:
-        h.ring = r.bytes();
+        h.ring = readBytes(r);
         break;
       default:
-        r.skip(tag);
+        skipField(r, tag);
     }
   }
   return h;
@@ -146,10 +152,10 @@ export function newReplicaItem(): ReplicaItem {
   };
 }
 
-function readItem(r: WireReader): ReplicaItem {
+function readItem(r: ByteReader): ReplicaItem {
   const i = newReplicaItem();
   while (!r.done) {
-    const tag = r.tag();
+    const tag = readTag(r);
     switch (tag) {
       case 0x08:
         i.id = r.varint64();
@@ -158,28 +164,28 @@ function readItem(r: WireReader): ReplicaItem {
         i.op = r.varint32();
         break;
       case 0x1a:
-        i.bucket = r.string();
+        i.bucket = readString(r);
         break;
       case 0x22:
-        i.key = r.bytes();
+        i.key = readBytes(r);
         break;
       case 0x28:
         i.partition = r.varint32();
         break;
       case 0x32:
-        i.record = r.bytes();
+        i.record = readBytes(r);
         break;
       case 0x38:
         i.expiresAtMs = r.varint64();
         break;
       case 0x42:
-        i.hintFor = r.string();
+        i.hintFor = readString(r);
         break;
       case 0x48:
         i.deadlineMs = r.varint64();
         break;
       default:
-        r.skip(tag);
+        skipField(r, tag);
     }
   }
   return i;
@@ -190,10 +196,10 @@ export function newReplicaItemResult(id: bigint, status: number, error = '', rec
   return { $typeName: 'quorumkv.v1.ReplicaItemResult', id, status, record, expiresAtMs: 0n, error };
 }
 
-function readResult(r: WireReader): ReplicaItemResult {
+function readResult(r: ByteReader): ReplicaItemResult {
   const x = newReplicaItemResult(0n, 0);
   while (!r.done) {
-    const tag = r.tag();
+    const tag = readTag(r);
     switch (tag) {
       case 0x08:
         x.id = r.varint64();
@@ -202,41 +208,49 @@ function readResult(r: WireReader): ReplicaItemResult {
         x.status = r.varint32();
         break;
       case 0x1a:
-        x.record = r.bytes();
+        x.record = readBytes(r);
         break;
       case 0x20:
         x.expiresAtMs = r.varint64();
         break;
       case 0x2a:
-        x.error = r.string();
+        x.error = readString(r);
         break;
       default:
-        r.skip(tag);
+        skipField(r, tag);
     }
   }
   return x;
 }
 
-function decodeStreamMessage<T>(bytes: Uint8Array, readEntry: (r: WireReader) => T): { messageId: bigint; header: ReplicaHeader | undefined; entries: T[] } {
+function decodeStreamMessage<T>(bytes: Uint8Array, readEntry: (r: ByteReader) => T): { messageId: bigint; header: ReplicaHeader | undefined; entries: T[] } {
   const m = { messageId: 0n, header: undefined as ReplicaHeader | undefined, entries: [] as T[] };
-  const r = new WireReader(bytes);
+  const r = new ByteReader(bytes);
+  try {
+    readStreamFields(r, m, readEntry);
+  } catch (err) {
+    throw wireFormatError(err);
+  }
+  return m;
+}
+
+function readStreamFields<T>(r: ByteReader, m: { messageId: bigint; header: ReplicaHeader | undefined; entries: T[] }, readEntry: (r: ByteReader) => T): void {
   while (!r.done) {
-    const tag = r.tag();
+    const tag = readTag(r);
     switch (tag) {
       case 0x08:
         m.messageId = r.varint64();
         break;
       case 0x12:
-        m.header = readHeader(r.nested(), m.header);
+        m.header = readHeader(readNested(r), m.header);
         break;
       case 0x1a:
-        m.entries.push(readEntry(r.nested()));
+        m.entries.push(readEntry(readNested(r)));
         break;
       default:
-        r.skip(tag);
+        skipField(r, tag);
     }
   }
-  return m;
 }
 
 /** Decodes a ReplicateRequest; bytes fields are views into `bytes`. */

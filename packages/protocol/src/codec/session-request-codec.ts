@@ -1,14 +1,20 @@
 // Hand-written binary codec for KvService.Session's requests (the SDK's stream): the same bytes as
 // protobuf-es (checked in hot-codecs.test.ts), without its reflection.
 import type { DeleteRequest, GetRequest, PutRequest, SessionOp, SessionRequest } from '../gen/quorumkv/v1/kv_pb.js';
-import { WireReader } from './wire-reader.js';
+import type { ByteReader, ByteWriter } from '@quorumkv/bytes';
+import { readTag, readBool, readBytes, readString, readNested, skipField, readRepeatedField1 } from './wire-reader.js';
 import {
-  WireWriter,
+  messageWriter,
+  optionalUintField,
+  boolField,
+  bigintField,
+  bytesField,
+  stringField,
+  lenFieldSize,
+  optionalUintFieldSize,
   bigintFieldSize,
   boolFieldSize,
   bytesFieldSize,
-  lenFieldSize,
-  optionalUintFieldSize,
   stringFieldSize,
 } from './wire-writer.js';
 import { nested, slot, type Sizes } from './nested-sizes.js';
@@ -52,41 +58,41 @@ function sizeOp(m: SessionOp, s: Sizes): number {
   return n;
 }
 
-function writeOp(w: WireWriter, m: SessionOp, s: Sizes): void {
+function writeOp(w: ByteWriter, m: SessionOp, s: Sizes): void {
   nested(w, 1, s);
-  w.bigintField(1, m.id);
+  bigintField(w, 1, m.id);
   const op = m.op;
   switch (op.case) {
     case 'get': {
       const v = op.value;
       nested(w, 2, s);
-      w.stringField(1, v.bucket);
-      w.bytesField(2, v.key);
-      w.optionalUintField(3, v.r);
-      w.optionalUintField(4, v.timeoutMs);
+      stringField(w, 1, v.bucket);
+      bytesField(w, 2, v.key);
+      optionalUintField(w, 3, v.r);
+      optionalUintField(w, 4, v.timeoutMs);
       return;
     }
     case 'put': {
       const v = op.value;
       nested(w, 3, s);
-      w.stringField(1, v.bucket);
-      w.bytesField(2, v.key);
-      w.bytesField(3, v.value);
-      w.bytesField(4, v.context);
-      w.optionalUintField(5, v.w);
-      w.optionalUintField(6, v.timeoutMs);
-      w.bigintField(7, v.ttlMs);
-      w.boolField(8, v.returnBody);
+      stringField(w, 1, v.bucket);
+      bytesField(w, 2, v.key);
+      bytesField(w, 3, v.value);
+      bytesField(w, 4, v.context);
+      optionalUintField(w, 5, v.w);
+      optionalUintField(w, 6, v.timeoutMs);
+      bigintField(w, 7, v.ttlMs);
+      boolField(w, 8, v.returnBody);
       return;
     }
     case 'delete': {
       const v = op.value;
       nested(w, 4, s);
-      w.stringField(1, v.bucket);
-      w.bytesField(2, v.key);
-      w.bytesField(3, v.context);
-      w.optionalUintField(4, v.w);
-      w.optionalUintField(5, v.timeoutMs);
+      stringField(w, 1, v.bucket);
+      bytesField(w, 2, v.key);
+      bytesField(w, 3, v.context);
+      optionalUintField(w, 4, v.w);
+      optionalUintField(w, 5, v.timeoutMs);
       return;
     }
     default:
@@ -98,40 +104,40 @@ export function encodeSessionRequest(m: SessionRequest, offset = 0): Uint8Array 
   const s: Sizes = { list: [], at: 0 };
   let total = 0;
   for (const op of m.ops) total += lenFieldSize(sizeOp(op, s));
-  const w = new WireWriter(total, offset);
+  const w = messageWriter(total, offset);
   for (const op of m.ops) writeOp(w, op, s);
   return w.finish();
 }
 
-function readGetRequest(r: WireReader): GetRequest {
+function readGetRequest(r: ByteReader): GetRequest {
   const m: GetRequest = { $typeName: 'quorumkv.v1.GetRequest', bucket: '', key: EMPTY };
   while (!r.done) {
-    const tag = r.tag();
-    if (tag === 0x0a) m.bucket = r.string();
-    else if (tag === 0x12) m.key = r.bytes();
+    const tag = readTag(r);
+    if (tag === 0x0a) m.bucket = readString(r);
+    else if (tag === 0x12) m.key = readBytes(r);
     else if (tag === 0x18) m.r = r.varint32();
     else if (tag === 0x20) m.timeoutMs = r.varint32();
-    else r.skip(tag);
+    else skipField(r, tag);
   }
   return m;
 }
 
-function readPutRequest(r: WireReader): PutRequest {
+function readPutRequest(r: ByteReader): PutRequest {
   const m: PutRequest = { $typeName: 'quorumkv.v1.PutRequest', bucket: '', key: EMPTY, value: EMPTY, context: EMPTY, ttlMs: 0n, returnBody: false };
   while (!r.done) {
-    const tag = r.tag();
+    const tag = readTag(r);
     switch (tag) {
       case 0x0a:
-        m.bucket = r.string();
+        m.bucket = readString(r);
         break;
       case 0x12:
-        m.key = r.bytes();
+        m.key = readBytes(r);
         break;
       case 0x1a:
-        m.value = r.bytes();
+        m.value = readBytes(r);
         break;
       case 0x22:
-        m.context = r.bytes();
+        m.context = readBytes(r);
         break;
       case 0x28:
         m.w = r.varint32();
@@ -143,51 +149,44 @@ function readPutRequest(r: WireReader): PutRequest {
         m.ttlMs = r.varint64();
         break;
       case 0x40:
-        m.returnBody = r.bool();
+        m.returnBody = readBool(r);
         break;
       default:
-        r.skip(tag);
+        skipField(r, tag);
     }
   }
   return m;
 }
 
-function readDeleteRequest(r: WireReader): DeleteRequest {
+function readDeleteRequest(r: ByteReader): DeleteRequest {
   const m: DeleteRequest = { $typeName: 'quorumkv.v1.DeleteRequest', bucket: '', key: EMPTY, context: EMPTY };
   while (!r.done) {
-    const tag = r.tag();
-    if (tag === 0x0a) m.bucket = r.string();
-    else if (tag === 0x12) m.key = r.bytes();
-    else if (tag === 0x1a) m.context = r.bytes();
+    const tag = readTag(r);
+    if (tag === 0x0a) m.bucket = readString(r);
+    else if (tag === 0x12) m.key = readBytes(r);
+    else if (tag === 0x1a) m.context = readBytes(r);
     else if (tag === 0x20) m.w = r.varint32();
     else if (tag === 0x28) m.timeoutMs = r.varint32();
-    else r.skip(tag);
+    else skipField(r, tag);
   }
   return m;
 }
 
-function readOp(r: WireReader): SessionOp {
+function readOp(r: ByteReader): SessionOp {
   const m: SessionOp = { $typeName: 'quorumkv.v1.SessionOp', id: 0n, op: { case: undefined } };
   while (!r.done) {
-    const tag = r.tag();
+    const tag = readTag(r);
     if (tag === 0x08) m.id = r.varint64();
-    else if (tag === 0x12) m.op = { case: 'get', value: readGetRequest(r.nested()) };
-    else if (tag === 0x1a) m.op = { case: 'put', value: readPutRequest(r.nested()) };
-    else if (tag === 0x22) m.op = { case: 'delete', value: readDeleteRequest(r.nested()) };
-    else r.skip(tag);
+    else if (tag === 0x12) m.op = { case: 'get', value: readGetRequest(readNested(r)) };
+    else if (tag === 0x1a) m.op = { case: 'put', value: readPutRequest(readNested(r)) };
+    else if (tag === 0x22) m.op = { case: 'delete', value: readDeleteRequest(readNested(r)) };
+    else skipField(r, tag);
   }
   return m;
 }
 
 /** Decodes a SessionRequest; bytes fields are views into `bytes`. */
 export function decodeSessionRequest(bytes: Uint8Array): SessionRequest {
-  const m: SessionRequest = { $typeName: 'quorumkv.v1.SessionRequest', ops: [] };
-  const r = new WireReader(bytes);
-  while (!r.done) {
-    const tag = r.tag();
-    if (tag === 0x0a) m.ops.push(readOp(r.nested()));
-    else r.skip(tag);
-  }
-  return m;
+  return { $typeName: 'quorumkv.v1.SessionRequest', ops: readRepeatedField1(bytes, readOp) };
 }
 

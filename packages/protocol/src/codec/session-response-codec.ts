@@ -2,15 +2,21 @@
 // (checked in hot-codecs.test.ts), without its reflection.
 import type { ErrorDetail, QuorumFailure, QuorumReceipt, ReplicaAnswer, Sibling } from '../gen/quorumkv/v1/common_pb.js';
 import type { DeleteResponse, GetResponse, PutResponse, SessionError, SessionResponse, SessionResult } from '../gen/quorumkv/v1/kv_pb.js';
-import { WireReader } from './wire-reader.js';
+import type { ByteReader, ByteWriter } from '@quorumkv/bytes';
+import { readTag, readBool, readInt64, readBytes, readString, readNested, skipField, readRepeatedField1 } from './wire-reader.js';
 import {
-  WireWriter,
+  messageWriter,
+  uintField,
+  boolField,
+  bigintField,
+  bytesField,
+  stringField,
+  lenFieldSize,
+  uintFieldSize,
   bigintFieldSize,
   boolFieldSize,
   bytesFieldSize,
-  lenFieldSize,
   stringFieldSize,
-  uintFieldSize,
 } from './wire-writer.js';
 import { nested, slot, type Sizes } from './nested-sizes.js';
 
@@ -39,15 +45,15 @@ function sizeAnswers(list: ReplicaAnswer[], s: Sizes): number {
   return n;
 }
 
-function writeAnswers(w: WireWriter, field: number, list: ReplicaAnswer[], s: Sizes): void {
+function writeAnswers(w: ByteWriter, field: number, list: ReplicaAnswer[], s: Sizes): void {
   for (const a of list) {
     nested(w, field, s);
-    w.stringField(1, a.nodeId);
-    w.boolField(2, a.fallback);
-    w.stringField(3, a.standingInFor);
-    w.boolField(4, a.ok);
-    w.stringField(5, a.error);
-    w.uintField(6, a.latencyUs);
+    stringField(w, 1, a.nodeId);
+    boolField(w, 2, a.fallback);
+    stringField(w, 3, a.standingInFor);
+    boolField(w, 4, a.ok);
+    stringField(w, 5, a.error);
+    uintField(w, 6, a.latencyUs);
   }
 }
 
@@ -66,16 +72,16 @@ function sizeReceipt(r: QuorumReceipt, s: Sizes): number {
   return n;
 }
 
-function writeReceipt(w: WireWriter, field: number, r: QuorumReceipt, s: Sizes): void {
+function writeReceipt(w: ByteWriter, field: number, r: QuorumReceipt, s: Sizes): void {
   nested(w, field, s);
-  w.uintField(1, r.required);
-  w.uintField(2, r.asked);
-  w.uintField(3, r.answered);
+  uintField(w, 1, r.required);
+  uintField(w, 2, r.asked);
+  uintField(w, 3, r.answered);
   writeAnswers(w, 4, r.replicas, s);
-  w.uintField(5, r.siblingCount);
-  w.bigintField(6, r.ringVersion);
-  w.stringField(7, r.coordinator);
-  w.boolField(8, r.forwarded);
+  uintField(w, 5, r.siblingCount);
+  bigintField(w, 6, r.ringVersion);
+  stringField(w, 7, r.coordinator);
+  boolField(w, 8, r.forwarded);
 }
 
 function sizeSiblings(list: Sibling[], s: Sizes): number {
@@ -88,14 +94,14 @@ function sizeSiblings(list: Sibling[], s: Sizes): number {
   return n;
 }
 
-function writeSiblings(w: WireWriter, field: number, list: Sibling[], s: Sizes): void {
+function writeSiblings(w: ByteWriter, field: number, list: Sibling[], s: Sizes): void {
   for (const x of list) {
     nested(w, field, s);
-    w.bytesField(1, x.value);
-    w.bigintField(2, x.timestampMs);
-    w.boolField(3, x.tombstone);
-    w.bigintField(4, x.expiresAtMs);
-    w.stringField(5, x.writtenBy);
+    bytesField(w, 1, x.value);
+    bigintField(w, 2, x.timestampMs);
+    boolField(w, 3, x.tombstone);
+    bigintField(w, 4, x.expiresAtMs);
+    stringField(w, 5, x.writtenBy);
   }
 }
 
@@ -144,24 +150,24 @@ function sizeResult(m: SessionResult, s: Sizes): number {
   return n;
 }
 
-function writeResult(w: WireWriter, m: SessionResult, s: Sizes): void {
+function writeResult(w: ByteWriter, m: SessionResult, s: Sizes): void {
   nested(w, 1, s);
-  w.bigintField(1, m.id);
+  bigintField(w, 1, m.id);
   const r = m.result;
   switch (r.case) {
     case 'get': {
       const v = r.value;
       nested(w, 2, s);
-      w.boolField(1, v.found);
+      boolField(w, 1, v.found);
       writeSiblings(w, 2, v.siblings, s);
-      w.bytesField(3, v.context);
+      bytesField(w, 3, v.context);
       if (v.receipt) writeReceipt(w, 4, v.receipt, s);
       return;
     }
     case 'put': {
       const v = r.value;
       nested(w, 3, s);
-      w.bytesField(1, v.context);
+      bytesField(w, 1, v.context);
       writeSiblings(w, 2, v.siblings, s);
       if (v.receipt) writeReceipt(w, 3, v.receipt, s);
       return;
@@ -173,22 +179,22 @@ function writeResult(w: WireWriter, m: SessionResult, s: Sizes): void {
     case 'error': {
       const v = r.value;
       nested(w, 5, s);
-      w.uintField(1, v.code);
-      w.stringField(2, v.message);
+      uintField(w, 1, v.code);
+      stringField(w, 2, v.message);
       if (v.quorum) {
         const q = v.quorum;
         nested(w, 3, s);
-        w.stringField(1, q.operation);
-        w.uintField(2, q.asked);
-        w.uintField(3, q.answered);
-        w.uintField(4, q.required);
+        stringField(w, 1, q.operation);
+        uintField(w, 2, q.asked);
+        uintField(w, 3, q.answered);
+        uintField(w, 4, q.required);
         writeAnswers(w, 5, q.replicas, s);
       }
       if (v.detail) {
         nested(w, 5, s);
-        w.uintField(1, v.detail.reason);
-        w.stringField(2, v.detail.field);
-        w.stringField(3, v.detail.description);
+        uintField(w, 1, v.detail.reason);
+        stringField(w, 2, v.detail.field);
+        stringField(w, 3, v.detail.description);
       }
       return;
     }
@@ -201,29 +207,29 @@ export function encodeSessionResponse(m: SessionResponse, offset = 0): Uint8Arra
   const s: Sizes = { list: [], at: 0 };
   let total = 0;
   for (const r of m.results) total += lenFieldSize(sizeResult(r, s));
-  const w = new WireWriter(total, offset);
+  const w = messageWriter(total, offset);
   for (const r of m.results) writeResult(w, r, s);
   return w.finish();
 }
 
 // --- readers
 
-function readAnswer(r: WireReader): ReplicaAnswer {
+function readAnswer(r: ByteReader): ReplicaAnswer {
   const a: ReplicaAnswer = { $typeName: 'quorumkv.v1.ReplicaAnswer', nodeId: '', fallback: false, standingInFor: '', ok: false, error: '', latencyUs: 0 };
   while (!r.done) {
-    const tag = r.tag();
-    if (tag === 0x0a) a.nodeId = r.string();
-    else if (tag === 0x10) a.fallback = r.bool();
-    else if (tag === 0x1a) a.standingInFor = r.string();
-    else if (tag === 0x20) a.ok = r.bool();
-    else if (tag === 0x2a) a.error = r.string();
+    const tag = readTag(r);
+    if (tag === 0x0a) a.nodeId = readString(r);
+    else if (tag === 0x10) a.fallback = readBool(r);
+    else if (tag === 0x1a) a.standingInFor = readString(r);
+    else if (tag === 0x20) a.ok = readBool(r);
+    else if (tag === 0x2a) a.error = readString(r);
     else if (tag === 0x30) a.latencyUs = r.varint32();
-    else r.skip(tag);
+    else skipField(r, tag);
   }
   return a;
 }
 
-function readReceipt(r: WireReader): QuorumReceipt {
+function readReceipt(r: ByteReader): QuorumReceipt {
   const m: QuorumReceipt = {
     $typeName: 'quorumkv.v1.QuorumReceipt',
     required: 0,
@@ -236,7 +242,7 @@ function readReceipt(r: WireReader): QuorumReceipt {
     forwarded: false,
   };
   while (!r.done) {
-    const tag = r.tag();
+    const tag = readTag(r);
     switch (tag) {
       case 0x08:
         m.required = r.varint32();
@@ -248,7 +254,7 @@ function readReceipt(r: WireReader): QuorumReceipt {
         m.answered = r.varint32();
         break;
       case 0x22:
-        m.replicas.push(readAnswer(r.nested()));
+        m.replicas.push(readAnswer(readNested(r)));
         break;
       case 0x28:
         m.siblingCount = r.varint32();
@@ -257,128 +263,121 @@ function readReceipt(r: WireReader): QuorumReceipt {
         m.ringVersion = r.varint64();
         break;
       case 0x3a:
-        m.coordinator = r.string();
+        m.coordinator = readString(r);
         break;
       case 0x40:
-        m.forwarded = r.bool();
+        m.forwarded = readBool(r);
         break;
       default:
-        r.skip(tag);
+        skipField(r, tag);
     }
   }
   return m;
 }
 
-function readSibling(r: WireReader): Sibling {
+function readSibling(r: ByteReader): Sibling {
   const m: Sibling = { $typeName: 'quorumkv.v1.Sibling', value: EMPTY, timestampMs: 0n, tombstone: false, expiresAtMs: 0n, writtenBy: '' };
   while (!r.done) {
-    const tag = r.tag();
-    if (tag === 0x0a) m.value = r.bytes();
-    else if (tag === 0x10) m.timestampMs = r.int64();
-    else if (tag === 0x18) m.tombstone = r.bool();
+    const tag = readTag(r);
+    if (tag === 0x0a) m.value = readBytes(r);
+    else if (tag === 0x10) m.timestampMs = readInt64(r);
+    else if (tag === 0x18) m.tombstone = readBool(r);
     else if (tag === 0x20) m.expiresAtMs = r.varint64();
-    else if (tag === 0x2a) m.writtenBy = r.string();
-    else r.skip(tag);
+    else if (tag === 0x2a) m.writtenBy = readString(r);
+    else skipField(r, tag);
   }
   return m;
 }
 
-function readGetResponse(r: WireReader): GetResponse {
+function readGetResponse(r: ByteReader): GetResponse {
   const m: GetResponse = { $typeName: 'quorumkv.v1.GetResponse', found: false, siblings: [], context: EMPTY, receipt: undefined };
   while (!r.done) {
-    const tag = r.tag();
-    if (tag === 0x08) m.found = r.bool();
-    else if (tag === 0x12) m.siblings.push(readSibling(r.nested()));
-    else if (tag === 0x1a) m.context = r.bytes();
-    else if (tag === 0x22) m.receipt = readReceipt(r.nested());
-    else r.skip(tag);
+    const tag = readTag(r);
+    if (tag === 0x08) m.found = readBool(r);
+    else if (tag === 0x12) m.siblings.push(readSibling(readNested(r)));
+    else if (tag === 0x1a) m.context = readBytes(r);
+    else if (tag === 0x22) m.receipt = readReceipt(readNested(r));
+    else skipField(r, tag);
   }
   return m;
 }
 
-function readPutResponse(r: WireReader): PutResponse {
+function readPutResponse(r: ByteReader): PutResponse {
   const m: PutResponse = { $typeName: 'quorumkv.v1.PutResponse', context: EMPTY, siblings: [], receipt: undefined };
   while (!r.done) {
-    const tag = r.tag();
-    if (tag === 0x0a) m.context = r.bytes();
-    else if (tag === 0x12) m.siblings.push(readSibling(r.nested()));
-    else if (tag === 0x1a) m.receipt = readReceipt(r.nested());
-    else r.skip(tag);
+    const tag = readTag(r);
+    if (tag === 0x0a) m.context = readBytes(r);
+    else if (tag === 0x12) m.siblings.push(readSibling(readNested(r)));
+    else if (tag === 0x1a) m.receipt = readReceipt(readNested(r));
+    else skipField(r, tag);
   }
   return m;
 }
 
-function readDeleteResponse(r: WireReader): DeleteResponse {
+function readDeleteResponse(r: ByteReader): DeleteResponse {
   const m: DeleteResponse = { $typeName: 'quorumkv.v1.DeleteResponse', receipt: undefined };
   while (!r.done) {
-    const tag = r.tag();
-    if (tag === 0x0a) m.receipt = readReceipt(r.nested());
-    else r.skip(tag);
+    const tag = readTag(r);
+    if (tag === 0x0a) m.receipt = readReceipt(readNested(r));
+    else skipField(r, tag);
   }
   return m;
 }
 
-function readFailure(r: WireReader): QuorumFailure {
+function readFailure(r: ByteReader): QuorumFailure {
   const m: QuorumFailure = { $typeName: 'quorumkv.v1.QuorumFailure', operation: '', asked: 0, answered: 0, required: 0, replicas: [] };
   while (!r.done) {
-    const tag = r.tag();
-    if (tag === 0x0a) m.operation = r.string();
+    const tag = readTag(r);
+    if (tag === 0x0a) m.operation = readString(r);
     else if (tag === 0x10) m.asked = r.varint32();
     else if (tag === 0x18) m.answered = r.varint32();
     else if (tag === 0x20) m.required = r.varint32();
-    else if (tag === 0x2a) m.replicas.push(readAnswer(r.nested()));
-    else r.skip(tag);
+    else if (tag === 0x2a) m.replicas.push(readAnswer(readNested(r)));
+    else skipField(r, tag);
   }
   return m;
 }
 
-function readDetail(r: WireReader): ErrorDetail {
+function readDetail(r: ByteReader): ErrorDetail {
   const m: ErrorDetail = { $typeName: 'quorumkv.v1.ErrorDetail', reason: 0, field: '', description: '' };
   while (!r.done) {
-    const tag = r.tag();
+    const tag = readTag(r);
     if (tag === 0x08) m.reason = r.varint32();
-    else if (tag === 0x12) m.field = r.string();
-    else if (tag === 0x1a) m.description = r.string();
-    else r.skip(tag);
+    else if (tag === 0x12) m.field = readString(r);
+    else if (tag === 0x1a) m.description = readString(r);
+    else skipField(r, tag);
   }
   return m;
 }
 
-function readError(r: WireReader): SessionError {
+function readError(r: ByteReader): SessionError {
   const m: SessionError = { $typeName: 'quorumkv.v1.SessionError', code: 0, message: '', quorum: undefined, detail: undefined };
   while (!r.done) {
-    const tag = r.tag();
+    const tag = readTag(r);
     if (tag === 0x08) m.code = r.varint32();
-    else if (tag === 0x12) m.message = r.string();
-    else if (tag === 0x1a) m.quorum = readFailure(r.nested());
-    else if (tag === 0x2a) m.detail = readDetail(r.nested());
-    else r.skip(tag);
+    else if (tag === 0x12) m.message = readString(r);
+    else if (tag === 0x1a) m.quorum = readFailure(readNested(r));
+    else if (tag === 0x2a) m.detail = readDetail(readNested(r));
+    else skipField(r, tag);
   }
   return m;
 }
 
-function readResult(r: WireReader): SessionResult {
+function readResult(r: ByteReader): SessionResult {
   const m: SessionResult = { $typeName: 'quorumkv.v1.SessionResult', id: 0n, result: { case: undefined } };
   while (!r.done) {
-    const tag = r.tag();
+    const tag = readTag(r);
     if (tag === 0x08) m.id = r.varint64();
-    else if (tag === 0x12) m.result = { case: 'get', value: readGetResponse(r.nested()) };
-    else if (tag === 0x1a) m.result = { case: 'put', value: readPutResponse(r.nested()) };
-    else if (tag === 0x22) m.result = { case: 'delete', value: readDeleteResponse(r.nested()) };
-    else if (tag === 0x2a) m.result = { case: 'error', value: readError(r.nested()) };
-    else r.skip(tag);
+    else if (tag === 0x12) m.result = { case: 'get', value: readGetResponse(readNested(r)) };
+    else if (tag === 0x1a) m.result = { case: 'put', value: readPutResponse(readNested(r)) };
+    else if (tag === 0x22) m.result = { case: 'delete', value: readDeleteResponse(readNested(r)) };
+    else if (tag === 0x2a) m.result = { case: 'error', value: readError(readNested(r)) };
+    else skipField(r, tag);
   }
   return m;
 }
 
 /** Decodes a SessionResponse; bytes fields are views into `bytes`. */
 export function decodeSessionResponse(bytes: Uint8Array): SessionResponse {
-  const m: SessionResponse = { $typeName: 'quorumkv.v1.SessionResponse', results: [] };
-  const r = new WireReader(bytes);
-  while (!r.done) {
-    const tag = r.tag();
-    if (tag === 0x0a) m.results.push(readResult(r.nested()));
-    else r.skip(tag);
-  }
-  return m;
+  return { $typeName: 'quorumkv.v1.SessionResponse', results: readRepeatedField1(bytes, readResult) };
 }

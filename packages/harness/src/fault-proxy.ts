@@ -1,7 +1,12 @@
 // A TCP proxy placed between nodes to inject network faults from outside the processes: cut every
 // connection mid-flight, or refuse new ones for a while (a partition), while both ends keep running.
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import { freePort } from './free-port.js';
 
+/**
+ * A TCP proxy in front of a node: peers connect to the proxy instead of the node, so a test can cut
+ * their connections or refuse new ones (a partition) without touching either process.
+ */
 export class FaultProxy {
   private readonly server: Server;
   private readonly pairs = new Set<[Socket, Socket]>();
@@ -9,6 +14,7 @@ export class FaultProxy {
   /** Connections cut so far. */
   cuts = 0;
 
+  /** A proxy on `host:port` forwarding to `target`; call {@link listen} (or use {@link FaultProxy.start}). */
   constructor(
     readonly host: string,
     readonly port: number,
@@ -31,6 +37,14 @@ export class FaultProxy {
     });
   }
 
+  /** A listening proxy on a free port of `host` in front of `target`. */
+  static async start(host: string, target: { host: string; port: number }): Promise<FaultProxy> {
+    const proxy = new FaultProxy(host, await freePort(host), target);
+    await proxy.listen();
+    return proxy;
+  }
+
+  /** `host:port` of the proxy: what peers should dial. */
   get address(): string {
     return `${this.host}:${this.port}`;
   }
@@ -56,6 +70,7 @@ export class FaultProxy {
     this.refusing = on;
   }
 
+  /** Cuts every connection and stops listening. */
   close(): Promise<void> {
     this.cutAll();
     return new Promise((resolve) => this.server.close(() => resolve()));

@@ -1,0 +1,185 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { FaultProxy } from './fault-proxy.js';
+import { freePort } from './free-port.js';
+import { NodeHandle } from './node-handle.js';
+import type { ServerCommand } from './server-locator.js';
+
+/** Options of {@link startCluster}. Every field is optional; the defaults suit a test. */
+export interface StartClusterOptions {
+  /** How many nodes. Default 3. */
+  readonly nodes?: number;
+  /** Partitions Q of the new ring (a power of two). Default: the server's (256). */
+  readonly partitions?: number;
+  /** Bucket defaults N, R, W. Default: the server's. */
+  readonly n?: number;
+  readonly r?: number;
+  readonly w?: number;
+  /** Extra flags for every node. */
+  readonly extraArgs?: readonly string[];
+  /** Extra flags for single nodes, by index (after `extraArgs`, so they win). */
+  readonly nodeArgs?: Readonly<Record<number, readonly string[]>>;
+  /**
+   * Node i listens on 127.0.0.(hostBase + i). Default 11. Give each test file its own base, so
+   * files running in parallel never share an address.
+   */
+  readonly hostBase?: number;
+  /** The host of each node instead (`hosts[i]` for node i); overrides {@link hostBase}. */
+  readonly hosts?: readonly string[];
+  /** Node i listens on port basePort + i. Default: a free port each. */
+  readonly basePort?: number;
+  /** Node ids are `${idPrefix}${i + 1}`. Default `n`. */
+  readonly idPrefix?: string;
+  /**
+   * Parent of the nodes' data dirs (node `id` in `dataDir/id`), kept after {@link Cluster.stop}.
+   * Default: a new temporary dir, removed by `stop()`.
+   */
+  readonly dataDir?: string;
+  /** Also append each node's output to `dataDir/<id>.log`. Default false (output stays in memory). */
+  readonly logFiles?: boolean;
+  /** The servers' `--log-level`. Default `warn` (`info` with {@link verbose}). */
+  readonly logLevel?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Print every node's output to this process's stderr, prefixed with its id. */
+  readonly verbose?: boolean;
+  /** Called with each line a node prints. */
+  readonly onLog?: (nodeId: string, line: string) => void;
+  /** Called when a node exits without the harness asking it to. */
+  readonly onExit?: (nodeId: string, code: number | null, signal: NodeJS.Signals | null) => void;
+  /**
+   * Put a {@link FaultProxy} in front of every node for node-to-node traffic: nodes advertise the
+   * proxy's address to each other, while clients use the node's own address.
+   */
+  readonly proxied?: boolean;
+  /** How long to wait for every node's `/readyz`, in ms. Default 30000. */
+  readonly readyTimeoutMs?: number;
+  /** The server executable. Default: `locateServer()`'s answer. */
+  readonly server?: ServerCommand;
+  /** Environment added to each node's (`NodeHandleOptions.env`: NODE_OPTIONS is cleared). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * For scripts: on SIGINT or SIGTERM to this process, stop the cluster (removing temporary data)
+   * and exit with code 130. Tests and commands with their own signal handling leave it off.
+   */
+  readonly exitOnSignal?: boolean;
+}
+
+/** A running cluster. */
+export interface Cluster {
+  readonly nodes: NodeHandle[];
+  /** With `proxied`: the proxy in front of each node (same order as `nodes`). */
+  readonly proxies: FaultProxy[];
+  /** `host:port` of every node, for clients. */
+  readonly addresses: string[];
+  /** `id=address,...` as passed to every node's `--initial-cluster`. */
+  readonly initialCluster: string;
+  /** Parent of the nodes' data dirs. */
+  readonly dataDir: string;
+  /**
+   * Stops every node (SIGTERM, SIGKILL after `graceMs`, default 5000), closes the proxies and
+   * removes a temporary data dir. Safe to call more than once.
+   */
+  stop(graceMs?: number): Promise<void>;
+  /** SIGKILLs every node at once, without waiting (exit paths that cannot wait). */
+  killNow(): void;
+}
+
+interface NodePlan {
+  readonly id: string;
+  readonly host: string;
+  readonly port: number;
+  /** What the other nodes dial: the node itself, or its proxy. */
+  readonly advertise: string;
+}
+
+/**
+ * Starts `nodes` servers forming one new cluster and resolves once every one answers `/readyz`.
+ * When a node fails to start, everything started is stopped and the error carries its last log lines.
+ */
+export async function startCluster(options: StartClusterOptions = {}): Promise<Cluster> {
+  const proxies: FaultProxy[] = [];
+  const plans = await planNodes(options, proxies);
+  const initialCluster = plans.map((p) => `${p.id}=${p.advertise}`).join(',');
+  const temporary = options.dataDir === undefined;
+  const root = temporary ? mkdtempSync(join(tmpdir(), 'qkv-cluster-')) : resolve(options.dataDir!);
+  mkdirSync(root, { recursive: true });
+  const nodes = plans.map((p, i) => nodeFor(p, i, initialCluster, root, options));
+
+  let stopping: Promise<void> | undefined;
+  const onSignal = (): void => {
+    void stop().finally(() => process.exit(130));
+  };
+  const stop = (graceMs = 5_000): Promise<void> =>
+    (stopping ??= (async () => {
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+      await Promise.all(nodes.map((n) => n.stop(graceMs)));
+      await Promise.all(proxies.map((p) => p.close()));
+      if (temporary) rmSync(root, { recursive: true, force: true });
+    })());
+  const killNow = (): void => {
+    for (const n of nodes) if (n.running) void n.kill('SIGKILL');
+  };
+  if (options.exitOnSignal) {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+
+  try {
+    for (const node of nodes) node.start();
+    await Promise.all(nodes.map((n) => n.waitReady(options.readyTimeoutMs ?? 30_000)));
+  } catch (err) {
+    await stop(2_000);
+    throw err;
+  }
+  return { nodes, proxies, addresses: nodes.map((n) => n.address), initialCluster, dataDir: root, stop, killNow };
+}
+
+/** Ids, addresses and ports (and proxies, with `proxied`) of the nodes. */
+async function planNodes(options: StartClusterOptions, proxies: FaultProxy[]): Promise<NodePlan[]> {
+  const plans: NodePlan[] = [];
+  for (let i = 0; i < (options.nodes ?? 3); i++) {
+    const host = options.hosts?.[i] ?? `127.0.0.${(options.hostBase ?? 11) + i}`;
+    const port = options.basePort !== undefined ? options.basePort + i : await freePort(host);
+    let advertise = `${host}:${port}`;
+    if (options.proxied) {
+      const proxy = await FaultProxy.start(host, { host, port });
+      proxies.push(proxy);
+      advertise = proxy.address;
+    }
+    plans.push({ id: `${options.idPrefix ?? 'n'}${i + 1}`, host, port, advertise });
+  }
+  return plans;
+}
+
+function nodeFor(p: NodePlan, index: number, initialCluster: string, root: string, o: StartClusterOptions): NodeHandle {
+  const dataDir = join(root, p.id);
+  const args = [
+    '--node-id', p.id,
+    '--listen', `${p.host}:${p.port}`,
+    '--advertise', p.advertise,
+    '--data-dir', dataDir,
+    '--initial-cluster', initialCluster,
+    '--log-level', o.logLevel ?? (o.verbose ? 'info' : 'warn'),
+    ...(o.partitions !== undefined ? ['--partitions', String(o.partitions)] : []),
+    ...(o.n !== undefined ? ['--n', String(o.n)] : []),
+    ...(o.r !== undefined ? ['--r', String(o.r)] : []),
+    ...(o.w !== undefined ? ['--w', String(o.w)] : []),
+    ...(o.extraArgs ?? []),
+    ...(o.nodeArgs?.[index] ?? []),
+  ];
+  const print = o.verbose ? (line: string) => process.stderr.write(`[${p.id}] ${line}\n`) : undefined;
+  const onLog = o.onLog || print ? (line: string) => (o.onLog?.(p.id, line), print?.(line)) : undefined;
+  return new NodeHandle({
+    id: p.id,
+    host: p.host,
+    port: p.port,
+    args,
+    dataDir,
+    ...(o.server ? { server: o.server } : {}),
+    ...(o.env ? { env: o.env } : {}),
+    ...(o.logFiles ? { logFile: join(root, `${p.id}.log`) } : {}),
+    ...(onLog ? { onLog } : {}),
+    ...(o.onExit ? { onExit: (code: number | null, signal: NodeJS.Signals | null) => o.onExit!(p.id, code, signal) } : {}),
+  });
+}

@@ -1,0 +1,20 @@
+/**
+ * Real `quorumkv-server` processes on loopback addresses, for tests, benchmarks and `quorumkv dev`:
+ * free ports, data dirs (temporary or given), readiness, captured logs, stop by pid, and faults from
+ * outside the processes (kill -9, SIGSTOP/SIGCONT, restart, a TCP proxy that cuts connections).
+ *
+ * ```ts
+ * const cluster = await startCluster({ nodes: 3 });
+ * // ... talk to cluster.addresses ...
+ * await cluster.stop();
+ * ```
+ *
+ * @packageDocumentation
+ */
+export { startCluster, type Cluster, type StartClusterOptions } from './cluster.js';
+export { NodeHandle, type NodeHandleOptions } from './node-handle.js';
+export { FaultProxy } from './fault-proxy.js';
+export { freePort } from './free-port.js';
+export { killOnExit, stopProcess } from './processes.js';
+export { locateServer, type ServerCommand } from './server-locator.js';
+export { HarnessError, type HarnessErrorReason } from './harness-error.js';
