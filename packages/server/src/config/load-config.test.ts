@@ -79,7 +79,7 @@ describe('quorumkv-server --help', () => {
       const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
       const line = text.find((l) => l.trimStart().startsWith(`${flag} `)) ?? '';
       // flag, <unit> (or [bool]), a description of a few words, then (… default: …; env: QKV_…).
-      const m = /^\s*--[a-z-]+ (<[^>]+>|\[bool\])  (.{10,}) \((.*)default: (.+); env: (QKV_[A-Z_]+)\)$/.exec(line);
+      const m = /^\s*--[a-z-]+ (<[^>]+>|\[bool\]) {2}(.{10,}) \((.*)default: (.+); env: (QKV_[A-Z_]+)\)$/.exec(line);
       const env = `QKV_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
       const value = defaults[key];
       // A fixed default is printed as it is; the others (known only when the node starts) in words.
