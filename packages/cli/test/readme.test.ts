@@ -1,0 +1,114 @@
+// Docs as tests: the code blocks of the root README and of every package README run as printed,
+// so a README cannot drift from the code. Conventions (CONTRIBUTING.md, "READMEs are tested"):
+//
+// - ```sh blocks run as one bash script (`set -euo pipefail`) from the repository root and must
+//   exit 0; ```ts blocks are compiled (transpile only) and run with node from there, and each
+//   `console.log(...); // X` line promises that X is printed (in order).
+// - Tags after the language: `no-test` (not run: installs, the test suite itself, fragments that
+//   need code around them), `with-cluster` (runs with `npm start`'s dev cluster up, after the
+//   quick start), `serves` (each command serves until stopped: it must log that its node serves,
+//   answer `quorumkv cluster status` there, and stop cleanly on SIGTERM).
+// - Every package README has at least one block that runs: its standalone example.
+//
+// The commands use fixed addresses (127.0.0.1:7070, ./data), so each README runs in a network
+// namespace of its own (test/net-namespace.ts): its own loopback and its own ./data, whatever else
+// runs on this machine. The npm start cluster is `npm start --ignore-scripts` (prestart only
+// rebuilds what this test already depends on; rebuilding here would rewrite dist/ under the tests).
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { delimiter, join, resolve } from 'node:path';
+import ts from 'typescript';
+import { codeBlocks, promisedOutput, shellCommands, type CodeBlock } from './markdown-blocks.js';
+import { NetNamespace, type RunResult } from './net-namespace.js';
+
+const root = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '../../..');
+const scratch = join(root, 'node_modules', '.cache', 'quorumkv-readme-test');
+const BLOCK_TIMEOUT_MS = 60_000;
+const RUNNABLE = new Set(['sh', 'ts']);
+const TAGS = new Set(['no-test', 'with-cluster', 'serves']);
+
+const readmes = ['README.md', ...readdirSync(join(root, 'packages')).map((p) => join('packages', p, 'README.md'))];
+
+// What a person's terminal has: no npm-script PATH entries (node_modules/.bin), no jest settings,
+// no QKV_* settings of the machine running the tests.
+const env: NodeJS.ProcessEnv = Object.fromEntries(
+  Object.entries(process.env).filter(([k]) => !k.startsWith('QKV_') && !k.startsWith('npm_') && k !== 'NODE_OPTIONS' && k !== 'INIT_CWD'),
+);
+env['PATH'] = (process.env['PATH'] ?? '')
+  .split(delimiter)
+  .filter((dir) => !dir.includes('node_modules'))
+  .join(delimiter);
+
+function describeRun(block: CodeBlock, r: RunResult): string {
+  return `block at line ${block.line} exited ${r.code}\n--- code\n${block.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+}
+
+async function runShell(ns: NetNamespace, block: CodeBlock): Promise<void> {
+  const r = await ns.run(`set -euo pipefail\n${block.code}`, BLOCK_TIMEOUT_MS);
+  if (r.code !== 0) throw new Error(describeRun(block, r));
+}
+
+async function runTypeScript(ns: NetNamespace, block: CodeBlock, name: string): Promise<void> {
+  const js = ts.transpileModule(block.code, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+  // Under the repository's node_modules, so the example's imports resolve as a user's would.
+  const file = join(scratch, `${name}.mjs`);
+  writeFileSync(file, js);
+  const r = await ns.run(`exec node "${file}"`, BLOCK_TIMEOUT_MS);
+  if (r.code !== 0) throw new Error(describeRun(block, r));
+  const printed = r.stdout.split('\n').map((l) => l.trim());
+  let at = 0;
+  for (const line of promisedOutput(block.code)) {
+    const found = printed.indexOf(line, at);
+    if (found < 0) throw new Error(`block at line ${block.line} promised the output ${JSON.stringify(line)}\n${describeRun(block, r)}`);
+    at = found + 1;
+  }
+}
+
+/** Each command of a `serves` block: it comes up, answers, and stops cleanly on SIGTERM. */
+async function runServers(ns: NetNamespace, block: CodeBlock): Promise<void> {
+  for (const command of shellCommands(block.code)) {
+    const server = await ns.start(`exec ${command}`, /"msg":"quorumkv node serving"/, BLOCK_TIMEOUT_MS);
+    const serving = /\{[^\n]*"msg":"quorumkv node serving"[^\n]*\}/.exec(server.output())![0];
+    const { listen } = JSON.parse(serving) as { listen: string };
+    const status = await ns.run(`npx quorumkv --node ${listen} cluster status`, BLOCK_TIMEOUT_MS);
+    const stopped = await server.stop('SIGTERM');
+    if (status.code !== 0) throw new Error(`${command}: cluster status failed\n${describeRun(block, status)}`);
+    if (stopped.code !== 0) throw new Error(`${command}: did not stop cleanly\n${describeRun(block, stopped)}`);
+  }
+}
+
+beforeAll(() => mkdirSync(scratch, { recursive: true }));
+
+describe.each(readmes)('%s', (readme) => {
+  const blocks = codeBlocks(readFileSync(join(root, readme), 'utf8')).filter((b) => RUNNABLE.has(b.lang));
+
+  it('runs as printed', async () => {
+    for (const b of blocks) {
+      const unknown = b.tags.filter((t) => !TAGS.has(t));
+      if (unknown.length > 0) throw new Error(`${readme}:${b.line}: unknown tag(s) ${unknown.join(' ')}`);
+    }
+    const runnable = blocks.filter((b) => !b.tags.includes('no-test'));
+    if (readme !== 'README.md') expect(runnable.length).toBeGreaterThan(0);
+
+    const ns = await NetNamespace.open(root, env);
+    let cluster: Awaited<ReturnType<NetNamespace['start']>> | undefined;
+    try {
+      for (const [i, block] of runnable.entries()) {
+        if (block.tags.includes('with-cluster') && !cluster) {
+          cluster = await ns.start('exec npm start --ignore-scripts', /nodes ready/, BLOCK_TIMEOUT_MS);
+        }
+        if (block.tags.includes('serves')) await runServers(ns, block);
+        else if (block.lang === 'sh') await runShell(ns, block);
+        else await runTypeScript(ns, block, `${readme.replace(/\W+/g, '-')}-${i}`);
+      }
+      if (cluster) {
+        // Ctrl-C, as the README says.
+        const stopped = await cluster.stop('SIGINT');
+        cluster = undefined;
+        expect({ code: stopped.code, stderr: stopped.stderr }).toEqual({ code: 0, stderr: expect.stringMatching(/stopped/) });
+      }
+    } finally {
+      if (cluster) await cluster.stop('SIGKILL');
+      await ns.close();
+    }
+  }, 180_000);
+});
