@@ -63,24 +63,16 @@ export class NetNamespace {
     return spawn(
       'nsenter',
       ['--target', String(this.initPid), '--user', '--net', '--mount', '--pid', '--preserve-credentials', 'bash', '-c', `cd "$1" && ${script}`, 'sh', this.cwd],
-      // Its own process group, so a signal reaches the whole job as Ctrl-C does in a terminal.
-      { stdio: ['ignore', 'pipe', 'pipe'], env: this.env, detached: true },
+      { stdio: ['ignore', 'pipe', 'pipe'], env: this.env },
     );
-  }
-
-  private static signal(child: ChildProcess, signal: NodeJS.Signals): void {
-    try {
-      process.kill(-child.pid!, signal);
-    } catch {
-      // the job has ended
-    }
   }
 
   /** Runs a bash script inside to its end; killed after `timeoutMs`. */
   async run(script: string, timeoutMs: number): Promise<RunResult> {
     const child = this.spawnInside(script);
     const { result } = collect(child);
-    const timer = setTimeout(() => NetNamespace.signal(child, 'SIGKILL'), timeoutMs);
+    // What it started inside stays until close().
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     try {
       return await result;
     } finally {
@@ -89,11 +81,14 @@ export class NetNamespace {
   }
 
   /**
-   * Starts a bash script inside and resolves once its output (stdout and stderr) matches `ready`;
-   * rejects when it exits first or `timeoutMs` passes. `stop(signal)` signals its whole job.
+   * Starts a command inside and resolves once its output (stdout and stderr) matches `ready`;
+   * rejects when it exits first or `timeoutMs` passes. `stop(signal)` signals its whole process
+   * group, as Ctrl-C in a terminal does, and resolves with how the command exited.
    */
-  async start(script: string, ready: RegExp, timeoutMs: number): Promise<{ output: () => string; stop: (signal?: NodeJS.Signals) => Promise<RunResult> }> {
-    const child = this.spawnInside(script);
+  async start(command: string, ready: RegExp, timeoutMs: number): Promise<{ output: () => string; stop: (signal?: NodeJS.Signals) => Promise<RunResult> }> {
+    // A job of its own (bash job control gives it a process group), waited for by the shell, so
+    // its exit status is nsenter's.
+    const child = this.spawnInside(`set -m; ${command} & echo "job $!" >&2; wait $!`);
     const { result, output } = collect(child);
     await new Promise<void>((done, fail) => {
       const timer = setTimeout(() => fail(new Error(`not ready after ${timeoutMs} ms: ${output()}`)), timeoutMs);
@@ -109,7 +104,12 @@ export class NetNamespace {
         fail(new Error(`exited (${r.code}) before it was ready: ${r.stdout}${r.stderr}`));
       });
     });
-    return { output, stop: async (signal: NodeJS.Signals = 'SIGTERM') => (NetNamespace.signal(child, signal), result) };
+    const job = /job (\d+)/.exec(output())![1];
+    const stop = async (signal: NodeJS.Signals = 'SIGTERM'): Promise<RunResult> => {
+      await this.run(`kill -s ${signal.slice(3)} -- -${job}`, 10_000);
+      return result;
+    };
+    return { output, stop };
   }
 
   /** Kills every process inside and removes the namespace's data directory. */
