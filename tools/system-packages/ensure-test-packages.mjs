@@ -10,10 +10,11 @@ const NEEDED = [
   { apt: 'chromium', present: () => isExecutable(process.env.QKV_CHROMIUM ?? '/usr/bin/chromium'), usedBy: 'packages/client/test/browser.test.ts' },
   { apt: 'docker-compose', present: () => onPath('docker-compose'), usedBy: 'packages/cli/test/compose-topology.test.ts' },
   // The README test runs the README's commands in a network namespace of its own (unshare,
-  // nsenter, ip), and one of them pipes into jq.
+  // nsenter, ip); some of them use curl and jq.
   { apt: 'util-linux', present: () => onPath('unshare') && onPath('nsenter'), usedBy: 'packages/cli/test/readme.test.ts' },
   { apt: 'iproute2', present: () => onPath('ip'), usedBy: 'packages/cli/test/readme.test.ts' },
   { apt: 'jq', present: () => onPath('jq'), usedBy: 'packages/cli/test/readme.test.ts' },
+  { apt: 'curl', present: () => onPath('curl'), usedBy: 'packages/cli/test/readme.test.ts' },
 ];
 
 try {

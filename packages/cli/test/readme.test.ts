@@ -7,8 +7,8 @@
 // - Tags after the language: `no-test` (not run: installs, the test suite itself, fragments that
 //   need code around them), `with-cluster` (runs with `npm start`'s dev cluster up, as after the
 //   quick start; other blocks run with it stopped by Ctrl-C), `serves` (each command serves until
-//   stopped: it must log that its node serves, answer `quorumkv cluster status` there, and stop
-//   cleanly on SIGTERM).
+//   stopped: it must log that its node serves, answer /readyz there, and stop listening after
+//   Ctrl-C).
 // - Every package README has at least one block that runs: its standalone example.
 //
 // The commands use fixed addresses (127.0.0.1:7070, ./data), so each README runs in a network
@@ -64,56 +64,88 @@ async function runTypeScript(ns: NetNamespace, block: CodeBlock, name: string): 
   }
 }
 
-/** Each command of a `serves` block: it comes up, answers, and stops cleanly on SIGTERM. */
+/** Waits (10 s at most) until nothing accepts connections on `addresses`; returns those still open. */
+async function stillListening(ns: NetNamespace, addresses: string[]): Promise<string> {
+  const probe = addresses.map((a) => `(echo > /dev/tcp/${a.replace(':', '/')}) 2>/dev/null && open="$open ${a}"`).join('; ');
+  const r = await ns.run(`for i in $(seq 100); do open=; ${probe}; [ -z "$open" ] && exit 0; sleep 0.1; done; echo $open`, 15_000);
+  return r.stdout.trim();
+}
+
+/**
+ * Each command of a `serves` block: it logs that its node serves, answers /readyz there, and stops
+ * listening after Ctrl-C. (Its exit code is npx's: 130 after Ctrl-C.)
+ */
 async function runServers(ns: NetNamespace, block: CodeBlock): Promise<void> {
   for (const command of shellCommands(block.code)) {
     const server = await ns.start(command, /"msg":"quorumkv node serving"/, BLOCK_TIMEOUT_MS);
     const serving = /\{[^\n]*"msg":"quorumkv node serving"[^\n]*\}/.exec(server.output())![0];
     const { listen } = JSON.parse(serving) as { listen: string };
-    const status = await ns.run(`npx quorumkv --node ${listen} cluster status`, BLOCK_TIMEOUT_MS);
-    const stopped = await server.stop('SIGTERM');
-    if (status.code !== 0) throw new Error(`${command}: cluster status failed\n${describeRun(block, status)}`);
-    if (stopped.code !== 0) throw new Error(`${command}: did not stop cleanly\n${describeRun(block, stopped)}`);
+    const status = await ns.run(`curl -sf http://${listen}/readyz`, BLOCK_TIMEOUT_MS);
+    const stopped = await server.stop('SIGINT');
+    if (status.code !== 0) throw new Error(`${command}: not ready\n${describeRun(block, status)}`);
+    const open = await stillListening(ns, [listen]);
+    if (open !== '') throw new Error(`${command}: still listening on ${open} after Ctrl-C\n${describeRun(block, stopped)}`);
   }
 }
 
-beforeAll(() => mkdirSync(scratch, { recursive: true }));
+/** Runs one README's blocks in a namespace of its own; throws on the first that does not work. */
+async function runReadme(readme: string): Promise<void> {
+  const blocks = codeBlocks(readFileSync(join(root, readme), 'utf8')).filter((b) => RUNNABLE.has(b.lang));
+  for (const b of blocks) {
+    const unknown = b.tags.filter((t) => !TAGS.has(t));
+    if (unknown.length > 0) throw new Error(`${readme}:${b.line}: unknown tag(s) ${unknown.join(' ')}`);
+  }
+  const runnable = blocks.filter((b) => !b.tags.includes('no-test'));
+  if (readme !== 'README.md' && runnable.length === 0) throw new Error(`${readme} shows no standalone example that runs`);
+
+  const ns = await NetNamespace.open(root, env);
+  let cluster: Awaited<ReturnType<NetNamespace['start']>> | undefined;
+  const stopCluster = async (): Promise<void> => {
+    if (!cluster) return;
+    // Ctrl-C, as the README says (npm then exits 130, as a program stopped by Ctrl-C does).
+    const stopped = await cluster.stop('SIGINT');
+    cluster = undefined;
+    if (!/^stopped$/m.test(stopped.stderr)) throw new Error(`npm start did not say it stopped:\n${stopped.stderr}`);
+    const open = await stillListening(ns, ['127.0.0.1:7070', '127.0.0.1:7071', '127.0.0.1:7072']);
+    if (open !== '') throw new Error(`after Ctrl-C, npm start's nodes still listen on ${open}`);
+  };
+  try {
+    for (const [i, block] of runnable.entries()) {
+      if (!block.tags.includes('with-cluster')) await stopCluster();
+      else if (!cluster) cluster = await ns.start('npm start --ignore-scripts', /nodes ready/, BLOCK_TIMEOUT_MS);
+      if (block.tags.includes('serves')) await runServers(ns, block);
+      else if (block.lang === 'sh') await runShell(ns, block);
+      else await runTypeScript(ns, block, `${readme.replace(/\W+/g, '-')}-${i}`);
+    }
+    await stopCluster();
+  } finally {
+    if (cluster) await cluster.stop('SIGKILL');
+    await ns.close();
+  }
+}
+
+// Each README has a namespace of its own, so a few run side by side (most of their time is spent
+// waiting for processes to start).
+const PARALLEL = 3;
+const runs = new Map<string, Promise<void>>();
+
+beforeAll(() => {
+  mkdirSync(scratch, { recursive: true });
+  const queue = [...readmes];
+  const next = async (): Promise<void> => {
+    for (let readme = queue.shift(); readme !== undefined; readme = queue.shift()) {
+      const run = runReadme(readme);
+      runs.set(readme, run);
+      await run.catch(() => undefined); // reported by the README's own test
+    }
+  };
+  for (let i = 0; i < PARALLEL; i++) void next();
+});
 
 describe.each(readmes)('%s', (readme) => {
-  const blocks = codeBlocks(readFileSync(join(root, readme), 'utf8')).filter((b) => RUNNABLE.has(b.lang));
-
   it('runs as printed', async () => {
-    for (const b of blocks) {
-      const unknown = b.tags.filter((t) => !TAGS.has(t));
-      if (unknown.length > 0) throw new Error(`${readme}:${b.line}: unknown tag(s) ${unknown.join(' ')}`);
-    }
-    const runnable = blocks.filter((b) => !b.tags.includes('no-test'));
-    if (readme !== 'README.md') expect(runnable.length).toBeGreaterThan(0);
-
-    const ns = await NetNamespace.open(root, env);
-    let cluster: Awaited<ReturnType<NetNamespace['start']>> | undefined;
-    const stopCluster = async (): Promise<void> => {
-      if (!cluster) return;
-      // Ctrl-C, as the README says (npm then exits 130, as a program stopped by Ctrl-C does); every
-      // node has stopped listening by the time it says so.
-      const stopped = await cluster.stop('SIGINT');
-      cluster = undefined;
-      expect(stopped.stderr).toMatch(/^stopped$/m);
-      const listening = await ns.run('for p in 7070 7071 7072; do (echo > /dev/tcp/127.0.0.1/$p) 2>/dev/null && echo $p; done; true', 10_000);
-      expect(listening.stdout).toBe('');
-    };
-    try {
-      for (const [i, block] of runnable.entries()) {
-        if (!block.tags.includes('with-cluster')) await stopCluster();
-        else if (!cluster) cluster = await ns.start('npm start --ignore-scripts', /nodes ready/, BLOCK_TIMEOUT_MS);
-        if (block.tags.includes('serves')) await runServers(ns, block);
-        else if (block.lang === 'sh') await runShell(ns, block);
-        else await runTypeScript(ns, block, `${readme.replace(/\W+/g, '-')}-${i}`);
-      }
-      await stopCluster();
-    } finally {
-      if (cluster) await cluster.stop('SIGKILL');
-      await ns.close();
-    }
-  }, 180_000);
+    // Its run may not have started yet when an earlier test ends.
+    while (!runs.has(readme)) await new Promise((r) => setTimeout(r, 100));
+    await runs.get(readme);
+  }, 300_000);
 });

@@ -19,6 +19,10 @@ it('serves alone with no configuration', async () => {
   const clients = new Clients();
   try {
     expect(await eventually(async () => (await fetch(`${node.url}/readyz`)).status === 200, 15_000)).toBe(true);
+    // Someone opening the address in a browser learns what the port serves (and that no dashboard is).
+    const home = await fetch(`${node.url}/`);
+    expect(home.status).toBe(200);
+    expect(await home.text()).toMatch(/GET \/readyz[\s\S]*No web dashboard is served/);
     const kv = clients.of(node as never).kv;
     const put = await kv.put({ key: enc('solo'), value: enc('works') });
     expect(put.receipt!.required).toBe(1);
