@@ -29,10 +29,11 @@ const TAGS = new Set(['no-test', 'with-cluster', 'serves']);
 
 const readmes = ['README.md', ...readdirSync(join(root, 'packages')).map((p) => join('packages', p, 'README.md'))];
 
-// What a person's terminal has: no npm-script PATH entries (node_modules/.bin), no jest settings,
-// no QKV_* settings of the machine running the tests.
+// What a person's shell has: no npm-script PATH entries (node_modules/.bin), no jest or nx
+// settings (nx sets FORCE_COLOR), no QKV_* settings of the machine running the tests.
+const DROP = new Set(['NODE_OPTIONS', 'INIT_CWD', 'FORCE_COLOR']);
 const env: NodeJS.ProcessEnv = Object.fromEntries(
-  Object.entries(process.env).filter(([k]) => !k.startsWith('QKV_') && !k.startsWith('npm_') && k !== 'NODE_OPTIONS' && k !== 'INIT_CWD'),
+  Object.entries(process.env).filter(([k]) => !k.startsWith('QKV_') && !k.startsWith('npm_') && !k.startsWith('NX_') && !DROP.has(k)),
 );
 env['PATH'] = (process.env['PATH'] ?? '')
   .split(delimiter)
@@ -141,6 +142,12 @@ beforeAll(() => {
   };
   for (let i = 0; i < PARALLEL; i++) void next();
 });
+
+// Every run ends (and closes its namespace) before jest does, including those of filtered-out tests.
+afterAll(async () => {
+  while (runs.size < readmes.length) await new Promise((r) => setTimeout(r, 100));
+  await Promise.allSettled(runs.values());
+}, 300_000);
 
 describe.each(readmes)('%s', (readme) => {
   it('runs as printed', async () => {
