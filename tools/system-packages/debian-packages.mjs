@@ -30,8 +30,8 @@ export class MissingPackagesError extends Error {
   }
 }
 
-const UPDATE_TIMEOUT_MS = 3 * 60_000;
-const INSTALL_TIMEOUT_MS = 7 * 60_000;
+const UPDATE_TIMEOUT_MS = 2 * 60_000;
+const INSTALL_TIMEOUT_MS = 5 * 60_000;
 
 function aptGet(args, timeoutMs) {
   const res = spawnSync('apt-get', args, {
@@ -48,7 +48,7 @@ function aptGet(args, timeoutMs) {
 }
 
 /**
- * Makes sure every package of `needed` is present, installing the missing ones (bounded: about 10
+ * Makes sure every package of `needed` is present, installing the missing ones (bounded: 12
  * minutes at most). An `apt-get update` runs only when the install fails without it (a fresh image
  * has no package lists).
  * @param {{ apt: string, present: () => boolean, usedBy?: string }[]} needed
