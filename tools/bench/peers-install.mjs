@@ -3,22 +3,14 @@
 // for etcdctl). Installs with apt-get only what is missing; the benchmark runs as root on the
 // project's Debian machines. Debian images ship a policy-rc.d that keeps apt from starting the
 // packaged services, so installing starts no redis or etcd of its own.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { ensureDebianPackages, MissingPackagesError, onPath } from '../system-packages/debian-packages.mjs';
 
 /** Binary on PATH → the Debian package that provides it. */
 const PROVIDERS = { 'redis-server': 'redis-server', 'redis-cli': 'redis-server', etcd: 'etcd-server', etcdctl: 'etcd-client' };
 
-const onPath = (bin) => spawnSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }).status === 0;
-
-/** Error with the apt-get output, so the caller can print it and exit non-zero. */
-export class PeerInstallError extends Error {
-  /** @param {string} message @param {string[]} packages */
-  constructor(message, packages) {
-    super(message);
-    this.name = 'PeerInstallError';
-    this.packages = packages;
-  }
-}
+/** Missing binaries that cannot be installed from here (not root, or apt-get failed). */
+export { MissingPackagesError as PeerInstallError };
 
 /**
  * Installs the Debian packages of whichever of `bins` is missing.
@@ -27,30 +19,8 @@ export class PeerInstallError extends Error {
  * @returns {string[]} the packages installed (empty when everything was there)
  */
 export function ensurePeerBinaries(bins, log) {
-  const missing = bins.filter((b) => !onPath(b));
-  if (missing.length === 0) return [];
-  const packages = [...new Set(missing.map((b) => PROVIDERS[b] ?? b))];
-  if (process.getuid?.() !== 0) {
-    throw new PeerInstallError(`missing ${missing.join(', ')}; install as root: apt-get install -y ${packages.join(' ')}`, packages);
-  }
-  log(`installing ${packages.join(' ')} (missing: ${missing.join(', ')})`);
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const apt = (...args) => execFileSync('apt-get', args, { env, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: 600_000 });
-  try {
-    try {
-      apt('install', '-y', '--no-install-recommends', ...packages);
-    } catch {
-      // A fresh image has no package lists yet.
-      apt('update');
-      apt('install', '-y', '--no-install-recommends', ...packages);
-    }
-  } catch (err) {
-    const detail = `${err.stdout ?? ''}${err.stderr ?? ''}`.trim().split('\n').slice(-8).join('\n');
-    throw new PeerInstallError(`apt-get install -y ${packages.join(' ')} failed:\n${detail || err.message}`, packages);
-  }
-  const still = bins.filter((b) => !onPath(b));
-  if (still.length) throw new PeerInstallError(`installed ${packages.join(' ')} but ${still.join(', ')} still not on PATH`, packages);
-  return packages;
+  const needed = bins.map((bin) => ({ apt: PROVIDERS[bin] ?? bin, present: () => onPath(bin), usedBy: bin }));
+  return ensureDebianPackages(needed, { log, purpose: 'the peer benchmark' });
 }
 
 /** `redis-server --version` / `etcd --version` first lines, for the report. */

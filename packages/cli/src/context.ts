@@ -5,6 +5,8 @@ import { toJson as toJsonText, type Output } from './output.js';
 
 /** Default node when neither --node nor QKV_NODE is given. */
 export const DEFAULT_NODE = '127.0.0.1:7070';
+/** Deadline of each request when --timeout is not given. */
+export const DEFAULT_TIMEOUT_MS = 5000;
 
 /** Global options (accepted before or after the command name). */
 export interface GlobalOptions {
@@ -28,7 +30,7 @@ export async function withClient<T>(cmd: Command, fn: (client: QuorumKvClient, g
 /** The global options as seen from any (sub)command. */
 export function globals(cmd: Command): GlobalOptions {
   const o = cmd.optsWithGlobals<Partial<GlobalOptions>>();
-  return { node: o.node ?? DEFAULT_NODE, json: o.json ?? false, timeout: o.timeout ?? 5000 };
+  return { node: o.node ?? DEFAULT_NODE, json: o.json ?? false, timeout: o.timeout ?? DEFAULT_TIMEOUT_MS };
 }
 
 /** Prints `json` with --json, else `human()`. */

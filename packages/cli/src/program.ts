@@ -5,7 +5,7 @@ import { registerBucketCommands } from './commands/bucket.js';
 import { registerClusterCommands } from './commands/cluster.js';
 import { registerDataCommands } from './commands/data.js';
 import { registerDevCommand } from './commands/dev.js';
-import { DEFAULT_NODE } from './context.js';
+import { DEFAULT_NODE, DEFAULT_TIMEOUT_MS } from './context.js';
 import { CliExit, errorLine, exitCodeOf, ExitCode, type ExitCodeValue } from './exit-codes.js';
 import { processOutput, type Output } from './output.js';
 import { nodeAddress, positiveInt } from './parse.js';
@@ -18,9 +18,9 @@ export function buildProgram(out: Output = processOutput, env: NodeJS.ProcessEnv
   const program = new Command('quorumkv')
     .description('QuorumKV command line: data, buckets, cluster administration, local dev cluster')
     .version(VERSION)
-    .addOption(new Option('--node <host:port>', 'node to talk to').default(env['QKV_NODE'] ?? DEFAULT_NODE).argParser(nodeAddress))
-    .option('--json', 'machine-readable JSON output')
-    .addOption(new Option('--timeout <ms>', 'deadline of each request in ms').default(5000).argParser(positiveInt))
+    .addOption(new Option('--node <host:port>', 'node to talk to; the cluster forwards as needed (env: QKV_NODE)').default(env['QKV_NODE'] ?? DEFAULT_NODE).argParser(nodeAddress))
+    .option('--json', 'machine-readable JSON output on stdout (every command)')
+    .addOption(new Option('--timeout <ms>', 'deadline of each request, retries included').default(DEFAULT_TIMEOUT_MS).argParser(positiveInt))
     .showSuggestionAfterError(true)
     .configureOutput({ writeOut: (s) => out.out(s.replace(/\n$/, '')), writeErr: (s) => out.err(s.replace(/\n$/, '')) })
     .exitOverride()

@@ -1,6 +1,8 @@
 // docker-compose.yml's topology without Docker: the same entrypoint and per-service flags, read
 // from the Dockerfile and the compose file, run as local processes with hostnames node-N mapped
-// to 127.0.0.1N and ports substituted. A write on one node must be readable on the others.
+// to 127.0.0.1N and ports substituted. A write on one node must be readable on the others. The
+// file itself is checked by docker-compose (no Docker engine runs here, and `config` needs none).
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -31,6 +33,14 @@ let dataRoot = '';
 afterAll(async () => {
   await Promise.all(nodes.map((n) => n.stop()));
   if (dataRoot) rmSync(dataRoot, { recursive: true, force: true });
+});
+
+it('is a valid compose file', () => {
+  // Debian's docker-compose; `npm test` installs it (tools/system-packages).
+  const res = spawnSync('docker-compose', ['-f', 'docker-compose.yml', 'config', '-q'], { cwd: root, encoding: 'utf8' });
+  expect(res.error).toBeUndefined();
+  expect(res.stderr).toBe('');
+  expect(res.status).toBe(0);
 });
 
 it('runs the compose topology as processes and replicates a write to every node', async () => {

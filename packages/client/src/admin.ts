@@ -1,5 +1,6 @@
 // Cluster administration through AdminService, answered by whichever node the call reaches (or the
-// one named in `node`). Results are plain objects with numbers and string enums.
+// one named in `node`). Results are plain objects with numbers and string enums. Only the calls the
+// server serves are here: Join, Leave, Plan and Commit are in the contract but not served yet.
 import {
   ConflictMode,
   Liveness,
@@ -120,20 +121,6 @@ export interface VerifyReport {
   readonly n: number;
   readonly problems: PartitionProblemInfo[];
   readonly ringDisagreements: string[];
-}
-
-/** The staged membership changes. */
-export interface StagedChanges {
-  readonly stagedJoins: string[];
-  readonly stagedLeaves: string[];
-}
-
-/** Result of {@link AdminClient.plan}. */
-export interface PlanInfo {
-  readonly fromVersion: number;
-  readonly toVersion: number;
-  readonly moves: { partition: number; fromNode: string; toNode: string }[];
-  readonly ownershipAfter: OwnershipInfo[];
 }
 
 /** A node's own stored copy of a key (diagnosis). */
@@ -270,43 +257,6 @@ export class AdminClient {
         problems: res.problems.map((p) => ({ partition: p.partition, replicas: [...p.replicas], down: [...p.down], reason: p.reason })),
         ringDisagreements: [...res.ringDisagreements],
       } satisfies VerifyReport;
-    });
-  }
-
-  /** Stages a node (already a gossip member) to join the ring. */
-  join(nodeId: string, options?: AdminCallOptions): Promise<StagedChanges> {
-    return this.call('join', options, true, async (a) => {
-      const res = await a.clients.admin.join({ nodeId }, { signal: a.signal, timeoutMs: a.timeoutMs });
-      return { stagedJoins: [...res.stagedJoins], stagedLeaves: [...res.stagedLeaves] };
-    });
-  }
-
-  /** Stages a node to leave the ring. */
-  leave(nodeId: string, options?: AdminCallOptions): Promise<StagedChanges> {
-    return this.call('leave', options, true, async (a) => {
-      const res = await a.clients.admin.leave({ nodeId }, { signal: a.signal, timeoutMs: a.timeoutMs });
-      return { stagedJoins: [...res.stagedJoins], stagedLeaves: [...res.stagedLeaves] };
-    });
-  }
-
-  /** The plan for the staged changes. */
-  plan(options?: AdminCallOptions): Promise<PlanInfo> {
-    return this.call('plan', options, true, async (a) => {
-      const res = await a.clients.admin.plan({}, { signal: a.signal, timeoutMs: a.timeoutMs });
-      return {
-        fromVersion: num(res.fromVersion),
-        toVersion: num(res.toVersion),
-        moves: res.moves.map((m) => ({ partition: m.partition, fromNode: m.fromNode, toNode: m.toNode })),
-        ownershipAfter: res.ownershipAfter.map(toOwnership),
-      } satisfies PlanInfo;
-    });
-  }
-
-  /** Commits the staged plan made against ring `fromVersion`; answers the new ring version. */
-  commit(fromVersion: number, options?: AdminCallOptions): Promise<number> {
-    return this.call('commit', options, true, async (a) => {
-      const res = await a.clients.admin.commit({ fromVersion: BigInt(fromVersion) }, { signal: a.signal, timeoutMs: a.timeoutMs });
-      return num(res.ringVersion);
     });
   }
 

@@ -19,9 +19,7 @@ export {
   type MemberInfo,
   type OwnershipInfo,
   type PartitionProblemInfo,
-  type PlanInfo,
   type RingView,
-  type StagedChanges,
   type StatusInfo,
   type VerifyReport,
 } from './admin.js';

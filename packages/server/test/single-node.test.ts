@@ -15,6 +15,10 @@ it('serves alone with no configuration', async () => {
   try {
     node.start();
     await node.waitReady(15_000);
+    // Someone opening the address in a browser learns what the port serves (and that no dashboard is).
+    const home = await fetch(`${node.url}/`);
+    expect(home.status).toBe(200);
+    expect(await home.text()).toMatch(/GET \/readyz[\s\S]*No web dashboard is served/);
     const kv = clients.of(node).kv;
     const put = await kv.put({ key: enc('solo'), value: enc('works') });
     expect(put.receipt!.required).toBe(1);

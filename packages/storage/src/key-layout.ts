@@ -55,11 +55,6 @@ export function decodeDataKey(dataKey: Uint8Array): DecodedDataKey | undefined {
   };
 }
 
-/** The partition a data key belongs to (its first four bytes). */
-export function dataKeyPartition(dataKey: Uint8Array): number {
-  return readU32(dataKey, 0);
-}
-
 /** First key of a partition's range; `partitionStart(p + 1)` is its exclusive end. */
 export function partitionStart(partition: number): Buffer {
   const out = Buffer.allocUnsafe(PARTITION_BYTES);
@@ -85,13 +80,6 @@ export function prefixEnd(prefix: Uint8Array): Buffer | undefined {
     }
   }
   return undefined;
-}
-
-/** The smallest byte string strictly greater than `key`: an exclusive range start after a cursor. */
-export function successor(key: Uint8Array): Buffer {
-  const out = Buffer.alloc(key.length + 1);
-  out.set(key, 0);
-  return out;
 }
 
 /**

@@ -26,11 +26,11 @@ export function registerBucketCommands(program: Command, out: Output): void {
     .command('create')
     .description('create a bucket, or update its properties')
     .argument('<name>', 'bucket name')
-    .option('--n <n>', 'replicas per key', positiveInt)
-    .option('--r <n>', 'default read quorum', positiveInt)
-    .option('--w <n>', 'default write quorum', positiveInt)
-    .option('--conflicts <mode>', 'siblings or lww', conflicts)
-    .option('--ttl <duration>', 'default time to live, e.g. 1h', durationMs)
+    .option('--n <n>', "replicas per key (default: the node's n)", positiveInt)
+    .option('--r <n>', "read quorum (default: the node's r, at most n)", positiveInt)
+    .option('--w <n>', "write quorum (default: the node's w, at most n)", positiveInt)
+    .option('--conflicts <mode>', 'siblings or lww (default: siblings)', conflicts)
+    .option('--ttl <duration>', 'time to live of each write, e.g. 1h (default: none)', durationMs)
     .action(async (name: string, f: { n?: number; r?: number; w?: number; conflicts?: 'siblings' | 'lww'; ttl?: number }, cmd: Command) => {
       await withClient(cmd, async (client, g) => {
         const b = await client.admin.createBucket({

@@ -43,11 +43,11 @@ export function registerDataCommands(program: Command, out: Output): void {
     .description('write a value (from the argument, --file or stdin)')
     .argument('<key>', 'the key (UTF-8)')
     .argument('[value]', 'the value (UTF-8); omit to use --file or stdin')
-    .option('-b, --bucket <name>', 'bucket', 'default')
+    .option('-b, --bucket <name>', 'bucket of the key', 'default')
     .option('--w <n>', 'write quorum (default: the bucket\'s)', positiveInt)
     .option('--ttl <duration>', 'time to live, e.g. 30s, 5m, 1h (default: the bucket\'s)', durationMs)
-    .option('--context <base64>', 'context from a previous get: supersede what it saw', parseContext)
-    .option('-f, --file <path>', 'read the value from a file')
+    .option('--context <base64>', 'context from a previous get: supersede what it saw (default: none, a blind write)', parseContext)
+    .option('-f, --file <path>', 'read the value from a file (default: none, the argument or stdin)')
     .action(async (key: string, value: string | undefined, flags: PutFlags, cmd: Command) => {
       const bytes = await valueOf(value, flags);
       await withClient(cmd, async (client, g) => {
@@ -67,7 +67,7 @@ export function registerDataCommands(program: Command, out: Output): void {
     .command('get')
     .description('read a key: every sibling and the context (exit code 1 when not found)')
     .argument('<key>', 'the key (UTF-8)')
-    .option('-b, --bucket <name>', 'bucket', 'default')
+    .option('-b, --bucket <name>', 'bucket of the key', 'default')
     .option('--r <n>', 'read quorum (default: the bucket\'s)', positiveInt)
     .action(async (key: string, flags: { bucket: string; r?: number }, cmd: Command) => {
       await withClient(cmd, async (client, g) => {
@@ -93,9 +93,9 @@ export function registerDataCommands(program: Command, out: Output): void {
     .command('delete')
     .description('delete a key')
     .argument('<key>', 'the key (UTF-8)')
-    .option('-b, --bucket <name>', 'bucket', 'default')
+    .option('-b, --bucket <name>', 'bucket of the key', 'default')
     .option('--w <n>', 'write quorum (default: the bucket\'s)', positiveInt)
-    .option('--context <base64>', 'context from a previous get', parseContext)
+    .option('--context <base64>', 'context from a previous get: delete what it saw (default: none, whatever the replicas hold)', parseContext)
     .action(async (key: string, flags: { bucket: string; w?: number; context?: Uint8Array }, cmd: Command) => {
       await withClient(cmd, async (client, g) => {
         const res = await client.delete(key, {
@@ -110,9 +110,9 @@ export function registerDataCommands(program: Command, out: Output): void {
   program
     .command('keys')
     .description('list the keys of a bucket (costly: asks every partition)')
-    .option('-b, --bucket <name>', 'bucket', 'default')
-    .option('-p, --prefix <prefix>', 'only keys starting with this')
-    .option('--limit <n>', 'stop after this many keys', positiveInt)
+    .option('-b, --bucket <name>', 'bucket to list', 'default')
+    .option('-p, --prefix <prefix>', 'only keys starting with this (default: none, every key)')
+    .option('--limit <n>', 'stop after this many keys (default: no limit)', positiveInt)
     .action(async (flags: { bucket: string; prefix?: string; limit?: number }, cmd: Command) => {
       await withClient(cmd, async (client, g) => {
         const keys: Uint8Array[] = [];

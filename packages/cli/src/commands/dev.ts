@@ -22,8 +22,8 @@ export function registerDevCommand(program: Command, out: Output): void {
     .option('--nodes <n>', 'number of nodes', positiveInt, 3)
     .option('--base-port <port>', 'port of node-1; node-N listens on base + N - 1', port, 7070)
     .option('--data-dir <dir>', 'data directory (node-N below it)', './data/dev')
-    .option('--partitions <q>', 'partitions of the new ring (power of two)', positiveInt)
-    .option('--verbose', "print the nodes' logs")
+    .option('--partitions <q>', "partitions of the new ring, a power of two (default: the server's)", positiveInt)
+    .option('--verbose', "print the nodes' logs on stderr")
     .action(async (f: DevFlags, cmd: Command) => {
       const g = globals(cmd);
       const server = locateServer();

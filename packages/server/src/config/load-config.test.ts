@@ -1,7 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig } from './load-config.js';
+import { jest } from '@jest/globals';
+import { serverConfigSchema } from './config-schema.js';
+import { ConfigError, loadConfig, validateConfig } from './load-config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'qkv-config-unit-'));
 
@@ -50,5 +52,40 @@ describe('loadConfig', () => {
     const file = join(dir, 'typo.yaml');
     writeFileSync(file, 'replicas: 3\n');
     expect(() => loadConfig(['--config', file], {})).toThrow(/unknown setting\(s\): replicas/);
+  });
+});
+
+describe('quorumkv-server --help', () => {
+  function help(): string {
+    let out = '';
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      out += String(chunk);
+      return true;
+    });
+    try {
+      expect(() => loadConfig(['--help'], {})).toThrow(expect.objectContaining({ code: 'commander.helpDisplayed' }));
+    } finally {
+      write.mockRestore();
+    }
+    // Commander wraps descriptions: read the help as one line per option.
+    return out.replace(/\n {20,}/g, ' ').replace(/ {2,}/g, '  ');
+  }
+
+  it('describes every setting of the schema with its unit, default and environment variable', () => {
+    const text = help().split('\n');
+    const defaults = validateConfig({}) as Record<string, unknown>;
+    const problems: string[] = [];
+    for (const key of Object.keys(serverConfigSchema.shape)) {
+      const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+      const line = text.find((l) => l.trimStart().startsWith(`${flag} `)) ?? '';
+      // flag, <unit> (or [bool]), a description of a few words, then (… default: …; env: QKV_…).
+      const m = /^\s*--[a-z-]+ (<[^>]+>|\[bool\]) {2}(.{10,}) \((.*)default: (.+); env: (QKV_[A-Z_]+)\)$/.exec(line);
+      const env = `QKV_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+      const value = defaults[key];
+      // A fixed default is printed as it is; the others (known only when the node starts) in words.
+      const shown = typeof value === 'object' || value === undefined ? /^[a-z]/ : new RegExp(`^${String(value).replace('.', '\\.')}\\b`);
+      if (!m || m[5] !== env || !shown.test(m[4]!)) problems.push(`${key}: ${line.trim() || '(no line)'}`);
+    }
+    expect(problems).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@ import { extname } from 'node:path';
 import { Command, Option } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { ZodError } from 'zod';
+import { settingDocs, settingFlag, settingHelp, type SettingKind } from './config-help.js';
 import { serverConfigSchema, type ServerConfig } from './config-schema.js';
 
 /** A configuration that cannot be used; `field` names the offending setting. */
@@ -16,24 +17,7 @@ export class ConfigError extends Error {
   }
 }
 
-type Kind = 'string' | 'number' | 'boolean' | 'list' | 'cluster';
-
-/** Every setting that may come from flags and environment, and how its text is parsed. */
-const settings: Record<keyof ServerConfig, Kind> = {
-  nodeId: 'string', listen: 'string', advertise: 'string', dataDir: 'string', seeds: 'list',
-  initialCluster: 'cluster', partitions: 'number', zone: 'string', weight: 'number', n: 'number',
-  r: 'number', w: 'number', requestTimeoutMs: 'number', replicaTimeoutMs: 'number', readRepairChance: 'number', speculativeRetryMs: 'number',
-  maxKeyBytes: 'number', maxValueBytes: 'number', siblingsWarn: 'number', siblingsMax: 'number',
-  maxInFlight: 'number', autoCreateBuckets: 'boolean', hintedHandoff: 'boolean',
-  hintDeliveryIntervalMs: 'number', tombstoneGraceMs: 'number', replicaTransport: 'string',
-  replicaBatchItems: 'number', replicaBatchBytes: 'number', replicaWindow: 'number',
-  gossipIntervalMs: 'number', mapSizeBytes: 'number', durability: 'string', logLevel: 'string',
-};
-
-const kebab = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-const envName = (key: string): string => `QKV_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
-
-function parseText(key: string, kind: Kind, text: string, source: string): unknown {
+function parseText(key: string, kind: SettingKind, text: string, source: string): unknown {
   switch (kind) {
     case 'string':
       return text;
@@ -95,18 +79,19 @@ export interface LoadedConfig {
  * flags, later ones winning, and validates it once. Throws {@link ConfigError} naming the bad field.
  */
 export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  const settings = settingDocs();
   const program = new Command('quorumkv-server')
-    .description('Run a QuorumKV node. With no settings it serves alone with data in ./data.')
-    .option('--config <file>', 'YAML or JSON config file')
+    .description('Run a QuorumKV node. With no settings it serves alone on 127.0.0.1:7070 with data in ./data.')
+    .option('--config <file>', 'YAML or JSON config file with any of the settings below (env: QKV_CONFIG)')
     .option('--print-config', 'print the resulting config as JSON and exit')
+    .helpOption('-h, --help', 'print this help and exit')
+    .addHelpText('after', '\nSources, later ones winning: defaults, the config file, QKV_* environment variables, flags.')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
     .allowExcessArguments(false);
-  for (const key of Object.keys(settings)) {
-    const kind = settings[key as keyof ServerConfig];
-    const flag = kind === 'boolean' ? `--${kebab(key)} [bool]` : `--${kebab(key)} <value>`;
-    program.addOption(new Option(flag, `${key} (env ${envName(key)})`));
-    if (kind === 'boolean') program.addOption(new Option(`--no-${kebab(key)}`).hideHelp());
+  for (const s of settings) {
+    program.addOption(new Option(settingFlag(s), settingHelp(s)));
+    if (s.kind === 'boolean') program.addOption(new Option(`--no-${s.flag.slice(2)}`).hideHelp());
   }
   program.parse(argv, { from: 'user' });
   const opts = program.opts<Record<string, string | boolean | undefined>>();
@@ -114,14 +99,14 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const merged: Record<string, unknown> = {};
   const file = (opts['config'] as string | undefined) ?? env['QKV_CONFIG'];
   if (file) Object.assign(merged, readConfigFile(file));
-  for (const [key, kind] of Object.entries(settings)) {
-    const fromEnv = env[envName(key)];
-    if (fromEnv !== undefined && fromEnv !== '') merged[key] = parseText(key, kind, fromEnv, envName(key));
+  for (const { key, kind, env: name } of settings) {
+    const fromEnv = env[name];
+    if (fromEnv !== undefined && fromEnv !== '') merged[key] = parseText(key, kind, fromEnv, name);
   }
-  for (const [key, kind] of Object.entries(settings)) {
+  for (const { key, kind, flag: name } of settings) {
     const flag = opts[key];
     if (flag === undefined) continue;
-    merged[key] = typeof flag === 'boolean' ? flag : parseText(key, kind, flag, `--${kebab(key)}`);
+    merged[key] = typeof flag === 'boolean' ? flag : parseText(key, kind, flag, name);
   }
   return { config: validateConfig(merged), printConfig: opts['printConfig'] === true };
 }

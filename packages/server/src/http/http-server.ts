@@ -1,6 +1,6 @@
 // One port for everything: HTTP/2 without TLS (gRPC and Connect, for Node clients and peers) and
 // HTTP/1.1 (Connect, for browsers), told apart by the HTTP/2 connection preface; plus /healthz,
-// /readyz and /metrics for operators.
+// /readyz and /metrics for operators, and / saying what this port serves.
 import * as http from 'node:http';
 import * as http2 from 'node:http2';
 import * as net from 'node:net';
@@ -20,6 +20,16 @@ export interface HttpServerOptions {
   /** Largest request body accepted, bytes. */
   readMaxBytes: number;
 }
+
+// What someone who opens a node's address in a browser finds: there is no dashboard (yet).
+const HOME = `QuorumKV node. This port serves:
+  Connect-RPC (gRPC and Connect over HTTP/2, Connect over HTTP/1.1):
+    quorumkv.v1.KvService, AdminService, ReplicaService, MembershipService
+  GET /healthz   liveness
+  GET /readyz    readiness: 200 once the node serves
+  GET /metrics   Prometheus metrics
+No web dashboard is served. From a shell: npx quorumkv --node <this address> cluster status
+`;
 
 type Handler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => void;
 
@@ -57,6 +67,10 @@ export class HttpServer {
     const fallback: Handler = (req, res) => {
       const path = (req.url ?? '/').split('?')[0];
       if (path === '/healthz') return void res.end('ok\n');
+      if (path === '/' && req.method === 'GET') {
+        res.setHeader('content-type', 'text/plain; charset=utf-8');
+        return void res.end(HOME);
+      }
       if (path === '/readyz') {
         const ok = o.ready();
         res.statusCode = ok ? 200 : 503;

@@ -16,8 +16,8 @@ import {
   type ReplicaItemResult,
 } from '@quorumkv/protocol';
 
-/** How replica items travel: one persistent bidi stream, one unary call per batch, or one per item. */
-export type ReplicaTransportMode = 'stream' | 'batch' | 'unary';
+/** How replica items travel: one persistent bidi stream, or one unary call per item (for comparison). */
+export type ReplicaTransportMode = 'stream' | 'unary';
 
 /** The peer cannot be reached right now (connection failed recently, stream broke). */
 export class PeerUnavailableError extends Error {
@@ -133,21 +133,15 @@ export class PeerChannel {
 
   private dispatch(batch: Pending[]): void {
     const header = this.options.header();
-    const items = batch.map((p) => p.item);
     switch (this.options.mode) {
       case 'stream': {
+        const items = batch.map((p) => p.item);
         const stream = this.ensureStream();
         const messageId = this.nextMessageId++;
         stream.pending.set(messageId, { batch, sentAtMs: this.options.now() });
         stream.client.sendFramed(frameEnvelope(encodeReplicateRequest({ $typeName: 'quorumkv.v1.ReplicateRequest', messageId, header, items }, ENVELOPE_HEADER_BYTES)));
         return;
       }
-      case 'batch':
-        this.client.batch({ header, items }).then(
-          (res) => this.settle(batch, res.results, res.header),
-          (err) => this.failBatch(batch, err),
-        );
-        return;
       case 'unary': {
         let left = batch.length;
         const done = (): void => {
@@ -226,13 +220,6 @@ export class PeerChannel {
         else p.reject(new Error(`peer ${this.nodeId} returned no result for item ${p.item.id}`));
       }
     }
-    this.messageDone();
-  }
-
-  private failBatch(batch: Pending[], err: unknown): void {
-    this.noteFailure();
-    const e = new PeerUnavailableError(this.nodeId, (err as Error).message);
-    for (const p of batch) p.reject(e);
     this.messageDone();
   }
 

@@ -4,7 +4,6 @@ import { create } from '@bufbuild/protobuf';
 import type { ServiceImpl } from '@connectrpc/connect';
 import {
   ApplyResponseSchema,
-  BatchResponseSchema,
   DeliverHintsResponseSchema,
   ENVELOPE_HEADER_BYTES,
   ReplicateRequestSchema,
@@ -61,11 +60,6 @@ export function replicaService(d: ReplicaServiceDeps): Partial<ServiceImpl<typeo
         check(req.header);
         if (!req.item) throw new NodeArgumentError('item', 'is required');
         return create(ApplyResponseSchema, { header: header(req.header), result: await d.applier.apply(req.item) });
-      }),
-    batch: (req) =>
-      guard(async () => {
-        check(req.header);
-        return create(BatchResponseSchema, { header: header(req.header), results: await d.applier.applyAll(req.items) });
       }),
     deliverHints: (req) =>
       guard(async () => {
