@@ -61,13 +61,24 @@ describe('ActorEpochs: which actor a write mints under', () => {
     const older = epochs.actorFor(undefined)!;
     const copied = epochs.actorFor(undefined)!;
     const newer = epochs.actorFor(undefined)!;
-    epochs.distrustCopy(context([copied, 2], ['n2~xyz.1', 1]));
+    epochs.distrustCopy(context([copied, 2], ['n2~xyz.1', 1]), undefined);
     expect(epochs.actorFor(context([copied, 2]))).not.toBe(copied);
     expect(epochs.actorFor(context([older, 2]))).not.toBe(older);
     expect(epochs.actorFor(context([newer, 2]))).toBe(newer);
     // A copy naming no trusted epoch of this node changes nothing.
-    epochs.distrustCopy(context(['n2~xyz.1', 1]));
+    epochs.distrustCopy(context(['n2~xyz.1', 1]), undefined);
     expect(epochs.actorFor(context([newer, 2]))).toBe(newer);
+  });
+
+  it('distrusts an epoch a copy knows more of than the local record, even when the record exists', async () => {
+    const epochs = await start(engine());
+    const actor = epochs.actorFor(undefined)!;
+    // Knowing no more of it than the local record (the usual replica write) changes nothing.
+    epochs.distrustCopy(context([actor, 2], ['n2~xyz.1', 5]), context([actor, 2]));
+    expect(epochs.actorFor(context([actor, 2]))).toBe(actor);
+    // A local record rebuilt from an earlier copy that did not name it, then a copy that does.
+    epochs.distrustCopy(context([actor, 1], ['n2~xyz.1', 5]), context(['n2~xyz.1', 4]));
+    expect(epochs.actorFor(context([actor, 1], ['n2~xyz.1', 5]))).not.toBe(actor);
   });
 
   it('hands out epochs up to the durable lease only, extending it ahead of need', async () => {

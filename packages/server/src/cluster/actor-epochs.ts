@@ -11,8 +11,8 @@
 //   out, so a crash never reuses one. Handing one out is an in-memory increment.
 // - A clean stop is recorded (`clean`) after every write is durable; a start without it (crash,
 //   kill -9, first start) distrusts every older epoch. So does a local commit that failed after
-//   replication of its write had begun, and a replica-side write that recreates a lost local record
-//   (see `distrustCopy`).
+//   replication of its write had begun, and a replica-side write bringing more of this node's own
+//   history than the local record holds, i.e. one rebuilding a lost record (see `distrustCopy`).
 // - A new incarnation (random) is made when the data dir is initialised: a node that lost its disk
 //   can never re-mint an old actor's dots.
 // A hot key thus keeps one actor per coordinating node across clean restarts.
@@ -158,12 +158,20 @@ export class ActorEpochs {
 
   /**
    * A write that did not come from this node's coordination (replica write, hint, read repair,
-   * handoff) stored `context` into a slot where the local record was absent or corrupt. It may be an
-   * incomplete copy of this node's own history for the key, so every epoch of this node it names
-   * stops being trusted (rare: it needs a lost local record).
+   * handoff) merged a copy with causal context `incoming` into the local record whose context was
+   * `local` (undefined: absent or corrupt). Where the copy knows more of one of this node's epochs
+   * than the local record did, the local record had lost some of this node's own history for the
+   * key, and the copy may be incomplete too (e.g. a lost record rebuilt from two stale hints, the
+   * second naming an epoch the first did not): that epoch, and every older one, stops being
+   * trusted. Rare: it needs a lost local record; ordinary copies never know more of this node's
+   * own dots than this node.
    */
-  distrustCopy(context: VersionVector): void {
-    const highest = this.highestTrusted(context);
+  distrustCopy(incoming: VersionVector, local: VersionVector | undefined): void {
+    let highest: number | undefined;
+    for (const [actor, counter] of incoming) {
+      const epoch = this.trustedEpoch(actor);
+      if (epoch !== undefined && counter > (local?.get(actor) ?? 0) && (highest === undefined || epoch > highest)) highest = epoch;
+    }
     if (highest !== undefined) this.raiseTrust(highest + 1);
   }
 
@@ -187,10 +195,16 @@ export class ActorEpochs {
   private highestTrusted(context: VersionVector): number | undefined {
     let best: number | undefined;
     for (const actor of context.keys()) {
-      const epoch = epochOfActor(actor, this.prefix);
-      if (epoch !== undefined && epoch >= this.trustedFrom && epoch < this.next && (best === undefined || epoch > best)) best = epoch;
+      const epoch = this.trustedEpoch(actor);
+      if (epoch !== undefined && (best === undefined || epoch > best)) best = epoch;
     }
     return best;
+  }
+
+  /** The epoch of `actor` when it is one of this node's trusted epochs, else undefined. */
+  private trustedEpoch(actor: string): number | undefined {
+    const epoch = epochOfActor(actor, this.prefix);
+    return epoch !== undefined && epoch >= this.trustedFrom && epoch < this.next ? epoch : undefined;
   }
 
   private raiseTrust(epoch: number): void {

@@ -1,10 +1,13 @@
 // The one way a record this node did not coordinate reaches its store: replica writes, delivered
 // hints and read repair all merge (DVVSet sync) with what is stored at that moment, in one
 // transaction, and never overwrite. When the local record was absent or corrupt the incoming copy
-// is stored as it is, and any epoch of this node it names stops being trusted: the copy may lack
-// some of this node's own dots for the key (e.g. read repair after corruption brings `{a~E:2}`
-// while another replica holds `a~E:3`), and the coordinator mints the next dot of a trusted
-// epoch from the local record alone.
+// is stored as it is. Whenever a copy knows more of one of this node's epochs than the local record
+// (always the case for a copy naming one into an absent slot), that epoch stops being trusted: the
+// local record had lost some of this node's own dots for the key, the copy may lack some too (e.g.
+// read repair after corruption brings `{a~E:2}` while another replica holds `a~E:3`; or a first
+// stale hint naming no epoch of this node, then a second one bringing `{a~E:1}` while `a~E:2`
+// exists elsewhere), and the coordinator mints the next dot of a trusted epoch from the local
+// record alone.
 import type { StorageEngine, StoredRecord } from '@quorumkv/storage';
 import type { ActorEpochs } from '../cluster/actor-epochs.js';
 import { decodeStored, encodeRecord, mergeRecords, storedForm, type KeyRecord } from '../record/key-record.js';
@@ -33,8 +36,8 @@ export function mergeIntoLocal(d: LocalMergeDeps, t: MergeTarget, incoming: KeyR
       // Retries, hints and repair echoes often bring exactly what is stored: nothing to merge.
       if (cur && Buffer.compare(cur.value, incomingBytes) === 0) return undefined;
       const local = decodeStored(cur);
+      d.epochs.distrustCopy(incoming.context, local?.context);
       if (!local) {
-        d.epochs.distrustCopy(incoming.context);
         // No re-encoding: the received bytes are stored as they are.
         return storedForm(incoming, incomingBytes, d.tombstoneGraceMs);
       }
