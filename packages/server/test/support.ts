@@ -101,8 +101,8 @@ export async function localRecord(clients: Clients, node: NodeHandle, key: strin
 }
 
 /** The live values a quorum read returns (sorted), or [] when not found. */
-export async function readValues(clients: Clients, node: NodeHandle, key: string, r: number): Promise<string[]> {
-  const got = await clients.of(node).kv.get({ key: enc(key), r });
+export async function readValues(clients: Clients, node: NodeHandle, key: string, r: number, bucket = ''): Promise<string[]> {
+  const got = await clients.of(node).kv.get({ bucket, key: enc(key), r });
   return got.found ? got.siblings.map((s) => dec(s.value)).sort() : [];
 }
 

@@ -2,6 +2,7 @@
 // restarted node knows its buckets before gossip catches up.
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { BucketPropsSchema, ConflictMode, ListBucketsResponseSchema, type BucketProps } from '@quorumkv/protocol';
+import { preferenceListForPartition, type Ring } from '@quorumkv/ring';
 import { NodeArgumentError } from '../errors/errors.js';
 
 /** A bucket as a request sees it: properties clamped to the cluster. */
@@ -24,6 +25,17 @@ export interface BucketDefaults {
 
 const encoder = new TextEncoder();
 export const DEFAULT_BUCKET = 'default';
+/** The largest n a bucket can have. */
+export const MAX_N = 7;
+
+/**
+ * Every node that may hold a copy of the keys of `partition`: its primaries under any n a bucket
+ * can have. A bucket's n can be lowered (and raised again), and a node that stops being a primary
+ * keeps its copies, so whatever must account for every copy of a key (the reaper) asks these.
+ */
+export function possibleHolders(ring: Ring, partition: number): readonly string[] {
+  return preferenceListForPartition(ring, partition, MAX_N).primaries;
+}
 const METADATA_PREFIX = 'bucket:';
 
 /** Where bucket changes are published (gossip metadata) and kept (storage meta). */
@@ -79,7 +91,7 @@ export class BucketRegistry {
     const name = input.name;
     if (name.length === 0 || encoder.encode(name).length > 255) throw new NodeArgumentError('props.name', 'must be 1 to 255 bytes');
     const n = input.n || this.defaults.n;
-    if (n < 1 || n > 7) throw new NodeArgumentError('props.n', `must be between 1 and 7 (got ${n})`);
+    if (n < 1 || n > MAX_N) throw new NodeArgumentError('props.n', `must be between 1 and ${MAX_N} (got ${n})`);
     const r = input.r || Math.min(this.defaults.r, n);
     const w = input.w || Math.min(this.defaults.w, n);
     if (r < 1 || r > n) throw new NodeArgumentError('props.r', `must be between 1 and n=${n} (got ${r})`);

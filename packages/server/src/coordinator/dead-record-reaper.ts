@@ -3,9 +3,11 @@
 // (storage `listDue`: due = death time + tombstoneGraceMs, the same on every replica holding the
 // same bytes), in bounded batches on a timer. A record is reaped here only when, at that moment:
 //   1. every node of the ring is up (routing's view): a down node may hold hints or a stale copy;
-//   2. every other primary of the key answers a READ with exactly the same bytes, or NOT_FOUND
-//      (a copy that differs is merged both ways instead, so the copies converge, and we retry);
-//   3. every ring node, this one included, holds no hint for any primary of the key
+//   2. every other node that may hold a copy of the key (its primaries under any n a bucket can
+//      have: n can be lowered, and a former primary keeps its copy) answers a READ with exactly
+//      the same bytes, or NOT_FOUND (a copy that differs is merged both ways instead, so the
+//      copies converge, and we retry);
+//   3. every ring node, this one included, holds no hint for any of those nodes
 //      (ReplicaOp.HINTS_PENDING);
 //   4. `storage.reap` still finds the same bytes (a write racing the reaper is never lost).
 // Otherwise the record's due time is pushed later (doubling with how overdue it is, bounded).
@@ -13,9 +15,9 @@
 // deadlines and replicas drop items past them, so only what is stored (copies, hints) can revive a
 // key, and rules 1-3 check all of it. Like Riak, no tombstone is reaped while any node is down.
 import { ReplicaOp, ReplicaStatus, type ReplicaItem, type ReplicaItemResult } from '@quorumkv/protocol';
-import { preferenceListForPartition, type Ring } from '@quorumkv/ring';
+import type { Ring } from '@quorumkv/ring';
 import type { DueItem, StorageEngine } from '@quorumkv/storage';
-import type { EffectiveBucket } from '../cluster/buckets.js';
+import { possibleHolders, type EffectiveBucket } from '../cluster/buckets.js';
 import { decodeStored, deathTime, encodeRecord, mergeRecords, type KeyRecord } from '../record/key-record.js';
 import { mergeIntoLocal, type LocalMergeDeps } from '../replication/local-merge.js';
 import { quorumRequest } from './quorum-request.js';
@@ -89,9 +91,9 @@ export class DeadRecordReaper {
     // Not dead any more (cannot happen for a record still carrying a due time, but cheap to check).
     if (local === undefined || died === undefined) return 'changed';
     const bucket = this.d.buckets.resolve(decoder.decode(item.bucket));
-    const primaries = preferenceListForPartition(this.d.ring(), item.partition, bucket.n).primaries;
-    const others = primaries.filter((p) => p !== this.d.selfId);
-    const [copies, noHints] = await Promise.all([this.sameCopies(item, bucket, local, others), this.noHintsAnywhere(item, bucket, primaries)]);
+    const holders = possibleHolders(this.d.ring(), item.partition);
+    const others = holders.filter((p) => p !== this.d.selfId);
+    const [copies, noHints] = await Promise.all([this.sameCopies(item, bucket, local, others), this.noHintsAnywhere(item, bucket, holders)]);
     if (copies && noHints && (await this.d.storage.reap(item.bucket, item.key, item.record.value, item.partition))) return 'reaped';
     return this.postpone(item, died + this.d.tombstoneGraceMs);
   }
@@ -101,7 +103,7 @@ export class DeadRecordReaper {
   }
 
   /**
-   * Rule 2: every other primary holds exactly our bytes or nothing. Copies that differ are merged
+   * Rule 2: every other possible holder keeps exactly our bytes or nothing. Copies that differ are merged
    * both ways (theirs into ours, the union to them), so the next attempt finds them equal.
    */
   private async sameCopies(item: DueItem, bucket: EffectiveBucket, local: KeyRecord, others: readonly string[]): Promise<boolean> {
@@ -127,9 +129,9 @@ export class DeadRecordReaper {
     return same;
   }
 
-  /** Rule 3: no ring node (this one included) keeps a hint for a primary of the key. */
-  private async noHintsAnywhere(item: DueItem, bucket: EffectiveBucket, primaries: readonly string[]): Promise<boolean> {
-    if (primaries.some((p) => this.d.storage.countHints(p) > 0)) return false;
+  /** Rule 3: no ring node (this one included) keeps a hint for a possible holder of the key. */
+  private async noHintsAnywhere(item: DueItem, bucket: EffectiveBucket, holders: readonly string[]): Promise<boolean> {
+    if (holders.some((p) => this.d.storage.countHints(p) > 0)) return false;
     const nodes = this.d.ring().nodes.map((n) => n.id).filter((id) => id !== this.d.selfId);
     if (nodes.length === 0) return true;
     const results = await this.ask(nodes, item, bucket, ReplicaOp.HINTS_PENDING);

@@ -1,8 +1,8 @@
 // The replica side of ReplicaService: applies one item to local storage.
 import { ReplicaOp, ReplicaStatus, newReplicaItemResult, type ReplicaItem, type ReplicaItemResult } from '@quorumkv/protocol';
-import { preferenceListForPartition, type Ring } from '@quorumkv/ring';
+import type { Ring } from '@quorumkv/ring';
 import { CorruptRecordError, StorageFullError } from '@quorumkv/storage';
-import type { BucketRegistry } from '../cluster/buckets.js';
+import { possibleHolders, type BucketRegistry } from '../cluster/buckets.js';
 import type { NodeMetrics } from '../observability/metrics.js';
 import { decodeRecord } from '../record/key-record.js';
 import { mergeIntoLocal, type LocalMergeDeps } from './local-merge.js';
@@ -17,7 +17,7 @@ function result(id: bigint, status: ReplicaStatus, error = '', record: Uint8Arra
 export interface ReplicaApplierDeps extends LocalMergeDeps {
   selfId: string;
   buckets: BucketRegistry;
-  /** This node's current ring (HINTS_PENDING computes a key's primaries with it). */
+  /** This node's current ring (HINTS_PENDING computes a key's possible holders with it). */
   ring: () => Ring;
   metrics: NodeMetrics;
   now: () => number;
@@ -80,13 +80,12 @@ export class ReplicaApplier {
     return result(item.id, ReplicaStatus.OK);
   }
 
-  /** Whether this node keeps a hint for any primary of the item's key (by this node's ring). */
+  /** Whether this node keeps a hint for any node that may hold a copy of the item's key (by this node's ring). */
   private holdsHintsFor(item: ReplicaItem): boolean {
     if (this.storage.countHints() === 0) return false;
     const ring = this.d.ring();
-    const n = this.d.buckets.resolve(item.bucket).n;
     if (item.partition >= ring.partitionCount) throw new Error(`partition ${item.partition} out of range`);
-    return preferenceListForPartition(ring, item.partition, n).primaries.some((p) => this.storage.countHints(p) > 0);
+    return possibleHolders(ring, item.partition).some((p) => this.storage.countHints(p) > 0);
   }
 
   private bytesOf(bucket: string): Uint8Array {
