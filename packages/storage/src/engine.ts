@@ -212,7 +212,7 @@ export interface StorageEngine {
   /** Stores a hint for `targetNode` durably; resolves with its id. */
   addHint(targetNode: string, hint: HintInput): Promise<number>;
 
-  /** The oldest `limit` hints for `targetNode`. */
+  /** The oldest `limit` hints for `targetNode`; damaged ones met on the way are reported and removed. */
   hintsFor(targetNode: string, limit: number): Hint[];
 
   /** Removes delivered hints (unknown ids are ignored). */

@@ -103,6 +103,25 @@ describe('lmdb engine: corruption', () => {
     expect(() => engine.getMeta('ring')).toThrow(CorruptRecordError);
     await engine.close();
   });
+
+  it('drops a damaged hint once found: it can never be delivered, and must not stay pending forever', async () => {
+    const marker = b('QKV-HINT-MARKER-'.repeat(4));
+    let engine = await openLmdbEngine(base());
+    await engine.addHint('node-b', { bucket: b('bk'), key: b('k'), value: marker });
+    await engine.close();
+    flipOnDisk(marker, 3);
+    engine = await openLmdbEngine(base());
+    expect(engine.countHints('node-b')).toBe(1);
+    expect(engine.hintsFor('node-b', 10)).toEqual([]);
+    expect(engine.countHints('node-b')).toBe(0);
+    expect(engine.countHints()).toBe(0);
+    expect(engine.hintTargets()).toEqual([]);
+    await engine.close();
+    // Durably.
+    engine = await openLmdbEngine(base());
+    expect(engine.countHints()).toBe(0);
+    await engine.close();
+  });
 });
 
 describe('lmdb engine: full map', () => {

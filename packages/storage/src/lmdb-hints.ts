@@ -42,17 +42,23 @@ export class LmdbHintStore {
     checkLimit(limit);
     const prefix = hintTargetPrefix(target);
     const out: Hint[] = [];
+    const damaged: Buffer[] = [];
     for (const { key, value } of this.db.getRange(range(prefix))) {
       const bad = verifyFrame(key, value);
       const body = bad === undefined ? decodeHintBody(frameValue(value)) : undefined;
       if (body === undefined) {
         // Skipped, not thrown: one damaged hint must not block delivery of the others.
         this.onCorrupt?.(new CorruptRecordError(new Uint8Array(0), key, bad ?? 'format'));
+        damaged.push(Buffer.from(key));
         continue;
       }
       out.push({ id: decodeHintKey(key)!.seq, ...body });
       if (out.length === limit) break;
     }
+    // Dropped once reported: it can never be delivered, and kept it would count as pending for
+    // ever (the server reaps no key while a hint for one of its replicas is pending). Rare, so a
+    // synchronous write; should it not reach the disk, the next listing finds it again.
+    for (const key of damaged) this.db.removeSync(key);
     return out;
   }
 
