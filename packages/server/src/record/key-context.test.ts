@@ -26,6 +26,13 @@ describe('key-bound contexts', () => {
     }
   });
 
+  it('refuses a counter that leaves no room for the next dots', () => {
+    const ok = versionVector({ 'n1~abc.1': 2 ** 48 });
+    expect(decodeKeyContext(encodeKeyContext(enc('b'), enc('k'), ok), enc('b'), enc('k'))).toEqual(ok);
+    const forged = encodeKeyContext(enc('b'), enc('k'), versionVector({ 'n1~abc.1': Number.MAX_SAFE_INTEGER - 1 }));
+    expect(() => decodeKeyContext(forged, enc('b'), enc('k'))).toThrow(NodeArgumentError);
+  });
+
   it('refuses bytes it did not make, never throwing anything but NodeArgumentError', () => {
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 1, maxLength: 40 }), (bytes) => {

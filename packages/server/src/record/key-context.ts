@@ -12,6 +12,13 @@ import { NodeArgumentError } from '../errors/errors.js';
 
 const VERSION = 1;
 const HEADER = 9;
+/**
+ * Largest counter a context may carry. A new dot's counter is one more than the highest the record
+ * and the context know of its actor, and must stay a safe integer: a context claiming nearly 2^53
+ * would make the coordinator's next writes of the key fail. No key is written 2^48 times under
+ * one actor, so only a forged context comes near.
+ */
+const MAX_COUNTER = 2 ** 48;
 
 /** The context clients get for `(bucket, key)`. */
 export function encodeKeyContext(bucket: Uint8Array, key: Uint8Array, vv: VersionVector): Uint8Array {
@@ -33,9 +40,14 @@ export function decodeKeyContext(bytes: Uint8Array, bucket: Uint8Array, key: Uin
   if (new DataView(bytes.buffer, bytes.byteOffset, HEADER).getBigUint64(1) !== keyHash(bucket, key)) {
     throw new NodeArgumentError('context', 'belongs to another bucket or key: pass the context a get or put of this key returned');
   }
+  let vv: VersionVector;
   try {
-    return decodeContext(bytes.subarray(HEADER));
+    vv = decodeContext(bytes.subarray(HEADER));
   } catch (err) {
     throw new NodeArgumentError('context', `not a context returned by QuorumKV: ${(err as Error).message}`);
   }
+  for (const counter of vv.values()) {
+    if (counter > MAX_COUNTER) throw new NodeArgumentError('context', `not a context returned by QuorumKV: counter ${counter} is above ${MAX_COUNTER}`);
+  }
+  return vv;
 }
