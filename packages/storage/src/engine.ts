@@ -218,8 +218,14 @@ export interface StorageEngine {
   /** Removes delivered hints (unknown ids are ignored). */
   ackHints(targetNode: string, ids: readonly number[]): Promise<void>;
 
-  /** Pending hints for one node, or for all nodes when `targetNode` is omitted. */
+  /**
+   * Pending hints for one node, or for all nodes when `targetNode` is omitted. O(hints) in the LMDB
+   * engine: for metrics and status, not for per-request checks (see {@link hasHints}).
+   */
   countHints(targetNode?: string): number;
+
+  /** Whether any hint is pending for `targetNode` (for any node when omitted); O(log hints). */
+  hasHints(targetNode?: string): boolean;
 
   /** Nodes that have pending hints. */
   hintTargets(): string[];

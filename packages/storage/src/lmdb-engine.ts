@@ -345,6 +345,11 @@ export class LmdbEngine implements StorageEngine {
     return this.hints.count(targetNode);
   }
 
+  hasHints(targetNode?: string): boolean {
+    this.checkOpen();
+    return this.hints.has(targetNode);
+  }
+
   hintTargets(): string[] {
     this.checkOpen();
     return this.hints.targets();

@@ -73,8 +73,16 @@ export class LmdbHintStore {
     );
   }
 
+  /** O(hints): lmdb-js counts by walking the range. */
   count(target?: string): number {
     return target === undefined ? this.db.getCount() : this.db.getCount(range(hintTargetPrefix(target)));
+  }
+
+  /** One seek. */
+  has(target?: string): boolean {
+    const r = target === undefined ? {} : range(hintTargetPrefix(target));
+    for (const _ of this.db.getKeys({ ...r, limit: 1 })) return true;
+    return false;
   }
 
   targets(): string[] {

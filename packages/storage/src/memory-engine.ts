@@ -238,6 +238,12 @@ export class MemoryEngine implements StorageEngine {
     if (forTarget.size === 0) this.hints.delete(targetNode);
   }
 
+  hasHints(targetNode?: string): boolean {
+    this.checkOpen();
+    // Targets without hints are removed (ackHints), so presence is enough.
+    return targetNode === undefined ? this.hints.size > 0 : this.hints.has(targetNode);
+  }
+
   countHints(targetNode?: string): number {
     this.checkOpen();
     if (targetNode !== undefined) return this.hints.get(targetNode)?.size ?? 0;

@@ -18,6 +18,7 @@ describe('DeadRecordReaper: when a dead record may go', () => {
   let answer: (nodeId: string, item: Item) => ReplicaItemResult;
   let resolveBucket: (name: string) => EffectiveBucket;
   let sent: { nodeId: string; op: ReplicaOp; record: Uint8Array }[];
+  let warnings: string[];
   let reaper: DeadRecordReaper;
   const ring = createRing({ partitionCount: 8, nodes: ['a', 'b', 'c'].map((id) => ({ id, address: `${id}:1` })) });
   const ok = (record: Uint8Array = new Uint8Array(0)) => newReplicaItemResult(0n, ReplicaStatus.OK, '', record);
@@ -34,6 +35,7 @@ describe('DeadRecordReaper: when a dead record may go', () => {
     storage = createMemoryEngine({ partitionCount: 8, partitioner: () => 0, now: () => nowMs });
     up = new Set(['b', 'c']);
     sent = [];
+    warnings = [];
     answer = (_id, item) => (item.op === ReplicaOp.READ ? notFound() : ok());
     resolveBucket = () => bucket;
     reaper = new DeadRecordReaper({
@@ -52,7 +54,7 @@ describe('DeadRecordReaper: when a dead record may go', () => {
       },
       replicaTimeoutMs: 200,
       now: () => nowMs,
-      warn: () => undefined,
+      warn: (msg) => void warnings.push(msg),
     });
   });
 
@@ -95,6 +97,17 @@ describe('DeadRecordReaper: when a dead record may go', () => {
     expect(await reaper.reapDue()).toEqual([]);
     expect(sent).toEqual([]);
     expect(storage.get(BUCKET, enc('k'), 0)).toBeDefined();
+  });
+
+  it('checks its own hints without counting them (O(backlog) in LMDB, once per due record)', async () => {
+    storage.countHints = () => {
+      throw new Error('counted hints');
+    };
+    await store('k', tombstone('a~x.1'));
+    await storage.addHint('b', { bucket: BUCKET, key: enc('other'), value: enc('x') });
+    nowMs += GRACE;
+    expect(await reaper.reapDue()).toEqual(['postponed']);
+    expect(warnings).toEqual([]);
   });
 
   it('postpones while a node holds a hint for a primary, later and later', async () => {

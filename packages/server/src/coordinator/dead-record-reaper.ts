@@ -163,7 +163,7 @@ export class DeadRecordReaper {
 
   /** Rule 3: no ring node (this one included) keeps a hint for a possible holder of the key. */
   private async noHintsAnywhere(item: DueItem, bucket: EffectiveBucket, holders: readonly string[]): Promise<boolean> {
-    if (holders.some((p) => this.d.storage.countHints(p) > 0)) return false;
+    if (holders.some((p) => this.d.storage.hasHints(p))) return false;
     const nodes = this.d.ring().nodes.map((n) => n.id).filter((id) => id !== this.d.selfId);
     if (nodes.length === 0) return true;
     const results = await this.ask(nodes, item, bucket, ReplicaOp.HINTS_PENDING);

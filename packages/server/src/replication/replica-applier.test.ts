@@ -63,6 +63,18 @@ describe('ReplicaApplier', () => {
     expect(storage.get(BUCKET, enc('k'), 0)).toBeDefined();
   });
 
+  it('answers HINTS_PENDING without counting hints (O(backlog) in LMDB, once per due record and node)', async () => {
+    const noCount = Object.create(storage) as typeof storage;
+    noCount.countHints = () => {
+      throw new Error('counted hints');
+    };
+    const cheap = new ReplicaApplier({ selfId: 'c', storage: noCount, epochs, tombstoneGraceMs: GRACE, buckets, ring: () => ring, metrics: new NodeMetrics(() => undefined), now: () => nowMs });
+    expect((await cheap.apply(item(ReplicaOp.HINTS_PENDING, 'k'))).status).toBe(ReplicaStatus.OK);
+    await storage.addHint('a', { bucket: BUCKET, key: enc('other-key'), value: enc('x') });
+    expect((await cheap.apply(item(ReplicaOp.HINTS_PENDING, 'k'))).status).toBe(ReplicaStatus.CONFLICT);
+    await storage.ackHints('a', storage.hintsFor('a', 10).map((h) => h.id));
+  });
+
   it('tells whether it holds a hint for a node that may hold a copy of the key', async () => {
     expect((await applier.apply(item(ReplicaOp.HINTS_PENDING, 'k'))).status).toBe(ReplicaStatus.OK);
     await storage.addHint('not-in-ring', { bucket: BUCKET, key: enc('k'), value: enc('x') });

@@ -82,10 +82,11 @@ export class ReplicaApplier {
 
   /** Whether this node keeps a hint for any node that may hold a copy of the item's key (by this node's ring). */
   private holdsHintsFor(item: ReplicaItem): boolean {
-    if (this.storage.countHints() === 0) return false;
+    // Asked once per due record by every reaper: never count (O(hints) in LMDB), only look.
+    if (!this.storage.hasHints()) return false;
     const ring = this.d.ring();
     if (item.partition >= ring.partitionCount) throw new Error(`partition ${item.partition} out of range`);
-    return possibleHolders(ring, item.partition).some((p) => this.storage.countHints(p) > 0);
+    return possibleHolders(ring, item.partition).some((p) => this.storage.hasHints(p));
   }
 
   private bytesOf(bucket: string): Uint8Array {

@@ -287,6 +287,7 @@ export function defineEngineContract(name: string, factory: EngineFactory): void
       expect(id2).toBeGreaterThan(id1);
       expect(engine.countHints()).toBe(3);
       expect(engine.countHints('node-b')).toBe(2);
+      expect([engine.hasHints(), engine.hasHints('node-b'), engine.hasHints('node-c'), engine.hasHints('node-a'), engine.hasHints('node-bb')]).toEqual([true, true, true, false, false]);
       expect(engine.hintTargets()).toEqual(['node-b', 'node-c']);
       const hints = engine.hintsFor('node-b', 10);
       expect(hints.map((x) => [x.id, s(x.bucket), s(x.key), s(x.value)])).toEqual([
@@ -299,6 +300,7 @@ export function defineEngineContract(name: string, factory: EngineFactory): void
       await engine.ackHints('node-b', [id2]);
       await engine.ackHints('node-c', [id3]);
       expect(engine.countHints()).toBe(0);
+      expect([engine.hasHints(), engine.hasHints('node-b')]).toEqual([false, false]);
       expect(engine.hintTargets()).toEqual([]);
       expect(engine.hintsFor('nobody', 5)).toEqual([]);
     });
