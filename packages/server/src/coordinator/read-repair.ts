@@ -4,7 +4,7 @@
 // the read): this node's own copy through mergeIntoLocal, the others' as replica WRITE items.
 import { ReplicaOp, ReplicaStatus, type ReplicaItemResult } from '@quorumkv/protocol';
 import type { NodeMetrics } from '../observability/metrics.js';
-import { compareRecords, decodeRecord, encodeRecord, mergeRecords, type KeyRecord } from '../record/key-record.js';
+import { compareRecords, decodeRecord, encodeRecord, hasLiveSibling, mergeRecords, type KeyRecord } from '../record/key-record.js';
 import { mergeIntoLocal, type LocalMergeDeps } from '../replication/local-merge.js';
 import type { ReplicaRouter } from '../replication/replica-router.js';
 import type { QuorumOutcome } from './quorum-request.js';
@@ -52,9 +52,15 @@ export async function repairReplicas(final: QuorumOutcome, plan: RequestPlan, d:
   const merged = mergeReplicaRecords(final.results.values(), plan.bucket.lww);
   if (!merged) return;
   const encoded = Buffer.from(encodeRecord(merged));
+  // A dead record (nothing a read returns) is not written where there is none: that replica reaped
+  // it, or never had the key, and either way holds nothing it could revive. Writing it back would
+  // re-create a reaped record, to be reaped again, and make that replica distrust its own epochs
+  // the record names (a copy into an empty slot), so each read of a key between its replicas'
+  // reaps would cost every hot key of the node a new actor.
+  const dead = !hasLiveSibling(merged, d.now());
   for (const [nodeId, result] of final.results) {
     const stale =
-      result.status === ReplicaStatus.NOT_FOUND ||
+      (result.status === ReplicaStatus.NOT_FOUND && !dead) ||
       result.status === ReplicaStatus.CORRUPT ||
       (result.status === ReplicaStatus.OK &&
         !encoded.equals(result.record) &&
