@@ -7,6 +7,7 @@ const engine = () => createMemoryEngine({ partitionCount: 8, partitioner: () => 
 const seeded = (n: number): Uint8Array => new Uint8Array(n).fill(1);
 const start = (storage: ReturnType<typeof engine>, leaseBlock = 100) => ActorEpochs.start('n1', storage, { leaseBlock, randomBytes: seeded });
 const context = (...actors: [string, number][]) => versionVector(actors);
+const slot = (key: string) => ({ bucket: new TextEncoder().encode('default'), key: new TextEncoder().encode(key) });
 
 describe('ActorEpochs: which actor a write mints under', () => {
   it('gives a key without local history a fresh epoch, and a key with a trusted epoch that epoch', async () => {
@@ -61,12 +62,12 @@ describe('ActorEpochs: which actor a write mints under', () => {
     const older = epochs.actorFor(undefined)!;
     const copied = epochs.actorFor(undefined)!;
     const newer = epochs.actorFor(undefined)!;
-    epochs.distrustCopy(context([copied, 2], ['n2~xyz.1', 1]), undefined);
+    epochs.distrustCopy(context([copied, 2], ['n2~xyz.1', 1]), undefined, slot('k'));
     expect(epochs.actorFor(context([copied, 2]))).not.toBe(copied);
     expect(epochs.actorFor(context([older, 2]))).not.toBe(older);
     expect(epochs.actorFor(context([newer, 2]))).toBe(newer);
     // A copy naming no trusted epoch of this node changes nothing.
-    epochs.distrustCopy(context(['n2~xyz.1', 1]), undefined);
+    epochs.distrustCopy(context(['n2~xyz.1', 1]), undefined, slot('k'));
     expect(epochs.actorFor(context([newer, 2]))).toBe(newer);
   });
 
@@ -74,11 +75,33 @@ describe('ActorEpochs: which actor a write mints under', () => {
     const epochs = await start(engine());
     const actor = epochs.actorFor(undefined)!;
     // Knowing no more of it than the local record (the usual replica write) changes nothing.
-    epochs.distrustCopy(context([actor, 2], ['n2~xyz.1', 5]), context([actor, 2]));
+    epochs.distrustCopy(context([actor, 2], ['n2~xyz.1', 5]), context([actor, 2]), slot('k'));
     expect(epochs.actorFor(context([actor, 2]))).toBe(actor);
     // A local record rebuilt from an earlier copy that did not name it, then a copy that does.
-    epochs.distrustCopy(context([actor, 1], ['n2~xyz.1', 5]), context(['n2~xyz.1', 4]));
+    epochs.distrustCopy(context([actor, 1], ['n2~xyz.1', 5]), context(['n2~xyz.1', 4]), slot('k'));
     expect(epochs.actorFor(context([actor, 1], ['n2~xyz.1', 5]))).not.toBe(actor);
+  });
+
+  it('trusts a copy into a slot it reaped that knows exactly what it reaped of its epochs, once', async () => {
+    const epochs = await start(engine());
+    const actor = epochs.actorFor(undefined)!;
+    // The tombstone another replica has not reaped yet, with a newer write of that replica.
+    epochs.noteReaped(slot('k').bucket, slot('k').key, context([actor, 2], ['n2~xyz.1', 1]));
+    epochs.distrustCopy(context([actor, 2], ['n2~xyz.1', 2]), undefined, slot('k'));
+    expect(epochs.actorFor(context([actor, 2]))).toBe(actor);
+    // Remembered once: the slot holds a record again, so a later copy into an empty slot is a loss.
+    epochs.distrustCopy(context([actor, 2]), undefined, slot('k'));
+    expect(epochs.actorFor(context([actor, 2]))).not.toBe(actor);
+  });
+
+  it('distrusts a copy into a slot it reaped that knows less, or more, than what it reaped', async () => {
+    for (const counter of [1, 3]) {
+      const epochs = await start(engine());
+      const actor = epochs.actorFor(undefined)!;
+      epochs.noteReaped(slot('k').bucket, slot('k').key, context([actor, 2]));
+      epochs.distrustCopy(context([actor, counter]), undefined, slot('k'));
+      expect(epochs.actorFor(context([actor, 2]))).not.toBe(actor);
+    }
   });
 
   it('hands out epochs up to the durable lease only, extending it ahead of need', async () => {

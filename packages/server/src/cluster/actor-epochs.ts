@@ -17,6 +17,7 @@
 //   can never re-mint an old actor's dots.
 // A hot key thus keeps one actor per coordinating node across clean restarts.
 import { randomBytes } from 'node:crypto';
+import { keyHash } from '@quorumkv/ring';
 import type { StorageEngine } from '@quorumkv/storage';
 import type { VersionVector } from '@quorumkv/vclock';
 import { NodeNotReadyError } from '../errors/errors.js';
@@ -24,6 +25,8 @@ import { actorPrefix, epochOfActor, formatActor } from './actor-id.js';
 
 /** Epochs leased per durable write of the lease. */
 export const LEASE_BLOCK = 10_000;
+/** Reaped records remembered (see {@link ActorEpochs.noteReaped}); the oldest is forgotten first. */
+const REAPED_MEMORY = 10_000;
 const META_KEY = 'actor-epochs';
 
 /** What is kept in the node's metadata. */
@@ -70,6 +73,8 @@ export class ActorEpochs {
   private extending: Promise<void> | undefined;
   /** Highest counter per actor whose local commit has not settled yet (see {@link minted}). */
   private readonly unsettled = new Map<string, number>();
+  /** By key hash: this node's trusted epochs, and counters, in the record it last reaped there. */
+  private readonly reaped = new Map<bigint, Map<string, number>>();
 
   private constructor(
     readonly nodeId: string,
@@ -166,13 +171,42 @@ export class ActorEpochs {
    * trusted. Rare: it needs a lost local record; ordinary copies never know more of this node's
    * own dots than this node.
    */
-  distrustCopy(incoming: VersionVector, local: VersionVector | undefined): void {
+  distrustCopy(incoming: VersionVector, local: VersionVector | undefined, slot: { bucket: Uint8Array; key: Uint8Array }): void {
+    // An empty slot this node reaped: the record it reaped held all of this node's history for the
+    // key, and nothing was minted under those epochs since (a write into an empty slot takes a fresh
+    // one). A copy knowing exactly as much of them (the usual case: the tombstone another replica
+    // has not reaped yet, perhaps with a newer write) loses nothing; one knowing less or more does.
+    // Used once: after this write the slot holds a record again.
+    const reaped = local === undefined ? this.takeReaped(slot) : undefined;
     let highest: number | undefined;
     for (const [actor, counter] of incoming) {
       const epoch = this.trustedEpoch(actor);
-      if (epoch !== undefined && counter > (local?.get(actor) ?? 0) && (highest === undefined || epoch > highest)) highest = epoch;
+      if (epoch === undefined) continue;
+      const lost = reaped ? counter !== (reaped.get(actor) ?? 0) : counter > (local?.get(actor) ?? 0);
+      if (lost && (highest === undefined || epoch > highest)) highest = epoch;
     }
     if (highest !== undefined) this.raiseTrust(highest + 1);
+  }
+
+  /**
+   * This node reaped its record of (`bucket`, `key`), whose causal context was `context`: see
+   * {@link distrustCopy}. Kept in memory only (a restart forgets it, which only distrusts more).
+   */
+  noteReaped(bucket: Uint8Array, key: Uint8Array, context: VersionVector): void {
+    const own = new Map<string, number>();
+    for (const [actor, counter] of context) if (this.trustedEpoch(actor) !== undefined) own.set(actor, counter);
+    const id = keyHash(bucket, key);
+    this.reaped.delete(id);
+    if (own.size === 0) return;
+    this.reaped.set(id, own);
+    if (this.reaped.size > REAPED_MEMORY) this.reaped.delete(this.reaped.keys().next().value!);
+  }
+
+  private takeReaped(slot: { bucket: Uint8Array; key: Uint8Array }): Map<string, number> | undefined {
+    const id = keyHash(slot.bucket, slot.key);
+    const own = this.reaped.get(id);
+    this.reaped.delete(id);
+    return own;
   }
 
   /** Records a clean stop; call after every write is durable, just before storage closes. */

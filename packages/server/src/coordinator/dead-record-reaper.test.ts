@@ -41,7 +41,7 @@ describe('DeadRecordReaper: when a dead record may go', () => {
     reaper = new DeadRecordReaper({
       selfId: 'a',
       storage,
-      epochs: { distrustCopy: () => undefined },
+      epochs: { distrustCopy: () => undefined, noteReaped: () => undefined },
       tombstoneGraceMs: GRACE,
       ring: () => ring,
       buckets: { resolve: (name) => resolveBucket(name) },

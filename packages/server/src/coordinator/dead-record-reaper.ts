@@ -126,7 +126,10 @@ export class DeadRecordReaper {
     const holders = possibleHolders(this.d.ring(), item.partition);
     const others = holders.filter((p) => p !== this.d.selfId);
     const [copies, noHints] = await Promise.all([this.sameCopies(item, bucket, local, others), this.noHintsAnywhere(item, bucket, holders)]);
-    if (copies && noHints && (await this.d.storage.reap(item.bucket, item.key, item.record.value, item.partition))) return 'reaped';
+    if (copies && noHints && (await this.d.storage.reap(item.bucket, item.key, item.record.value, item.partition))) {
+      this.d.epochs.noteReaped(item.bucket, item.key, local.context);
+      return 'reaped';
+    }
     return this.postpone(item, died + this.d.tombstoneGraceMs);
   }
 
