@@ -3,7 +3,7 @@
 // reaped again), and that replica distrusted its own epochs the record named (a copy into an empty
 // slot), so every hot key it coordinated took a new actor at its next write. A hot key's clock
 // must not grow because other keys were deleted and read.
-import type { NodeHandle } from '../../../tools/cluster-harness/cluster.js';
+import type { NodeHandle } from '@quorumkv/harness';
 import { enc, eventually, localRecord, sleep, useCluster } from './support.js';
 
 describe('reads of a deleted key while its replicas reap it', () => {

@@ -3,7 +3,7 @@
 // the node's epochs and a later one an epoch it still trusts, but with an older counter than the
 // node minted: the next write must not mint under that epoch again (its next dot exists elsewhere).
 // 4 nodes, n=3, primaries a, b, c, fallback d holding two hints for a.
-import type { NodeHandle } from '../../../tools/cluster-harness/cluster.js';
+import type { NodeHandle } from '@quorumkv/harness';
 import { corruptOnDisk, enc, eventually, fetchRing, localRecord, primariesOf, readValues, waitSeenUp, useCluster } from './support.js';
 
 describe('a lost record rebuilt from stale copies', () => {
@@ -47,7 +47,7 @@ describe('a lost record rebuilt from stale copies', () => {
     await clients.of(a).kv.put({ key: enc(key), value: enc('V2-MARKER'), context: before.context, w: 3 });
     // a's copy is damaged on disk (clean stop, so E stays trusted); d then delivers both hints.
     await down(a, 'SIGTERM');
-    expect(corruptOnDisk(a.dataDir, 'V2-MARKER')).toBeGreaterThan(0);
+    expect(corruptOnDisk(a.dataDir!, 'V2-MARKER')).toBeGreaterThan(0);
     await start(a);
     await start(d);
     expect(await eventually(async () => (await clients.of(d).admin.status({})).hintsPending === 0n)).toBe(true);

@@ -3,7 +3,7 @@
 // tombstone a reaped, plus the new value) reaches a's empty slot. That copy knows exactly what a
 // reaped of a's own epochs, so a has lost none of its history: it must not distrust its epochs,
 // which would give every hot key it coordinates a new actor at each such write.
-import type { NodeHandle } from '../../../tools/cluster-harness/cluster.js';
+import type { NodeHandle } from '@quorumkv/harness';
 import { enc, eventually, localRecord, useCluster } from './support.js';
 
 describe('a key re-created through a replica that has not reaped it yet', () => {
