@@ -3,16 +3,14 @@
 // the key is deleted with the read's context on a, b and c; after the grace d returns and delivers
 // its hint. The key must stay deleted, and the tombstone is reaped once nothing can revive it.
 import type { NodeHandle } from '@quorumkv/harness';
-import { dec, enc, eventually, fetchRing, localRecord, primariesOf, readValues, sleep, waitAllUp, waitSeenUp, useCluster } from './support.js';
+import { dec, enc, eventually, localRecord, nodesForKey, readValues, sleep, waitAllUp, waitSeenUp, useCluster } from './support.js';
 
 describe('a fallback’s hint after a delete', () => {
   const { clients, nodes } = useCluster({ nodes: 4, n: 3, r: 2, w: 2, hostBase: 214, extraArgs: ['--tombstone-grace-ms', '1500', '--hint-delivery-interval-ms', '300'] });
 
   it('keeps the key deleted when the hint arrives after the grace, then reaps it everywhere', async () => {
-    const byId = new Map(nodes().map((n) => [n.id, n]));
     const key = 'hinted-then-deleted';
-    const [a, b, c] = primariesOf(await fetchRing(clients, nodes()[0]!), key, 3).map((id) => byId.get(id)!) as [NodeHandle, NodeHandle, NodeHandle];
-    const d = nodes().find((n) => ![a, b, c].includes(n))!;
+    const [a, b, c, d] = (await nodesForKey(clients, nodes(), key, 3)) as [NodeHandle, NodeHandle, NodeHandle, NodeHandle];
 
     await b.kill('SIGKILL');
     clients.reset(b);

@@ -4,16 +4,14 @@
 // node minted: the next write must not mint under that epoch again (its next dot exists elsewhere).
 // 4 nodes, n=3, primaries a, b, c, fallback d holding two hints for a.
 import type { NodeHandle } from '@quorumkv/harness';
-import { corruptOnDisk, enc, eventually, fetchRing, localRecord, primariesOf, readValues, waitSeenUp, useCluster } from './support.js';
+import { corruptOnDisk, enc, eventually, localRecord, nodesForKey, readValues, waitSeenUp, useCluster } from './support.js';
 
 describe('a lost record rebuilt from stale copies', () => {
   const { clients, nodes } = useCluster({ nodes: 4, n: 3, r: 2, w: 2, hostBase: 234, extraArgs: ['--read-repair-chance', '0', '--hint-delivery-interval-ms', '200'] });
 
   it('does not reuse a dot of the epoch a stale copy brings back', async () => {
-    const byId = new Map(nodes().map((n) => [n.id, n]));
     const key = 'rebuilt-from-copies';
-    const [a, b, c] = primariesOf(await fetchRing(clients, nodes()[0]!), key, 3).map((id) => byId.get(id)!) as [NodeHandle, NodeHandle, NodeHandle];
-    const d = nodes().find((n) => ![a, b, c].includes(n))!;
+    const [a, b, c, d] = (await nodesForKey(clients, nodes(), key, 3)) as [NodeHandle, NodeHandle, NodeHandle, NodeHandle];
     const start = async (n: NodeHandle): Promise<void> => {
       n.start();
       await n.waitReady();

@@ -53,6 +53,16 @@ export function primariesOf(ring: Ring, key: string, n: number, bucket = 'defaul
   return [...preferenceList(ring, bucket, key, n).primaries];
 }
 
+/**
+ * The nodes of a cluster in a key's preference order: its n primaries first (in the order the
+ * ring lists them), then every other node.
+ */
+export async function nodesForKey(clients: Clients, nodes: readonly NodeHandle[], key: string, n: number, bucket = 'default'): Promise<NodeHandle[]> {
+  const byId = new Map(nodes.map((node) => [node.id, node]));
+  const primaries = primariesOf(await fetchRing(clients, nodes[0]!), key, n, bucket).map((id) => byId.get(id)!);
+  return [...primaries, ...nodes.filter((node) => !primaries.includes(node))];
+}
+
 /** Polls `check` until it returns true or `timeoutMs` passes; returns whether it succeeded. */
 export async function eventually(check: () => Promise<boolean>, timeoutMs = 15_000, stepMs = 100): Promise<boolean> {
   const until = Date.now() + timeoutMs;
