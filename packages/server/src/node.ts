@@ -216,7 +216,7 @@ export class QuorumNode {
     this.ready = false;
     this.membership?.stop();
     this.hints?.stop();
-    this.reaper?.stop();
+    const reaping = this.reaper?.stop();
     this.stopSweeper?.();
     await this.http?.close();
     // Writes this node coordinated settle first: one whose commit fails distrusts its epoch, and
@@ -224,6 +224,8 @@ export class QuorumNode {
     await this.coordinator?.drain();
     this.router?.close();
     this.pool.close();
+    // The reaper's batch in progress (its sends fail now) may merge copies, which can distrust epochs.
+    await reaping;
     await this.epochs?.markCleanStop().catch((err: unknown) => this.log.warn({ error: String(err) }, 'cannot record clean stop'));
     await this.storage?.close();
   }

@@ -15,7 +15,7 @@ describe('DeadRecordReaper: when a dead record may go', () => {
   let nowMs: number;
   let storage: ReturnType<typeof createMemoryEngine>;
   let up: Set<string>;
-  let answer: (nodeId: string, item: Item) => ReplicaItemResult;
+  let answer: (nodeId: string, item: Item) => ReplicaItemResult | Promise<ReplicaItemResult>;
   let resolveBucket: (name: string) => EffectiveBucket;
   let sent: { nodeId: string; op: ReplicaOp; record: Uint8Array }[];
   let warnings: string[];
@@ -82,6 +82,28 @@ describe('DeadRecordReaper: when a dead record may go', () => {
     expect(outcomes.filter((o) => o === 'reaped')).toHaveLength(300);
     expect(outcomes.filter((o) => o !== 'reaped')).toEqual(['postponed']);
     expect(storage.listDue({ untilMs: nowMs, limit: 10 })).toEqual([]);
+  });
+
+  it('stops after the batch in progress, and says when it has ended', async () => {
+    for (let i = 0; i < 100; i++) await store(`k${i}`, tombstone('a~x.1'));
+    nowMs += GRACE;
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    answer = async (_id, item) => {
+      await held;
+      return item.op === ReplicaOp.READ ? notFound() : ok();
+    };
+    reaper.start(5);
+    // The first tick starts its first batch, which waits for its answers.
+    await new Promise((r) => setTimeout(r, 30));
+    let done = false;
+    const stopped = reaper.stop().then(() => (done = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(done).toBe(false);
+    release();
+    await stopped;
+    // That batch of 64 was reaped; no other was started.
+    expect(storage.listDue({ untilMs: nowMs, limit: 200 })).toHaveLength(36);
   });
 
   it('reaps when the other primaries hold nothing', async () => {

@@ -62,6 +62,9 @@ function dueKey(item: DueItem): string {
 export class DeadRecordReaper {
   private timer: ReturnType<typeof setInterval> | undefined;
   private running = false;
+  private stopped = false;
+  /** The tick in progress (resolved when none). */
+  private tick: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly d: ReaperDeps) {}
 
@@ -69,15 +72,21 @@ export class DeadRecordReaper {
     this.timer = setInterval(() => {
       if (this.running) return;
       this.running = true;
-      this.reapDue()
+      this.tick = this.reapDue()
         .catch((err: unknown) => this.d.warn('reaping failed', { error: err instanceof Error ? err.message : String(err) }))
         .finally(() => (this.running = false));
     }, intervalMs);
     this.timer.unref();
   }
 
-  stop(): void {
+  /**
+   * Starts no more batches; resolves once the tick in progress has ended. A clean stop waits for
+   * it before its marker: a merge of the reaper can distrust epochs, which the marker must include.
+   */
+  stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
+    return this.tick.then(() => undefined);
   }
 
   /**
@@ -89,7 +98,7 @@ export class DeadRecordReaper {
     // A record still due after its batch (e.g. its postponement could not be written) is listed
     // again: the tick ends there rather than considering it twice.
     const seen = new Set<string>();
-    for (let batch = 0; batch < MAX_BATCHES_PER_TICK; batch++) {
+    for (let batch = 0; batch < MAX_BATCHES_PER_TICK && !this.stopped; batch++) {
       const due = this.d.storage.listDue({ untilMs: this.d.now(), limit: BATCH });
       const fresh = due.filter((item) => !seen.has(dueKey(item)));
       if (fresh.length === 0) break;
