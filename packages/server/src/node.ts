@@ -9,6 +9,7 @@ import { AdminService, BucketPropsSchema, KvService, MembershipService, ReplicaS
 import { decodeRing, partitionOf } from '@quorumkv/ring';
 import { openLmdbEngine, type StorageEngine } from '@quorumkv/storage';
 import { ActorEpochs } from './cluster/actor-epochs.js';
+import { systemTimers } from './clock/timers.js';
 import { BucketRegistry } from './cluster/buckets.js';
 import { ClusterMembership } from './cluster/membership.js';
 import { RING_METADATA_KEY, RingState } from './cluster/ring-state.js';
@@ -149,13 +150,13 @@ export class QuorumNode {
       now: Date.now,
     });
     const router = this.router;
-    this.hints = new HintKeeper(storage, router, this.pool, addressOf, header, metrics, { intervalMs: c.hintDeliveryIntervalMs, batchSize: 256 }, warn);
+    this.hints = new HintKeeper(storage, router, metrics, { intervalMs: c.hintDeliveryIntervalMs, batchSize: 256, timers: systemTimers }, warn);
     // Durable before the node serves: the epoch lease, and that this run has not stopped cleanly.
     const epochs = await ActorEpochs.start(this.nodeId, storage, { onPersistError: (err) => warn('cannot persist actor epochs', { error: String(err) }) });
     this.epochs = epochs;
     const merging = { storage, epochs, tombstoneGraceMs: c.tombstoneGraceMs };
-    this.reaper = new DeadRecordReaper({ ...merging, selfId: this.nodeId, ring: () => ring.current, buckets, router, replicaTimeoutMs: c.replicaTimeoutMs, now: Date.now, warn });
-    const coordinator = new Coordinator({ selfId: this.nodeId, epochs, config: c, storage, router, hints: this.hints, metrics, warn, now: Date.now, random: Math.random });
+    this.reaper = new DeadRecordReaper({ ...merging, selfId: this.nodeId, ring: () => ring.current, buckets, router, replicaTimeoutMs: c.replicaTimeoutMs, now: Date.now, timers: systemTimers, warn });
+    const coordinator = new Coordinator({ selfId: this.nodeId, epochs, config: c, storage, router, hints: this.hints, metrics, warn, now: Date.now, timers: systemTimers, random: Math.random });
     this.coordinator = coordinator;
     const frontend = new KvFrontend(this.nodeId, c, ring, buckets, router, this.pool, coordinator, metrics);
     const lister = new KeyLister(this.nodeId, storage, ring, buckets, router, this.pool, Date.now);

@@ -16,12 +16,13 @@ import {
 import { CorruptRecordError, StorageFullError, type StorageEngine } from '@quorumkv/storage';
 import { join, type VersionVector } from '@quorumkv/vclock';
 import type { ActorEpochs } from '../cluster/actor-epochs.js';
+import type { Timers } from '../clock/timers.js';
 import type { ServerConfig } from '../config/config-schema.js';
 import { NodeStorageFullError, NodeQuorumNotMetError, NodeTooManySiblingsError } from '../errors/errors.js';
 import type { NodeMetrics } from '../observability/metrics.js';
 import { decodeKeyContext, encodeKeyContext } from '../record/key-context.js';
 import { applyWrite, decodeStored, encodeRecord, liveSiblings, storedForm, type KeyRecord, type WriteIntent } from '../record/key-record.js';
-import type { ReplicaRouter } from '../replication/replica-router.js';
+import type { ReplicaTransport } from '../replication/replica-transport.js';
 import type { HintKeeper } from '../replication/hinted-handoff.js';
 import { quorumRequest, type LocalOutcome, type QuorumOutcome } from './quorum-request.js';
 import { mergeReplicaRecords, repairReplicas, type RepairDeps } from './read-repair.js';
@@ -33,11 +34,13 @@ export interface CoordinatorDeps {
   epochs: ActorEpochs;
   config: ServerConfig;
   storage: StorageEngine;
-  router: ReplicaRouter;
+  router: ReplicaTransport;
   hints: HintKeeper;
   metrics: NodeMetrics;
   warn: (msg: string, fields: Record<string, unknown>) => void;
   now: () => number;
+  /** Replica timeouts and latencies (virtual in the simulation). */
+  timers: Timers;
   /** Uniform in [0, 1): picks the reads that ask every primary (`readRepairChance`). */
   random: () => number;
 }
@@ -139,6 +142,7 @@ export class Coordinator {
       accept: (res) => res.status === ReplicaStatus.OK || res.status === ReplicaStatus.NOT_FOUND,
       replicaTimeoutMs: config.replicaTimeoutMs,
       timeoutMs,
+      timers: this.d.timers,
     });
     const outcome = await quorum.catch((o: QuorumOutcome) => {
       throw quorumFailed('get', o);
@@ -212,7 +216,7 @@ export class Coordinator {
     let replication: Replication | undefined;
     let settleLocal!: (l: LocalOutcome) => void;
     const localDone = new Promise<LocalOutcome>((resolve) => (settleLocal = resolve));
-    const started = performance.now();
+    const started = this.d.timers.monotonicMs();
     let settleMint = (): void => undefined;
     for (let attempt = 1; ; attempt++) {
       let noEpoch = false;
@@ -264,7 +268,7 @@ export class Coordinator {
         break;
       }
       if (!noEpoch) {
-        settleLocal({ ok: true, error: '', latencyUs: Math.round((performance.now() - started) * 1000) });
+        settleLocal({ ok: true, error: '', latencyUs: Math.round((this.d.timers.monotonicMs() - started) * 1000) });
         break;
       }
       // Every leased epoch is handed out: wait for the next block to be durable, then mint.
@@ -309,6 +313,7 @@ export class Coordinator {
       onUnreached: config.hintedHandoff ? (primary) => void hints.keep(primary, plan.bucket.nameBytes, key, encoded) : undefined,
       replicaTimeoutMs: config.replicaTimeoutMs,
       timeoutMs,
+      timers: this.d.timers,
     });
   }
 

@@ -19,7 +19,9 @@ import type { Ring } from '@quorumkv/ring';
 import type { DueItem, StorageEngine } from '@quorumkv/storage';
 import { possibleHolders, type EffectiveBucket } from '../cluster/buckets.js';
 import { decodeStored, deathTime, encodeRecord, mergeRecords, type KeyRecord } from '../record/key-record.js';
+import type { CancelTimer, Timers } from '../clock/timers.js';
 import { mergeIntoLocal, type LocalMergeDeps } from '../replication/local-merge.js';
+import type { ReplicaTransport } from '../replication/replica-transport.js';
 import { quorumRequest } from './quorum-request.js';
 
 export interface ReaperDeps extends LocalMergeDeps {
@@ -28,12 +30,11 @@ export interface ReaperDeps extends LocalMergeDeps {
   ring: () => Ring;
   buckets: { resolve(name: string): EffectiveBucket };
   /** Routing's view of peers and the channel to each (ReplicaRouter). */
-  router: {
-    isUp(nodeId: string): boolean;
-    send(nodeId: string, item: Omit<ReplicaItem, 'id' | '$typeName'>): Promise<ReplicaItemResult>;
-  };
+  router: Pick<ReplicaTransport, 'isUp' | 'send'>;
   replicaTimeoutMs: number;
   now: () => number;
+  /** Drives the reaping interval and the reaper's replica timeouts (virtual in the simulation). */
+  timers: Timers;
   warn: (msg: string, fields: Record<string, unknown>) => void;
 }
 
@@ -60,7 +61,7 @@ function dueKey(item: DueItem): string {
 }
 
 export class DeadRecordReaper {
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private cancelTimer: CancelTimer | undefined;
   private running = false;
   private stopped = false;
   /** The tick in progress (resolved when none). */
@@ -69,14 +70,13 @@ export class DeadRecordReaper {
   constructor(private readonly d: ReaperDeps) {}
 
   start(intervalMs: number): void {
-    this.timer = setInterval(() => {
+    this.cancelTimer = this.d.timers.every(intervalMs, () => {
       if (this.running) return;
       this.running = true;
       this.tick = this.reapDue()
         .catch((err: unknown) => this.d.warn('reaping failed', { error: err instanceof Error ? err.message : String(err) }))
         .finally(() => (this.running = false));
-    }, intervalMs);
-    this.timer.unref();
+    });
   }
 
   /**
@@ -85,7 +85,7 @@ export class DeadRecordReaper {
    */
   stop(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.timer);
+    this.cancelTimer?.();
     return this.tick.then(() => undefined);
   }
 
@@ -195,6 +195,7 @@ export class DeadRecordReaper {
       accept: () => true,
       replicaTimeoutMs: this.d.replicaTimeoutMs,
       timeoutMs: this.d.replicaTimeoutMs,
+      timers: this.d.timers,
     });
     quorum.catch(() => undefined); // only `all` is used: every answer, or its absence
     return (await all).results;

@@ -2,11 +2,11 @@
 // fallback, or by the coordinator when no fallback exists) and delivered in batches once gossip
 // sees the target alive again. A hint is removed only after the target acknowledged it.
 import { create } from '@bufbuild/protobuf';
-import { ReplicaItemSchema, ReplicaOp, ReplicaService, ReplicaStatus, type ReplicaHeader } from '@quorumkv/protocol';
+import { ReplicaItemSchema, ReplicaOp, ReplicaStatus } from '@quorumkv/protocol';
 import type { StorageEngine } from '@quorumkv/storage';
+import type { CancelTimer, Timers } from '../clock/timers.js';
 import type { NodeMetrics } from '../observability/metrics.js';
-import type { PeerPool } from './peer-pool.js';
-import type { ReplicaRouter } from './replica-router.js';
+import type { ReplicaTransport } from './replica-transport.js';
 
 const decoder = new TextDecoder();
 
@@ -15,20 +15,19 @@ export interface HintKeeperOptions {
   intervalMs: number;
   /** Hints per delivery call. */
   batchSize: number;
+  /** Drives the delivery interval (virtual in the simulation). */
+  timers: Timers;
 }
 
 /** Stores hints and delivers them. */
 export class HintKeeper {
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private cancelTimer: CancelTimer | undefined;
   private delivering = false;
   private stopped = false;
 
   constructor(
     private readonly storage: StorageEngine,
-    private readonly router: ReplicaRouter,
-    private readonly pool: PeerPool,
-    private readonly addressOf: (nodeId: string) => string | undefined,
-    private readonly header: () => ReplicaHeader,
+    private readonly router: ReplicaTransport,
     private readonly metrics: NodeMetrics,
     private readonly options: HintKeeperOptions,
     private readonly warn: (msg: string, fields: Record<string, unknown>) => void,
@@ -45,13 +44,12 @@ export class HintKeeper {
   }
 
   start(): void {
-    this.timer = setInterval(() => void this.deliverAll(), this.options.intervalMs);
-    this.timer.unref();
+    this.cancelTimer = this.options.timers.every(this.options.intervalMs, () => void this.deliverAll());
   }
 
   stop(): void {
     this.stopped = true;
-    clearInterval(this.timer);
+    this.cancelTimer?.();
   }
 
   /** Offers pending hints to every target that is up; returns how many were delivered. */
@@ -78,9 +76,6 @@ export class HintKeeper {
   }
 
   private async deliverTo(target: string): Promise<number> {
-    const address = this.addressOf(target);
-    if (!address) return 0;
-    const client = this.pool.client(address, ReplicaService);
     let delivered = 0;
     for (;;) {
       const hints = this.storage.hintsFor(target, this.options.batchSize);
@@ -95,8 +90,8 @@ export class HintKeeper {
           record: h.value,
         }),
       );
-      const res = await client.deliverHints({ header: this.header(), items }, { timeoutMs: 10_000 });
-      const acked = res.results.filter((r) => r.status === ReplicaStatus.OK).map((r) => Number(r.id));
+      const results = await this.router.deliverHints(target, items);
+      const acked = results.filter((r) => r.status === ReplicaStatus.OK).map((r) => Number(r.id));
       await this.storage.ackHints(target, acked);
       delivered += acked.length;
       this.metrics.hintsDelivered.inc(acked.length);
