@@ -1,0 +1,219 @@
+// A simulated node's disk: the in-memory storage engine, which survives a crash of the process
+// (everything it acknowledged is durable) and is replaced by an empty one when the disk is lost.
+// Each process incarnation sees it through a view that stops working when the process dies, so a
+// crashed node's leftover promise chains cannot write. Faults: corrupt records (checksum failures)
+// and failing writes (a commit that fails after the update callback ran).
+import { CorruptRecordError, EngineClosedError, StorageError, createMemoryEngine, type MemoryEngine, type Partitioner, type StorageEngine, type StoredRecord, type UpdateFn } from '@quorumkv/storage';
+import type { TimerOwner } from './virtual-clock.js';
+
+export interface SimDiskOptions {
+  partitionCount: number;
+  partitioner: Partitioner;
+  now: () => number;
+  /** Told about every record value stored (data and hints), for the dot ledger. */
+  onStored: (bucket: Uint8Array, key: Uint8Array, record: Uint8Array) => void;
+}
+
+const keyId = (bucket: Uint8Array, key: Uint8Array): string => `${Buffer.from(bucket).toString('hex')}/${Buffer.from(key).toString('hex')}`;
+
+export class SimDisk {
+  private engine: MemoryEngine;
+  private readonly corrupt = new Set<string>();
+  private failingWrites = 0;
+
+  constructor(private readonly options: SimDiskOptions) {
+    this.engine = this.fresh();
+  }
+
+  /** The disk is replaced by an empty one (data, hints, metadata and actor epochs all gone). */
+  lose(): void {
+    this.engine = this.fresh();
+    this.corrupt.clear();
+    this.failingWrites = 0;
+  }
+
+  /** The stored record of a key fails its checksum from now on (until it is rewritten); false when absent. */
+  corruptRecord(bucket: Uint8Array, key: Uint8Array): boolean {
+    if (!this.engine.get(bucket, key)) return false;
+    this.corrupt.add(keyId(bucket, key));
+    return true;
+  }
+
+  /** The next `count` writes (records, hints, metadata, reaps) fail after their callback ran. */
+  failWrites(count: number): void {
+    this.failingWrites = count;
+  }
+
+  /** Stops injected write failures. */
+  heal(): void {
+    this.failingWrites = 0;
+  }
+
+  /** The raw record of a key as stored (corrupt or not), for inspection. */
+  peek(bucket: Uint8Array, key: Uint8Array): StoredRecord | undefined {
+    return this.engine.get(bucket, key);
+  }
+
+  /** Pending hints on this disk. */
+  countHints(): number {
+    return this.engine.countHints();
+  }
+
+  /** The storage engine one process incarnation uses; it refuses every call once `owner` died. */
+  open(owner: TimerOwner): StorageEngine {
+    return new DiskView(this, owner);
+  }
+
+  /** @internal the current engine (changes when the disk is lost). */
+  get current(): MemoryEngine {
+    return this.engine;
+  }
+
+  /** @internal whether a key's record reads as corrupt. */
+  isCorrupt(bucket: Uint8Array, key: Uint8Array): boolean {
+    return this.corrupt.size > 0 && this.corrupt.has(keyId(bucket, key));
+  }
+
+  /** @internal a write was attempted: false when it must fail. */
+  takeWrite(): boolean {
+    if (this.failingWrites === 0) return true;
+    this.failingWrites--;
+    return false;
+  }
+
+  /** @internal a key's record was rewritten: no longer corrupt. */
+  repaired(bucket: Uint8Array, key: Uint8Array): void {
+    this.corrupt.delete(keyId(bucket, key));
+  }
+
+  /** @internal */
+  stored(bucket: Uint8Array, key: Uint8Array, record: Uint8Array): void {
+    this.options.onStored(bucket, key, record);
+  }
+
+  private fresh(): MemoryEngine {
+    const { partitionCount, partitioner, now } = this.options;
+    return createMemoryEngine({ partitionCount, partitioner, now });
+  }
+}
+
+const diskFault = (): StorageError => new StorageError('simulated disk fault: commit failed');
+
+/** One incarnation's view of a {@link SimDisk}. */
+class DiskView implements StorageEngine {
+  constructor(
+    private readonly disk: SimDisk,
+    private readonly owner: TimerOwner,
+  ) {}
+
+  private get e(): MemoryEngine {
+    if (!this.owner.alive) throw new EngineClosedError();
+    return this.disk.current;
+  }
+
+  get partitionCount(): number {
+    return this.disk.current.partitionCount;
+  }
+
+  partitionOf(bucket: Uint8Array, key: Uint8Array): number {
+    return this.e.partitionOf(bucket, key);
+  }
+
+  get(bucket: Uint8Array, key: Uint8Array, partition?: number): StoredRecord | undefined {
+    const rec = this.e.get(bucket, key, partition);
+    if (rec && this.disk.isCorrupt(bucket, key)) throw new CorruptRecordError(bucket, key, 'checksum');
+    return rec;
+  }
+
+  async update(bucket: Uint8Array, key: Uint8Array, fn: UpdateFn, partition?: number): Promise<StoredRecord | undefined> {
+    const engine = this.e;
+    const corrupt = this.disk.isCorrupt(bucket, key);
+    const commits = this.disk.takeWrite();
+    let written: StoredRecord | undefined;
+    const result = await engine.update(
+      bucket,
+      key,
+      (cur) => {
+        // An update treats a corrupt record as absent, as the LMDB engine does.
+        written = fn(corrupt ? undefined : cur);
+        return commits ? written : undefined;
+      },
+      partition,
+    );
+    if (!commits) throw diskFault();
+    if (written) {
+      this.disk.repaired(bucket, key);
+      this.disk.stored(bucket, key, written.value);
+    }
+    return result;
+  }
+
+  async reap(bucket: Uint8Array, key: Uint8Array, expectedValue: Uint8Array, partition?: number): Promise<boolean> {
+    const engine = this.e;
+    if (!this.disk.takeWrite()) throw diskFault();
+    if (this.disk.isCorrupt(bucket, key)) return false;
+    return engine.reap(bucket, key, expectedValue, partition);
+  }
+
+  scanPartition(...args: Parameters<StorageEngine['scanPartition']>): ReturnType<StorageEngine['scanPartition']> {
+    return this.e.scanPartition(...args);
+  }
+
+  countPartition(partition: number): number {
+    return this.e.countPartition(partition);
+  }
+
+  listKeys(...args: Parameters<StorageEngine['listKeys']>): ReturnType<StorageEngine['listKeys']> {
+    return this.e.listKeys(...args);
+  }
+
+  sweepExpired(...args: Parameters<StorageEngine['sweepExpired']>): ReturnType<StorageEngine['sweepExpired']> {
+    return this.e.sweepExpired(...args);
+  }
+
+  startSweeper(): () => void {
+    throw new Error('the simulation sweeps on virtual time: call sweepExpired from a simulated timer');
+  }
+
+  async addHint(...args: Parameters<StorageEngine['addHint']>): Promise<number> {
+    const engine = this.e;
+    if (!this.disk.takeWrite()) throw diskFault();
+    const id = await engine.addHint(...args);
+    this.disk.stored(args[1].bucket, args[1].key, args[1].value);
+    return id;
+  }
+
+  hintsFor(targetNode: string, limit: number): ReturnType<StorageEngine['hintsFor']> {
+    return this.e.hintsFor(targetNode, limit);
+  }
+
+  ackHints(targetNode: string, ids: readonly number[]): Promise<void> {
+    return this.e.ackHints(targetNode, ids);
+  }
+
+  countHints(targetNode?: string): number {
+    return this.e.countHints(targetNode);
+  }
+
+  hintTargets(): string[] {
+    return this.e.hintTargets();
+  }
+
+  getMeta(name: string): Uint8Array | undefined {
+    return this.e.getMeta(name);
+  }
+
+  async setMeta(name: string, value: Uint8Array): Promise<void> {
+    const engine = this.e;
+    if (!this.disk.takeWrite()) throw diskFault();
+    return engine.setMeta(name, value);
+  }
+
+  stats(): ReturnType<StorageEngine['stats']> {
+    return this.e.stats();
+  }
+
+  async close(): Promise<void> {
+    // The disk outlives the process: closing a view closes nothing.
+  }
+}

@@ -1,0 +1,164 @@
+// One simulated QuorumKV node: the real Coordinator, ReplicaApplier, HintKeeper, TombstoneReaper,
+// ActorIdentity and BucketRegistry, wired as node.ts wires them, over a SimDisk, the SimNetwork and
+// virtual timers. A crash drops the process (its timers, in-memory state such as pending reaps
+// and the actor epoch, its connections and in-flight requests); the disk stays unless it is lost.
+import { ReplicaOp, ReplicaStatus, newReplicaItemResult, type ReplicaItem, type ReplicaItemResult } from '@quorumkv/protocol';
+import type { Ring } from '@quorumkv/ring';
+import type { StorageEngine } from '@quorumkv/storage';
+import { ActorIdentity } from '../cluster/actor-id.js';
+import { BucketRegistry } from '../cluster/buckets.js';
+import type { ServerConfig } from '../config/config-schema.js';
+import { Coordinator } from '../coordinator/coordinator.js';
+import { planRequest, type RequestPlan } from '../coordinator/request-plan.js';
+import { TombstoneReaper } from '../coordinator/tombstone-reaper.js';
+import { NodeMetrics } from '../observability/metrics.js';
+import { HintKeeper } from '../replication/hinted-handoff.js';
+import { ReplicaApplier } from '../replication/replica-applier.js';
+import type { SimDisk } from './sim-disk.js';
+import type { SimNetwork, SimProcess } from './sim-network.js';
+import type { SimRandom } from './sim-random.js';
+import type { VirtualClock } from './virtual-clock.js';
+
+/**
+ * Bugs planted on purpose, to prove the checker catches them:
+ * - `replica-overwrites`: replicas store an incoming record over theirs instead of merging.
+ */
+export type Mutation = 'replica-overwrites';
+
+/** How often a node sweeps expired records (node.ts uses the same period). */
+const SWEEP_INTERVAL_MS = 10_000;
+
+/** Counters only: prom-client's default metrics are process-wide, so every simulated node shares one. */
+let sharedMetrics: NodeMetrics | undefined;
+const metrics = (): NodeMetrics => (sharedMetrics ??= new NodeMetrics(() => undefined));
+
+type Applier = Pick<ReplicaApplier, 'apply' | 'applyAll'>;
+
+/** One running process of a node. */
+export class Incarnation implements SimProcess {
+  private onDeath: (() => void)[] = [];
+
+  constructor(
+    /** Shared with the process's storage view, timers and connections: they stop when it dies. */
+    private readonly owner: { alive: boolean },
+    readonly storage: StorageEngine,
+    readonly coordinator: Coordinator,
+    readonly hints: HintKeeper,
+    readonly buckets: BucketRegistry,
+    private readonly applier: Applier,
+  ) {}
+
+  get alive(): boolean {
+    return this.owner.alive;
+  }
+
+  apply(item: ReplicaItem): Promise<ReplicaItemResult> {
+    return this.applier.apply(item);
+  }
+
+  applyAll(items: ReplicaItem[]): Promise<ReplicaItemResult[]> {
+    return this.applier.applyAll(items);
+  }
+
+  /** Resolves when this process dies (a client's request to it then ends without an answer). */
+  died(): Promise<void> {
+    return new Promise((resolve) => (this.alive ? this.onDeath.push(resolve) : resolve()));
+  }
+
+  kill(): void {
+    this.owner.alive = false;
+    for (const f of this.onDeath) f();
+    this.onDeath = [];
+  }
+}
+
+export interface SimNodeOptions {
+  id: string;
+  ring: Ring;
+  config: ServerConfig;
+  clock: VirtualClock;
+  network: SimNetwork;
+  disk: SimDisk;
+  /** The node's view of who is up (gossip's job in a real node; the simulation decides). */
+  view: (nodeId: string) => boolean;
+  /** The node's randomness (which reads ask every replica). */
+  random: SimRandom;
+  mutation?: Mutation | undefined;
+  warn: (node: string, msg: string, fields: Record<string, unknown>) => void;
+}
+
+export class SimNode {
+  private inc: Incarnation | undefined;
+  /** Processes started so far. */
+  starts = 0;
+
+  constructor(private readonly o: SimNodeOptions) {}
+
+  get id(): string {
+    return this.o.id;
+  }
+
+  get disk(): SimDisk {
+    return this.o.disk;
+  }
+
+  /** The running process, if any. */
+  get process(): Incarnation | undefined {
+    return this.inc?.alive ? this.inc : undefined;
+  }
+
+  /** Starts a process on the node's disk, as `quorumkv-server` does after a crash or on a fresh disk. */
+  async start(): Promise<Incarnation> {
+    if (this.process) throw new Error(`${this.id} is already running`);
+    const { id, config: c, clock, network, disk, view, ring } = this.o;
+    const owner = { alive: true };
+    const storage = disk.open(owner);
+    const timers = clock.timersFor(owner);
+    const now = (): number => clock.now();
+    const warn = (msg: string, fields: Record<string, unknown>): void => this.o.warn(id, msg, fields);
+    const router = network.transport(id, owner, view);
+    const buckets = new BucketRegistry({ n: c.n, r: c.r, w: c.w, autoCreate: c.autoCreateBuckets }, () => ring.nodes.length, {
+      publish: () => undefined,
+      persist: (all) => storage.setMeta('buckets', all),
+    });
+    buckets.load(storage.getMeta('buckets'));
+    const hints = new HintKeeper(storage, router, metrics(), { intervalMs: c.hintDeliveryIntervalMs, batchSize: 256, timers }, warn);
+    const reaper = new TombstoneReaper(id, storage, router, c.tombstoneGraceMs, now, timers);
+    const actor = await ActorIdentity.start(id, storage);
+    const coordinator = new Coordinator({ selfId: id, actor, config: c, storage, router, hints, reaper, metrics: metrics(), warn, now, timers, random: () => this.o.random.float() });
+    const real = new ReplicaApplier(id, storage, buckets, metrics(), now);
+    const applier = this.o.mutation === 'replica-overwrites' ? overwritingApplier(id, storage, real) : real;
+    const inc = new Incarnation(owner, storage, coordinator, hints, buckets, applier);
+    if (c.hintedHandoff) hints.start();
+    reaper.start(Math.max(100, Math.min(c.tombstoneGraceMs, 5_000)));
+    timers.every(SWEEP_INTERVAL_MS, () => void storage.sweepExpired({ limit: 1000 }).catch(() => undefined));
+    this.inc = inc;
+    this.starts++;
+    network.attach(id, inc);
+    return inc;
+  }
+
+  /** kill -9: the process and everything only it held are gone; the disk stays. */
+  crash(): void {
+    if (!this.inc) return;
+    this.inc.kill();
+    this.inc = undefined;
+    this.o.network.attach(this.id, undefined);
+    this.o.disk.heal();
+  }
+
+  /** Where a key lives, as this node's front door computes it. */
+  plan(process: Incarnation, key: Uint8Array): RequestPlan {
+    return planRequest(this.o.ring, process.buckets.resolve(''), key, this.o.view);
+  }
+}
+
+/** The planted bug `replica-overwrites`: a replica stores what it receives without merging. */
+function overwritingApplier(selfId: string, storage: StorageEngine, real: ReplicaApplier): Applier {
+  const apply = async (item: ReplicaItem): Promise<ReplicaItemResult> => {
+    if (item.op !== ReplicaOp.WRITE || (item.hintFor !== '' && item.hintFor !== selfId)) return real.apply(item);
+    await storage.update(new TextEncoder().encode(item.bucket), item.key, () => ({ value: item.record }), item.partition);
+    return newReplicaItemResult(item.id, ReplicaStatus.OK);
+  };
+  return { apply, applyAll: (items) => Promise.all(items.map(apply)) };
+}
