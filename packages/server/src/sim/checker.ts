@@ -13,6 +13,8 @@ export type CheckName =
   | 'lost-write'
   /** (b) A dot named two different values. */
   | 'dot-reuse'
+  /** A node replaced a stored record with one that does not descend from it (state changes only by merging). */
+  | 'overwrite'
   /** (c) A value superseded by an acknowledged write (or delete) that saw it is in a final read. */
   | 'superseded-value-returned'
   /** A read asked a replica that had acknowledged a superseding write, yet returned the superseded value. */
@@ -130,6 +132,10 @@ export function checkHistory(history: History, ledger: DotLedger): Violation[] {
         break;
       }
     }
+  }
+
+  for (const w of history.overwrites) {
+    violations.push({ check: 'overwrite', message: `${w.node} replaced ${w.key} ${w.before} with ${w.after}, which does not descend from it (+${w.atMs - history.startMs}ms)`, ops: [] });
   }
 
   // (b) one dot, one value.

@@ -53,12 +53,32 @@ export interface CopyLoss {
   atMs: number;
 }
 
+/** A node replaced a stored record with one that does not descend from it. */
+export interface Overwrite {
+  node: string;
+  key: string;
+  atMs: number;
+  before: string;
+  after: string;
+}
+
 export class History {
   readonly ops: Op[] = [];
   readonly nemesis: NemesisEvent[] = [];
   readonly copyLosses: CopyLoss[] = [];
+  readonly overwrites: Overwrite[] = [];
+  /** Messages, stores, hints and reaps inside the cluster, when tracing. */
+  readonly traces: NemesisEvent[] = [];
 
-  constructor(readonly startMs: number) {}
+  constructor(
+    readonly startMs: number,
+    /** Record what happens inside the cluster too (slower; for replaying one seed). */
+    readonly tracing = false,
+  ) {}
+
+  trace(atMs: number, what: string): void {
+    if (this.tracing) this.traces.push({ atMs, what });
+  }
 
   invoke(op: Omit<Op, 'id' | 'outcome'>): Op {
     const full: Op = { ...op, id: this.ops.length, outcome: 'pending' };
@@ -83,6 +103,7 @@ export class History {
   format(dotOf: (value: string) => string | undefined = () => undefined): string[] {
     const lines: { atMs: number; order: number; text: string }[] = [];
     for (const e of this.nemesis) lines.push({ atMs: e.atMs, order: lines.length, text: `nemesis  ${e.what}` });
+    for (const e of this.traces) lines.push({ atMs: e.atMs, order: lines.length, text: `         ${e.what}` });
     for (const op of this.ops) lines.push({ atMs: op.invokedMs, order: lines.length, text: formatOp(op, op.value === undefined ? undefined : dotOf(op.value)) });
     lines.sort((a, b) => a.atMs - b.atMs || a.order - b.order);
     return lines.map((l) => `${`+${l.atMs - this.startMs}`.padStart(7)}ms  ${l.text}`);

@@ -9,15 +9,21 @@ import { SimClient } from './sim-client.js';
 import { SimCluster } from './sim-cluster.js';
 import type { Mutation } from './sim-node.js';
 import { SimRandom } from './sim-random.js';
-import { drawProfile, drawSchedule, type Profile, type Step } from './schedule.js';
+import { drawProfile, drawSchedule, leaveOut, type FaultMenu, type Ingredient, type Profile, type Step } from './schedule.js';
 import { VirtualClock } from './virtual-clock.js';
 
 export interface SimulationOptions {
   seed: number;
   /** Client operations and faults in the schedule. */
   steps: number;
+  /** Which faults the schedule draws from (default `full`). */
+  faults?: FaultMenu | undefined;
   /** A bug planted on purpose (to prove the checks catch it). */
   mutation?: Mutation | undefined;
+  /** Ingredients left out of the drawn schedule (to see what a failure needs). */
+  without?: readonly Ingredient[] | undefined;
+  /** Record every message, store, hint and reap in the history (slower). */
+  trace?: boolean | undefined;
 }
 
 export interface SimulationResult {
@@ -35,15 +41,15 @@ export interface SimulationResult {
 const START_MS = Date.UTC(2026, 0, 1);
 /** Longer than a request's deadline: every operation in flight ends. */
 const DRAIN_MS = 6_000;
-/** Hint delivery, read repair and the longest grace period all fit, several times over. */
-const SETTLE_MS = 12_000;
+/** Failure detection, hint delivery, read repair, and the longest grace period (20 s) plus a reaper tick all fit. */
+const SETTLE_MS = 26_000;
 
 export async function runSimulation(o: SimulationOptions): Promise<SimulationResult> {
   const root = new SimRandom(o.seed);
-  const profile = drawProfile(root.fork());
-  const schedule = drawSchedule(root.fork(), profile, o.steps);
+  const drawn = drawProfile(root.fork(), o.faults ?? 'full');
+  const { profile, steps: schedule } = leaveOut(drawn, drawSchedule(root.fork(), drawn, o.steps), o.without ?? []);
   const clock = new VirtualClock(START_MS);
-  const history = new History(START_MS);
+  const history = new History(START_MS, o.trace ?? false);
   const ledger = new DotLedger();
   const cluster = new SimCluster({ clock, history, ledger, profile, random: root.fork(), mutation: o.mutation });
   const keys = [...Array(profile.keys).keys()].map((i) => `k${i}`);
@@ -58,18 +64,17 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRes
   for (const c of clients) c.stop();
   await clock.run(DRAIN_MS);
   await cluster.healAll();
-  await clock.run(SETTLE_MS);
   const reader = new SimClient(-1, cluster, clock, history, keys);
   for (const round of [1, 2]) {
+    await clock.run(SETTLE_MS);
     for (const key of keys) {
       const { values, read } = cluster.valuesOnDisks(key);
       const op = history.invoke({ client: -1, kind: 'get', key, via: 'disks', finalRound: round, fromDisks: true, invokedMs: clock.now() });
       Object.assign(op, { outcome: 'ok', completedMs: clock.now(), values, replicas: read });
     }
-    const reads = keys.map((key) => reader.get(key, cluster.primaries(key)[0]!, 3, round));
-    await clock.run(DRAIN_MS);
-    await Promise.all(reads);
-    await clock.run(SETTLE_MS);
+    let pending = keys.length;
+    for (const key of keys) void reader.get(key, cluster.primaries(key)[0]!, 3, round).then(() => pending--);
+    for (let waited = 0; pending > 0 && waited < DRAIN_MS; waited += 10) await clock.run(10);
   }
 
   return {

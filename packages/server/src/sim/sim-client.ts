@@ -62,8 +62,9 @@ export class SimClient {
     if (step.kind === 'get') return void (await this.get(key, via, step.r));
     if (step.kind === 'delete') {
       const ctx = this.lastRead.get(key);
-      // A delete always carries what the client read; with nothing read yet, read first.
-      if (!ctx) return void (await this.get(key, via, undefined));
+      // A delete carries what the client read. Without a context it would delete whatever the
+      // coordinator holds (the contract says so), which no history can tell: read instead.
+      if (!ctx || ctx.context.length === 0) return void (await this.get(key, via, undefined));
       const op = this.history.invoke({ client: this.id, kind: 'delete', key, via, w: step.w, contextFrom: ctx.op, invokedMs: this.clock.now() });
       await this.call(op, via, (p) => p.coordinator.delete({ $typeName: 'quorumkv.v1.DeleteRequest', bucket: BUCKET, key: encoder.encode(key), context: ctx.context, w: step.w, timeoutMs: undefined }, this.cluster.node(via).plan(p, encoder.encode(key))));
       return;

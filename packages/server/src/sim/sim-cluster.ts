@@ -4,6 +4,7 @@
 import { createRing, preferenceListForPartition, partitionOf, type Ring } from '@quorumkv/ring';
 import { serverConfigSchema, type ServerConfig } from '../config/config-schema.js';
 import { decodeRecord, liveSiblings, mergeRecords, type KeyRecord } from '../record/key-record.js';
+import { describeRecord } from './describe-record.js';
 import type { DotLedger } from './dot-ledger.js';
 import type { History } from './history.js';
 import { SimDisk } from './sim-disk.js';
@@ -74,7 +75,8 @@ export class SimCluster {
     this.config = simConfig(profile);
     this.detect = o.random.fork();
     const nodeRandom = o.random.fork();
-    this.network = new SimNetwork(clock, o.random.fork(), (bucket, key, record) => ledger.observe(bucket, key, record, 'network', clock.now()));
+    const trace = o.history.tracing ? (line: string): void => o.history.trace(clock.now(), line) : undefined;
+    this.network = new SimNetwork(clock, o.random.fork(), (bucket, key, record) => ledger.observe(bucket, key, record, 'network', clock.now()), trace);
     this.nodes = this.ring.nodes.map(
       (n) =>
         new SimNode({
@@ -88,6 +90,9 @@ export class SimCluster {
             partitioner: (b, k) => partitionOf(PARTITIONS, b, k),
             now: () => clock.now(),
             onStored: (bucket, key, record) => ledger.observe(decoder.decode(bucket), key, record, `stored on ${n.id}`, clock.now()),
+            trace: trace && ((line) => trace(`${n.id} ${line}`)),
+            onOverwrite: (key, before, after) =>
+              o.history.overwrites.push({ node: n.id, key: decoder.decode(key), atMs: clock.now(), before: describeRecord(before, clock.now()), after: describeRecord(after, clock.now()) }),
           }),
           view: (target) => this.sees(n.id, target),
           random: nodeRandom,

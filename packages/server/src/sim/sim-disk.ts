@@ -4,6 +4,8 @@
 // crashed node's leftover promise chains cannot write. Faults: corrupt records (checksum failures)
 // and failing writes (a commit that fails after the update callback ran).
 import { CorruptRecordError, EngineClosedError, StorageError, createMemoryEngine, type MemoryEngine, type Partitioner, type StorageEngine, type StoredRecord, type UpdateFn } from '@quorumkv/storage';
+import { compareRecords, decodeRecord } from '../record/key-record.js';
+import { describeRecord } from './describe-record.js';
 import type { TimerOwner } from './virtual-clock.js';
 
 export interface SimDiskOptions {
@@ -12,8 +14,13 @@ export interface SimDiskOptions {
   now: () => number;
   /** Told about every record value stored (data and hints), for the dot ledger. */
   onStored: (bucket: Uint8Array, key: Uint8Array, record: Uint8Array) => void;
+  /** Told what each write did, when tracing. */
+  trace?: ((line: string) => void) | undefined;
+  /** Told when a write replaced a record with one that does not descend from it (nothing may overwrite). */
+  onOverwrite: (key: Uint8Array, before: Uint8Array, after: Uint8Array) => void;
 }
 
+const decoder = new TextDecoder();
 const keyId = (bucket: Uint8Array, key: Uint8Array): string => `${Buffer.from(bucket).toString('hex')}/${Buffer.from(key).toString('hex')}`;
 
 export class SimDisk {
@@ -86,9 +93,21 @@ export class SimDisk {
     this.corrupt.delete(keyId(bucket, key));
   }
 
-  /** @internal */
-  stored(bucket: Uint8Array, key: Uint8Array, record: Uint8Array): void {
+  /** @internal a record (or hint, with `hintFor`) was written. */
+  stored(bucket: Uint8Array, key: Uint8Array, record: Uint8Array, hintFor?: string): void {
     this.options.onStored(bucket, key, record);
+    if (this.options.trace) this.options.trace(`${hintFor ? `keeps a hint for ${hintFor}: ` : 'stores '}${decoder.decode(key)} ${describeRecord(record, this.options.now())}`);
+  }
+
+  /** @internal checks that `after` keeps everything `before` knew (DESIGN.md: state changes only by merging). */
+  checkDescends(key: Uint8Array, before: Uint8Array, after: Uint8Array): void {
+    const order = compareRecords(decodeRecord(before), decodeRecord(after));
+    if (order !== 'before' && order !== 'equal') this.options.onOverwrite(key, before, after);
+  }
+
+  /** @internal for the trace. */
+  note(line: string): void {
+    this.options.trace?.(line);
   }
 
   private fresh(): MemoryEngine {
@@ -135,12 +154,17 @@ class DiskView implements StorageEngine {
       key,
       (cur) => {
         // An update treats a corrupt record as absent, as the LMDB engine does.
-        written = fn(corrupt ? undefined : cur);
+        const seen = corrupt ? undefined : cur;
+        written = fn(seen);
+        if (seen && written) this.disk.checkDescends(key, seen.value, written.value);
         return commits ? written : undefined;
       },
       partition,
     );
-    if (!commits) throw diskFault();
+    if (!commits) {
+      this.disk.note(`write of ${decoder.decode(key)} failed (disk fault)`);
+      throw diskFault();
+    }
     if (written) {
       this.disk.repaired(bucket, key);
       this.disk.stored(bucket, key, written.value);
@@ -152,7 +176,9 @@ class DiskView implements StorageEngine {
     const engine = this.e;
     if (!this.disk.takeWrite()) throw diskFault();
     if (this.disk.isCorrupt(bucket, key)) return false;
-    return engine.reap(bucket, key, expectedValue, partition);
+    const reaped = await engine.reap(bucket, key, expectedValue, partition);
+    this.disk.note(`${reaped ? 'reaps' : 'keeps (bytes differ)'} ${decoder.decode(key)} ${describeRecord(expectedValue, Infinity)}`);
+    return reaped;
   }
 
   scanPartition(...args: Parameters<StorageEngine['scanPartition']>): ReturnType<StorageEngine['scanPartition']> {
@@ -179,7 +205,7 @@ class DiskView implements StorageEngine {
     const engine = this.e;
     if (!this.disk.takeWrite()) throw diskFault();
     const id = await engine.addHint(...args);
-    this.disk.stored(args[1].bucket, args[1].key, args[1].value);
+    this.disk.stored(args[1].bucket, args[1].key, args[1].value, args[0]);
     return id;
   }
 

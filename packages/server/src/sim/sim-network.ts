@@ -3,9 +3,10 @@
 // break) or stall (no answer: the sender's timeouts decide), and never crosses a partition.
 // A message reaches only the process incarnation it was sent to: after a crash and restart the
 // old connection is gone. It implements the coordinator's `ReplicaTransport` for each node.
-import type { ReplicaItem, ReplicaItemResult } from '@quorumkv/protocol';
+import { ReplicaOp, ReplicaStatus, type ReplicaItem, type ReplicaItemResult } from '@quorumkv/protocol';
 import { PeerUnavailableError } from '../replication/peer-channel.js';
 import type { ReplicaItemInput, ReplicaTransport } from '../replication/replica-transport.js';
+import { describeRecord } from './describe-record.js';
 import type { SimRandom } from './sim-random.js';
 import type { TimerOwner, VirtualClock } from './virtual-clock.js';
 
@@ -41,6 +42,8 @@ export interface NetworkStats {
 /** Told about every record that travels (items and answers), for the dot ledger. */
 export type RecordObserver = (bucket: string, key: Uint8Array, record: Uint8Array) => void;
 
+const decoder = new TextDecoder();
+
 const copy = (b: Uint8Array): Uint8Array => new Uint8Array(b);
 
 export class SimNetwork {
@@ -53,6 +56,8 @@ export class SimNetwork {
     private readonly clock: VirtualClock,
     private readonly random: SimRandom,
     private readonly observe: RecordObserver,
+    /** Told what each message does, when tracing. */
+    private readonly trace?: (line: string) => void,
   ) {}
 
   /** The process now running as `nodeId` (replacing any earlier incarnation), or none. */
@@ -92,11 +97,16 @@ export class SimNetwork {
       send: (to, input: ReplicaItemInput) => {
         const item: ReplicaItem = { $typeName: 'quorumkv.v1.ReplicaItem', id: nextId++, ...input };
         this.observe(item.bucket, item.key, item.record);
-        return this.call(from, self, to, (p) => p.apply(copyItem(item)), (r) => this.observe(item.bucket, item.key, r.record)).then((r) => copyResult(r));
+        const what = this.trace && `${ReplicaOp[item.op]} ${decoder.decode(item.key)}${item.hintFor ? ` as hint for ${item.hintFor}` : ''} ${item.op === ReplicaOp.READ ? '' : describeRecord(item.record, this.clock.now())}`;
+        return this.call(from, self, to, what, (p) => p.apply(copyItem(item)), (r) => {
+          this.observe(item.bucket, item.key, r.record);
+          return !this.trace ? '' : `${ReplicaStatus[r.status]}${r.record.length ? ` ${describeRecord(r.record, this.clock.now())}` : ''}${r.error ? ` (${r.error})` : ''}`;
+        }).then((r) => copyResult(r));
       },
       deliverHints: (to, items) => {
         for (const i of items) this.observe(i.bucket, i.key, i.record);
-        const answer = this.call(from, self, to, (p) => p.applyAll(items.map(copyItem)), () => undefined);
+        const what = this.trace && `DeliverHints ${items.map((i) => `${decoder.decode(i.key)} ${describeRecord(i.record, this.clock.now())}`).join('; ')}`;
+        const answer = this.call(from, self, to, what, (p) => p.applyAll(items.map(copyItem)), (rs) => (this.trace ? rs.map((r) => ReplicaStatus[r.status]).join(' ') : ''));
         const timeout = new Promise<never>((_, reject) => {
           this.clock.schedule(HINT_CALL_TIMEOUT_MS, () => self.alive && reject(new PeerUnavailableError(to, 'deadline exceeded')));
         });
@@ -105,18 +115,23 @@ export class SimNetwork {
     };
   }
 
-  /** One request and its answer, each a message. Settles only while the sender is alive. */
-  private call<R>(from: string, self: TimerOwner, to: string, handle: (p: SimProcess) => Promise<R>, onAnswer: (r: R) => void): Promise<R> {
+  /**
+   * One request and its answer, each a message. Settles only while the sender is alive.
+   * `what` and `onAnswer` describe both for the trace (`onAnswer` also feeds the ledger).
+   */
+  private call<R>(from: string, self: TimerOwner, to: string, what: string | undefined, handle: (p: SimProcess) => Promise<R>, onAnswer: (r: R) => string): Promise<R> {
     this.stats.sent++;
     const target = this.processes.get(to);
+    const note = (outcome: string): void => this.trace?.(`${from} -> ${to} ${what ?? ''}: ${outcome}`);
     return new Promise<R>((resolve, reject) => {
       const fail = (reason: string): void => {
+        note(reason);
         this.clock.schedule(this.latency(), () => self.alive && reject(new PeerUnavailableError(to, reason)));
       };
       if (!target || !target.alive) return fail('connection refused');
       if (!this.connected(from, to)) {
         this.stats.partitioned++;
-        return; // nothing crosses a partition: the sender's timeouts decide
+        return note('lost in the partition'); // the sender's timeouts decide
       }
       if (this.random.chance(this.conditions.cutRate)) {
         this.stats.cut++;
@@ -124,16 +139,17 @@ export class SimNetwork {
       }
       if (this.random.chance(this.conditions.stallRate)) {
         this.stats.stalled++;
-        return;
+        return note('stalled, never answered');
       }
       this.clock.schedule(this.latency(), () => {
         // The connection belongs to that incarnation: a restarted process never sees it.
-        if (!target.alive || this.processes.get(to) !== target || !this.connected(from, to)) return;
+        if (!target.alive || this.processes.get(to) !== target || !this.connected(from, to)) return note('lost: the receiver died or was cut off');
         this.stats.delivered++;
         handle(target).then(
           (answer) => {
             if (!target.alive) return; // died before answering
-            onAnswer(answer);
+            const answered = onAnswer(answer);
+            note(answered);
             this.clock.schedule(this.latency(), () => self.alive && this.connected(from, to) && resolve(answer));
           },
           (err: unknown) => target.alive && this.clock.schedule(this.latency(), () => self.alive && reject(err)),
