@@ -11,19 +11,18 @@ class Story {
   readonly ledger = new DotLedger();
   private t = 0;
 
-  private op(o: Omit<Op, 'id' | 'outcome' | 'invokedMs'> & { outcome?: Op['outcome'] }): Op {
+  private op(o: Omit<Op, 'id' | 'outcome' | 'invokedMs' | 'invokedSeq'> & { outcome?: Exclude<Op['outcome'], 'pending'> }): Op {
     const op = this.history.invoke({ ...o, invokedMs: (this.t += 10) });
-    op.outcome = o.outcome ?? 'ok';
-    op.completedMs = this.t + 5;
+    this.history.complete(op, this.t + 5, o.outcome ?? 'ok');
     return op;
   }
-  put(value: string, o: { key?: string; ctx?: Op; ctxOfKey?: string; replicas?: string[]; ttlMs?: number; outcome?: Op['outcome'] } = {}): Op {
+  put(value: string, o: { key?: string; ctx?: Op; ctxOfKey?: string; replicas?: string[]; ttlMs?: number; outcome?: Exclude<Op['outcome'], 'pending'> } = {}): Op {
     return this.op({ client: 0, kind: 'put', key: o.key ?? 'k', via: 'a', value, contextFrom: o.ctx?.id, contextOfKey: o.ctxOfKey, ttlMs: o.ttlMs, replicas: o.replicas ?? ['a', 'b'], outcome: o.outcome });
   }
-  del(ctx: Op, o: { replicas?: string[]; outcome?: Op['outcome'] } = {}): Op {
+  del(ctx: Op, o: { replicas?: string[]; outcome?: Exclude<Op['outcome'], 'pending'> } = {}): Op {
     return this.op({ client: 0, kind: 'delete', key: ctx.key, via: 'a', contextFrom: ctx.id, replicas: o.replicas ?? ['a', 'b'], outcome: o.outcome });
   }
-  get(values: string[], o: { key?: string; replicas?: string[]; final?: boolean; outcome?: Op['outcome'] } = {}): Op {
+  get(values: string[], o: { key?: string; replicas?: string[]; final?: boolean; outcome?: Exclude<Op['outcome'], 'pending'> } = {}): Op {
     return this.op({ client: 0, kind: 'get', key: o.key ?? 'k', via: 'a', values, replicas: o.replicas ?? ['a', 'b'], finalRound: o.final ? 1 : undefined, outcome: o.outcome });
   }
   checks(): CheckName[] {
@@ -92,6 +91,18 @@ describe('checkHistory', () => {
     s.get(['v1'], { replicas: ['b', 'c'] });
     s.get(['v2'], { final: true });
     expect(s.checks()).toEqual(['stale-read-after-quorum']);
+  });
+
+  it('holds a read only to writes acknowledged before it was invoked, even within the same millisecond', () => {
+    const s = new Story();
+    s.put('v1');
+    const read = s.history.invoke({ client: 1, kind: 'get', key: 'k', via: 'a', invokedMs: 100 });
+    const ctx = s.get(['v1']);
+    s.put('v2', { ctx, replicas: ['a', 'b'] }); // acknowledged while `read` was in flight
+    Object.assign(read, { values: ['v1'], replicas: ['a', 'b'] });
+    s.history.complete(read, 100, 'ok');
+    s.get(['v2'], { final: true });
+    expect(s.checks()).toEqual([]);
   });
 
   it('allows stale reads that did not hear from a replica holding the newer write, or whose replica lost its copy', () => {

@@ -121,7 +121,7 @@ export function checkHistory(history: History, ledger: DotLedger): Violation[] {
       const w = writeOfValue.get(v);
       if (!w) continue;
       for (const x of supersededBy.get(w.id) ?? []) {
-        if (x.outcome !== 'ok' || x.completedMs! > r.invokedMs) continue;
+        if (x.outcome !== 'ok' || x.completedSeq! > r.invokedSeq) continue;
         const witness = primariesOf(x).find((p) => answered.has(p) && !history.lostCopyBetween(p, r.key, x.invokedMs, r.completedMs!));
         if (!witness) continue;
         violations.push({

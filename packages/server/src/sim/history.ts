@@ -28,6 +28,9 @@ export interface Op {
   contextOfKey?: string;
   invokedMs: number;
   completedMs?: number;
+  /** Order of invocations and completions in the run (times are whole ms, so they tie). */
+  invokedSeq: number;
+  completedSeq?: number;
   outcome: Outcome;
   error?: string;
   /** Gets: the values returned (live siblings), sorted. */
@@ -80,10 +83,20 @@ export class History {
     if (this.tracing) this.traces.push({ atMs, what });
   }
 
-  invoke(op: Omit<Op, 'id' | 'outcome'>): Op {
-    const full: Op = { ...op, id: this.ops.length, outcome: 'pending' };
+  private seq = 0;
+
+  invoke(op: Omit<Op, 'id' | 'outcome' | 'invokedSeq'>): Op {
+    const full: Op = { ...op, id: this.ops.length, outcome: 'pending', invokedSeq: this.seq++ };
     this.ops.push(full);
     return full;
+  }
+
+  /** Records how an operation ended, at `atMs`. */
+  complete(op: Op, atMs: number, outcome: Exclude<Outcome, 'pending'>, error?: string): void {
+    op.outcome = outcome;
+    op.completedMs = atMs;
+    op.completedSeq = this.seq++;
+    if (error) op.error = error;
   }
 
   note(atMs: number, what: string): void {

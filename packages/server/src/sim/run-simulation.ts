@@ -70,7 +70,8 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRes
     for (const key of keys) {
       const { values, read } = cluster.valuesOnDisks(key);
       const op = history.invoke({ client: -1, kind: 'get', key, via: 'disks', finalRound: round, fromDisks: true, invokedMs: clock.now() });
-      Object.assign(op, { outcome: 'ok', completedMs: clock.now(), values, replicas: read });
+      Object.assign(op, { values, replicas: read });
+      history.complete(op, clock.now(), 'ok');
     }
     let pending = keys.length;
     for (const key of keys) void reader.get(key, cluster.primaries(key)[0]!, 3, round).then(() => pending--);

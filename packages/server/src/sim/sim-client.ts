@@ -99,10 +99,8 @@ export class SimClient {
   /** Runs one request on `via`'s running process; its answer is lost if that process dies first. */
   private async call<R extends GetResponse | PutResponse | DeleteResponse>(op: Op, via: string, request: (p: Incarnation) => Promise<R>): Promise<R | undefined> {
     const process = this.cluster.node(via).process;
-    const done = (outcome: Op['outcome'], error?: string): undefined => {
-      op.outcome = outcome;
-      op.completedMs = this.clock.now();
-      if (error) op.error = error;
+    const done = (outcome: Exclude<Op['outcome'], 'pending'>, error?: string): undefined => {
+      this.history.complete(op, this.clock.now(), outcome, error);
       return undefined;
     };
     if (!process) return done('fail', 'node down');
@@ -111,7 +109,7 @@ export class SimClient {
         (res) => ({ res }),
         (err: unknown) => ({ err }),
       ),
-      process.died().then(() => ({ died: true as const })),
+      process.died.then(() => ({ died: true as const })),
     ]);
     if ('died' in answer) return done(op.kind === 'get' ? 'fail' : 'info', 'coordinator crashed');
     if ('err' in answer) {

@@ -67,6 +67,7 @@ export class SimCluster {
   warnings = 0;
   private readonly views = new Map<string, Map<string, boolean>>();
   private readonly correcting = new Set<string>();
+  private readonly primariesOf = new Map<string, readonly string[]>();
   private readonly detect: SimRandom;
 
   constructor(private readonly o: SimClusterOptions) {
@@ -114,7 +115,9 @@ export class SimCluster {
 
   /** The N home replicas of a key, in preference order. */
   primaries(key: string): readonly string[] {
-    return preferenceListForPartition(this.ring, partitionOf(PARTITIONS, BUCKET_BYTES, encoder.encode(key)), 3).primaries;
+    let p = this.primariesOf.get(key);
+    if (!p) this.primariesOf.set(key, (p = preferenceListForPartition(this.ring, partitionOf(PARTITIONS, BUCKET_BYTES, encoder.encode(key)), 3).primaries));
+    return p;
   }
 
   async start(): Promise<void> {

@@ -36,7 +36,9 @@ type Applier = Pick<ReplicaApplier, 'apply' | 'applyAll'>;
 
 /** One running process of a node. */
 export class Incarnation implements SimProcess {
-  private onDeath: (() => void)[] = [];
+  /** Resolves when this process dies (a client's request to it then ends without an answer). */
+  readonly died: Promise<void>;
+  private markDead!: () => void;
 
   constructor(
     /** Shared with the process's storage view, timers and connections: they stop when it dies. */
@@ -46,7 +48,9 @@ export class Incarnation implements SimProcess {
     readonly hints: HintKeeper,
     readonly buckets: BucketRegistry,
     private readonly applier: Applier,
-  ) {}
+  ) {
+    this.died = new Promise((resolve) => (this.markDead = resolve));
+  }
 
   get alive(): boolean {
     return this.owner.alive;
@@ -60,15 +64,9 @@ export class Incarnation implements SimProcess {
     return this.applier.applyAll(items);
   }
 
-  /** Resolves when this process dies (a client's request to it then ends without an answer). */
-  died(): Promise<void> {
-    return new Promise((resolve) => (this.alive ? this.onDeath.push(resolve) : resolve()));
-  }
-
   kill(): void {
     this.owner.alive = false;
-    for (const f of this.onDeath) f();
-    this.onDeath = [];
+    this.markDead();
   }
 }
 
