@@ -1,29 +1,37 @@
 import fc from 'fast-check';
-import { runSimulation } from './run-simulation.js';
+import { ISSUE_13_SCENARIOS } from './issue-13-scenarios.js';
+import { runSimulation, type SimulationOptions } from './run-simulation.js';
 import { formatReport } from './sim-report.js';
 
-// Issue #13's acceptance property, on the whole-cluster simulation: random interleavings of put,
+// Issue #13's acceptance property on the whole-cluster simulation: random interleavings of put,
 // delete, expiry, reaping, hint delivery, crash/restart with lost disks, corrupt records, failing
 // writes, partitions and read repair. Every acknowledged write is present at the end or superseded
 // by a write that saw it; no dot names two values; nothing superseded by an acknowledged write or
-// delete comes back; reads that heard from a replica holding a newer write never return what it
-// superseded; nothing overwrites a stored record.
+// delete comes back; a read that heard from a replica holding a newer write never returns what it
+// superseded; nothing overwrites a stored record. Then the issue's own sequences, simulated.
 //
-// It FAILS on the code before issue #13's fixes (dot reuse after reap, expiry, corruption or a lost
-// disk; read repair rolling back; hints and expiry resurrecting values; foreign contexts), so
-// jest.config.js leaves this file out until they are merged. A failure prints the replay command.
+// All of it FAILS on the code before issue #13's fixes, so jest.config.js leaves this file out
+// until they are merged. A failing run prints its history and the command that replays it.
 
 /** Runs per CI build (~20 ms of CPU each under jest): see CONTRIBUTING.md. */
 const RUNS = 2000;
+/** Seeds per scenario: each seed interleaves the scenario's messages differently. */
+const SCENARIO_SEEDS = 10;
 
-describe("issue #13: causal properties under every fault", () => {
+async function holds(o: SimulationOptions): Promise<void> {
+  const r = await runSimulation(o);
+  if (r.violations.length > 0) throw new Error(formatReport(r, o));
+}
+
+describe('issue #13: causal properties under every fault', () => {
   it(`hold in ${RUNS} random runs`, async () => {
     await fc.assert(
-      fc.asyncProperty(fc.noShrink(fc.integer({ min: 1, max: 2 ** 31 - 1 })), fc.integer({ min: 4, max: 60 }), async (seed, steps) => {
-        const r = await runSimulation({ seed, steps });
-        if (r.violations.length > 0) throw new Error(formatReport(r, { seed, steps }));
-      }),
+      fc.asyncProperty(fc.noShrink(fc.integer({ min: 1, max: 2 ** 31 - 1 })), fc.integer({ min: 4, max: 60 }), (seed, steps) => holds({ seed, steps })),
       { seed: 42, numRuns: RUNS },
     );
   }, 600_000);
+
+  it.each(ISSUE_13_SCENARIOS.map((s) => [s.name, s] as const))('hold in sequence %s', async (_name, scenario) => {
+    for (let seed = 1; seed <= SCENARIO_SEEDS; seed++) await holds({ seed, steps: scenario.steps.length, scenario });
+  });
 });

@@ -9,7 +9,7 @@ import { SimClient } from './sim-client.js';
 import { SimCluster } from './sim-cluster.js';
 import type { Mutation } from './sim-node.js';
 import { SimRandom } from './sim-random.js';
-import { drawProfile, drawSchedule, leaveOut, type FaultMenu, type Ingredient, type Profile, type Step } from './schedule.js';
+import { drawProfile, drawSchedule, leaveOut, type FaultMenu, type Ingredient, type Profile, type Step, type TimedStep } from './schedule.js';
 import { VirtualClock } from './virtual-clock.js';
 
 export interface SimulationOptions {
@@ -24,6 +24,8 @@ export interface SimulationOptions {
   without?: readonly Ingredient[] | undefined;
   /** Record every message, store, hint and reap in the history (slower). */
   trace?: boolean | undefined;
+  /** A hand-written run instead of a drawn one (the seed still drives the network and the nodes). */
+  scenario?: { profile: Profile; steps: readonly TimedStep[] } | undefined;
 }
 
 export interface SimulationResult {
@@ -46,8 +48,8 @@ const SETTLE_MS = 26_000;
 
 export async function runSimulation(o: SimulationOptions): Promise<SimulationResult> {
   const root = new SimRandom(o.seed);
-  const drawn = drawProfile(root.fork(), o.faults ?? 'full');
-  const { profile, steps: schedule } = leaveOut(drawn, drawSchedule(root.fork(), drawn, o.steps), o.without ?? []);
+  const drawn = o.scenario?.profile ?? drawProfile(root.fork(), o.faults ?? 'full');
+  const { profile, steps: schedule } = leaveOut(drawn, o.scenario?.steps ?? drawSchedule(root.fork(), drawn, o.steps), o.without ?? []);
   const clock = new VirtualClock(START_MS);
   const history = new History(START_MS, o.trace ?? false);
   const ledger = new DotLedger();

@@ -28,10 +28,14 @@ export interface Profile {
 
 export type ContextChoice = 'read' | 'blind' | 'foreign';
 
+/**
+ * Client steps name their coordinator by its place in the key's preference list (`via`), or, in
+ * hand-written scenarios, by node (`at`, an index into the cluster's nodes).
+ */
 export type Step =
-  | { kind: 'get'; client: number; key: number; via: number; r?: number }
-  | { kind: 'put'; client: number; key: number; via: number; context: ContextChoice; ttlMs?: number; w?: number }
-  | { kind: 'delete'; client: number; key: number; via: number; w?: number }
+  | { kind: 'get'; client: number; key: number; via: number; at?: number; r?: number }
+  | { kind: 'put'; client: number; key: number; via: number; at?: number; context: ContextChoice; ttlMs?: number; w?: number }
+  | { kind: 'delete'; client: number; key: number; via: number; at?: number; w?: number }
   | { kind: 'crash'; node: number }
   | { kind: 'restart'; node: number }
   | { kind: 'lose-disk'; node: number }
@@ -105,7 +109,7 @@ export function drawSchedule(random: SimRandom, p: Profile, count: number): Time
       return { kind: 'lose-disk', node };
     }
     if (roll < 60) return full ? { kind: 'corrupt', node: random.int(0, p.nodes - 1), key: random.int(0, p.keys - 1) } : undefined;
-    if (roll < 68) return full ? { kind: 'disk-fault', node: random.int(0, p.nodes - 1), writes: random.int(1, 3) } : undefined;
+    if (roll < 68) return full ? { kind: 'disk-fault', node: random.int(0, p.nodes - 1), writes: random.int(1, 6) } : undefined;
     if (roll < 78 && !partitioned) {
       partitioned = true;
       return { kind: 'partition', groups: partitionGroups(random, p.nodes) };

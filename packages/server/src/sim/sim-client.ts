@@ -58,7 +58,7 @@ export class SimClient {
 
   private async run(step: ClientStep): Promise<void> {
     const key = this.keys[step.key]!;
-    const via = this.cluster.primaries(key)[step.via]!;
+    const via = step.at !== undefined ? this.cluster.ids[step.at]! : this.cluster.primaries(key)[step.via]!;
     if (step.kind === 'get') return void (await this.get(key, via, step.r));
     if (step.kind === 'delete') {
       const ctx = this.lastRead.get(key);

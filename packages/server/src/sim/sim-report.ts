@@ -3,6 +3,7 @@ import type { SimulationOptions, SimulationResult } from './run-simulation.js';
 
 /** The command that replays exactly this run. */
 export function replayCommand(o: SimulationOptions): string {
+  if (o.scenario) return 'a hand-written scenario: run its test';
   const extra = [
     o.faults && o.faults !== 'full' ? ` --faults ${o.faults}` : '',
     o.mutation ? ` --mutation ${o.mutation}` : '',
