@@ -98,10 +98,12 @@ export function checkHistory(history: History, ledger: DotLedger): Violation[] {
     }
   }
 
-  // (c) nothing superseded by an acknowledged write or delete comes back after healing.
+  // (c) nothing superseded by an acknowledged write or delete comes back after healing (unless every
+  // copy of that write or delete was lost: then it is the one lost, and nothing promised it).
+  const kept = (x: Op): boolean => !nodesHolding(x).every((n) => history.lostCopyBetween(n, x.key, x.invokedMs, Infinity));
   for (const [id, by] of supersededBy) {
     const w = ops[id]!;
-    const acked = by.find((x) => x.outcome === 'ok');
+    const acked = by.find((x) => x.outcome === 'ok' && kept(x));
     if (!acked) continue;
     const back = finalsOk.find((f) => f.key === w.key && f.values!.includes(w.value!));
     if (!back) continue;
