@@ -2,7 +2,7 @@
 // names (as the SDK pins a request to one primary), keeps the context of its last read of each
 // key, and records invocations and outcomes in the history.
 import type { DeleteResponse, GetResponse, PutResponse, QuorumReceipt } from '@quorumkv/protocol';
-import { InvalidArgumentError, NodeStorageFullError, TooManySiblingsError } from '../errors/errors.js';
+import { NodeArgumentError, NodeStorageFullError, NodeTooManySiblingsError } from '../errors/errors.js';
 import type { History, Op } from './history.js';
 import { BUCKET, type SimCluster } from './sim-cluster.js';
 import type { Incarnation } from './sim-node.js';
@@ -17,7 +17,7 @@ const EMPTY = new Uint8Array(0);
 
 /** Errors that prove nothing was written (refused before any replica stored anything). */
 const certainlyNothingWritten = (err: unknown): boolean =>
-  err instanceof InvalidArgumentError || err instanceof TooManySiblingsError || err instanceof NodeStorageFullError;
+  err instanceof NodeArgumentError || err instanceof NodeTooManySiblingsError || err instanceof NodeStorageFullError;
 
 export class SimClient {
   private readonly queue: ClientStep[] = [];

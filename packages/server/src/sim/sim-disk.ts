@@ -76,7 +76,7 @@ export class SimDisk {
     return this.engine;
   }
 
-  /** @internal whether a key's record reads as corrupt. */
+  /** Whether a key's record reads as corrupt. */
   isCorrupt(bucket: Uint8Array, key: Uint8Array): boolean {
     return this.corrupt.size > 0 && this.corrupt.has(keyId(bucket, key));
   }
