@@ -144,17 +144,19 @@ export class Coordinator {
       timeoutMs,
       timers: this.d.timers,
     });
-    const outcome = await quorum.catch((o: QuorumOutcome) => {
-      throw quorumFailed('get', o);
-    });
-    const merged = mergeReplicaRecords(outcome.results.values(), plan.bucket.lww);
-    const receipt = this.receipt(outcome, plan, 0);
+    // Repair even when R is not met: a read of R = N that meets a corrupt copy fails, and would
+    // keep failing if it did not rewrite that copy from the answers it got.
     void all
       .then((final) => {
         for (const [id, res] of corrupt) final.results.set(id, res);
         return repairReplicas(final, plan, this.repair);
       })
       .catch((err: unknown) => this.d.warn('read repair failed', { bucket: plan.bucket.name, error: err instanceof Error ? err.message : String(err) }));
+    const outcome = await quorum.catch((o: QuorumOutcome) => {
+      throw quorumFailed('get', o);
+    });
+    const merged = mergeReplicaRecords(outcome.results.values(), plan.bucket.lww);
+    const receipt = this.receipt(outcome, plan, 0);
     if (!merged) return { $typeName: 'quorumkv.v1.GetResponse', found: false, siblings: [], context: EMPTY, receipt };
     const siblings = this.siblings(liveSiblings(merged, nowMs));
     receipt.siblingCount = siblings.length;

@@ -9,7 +9,7 @@ import type { DotLedger } from './dot-ledger.js';
 import type { History, Op } from './history.js';
 
 export type CheckName =
-  /** (a) An acknowledged write is neither in the final reads nor superseded by a write that saw it. */
+  /** (a) An acknowledged write is neither in the final reads nor superseded by a write that saw it (nor destroyed with every copy). */
   | 'lost-write'
   /** (b) A dot named two different values. */
   | 'dot-reuse'
@@ -21,7 +21,7 @@ export type CheckName =
   | 'stale-read-after-quorum'
   /** A read returned a value no client wrote. */
   | 'phantom-value'
-  /** With every node up and the network healed, a read of all replicas failed. */
+  /** With every node up and the network healed, the last read of all replicas failed (the first may meet corrupt copies it then repairs). */
   | 'final-read-failed';
 
 export interface Violation {
@@ -35,7 +35,6 @@ const isWrite = (op: Op): boolean => op.kind === 'put' || op.kind === 'delete';
 const mayHaveHappened = (op: Op): boolean => op.outcome === 'ok' || op.outcome === 'info';
 /** Primaries that stored the write themselves (not as a hint): receipt entries without `>`. */
 const primariesOf = (op: Op): string[] => (op.replicas ?? []).filter((r) => !r.includes('>'));
-const nodesHolding = (op: Op): string[] => (op.replicas ?? []).map((r) => r.split('>')[0]!);
 
 export function checkHistory(history: History, ledger: DotLedger): Violation[] {
   const ops = history.ops;
@@ -77,8 +76,11 @@ export function checkHistory(history: History, ledger: DotLedger): Violation[] {
   }
 
   const finals = ops.filter((o) => o.finalRound !== undefined);
+  const lastRound = Math.max(0, ...finals.map((f) => f.finalRound!));
+  // Excused: a key whose corrupt copy has no intact copy anywhere to be repaired from (R = N cannot be met).
+  const unrepairable = new Set(finals.filter((f) => f.fromDisks && f.unrepairable && f.finalRound === lastRound).map((f) => f.key));
   for (const f of finals) {
-    if (f.outcome !== 'ok' && !f.fromDisks) violations.push({ check: 'final-read-failed', message: `final read #${f.id} of ${f.key} failed: ${f.error ?? f.outcome}`, ops: [f.id] });
+    if (f.outcome !== 'ok' && !f.fromDisks && f.finalRound === lastRound && !unrepairable.has(f.key)) violations.push({ check: 'final-read-failed', message: `final read #${f.id} of ${f.key} failed: ${f.error ?? f.outcome}`, ops: [f.id] });
   }
   const finalsOk = finals.filter((f) => f.outcome === 'ok');
 
@@ -86,7 +88,7 @@ export function checkHistory(history: History, ledger: DotLedger): Violation[] {
   for (const w of ops) {
     if (w.kind !== 'put' || w.outcome !== 'ok' || w.ttlMs) continue;
     if ((supersededBy.get(w.id) ?? []).length > 0) continue;
-    if (nodesHolding(w).every((n) => history.lostCopyBetween(n, w.key, w.invokedMs, Infinity))) continue;
+    if (history.destroyed.has(w.value!)) continue;
     for (const f of finalsOk) {
       if (f.key !== w.key || f.values!.includes(w.value!)) continue;
       violations.push({
@@ -98,12 +100,12 @@ export function checkHistory(history: History, ledger: DotLedger): Violation[] {
     }
   }
 
-  // (c) nothing superseded by an acknowledged write or delete comes back after healing (unless every
-  // copy of that write or delete was lost: then it is the one lost, and nothing promised it).
-  const kept = (x: Op): boolean => !nodesHolding(x).every((n) => history.lostCopyBetween(n, x.key, x.invokedMs, Infinity));
+  // (c) nothing superseded by an acknowledged write or delete comes back after healing (unless
+  // every stored record of its supersession was destroyed: nothing promised that survives).
   for (const [id, by] of supersededBy) {
     const w = ops[id]!;
-    const acked = by.find((x) => x.outcome === 'ok' && kept(x));
+    if (history.revivable.has(w.value!)) continue;
+    const acked = by.find((x) => x.outcome === 'ok');
     if (!acked) continue;
     const back = finalsOk.find((f) => f.key === w.key && f.values!.includes(w.value!));
     if (!back) continue;

@@ -30,6 +30,8 @@ export class DotLedger {
   readonly reuses: DotReuse[] = [];
   /** The dot each client value was first minted under (`actor:counter`). */
   readonly dotOfValue = new Map<string, string>();
+  /** The client values seen under each key. */
+  readonly valuesOfKey = new Map<string, Set<string>>();
   private readonly dots = new Map<string, { bytes: string; seen: SeenSibling }>();
   private readonly reported = new Set<string>();
   /** Records already taken apart (the same bytes travel and are stored many times). */
@@ -54,7 +56,12 @@ export class DotLedger {
       const bytes = latin1(s.value);
       const v = decodeSiblingValue(s.value);
       const seen: SeenSibling = { value: v.tombstone ? '(tombstone)' : decoder.decode(v.value), timestampMs: v.timestampMs, where, atMs };
-      if (!v.tombstone && !this.dotOfValue.has(seen.value)) this.dotOfValue.set(seen.value, dot);
+      if (!v.tombstone && !this.dotOfValue.has(seen.value)) {
+        this.dotOfValue.set(seen.value, dot);
+        let values = this.valuesOfKey.get(keyName);
+        if (!values) this.valuesOfKey.set(keyName, (values = new Set()));
+        values.add(seen.value);
+      }
       const prior = this.dots.get(slot);
       if (!prior) {
         this.dots.set(slot, { bytes, seen });

@@ -41,6 +41,8 @@ export interface Op {
   finalRound?: number;
   /** A final read taken from the primaries' disks directly, not through a coordinator. */
   fromDisks?: boolean;
+  /** Disk reads: a primary's copy is corrupt and no other primary holds any record to repair it from. */
+  unrepairable?: boolean;
 }
 
 /** A fault or condition the nemesis applied. */
@@ -69,6 +71,10 @@ export class History {
   readonly ops: Op[] = [];
   readonly nemesis: NemesisEvent[] = [];
   readonly copyLosses: CopyLoss[] = [];
+  /** Values whose every stored copy (records and hints) was destroyed by lost disks or corruption. */
+  readonly destroyed = new Set<string>();
+  /** Superseded values every stored record of whose supersession was destroyed: they may come back. */
+  readonly revivable = new Set<string>();
   readonly overwrites: Overwrite[] = [];
   /** Messages, stores, hints and reaps inside the cluster, when tracing. */
   readonly traces: NemesisEvent[] = [];

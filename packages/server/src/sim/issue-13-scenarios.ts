@@ -121,7 +121,7 @@ export const ISSUE_13_SCENARIOS: Scenario[] = [
     ),
   },
   {
-    name: '8. a corrupt copy on another replica is never read-repaired, so R = N reads fail for good (found by the random runs)',
+    name: '8. a read of R = N that meets a corrupt copy fails without repairing it, so such reads fail for good (found by the random runs)',
     profile: profile(3),
     steps: steps(
       [0, put(n1, { w: 3 })],

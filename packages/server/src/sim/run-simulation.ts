@@ -53,8 +53,8 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRes
   const clock = new VirtualClock(START_MS);
   const history = new History(START_MS, o.trace ?? false);
   const ledger = new DotLedger();
-  const cluster = new SimCluster({ clock, history, ledger, profile, random: root.fork(), mutation: o.mutation });
   const keys = [...Array(profile.keys).keys()].map((i) => `k${i}`);
+  const cluster = new SimCluster({ clock, history, ledger, profile, keys, random: root.fork(), mutation: o.mutation });
   const clients = [...Array(profile.clients).keys()].map((i) => new SimClient(i, cluster, clock, history, keys));
   const nodeId = (i: number): string => cluster.ids[i]!;
   await cluster.start();
@@ -70,9 +70,9 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRes
   for (const round of [1, 2]) {
     await clock.run(SETTLE_MS);
     for (const key of keys) {
-      const { values, read } = cluster.valuesOnDisks(key);
+      const { values, read, unrepairable } = cluster.valuesOnDisks(key);
       const op = history.invoke({ client: -1, kind: 'get', key, via: 'disks', finalRound: round, fromDisks: true, invokedMs: clock.now() });
-      Object.assign(op, { values, replicas: read });
+      Object.assign(op, { values, replicas: read, unrepairable });
       history.complete(op, clock.now(), 'ok');
     }
     let pending = keys.length;
@@ -106,6 +106,8 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRes
         return clients[step.client]!.submit(step);
       case 'crash':
         return cluster.crash(nodeId(step.node));
+      case 'stop':
+        return cluster.stop(nodeId(step.node));
       case 'restart':
         return cluster.restart(nodeId(step.node));
       case 'lose-disk':

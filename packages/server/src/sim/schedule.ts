@@ -37,6 +37,7 @@ export type Step =
   | { kind: 'put'; client: number; key: number; via: number; at?: number; context: ContextChoice; ttlMs?: number; w?: number }
   | { kind: 'delete'; client: number; key: number; via: number; at?: number; w?: number }
   | { kind: 'crash'; node: number }
+  | { kind: 'stop'; node: number }
   | { kind: 'restart'; node: number }
   | { kind: 'lose-disk'; node: number }
   | { kind: 'corrupt'; node: number; key: number }
@@ -95,7 +96,7 @@ export function drawSchedule(random: SimRandom, p: Profile, count: number): Time
     if (roll < 18 && down.size < 2) {
       const node = upNode()!;
       down.add(node);
-      return { kind: 'crash', node };
+      return { kind: random.chance(0.3) ? 'stop' : 'crash', node };
     }
     if (roll < 40 && down.size > 0) {
       const node = random.pick([...down]);
@@ -170,6 +171,7 @@ export function leaveOut(p: Profile, steps: readonly TimedStep[], without: reado
       case 'put':
         return { ...s, ttlMs: out.has('ttl') ? undefined : s.ttlMs, context: out.has('foreign-context') && s.context === 'foreign' ? 'blind' : s.context };
       case 'crash':
+      case 'stop':
       case 'restart':
         return out.has('crash') ? undefined : s;
       case 'partition':

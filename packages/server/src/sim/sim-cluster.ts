@@ -4,6 +4,7 @@
 import { createRing, preferenceListForPartition, partitionOf, type Ring } from '@quorumkv/ring';
 import { serverConfigSchema, type ServerConfig } from '../config/config-schema.js';
 import { decodeRecord, liveSiblings, mergeRecords, type KeyRecord } from '../record/key-record.js';
+import { assessLoss } from './copy-loss.js';
 import { describeRecord } from './describe-record.js';
 import type { DotLedger } from './dot-ledger.js';
 import type { History } from './history.js';
@@ -28,6 +29,8 @@ export interface SimClusterOptions {
   profile: Profile;
   /** Randomness of the network, of the nodes' decisions and of failure detection. */
   random: SimRandom;
+  /** The keys clients use. */
+  keys: readonly string[];
   mutation?: Mutation | undefined;
 }
 
@@ -130,6 +133,14 @@ export class SimCluster {
     this.reconsider();
   }
 
+  /** A clean stop (restart it later). */
+  async stop(id: string): Promise<void> {
+    if (!this.node(id).process) return;
+    this.note(`stop ${id} cleanly`);
+    await this.node(id).stop();
+    this.reconsider();
+  }
+
   async restart(id: string): Promise<void> {
     const node = this.node(id);
     if (node.process) return;
@@ -142,6 +153,7 @@ export class SimCluster {
   /** Crash, and the disk is gone: the node comes back (on restart) with an empty one. */
   loseDisk(id: string): void {
     const node = this.node(id);
+    for (const key of this.o.keys) this.accountForLoss(node, key, true);
     node.crash();
     node.disk.lose();
     this.o.history.lostCopy(id, '*', this.o.clock.now());
@@ -150,8 +162,10 @@ export class SimCluster {
   }
 
   corrupt(id: string, key: string): void {
-    const done = this.node(id).disk.corruptRecord(BUCKET_BYTES, encoder.encode(key));
-    if (!done) return;
+    const node = this.node(id);
+    if (!node.disk.peek(BUCKET_BYTES, encoder.encode(key))) return;
+    this.accountForLoss(node, key, false);
+    node.disk.corruptRecord(BUCKET_BYTES, encoder.encode(key));
     this.o.history.lostCopy(id, key, this.o.clock.now());
     this.note(`corrupt ${key} on ${id}`);
   }
@@ -193,18 +207,39 @@ export class SimCluster {
    * The live values of a key merged from its primaries' disks, corrupt copies skipped: what a read
    * of every replica would return, without the read path.
    */
-  valuesOnDisks(key: string): { values: string[]; read: string[] } {
+  valuesOnDisks(key: string): { values: string[]; read: string[]; unrepairable: boolean } {
     let merged: KeyRecord | undefined;
+    let corrupt = false;
     const read: string[] = [];
     for (const id of this.primaries(key)) {
       const disk = this.node(id).disk;
       const k = encoder.encode(key);
+      corrupt ||= disk.isCorrupt(BUCKET_BYTES, k);
       const stored = disk.isCorrupt(BUCKET_BYTES, k) ? undefined : disk.peek(BUCKET_BYTES, k);
       read.push(id);
       if (stored) merged = mergeRecords(merged, decodeRecord(stored.value), false);
     }
     const values = merged ? liveSiblings(merged, this.o.clock.now()).map((s) => decoder.decode(s.value)) : [];
-    return { values: values.sort(), read };
+    // A corrupt copy with no intact copy anywhere: read repair has nothing to rewrite it from.
+    return { values: values.sort(), read, unrepairable: corrupt && !merged };
+  }
+
+  /** Notes in the history what `node` losing its record of `key` (and its hints, with `hints`) destroys. */
+  private accountForLoss(lossy: SimNode, key: string, hints: boolean): void {
+    const k = encoder.encode(key);
+    const destroyed: KeyRecord[] = [];
+    const remaining: KeyRecord[] = [];
+    for (const node of this.nodes) {
+      const disk = node.disk;
+      const record = disk.isCorrupt(BUCKET_BYTES, k) ? undefined : disk.peek(BUCKET_BYTES, k);
+      if (record) (node === lossy ? destroyed : remaining).push(decodeRecord(record.value));
+      for (const h of disk.hintRecords(BUCKET_BYTES, k)) (node === lossy && hints ? destroyed : remaining).push(decodeRecord(h));
+    }
+    if (destroyed.length === 0) return;
+    const values = this.o.ledger.valuesOfKey.get(key) ?? new Set<string>();
+    const { lost, revivable } = assessLoss(destroyed, remaining, [...values].map((v) => [v, this.o.ledger.dotOfValue.get(v)!] as [string, string]));
+    for (const v of lost) this.o.history.destroyed.add(v);
+    for (const v of revivable) this.o.history.revivable.add(v);
   }
 
   /** Hints still waiting on any disk. */

@@ -3,7 +3,7 @@
 // Each process incarnation sees it through a view that stops working when the process dies, so a
 // crashed node's leftover promise chains cannot write. Faults: corrupt records (checksum failures)
 // and failing writes (a commit that fails after the update callback ran).
-import { CorruptRecordError, EngineClosedError, StorageError, createMemoryEngine, type MemoryEngine, type Partitioner, type StorageEngine, type StoredRecord, type UpdateFn } from '@quorumkv/storage';
+import { CorruptRecordError, EngineClosedError, StorageError, createMemoryEngine, type MemoryEngine, type Partitioner, type StorageEngine, type StoredRecord, type UpdateFn, type DueItem, type ListDueOptions } from '@quorumkv/storage';
 import { compareRecords, decodeRecord } from '../record/key-record.js';
 import { describeRecord } from './describe-record.js';
 import type { TimerOwner } from './virtual-clock.js';
@@ -21,6 +21,7 @@ export interface SimDiskOptions {
 }
 
 const decoder = new TextDecoder();
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => Buffer.compare(a, b) === 0;
 const keyId = (bucket: Uint8Array, key: Uint8Array): string => `${Buffer.from(bucket).toString('hex')}/${Buffer.from(key).toString('hex')}`;
 
 export class SimDisk {
@@ -64,6 +65,15 @@ export class SimDisk {
   /** Pending hints on this disk. */
   countHints(): number {
     return this.engine.countHints();
+  }
+
+  /** The records of every hint this disk holds for `key`, whatever their target. */
+  hintRecords(bucket: Uint8Array, key: Uint8Array): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    for (const target of this.engine.hintTargets()) {
+      for (const h of this.engine.hintsFor(target, 1_000_000)) if (sameBytes(h.bucket, bucket) && sameBytes(h.key, key)) out.push(h.value);
+    }
+    return out;
   }
 
   /** The storage engine one process incarnation uses; it refuses every call once `owner` died. */
@@ -146,18 +156,20 @@ class DiskView implements StorageEngine {
 
   async update(bucket: Uint8Array, key: Uint8Array, fn: UpdateFn, partition?: number): Promise<StoredRecord | undefined> {
     const engine = this.e;
-    const corrupt = this.disk.isCorrupt(bucket, key);
     const commits = this.disk.takeWrite();
     let written: StoredRecord | undefined;
     const result = await engine.update(
       bucket,
       key,
       (cur) => {
-        // An update treats a corrupt record as absent, as the LMDB engine does.
-        const seen = corrupt ? undefined : cur;
+        // Inside the transaction, as on disk: a corrupt record reads as absent, and the write that
+        // replaces it is what the next update of the key sees.
+        const seen = this.disk.isCorrupt(bucket, key) ? undefined : cur;
         written = fn(seen);
         if (seen && written) this.disk.checkDescends(key, seen.value, written.value);
-        return commits ? written : undefined;
+        if (!commits) return undefined;
+        if (written) this.disk.repaired(bucket, key);
+        return written;
       },
       partition,
     );
@@ -165,10 +177,7 @@ class DiskView implements StorageEngine {
       this.disk.note(`write of ${decoder.decode(key)} failed (disk fault)`);
       throw diskFault();
     }
-    if (written) {
-      this.disk.repaired(bucket, key);
-      this.disk.stored(bucket, key, written.value);
-    }
+    if (written) this.disk.stored(bucket, key, written.value);
     return result;
   }
 
@@ -191,6 +200,11 @@ class DiskView implements StorageEngine {
 
   listKeys(...args: Parameters<StorageEngine['listKeys']>): ReturnType<StorageEngine['listKeys']> {
     return this.e.listKeys(...args);
+  }
+
+  listDue(options: ListDueOptions): DueItem[] {
+    // Corrupt records are skipped, as scans skip them.
+    return this.e.listDue(options).filter((d) => !this.disk.isCorrupt(d.bucket, d.key));
   }
 
   sweepExpired(...args: Parameters<StorageEngine['sweepExpired']>): ReturnType<StorageEngine['sweepExpired']> {

@@ -5,12 +5,12 @@
 import { ReplicaOp, ReplicaStatus, newReplicaItemResult, type ReplicaItem, type ReplicaItemResult } from '@quorumkv/protocol';
 import type { Ring } from '@quorumkv/ring';
 import type { StorageEngine } from '@quorumkv/storage';
-import { ActorIdentity } from '../cluster/actor-id.js';
+import { ActorEpochs } from '../cluster/actor-epochs.js';
 import { BucketRegistry } from '../cluster/buckets.js';
 import type { ServerConfig } from '../config/config-schema.js';
 import { Coordinator } from '../coordinator/coordinator.js';
 import { planRequest, type RequestPlan } from '../coordinator/request-plan.js';
-import { TombstoneReaper } from '../coordinator/tombstone-reaper.js';
+import { DeadRecordReaper } from '../coordinator/dead-record-reaper.js';
 import { NodeMetrics } from '../observability/metrics.js';
 import { HintKeeper } from '../replication/hinted-handoff.js';
 import { ReplicaApplier } from '../replication/replica-applier.js';
@@ -46,6 +46,8 @@ export class Incarnation implements SimProcess {
     readonly storage: StorageEngine,
     readonly coordinator: Coordinator,
     readonly hints: HintKeeper,
+    readonly reaper: DeadRecordReaper,
+    readonly epochs: ActorEpochs,
     readonly buckets: BucketRegistry,
     private readonly applier: Applier,
   ) {
@@ -121,14 +123,19 @@ export class SimNode {
     });
     buckets.load(storage.getMeta('buckets'));
     const hints = new HintKeeper(storage, router, metrics(), { intervalMs: c.hintDeliveryIntervalMs, batchSize: 256, timers }, warn);
-    const reaper = new TombstoneReaper(id, storage, router, c.tombstoneGraceMs, now, timers);
-    const actor = await ActorIdentity.start(id, storage);
-    const coordinator = new Coordinator({ selfId: id, actor, config: c, storage, router, hints, reaper, metrics: metrics(), warn, now, timers, random: () => this.o.random.float() });
-    const real = new ReplicaApplier(id, storage, buckets, metrics(), now);
+    const random = this.o.random;
+    const epochs = await ActorEpochs.start(id, storage, {
+      randomBytes: (n) => Uint8Array.from({ length: n }, () => random.int(0, 255)),
+      onPersistError: (err) => warn('cannot persist actor epochs', { error: String(err) }),
+    });
+    const merging = { storage, epochs, tombstoneGraceMs: c.tombstoneGraceMs };
+    const reaper = new DeadRecordReaper({ ...merging, selfId: id, ring: () => ring, buckets, router, replicaTimeoutMs: c.replicaTimeoutMs, now, timers, warn });
+    const coordinator = new Coordinator({ selfId: id, epochs, config: c, storage, router, hints, metrics: metrics(), warn, now, timers, random: () => random.float() });
+    const real = new ReplicaApplier({ ...merging, selfId: id, buckets, ring: () => ring, metrics: metrics(), now });
     const applier = this.o.mutation === 'replica-overwrites' ? overwritingApplier(id, storage, real) : real;
-    const inc = new Incarnation(owner, storage, coordinator, hints, buckets, applier);
+    const inc = new Incarnation(owner, storage, coordinator, hints, reaper, epochs, buckets, applier);
     if (c.hintedHandoff) hints.start();
-    reaper.start(Math.max(100, Math.min(c.tombstoneGraceMs, 5_000)));
+    reaper.start(Math.max(100, Math.min(c.tombstoneGraceMs / 2, 5_000)));
     timers.every(SWEEP_INTERVAL_MS, () => void storage.sweepExpired({ limit: 1000 }).catch(() => undefined));
     this.inc = inc;
     this.starts++;
@@ -136,8 +143,28 @@ export class SimNode {
     return inc;
   }
 
+  /**
+   * A clean stop, in `QuorumNode.stop`'s order: no new requests or replica traffic, background work
+   * stopped, the writes it coordinated settled, the clean-stop marker written; then the process ends.
+   */
+  async stop(): Promise<void> {
+    const inc = this.process;
+    if (!inc) return;
+    this.stopping = true;
+    this.o.network.attach(this.id, undefined);
+    inc.hints.stop();
+    inc.reaper.stop();
+    await inc.coordinator.drain();
+    await inc.epochs.markCleanStop().catch(() => undefined);
+    this.crash();
+  }
+
+  /** Set while a clean stop is under way: the node takes no new requests. */
+  stopping = false;
+
   /** kill -9: the process and everything only it held are gone; the disk stays. */
   crash(): void {
+    this.stopping = false;
     if (!this.inc) return;
     this.inc.kill();
     this.inc = undefined;
