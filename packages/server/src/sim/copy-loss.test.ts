@@ -14,14 +14,14 @@ describe('assessLoss', () => {
   ];
 
   it('finds values whose last copy is lost, counting hints and other nodes as copies', () => {
-    expect(assessLoss([v1], [], dots)).toEqual({ lost: ['v1'], revivable: [] });
-    expect(assessLoss([v1], [v1], dots)).toEqual({ lost: [], revivable: [] });
+    expect(assessLoss([v1], [], dots)).toMatchObject({ lost: ['v1'], revivable: [], held: ['v1'] });
+    expect(assessLoss([v1], [v1], dots)).toMatchObject({ lost: [], revivable: [] });
     // The remaining copy knows v1 only as superseded: v1 is gone, and that is what v2 wanted.
-    expect(assessLoss([v1], [v2], dots)).toEqual({ lost: ['v1'], revivable: [] });
+    expect(assessLoss([v1], [v2], dots)).toMatchObject({ lost: ['v1'], revivable: [] });
   });
 
   it('finds superseded values that no remaining record knows to be superseded', () => {
-    expect(assessLoss([v2], [v1], dots)).toEqual({ lost: ['v2'], revivable: ['v1'] });
-    expect(assessLoss([v2], [v1, v2], dots)).toEqual({ lost: [], revivable: [] });
+    expect(assessLoss([v2], [v1], dots)).toEqual({ lost: ['v2'], revivable: ['v1'], held: ['v2'], superseded: ['v1'] });
+    expect(assessLoss([v2], [v1, v2], dots)).toMatchObject({ lost: [], revivable: [] });
   });
 });

@@ -27,6 +27,10 @@ export interface LossAssessment {
   lost: string[];
   /** Values no remaining copy knows to be superseded. */
   revivable: string[];
+  /** Values the lost records held. */
+  held: string[];
+  /** Values the lost records knew to be superseded. */
+  superseded: string[];
 }
 
 /**
@@ -37,13 +41,19 @@ export function assessLoss(destroyed: readonly KeyRecord[], remaining: readonly 
   const gone = destroyed.map(copyOf);
   const kept = remaining.map(copyOf);
   const supersedes = (c: Copy, value: string, actor: string, counter: number): boolean => (c.record.context.get(actor) ?? 0) >= counter && !c.values.has(value);
-  const out: LossAssessment = { lost: [], revivable: [] };
+  const out: LossAssessment = { lost: [], revivable: [], held: [], superseded: [] };
   for (const [value, dot] of candidates) {
-    if (gone.some((c) => c.values.has(value)) && !kept.some((c) => c.values.has(value))) out.lost.push(value);
+    if (gone.some((c) => c.values.has(value))) {
+      out.held.push(value);
+      if (!kept.some((c) => c.values.has(value))) out.lost.push(value);
+    }
     const at = dot.lastIndexOf(':');
     const actor = dot.slice(0, at);
     const counter = Number(dot.slice(at + 1));
-    if (gone.some((c) => supersedes(c, value, actor, counter)) && !kept.some((c) => supersedes(c, value, actor, counter))) out.revivable.push(value);
+    if (gone.some((c) => supersedes(c, value, actor, counter))) {
+      out.superseded.push(value);
+      if (!kept.some((c) => supersedes(c, value, actor, counter))) out.revivable.push(value);
+    }
   }
   return out;
 }

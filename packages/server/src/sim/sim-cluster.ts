@@ -2,6 +2,7 @@
 // who is up (it follows the truth after a random detection delay, as gossip does, and a restarted
 // process starts believing everyone is up), and the faults the nemesis applies.
 import { createRing, preferenceListForPartition, partitionOf, type Ring } from '@quorumkv/ring';
+import type { Hint } from '@quorumkv/storage';
 import { serverConfigSchema, type ServerConfig } from '../config/config-schema.js';
 import { decodeRecord, liveSiblings, mergeRecords, type KeyRecord } from '../record/key-record.js';
 import { assessLoss } from './copy-loss.js';
@@ -71,6 +72,9 @@ export class SimCluster {
   private readonly views = new Map<string, Map<string, boolean>>();
   private readonly correcting = new Set<string>();
   private readonly primariesOf = new Map<string, readonly string[]>();
+  /** Values some lost record held, and values some lost record knew to be superseded. */
+  private readonly touched = new Set<string>();
+  private readonly touchedSupersessions = new Set<string>();
   private readonly detect: SimRandom;
 
   constructor(private readonly o: SimClusterOptions) {
@@ -95,6 +99,7 @@ export class SimCluster {
             now: () => clock.now(),
             onStored: (bucket, key, record) => ledger.observe(decoder.decode(bucket), key, record, `stored on ${n.id}`, clock.now()),
             trace: trace && ((line) => trace(`${n.id} ${line}`)),
+            onHintsAcked: (hints) => this.hintsAcked(hints),
             onOverwrite: (key, before, after) =>
               o.history.overwrites.push({ node: n.id, key: decoder.decode(key), atMs: clock.now(), before: describeRecord(before, clock.now()), after: describeRecord(after, clock.now()) }),
           }),
@@ -226,20 +231,44 @@ export class SimCluster {
 
   /** Notes in the history what `node` losing its record of `key` (and its hints, with `hints`) destroys. */
   private accountForLoss(lossy: SimNode, key: string, hints: boolean): void {
+    const { destroyed, remaining } = this.copies(key, (node, kind) => node === lossy && (kind === 'record' || hints));
+    if (destroyed.length === 0) return;
+    const { lost, revivable, held, superseded } = this.assess(key, destroyed, remaining);
+    for (const v of held) this.touched.add(v);
+    for (const v of superseded) this.touchedSupersessions.add(v);
+    for (const v of lost) this.o.history.destroyed.add(v);
+    for (const v of revivable) this.o.history.revivable.add(v);
+  }
+
+  /**
+   * A hint whose target acknowledged it is removed. If the target's copy was destroyed after it
+   * applied the hint but before the acknowledgement arrived, that removal is the loss's last step.
+   */
+  private hintsAcked(hints: readonly Hint[]): void {
+    for (const key of new Set(hints.map((h) => decoder.decode(h.key)))) {
+      const acked = hints.filter((h) => decoder.decode(h.key) === key).map((h) => decodeRecord(h.value));
+      const { lost, revivable } = this.assess(key, acked, this.copies(key, () => false).remaining);
+      for (const v of lost) if (this.touched.has(v)) this.o.history.destroyed.add(v);
+      for (const v of revivable) if (this.touchedSupersessions.has(v)) this.o.history.revivable.add(v);
+    }
+  }
+
+  /** Every intact stored copy of `key` (records that are not corrupt, and hints), split by `lost`. */
+  private copies(key: string, lost: (node: SimNode, kind: 'record' | 'hint') => boolean): { destroyed: KeyRecord[]; remaining: KeyRecord[] } {
     const k = encoder.encode(key);
     const destroyed: KeyRecord[] = [];
     const remaining: KeyRecord[] = [];
     for (const node of this.nodes) {
-      const disk = node.disk;
-      const record = disk.isCorrupt(BUCKET_BYTES, k) ? undefined : disk.peek(BUCKET_BYTES, k);
-      if (record) (node === lossy ? destroyed : remaining).push(decodeRecord(record.value));
-      for (const h of disk.hintRecords(BUCKET_BYTES, k)) (node === lossy && hints ? destroyed : remaining).push(decodeRecord(h));
+      const record = node.disk.isCorrupt(BUCKET_BYTES, k) ? undefined : node.disk.peek(BUCKET_BYTES, k);
+      if (record) (lost(node, 'record') ? destroyed : remaining).push(decodeRecord(record.value));
+      for (const h of node.disk.hintRecords(BUCKET_BYTES, k)) (lost(node, 'hint') ? destroyed : remaining).push(decodeRecord(h));
     }
-    if (destroyed.length === 0) return;
+    return { destroyed, remaining };
+  }
+
+  private assess(key: string, destroyed: KeyRecord[], remaining: KeyRecord[]): ReturnType<typeof assessLoss> {
     const values = this.o.ledger.valuesOfKey.get(key) ?? new Set<string>();
-    const { lost, revivable } = assessLoss(destroyed, remaining, [...values].map((v) => [v, this.o.ledger.dotOfValue.get(v)!] as [string, string]));
-    for (const v of lost) this.o.history.destroyed.add(v);
-    for (const v of revivable) this.o.history.revivable.add(v);
+    return assessLoss(destroyed, remaining, [...values].map((v) => [v, this.o.ledger.dotOfValue.get(v)!] as [string, string]));
   }
 
   /** Hints still waiting on any disk. */

@@ -3,7 +3,7 @@
 // Each process incarnation sees it through a view that stops working when the process dies, so a
 // crashed node's leftover promise chains cannot write. Faults: corrupt records (checksum failures)
 // and failing writes (a commit that fails after the update callback ran).
-import { CorruptRecordError, EngineClosedError, StorageError, createMemoryEngine, type MemoryEngine, type Partitioner, type StorageEngine, type StoredRecord, type UpdateFn, type DueItem, type ListDueOptions } from '@quorumkv/storage';
+import { CorruptRecordError, EngineClosedError, StorageError, createMemoryEngine, type MemoryEngine, type Partitioner, type StorageEngine, type StoredRecord, type UpdateFn, type DueItem, type Hint, type ListDueOptions } from '@quorumkv/storage';
 import { compareRecords, decodeRecord } from '../record/key-record.js';
 import { describeRecord } from './describe-record.js';
 import type { TimerOwner } from './virtual-clock.js';
@@ -18,6 +18,8 @@ export interface SimDiskOptions {
   trace?: ((line: string) => void) | undefined;
   /** Told when a write replaced a record with one that does not descend from it (nothing may overwrite). */
   onOverwrite: (key: Uint8Array, before: Uint8Array, after: Uint8Array) => void;
+  /** Told about hints removed after their target acknowledged them (the copies they were). */
+  onHintsAcked: (hints: readonly Hint[]) => void;
 }
 
 const decoder = new TextDecoder();
@@ -113,6 +115,11 @@ export class SimDisk {
   checkDescends(key: Uint8Array, before: Uint8Array, after: Uint8Array): void {
     const order = compareRecords(decodeRecord(before), decodeRecord(after));
     if (order !== 'before' && order !== 'equal') this.options.onOverwrite(key, before, after);
+  }
+
+  /** @internal */
+  hintsAcked(hints: readonly Hint[]): void {
+    if (hints.length > 0) this.options.onHintsAcked(hints);
   }
 
   /** @internal for the trace. */
@@ -227,8 +234,12 @@ class DiskView implements StorageEngine {
     return this.e.hintsFor(targetNode, limit);
   }
 
-  ackHints(targetNode: string, ids: readonly number[]): Promise<void> {
-    return this.e.ackHints(targetNode, ids);
+  async ackHints(targetNode: string, ids: readonly number[]): Promise<void> {
+    const engine = this.e;
+    const wanted = new Set(ids);
+    const acked = engine.hintsFor(targetNode, 1_000_000).filter((h) => wanted.has(h.id));
+    await engine.ackHints(targetNode, ids);
+    this.disk.hintsAcked(acked);
   }
 
   countHints(targetNode?: string): number {

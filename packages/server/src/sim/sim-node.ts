@@ -89,8 +89,8 @@ export interface SimNodeOptions {
 
 export class SimNode {
   private inc: Incarnation | undefined;
-  /** Processes started so far. */
-  starts = 0;
+  /** Set while a clean stop is under way: the node takes no new requests. */
+  stopping = false;
 
   constructor(private readonly o: SimNodeOptions) {}
 
@@ -138,7 +138,6 @@ export class SimNode {
     reaper.start(Math.max(100, Math.min(c.tombstoneGraceMs / 2, 5_000)));
     timers.every(SWEEP_INTERVAL_MS, () => void storage.sweepExpired({ limit: 1000 }).catch(() => undefined));
     this.inc = inc;
-    this.starts++;
     network.attach(id, inc);
     return inc;
   }
@@ -158,9 +157,6 @@ export class SimNode {
     await inc.epochs.markCleanStop().catch(() => undefined);
     this.crash();
   }
-
-  /** Set while a clean stop is under way: the node takes no new requests. */
-  stopping = false;
 
   /** kill -9: the process and everything only it held are gone; the disk stays. */
   crash(): void {
