@@ -25,6 +25,9 @@ export function formatReport(r: SimulationResult, o: SimulationOptions): string 
     ...r.history.format((value) => r.ledger.dotOfValue.get(value)),
     `${r.stats.ops} operations (${r.stats.acknowledged} acknowledged writes), ${r.stats.messages} messages, ${r.stats.events} events, ${(r.stats.virtualMs / 1000).toFixed(1)} s of virtual time`,
   ];
+  const { destroyed, revivable } = r.history;
+  if (destroyed.size > 0) lines.push(`every copy destroyed (excused if missing): ${[...destroyed].join(', ')}`);
+  if (revivable.size > 0) lines.push(`every record of their supersession destroyed (excused if back): ${[...revivable].join(', ')}`);
   if (r.violations.length === 0) lines.push('no violation');
   else lines.push(`${r.violations.length} violation(s):`, ...formatViolations(r).map((l) => `  ${l}`));
   lines.push(`replay: ${replayCommand(o)}`);
