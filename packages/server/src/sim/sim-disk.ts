@@ -246,6 +246,10 @@ class DiskView implements StorageEngine {
     return this.e.countHints(targetNode);
   }
 
+  hasHints(targetNode?: string): boolean {
+    return this.e.hasHints(targetNode);
+  }
+
   hintTargets(): string[] {
     return this.e.hintTargets();
   }

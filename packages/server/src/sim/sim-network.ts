@@ -39,6 +39,11 @@ export interface NetworkStats {
   partitioned: number;
 }
 
+/** A process's replica traffic; `close` fails what is in flight and refuses more, as closing the router does. */
+export interface SimTransport extends ReplicaTransport {
+  close(): void;
+}
+
 /** Told about every record that travels (items and answers), for the dot ledger. */
 export type RecordObserver = (bucket: string, key: Uint8Array, record: Uint8Array) => void;
 
@@ -90,11 +95,29 @@ export class SimNetwork {
    * The transport of one process: `isUp` is that process's (possibly stale) view of its peers,
    * as gossip gives a real node.
    */
-  transport(from: string, self: TimerOwner, isUp: (nodeId: string) => boolean): ReplicaTransport {
+  transport(from: string, self: TimerOwner, isUp: (nodeId: string) => boolean): SimTransport {
     let nextId = 1n;
+    let closed = false;
+    const inFlight = new Set<(err: Error) => void>();
+    /** Runs `call` unless closed; closing fails it. */
+    const open = <R>(to: string, call: () => Promise<R>): Promise<R> => {
+      if (closed) return Promise.reject(new PeerUnavailableError(to, 'channel closed'));
+      return new Promise<R>((resolve, reject) => {
+        inFlight.add(reject);
+        call().then(
+          (r) => (inFlight.delete(reject), resolve(r)),
+          (err: unknown) => (inFlight.delete(reject), reject(err)),
+        );
+      });
+    };
     return {
       isUp,
-      send: (to, input: ReplicaItemInput) => {
+      close: () => {
+        closed = true;
+        for (const reject of inFlight) reject(new PeerUnavailableError(from, 'channel closed'));
+        inFlight.clear();
+      },
+      send: (to, input: ReplicaItemInput) => open(to, () => {
         const item: ReplicaItem = { $typeName: 'quorumkv.v1.ReplicaItem', id: nextId++, ...input };
         this.observe(item.bucket, item.key, item.record);
         const what = this.trace && `${ReplicaOp[item.op]} ${decoder.decode(item.key)}${item.hintFor ? ` as hint for ${item.hintFor}` : ''} ${item.op === ReplicaOp.READ ? '' : describeRecord(item.record, this.clock.now())}`;
@@ -102,8 +125,8 @@ export class SimNetwork {
           this.observe(item.bucket, item.key, r.record);
           return !this.trace ? '' : `${ReplicaStatus[r.status]}${r.record.length ? ` ${describeRecord(r.record, this.clock.now())}` : ''}${r.error ? ` (${r.error})` : ''}`;
         }).then((r) => copyResult(r));
-      },
-      deliverHints: (to, items) => {
+      }),
+      deliverHints: (to, items) => open(to, () => {
         for (const i of items) this.observe(i.bucket, i.key, i.record);
         const what = this.trace && `DeliverHints ${items.map((i) => `${decoder.decode(i.key)} ${describeRecord(i.record, this.clock.now())}`).join('; ')}`;
         const answer = this.call(from, self, to, what, (p) => p.applyAll(items.map(copyItem)), (rs) => (this.trace ? rs.map((r) => ReplicaStatus[r.status]).join(' ') : ''));
@@ -111,7 +134,7 @@ export class SimNetwork {
           this.clock.schedule(HINT_CALL_TIMEOUT_MS, () => self.alive && reject(new PeerUnavailableError(to, 'deadline exceeded')));
         });
         return Promise.race([answer, timeout]).then((rs) => rs.map(copyResult));
-      },
+      }),
     };
   }
 

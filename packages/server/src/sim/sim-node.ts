@@ -15,7 +15,7 @@ import { NodeMetrics } from '../observability/metrics.js';
 import { HintKeeper } from '../replication/hinted-handoff.js';
 import { ReplicaApplier } from '../replication/replica-applier.js';
 import type { SimDisk } from './sim-disk.js';
-import type { SimNetwork, SimProcess } from './sim-network.js';
+import type { SimNetwork, SimProcess, SimTransport } from './sim-network.js';
 import type { SimRandom } from './sim-random.js';
 import type { VirtualClock } from './virtual-clock.js';
 
@@ -48,6 +48,7 @@ export class Incarnation implements SimProcess {
     readonly hints: HintKeeper,
     readonly reaper: DeadRecordReaper,
     readonly epochs: ActorEpochs,
+    readonly router: SimTransport,
     readonly buckets: BucketRegistry,
     private readonly applier: Applier,
   ) {
@@ -133,7 +134,7 @@ export class SimNode {
     const coordinator = new Coordinator({ selfId: id, epochs, config: c, storage, router, hints, metrics: metrics(), warn, now, timers, random: () => random.float() });
     const real = new ReplicaApplier({ ...merging, selfId: id, buckets, ring: () => ring, metrics: metrics(), now });
     const applier = this.o.mutation === 'replica-overwrites' ? overwritingApplier(id, storage, real) : real;
-    const inc = new Incarnation(owner, storage, coordinator, hints, reaper, epochs, buckets, applier);
+    const inc = new Incarnation(owner, storage, coordinator, hints, reaper, epochs, router, buckets, applier);
     if (c.hintedHandoff) hints.start();
     reaper.start(Math.max(100, Math.min(c.tombstoneGraceMs / 2, 5_000)));
     timers.every(SWEEP_INTERVAL_MS, () => void storage.sweepExpired({ limit: 1000 }).catch(() => undefined));
@@ -143,8 +144,9 @@ export class SimNode {
   }
 
   /**
-   * A clean stop, in `QuorumNode.stop`'s order: no new requests or replica traffic, background work
-   * stopped, the writes it coordinated settled, the clean-stop marker written; then the process ends.
+   * A clean stop, in `QuorumNode.stop`'s order: no new requests or replica traffic, hints and reaper
+   * stopped, the writes it coordinated settled, its replica channels closed, the reaper's batch
+   * ended, the clean-stop marker written; then the process ends.
    */
   async stop(): Promise<void> {
     const inc = this.process;
@@ -152,8 +154,10 @@ export class SimNode {
     this.stopping = true;
     this.o.network.attach(this.id, undefined);
     inc.hints.stop();
-    inc.reaper.stop();
+    const reaping = inc.reaper.stop();
     await inc.coordinator.drain();
+    inc.router.close();
+    await reaping;
     await inc.epochs.markCleanStop().catch(() => undefined);
     this.crash();
   }
