@@ -71,6 +71,9 @@ export interface HandoffInfo {
 export interface StatusInfo {
   readonly nodeId: string;
   readonly clusterId: string;
+  /** Partitions Q and default n of the cluster's definition, as this node was started with. */
+  readonly partitionCount: number;
+  readonly n: number;
   readonly version: string;
   readonly uptimeMs: number;
   readonly ringVersion: number;
@@ -177,6 +180,8 @@ export class AdminClient {
       return {
         nodeId: s.nodeId,
         clusterId: s.clusterId,
+        partitionCount: s.partitionCount,
+        n: s.n,
         version: s.version,
         uptimeMs: num(s.uptimeMs),
         ringVersion: num(s.ringVersion),

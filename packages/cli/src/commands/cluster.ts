@@ -22,7 +22,7 @@ export function registerClusterCommands(program: Command, out: Output): void {
         emit(out, g, { status, members }, () => {
           const head = fields([
             ['node', `${status.nodeId} (${status.ready ? 'ready' : 'not ready'}, up ${seconds(status.uptimeMs)}, version ${status.version})`],
-            ['cluster', status.clusterId],
+            ['cluster', `${status.clusterId} (partitions ${status.partitionCount}, n ${status.n})`],
             ['ring', `version ${status.ringVersion}, checksum ${status.ringChecksum}`],
             ['claimant', status.claimant],
             ['members', `${status.aliveCount} alive of ${status.memberCount}`],
@@ -70,18 +70,18 @@ export function registerClusterCommands(program: Command, out: Output): void {
 
   cluster
     .command('verify')
-    .description('check every partition has n live, distinct replicas (exit code 3 when not healthy)')
+    .description('check every partition has n live, distinct replicas and every member has this cluster and ring (exit code 3 when not)')
     .option('--n <n>', "replicas to require (default: the default bucket's n)", positiveInt)
     .action(async (f: { n?: number }, cmd: Command) => {
       await withClient(cmd, async (client, g) => {
         const report = await client.admin.verify(f.n ?? 0);
         emit(out, g, report, () => {
           if (report.healthy) return `healthy: every partition has ${report.n} live, distinct replicas and all members agree on the ring`;
-          const lines = [`NOT healthy (n ${report.n}): ${report.problems.length} partitions short of replicas`];
+          const lines = [`NOT healthy (n ${report.n}): ${report.problems.length} partitions short of replicas, ${report.ringDisagreements.length} members disagreeing`];
           if (report.problems.length > 0) {
             lines.push(table(['partition', 'replicas', 'down', 'reason'], report.problems.map((p) => [p.partition, p.replicas.join(','), p.down.join(',') || '-', p.reason])));
           }
-          if (report.ringDisagreements.length > 0) lines.push(`ring differs on: ${report.ringDisagreements.join(', ')}`);
+          if (report.ringDisagreements.length > 0) lines.push(`${report.ringDisagreements.length} members disagree with this node:`, ...report.ringDisagreements.map((d) => `  ${d}`));
           return lines.join('\n');
         });
         if (!report.healthy) throw new CliExit('cluster is not healthy', ExitCode.Unavailable);

@@ -8,6 +8,10 @@ const nodeId = z
   .string()
   .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1 to 64 characters of [A-Za-z0-9._-]');
 
+const zoneName = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1 to 64 characters of [A-Za-z0-9._-]');
+
+const weight = z.number().int().min(1).max(1000);
+
 /**
  * Every setting of a QuorumKV node, with its default. Sources are merged in this order, later ones
  * winning: defaults, config file (YAML or JSON), environment (QKV_*), command-line flags.
@@ -24,10 +28,16 @@ export const serverConfigSchema = z
     advertise: hostPort.optional().meta({ description: 'address other nodes and clients use to reach this node', unit: 'host:port', defaultText: 'listen' }),
     dataDir: z.string().min(1).default('./data').meta({ description: 'LMDB environment directory', unit: 'path' }),
     seeds: z.array(hostPort).default([]).meta({ description: 'addresses of existing members to join through', unit: 'host:port,...' }),
+    // With `partitions` and `n` the founders are the cluster's definition: every founder computes
+    // the same first ring from it, and its hash is the cluster id (like etcd's flag).
     initialCluster: z
-      .array(z.object({ id: nodeId, address: hostPort }))
+      .array(z.object({ id: nodeId, address: hostPort, zone: zoneName.optional(), weight: weight.optional() }).strict())
       .default([])
-      .meta({ description: "every founder of a new cluster: forms the first ring (like etcd's flag)", unit: 'id=host:port,...', defaultText: 'this node alone' }),
+      .meta({
+        description: 'every founder of a new cluster, with its zone (default `default`) and weight (default 1): forms the first ring and the cluster id',
+        unit: 'id=host:port[;zone=NAME][;weight=N],...',
+        defaultText: 'this node alone',
+      }),
     partitions: z
       .number()
       .int()
@@ -36,8 +46,8 @@ export const serverConfigSchema = z
       .refine((q) => (q & (q - 1)) === 0, 'must be a power of two')
       .default(256)
       .meta({ description: 'partitions Q of a new cluster, a power of two from 8 to 65536, fixed at creation', unit: 'partitions' }),
-    zone: z.string().min(1).max(64).default('default').meta({ description: 'failure zone of this node, as it enters it in the ring it founds', unit: 'name' }),
-    weight: z.number().int().min(1).max(1000).default(1).meta({ description: 'relative capacity; not used yet (every founder gets an equal share)', unit: 'relative' }),
+    zone: zoneName.optional().meta({ description: 'failure zone of this node; must agree with its initialCluster entry', unit: 'name', defaultText: 'its initialCluster entry\'s, else default' }),
+    weight: weight.optional().meta({ description: 'relative capacity (partitions are shared in proportion); must agree with its initialCluster entry', unit: 'relative', defaultText: 'its initialCluster entry\'s, else 1' }),
     n: z.number().int().min(1).max(7).default(3).meta({ description: 'replicas per key of the default bucket (clamped to the cluster size)', unit: 'replicas' }),
     r: z.number().int().min(1).max(7).default(2).meta({ description: 'read quorum of the default bucket', unit: 'replicas' }),
     w: z.number().int().min(1).max(7).default(2).meta({ description: 'write quorum of the default bucket', unit: 'replicas' }),
@@ -90,6 +100,13 @@ export const serverConfigSchema = z
   .superRefine((c, ctx) => {
     if (c.r > c.n) ctx.addIssue({ code: 'custom', path: ['r'], message: `must be at most n (${c.n})` });
     if (c.w > c.n) ctx.addIssue({ code: 'custom', path: ['w'], message: `must be at most n (${c.n})` });
+    for (const field of ['id', 'address'] as const) {
+      const seen = new Set<string>();
+      for (const founder of c.initialCluster) {
+        if (seen.has(founder[field])) ctx.addIssue({ code: 'custom', path: ['initialCluster'], message: `${field} "${founder[field]}" appears twice` });
+        seen.add(founder[field]);
+      }
+    }
     if (c.siblingsWarn > c.siblingsMax)
       ctx.addIssue({ code: 'custom', path: ['siblingsWarn'], message: 'must be at most siblingsMax' });
   });

@@ -38,16 +38,29 @@ function decodeCursor(bytes: Uint8Array, partitions: number): Cursor {
   return { mode: bytes[0]!, partition, after: bytes.subarray(5) };
 }
 
+/** What ListKeys works with. */
+export interface KeyListerDeps {
+  selfId: string;
+  storage: StorageEngine;
+  ring: RingState;
+  buckets: BucketRegistry;
+  router: ReplicaRouter;
+  pool: PeerPool;
+  now: () => number;
+}
+
 export class KeyLister {
-  constructor(
-    private readonly selfId: string,
-    private readonly storage: StorageEngine,
-    private readonly ring: RingState,
-    private readonly buckets: BucketRegistry,
-    private readonly router: ReplicaRouter,
-    private readonly pool: PeerPool,
-    private readonly now: () => number,
-  ) {}
+  private readonly selfId: string;
+  private readonly storage: StorageEngine;
+  private readonly ring: RingState;
+  private readonly buckets: BucketRegistry;
+  private readonly router: ReplicaRouter;
+  private readonly pool: PeerPool;
+  private readonly now: () => number;
+
+  constructor(d: KeyListerDeps) {
+    ({ selfId: this.selfId, storage: this.storage, ring: this.ring, buckets: this.buckets, router: this.router, pool: this.pool, now: this.now } = d);
+  }
 
   async list(req: ListKeysRequest): Promise<ListKeysResponse> {
     const limit = req.limit === 0 ? 1000 : req.limit;

@@ -27,19 +27,32 @@ function tryNextPrimary(err: unknown): err is ConnectError {
   return detail.reason === ErrorReason.NOT_READY;
 }
 
+/** What the front door works with. */
+export interface KvFrontendDeps {
+  selfId: string;
+  config: ServerConfig;
+  ring: RingState;
+  buckets: BucketRegistry;
+  router: ReplicaRouter;
+  pool: PeerPool;
+  coordinator: Coordinator;
+  metrics: NodeMetrics;
+}
+
 export class KvFrontend {
   private inFlight = 0;
+  private readonly selfId: string;
+  private readonly config: ServerConfig;
+  private readonly ring: RingState;
+  private readonly buckets: BucketRegistry;
+  private readonly router: ReplicaRouter;
+  private readonly pool: PeerPool;
+  private readonly coordinator: Coordinator;
+  private readonly metrics: NodeMetrics;
 
-  constructor(
-    private readonly selfId: string,
-    private readonly config: ServerConfig,
-    private readonly ring: RingState,
-    private readonly buckets: BucketRegistry,
-    private readonly router: ReplicaRouter,
-    private readonly pool: PeerPool,
-    private readonly coordinator: Coordinator,
-    private readonly metrics: NodeMetrics,
-  ) {}
+  constructor(d: KvFrontendDeps) {
+    ({ selfId: this.selfId, config: this.config, ring: this.ring, buckets: this.buckets, router: this.router, pool: this.pool, coordinator: this.coordinator, metrics: this.metrics } = d);
+  }
 
   get requestsInFlight(): number {
     return this.inFlight;

@@ -28,9 +28,22 @@ export class NodeMetrics {
   readonly hintsPending = new Gauge({ name: 'quorumkv_hints_pending', help: 'Hints held for other nodes', registers: [this.registry] });
   readonly members = new Gauge({ name: 'quorumkv_members', help: 'Cluster members by gossip state', labelNames: ['state'] as const, registers: [this.registry] });
   readonly inFlight = new Gauge({ name: 'quorumkv_requests_in_flight', help: 'Client requests in flight', registers: [this.registry] });
+  readonly foreignClusterMessages = new Counter({
+    name: 'quorumkv_foreign_cluster_messages_total',
+    help: 'Internal messages refused because they came from another cluster, by service',
+    labelNames: ['service'] as const,
+    registers: [this.registry],
+  });
+  private readonly collectors: ((m: NodeMetrics) => void)[] = [];
 
-  constructor(private readonly collect: (m: NodeMetrics) => void) {
+  constructor(collect?: (m: NodeMetrics) => void) {
     collectDefaultMetrics({ register: this.registry, prefix: 'quorumkv_process_' });
+    if (collect) this.collectors.push(collect);
+  }
+
+  /** Registers a function that fills state-mirroring gauges at scrape time. */
+  addCollector(collect: (m: NodeMetrics) => void): void {
+    this.collectors.push(collect);
   }
 
   private readonly durationChildren = new Map<string, { observe: (seconds: number) => void }>();
@@ -48,7 +61,7 @@ export class NodeMetrics {
 
   /** The exposition text. */
   async render(): Promise<string> {
-    this.collect(this);
+    for (const collect of this.collectors) collect(this);
     return this.registry.metrics();
   }
 }

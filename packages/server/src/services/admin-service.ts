@@ -14,11 +14,13 @@ import {
   StatusResponseSchema,
   VerifyResponseSchema,
   type AdminService,
+  type StatusResponse,
 } from '@quorumkv/protocol';
 import { preferenceListForPartition, partitionOf } from '@quorumkv/ring';
 import type { StorageEngine } from '@quorumkv/storage';
 import { join } from '@quorumkv/vclock';
 import type { BucketRegistry } from '../cluster/buckets.js';
+import type { ClusterDefinition } from '../cluster/cluster-definition.js';
 import type { ClusterMembership } from '../cluster/membership.js';
 import type { RingState } from '../cluster/ring-state.js';
 import { checkKey } from '../coordinator/request-plan.js';
@@ -31,6 +33,10 @@ import type { RingInfoSource } from './ring-info.js';
 export interface AdminDeps {
   selfId: string;
   clusterId: () => string;
+  /** The cluster's definition as this node holds it. */
+  definition: ClusterDefinition;
+  /** Another ring node's own status (for verify); rejects when it does not answer. */
+  peerStatus: (nodeId: string) => Promise<StatusResponse>;
   version: string;
   startedAtMs: number;
   maxKeyBytes: number;
@@ -75,6 +81,8 @@ export function adminService(d: AdminDeps): Partial<ServiceImpl<typeof AdminServ
           ready: d.ready(),
           claimant: liveIds[0] ?? d.selfId,
           requestsInFlight: d.requestsInFlight(),
+          partitionCount: d.definition.partitions,
+          n: d.definition.n,
         });
       }),
     members: () => guard(() => create(MembersResponseSchema, { members: d.ringInfo.nodes() })),
@@ -91,7 +99,7 @@ export function adminService(d: AdminDeps): Partial<ServiceImpl<typeof AdminServ
       }),
     listBuckets: () => guard(() => create(ListBucketsResponseSchema, { buckets: d.buckets.list() })),
     verify: (req) =>
-      guard(() => {
+      guard(async () => {
         const r = d.ring.current;
         const n = req.n || d.buckets.resolve('').n;
         const problems = [];
@@ -110,8 +118,7 @@ export function adminService(d: AdminDeps): Partial<ServiceImpl<typeof AdminServ
             );
           }
         }
-        const gossiped = d.membership.list.getMetadata('ring');
-        const disagreements = gossiped && gossiped.version !== r.version ? [`gossiped ring version ${gossiped.version}, this node has ${r.version}`] : [];
+        const disagreements = await disagreeingMembers(d);
         return create(VerifyResponseSchema, { healthy: problems.length === 0 && disagreements.length === 0, n, problems, ringDisagreements: disagreements });
       }),
     localGet: (req) =>
@@ -140,4 +147,32 @@ export function adminService(d: AdminDeps): Partial<ServiceImpl<typeof AdminServ
         });
       }),
   };
+}
+
+/**
+ * Asks every other ring node for its status and describes each that disagrees with this node: another
+ * cluster (a node started with other founders, partitions or n), another ring (compared by checksum,
+ * not only version), or silence while gossip has it up. Unreachable nodes gossip has down are already
+ * among the partition problems.
+ */
+async function disagreeingMembers(d: AdminDeps): Promise<string[]> {
+  const r = d.ring.current;
+  const ours = `cluster ${d.clusterId()} (partitions ${d.definition.partitions}, n ${d.definition.n})`;
+  const peers = r.nodes.filter((node) => node.id !== d.selfId);
+  const answers = await Promise.allSettled(peers.map((node) => d.peerStatus(node.id)));
+  const lines: string[] = [];
+  answers.forEach((answer, i) => {
+    const id = peers[i]!.id;
+    if (answer.status === 'rejected') {
+      if (d.isUp(id)) lines.push(`${id}: no status answer (${(answer.reason as Error).message})`);
+      return;
+    }
+    const s = answer.value;
+    if (s.nodeId !== id) lines.push(`${id}: its address is answered by node ${s.nodeId}`);
+    else if (s.clusterId !== d.clusterId())
+      lines.push(`${id}: belongs to cluster ${s.clusterId} (partitions ${s.partitionCount}, n ${s.n}); ${d.selfId} belongs to ${ours}`);
+    else if (s.ringChecksum !== r.checksum || Number(s.ringVersion) !== r.version)
+      lines.push(`${id}: ring version ${s.ringVersion} checksum ${s.ringChecksum}; ${d.selfId} has version ${r.version} checksum ${r.checksum}`);
+  });
+  return lines;
 }

@@ -45,8 +45,14 @@ function headerChecks(d: ReplicaServiceDeps): { check: (h: ReplicaHeader | undef
       ring: req && req.ringVersion < BigInt(version) ? d.ringBytes() : EMPTY,
     };
   };
+  // Every internal request names its cluster: one without a header, or from another cluster, is
+  // refused before anything in it (items, hints, its ring) is looked at.
   const check = (h: ReplicaHeader | undefined): void => {
-    if (h && h.clusterId !== '' && h.clusterId !== d.clusterId()) throw new NodeForeignClusterError(h.clusterId, d.clusterId());
+    if (!h) throw new NodeArgumentError('header', 'is required on internal requests');
+    if (h.clusterId !== d.clusterId()) {
+      d.metrics.foreignClusterMessages.labels('replica').inc();
+      throw new NodeForeignClusterError(h.clusterId, d.clusterId());
+    }
     d.noteRing(h);
   };
   return { check, header };
