@@ -98,6 +98,8 @@ describe('membership view under faults (simulated)', () => {
     (seed) => {
       const sim = cluster(3, seed);
       sim.crash('n2');
+      // Back before it is found dead, but after it is suspected.
+      expect(sim.runUntilTrue(() => ml(sim, 'n0').member('n2')?.state === 'suspect', 10, 5000)).toBeGreaterThanOrEqual(0);
       sim.restart('n2', ['n0'], { advertise: 'nowhere@sim' });
       const events = record(sim);
       sim.run(120_000);

@@ -152,15 +152,22 @@ export class MemberTable {
     if (g !== undefined && rec !== undefined && g.incarnation > rec.incarnation) this.accept(rec, g);
   }
 
-  /** The member answered at its old address: the claim from the new one is refused (and not probed again). */
+  /**
+   * The member answered at its old address: the claim from the new one is refused (and not probed
+   * again), but its incarnation stands, so a suspicion it refuted with the claim is over. This is
+   * not gossiped: the member would refute an alive record with an address it does not claim.
+   */
   refuseMove(id: string): void {
     const g = this.moves.get(id);
     this.moves.delete(id);
-    if (g !== undefined) this.refusedMoves.set(id, moveKey(g));
+    const rec = this.records.get(id);
+    if (g === undefined || rec === undefined) return;
+    this.refusedMoves.set(id, moveKey(g));
+    if (g.incarnation > rec.incarnation) this.accept(rec, { ...g, address: rec.address }, false);
   }
 
-  /** Applies a newer alive record of a known member. */
-  private accept(rec: MemberRecord, g: AliveGossip): void {
+  /** Applies a newer alive record of a known member (and passes it on, unless `gossip` is false). */
+  private accept(rec: MemberRecord, g: AliveGossip, gossip = true): void {
     const previous = rec.state;
     const addressChanged = rec.address !== g.address;
     const metaChanged = compareBytes(rec.meta, g.meta) !== 0;
@@ -168,7 +175,7 @@ export class MemberTable {
     rec.incarnation = g.incarnation;
     rec.address = g.address;
     rec.meta = g.meta.slice();
-    this.ctx.broadcast(`m:${g.id}`, g);
+    if (gossip) this.ctx.broadcast(`m:${g.id}`, g);
     if (previous !== 'alive') {
       this.setState(rec, 'alive');
       this.emit(previous === 'left' ? 'joined' : 'alive', rec);

@@ -113,7 +113,8 @@ describe('memberlist', () => {
     ml.receive('x', { type: 'ack', seq: probe?.type === 'ping' ? probe.seq : -1, sourceId: 'b', gossip: [] });
     clock.now = 3000;
     ml.tick();
-    expect(ml.member('b')).toMatchObject({ address: 'b:2', incarnation: 2 });
+    // Refused, but its incarnation stands (it refuted whatever it was accused of).
+    expect(ml.member('b')).toMatchObject({ address: 'b:2', incarnation: 3, state: 'alive' });
     // The same refused claim is not probed again.
     sent.length = 0;
     ml.receive('x', { type: 'gossip', sourceId: 'b', gossip: [alive(3, 'b:3')] });
