@@ -24,6 +24,17 @@ describe('loadConfig', () => {
     expect(config.initialCluster).toEqual([{ id: 'x', address: 'h:1' }, { id: 'y', address: 'h:2' }]);
   });
 
+  it("reads each founder's zone and weight from --initial-cluster, and leaves zone and weight to it unless given", () => {
+    const { config } = loadConfig(['--initial-cluster', 'x=h:1;zone=z1;weight=2, y=h:2 ;zone=z2,z=h:3'], {});
+    expect(config.initialCluster).toEqual([
+      { id: 'x', address: 'h:1', zone: 'z1', weight: 2 },
+      { id: 'y', address: 'h:2', zone: 'z2' },
+      { id: 'z', address: 'h:3' },
+    ]);
+    expect(config.zone).toBeUndefined();
+    expect(config.weight).toBeUndefined();
+  });
+
   it('reads JSON files and boolean flags', () => {
     const file = join(dir, 'c.json');
     writeFileSync(file, JSON.stringify({ hintedHandoff: true, partitions: 64 }));
@@ -38,6 +49,11 @@ describe('loadConfig', () => {
     [['--n', '2', '--w', '3'], 'w'],
     [['--node-id', 'bad id!'], 'nodeId'],
     [['--initial-cluster', 'justanaddress:1'], 'initialCluster'],
+    [['--initial-cluster', 'x=h:1;rack=3'], 'initialCluster'],
+    [['--initial-cluster', 'x=h:1;weight=heavy'], 'initialCluster'],
+    [['--initial-cluster', 'x=h:1;zone=bad zone'], 'initialCluster.0.zone'],
+    [['--initial-cluster', 'x=h:1,x=h:2'], 'initialCluster'],
+    [['--initial-cluster', 'x=h:1,y=h:1'], 'initialCluster'],
     [['--replica-transport', 'carrier-pigeon'], 'replicaTransport'],
   ])('names the bad field for %j', (argv, field) => {
     expect(() => loadConfig(argv, {})).toThrow(ConfigError);
