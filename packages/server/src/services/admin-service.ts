@@ -150,10 +150,9 @@ export function adminService(d: AdminDeps): Partial<ServiceImpl<typeof AdminServ
 }
 
 /**
- * Asks every other ring node for its status and describes each that disagrees with this node: another
- * cluster (a node started with other founders, partitions or n), another ring (compared by checksum,
- * not only version), or silence while gossip has it up. Unreachable nodes gossip has down are already
- * among the partition problems.
+ * Asks every other ring node for its status and describes each that answers and disagrees with this
+ * node: another cluster (a node started with other founders, partitions or n), another ring (compared
+ * by checksum, not only version), or another node answering at its address.
  */
 async function disagreeingMembers(d: AdminDeps): Promise<string[]> {
   const r = d.ring.current;
@@ -163,10 +162,9 @@ async function disagreeingMembers(d: AdminDeps): Promise<string[]> {
   const lines: string[] = [];
   answers.forEach((answer, i) => {
     const id = peers[i]!.id;
-    if (answer.status === 'rejected') {
-      if (d.isUp(id)) lines.push(`${id}: no status answer (${(answer.reason as Error).message})`);
-      return;
-    }
+    // A node that does not answer is not a disagreement: when it is down, the partition problems
+    // say so as soon as gossip or its channel finds out.
+    if (answer.status === 'rejected') return;
     const s = answer.value;
     if (s.nodeId !== id) lines.push(`${id}: its address is answered by node ${s.nodeId}`);
     else if (s.clusterId !== d.clusterId())

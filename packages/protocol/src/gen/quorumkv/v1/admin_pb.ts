@@ -740,9 +740,10 @@ export type VerifyResponse = Message<"quorumkv.v1.VerifyResponse"> & {
   problems: PartitionProblem[];
 
   /**
-   * One line per member that disagrees with this node: another cluster id (with its partitions
-   * and n), another ring (version and checksum), or no answer while gossip sees it up. The node
-   * answering asks every ring member's status to fill this.
+   * One line per ring member that disagrees with this node: another cluster id (with its
+   * partitions and n), another ring (version and checksum), or another node at its address. The
+   * node answering asks every ring member's status to fill this; one that does not answer is not
+   * listed here (when it is down, problems says so).
    *
    * @generated from field: repeated string ring_disagreements = 4;
    */
