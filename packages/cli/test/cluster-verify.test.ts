@@ -4,7 +4,7 @@
 // and n. The old node joined gossip as alive, its puts failed their quorum with only warnings in
 // the logs, and verify (versions only) said healthy.
 import { rmSync } from 'node:fs';
-import { startCluster, type Cluster } from '../../../tools/cluster-harness/cluster.js';
+import { startCluster, type Cluster } from '@quorumkv/harness';
 import { runCli, runJson } from './run-cli.js';
 
 let cluster: Cluster;
@@ -41,7 +41,7 @@ describe('cluster verify with a misconfigured node', () => {
   it('a node started with another --n is reported with its n', async () => {
     const n3 = cluster.nodes[2]!;
     await n3.stop();
-    rmSync(n3.dataDir, { recursive: true, force: true });
+    rmSync(n3.dataDir!, { recursive: true, force: true });
     n3.start(['--partitions', '64', '--n', '2']);
     await n3.waitReady();
     const json = await runJson<{ healthy: boolean; ringDisagreements: string[] }>(['--node', cluster.nodes[0]!.address, 'cluster', 'verify']);

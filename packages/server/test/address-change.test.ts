@@ -4,7 +4,7 @@
 // a new address only after 60 s (deadReclaimMs), kept dialling the ring's address forever, and
 // moving back made the node "dead" for about 61 s while it served.
 import { Liveness } from '@quorumkv/protocol';
-import { freePort, NodeHandle, startCluster, type Cluster } from '../../../tools/cluster-harness/cluster.js';
+import { freePort, NodeHandle, startCluster, type Cluster } from '@quorumkv/harness';
 import { Clients, enc, eventually, localValues, sleep } from './support.js';
 
 const HOST_BASE = 171;
@@ -31,7 +31,7 @@ describe('a node restarted on a new address', () => {
     const n3 = cluster.nodes[2]!;
     await n3.kill('SIGKILL');
     n3.start(['--listen', `${host}:${port}`, '--advertise', `${host}:${port}`]);
-    const there = new NodeHandle('n3', host, port, n3.dataDir, [], false);
+    const there = new NodeHandle({ id: 'n3', host, port, args: [] });
     expect(await eventually(async () => (await fetch(`${there.url}/readyz`)).status === 200, 20_000, 50)).toBe(true);
     return there;
   }

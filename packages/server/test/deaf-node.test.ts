@@ -4,7 +4,7 @@
 // suspect is routed to until it is found dead, writes between the healthy nodes never go to hints.
 // The old nodes routed around every accused node: writes went to hints while it was suspect.
 import { Liveness } from '@quorumkv/protocol';
-import { freePort, type NodeHandle } from '../../../tools/cluster-harness/cluster.js';
+import { freePort, type NodeHandle } from '@quorumkv/harness';
 import { enc, sleep, useCluster, waitAllUp } from './support.js';
 
 const HOST_BASE = 177;

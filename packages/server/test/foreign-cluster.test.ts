@@ -21,7 +21,7 @@ import {
   ReplicateRequestSchema,
 } from '@quorumkv/protocol';
 import { createRing, encodeRing } from '@quorumkv/ring';
-import { freePort, NodeHandle, startCluster, type Cluster } from '../../../tools/cluster-harness/cluster.js';
+import { freePort, NodeHandle, startCluster, type Cluster } from '@quorumkv/harness';
 import { Clients, enc, sleep } from './support.js';
 
 const HOST_BASE = 151;
@@ -82,15 +82,21 @@ describe('a node of another cluster pointed at ours', () => {
 
     const host = `127.0.0.${HOST_BASE + 3}`;
     const port = await freePort(host);
-    stranger = new NodeHandle('intruder', host, port, strangerDir, [
-      '--node-id', 'intruder',
-      '--listen', `${host}:${port}`,
-      '--data-dir', strangerDir,
-      '--partitions', '64',
-      '--seeds', cluster.nodes.map((n) => n.address).join(','),
-      '--gossip-interval-ms', '100',
-      '--log-level', 'warn',
-    ], false);
+    stranger = new NodeHandle({
+      id: 'intruder',
+      host,
+      port,
+      dataDir: strangerDir,
+      args: [
+        '--node-id', 'intruder',
+        '--listen', `${host}:${port}`,
+        '--data-dir', strangerDir,
+        '--partitions', '64',
+        '--seeds', cluster.nodes.map((n) => n.address).join(','),
+        '--gossip-interval-ms', '100',
+        '--log-level', 'warn',
+      ],
+    });
     stranger.start();
     await stranger.waitReady();
     // Its bucket `users` is newer than ours (version 3): gossip, were it merged, would install it.

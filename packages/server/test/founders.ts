@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, NodeHandle } from '../../../tools/cluster-harness/cluster.js';
+import { freePort, NodeHandle } from '@quorumkv/harness';
 
 export interface FounderSpec {
   id: string;
@@ -36,7 +36,7 @@ export async function founders(options: { hostBase: number; specs: FounderSpec[]
   const nodes = placed.map(({ spec, host, port }) => {
     const dataDir = join(root, spec.id);
     const args = ['--node-id', spec.id, '--listen', `${host}:${port}`, '--data-dir', dataDir, '--initial-cluster', initialCluster, '--partitions', '64', '--log-level', 'warn', ...(options.args ?? []), ...(spec.args ?? [])];
-    return new NodeHandle(spec.id, host, port, dataDir, args, false);
+    return new NodeHandle({ id: spec.id, host, port, dataDir, args });
   });
   return {
     nodes,

@@ -2,7 +2,7 @@
 // peers show the node as left, never suspect or dead; it comes back as alive. The old node queued
 // the leave and stopped its timers at once: peers saw suspect, then dead.
 import { Liveness } from '@quorumkv/protocol';
-import type { NodeHandle } from '../../../tools/cluster-harness/cluster.js';
+import type { NodeHandle } from '@quorumkv/harness';
 import { eventually, sleep, useCluster } from './support.js';
 
 describe('graceful stop', () => {

@@ -3,7 +3,7 @@
 // replica. The old node never created a record for it (shown as `unspecified@0` forever), routed
 // to it as if alive, and verify counted it.
 import { Liveness } from '@quorumkv/protocol';
-import type { NodeHandle } from '../../../tools/cluster-harness/cluster.js';
+import type { NodeHandle } from '@quorumkv/harness';
 import { eventually, sleep, useCluster } from './support.js';
 
 describe('a node restarted while another is dead', () => {
