@@ -34,8 +34,8 @@ export const serverConfigSchema = z
       .array(z.object({ id: nodeId, address: hostPort, zone: zoneName.optional(), weight: weight.optional() }).strict())
       .default([])
       .meta({
-        description: 'every founder of a new cluster, with its zone (default `default`) and weight (default 1): forms the first ring and the cluster id',
-        unit: 'id=host:port[;zone=NAME][;weight=N],...',
+        description: 'every founder of a new cluster, each optionally with ;zone=NAME (default: default) and ;weight=N (default: 1): forms the first ring and the cluster id',
+        unit: 'id=host:port,...',
         defaultText: 'this node alone',
       }),
     partitions: z
