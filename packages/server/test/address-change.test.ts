@@ -5,7 +5,7 @@
 // moving back made the node "dead" for about 61 s while it served.
 import { Liveness } from '@quorumkv/protocol';
 import { freePort, NodeHandle, startCluster, type Cluster } from '@quorumkv/harness';
-import { Clients, enc, eventually, localValues, sleep } from './support.js';
+import { Clients, enc, eventually, localValues, memberAs, sleep } from './support.js';
 
 const HOST_BASE = 171;
 
@@ -21,10 +21,7 @@ describe('a node restarted on a new address', () => {
   });
 
   /** How `observer` sees n3: its address and liveness. */
-  async function n3As(observer: NodeHandle): Promise<{ address: string; liveness: Liveness }> {
-    const m = (await clients.of(observer).admin.members({})).members.find((x) => x.id === 'n3')!;
-    return { address: m.address, liveness: m.liveness };
-  }
+  const n3As = (observer: NodeHandle) => memberAs(clients, observer, 'n3');
 
   /** Restarts n3 (killed) listening and advertising at `host:port`; resolves when it serves there. */
   async function restartAt(host: string, port: number): Promise<NodeHandle> {

@@ -5,7 +5,7 @@
 // The old nodes routed around every accused node: writes went to hints while it was suspect.
 import { Liveness } from '@quorumkv/protocol';
 import { freePort, type NodeHandle } from '@quorumkv/harness';
-import { enc, sleep, useCluster, waitAllUp } from './support.js';
+import { enc, memberAs, sleep, useCluster, waitAllUp } from './support.js';
 
 const HOST_BASE = 177;
 
@@ -13,10 +13,7 @@ describe('a node that cannot receive replies', () => {
   // A 1 s protocol period leaves time to restart n3 before its peers find it dead.
   const { clients, nodes } = useCluster({ nodes: 3, n: 3, r: 2, w: 2, hostBase: HOST_BASE, extraArgs: ['--gossip-interval-ms', '1000'] });
 
-  const view = async (observer: NodeHandle, id: string): Promise<{ liveness: Liveness; incarnation: bigint; address: string }> => {
-    const m = (await clients.of(observer).admin.members({})).members.find((x) => x.id === id)!;
-    return { liveness: m.liveness, incarnation: m.incarnation, address: m.address };
-  };
+  const view = (observer: NodeHandle, id: string) => memberAs(clients, observer, id);
 
   const hintsStored = async (node: NodeHandle): Promise<number> =>
     Number(/^quorumkv_hints_stored_total (\d+)/m.exec(await (await fetch(`${node.url}/metrics`)).text())?.[1] ?? 0);

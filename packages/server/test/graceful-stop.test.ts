@@ -3,13 +3,12 @@
 // the leave and stopped its timers at once: peers saw suspect, then dead.
 import { Liveness } from '@quorumkv/protocol';
 import type { NodeHandle } from '@quorumkv/harness';
-import { eventually, sleep, useCluster } from './support.js';
+import { eventually, memberAs, sleep, useCluster } from './support.js';
 
 describe('graceful stop', () => {
   const { clients, nodes } = useCluster({ nodes: 3, n: 3, r: 2, w: 2, hostBase: 185 });
 
-  const livenessOf = async (observer: NodeHandle, id: string): Promise<Liveness | undefined> =>
-    (await clients.of(observer).admin.members({})).members.find((m) => m.id === id)?.liveness;
+  const livenessOf = async (observer: NodeHandle, id: string): Promise<Liveness> => (await memberAs(clients, observer, id)).liveness;
 
   it('peers see the stopped node as left, never suspect or dead, and alive again after its restart', async () => {
     const [n1, n2, n3] = nodes() as [NodeHandle, NodeHandle, NodeHandle];
@@ -17,7 +16,7 @@ describe('graceful stop', () => {
     let watching = true;
     const watch = (async () => {
       while (watching) {
-        for (const o of [n1, n2]) seen.push((await livenessOf(o, 'n3')) ?? Liveness.UNSPECIFIED);
+        for (const o of [n1, n2]) seen.push(await livenessOf(o, 'n3'));
         await sleep(50);
       }
     })();

@@ -4,13 +4,12 @@
 // to it as if alive, and verify counted it.
 import { Liveness } from '@quorumkv/protocol';
 import type { NodeHandle } from '@quorumkv/harness';
-import { eventually, sleep, useCluster } from './support.js';
+import { eventually, memberAs, sleep, useCluster } from './support.js';
 
 describe('a node restarted while another is dead', () => {
   const { clients, nodes } = useCluster({ nodes: 3, n: 3, r: 2, w: 2, hostBase: 181 });
 
-  const livenessOf = async (observer: NodeHandle, id: string): Promise<Liveness | undefined> =>
-    (await clients.of(observer).admin.members({})).members.find((m) => m.id === id)?.liveness;
+  const livenessOf = async (observer: NodeHandle, id: string): Promise<Liveness> => (await memberAs(clients, observer, id)).liveness;
 
   it('learns of the dead member as dead, does not count it in verify, and sees it alive when it returns', async () => {
     const [n1, n2, n3] = nodes() as [NodeHandle, NodeHandle, NodeHandle];

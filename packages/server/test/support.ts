@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClient, type Client } from '@connectrpc/connect';
 import { createConnectTransport, Http2SessionManager } from '@connectrpc/connect-node';
-import { AdminService, KvService } from '@quorumkv/protocol';
+import { AdminService, KvService, type Liveness } from '@quorumkv/protocol';
 import { decodeRing, preferenceList, type Ring } from '@quorumkv/ring';
 import { startCluster, type Cluster, type NodeHandle, type StartClusterOptions } from '@quorumkv/harness';
 
@@ -146,4 +146,11 @@ export function useCluster(options: StartClusterOptions): { clients: Clients; no
     await cluster?.stop();
   });
   return { clients, nodes: () => cluster!.nodes };
+}
+
+/** How `observer` sees ring member `id`: its liveness, incarnation and current address. */
+export async function memberAs(clients: Clients, observer: NodeHandle, id: string): Promise<{ liveness: Liveness; incarnation: bigint; address: string }> {
+  const m = (await clients.of(observer).admin.members({})).members.find((x) => x.id === id);
+  if (!m) throw new Error(`${observer.id} does not list ${id}`);
+  return { liveness: m.liveness, incarnation: m.incarnation, address: m.address };
 }
