@@ -100,7 +100,7 @@ export class QuorumNode {
   async start(): Promise<void> {
     const storage = (this.storage = await this.openStorage());
     const identity = (this.identity = await establishIdentity(storage, this.config, this.warn));
-    const view = (this.view = this.clusterView(storage, identity));
+    const view = (this.view = await this.clusterView(storage, identity));
     const replication = (this.replication = this.replicationPath(storage, identity, view));
     const requests = (this.requests = await this.requestPath(storage, identity, view, replication));
     this.collectMetrics(storage, identity, view, requests);
@@ -153,12 +153,12 @@ export class QuorumNode {
    * The ring (stored, or the first one computed from the definition), gossip, and bucket
    * properties, wired so that gossiped metadata reaches them and their changes are gossiped.
    */
-  private clusterView(storage: StorageEngine, identity: NodeIdentity): ClusterView {
+  private async clusterView(storage: StorageEngine, identity: NodeIdentity): Promise<ClusterView> {
     const c = this.config;
     const { nodeId, clusterId } = identity;
     const stored = storage.getMeta('ring');
     const ring = stored ? new RingState(decodeRing(stored)) : RingState.create(identity.definition);
-    if (!stored) void storage.setMeta('ring', ring.bytes);
+    if (!stored) await storage.setMeta('ring', ring.bytes);
     const membership = new ClusterMembership({
       selfId: nodeId,
       advertise: identity.advertise,
