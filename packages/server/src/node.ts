@@ -73,6 +73,15 @@ interface RequestPath {
   info: RingInfoSource;
 }
 
+/** The layers built so far; each step takes the ones it needs by name. */
+interface Layers {
+  storage: StorageEngine;
+  identity: NodeIdentity;
+  view: ClusterView;
+  replication: Replication;
+  requests: RequestPath;
+}
+
 export class QuorumNode {
   readonly log: Logger;
   private readonly pool = new PeerPool();
@@ -101,14 +110,15 @@ export class QuorumNode {
     const storage = (this.storage = await this.openStorage());
     const identity = (this.identity = await establishIdentity(storage, this.config, this.warn));
     const view = (this.view = await this.clusterView(storage, identity));
-    const replication = (this.replication = this.replicationPath(storage, identity, view));
-    const requests = (this.requests = await this.requestPath(storage, identity, view, replication));
-    this.collectMetrics(storage, identity, view, requests);
-    this.http = this.httpServer(storage, identity, view, replication, requests);
+    const replication = (this.replication = this.replicationPath({ storage, identity, view }));
+    const requests = (this.requests = await this.requestPath({ storage, identity, view, replication }));
+    const layers: Layers = { storage, identity, view, replication, requests };
+    this.collectMetrics(layers);
+    this.http = this.httpServer(layers);
     const [host, port] = splitHostPort(this.config.listen);
     await this.http.listen(host, port);
-    await this.join(identity, view);
-    this.startBackground(storage, replication, requests);
+    await this.join(layers);
+    this.startBackground(layers);
     this.ready = true;
     const ring = view.ring.current;
     this.log.info(
@@ -212,7 +222,7 @@ export class QuorumNode {
   }
 
   /** Replica channels to peers at the addresses gossip reports, and hinted handoff over them. */
-  private replicationPath(storage: StorageEngine, identity: NodeIdentity, view: ClusterView): Replication {
+  private replicationPath({ storage, identity, view }: Pick<Layers, 'storage' | 'identity' | 'view'>): Replication {
     const c = this.config;
     const addressOf = (id: string): string | undefined => view.ring.addressOf(id);
     const router = new ReplicaRouter(this.pool, addressOf, (id) => view.membership.isUp(id), {
@@ -233,7 +243,7 @@ export class QuorumNode {
   }
 
   /** The coordinator and everything around it; durable (the epoch lease) before the node serves. */
-  private async requestPath(storage: StorageEngine, identity: NodeIdentity, view: ClusterView, replication: Replication): Promise<RequestPath> {
+  private async requestPath({ storage, identity, view, replication }: Omit<Layers, 'requests'>): Promise<RequestPath> {
     const c = this.config;
     const { nodeId: selfId } = identity;
     const { ring, buckets } = view;
@@ -256,7 +266,7 @@ export class QuorumNode {
   }
 
   /** Gauges that mirror state, filled at scrape time. */
-  private collectMetrics(storage: StorageEngine, identity: NodeIdentity, view: ClusterView, requests: RequestPath): void {
+  private collectMetrics({ storage, identity, view, requests }: Layers): void {
     this.metrics.addCollector((m) => {
       m.hintsPending.set(storage.countHints());
       const counts: Record<string, number> = { alive: 1, suspect: 0, dead: 0, left: 0 };
@@ -267,7 +277,7 @@ export class QuorumNode {
   }
 
   /** Every service on one port: public KvService and AdminService, internal ReplicaService and MembershipService. */
-  private httpServer(storage: StorageEngine, identity: NodeIdentity, view: ClusterView, replication: Replication, requests: RequestPath): HttpServer {
+  private httpServer({ storage, identity, view, replication, requests }: Layers): HttpServer {
     const c = this.config;
     const { nodeId: selfId, clusterId } = identity;
     const { ring, membership, buckets } = view;
@@ -325,7 +335,7 @@ export class QuorumNode {
    * has heard of every ring node: routing uses only nodes gossip knows, so a node that served at
    * once would take its peers for down and hint every write.
    */
-  private async join(identity: NodeIdentity, view: ClusterView): Promise<void> {
+  private async join({ identity, view }: Layers): Promise<void> {
     const others = view.ring.current.nodes.filter((n) => n.id !== identity.nodeId);
     view.membership.start([...new Set([...this.config.seeds, ...others.map((n) => view.ring.addressOf(n.id) ?? n.address)])]);
     const ids = others.map((n) => n.id);
@@ -333,7 +343,7 @@ export class QuorumNode {
     while (!view.membership.knowsAll(ids) && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
   }
 
-  private startBackground(storage: StorageEngine, replication: Replication, requests: RequestPath): void {
+  private startBackground({ storage, replication, requests }: Layers): void {
     const c = this.config;
     if (c.hintedHandoff) replication.hints.start();
     requests.reaper.start(Math.max(100, Math.min(c.tombstoneGraceMs / 2, 5_000)));
