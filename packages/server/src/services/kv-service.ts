@@ -34,8 +34,10 @@ export function kvService(kv: KvFrontend, ringInfo: RingInfoSource, lister: KeyL
     getRouting: (req) =>
       guard(() => {
         const version = BigInt(ringInfo.version());
-        if (req.knownVersion === version) return create(GetRoutingResponseSchema, { unchanged: true });
-        return create(GetRoutingResponseSchema, { ring: ringInfo.ringInfo() });
+        // Liveness changes without the ring: clients get this node's view of it on every call.
+        if (req.knownVersion === version) return create(GetRoutingResponseSchema, { unchanged: true, nodes: ringInfo.nodes() });
+        const ring = ringInfo.ringInfo();
+        return create(GetRoutingResponseSchema, { ring, nodes: ring.nodes });
       }),
     session: (requests) => session(kv, requests, metrics),
   };
