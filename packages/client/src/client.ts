@@ -122,7 +122,14 @@ export class QuorumKvClient {
       latency: new LatencyWindows(),
       retry,
       budget: new RetryBudget(retry, now),
-      hedge: options.hedge === false ? undefined : { percentile: hedge.percentile ?? 0.95, minDelayMs: hedge.minDelayMs ?? 100 },
+      hedge:
+        options.hedge === false
+          ? undefined
+          : {
+              percentile: hedge.percentile ?? 0.95,
+              minDelayMs: hedge.minDelayMs ?? 100,
+              budget: new RetryBudget({ budgetRatio: hedge.budgetRatio ?? 0.05, budgetPerSecond: 1 }, now),
+            },
       defaultTimeoutMs: timeoutMs,
       now,
       random: options.random ?? Math.random,

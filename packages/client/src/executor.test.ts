@@ -3,7 +3,7 @@
 import { createClient } from './client.js';
 import type { QuorumKvClient } from './client.js';
 import { TimeoutError } from './errors.js';
-import { fakeCluster, fakeRing, ok, silent, type Script } from './test-support/fake-cluster.js';
+import { fakeCluster, fakeRing, ok, silent, sysErr, type Script } from './test-support/fake-cluster.js';
 
 const nodes = ['a:1', 'b:1', 'c:1'];
 const ring = fakeRing(nodes);
@@ -59,10 +59,10 @@ describe('hedged reads', () => {
     expect(dataCalls(calls).map((x) => x.split(' ')[1])).toEqual(['Put', 'Delete']);
   });
 
-  it('sends no hedge, and no retry, once the retry budget is spent', async () => {
+  it('sends no hedge once the hedge budget is spent', async () => {
     const { factory, calls } = cluster(() => after(80, ok));
-    // A budget of nothing but the one token every client starts with.
-    const c = open(factory, { retry: { budgetRatio: 0, budgetPerSecond: 0 } });
+    // A budget of nothing but the one token a client starts with (it earns one more per second).
+    const c = open(factory, { hedge: { minDelayMs: 30, budgetRatio: 0 } });
     await c.refreshRing();
     await c.get('k');
     expect(dataCalls(calls)).toHaveLength(2);
@@ -102,6 +102,19 @@ describe('hedged reads', () => {
     for (let i = 0; i < 40 && !isUp(); i++) await new Promise((r) => setTimeout(r, 50));
     expect(probes).toBeGreaterThan(0);
     expect(isUp()).toBe(true);
+  });
+});
+
+describe('retries', () => {
+  it('stop when the retry budget is spent, though attempts are left', async () => {
+    const { factory, calls } = cluster(() => () => Promise.reject(sysErr('ECONNRESET')));
+    // One token to start with, none earned: the first get may retry once, the second not at all.
+    const c = open(factory, { hedge: false, retry: { maxAttempts: 4, baseDelayMs: 1, budgetRatio: 0, budgetPerSecond: 0 } });
+    await c.refreshRing();
+    await expect(c.get('k')).rejects.toBeDefined();
+    expect(dataCalls(calls)).toHaveLength(2);
+    await expect(c.get('k')).rejects.toBeDefined();
+    expect(dataCalls(calls)).toHaveLength(3);
   });
 });
 

@@ -48,6 +48,8 @@ export interface HedgePolicy {
   readonly percentile: number;
   /** Floor of the hedge delay, ms (also the delay while the node has too few samples). */
   readonly minDelayMs: number;
+  /** Caps hedges to a share of the reads made. */
+  readonly budget: RetryBudget;
 }
 
 /** Dependencies of {@link Executor}. */
@@ -58,6 +60,7 @@ export interface ExecutorDeps {
   readonly ewma: EwmaSelector;
   readonly latency: LatencyWindows;
   readonly retry: RetryPolicy;
+  /** Caps retries to a share of the calls made. */
   readonly budget: RetryBudget;
   /** Undefined: reads are never hedged. */
   readonly hedge: HedgePolicy | undefined;
@@ -78,6 +81,7 @@ export class Executor {
     const deadline = this.d.now() + timeoutMs;
     if (!spec.node && spec.target) await this.d.router.ensureRing();
     this.d.budget.deposit();
+    if (spec.hedge) this.d.hedge?.budget.deposit();
     return new CallRun(this.d, spec, fn, deadline, timeoutMs).result;
   }
 }
@@ -179,7 +183,7 @@ class CallRun<T> {
     clearTimeout(this.hedgeTimer);
     this.hedgeTimer = setTimeout(() => {
       this.hedgeTimer = undefined;
-      if (this.settled || this.live.size !== 1 || !this.d.budget.withdraw()) return;
+      if (this.settled || this.live.size !== 1 || !policy.budget.withdraw()) return;
       this.launch('hedge');
     }, delay);
   }

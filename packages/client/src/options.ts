@@ -50,6 +50,11 @@ export interface HedgeOptions {
   readonly percentile?: number;
   /** Never hedge sooner than this, ms (also the delay until a replica has enough samples). Default 100. */
   readonly minDelayMs?: number;
+  /**
+   * Hedges allowed per read made, over time (plus one per second): a burst that makes every read
+   * slow (the client's own load) cannot double the load by hedging. Default 0.05.
+   */
+  readonly budgetRatio?: number;
 }
 
 /** Default deadline of a call. */
