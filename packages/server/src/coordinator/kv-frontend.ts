@@ -1,39 +1,22 @@
 // Entry point of every client data operation, unary or streamed: load shedding, validation,
 // routing (coordinate here or forward to a replica), metrics. Errors leave as typed errors; the
 // service layer maps them to Connect codes.
-import { ErrorDetailSchema, ErrorReason, KvService, type DeleteRequest, type DeleteResponse, type GetRequest, type GetResponse, type PutRequest, type PutResponse } from '@quorumkv/protocol';
+import { KvService, type DeleteRequest, type DeleteResponse, type GetRequest, type GetResponse, type PutRequest, type PutResponse } from '@quorumkv/protocol';
 import type { BucketRegistry } from '../cluster/buckets.js';
 import type { RingState } from '../cluster/ring-state.js';
 import type { ServerConfig } from '../config/config-schema.js';
-import { Code, ConnectError } from '@connectrpc/connect';
 import { NodeNotReadyError, NodeOverloadedError, NodeQuorumNotMetError, type ReplicaOutcome } from '../errors/errors.js';
 import type { NodeMetrics } from '../observability/metrics.js';
 import type { PeerPool } from '../replication/peer-pool.js';
 import type { ReplicaRouter } from '../replication/replica-router.js';
 import type { Coordinator } from './coordinator.js';
 import { checkKey, checkPut, effectiveTimeout, planRequest, type RequestPlan } from './request-plan.js';
+import { silentUntilDeadline, tryNextPrimary } from './forward-outcome.js';
 import { deadlineOf, isOver, onwardCallOptions, type OnwardCallOptions, type RequestScope } from './request-scope.js';
 
 type Op = 'get' | 'put' | 'delete';
 /** Sends a request on to the node at `address` with the given deadline, headers and signal. */
 type Forward<R> = (address: string, options: OnwardCallOptions) => Promise<R>;
-
-/**
- * Whether a forwarded request is worth sending to the next primary: the peer did not answer (every
- * node's answer carries an ErrorDetail; this failure has none) or said it is not ready. Any other
- * answer is final.
- */
-function tryNextPrimary(err: unknown): err is ConnectError {
-  if (!(err instanceof ConnectError)) return false;
-  const detail = err.findDetails(ErrorDetailSchema)[0];
-  if (!detail) return err.code === Code.Unavailable || err.code === Code.Internal;
-  return detail.reason === ErrorReason.NOT_READY;
-}
-
-/** The target did not answer before the deadline (a target's own deadline answer carries an ErrorDetail). */
-function silentUntilDeadline(err: unknown): boolean {
-  return err instanceof ConnectError && err.code === Code.DeadlineExceeded && err.findDetails(ErrorDetailSchema).length === 0;
-}
 
 /** What the front door works with. */
 export interface KvFrontendDeps {
@@ -143,7 +126,7 @@ export class KvFrontend {
           const replicas = [...tried, { nodeId: target, fallback: false, standingInFor: '', ok: false, error: 'no answer before the deadline', latencyUs: 0 }];
           throw new NodeQuorumNotMetError({ operation: op, asked: replicas.length, answered: 0, required: 1, replicas, deadlinePassed: true });
         }
-        if (!tryNextPrimary(err)) throw err;
+        if (!tryNextPrimary(err, op)) throw err;
         tried.push({ nodeId: target, fallback: false, standingInFor: '', ok: false, error: err.rawMessage, latencyUs: 0 });
       }
     }
