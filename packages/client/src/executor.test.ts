@@ -1,5 +1,6 @@
 // Hedged reads, per-attempt deadlines, the retry budget and background probes, against a scripted
 // 3-node cluster (every node a replica of every key) on real timers with short delays.
+import { preferenceList } from '@quorumkv/ring';
 import { createClient } from './client.js';
 import type { QuorumKvClient } from './client.js';
 import { TimeoutError } from './errors.js';
@@ -102,6 +103,26 @@ describe('hedged reads', () => {
     for (let i = 0; i < 40 && !isUp(); i++) await new Promise((r) => setTimeout(r, 50));
     expect(probes).toBeGreaterThan(0);
     expect(isUp()).toBe(true);
+  });
+});
+
+describe('stalled nodes', () => {
+  it('fails a read over once its node answered nothing for four hedge delays, when no hedge is left', async () => {
+    const first = preferenceList(ring.ring, 'default', new TextEncoder().encode('k'), 3).primaries[0]!;
+    const { factory, calls } = cluster((n) => (n === first ? silent : ok));
+    // One hedge in the budget: the first of two concurrent reads gets it, the second does not. A
+    // frozen clock makes both reads pick the same (first) replica, as reads issued together do.
+    const c = open(factory, { hedge: { minDelayMs: 30, budgetRatio: 0 }, now: () => 0 });
+    await c.refreshRing();
+    const started = performance.now();
+    const [a, b] = await Promise.all([c.get('k'), c.get('k')]);
+    const took = performance.now() - started;
+    expect(dataCalls(calls).filter((x) => x.startsWith(first))).toHaveLength(2);
+    expect([a.receipt.node, b.receipt.node]).not.toContain(first);
+    // The second read waited about 4 x 30 ms, not half its 2 s deadline.
+    expect(took).toBeGreaterThanOrEqual(115);
+    expect(took).toBeLessThan(900);
+    expect(c.nodeStatus().find((s) => s.node === first)?.up).toBe(false);
   });
 });
 

@@ -86,6 +86,9 @@ export class Executor {
   }
 }
 
+/** A read whose node answered nothing for this many hedge delays (and that got no hedge) fails over. */
+const STALL_FACTOR = 4;
+
 /** One attempt in flight. */
 interface Live {
   readonly node: string;
@@ -107,6 +110,7 @@ class CallRun<T> {
   private readonly failed = new Set<string>();
   private last: QuorumKvError | undefined;
   private hedgeTimer: ReturnType<typeof setTimeout> | undefined;
+  private stallTimer: ReturnType<typeof setTimeout> | undefined;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly signal: AbortSignal | undefined;
   private readonly onAbort = (): void => this.cancel();
@@ -172,7 +176,11 @@ class CallRun<T> {
     return this.d.router.pick(this.spec.target, avoid);
   }
 
-  /** A read that is the only one in flight gets a second replica once it is slower than its node usually is. */
+  /**
+   * A read that is the only one in flight gets a second replica once it is slower than its node
+   * usually is. With no hedge left in the budget it waits longer, and fails over (marking the node
+   * down) only if the node has stalled: it answered nothing at all since this attempt left.
+   */
   private armHedge(node: string, attemptMs: number): void {
     const policy = this.d.hedge;
     if (!policy || !this.spec.hedge || !this.spec.target || this.spec.node !== undefined) return;
@@ -183,15 +191,31 @@ class CallRun<T> {
     clearTimeout(this.hedgeTimer);
     this.hedgeTimer = setTimeout(() => {
       this.hedgeTimer = undefined;
-      if (this.settled || this.live.size !== 1 || !policy.budget.withdraw()) return;
-      this.launch('hedge');
+      if (this.settled || this.live.size !== 1) return;
+      if (policy.budget.withdraw()) return this.launch('hedge');
+      const stallAfter = STALL_FACTOR * delay;
+      if (stallAfter < attemptMs) this.stallTimer = setTimeout(() => this.failOverIfStalled(), stallAfter - delay);
     }, delay);
+  }
+
+  private failOverIfStalled(): void {
+    this.stallTimer = undefined;
+    if (this.settled || this.live.size !== 1) return;
+    const [l] = [...this.live] as [Live];
+    // Answering others: just slow for this request; its own deadline decides.
+    if (this.d.latency.lastAnswerAt(l.node) >= l.startedAt) return;
+    this.d.health.markDown(l.node);
+    this.d.router.refreshAfterFailure();
+    this.failed.add(l.node);
+    if (this.launched < this.d.retry.maxAttempts && this.d.budget.withdraw()) this.launch('retry');
   }
 
   private succeeded(live: Live, value: T): void {
     this.live.delete(live);
     const { node, startedAt } = live;
-    this.d.latency.record(node, this.d.now() - startedAt);
+    const now = this.d.now();
+    this.d.latency.record(node, now - startedAt);
+    this.d.latency.answered(node, now);
     this.d.ewma.finish(node, startedAt);
     this.d.health.markUp(node);
     if (this.settled) return; // a hedge's loser: it only taught us the node's latency
@@ -234,6 +258,8 @@ class CallRun<T> {
       this.d.health.markDown(node);
       this.d.router.refreshAfterFailure();
     } else {
+      // The node's own answer (an error it reported): it is alive.
+      this.d.latency.answered(node, this.d.now());
       this.d.ewma.finish(node, startedAt);
     }
   }
@@ -257,6 +283,7 @@ class CallRun<T> {
   private settle(): void {
     this.settled = true;
     clearTimeout(this.hedgeTimer);
+    clearTimeout(this.stallTimer);
     clearTimeout(this.retryTimer);
     this.signal?.removeEventListener('abort', this.onAbort);
   }

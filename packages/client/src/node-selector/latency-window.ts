@@ -1,7 +1,8 @@
 // Recent latencies per node, for the hedge delay: a read is sent to a second replica once the first
 // has taken longer than the given percentile of its recent answers (Cassandra's speculative retry,
 // done by the client). A fixed window of the latest samples; the percentile is recomputed only
-// after enough new samples, so a lookup costs nothing on the hot path.
+// after enough new samples, so a lookup costs nothing on the hot path. Also when each node last
+// answered anything, which tells a slow node (answering others) from a stalled one.
 
 /** Samples kept per node. */
 const WINDOW = 128;
@@ -18,6 +19,17 @@ interface Window {
 /** The latency distribution of each node's recent successful requests. */
 export class LatencyWindows {
   private readonly windows = new Map<string, Window>();
+  private readonly answers = new Map<string, number>();
+
+  /** Notes that `node` answered a request (successfully or with its own error) at time `at`. */
+  answered(node: string, at: number): void {
+    this.answers.set(node, at);
+  }
+
+  /** When `node` last answered anything (-Infinity before its first answer). */
+  lastAnswerAt(node: string): number {
+    return this.answers.get(node) ?? -Infinity;
+  }
 
   /** Records one successful request's latency in ms. */
   record(node: string, ms: number): void {

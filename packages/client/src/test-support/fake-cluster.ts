@@ -3,7 +3,7 @@
 import { create, type DescMessage } from '@bufbuild/protobuf';
 import { Code, ConnectError, type Transport } from '@connectrpc/connect';
 import { GetResponseSchema, GetRoutingResponseSchema, PutResponseSchema } from '@quorumkv/protocol';
-import { createRing, encodeRing } from '@quorumkv/ring';
+import { createRing, encodeRing, type Ring } from '@quorumkv/ring';
 import type { TransportFactory } from '../transport.js';
 
 /** How a fake node answers: `timeoutMs` is the deadline the SDK gave the call. */
@@ -28,9 +28,9 @@ export const silent: Script = (_m, _i, signal, timeoutMs) =>
   });
 
 /** A ring of the given addresses (node ids are the addresses), and a GetRouting answer carrying it. */
-export function fakeRing(addresses: readonly string[]): { routing: () => unknown } {
+export function fakeRing(addresses: readonly string[]): { ring: Ring; routing: () => unknown } {
   const ring = createRing({ partitionCount: 16, nodes: addresses.map((a) => ({ id: a, address: a })) });
-  return { routing: () => create(GetRoutingResponseSchema, { ring: { encoded: encodeRing(ring), defaultN: 3, version: BigInt(ring.version) } }) };
+  return { ring, routing: () => create(GetRoutingResponseSchema, { ring: { encoded: encodeRing(ring), defaultN: 3, version: BigInt(ring.version) } }) };
 }
 
 /** A transport factory whose nodes answer by `scripts` (keyed by host:port); `calls` records every call. */
