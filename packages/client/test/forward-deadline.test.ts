@@ -49,7 +49,7 @@ describe('deadlines travel with forwarded requests', () => {
 
   it('drops a forwarded write whose deadline passed while its target was paused, and frees the forwarder', async () => {
     const pinned = client({ timeoutMs: 1000 });
-    const warm = await pinned.putString('fwd-warm', 'x');
+    const warm = await pinned.putString('fwd-warm', 'x', { timeoutMs: 10_000 });
     expect(warm.receipt.forwarded).toBe(admin.replicasOf('fwd-warm')[0] === b.address);
     const keys = keysOnB.slice(0, 20);
 
@@ -77,7 +77,7 @@ describe('deadlines travel with forwarded requests', () => {
     expect(released).toBe(true);
     expect(applied).toEqual([]);
     // The check can fail: a write that reaches B in time is stored there.
-    await pinned.putString(keys[0]!, 'in-time');
+    await pinned.putString(keys[0]!, 'in-time', { timeoutMs: 10_000 });
     expect(await storedOnB(keys[0]!)).toBe(true);
   });
 
