@@ -1,7 +1,7 @@
 // Issue #16, observation 5: the SDK fails over from a paused node. Three nodes, n=3 r=2 w=2; one
 // replica is paused with SIGSTOP (its connections stay open and silent, the hardest case: nothing
 // is refused, nothing resets). A wrapped transport records every data request the SDK sends.
-import { startCluster, type Cluster, type NodeHandle } from '../../../tools/cluster-harness/cluster.js';
+import { startCluster, type Cluster, type NodeHandle } from '@quorumkv/harness';
 import { addressOf, createClient, nodeTransport, type QuorumKvClient, type TransportFactory } from '../src/node.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -46,7 +46,7 @@ describe('the SDK fails over from a paused node', () => {
   }, 60_000);
 
   afterAll(async () => {
-    for (const n of cluster?.nodes ?? []) await n.kill('SIGCONT');
+    for (const n of cluster?.nodes ?? []) n.resume();
     for (const c of opened) c.close();
     await cluster?.stop();
   });
@@ -63,7 +63,7 @@ describe('the SDK fails over from a paused node', () => {
     const kv = open([...others, paused], sent);
     await kv.refreshRing();
 
-    await paused.kill('SIGSTOP');
+    paused.pause();
     try {
       const started = performance.now();
       const got = await kv.getString('fo-0');
@@ -86,7 +86,7 @@ describe('the SDK fails over from a paused node', () => {
       expect(toPaused).toBe(0);
       expect(kv.nodeStatus().find((s) => s.node === paused.address)?.up).toBe(false);
     } finally {
-      await paused.kill('SIGCONT');
+      paused.resume();
     }
     // Once it answers the background probe it is routed to again.
     const upAgain = Date.now();
@@ -99,7 +99,7 @@ describe('the SDK fails over from a paused node', () => {
     const [paused, ...others] = cluster.nodes as [NodeHandle, NodeHandle, NodeHandle];
     const sent: string[] = [];
     const kv = open([paused, ...others], sent);
-    await paused.kill('SIGSTOP');
+    paused.pause();
     try {
       const started = performance.now();
       await kv.refreshRing();
@@ -110,7 +110,7 @@ describe('the SDK fails over from a paused node', () => {
       for (let i = 0; i < 10; i++) expect((await kv.getString(`fo-${i}`)).values).toEqual([`v-${i}`]);
       expect(sent.filter((n) => n === paused.address)).toEqual([]);
     } finally {
-      await paused.kill('SIGCONT');
+      paused.resume();
     }
   });
 });

@@ -1,7 +1,7 @@
 // Issue #16, observation 4: a request a node forwards carries its deadline and is cancelled with its
 // caller. Two nodes with n=1; the SDK is pinned to the node that is NOT the key's replica, so every
 // write takes the forwarding hop; the replica is paused (SIGSTOP) while the writes are in flight.
-import { startCluster, type Cluster, type NodeHandle } from '../../../tools/cluster-harness/cluster.js';
+import { startCluster, type Cluster, type NodeHandle } from '@quorumkv/harness';
 import { CancelledError, createClient, TimeoutError, type QuorumKvClient } from '../src/node.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -41,7 +41,7 @@ describe('deadlines travel with forwarded requests', () => {
   }, 60_000);
 
   afterAll(async () => {
-    await b?.kill('SIGCONT');
+    b?.resume();
     for (const c of opened) c.close();
     admin?.close();
     await cluster?.stop();
@@ -53,7 +53,7 @@ describe('deadlines travel with forwarded requests', () => {
     expect(warm.receipt.forwarded).toBe(admin.replicasOf('fwd-warm')[0] === b.address);
     const keys = keysOnB.slice(0, 20);
 
-    await b.kill('SIGSTOP');
+    b.pause();
     let released: boolean;
     let inFlightAfter: number;
     try {
@@ -66,7 +66,7 @@ describe('deadlines travel with forwarded requests', () => {
       inFlightAfter = await inFlightOnA();
       process.stdout.write(`client gave up after ${gaveUpAfterMs} ms; forwarder in flight 1 s later: ${inFlightAfter}\n`);
     } finally {
-      await b.kill('SIGCONT');
+      b.resume();
     }
     // B resumes after the deadline with the forwarded writes still in its socket buffer.
     expect(await within(10_000, async () => (await admin.admin.status({ node: b.address, timeoutMs: 500 })).nodeId === b.id)).toBe(true);
@@ -85,7 +85,7 @@ describe('deadlines travel with forwarded requests', () => {
     // Unary calls: aborting one resets its HTTP/2 stream, which the forwarding node sees.
     const unary = client({ timeoutMs: 10_000, http2: { stream: false } });
     const keys = keysOnB.slice(20, 25);
-    await b.kill('SIGSTOP');
+    b.pause();
     let released: boolean;
     try {
       const abort = new AbortController();
@@ -97,7 +97,7 @@ describe('deadlines travel with forwarded requests', () => {
       released = await within(1000, async () => (await inFlightOnA()) === 0);
       process.stdout.write(`forwarder in flight after the callers went away: ${await inFlightOnA()}\n`);
     } finally {
-      await b.kill('SIGCONT');
+      b.resume();
     }
     expect(released).toBe(true);
   });

@@ -2,7 +2,7 @@
 // n=3 w=1: with n2 and n3 paused (SIGSTOP), writes through n1 leave hints for both. n1 starts
 // delivering while both still look alive to gossip (its probe period is long here), so a delivery
 // call to each hangs. When n3 resumes its hints must arrive at once, though n2 stays paused.
-import type { NodeHandle } from '../../../tools/cluster-harness/cluster.js';
+import type { NodeHandle } from '@quorumkv/harness';
 import { enc, localValues, sleep, useCluster } from './support.js';
 
 describe('hinted handoff delivers to each target on its own', () => {
@@ -33,8 +33,8 @@ describe('hinted handoff delivers to each target on its own', () => {
     // The storage lists hint targets in id order, so the paused one (n2) comes first.
     expect([slow.id, back.id]).toEqual(['n2', 'n3']);
     const keys = Array.from({ length: 10 }, (_, i) => `hinted-${i}`);
-    await slow.kill('SIGSTOP');
-    await back.kill('SIGSTOP');
+    slow.pause();
+    back.pause();
     let backAfterMs: number | undefined;
     try {
       // w=1: n1's own copy answers; the items sent to n2 and n3 expire after 600 ms, so only
@@ -42,12 +42,12 @@ describe('hinted handoff delivers to each target on its own', () => {
       for (const key of keys) await clients.of(a).kv.put({ key: enc(key), value: enc('v'), w: 1, timeoutMs: 600 });
       await sleep(1000);
       expect((await clients.of(a).admin.status({})).hintsPending).toBe(BigInt(2 * keys.length));
-      await back.kill('SIGCONT');
+      back.resume();
       backAfterMs = await allArrive(back, keys, 'v', 6000);
       process.stdout.write(`hints reached the resumed n3 ${backAfterMs ?? 'never (6 s)'} ms after SIGCONT, with n2 still paused\n`);
     } finally {
-      await slow.kill('SIGCONT');
-      await back.kill('SIGCONT');
+      slow.resume();
+      back.resume();
     }
     expect(backAfterMs).toBeDefined();
     expect(backAfterMs!).toBeLessThan(2000);
