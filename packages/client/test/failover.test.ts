@@ -5,7 +5,10 @@ import { startCluster, type Cluster, type NodeHandle } from '@quorumkv/harness';
 import { addressOf, createClient, nodeTransport, type QuorumKvClient, type TransportFactory } from '../src/node.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const HEDGE_AFTER_MS = 100;
+// The hedged read's own coordinator first asks the paused replica too (it is first in every
+// preference list of the key) and moves on after its 50 ms speculative retry, so the second attempt
+// needs ~50 ms plus a few hops; 150 ms leaves room for a loaded machine (the default floor is 100).
+const HEDGE_AFTER_MS = 150;
 
 /** The Node transport, recording the node of every get/put/delete it sends. */
 function recording(sent: string[]): TransportFactory {
