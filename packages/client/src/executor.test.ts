@@ -29,15 +29,19 @@ function open(factory: ReturnType<typeof cluster>['factory'], options: Partial<P
 
 const after = (ms: number, script: Script): Script => (m, i, s, t) => new Promise((r) => setTimeout(r, ms)).then(() => script(m, i, s, t));
 const dataCalls = (calls: string[]): string[] => calls.filter((c) => !c.endsWith('GetRouting'));
+/** The first data call of the cluster never answers; every later one does. */
+function firstSilent(): () => Script {
+  let first = true;
+  return () => {
+    const script = first ? silent : ok;
+    first = false;
+    return script;
+  };
+}
 
 describe('hedged reads', () => {
   it('sends a slow read to a second replica after the hedge delay and answers with the first reply', async () => {
-    let first = true;
-    const { factory, calls } = cluster(() => {
-      const script = first ? silent : ok;
-      first = false;
-      return script;
-    });
+    const { factory, calls } = cluster(firstSilent());
     const c = open(factory);
     await c.refreshRing();
     const started = performance.now();
@@ -141,12 +145,7 @@ describe('retries', () => {
 
 describe('attempt deadlines', () => {
   it('fails a read over to another replica when its attempt gets no answer in time', async () => {
-    let first = true;
-    const { factory, calls } = cluster(() => {
-      const script = first ? silent : ok;
-      first = false;
-      return script;
-    });
+    const { factory, calls } = cluster(firstSilent());
     const c = open(factory, { hedge: false, timeoutMs: 400 });
     await c.refreshRing();
     const started = performance.now();
