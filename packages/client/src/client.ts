@@ -4,7 +4,7 @@ import { AdminClient } from './admin.js';
 import { bytesToJson, bytesToString, jsonToBytes, toBytes, type BytesInput } from './codec.js';
 import { toReceipt, toSibling, wireMillis } from './convert.js';
 import { mapFailure } from './error-mapping.js';
-import { Executor } from './executor.js';
+import { Executor, hedgePolicy } from './executor.js';
 import { NodePool } from './node-pool.js';
 import { EwmaSelector } from './node-selector/ewma.js';
 import { NodeHealth } from './node-selector/health.js';
@@ -113,7 +113,6 @@ export class QuorumKvClient {
       ewma,
     );
     const retry = retryPolicy(options.retry);
-    const hedge = options.hedge || {};
     this.exec = new Executor({
       pool: this.pool,
       router: this.router,
@@ -122,14 +121,7 @@ export class QuorumKvClient {
       latency: new LatencyWindows(),
       retry,
       budget: new RetryBudget(retry, now),
-      hedge:
-        options.hedge === false
-          ? undefined
-          : {
-              percentile: hedge.percentile ?? 0.95,
-              minDelayMs: hedge.minDelayMs ?? 100,
-              budget: new RetryBudget({ budgetRatio: hedge.budgetRatio ?? 0.05, budgetPerSecond: 1 }, now),
-            },
+      hedge: hedgePolicy(options.hedge, now),
       defaultTimeoutMs: timeoutMs,
       now,
       random: options.random ?? Math.random,

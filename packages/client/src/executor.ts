@@ -7,7 +7,8 @@ import type { NodeClients, NodePool } from './node-pool.js';
 import type { EwmaSelector } from './node-selector/ewma.js';
 import type { NodeHealth } from './node-selector/health.js';
 import type { LatencyWindows } from './node-selector/latency-window.js';
-import { attemptTimeoutMs, backoffDelayMs, isRetryable, serverTimeoutMs, type RetryBudget, type RetryPolicy } from './retry.js';
+import type { HedgeOptions } from './options.js';
+import { attemptTimeoutMs, backoffDelayMs, isRetryable, RetryBudget, serverTimeoutMs, type RetryPolicy } from './retry.js';
 import type { RouteKey, Router } from './routing.js';
 import type { CallOptions } from './types.js';
 
@@ -50,6 +51,16 @@ export interface HedgePolicy {
   readonly minDelayMs: number;
   /** Caps hedges to a share of the reads made. */
   readonly budget: RetryBudget;
+}
+
+/** The hedging of {@link ExecutorDeps.hedge} from the client's options (`false`: none). */
+export function hedgePolicy(options: HedgeOptions | false | undefined, now: () => number): HedgePolicy | undefined {
+  if (options === false) return undefined;
+  return {
+    percentile: options?.percentile ?? 0.95,
+    minDelayMs: options?.minDelayMs ?? 100,
+    budget: new RetryBudget({ budgetRatio: options?.budgetRatio ?? 0.05, budgetPerSecond: 1 }, now),
+  };
 }
 
 /** Dependencies of {@link Executor}. */
@@ -149,7 +160,9 @@ class CallRun<T> {
     }
     this.launched++;
     const { retry } = this.d;
-    const canFailOver = this.spec.idempotent && this.spec.node === undefined;
+    // Only reads of a key get a share: a listKeys page or an admin call may legitimately take long,
+    // and timing one out early would count a busy node as down.
+    const canFailOver = this.spec.idempotent && this.spec.target !== undefined && this.spec.node === undefined;
     const attemptMs = attemptTimeoutMs(remaining, retry, canFailOver, retry.maxAttempts - this.launched + 1);
     const live: Live = { node, controller: new AbortController(), startedAt: this.d.ewma.start(node), cancelled: false };
     this.live.add(live);
