@@ -15,7 +15,7 @@ const decoder = new TextDecoder();
 export interface HintKeeperOptions {
   /** How often pending hints are offered to live targets; also the first back-off after a failed delivery. */
   intervalMs: number;
-  /** Hints per delivery call. */
+  /** Most hints per delivery call. */
   batchSize: number;
   /** Deadline of one delivery call. Default 5000. */
   callTimeoutMs?: number;
@@ -35,6 +35,11 @@ interface TargetState {
   notBefore: number;
   /** Routing saw it down since its last failure: when it is up again, the back-off is over. */
   sawDown: boolean;
+  /**
+   * Hints per call to it: halved after a failed call, so a batch too big to cross a slow link within
+   * the call timeout cannot fail for ever; doubled back after a delivered one.
+   */
+  batch: number;
 }
 
 /** Stores hints and delivers them. */
@@ -111,7 +116,7 @@ export class HintKeeper {
   private stateOf(target: string): TargetState {
     let st = this.targets.get(target);
     if (!st) {
-      st = { busy: false, failures: 0, notBefore: 0, sawDown: false };
+      st = { busy: false, failures: 0, notBefore: 0, sawDown: false, batch: this.options.batchSize };
       this.targets.set(target, st);
     }
     return st;
@@ -121,7 +126,7 @@ export class HintKeeper {
   private async deliverOne(target: string, st: TargetState): Promise<number> {
     st.busy = true;
     try {
-      const { delivered, complete } = await this.deliverTo(target);
+      const { delivered, complete } = await this.deliverTo(target, st);
       if (complete) {
         st.failures = 0;
         st.notBefore = 0;
@@ -131,6 +136,7 @@ export class HintKeeper {
       return delivered;
     } catch (err) {
       this.backOff(st);
+      st.batch = Math.max(1, Math.floor(st.batch / 2));
       if (!this.stopped) this.warn('hint delivery failed', { target, error: (err as Error).message, retryInMs: Math.round(st.notBefore - this.now()) });
       return 0;
     } finally {
@@ -145,13 +151,13 @@ export class HintKeeper {
   }
 
   /** Offers `target` its hints, batch after batch; `complete` unless it refused some of a batch. */
-  private async deliverTo(target: string): Promise<{ delivered: number; complete: boolean }> {
+  private async deliverTo(target: string, st: TargetState): Promise<{ delivered: number; complete: boolean }> {
     const address = this.addressOf(target);
     if (!address) return { delivered: 0, complete: false };
     const client = this.pool.client(address, ReplicaService);
     let delivered = 0;
     for (;;) {
-      const hints = this.storage.hintsFor(target, this.options.batchSize);
+      const hints = this.storage.hintsFor(target, st.batch);
       if (hints.length === 0 || this.stopped) return { delivered, complete: true };
       const items = hints.map((h) =>
         create(ReplicaItemSchema, {
@@ -168,6 +174,7 @@ export class HintKeeper {
       await this.storage.ackHints(target, acked);
       delivered += acked.length;
       this.metrics.hintsDelivered.inc(acked.length);
+      st.batch = Math.min(this.options.batchSize, st.batch * 2);
       if (acked.length < hints.length) return { delivered, complete: false };
     }
   }
