@@ -75,15 +75,25 @@ describe('mapFailure: a node reason decides the error', () => {
     expect(f.nodeFailed).toBe(false);
   });
 
-  it('maps DEADLINE_EXCEEDED to TimeoutError keeping the quorum facts, and never retries it (a blind put is not sent elsewhere)', () => {
+  it('maps DEADLINE_EXCEEDED to TimeoutError keeping the quorum facts: a write is never sent again, a read may try another replica', () => {
     const err = nodeError(Code.DeadlineExceeded, ErrorReason.DEADLINE_EXCEEDED, { quorum: { operation: 'put', asked: 3, answered: 1, required: 2 } });
     const f = mapFailure(err, 'put', 'h:1', 250);
     const t = f.error as TimeoutError;
     expect(t).toBeInstanceOf(TimeoutError);
     expect(t.timeoutMs).toBe(250);
     expect(t.quorum).toMatchObject({ asked: 3, answered: 1, required: 2 });
+    // The node answered: the timeout is not held against it.
+    expect(f.timedOut).toBe(false);
     expect(isRetryable(f, false)).toBe(false);
-    expect(isRetryable(f, true)).toBe(false);
+    expect(isRetryable(f, true)).toBe(true);
+  });
+
+  it('marks an attempt that got no answer at all in time as timed out (counted against the node)', () => {
+    const f = mapFailure(new ConnectError('deadline of 100 ms exceeded', Code.DeadlineExceeded), 'get', 'h:1', 100);
+    expect(f.error).toBeInstanceOf(TimeoutError);
+    expect(f).toMatchObject({ timedOut: true, nodeFailed: false, notSent: false });
+    expect(isRetryable(f, true)).toBe(true);
+    expect(isRetryable(f, false)).toBe(false);
   });
 
   it('maps INVALID_FIELD to InvalidArgumentError naming the field, MALFORMED_REQUEST to one naming none', () => {

@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 export { QuorumKvClient, createClient, type CoreClientOptions, type NodeStatus, type TypedGetOptions } from './client.js';
-export type { ClientOptions } from './options.js';
+export type { ClientOptions, HedgeOptions } from './options.js';
 export { DEFAULT_TIMEOUT_MS, DEFAULT_RING_REFRESH_INTERVAL_MS } from './options.js';
 export {
   AdminClient,

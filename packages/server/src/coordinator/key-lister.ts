@@ -11,7 +11,10 @@ import { NodeArgumentError, NodeQuorumNotMetError } from '../errors/errors.js';
 import { decodeStored, hasLiveSibling } from '../record/key-record.js';
 import type { PeerPool } from '../replication/peer-pool.js';
 import type { ReplicaRouter } from '../replication/replica-router.js';
+import { deadlineOf, onwardCallOptions, type RequestScope } from './request-scope.js';
 
+/** Deadline of a page whose caller set none: listing asks every partition, one after another. */
+const PAGE_TIMEOUT_MS = 30_000;
 const GLOBAL = 0;
 const LOCAL = 1;
 const EMPTY = new Uint8Array(0);
@@ -62,7 +65,13 @@ export class KeyLister {
     ({ selfId: this.selfId, storage: this.storage, ring: this.ring, buckets: this.buckets, router: this.router, pool: this.pool, now: this.now } = d);
   }
 
-  async list(req: ListKeysRequest): Promise<ListKeysResponse> {
+  /**
+   * One page of keys.
+   * @param scope - the caller's signal and a forwarder's deadline, passed on to the nodes asked
+   * @param timeoutMs - the caller's Connect deadline; a page without one gets {@link PAGE_TIMEOUT_MS}
+   */
+  async list(req: ListKeysRequest, scope?: RequestScope, timeoutMs?: number): Promise<ListKeysResponse> {
+    const deadlineMs = deadlineOf(scope, timeoutMs ?? PAGE_TIMEOUT_MS, this.now());
     const limit = req.limit === 0 ? 1000 : req.limit;
     if (limit > 10_000) throw new NodeArgumentError('limit', `must be at most 10000 (got ${limit})`);
     const bucket = this.buckets.resolve(req.bucket);
@@ -87,12 +96,10 @@ export class KeyLister {
       const page =
         source === this.selfId
           ? this.localPartition(bucket, req.prefix, p, after, want)
-          : (await this.pool.client(this.ring.addressOf(source)!, KvService).listKeys({
-              bucket: bucket.name,
-              prefix: req.prefix,
-              cursor: encodeCursor({ mode: LOCAL, partition: p, after }),
-              limit: want,
-            })).keys;
+          : (await this.pool.client(this.ring.addressOf(source)!, KvService).listKeys(
+              { bucket: bucket.name, prefix: req.prefix, cursor: encodeCursor({ mode: LOCAL, partition: p, after }), limit: want },
+              onwardCallOptions(scope, deadlineMs, this.now()),
+            )).keys;
       keys.push(...page);
       if (keys.length >= limit) {
         return create(ListKeysResponseSchema, { keys, nextCursor: encodeCursor({ mode: GLOBAL, partition: p, after: keys[keys.length - 1]! }) });

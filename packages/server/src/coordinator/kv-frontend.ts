@@ -1,31 +1,22 @@
 // Entry point of every client data operation, unary or streamed: load shedding, validation,
 // routing (coordinate here or forward to a replica), metrics. Errors leave as typed errors; the
 // service layer maps them to Connect codes.
-import { ErrorDetailSchema, ErrorReason, KvService, type DeleteRequest, type DeleteResponse, type GetRequest, type GetResponse, type PutRequest, type PutResponse } from '@quorumkv/protocol';
+import { KvService, type DeleteRequest, type DeleteResponse, type GetRequest, type GetResponse, type PutRequest, type PutResponse } from '@quorumkv/protocol';
 import type { BucketRegistry } from '../cluster/buckets.js';
 import type { RingState } from '../cluster/ring-state.js';
 import type { ServerConfig } from '../config/config-schema.js';
-import { Code, ConnectError } from '@connectrpc/connect';
 import { NodeNotReadyError, NodeOverloadedError, NodeQuorumNotMetError, type ReplicaOutcome } from '../errors/errors.js';
 import type { NodeMetrics } from '../observability/metrics.js';
 import type { PeerPool } from '../replication/peer-pool.js';
 import type { ReplicaRouter } from '../replication/replica-router.js';
 import type { Coordinator } from './coordinator.js';
-import { checkKey, checkPut, planRequest, type RequestPlan } from './request-plan.js';
+import { checkKey, checkPut, effectiveTimeout, planRequest, type RequestPlan } from './request-plan.js';
+import { silentUntilDeadline, tryNextPrimary } from './forward-outcome.js';
+import { deadlineOf, isOver, onwardCallOptions, type OnwardCallOptions, type RequestScope } from './request-scope.js';
 
 type Op = 'get' | 'put' | 'delete';
-
-/**
- * Whether a forwarded request is worth sending to the next primary: the peer did not answer (every
- * node's answer carries an ErrorDetail; this failure has none) or said it is not ready. Any other
- * answer is final.
- */
-function tryNextPrimary(err: unknown): err is ConnectError {
-  if (!(err instanceof ConnectError)) return false;
-  const detail = err.findDetails(ErrorDetailSchema)[0];
-  if (!detail) return err.code === Code.Unavailable || err.code === Code.Internal;
-  return detail.reason === ErrorReason.NOT_READY;
-}
+/** Sends a request on to the node at `address` with the given deadline, headers and signal. */
+type Forward<R> = (address: string, options: OnwardCallOptions) => Promise<R>;
 
 /** What the front door works with. */
 export interface KvFrontendDeps {
@@ -58,29 +49,31 @@ export class KvFrontend {
     return this.inFlight;
   }
 
-  get(req: GetRequest): Promise<GetResponse> {
-    return this.run('get', req, (plan) => this.coordinator.get(req, plan), (addr) => this.pool.client(addr, KvService).get(req));
+  /** @param scope - the caller's signal and, for a forwarded request, the forwarder's absolute deadline */
+  get(req: GetRequest, scope?: RequestScope): Promise<GetResponse> {
+    return this.run('get', req, scope, (plan) => this.coordinator.get(req, plan, scope), (addr, f) => this.pool.client(addr, KvService).get({ ...req, timeoutMs: f.timeoutMs }, f));
   }
 
-  put(req: PutRequest): Promise<PutResponse> {
+  put(req: PutRequest, scope?: RequestScope): Promise<PutResponse> {
     // Before routing: a node that forwards must not ship a value it would refuse.
     try {
       checkPut(req, this.config.maxValueBytes);
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.run('put', req, (plan) => this.coordinator.put(req, plan), (addr) => this.pool.client(addr, KvService).put(req));
+    return this.run('put', req, scope, (plan) => this.coordinator.put(req, plan, scope), (addr, f) => this.pool.client(addr, KvService).put({ ...req, timeoutMs: f.timeoutMs }, f));
   }
 
-  delete(req: DeleteRequest): Promise<DeleteResponse> {
-    return this.run('delete', req, (plan) => this.coordinator.delete(req, plan), (addr) => this.pool.client(addr, KvService).delete(req));
+  delete(req: DeleteRequest, scope?: RequestScope): Promise<DeleteResponse> {
+    return this.run('delete', req, scope, (plan) => this.coordinator.delete(req, plan, scope), (addr, f) => this.pool.client(addr, KvService).delete({ ...req, timeoutMs: f.timeoutMs }, f));
   }
 
   private async run<R extends { receipt?: { forwarded: boolean } }>(
     op: Op,
-    req: { bucket: string; key: Uint8Array },
+    req: { bucket: string; key: Uint8Array; timeoutMs?: number },
+    scope: RequestScope | undefined,
     local: (plan: RequestPlan) => Promise<R>,
-    forward: (address: string) => Promise<R>,
+    forward: Forward<R>,
   ): Promise<R> {
     if (this.inFlight >= this.config.maxInFlight) {
       this.metrics.shed.inc();
@@ -94,7 +87,13 @@ export class KvFrontend {
       const bucket = this.buckets.resolve(req.bucket);
       const plan = planRequest(this.ring.current, bucket, req.key, (id) => this.router.isUp(id));
       if (plan.primaries.includes(this.selfId)) return await local(plan);
-      return await this.forward(op, plan, forward);
+      const deadlineMs = deadlineOf(scope, effectiveTimeout(req.timeoutMs, this.config.requestTimeoutMs), Date.now());
+      return await this.forward(op, plan, (address) => {
+        const now = Date.now();
+        // A forward that could not finish in time is not started: the target would drop it anyway.
+        if (isOver(scope, deadlineMs, now)) throw new NodeQuorumNotMetError({ operation: op, asked: 0, answered: 0, required: 1, replicas: [], deadlinePassed: true });
+        return forward(address, onwardCallOptions(scope, deadlineMs, now));
+      });
     } catch (err) {
       outcome = err instanceof Error ? err.name : 'error';
       throw err;
@@ -123,7 +122,11 @@ export class KvFrontend {
         if (res.receipt) res.receipt.forwarded = true;
         return res;
       } catch (err) {
-        if (!tryNextPrimary(err)) throw err;
+        if (silentUntilDeadline(err)) {
+          const replicas = [...tried, { nodeId: target, fallback: false, standingInFor: '', ok: false, error: 'no answer before the deadline', latencyUs: 0 }];
+          throw new NodeQuorumNotMetError({ operation: op, asked: replicas.length, answered: 0, required: 1, replicas, deadlinePassed: true });
+        }
+        if (!tryNextPrimary(err, op)) throw err;
         tried.push({ nodeId: target, fallback: false, standingInFor: '', ok: false, error: err.rawMessage, latencyUs: 0 });
       }
     }

@@ -1,6 +1,8 @@
 // Hinted handoff: writes meant for a replica that could not take them are kept durably (by a
 // fallback, or by the coordinator when no fallback exists) and delivered in batches once gossip
-// sees the target alive again. A hint is removed only after the target acknowledged it.
+// sees the target alive again. A hint is removed only after the target acknowledged it. Each target
+// is delivered to on its own, with its own call timeout and back-off, so a target that is slow or
+// paused (yet still alive to gossip) delays nobody else's hints.
 import { create } from '@bufbuild/protobuf';
 import { ReplicaItemSchema, ReplicaOp, ReplicaService, ReplicaStatus, type ReplicaHeader } from '@quorumkv/protocol';
 import type { StorageEngine } from '@quorumkv/storage';
@@ -11,16 +13,40 @@ import type { ReplicaRouter } from './replica-router.js';
 const decoder = new TextDecoder();
 
 export interface HintKeeperOptions {
-  /** How often pending hints are offered to live targets. */
+  /** How often pending hints are offered to live targets; also the first back-off after a failed delivery. */
   intervalMs: number;
-  /** Hints per delivery call. */
+  /** Most hints per delivery call. */
   batchSize: number;
+  /** Deadline of one delivery call. Default 5000. */
+  callTimeoutMs?: number;
+  /** Longest back-off of a target whose deliveries keep failing. Default 30000. */
+  maxBackoffMs?: number;
+  /** Monotonic clock in ms. Default `performance.now`. */
+  now?: () => number;
+}
+
+/** Delivery state of one target. */
+interface TargetState {
+  /** A delivery to it is in progress. */
+  busy: boolean;
+  /** Deliveries that failed (or made no full progress) in a row. */
+  failures: number;
+  /** No new delivery before this time (back-off). */
+  notBefore: number;
+  /** Routing saw it down since its last failure: when it is up again, the back-off is over. */
+  sawDown: boolean;
+  /**
+   * Hints per call to it: halved after a failed call, so a batch too big to cross a slow link within
+   * the call timeout cannot fail for ever; doubled back after a delivered one.
+   */
+  batch: number;
 }
 
 /** Stores hints and delivers them. */
 export class HintKeeper {
   private timer: ReturnType<typeof setInterval> | undefined;
-  private delivering = false;
+  private readonly targets = new Map<string, TargetState>();
+  private readonly now: () => number;
   private stopped = false;
 
   constructor(
@@ -32,7 +58,9 @@ export class HintKeeper {
     private readonly metrics: NodeMetrics,
     private readonly options: HintKeeperOptions,
     private readonly warn: (msg: string, fields: Record<string, unknown>) => void,
-  ) {}
+  ) {
+    this.now = options.now ?? (() => performance.now());
+  }
 
   /** Keeps a write for `target` (durably; failures are logged, the write is still on its other replicas). */
   keep(target: string, bucket: Uint8Array, key: Uint8Array, record: Uint8Array): Promise<void> {
@@ -54,37 +82,83 @@ export class HintKeeper {
     clearInterval(this.timer);
   }
 
-  /** Offers pending hints to every target that is up; returns how many were delivered. */
+  /**
+   * Starts a delivery to every target that is up, not already being delivered to and not backing
+   * off; resolves with how many hints those deliveries handed over, once they all ended.
+   */
   async deliverAll(): Promise<number> {
-    if (this.delivering || this.stopped) return 0;
-    this.delivering = true;
-    let delivered = 0;
+    if (this.stopped) return 0;
+    const started: Promise<number>[] = [];
     try {
       for (const target of this.storage.hintTargets()) {
-        if (this.stopped) break;
-        if (!this.router.isUp(target)) continue;
-        delivered += await this.deliverTo(target).catch((err: unknown) => {
-          this.warn('hint delivery failed', { target, error: (err as Error).message });
-          return 0;
-        });
+        const st = this.stateOf(target);
+        if (!this.router.isUp(target)) {
+          st.sawDown = true;
+          continue;
+        }
+        if (st.busy) continue;
+        if (st.sawDown) {
+          // Down and up again (gossip saw it come back): try at once.
+          st.sawDown = false;
+          st.notBefore = 0;
+        }
+        if (this.now() < st.notBefore) continue;
+        started.push(this.deliverOne(target, st));
       }
     } catch (err) {
       // Storage closing under us at shutdown: nothing to deliver any more.
       if (!this.stopped) this.warn('hint delivery failed', { error: (err as Error).message });
-    } finally {
-      this.delivering = false;
     }
-    return delivered;
+    const counts = await Promise.all(started);
+    return counts.reduce((a, b) => a + b, 0);
   }
 
-  private async deliverTo(target: string): Promise<number> {
+  private stateOf(target: string): TargetState {
+    let st = this.targets.get(target);
+    if (!st) {
+      st = { busy: false, failures: 0, notBefore: 0, sawDown: false, batch: this.options.batchSize };
+      this.targets.set(target, st);
+    }
+    return st;
+  }
+
+  /** One delivery to `target`; a failure (or a target that takes only part of a batch) backs it off. */
+  private async deliverOne(target: string, st: TargetState): Promise<number> {
+    st.busy = true;
+    try {
+      const { delivered, complete } = await this.deliverTo(target, st);
+      if (complete) {
+        st.failures = 0;
+        st.notBefore = 0;
+      } else {
+        this.backOff(st);
+      }
+      return delivered;
+    } catch (err) {
+      this.backOff(st);
+      st.batch = Math.max(1, Math.floor(st.batch / 2));
+      if (!this.stopped) this.warn('hint delivery failed', { target, error: (err as Error).message, retryInMs: Math.round(st.notBefore - this.now()) });
+      return 0;
+    } finally {
+      st.busy = false;
+    }
+  }
+
+  private backOff(st: TargetState): void {
+    st.failures++;
+    const delay = Math.min(this.options.maxBackoffMs ?? 30_000, this.options.intervalMs * 2 ** Math.min(20, st.failures - 1));
+    st.notBefore = this.now() + delay;
+  }
+
+  /** Offers `target` its hints, batch after batch; `complete` unless it refused some of a batch. */
+  private async deliverTo(target: string, st: TargetState): Promise<{ delivered: number; complete: boolean }> {
     const address = this.addressOf(target);
-    if (!address) return 0;
+    if (!address) return { delivered: 0, complete: false };
     const client = this.pool.client(address, ReplicaService);
     let delivered = 0;
     for (;;) {
-      const hints = this.storage.hintsFor(target, this.options.batchSize);
-      if (hints.length === 0) return delivered;
+      const hints = this.storage.hintsFor(target, st.batch);
+      if (hints.length === 0 || this.stopped) return { delivered, complete: true };
       const items = hints.map((h) =>
         create(ReplicaItemSchema, {
           id: BigInt(h.id),
@@ -95,12 +169,13 @@ export class HintKeeper {
           record: h.value,
         }),
       );
-      const res = await client.deliverHints({ header: this.header(), items }, { timeoutMs: 10_000 });
+      const res = await client.deliverHints({ header: this.header(), items }, { timeoutMs: this.options.callTimeoutMs ?? 5_000 });
       const acked = res.results.filter((r) => r.status === ReplicaStatus.OK).map((r) => Number(r.id));
       await this.storage.ackHints(target, acked);
       delivered += acked.length;
       this.metrics.hintsDelivered.inc(acked.length);
-      if (acked.length < hints.length) return delivered;
+      st.batch = Math.min(this.options.batchSize, st.batch * 2);
+      if (acked.length < hints.length) return { delivered, complete: false };
     }
   }
 }

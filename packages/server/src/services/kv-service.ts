@@ -17,6 +17,7 @@ import { toSessionError } from '../errors/connect-errors.js';
 import { NodeArgumentError, NodeMalformedRequestError } from '../errors/errors.js';
 import type { RawStreamHandler } from '../http/raw-stream.js';
 import type { KvFrontend } from '../coordinator/kv-frontend.js';
+import { scopeOf } from '../coordinator/request-scope.js';
 import { AsyncQueue } from '../replication/async-queue.js';
 import { guard, guardStream, requestMessages } from './guard.js';
 import type { RingInfoSource } from './ring-info.js';
@@ -25,15 +26,18 @@ import type { NodeMetrics } from '../observability/metrics.js';
 
 export function kvService(kv: KvFrontend, ringInfo: RingInfoSource, lister: KeyLister, metrics: NodeMetrics): Partial<ServiceImpl<typeof KvService>> {
   return {
-    get: (req) => guard(() => kv.get(req)),
-    put: (req) => guard(() => kv.put(req)),
-    delete: (req) => guard(() => kv.delete(req)),
-    listKeys: (req) => guard(() => lister.list(req)),
+    // The call's signal and a forwarder's deadline follow the request (coordinator/request-scope.ts).
+    get: (req, ctx) => guard(() => kv.get(req, scopeOf(ctx))),
+    put: (req, ctx) => guard(() => kv.put(req, scopeOf(ctx))),
+    delete: (req, ctx) => guard(() => kv.delete(req, scopeOf(ctx))),
+    listKeys: (req, ctx) => guard(() => lister.list(req, scopeOf(ctx), ctx.timeoutMs())),
     getRouting: (req) =>
       guard(() => {
         const version = BigInt(ringInfo.version());
-        if (req.knownVersion === version) return create(GetRoutingResponseSchema, { unchanged: true });
-        return create(GetRoutingResponseSchema, { ring: ringInfo.ringInfo() });
+        // Liveness changes without the ring: clients get this node's view of it on every call.
+        if (req.knownVersion === version) return create(GetRoutingResponseSchema, { unchanged: true, nodes: ringInfo.nodes() });
+        const ring = ringInfo.ringInfo();
+        return create(GetRoutingResponseSchema, { ring, nodes: ring.nodes });
       }),
     session: (requests) => session(kv, requests, metrics),
   };
