@@ -1,7 +1,7 @@
 // When a failed attempt may be tried again (on another node), how long each attempt may take, how
 // long to wait before the next, and how many retries and hedges the client may send at all.
 import type { FailureInfo } from './error-mapping.js';
-import { CancelledError, InvalidArgumentError, QuorumNotMetError, TimeoutError, TooManySiblingsError } from './errors.js';
+import { CancelledError, InvalidArgumentError, LimitExceededError, QuorumNotMetError, TimeoutError, TooManySiblingsError } from './errors.js';
 
 /** Retry tuning; every field has a default. */
 export interface RetryOptions {
@@ -84,7 +84,7 @@ export function serverTimeoutMs(attemptMs: number): number {
 export function isRetryable(failure: FailureInfo, read: boolean): boolean {
   const e = failure.error;
   if (e instanceof CancelledError) return false;
-  if (e instanceof InvalidArgumentError || e instanceof TooManySiblingsError) return false;
+  if (e instanceof InvalidArgumentError || e instanceof TooManySiblingsError || e instanceof LimitExceededError) return false;
   if (failure.notSent || failure.rejected) return true;
   if (!read) return false;
   // A read's timeout (the node's DEADLINE_EXCEEDED, or no answer before the attempt's own deadline)

@@ -5,8 +5,8 @@
 // file only wires; each collaborator is a named piece with its own options object.
 import { mkdirSync } from 'node:fs';
 import { pino, type Logger } from 'pino';
-import { toBinary } from '@bufbuild/protobuf';
-import { AdminService, BucketPropsSchema, KvService, MembershipService, ReplicaService, type ReplicaHeader } from '@quorumkv/protocol';
+import { toBinary, type DescService } from '@bufbuild/protobuf';
+import { AdminService, BucketPropsSchema, KvService, MAX_ENVELOPE_BYTES, MembershipService, ReplicaService, type ReplicaHeader } from '@quorumkv/protocol';
 import { decodeRing, partitionOf } from '@quorumkv/ring';
 import { openLmdbEngine, type StorageEngine } from '@quorumkv/storage';
 import { ActorEpochs } from './cluster/actor-epochs.js';
@@ -15,11 +15,14 @@ import { ClusterMembership } from './cluster/membership.js';
 import { establishIdentity, type NodeIdentity } from './cluster/node-identity.js';
 import { RING_METADATA_KEY, RingState } from './cluster/ring-state.js';
 import type { ServerConfig } from './config/config-schema.js';
+import { streamLimitsOf } from './config/connection-limits.js';
 import { Coordinator } from './coordinator/coordinator.js';
 import { DeadRecordReaper } from './coordinator/dead-record-reaper.js';
 import { KeyLister } from './coordinator/key-lister.js';
 import { KvFrontend } from './coordinator/kv-frontend.js';
+import { streamBudgetFactory } from './http/call-budget.js';
 import { HttpServer } from './http/http-server.js';
+import { NodeBudget } from './http/stream-budget.js';
 import { NodeMetrics } from './observability/metrics.js';
 import { HintKeeper } from './replication/hinted-handoff.js';
 import { PeerPool } from './replication/peer-pool.js';
@@ -230,6 +233,9 @@ export class QuorumNode {
       batchItems: c.replicaBatchItems,
       batchBytes: c.replicaBatchBytes,
       window: c.replicaWindow,
+      maxQueuedItems: c.replicaQueueItems,
+      maxQueuedBytes: c.replicaQueueBytes,
+      onQueueFull: () => this.metrics.replicaQueueFull.inc(),
       stallMs: c.replicaTimeoutMs,
       header: view.header,
       onHeader: view.noteRing,
@@ -273,6 +279,7 @@ export class QuorumNode {
       for (const member of view.membership.list.members()) if (member.id !== identity.nodeId) counts[member.state] = (counts[member.state] ?? 0) + 1;
       for (const [state, n] of Object.entries(counts)) m.members.labels(state).set(n);
       m.inFlight.set(requests.frontend.requestsInFlight);
+      m.connections.set(this.http?.connections ?? 0);
     });
   }
 
@@ -283,6 +290,9 @@ export class QuorumNode {
     const { ring, membership, buckets } = view;
     const { frontend, lister, info, applier } = requests;
     const metrics = this.metrics;
+    const limits = streamLimitsOf(c);
+    const nodeBudget = new NodeBudget(limits.node);
+    const streamBudget = streamBudgetFactory({ stream: limits.stream, connection: limits.connections.connection, node: nodeBudget, initialResultBytes: limits.initialResultBytes });
     const replicaDeps: ReplicaServiceDeps = {
       selfId,
       clusterId: () => clusterId,
@@ -291,18 +301,33 @@ export class QuorumNode {
       noteRing: view.noteRing,
       applier,
       metrics,
+      streamBudget,
     };
+    // Internal traffic carries whole records and keeps the protocol's ceiling; the public API gets
+    // maxMessageBytes (a Session message larger than that is skipped and answered, up to the ceiling).
+    const publicMessages = { readMaxBytes: limits.maxMessageBytes };
     return new HttpServer({
       ready: () => this.ready,
       metrics: () => metrics.render(),
-      readMaxBytes: c.maxValueBytes * 2 + 64 * 1024 * 1024,
+      readMaxBytes: MAX_ENVELOPE_BYTES,
+      limits: limits.connections,
+      node: nodeBudget,
+      rawStreamOptions: { limits: limits.stream, initialResultBytes: limits.initialResultBytes },
+      streamingPaths: streamingPathsOf([KvService, AdminService, ReplicaService, MembershipService]),
       onRawStream: (path) => metrics.rawStreams.labels(path).inc(),
+      onCut: (scope, reason) => (scope === 'connection' ? metrics.connectionsCut : metrics.streamsCut).labels(reason).inc(),
       rawStreams: new Map([
-        ['/quorumkv.v1.ReplicaService/Replicate', replicateRawStream(replicaDeps)],
-        ['/quorumkv.v1.KvService/Session', sessionRawStream(frontend, metrics)],
+        [
+          '/quorumkv.v1.ReplicaService/Replicate',
+          { handler: replicateRawStream(replicaDeps), maxMessageBytes: MAX_ENVELOPE_BYTES, skipUpToBytes: MAX_ENVELOPE_BYTES, limitName: 'MAX_ENVELOPE_BYTES' },
+        ],
+        [
+          '/quorumkv.v1.KvService/Session',
+          { handler: sessionRawStream(frontend, metrics), maxMessageBytes: limits.maxMessageBytes, skipUpToBytes: MAX_ENVELOPE_BYTES, limitName: 'maxMessageBytes' },
+        ],
       ]),
       routes: (r) => {
-        r.service(KvService, kvService(frontend, info, lister, metrics));
+        r.service(KvService, kvService(frontend, info, lister, { metrics, streamBudget }), publicMessages);
         r.service(AdminService, adminService({
           selfId,
           clusterId: () => clusterId,
@@ -323,9 +348,9 @@ export class QuorumNode {
           ready: () => this.ready,
           requestsInFlight: () => frontend.requestsInFlight,
           isUp: (id) => id === selfId || replication.router.isUp(id),
-        }));
+        }), publicMessages);
         r.service(ReplicaService, replicaService(replicaDeps));
-        r.service(MembershipService, membershipService(membership, metrics));
+        r.service(MembershipService, membershipService(membership, metrics), publicMessages);
       },
     });
   }
@@ -354,4 +379,9 @@ export class QuorumNode {
 function splitHostPort(hostPort: string): [string, number] {
   const i = hostPort.lastIndexOf(':');
   return [hostPort.slice(0, i), Number(hostPort.slice(i + 1))];
+}
+
+/** The HTTP paths of the streaming methods of `services`. */
+function streamingPathsOf(services: DescService[]): Set<string> {
+  return new Set(services.flatMap((s) => s.methods.filter((m) => m.methodKind !== 'unary').map((m) => `/${s.typeName}/${m.name}`)));
 }

@@ -1,4 +1,8 @@
 import { z } from 'zod';
+import { MAX_ENVELOPE_BYTES, REPLICA_MAX_ITEMS_PER_MESSAGE, SESSION_BATCH_BYTES } from '@quorumkv/protocol';
+
+const KIB = 1024;
+const MIB = 1024 * KIB;
 
 const hostPort = z
   .string()
@@ -76,10 +80,79 @@ export const serverConfigSchema = z
       .default(50)
       .describe('a Get that asked only R replicas asks the rest when R have not answered after this long'),
     maxKeyBytes: z.number().int().min(1).max(65_536).default(1024).describe('largest key accepted'),
-    maxValueBytes: z.number().int().min(1).max(64 * 1024 * 1024).default(1024 * 1024).describe('largest value accepted'),
+    // At most 63 MiB: a value and its request must fit in one 64 MiB message.
+    maxValueBytes: z.number().int().min(1).max(MAX_ENVELOPE_BYTES - MIB).default(MIB).describe('largest value accepted'),
+    // Internal traffic (whole records, any number of siblings) keeps the protocol's 64 MiB ceiling.
+    maxMessageBytes: z
+      .number()
+      .int()
+      .min(SESSION_BATCH_BYTES)
+      .max(MAX_ENVELOPE_BYTES)
+      .optional()
+      .meta({
+        description: 'largest request message of the public API: a unary body or one Session stream message (LIMIT_EXCEEDED beyond)',
+        defaultText: 'maxValueBytes + maxKeyBytes + 256 KiB, so one Put of the largest value always fits',
+      }),
     siblingsWarn: z.number().int().min(1).default(25).meta({ description: 'siblings above which a write is logged as a warning', unit: 'siblings' }),
     siblingsMax: z.number().int().min(1).default(100).meta({ description: 'siblings above which a write is refused (FAILED_PRECONDITION)', unit: 'siblings' }),
-    maxInFlight: z.number().int().min(1).default(10_000).meta({ description: 'client requests in flight above which new ones get RESOURCE_EXHAUSTED', unit: 'requests' }),
+    maxInFlight: z
+      .number()
+      .int()
+      .min(1)
+      .default(10_000)
+      .meta({ description: 'client operations in flight (valid or not) above which new ones get RESOURCE_EXHAUSTED', unit: 'operations' }),
+    maxConnections: z.number().int().min(1).default(4096).meta({ description: 'open client and peer connections above which new ones are closed at once', unit: 'connections' }),
+    maxStreamsPerConnection: z
+      .number()
+      .int()
+      .min(1)
+      .max(65_536)
+      .default(100)
+      .meta({ description: 'HTTP/2 streams open at once on one connection (SETTINGS_MAX_CONCURRENT_STREAMS)', unit: 'streams' }),
+    streamMaxInFlight: z
+      .number()
+      .int()
+      .min(1)
+      .default(256)
+      .meta({ description: 'operations running at once for one Session or Replicate stream; past it the stream stops reading', unit: 'operations' }),
+    // Requests running, the results expected from them and responses its client has not read yet.
+    streamMaxBufferedBytes: z
+      .number()
+      .int()
+      .min(64 * KIB)
+      .default(8 * MIB)
+      .describe('bytes one stream may hold (work running, unread responses); past it the stream stops reading'),
+    connectionMaxInFlight: z
+      .number()
+      .int()
+      .min(1)
+      .default(1024)
+      .meta({ description: 'operations running at once for all streams of one connection', unit: 'operations' }),
+    connectionMaxBufferedBytes: z.number().int().min(64 * KIB).default(32 * MIB).describe('bytes all streams of one connection may hold (as streamMaxBufferedBytes)'),
+    // Work starts only while all streams together hold less; when unread responses alone pass half
+    // of it (many connections that stopped reading), the connections holding the most are closed.
+    maxBufferedBytes: z
+      .number()
+      .int()
+      .min(MIB)
+      .default(512 * MIB)
+      .describe('bytes all streams of the node may hold (work running, unread responses); past half of it unread, the biggest holders are closed'),
+    firstByteTimeoutMs: z.number().int().min(1).default(10_000).describe('a new connection that sends nothing for this long is closed'),
+    headersTimeoutMs: z.number().int().min(1).default(10_000).describe("an HTTP/1.1 request's headers, or an HTTP/2 connection's first request, must arrive within this"),
+    idleTimeoutMs: z.number().int().min(1).default(120_000).describe('a connection with no request open for this long is closed (HTTP/1.1 keep-alive, HTTP/2)'),
+    messageTimeoutMs: z
+      .number()
+      .int()
+      .min(1)
+      .default(10_000)
+      .describe('a request message must arrive within this, plus one second per messageMinBytesPerSecond received'),
+    messageMinBytesPerSecond: z
+      .number()
+      .int()
+      .min(1)
+      .default(64 * KIB)
+      .meta({ description: 'the slowest rate at which a long message may keep arriving (see messageTimeoutMs)', unit: 'bytes/s' }),
+    drainTimeoutMs: z.number().int().min(1).default(30_000).describe('a stream whose client has read nothing of its waiting responses for this long is cut'),
     autoCreateBuckets: z.boolean().default(false).describe('create unknown buckets on first write (with default properties) instead of refusing them'),
     hintedHandoff: z.boolean().default(true).describe('store writes for unreachable replicas as hints and deliver them later'),
     hintDeliveryIntervalMs: z.number().int().min(10).default(1_000).describe('how often pending hints are offered to live targets'),
@@ -88,9 +161,16 @@ export const serverConfigSchema = z
     // (request deadline, 10 s for read repair) plus clock skew.
     tombstoneGraceMs: z.number().int().min(0).default(60_000).describe('a dead record (every sibling deleted or expired) may be reaped this long after it died'),
     replicaTransport: z.enum(['stream', 'unary']).default('stream').describe('node-to-node replica traffic: persistent batched streams, or one unary call per item'),
-    replicaBatchItems: z.number().int().min(1).max(1024).default(64).meta({ description: 'most items per node-to-node message', unit: 'items' }),
+    replicaBatchItems: z.number().int().min(1).max(REPLICA_MAX_ITEMS_PER_MESSAGE).default(64).meta({ description: 'most items per node-to-node message', unit: 'items' }),
     replicaBatchBytes: z.number().int().min(1024).default(64 * 1024).describe('most bytes per node-to-node message (values counted)'),
     replicaWindow: z.number().int().min(1).max(1024).default(16).meta({ description: 'messages in flight per peer stream before further items wait', unit: 'messages' }),
+    replicaQueueItems: z
+      .number()
+      .int()
+      .min(1)
+      .default(4096)
+      .meta({ description: "items waiting for one peer's window; more fail at once and the coordinator uses a fallback or a hint", unit: 'items' }),
+    replicaQueueBytes: z.number().int().min(MIB).default(64 * MIB).describe("bytes (records) waiting for one peer's window (as replicaQueueItems)"),
     gossipIntervalMs: z.number().int().min(10).default(500).describe('gossip protocol period (SWIM probe interval)'),
     mapSizeBytes: z.number().int().min(1024 * 1024).default(8 * 1024 * 1024 * 1024).describe('LMDB map size: the most the data dir may hold'),
     durability: z.enum(['sync', 'nosync']).default('sync').describe('sync acknowledges writes after fsync; nosync after commit (loses recent writes on power loss)'),
@@ -109,9 +189,22 @@ export const serverConfigSchema = z
     }
     if (c.siblingsWarn > c.siblingsMax)
       ctx.addIssue({ code: 'custom', path: ['siblingsWarn'], message: 'must be at most siblingsMax' });
+    const onePut = c.maxValueBytes + c.maxKeyBytes + SESSION_BATCH_BYTES;
+    if (c.maxMessageBytes !== undefined && c.maxMessageBytes < onePut)
+      ctx.addIssue({ code: 'custom', path: ['maxMessageBytes'], message: `must be at least maxValueBytes + maxKeyBytes + ${SESSION_BATCH_BYTES} (${onePut}): a Put of the largest value must fit` });
   });
 
 /** Validated configuration of a node. */
 export type ServerConfig = z.infer<typeof serverConfigSchema>;
+
 /** Configuration as given by a user, before defaults. */
 export type ServerConfigInput = z.input<typeof serverConfigSchema>;
+
+/**
+ * The public API's message limit: as configured, else room for one Put of the largest value with
+ * its key, and 256 KiB for its context, bucket and framing (more than the SDK's batches of
+ * SESSION_BATCH_BYTES need).
+ */
+export function maxMessageBytesOf(c: Pick<ServerConfig, 'maxMessageBytes' | 'maxValueBytes' | 'maxKeyBytes'>): number {
+  return c.maxMessageBytes ?? Math.min(MAX_ENVELOPE_BYTES, c.maxValueBytes + c.maxKeyBytes + 256 * KIB);
+}

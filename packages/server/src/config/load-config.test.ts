@@ -2,12 +2,20 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
-import { serverConfigSchema } from './config-schema.js';
+import { maxMessageBytesOf, serverConfigSchema } from './config-schema.js';
 import { ConfigError, loadConfig, validateConfig } from './load-config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'qkv-config-unit-'));
 
 describe('loadConfig', () => {
+  it('sizes the message limit for one Put of the largest value unless set, and refuses a smaller one naming it', () => {
+    expect(maxMessageBytesOf(loadConfig([], {}).config)).toBe(1024 * 1024 + 1024 + 256 * 1024);
+    expect(maxMessageBytesOf(loadConfig(['--max-value-bytes', '4194304'], {}).config)).toBe(4 * 1024 * 1024 + 1024 + 256 * 1024);
+    expect(maxMessageBytesOf(loadConfig(['--max-message-bytes', '3000000'], {}).config)).toBe(3_000_000);
+    expect(() => loadConfig(['--max-message-bytes', '1048576'], {})).toThrow(/maxMessageBytes: must be at least maxValueBytes \+ maxKeyBytes \+ 65536/);
+    expect(() => loadConfig(['--max-value-bytes', String(64 * 1024 * 1024)], {})).toThrow(/maxValueBytes/);
+  });
+
   it('serves alone with defaults when nothing is configured', () => {
     const { config } = loadConfig([], {});
     expect(config).toMatchObject({ listen: '127.0.0.1:7070', dataDir: './data', partitions: 256, n: 3, r: 2, w: 2, durability: 'sync' });

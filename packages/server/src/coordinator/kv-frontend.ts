@@ -55,17 +55,30 @@ export class KvFrontend {
   }
 
   put(req: PutRequest, scope?: RequestScope): Promise<PutResponse> {
-    // Before routing: a node that forwards must not ship a value it would refuse.
-    try {
-      checkPut(req, this.config.maxValueBytes);
-    } catch (err) {
-      return Promise.reject(err);
-    }
     return this.run('put', req, scope, (plan) => this.coordinator.put(req, plan, scope), (addr, f) => this.pool.client(addr, KvService).put({ ...req, timeoutMs: f.timeoutMs }, f));
   }
 
   delete(req: DeleteRequest, scope?: RequestScope): Promise<DeleteResponse> {
     return this.run('delete', req, scope, (plan) => this.coordinator.delete(req, plan, scope), (addr, f) => this.pool.client(addr, KvService).delete({ ...req, timeoutMs: f.timeoutMs }, f));
+  }
+
+  /**
+   * Refuses an operation that is not one (a Session op with no get, put or delete) with `err`. It
+   * is admitted like any other first, so past maxInFlight a flood of them is shed like any other.
+   */
+  async refuse(err: Error): Promise<never> {
+    this.admit();
+    this.inFlight--;
+    throw err;
+  }
+
+  /** Counts one more request in flight, or sheds it past maxInFlight. */
+  private admit(): void {
+    if (this.inFlight >= this.config.maxInFlight) {
+      this.metrics.shed.inc();
+      throw new NodeOverloadedError(this.inFlight, this.config.maxInFlight);
+    }
+    this.inFlight++;
   }
 
   private async run<R extends { receipt?: { forwarded: boolean } }>(
@@ -75,15 +88,13 @@ export class KvFrontend {
     local: (plan: RequestPlan) => Promise<R>,
     forward: Forward<R>,
   ): Promise<R> {
-    if (this.inFlight >= this.config.maxInFlight) {
-      this.metrics.shed.inc();
-      throw new NodeOverloadedError(this.inFlight, this.config.maxInFlight);
-    }
-    this.inFlight++;
+    this.admit();
     const started = performance.now();
     let outcome = 'ok';
     try {
       checkKey(req.key, this.config.maxKeyBytes);
+      // Before routing: a node that forwards must not ship a value it would refuse.
+      if (op === 'put') checkPut(req as PutRequest, this.config.maxValueBytes);
       const bucket = this.buckets.resolve(req.bucket);
       const plan = planRequest(this.ring.current, bucket, req.key, (id) => this.router.isUp(id));
       if (plan.primaries.includes(this.selfId)) return await local(plan);

@@ -34,6 +34,24 @@ export class NodeMetrics {
     labelNames: ['service'] as const,
     registers: [this.registry],
   });
+  readonly connections = new Gauge({ name: 'quorumkv_connections_open', help: 'Open client and peer connections', registers: [this.registry] });
+  readonly connectionsCut = new Counter({
+    name: 'quorumkv_connections_cut_total',
+    help: 'Connections closed by the node, by reason (connection_limit, first_byte_timeout, headers_timeout, idle_timeout, message_timeout, drain_timeout, memory_pressure)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly streamsCut = new Counter({
+    name: 'quorumkv_streams_cut_total',
+    help: 'HTTP/2 streams reset by the node, by reason (message_timeout, drain_timeout)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly replicaQueueFull = new Counter({
+    name: 'quorumkv_replica_queue_full_total',
+    help: 'Replica items refused because the queue for their peer was full (the coordinator used a fallback or a hint)',
+    registers: [this.registry],
+  });
   private readonly collectors: ((m: NodeMetrics) => void)[] = [];
 
   constructor(collect?: (m: NodeMetrics) => void) {

@@ -621,7 +621,11 @@ export const KvService: GenService<{
   },
   /**
    * A long-lived stream of batched operations with id-correlated results (the Node SDK's fast path).
-   * Each request message carries up to 256 operations; results may come back in any order.
+   * Each request message carries up to 256 operations (SESSION_MAX_OPS_PER_MESSAGE in
+   * @quorumkv/protocol) in at most the node's maxMessageBytes; a message over either limit ends the
+   * stream with RESOURCE_EXHAUSTED (reason LIMIT_EXCEEDED), except a single operation too large,
+   * which fails alone. Results may come back in any order. A client that stops reading its results
+   * is stopped too: the node reads no further requests until they drain.
    *
    * @generated from rpc quorumkv.v1.KvService.Session
    */
