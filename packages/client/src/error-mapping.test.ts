@@ -9,6 +9,7 @@ import {
   ForeignClusterError,
   InsufficientStorageError,
   InvalidArgumentError,
+  LimitExceededError,
   OverloadedError,
   QuorumKvError,
   QuorumNotMetError,
@@ -38,6 +39,7 @@ const EXPECTED: Record<ErrorReason, { code: Code; error: abstract new (...args: 
   [ErrorReason.FOREIGN_CLUSTER]: { code: Code.FailedPrecondition, error: ForeignClusterError },
   [ErrorReason.NOT_READY]: { code: Code.Unavailable, error: UnavailableError },
   [ErrorReason.INTERNAL]: { code: Code.Internal, error: QuorumKvError },
+  [ErrorReason.LIMIT_EXCEEDED]: { code: Code.ResourceExhausted, error: LimitExceededError },
 };
 
 const everyReason = Object.values(ErrorReason).filter((v): v is ErrorReason => typeof v === 'number');
@@ -95,11 +97,20 @@ describe('mapFailure: a node reason decides the error', () => {
     expect([m.field, m.reason]).toEqual(['', 'malformed_request']);
   });
 
+  it('maps LIMIT_EXCEEDED to LimitExceededError naming the limit, never retried', () => {
+    const f = mapFailure(nodeError(Code.ResourceExhausted, ErrorReason.LIMIT_EXCEEDED, { field: 'maxMessageBytes', description: 'message of 9 bytes exceeds the limit of 8' }), 'put', 'h:1', 100);
+    const e = f.error as LimitExceededError;
+    expect(e).toBeInstanceOf(LimitExceededError);
+    expect([e.limit, e.description, e.code]).toEqual(['maxMessageBytes', 'message of 9 bytes exceeds the limit of 8', 'resource_exhausted']);
+    expect(e.message).toBe('put on h:1: limit exceeded: maxMessageBytes: message of 9 bytes exceeds the limit of 8');
+    expect(f.rejected).toBe(false);
+  });
+
   it('retries NOT_READY elsewhere (the node did no work) but not STORAGE_FULL or a foreign cluster', () => {
     const notReady = mapFailure(nodeError(Code.Unavailable, ErrorReason.NOT_READY), 'put', 'h:1', 100);
     expect(notReady).toMatchObject({ nodeFailed: true, rejected: true });
     expect(isRetryable(notReady, false)).toBe(true);
-    for (const reason of [ErrorReason.STORAGE_FULL, ErrorReason.FOREIGN_CLUSTER, ErrorReason.TOO_MANY_SIBLINGS, ErrorReason.INTERNAL]) {
+    for (const reason of [ErrorReason.STORAGE_FULL, ErrorReason.FOREIGN_CLUSTER, ErrorReason.TOO_MANY_SIBLINGS, ErrorReason.INTERNAL, ErrorReason.LIMIT_EXCEEDED]) {
       expect(isRetryable(mapFailure(nodeError(EXPECTED[reason].code, reason), 'put', 'h:1', 100), true)).toBe(false);
     }
   });

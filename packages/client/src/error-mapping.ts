@@ -9,6 +9,7 @@ import {
   ForeignClusterError,
   InsufficientStorageError,
   InvalidArgumentError,
+  LimitExceededError,
   OverloadedError,
   QuorumKvError,
   QuorumNotMetError,
@@ -105,6 +106,8 @@ const BY_REASON: { readonly [R in Exclude<ErrorReason, ErrorReason.UNSPECIFIED>]
   // The node did no work: route around it, and any retry elsewhere is safe.
   [ErrorReason.NOT_READY]: (f) => ({ error: new UnavailableError(`${f.at}: ${describe(f.ce)}`, f.origin), nodeFailed: true, notSent: false, rejected: true }),
   [ErrorReason.INTERNAL]: (f) => final(new QuorumKvError(`${f.at}: ${describe(f.ce)}`, codeName(f.ce.code), f.origin)),
+  [ErrorReason.LIMIT_EXCEEDED]: (f, d) =>
+    final(new LimitExceededError(`${f.at}: limit exceeded: ${d.field}: ${d.description || f.ce.rawMessage}`, { limit: d.field, description: d.description }, f.origin)),
 };
 
 /** An answer without a node's reason: read by its Connect code, into the generic error of that code. */

@@ -43,6 +43,7 @@ export {
   ForeignClusterError,
   InsufficientStorageError,
   InvalidArgumentError,
+  LimitExceededError,
   OverloadedError,
   QuorumKvError,
   QuorumNotMetError,

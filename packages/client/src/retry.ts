@@ -1,6 +1,6 @@
 // When a failed attempt may be tried again, and how long to wait first.
 import type { FailureInfo } from './error-mapping.js';
-import { CancelledError, InvalidArgumentError, QuorumNotMetError, TimeoutError, TooManySiblingsError } from './errors.js';
+import { CancelledError, InvalidArgumentError, LimitExceededError, QuorumNotMetError, TimeoutError, TooManySiblingsError } from './errors.js';
 
 /** Retry tuning; every field has a default. */
 export interface RetryOptions {
@@ -44,7 +44,7 @@ export function backoffDelayMs(retry: number, policy: RetryPolicy, random: () =>
 export function isRetryable(failure: FailureInfo, idempotent: boolean): boolean {
   const e = failure.error;
   if (e instanceof CancelledError || e instanceof TimeoutError) return false;
-  if (e instanceof InvalidArgumentError || e instanceof TooManySiblingsError) return false;
+  if (e instanceof InvalidArgumentError || e instanceof TooManySiblingsError || e instanceof LimitExceededError) return false;
   if (failure.notSent || failure.rejected) return true;
   if (e instanceof QuorumNotMetError) return idempotent;
   if (failure.nodeFailed) return idempotent;
