@@ -212,6 +212,12 @@ export interface StorageStats {
   partitions: number[];
 }
 
+/** One metadata entry. */
+export interface MetaEntry {
+  name: string;
+  value: Uint8Array;
+}
+
 /** Options both engines accept. */
 export interface EngineOptions {
   /** Maps `(bucket, key)` to a partition; called only when a method gets no precomputed partition. */
@@ -327,6 +333,12 @@ export interface StorageEngine {
 
   /** Stores a metadata value durably. */
   setMeta(name: string, value: Uint8Array): Promise<void>;
+
+  /**
+   * The metadata entries whose names start with `prefix`, in name order (reserved names excluded;
+   * corrupt entries skipped and reported).
+   */
+  listMeta(prefix: string): MetaEntry[];
 
   /** Record counts and sizes. */
   stats(): StorageStats;

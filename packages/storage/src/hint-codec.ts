@@ -3,8 +3,8 @@
  * limits behave the same: `[u8 bucket length][bucket][u16 key length][key][value]`, kept in a
  * checksummed frame under the key `[target length][target][u64 id]`.
  */
-import type { HintInput, HintLimits } from './engine.js';
-import { KeyTooLargeError, StorageArgumentError } from './errors.js';
+import type { HintInput } from './engine.js';
+import { KeyTooLargeError } from './errors.js';
 import { frameSize } from './record-codec.js';
 
 /** B-tree node header and slack charged per hint on top of its key and frame. */
@@ -47,16 +47,4 @@ export function hintStoredSize(targetPrefixBytes: number, body: Uint8Array): num
 /** Bytes an entry already stored is charged. */
 export function storedHintSize(hintKey: Uint8Array, frame: Uint8Array): number {
   return hintKey.length + frame.length + PER_HINT_OVERHEAD_BYTES;
-}
-
-/**
- * Checks limits given by the caller, and that a hint of `size` bytes can fit them at all (evicting
- * every other hint for one too large for the quota would lose them all for nothing).
- */
-export function checkHintLimits(limits: HintLimits, size: number): void {
-  for (const name of ['maxPerTarget', 'maxTotal', 'maxBytes'] as const) {
-    const v = limits[name];
-    if (!Number.isSafeInteger(v) || v < 1) throw new StorageArgumentError(`limits.${name}`, `must be a positive integer, got ${v}`);
-  }
-  if (size > limits.maxBytes) throw new StorageArgumentError('hint', `${size} bytes, more than the hint quota of ${limits.maxBytes} bytes`);
 }

@@ -16,6 +16,7 @@ export type {
   KeyPage,
   ListDueOptions,
   ListKeysOptions,
+  MetaEntry,
   Partitioner,
   ScanItem,
   ScanOptions,

@@ -58,6 +58,11 @@ export function decodeDataKey(dataKey: Uint8Array): DecodedDataKey | undefined {
   };
 }
 
+/** The key part of a data key, as a view (no other allocation: listings call it per key). */
+export function keyOf(dataKey: Buffer): Buffer {
+  return dataKey.subarray(DATA_HEADER_BYTES + dataKey[4]!);
+}
+
 /** First key of a partition's range; `partitionStart(p + 1)` is its exclusive end. */
 export function partitionStart(partition: number): Buffer {
   const out = Buffer.allocUnsafe(PARTITION_BYTES);

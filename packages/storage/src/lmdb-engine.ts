@@ -19,6 +19,7 @@ import type {
   KeyPage,
   ListDueOptions,
   ListKeysOptions,
+  MetaEntry,
   ScanItem,
   ScanOptions,
   ScanPage,
@@ -37,6 +38,7 @@ import {
   decodeTimeKey,
   encodeDataKey,
   encodeTimeKey,
+  keyOf,
   timeRangeEnd,
   partitionStart,
   prefixEnd,
@@ -301,7 +303,7 @@ export class LmdbEngine implements StorageEngine {
       for (const key of this.data.getKeys({ start: range.start, end: range.end, exclusiveStart: range.resume })) {
         while (!h.done && Buffer.compare(h.value.key, key) < 0) h = hidden.next();
         if (!h.done && h.value.key.equals(key) && now >= readU64(h.value.value, 0)) continue;
-        keys.push(decodeDataKey(key)!.key);
+        keys.push(keyOf(key));
         if (keys.length === limit) return key;
       }
       return undefined;
@@ -416,6 +418,11 @@ export class LmdbEngine implements StorageEngine {
   setMeta(name: string, value: Uint8Array): Promise<void> {
     this.checkOpen();
     return this.meta.set(name, value);
+  }
+
+  listMeta(prefix: string): MetaEntry[] {
+    this.checkOpen();
+    return this.meta.list(prefix, this.options.onCorruptRecord);
   }
 
   stats(): StorageStats {

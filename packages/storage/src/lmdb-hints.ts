@@ -10,7 +10,8 @@
 import type { Database } from 'lmdb';
 import type { ExpireHintsOptions, Hint, HintAdded, HintInput, HintLimits, HintRemoval, HintStats, HintTargetStats } from './engine.js';
 import { CorruptRecordError } from './errors.js';
-import { checkHintLimits, decodeHintBody, encodeHintBody, hintStoredSize, storedHintSize } from './hint-codec.js';
+import { decodeHintBody, encodeHintBody, hintStoredSize, storedHintSize } from './hint-codec.js';
+import { checkHintLimits, evictionBatch, totalsOverflow } from './hint-limits.js';
 import { HINT_TOTALS_KEY, decodeHintKey, encodeHintKey, hintCreatedAt, hintTargetPrefix, nextHintId, prefixEnd, readU64, writeU64 } from './key-layout.js';
 import { encodeFrame, frameValue, verifyFrame } from './record-codec.js';
 import { checkLimit } from './validation.js';
@@ -118,7 +119,7 @@ export class LmdbHintStore {
     if (ids.length === 0) return;
     const prefix = hintTargetPrefix(target);
     const committed = this.db.transaction(() => {
-      for (const id of ids) this.remove(prefix, encodeHintKey(prefix, id));
+      this.removeKeys(prefix, ids.map((id) => encodeHintKey(prefix, id)));
     });
     await this.writes.durable(committed);
   }
@@ -159,15 +160,14 @@ export class LmdbHintStore {
 
   /** Removes the oldest hints until one more of `size` bytes fits the limits; inside a write transaction. */
   private makeRoom(prefix: Buffer, size: number, limits: HintLimits, evicted: HintAdded['evicted']): void {
-    while (this.figures(prefix).count + 1 > limits.maxPerTarget && this.removeOldest(prefix)) evicted.perTarget++;
+    const over = this.figures(prefix).count + 1 - limits.maxPerTarget;
+    if (over > 0) evicted.perTarget += this.removeOldest(prefix, over - 1 + evictionBatch(limits.maxPerTarget));
     for (;;) {
-      const totals = this.figures(HINT_TOTALS_KEY);
-      const overCount = totals.count + 1 > limits.maxTotal;
-      if (!overCount && totals.bytes + size <= limits.maxBytes) return;
-      const victim = this.oldestTarget();
-      if (victim === undefined || !this.removeOldest(victim)) return;
-      if (overCount) evicted.total++;
-      else evicted.bytes++;
+      const overflow = totalsOverflow(this.figures(HINT_TOTALS_KEY), size, limits);
+      const victim = overflow && this.oldestTarget();
+      const removed = victim === undefined ? 0 : this.removeOldest(victim, overflow!.n);
+      if (removed === 0) return;
+      evicted[overflow!.limit] += removed;
     }
   }
 
@@ -186,11 +186,10 @@ export class LmdbHintStore {
     return best;
   }
 
-  private removeOldest(prefix: Buffer): boolean {
-    const oldest = this.oldestKey(prefix);
-    if (oldest === undefined) return false;
-    this.remove(prefix, oldest);
-    return true;
+  /** Removes up to `n` of a target's oldest hints with one range read; inside a write transaction. */
+  private removeOldest(prefix: Buffer, n: number): number {
+    // Collected first: deleting under an open cursor of the same transaction is asking for trouble.
+    return this.removeKeys(prefix, [...this.db.getKeys({ ...range(prefix), limit: n })]);
   }
 
   private oldestKey(prefix: Buffer): Buffer | undefined {
@@ -215,21 +214,26 @@ export class LmdbHintStore {
     if (batch.length === 0) return { removed: 0, targets: [], more: false };
     let removed = 0;
     const committed = this.db.transaction(() => {
-      for (const { prefix, key } of batch) if (this.remove(prefix, key)) removed++;
+      for (const { prefix, keys } of groupByTarget(batch)) removed += this.removeKeys(prefix, keys);
     });
     await this.writes.durable(committed);
     const targets = [...new Set(batch.map((d) => latin1(d.prefix)))].map((p) => targetName(Buffer.from(p, 'latin1')));
     return { removed, targets, more };
   }
 
-  /** Removes one hint and updates the figures; inside a write transaction. */
-  private remove(prefix: Buffer, hintKey: Buffer): boolean {
-    const frame = this.db.getBinaryFast(hintKey);
-    if (frame === undefined) return false;
-    const size = storedHintSize(hintKey, frame);
-    this.db.removeSync(hintKey);
-    this.adjust(prefix, -1, -size);
-    return true;
+  /** Removes hints of one target and updates the figures once; inside a write transaction. Returns how many there were. */
+  private removeKeys(prefix: Buffer, hintKeys: readonly Buffer[]): number {
+    let removed = 0;
+    let bytes = 0;
+    for (const hintKey of hintKeys) {
+      const frame = this.db.getBinaryFast(hintKey);
+      if (frame === undefined) continue;
+      bytes += storedHintSize(hintKey, frame);
+      this.db.removeSync(hintKey);
+      removed++;
+    }
+    if (removed > 0) this.adjust(prefix, -removed, -bytes);
+    return removed;
   }
 
   /** Moves the figures of one target and the totals; inside a write transaction. */
@@ -267,6 +271,17 @@ export class LmdbHintStore {
     this.lastId.set(target, id);
     return id;
   }
+}
+
+/** Hint keys grouped by target, in order. */
+function groupByTarget(doomed: readonly { prefix: Buffer; key: Buffer }[]): { prefix: Buffer; keys: Buffer[] }[] {
+  const out: { prefix: Buffer; keys: Buffer[] }[] = [];
+  for (const d of doomed) {
+    const last = out[out.length - 1];
+    if (last !== undefined && last.prefix.equals(d.prefix)) last.keys.push(d.key);
+    else out.push({ prefix: d.prefix, keys: [d.key] });
+  }
+  return out;
 }
 
 function encodeFigures(f: Figures): Buffer {

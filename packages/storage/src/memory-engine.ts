@@ -18,6 +18,7 @@ import type {
   KeyPage,
   ListDueOptions,
   ListKeysOptions,
+  MetaEntry,
   ScanItem,
   ScanOptions,
   ScanPage,
@@ -269,6 +270,14 @@ export class MemoryEngine implements StorageEngine {
     this.checkOpen();
     if (name.startsWith('\u0000')) throw new StorageArgumentError('name', 'names starting with NUL are reserved');
     this.meta.set(name, copy(value));
+  }
+
+  listMeta(prefix: string): MetaEntry[] {
+    this.checkOpen();
+    return [...this.meta.keys()]
+      .filter((name) => name.startsWith(prefix) && !name.startsWith('\u0000'))
+      .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+      .map((name) => ({ name, value: copy(this.meta.get(name)!) }));
   }
 
   stats(): StorageStats {

@@ -3,7 +3,8 @@
  * target, the same byte accounting (hint-codec.ts), the same limits and the same eviction order.
  */
 import type { ExpireHintsOptions, Hint, HintAdded, HintInput, HintLimits, HintRemoval, HintStats } from './engine.js';
-import { checkHintLimits, encodeHintBody, hintStoredSize } from './hint-codec.js';
+import { encodeHintBody, hintStoredSize } from './hint-codec.js';
+import { checkHintLimits, evictionBatch, totalsOverflow } from './hint-limits.js';
 import { hintCreatedAt, hintTargetPrefix, nextHintId } from './key-layout.js';
 import { checkLimit } from './validation.js';
 
@@ -26,14 +27,14 @@ export class MemoryHintStore {
     if (limits !== undefined) checkHintLimits(limits, size);
     const evicted = { perTarget: 0, total: 0, bytes: 0 };
     if (limits !== undefined) {
-      while ((this.byTarget.get(target)?.size ?? 0) + 1 > limits.maxPerTarget && this.removeOldest(target)) evicted.perTarget++;
+      const over = (this.byTarget.get(target)?.size ?? 0) + 1 - limits.maxPerTarget;
+      if (over > 0) evicted.perTarget += this.removeOldest(target, over - 1 + evictionBatch(limits.maxPerTarget));
       for (;;) {
-        const overCount = this.count + 1 > limits.maxTotal;
-        if (!overCount && this.bytes + size <= limits.maxBytes) break;
-        const victim = this.oldestTarget();
-        if (victim === undefined || !this.removeOldest(victim)) break;
-        if (overCount) evicted.total++;
-        else evicted.bytes++;
+        const overflow = totalsOverflow({ count: this.count, bytes: this.bytes }, size, limits);
+        const victim = overflow && this.oldestTarget();
+        const removed = victim === undefined ? 0 : this.removeOldest(victim, overflow!.n);
+        if (removed === 0) break;
+        evicted[overflow!.limit] += removed;
       }
     }
     const id = nextHintId(this.lastId.get(target) ?? 0, this.now());
@@ -121,9 +122,10 @@ export class MemoryHintStore {
     return best;
   }
 
-  private removeOldest(target: string): boolean {
-    const id = this.byTarget.get(target)?.keys().next().value;
-    return id !== undefined && this.remove(target, id);
+  private removeOldest(target: string, n: number): number {
+    const oldest = [...(this.byTarget.get(target)?.keys() ?? [])].slice(0, n);
+    for (const id of oldest) this.remove(target, id);
+    return oldest.length;
   }
 
   private remove(target: string, id: number): boolean {

@@ -45,6 +45,7 @@ describe('DeadRecordReaper: when a dead record may go', () => {
       tombstoneGraceMs: GRACE,
       ring: () => ring,
       buckets: { resolve: (name) => resolveBucket(name) },
+      hints: { pendingFor: (id) => storage.countHints(id) > 0 },
       router: {
         isUp: (id) => up.has(id),
         send: async (nodeId, item) => {

@@ -1,6 +1,7 @@
 // Hinted handoff: writes meant for a replica that could not take them are kept durably (by a
 // fallback, or by the coordinator when no fallback exists) and delivered in batches once gossip
-// sees the target alive again. A hint is removed only after the target acknowledged it.
+// sees the target alive again. A hint is removed only after the target acknowledged it. Which hints
+// are kept at all (ring members, the hint window, the caps, the max age) is hint-admission.ts's job.
 import { create } from '@bufbuild/protobuf';
 import { ReplicaItemSchema, ReplicaOp, ReplicaService, ReplicaStatus, type ReplicaHeader } from '@quorumkv/protocol';
 import type { StorageEngine } from '@quorumkv/storage';
@@ -9,6 +10,8 @@ import type { PeerPool } from './peer-pool.js';
 import type { ReplicaRouter } from './replica-router.js';
 
 const decoder = new TextDecoder();
+/** Deadline of a delivery call and of its items: a target drops items that arrive later (see hint-admission.ts). */
+const DELIVERY_TIMEOUT_MS = 10_000;
 
 export interface HintKeeperOptions {
   /** How often pending hints are offered to live targets. */
@@ -17,7 +20,7 @@ export interface HintKeeperOptions {
   batchSize: number;
 }
 
-/** Stores hints and delivers them. */
+/** Delivers stored hints. */
 export class HintKeeper {
   private timer: ReturnType<typeof setInterval> | undefined;
   private delivering = false;
@@ -33,16 +36,6 @@ export class HintKeeper {
     private readonly options: HintKeeperOptions,
     private readonly warn: (msg: string, fields: Record<string, unknown>) => void,
   ) {}
-
-  /** Keeps a write for `target` (durably; failures are logged, the write is still on its other replicas). */
-  keep(target: string, bucket: Uint8Array, key: Uint8Array, record: Uint8Array): Promise<void> {
-    return this.storage.addHint(target, { bucket, key, value: record }).then(
-      () => {
-        this.metrics.hintsStored.inc();
-      },
-      (err: unknown) => this.warn('cannot store hint', { target, error: (err as Error).message }),
-    );
-  }
 
   start(): void {
     this.timer = setInterval(() => void this.deliverAll(), this.options.intervalMs);
@@ -85,6 +78,7 @@ export class HintKeeper {
     for (;;) {
       const hints = this.storage.hintsFor(target, this.options.batchSize);
       if (hints.length === 0) return delivered;
+      const deadlineMs = BigInt(Date.now() + DELIVERY_TIMEOUT_MS);
       const items = hints.map((h) =>
         create(ReplicaItemSchema, {
           id: BigInt(h.id),
@@ -93,9 +87,10 @@ export class HintKeeper {
           key: h.key,
           partition: this.storage.partitionOf(h.bucket, h.key),
           record: h.value,
+          deadlineMs,
         }),
       );
-      const res = await client.deliverHints({ header: this.header(), items }, { timeoutMs: 10_000 });
+      const res = await client.deliverHints({ header: this.header(), items }, { timeoutMs: DELIVERY_TIMEOUT_MS });
       const acked = res.results.filter((r) => r.status === ReplicaStatus.OK).map((r) => Number(r.id));
       await this.storage.ackHints(target, acked);
       delivered += acked.length;

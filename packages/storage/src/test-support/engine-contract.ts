@@ -391,6 +391,14 @@ export function defineEngineContract(name: string, factory: EngineFactory): void
       await engine.setMeta('ring', new Uint8Array([0, 1, 2, 255]));
       expect(s(engine.getMeta('node-id')!)).toBe('n1');
       expect([...engine.getMeta('ring')!]).toEqual([0, 1, 2, 255]);
+      await engine.setMeta('bucket:b', b('2'));
+      await engine.setMeta('bucket:a', b('1'));
+      await engine.setMeta('bucketz', b('x'));
+      expect(engine.listMeta('bucket:').map((e) => [e.name, s(e.value)])).toEqual([
+        ['bucket:a', '1'],
+        ['bucket:b', '2'],
+      ]);
+      expect(engine.listMeta('').map((e) => e.name)).toEqual(['bucket:a', 'bucket:b', 'bucketz', 'node-id', 'ring']);
     });
 
     it('reports per-partition counts and sizes', async () => {

@@ -55,6 +55,19 @@ export function defineHintContract(name: string, factory: EngineFactory): void {
       expect(engine.countHints()).toBe(4);
     });
 
+    it('at a large cap, evicts a small batch of the oldest at once, keeping the newest within the cap', async () => {
+      const limits = { ...UNLIMITED, maxPerTarget: 128 };
+      let evicted = 0;
+      for (let i = 0; i < 300; i++) evicted += (await add('n1', `k${String(i).padStart(3, '0')}`, limits)).evicted.perTarget;
+      const kept = keysOf('n1');
+      // Batches of 1 + 128/64 = 3.
+      expect(kept.length).toBeGreaterThanOrEqual(126);
+      expect(kept.length).toBeLessThanOrEqual(128);
+      expect(kept).toEqual(Array.from({ length: kept.length }, (_, i) => `k${String(300 - kept.length + i).padStart(3, '0')}`));
+      expect(evicted).toBe(300 - kept.length);
+      expect(engine.countHints('n1')).toBe(kept.length);
+    });
+
     it('evicts the oldest hints of any target at the total cap', async () => {
       const limits = { ...UNLIMITED, maxTotal: 3 };
       await add('n1', 'a', limits);
