@@ -95,12 +95,20 @@ export interface ListKeysOptions {
    * ones. A cursor must then belong to this partition.
    */
   partition?: number;
+  /**
+   * Most stored keys examined (listed or not, ≥ 1): a range of records left out of listings (dead
+   * records awaiting the reaper) then costs the caller bounded slices too. Default: no bound.
+   */
+  maxScanned?: number;
 }
 
 /** A page of keys of one bucket, in (partition, key) order. */
 export interface KeyPage {
   keys: Uint8Array[];
-  /** Present when the page is full; more keys may follow (the next page can turn out empty). */
+  /**
+   * Present when the page is full or `maxScanned` keys were examined; more keys may follow (the
+   * next page can turn out empty).
+   */
   next?: Cursor;
 }
 

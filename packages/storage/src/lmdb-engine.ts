@@ -49,7 +49,7 @@ import { LmdbHintStore } from './lmdb-hints.js';
 import { LmdbMetaStore } from './lmdb-meta.js';
 import { decodeFrame, encodeFrame, frameDue, frameExpiry, frameListedUntil, frameValue, listingEnd, verifyFrame } from './record-codec.js';
 import { SpaceQuota } from './space-quota.js';
-import { checkLimit, checkPartition, checkPartitionCount, checkRecord, listedPartitions, sameBytes } from './validation.js';
+import { checkLimit, checkPartition, checkPartitionCount, checkRecord, listedPartitions, sameBytes, scanBudget } from './validation.js';
 import { startSweeperTimer } from './sweeper.js';
 
 /**
@@ -280,31 +280,33 @@ export class LmdbEngine implements StorageEngine {
     const keys: Uint8Array[] = [];
     const now = this.now();
     const { first, last } = listedPartitions(options, this.partitionCount);
+    const scan = { keys, limit: options.limit, budget: scanBudget(options), now };
     // Keys are stored partition-major, so a bucket is one range per partition. That costs one seek
     // per partition per page but no secondary index to write on every put (see README).
     for (let p = first; p <= last; p++) {
       const lo = bucketPrefix(p, bucket, prefix);
       const resume = p === first && options.cursor !== undefined && Buffer.compare(options.cursor, lo) >= 0;
-      const next = this.listRange({ start: resume ? Buffer.from(options.cursor!) : lo, end: prefixEnd(lo)!, resume }, now, keys, options.limit);
+      const next = this.listRange({ start: resume ? Buffer.from(options.cursor!) : lo, end: prefixEnd(lo)!, resume }, scan);
       if (next !== undefined) return { keys, next };
     }
     return { keys };
   }
 
   /**
-   * Appends the listed keys of one range to `keys` until it holds `limit`; returns the last key
-   * taken when it got there. Keys only, merged with the listing index over the same range (both
-   * are in key order), so no value is read.
+   * Appends the listed keys of one range to `scan.keys` until it holds `scan.limit` or the scan
+   * budget is spent; returns the last key examined then. Keys only, merged with the listing index
+   * over the same range (both are in key order), so no value is read.
    */
-  private listRange(range: { start: Buffer; end: Buffer; resume: boolean }, now: number, keys: Uint8Array[], limit: number): Buffer | undefined {
+  private listRange(range: { start: Buffer; end: Buffer; resume: boolean }, scan: { keys: Uint8Array[]; limit: number; budget: number; now: number }): Buffer | undefined {
     const hidden = this.listing.getRange({ start: range.start, end: range.end })[Symbol.iterator]();
     try {
       let h = hidden.next();
       for (const key of this.data.getKeys({ start: range.start, end: range.end, exclusiveStart: range.resume })) {
+        scan.budget--;
         while (!h.done && Buffer.compare(h.value.key, key) < 0) h = hidden.next();
-        if (!h.done && h.value.key.equals(key) && now >= readU64(h.value.value, 0)) continue;
-        keys.push(keyOf(key));
-        if (keys.length === limit) return key;
+        const listed = h.done || !h.value.key.equals(key) || scan.now < readU64(h.value.value, 0);
+        if (listed) scan.keys.push(keyOf(key));
+        if (scan.keys.length === scan.limit || scan.budget === 0) return key;
       }
       return undefined;
     } finally {

@@ -35,7 +35,7 @@ import { bucketPrefix, encodeDataKey, partitionStart } from './key-layout.js';
 import { MemoryHintStore } from './memory-hints.js';
 import { listingEnd } from './record-codec.js';
 import { startSweeperTimer } from './sweeper.js';
-import { checkLimit, checkPartition, checkPartitionCount, checkRecord, listedPartitions, sameBytes } from './validation.js';
+import { checkLimit, checkPartition, checkPartitionCount, checkRecord, listedPartitions, sameBytes, scanBudget } from './validation.js';
 
 /** Options of {@link createMemoryEngine}. */
 export type MemoryEngineOptions = EngineOptions;
@@ -156,6 +156,7 @@ export class MemoryEngine implements StorageEngine {
     const { first, last } = listedPartitions(options, this.partitionCount);
     const now = this.now();
     const keys: Uint8Array[] = [];
+    let budget = scanBudget(options);
     for (let p = first; p <= last; p++) {
       const part = this.partitions.get(p);
       if (!part) continue;
@@ -165,9 +166,8 @@ export class MemoryEngine implements StorageEngine {
         const id = part.sorted[i]!;
         if (!id.startsWith(lo)) break;
         const ends = listingEnd(part.entries.get(id)!.record);
-        if (ends !== undefined && now >= ends) continue;
-        keys.push(copy(part.entries.get(id)!.key));
-        if (keys.length === options.limit) return { keys, next: bytesOf(id) };
+        if (ends === undefined || now < ends) keys.push(copy(part.entries.get(id)!.key));
+        if (keys.length === options.limit || --budget === 0) return { keys, next: bytesOf(id) };
       }
     }
     return { keys };

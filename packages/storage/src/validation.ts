@@ -42,6 +42,15 @@ export function checkRecord(record: StoredRecord): void {
   }
 }
 
+/** How many stored keys a listKeys call may examine: `maxScanned`, checked, or no bound. */
+export function scanBudget(options: ListKeysOptions): number {
+  if (options.maxScanned === undefined) return Infinity;
+  if (!Number.isInteger(options.maxScanned) || options.maxScanned < 1) {
+    throw new StorageArgumentError('maxScanned', `must be a positive integer, got ${options.maxScanned}`);
+  }
+  return options.maxScanned;
+}
+
 /**
  * The partitions a listKeys call walks: the one asked for, or from the cursor's to the last.
  * @throws StorageArgumentError for a partition out of range or a cursor of another partition.

@@ -5,8 +5,8 @@
 // A page costs what it returns: each partition is scanned from the cursor to at most its end, for at
 // most the keys still wanted, by storage's key-only listing (no value is read or decoded: records
 // whose last value died carry a listed-until time that storage indexes). The lister gives the event
-// loop back between partitions and every LOCAL_SLICE keys, so a page of 10,000 keys never holds the
-// node for long.
+// loop back between partitions and every LOCAL_SLICE keys examined (listed or not: a range of dead
+// records awaiting the reaper is sliced too), so a page of 10,000 keys never holds the node long.
 import { create } from '@bufbuild/protobuf';
 import { KvService, ListKeysResponseSchema, type ListKeysRequest, type ListKeysResponse } from '@quorumkv/protocol';
 import { preferenceListForPartition } from '@quorumkv/ring';
@@ -20,7 +20,7 @@ import type { ReplicaRouter } from '../replication/replica-router.js';
 const GLOBAL = 0;
 const LOCAL = 1;
 const EMPTY = new Uint8Array(0);
-/** Keys read from storage between two turns of the event loop (well under a millisecond of work). */
+/** Keys examined in storage between two turns of the event loop (well under a millisecond of work). */
 const LOCAL_SLICE = 256;
 /** Page size of a request that sets none (at most the node's maximum). */
 const DEFAULT_PAGE = 1_000;
@@ -112,7 +112,7 @@ export class KeyLister {
     let cursor: Uint8Array | undefined = after.length > 0 ? encodeDataKey(partition, bucket.nameBytes, after) : undefined;
     for (;;) {
       await nextTurn();
-      const page = this.d.storage.listKeys(bucket.nameBytes, { prefix, partition, limit: Math.min(LOCAL_SLICE, limit - keys.length), ...(cursor ? { cursor } : {}) });
+      const page = this.d.storage.listKeys(bucket.nameBytes, { prefix, partition, limit: limit - keys.length, maxScanned: LOCAL_SLICE, ...(cursor ? { cursor } : {}) });
       keys.push(...page.keys);
       if (!page.next || keys.length === limit) return keys;
       cursor = page.next;

@@ -331,7 +331,25 @@ export function defineEngineContract(name: string, factory: EngineFactory): void
       expect(listed()).toEqual(['gone', 'soon']);
       await engine.reap(b('bk'), b('soon'), b('soon'));
       expect(listed()).toEqual(['gone']);
+      expect(() => engine.listKeys(b('bk'), { limit: 1, maxScanned: 0 })).toThrow(StorageArgumentError);
       await expect(engine.update(b('bk'), b('k'), () => ({ value: b('v'), listedUntilMs: 1.5 }))).rejects.toThrow(StorageArgumentError);
+    });
+
+    it('examines at most maxScanned keys per call, so unlisted records cost bounded slices', async () => {
+      for (let i = 0; i < 30; i++) await engine.update(b('bk'), b(`dead${String(i).padStart(2, '0')}`), () => ({ value: b('x'), listedUntilMs: 0 }), 2);
+      await engine.update(b('bk'), b('live'), () => ({ value: b('x') }), 2);
+      const calls: number[] = [];
+      let cursor: Uint8Array | undefined;
+      const keys: string[] = [];
+      do {
+        const page = engine.listKeys(b('bk'), { partition: 2, limit: 10, maxScanned: 7, ...(cursor ? { cursor } : {}) });
+        calls.push(page.keys.length);
+        keys.push(...page.keys.map(s));
+        cursor = page.next;
+      } while (cursor);
+      expect(keys).toEqual(['live']);
+      // 31 keys examined 7 at a time: 4 calls stop at the budget, the fifth reaches the range's end.
+      expect(calls).toEqual([0, 0, 0, 0, 1]);
     });
 
     it('keeps per-partition counts exact through writes, rewrites, reaps and sweeps', async () => {
