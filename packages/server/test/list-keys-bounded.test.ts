@@ -6,7 +6,7 @@
 // shared, saturated one idle itself can take 100 ms or more (the process is not scheduled), which
 // is not the node's doing. The old lister stalled /healthz for 2.6 s here.
 import { Code, ConnectError } from '@connectrpc/connect';
-import { Clients, dec, enc, loadKeys, probeHealthz, sleep } from './support.js';
+import { Clients, dec, enc, favour, loadKeys, probeHealthz, sleep } from './support.js';
 import { startCluster, type Cluster, type NodeHandle } from '@quorumkv/harness';
 
 const KEYS = 100_000;
@@ -19,6 +19,7 @@ describe('ListKeys at scale', () => {
   beforeAll(async () => {
     cluster = await startCluster({ nodes: 1, n: 1, r: 1, w: 1, hostBase: 121, extraArgs: ['--durability', 'nosync'] });
     node = cluster.nodes[0]!;
+    favour(node.pid);
     const loading = Date.now();
     await loadKeys(clients, node, { count: KEYS, prefix: 'key-', valueBytes: 100 });
     process.stdout.write(`loaded ${KEYS} keys in ${Date.now() - loading} ms\n`);
