@@ -111,7 +111,7 @@ export class LmdbHintStore {
     // Dropped once reported: it can never be delivered, and kept it would count as pending for
     // ever (the server reaps no key while a hint for one of its replicas is pending). Rare, so a
     // synchronous write; should it not reach the disk, the next listing finds it again.
-    if (damaged.length > 0) this.db.transactionSync(() => damaged.forEach((key) => this.remove(prefix, key)));
+    if (damaged.length > 0) this.db.transactionSync(() => this.removeKeys(prefix, damaged));
     return out;
   }
 

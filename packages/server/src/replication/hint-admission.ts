@@ -133,12 +133,12 @@ export class HintAdmission {
 
   /** Whether a hint for `target` may still reach it from here: one is stored, or one was dropped too recently. */
   pendingFor(target: string): boolean {
-    return this.d.storage.countHints(target) > 0 || this.quarantined();
+    return this.d.storage.hasHints(target) || this.quarantined();
   }
 
   /** {@link pendingFor} for any target. */
   anyPending(): boolean {
-    return this.d.storage.countHints() > 0 || this.quarantined();
+    return this.d.storage.hasHints() || this.quarantined();
   }
 
   /** Sweeps on a timer: often enough that hints outlive their max age by at most a tenth of it. */

@@ -19,14 +19,15 @@ describe('ReplicaApplier', () => {
   const ring = createRing({ partitionCount: 8, nodes: ['a', 'b', 'c', 'd'].map((id) => ({ id, address: `${id}:1` })) });
   let epochs: ActorEpochs;
   let applier: ReplicaApplier;
-  beforeAll(async () => {
-    epochs = await ActorEpochs.start('c', storage);
-    const metrics = new NodeMetrics(() => undefined);
-    const hints = new HintAdmission(
-      { storage, isMember: (id) => ring.nodes.some((n) => n.id === id), isUp: () => false, goneSinceMs: () => undefined, metrics, now: () => nowMs, warn: () => undefined },
+  const metrics = new NodeMetrics(() => undefined);
+  const hintsOver = (over: typeof storage) =>
+    new HintAdmission(
+      { storage: over, isMember: (id) => ring.nodes.some((n) => n.id === id), isUp: () => false, goneSinceMs: () => undefined, metrics, now: () => nowMs, warn: () => undefined },
       { limits: { maxPerTarget: 100, maxTotal: 100, maxBytes: 1e6 }, windowMs: 60_000, maxAgeMs: 600_000 },
     );
-    applier = new ReplicaApplier({ selfId: 'c', storage, epochs, tombstoneGraceMs: GRACE, buckets, ring: () => ring, metrics, hints, now: () => nowMs });
+  beforeAll(async () => {
+    epochs = await ActorEpochs.start('c', storage);
+    applier = new ReplicaApplier({ selfId: 'c', storage, epochs, tombstoneGraceMs: GRACE, buckets, ring: () => ring, metrics, hints: hintsOver(storage), now: () => nowMs });
   });
   const item = (op: ReplicaOp, key: string, record: Uint8Array = new Uint8Array(0)) => ({ ...newReplicaItem(), id: 1n, op, bucket: 'default', key: enc(key), partition: 0, record });
   const write = (key: string, record: Uint8Array) => applier.apply(item(ReplicaOp.WRITE, key, record));
@@ -74,7 +75,7 @@ describe('ReplicaApplier', () => {
     noCount.countHints = () => {
       throw new Error('counted hints');
     };
-    const cheap = new ReplicaApplier({ selfId: 'c', storage: noCount, epochs, tombstoneGraceMs: GRACE, buckets, ring: () => ring, metrics: new NodeMetrics(() => undefined), now: () => nowMs });
+    const cheap = new ReplicaApplier({ selfId: 'c', storage: noCount, epochs, tombstoneGraceMs: GRACE, buckets, ring: () => ring, metrics, hints: hintsOver(noCount), now: () => nowMs });
     expect((await cheap.apply(item(ReplicaOp.HINTS_PENDING, 'k'))).status).toBe(ReplicaStatus.OK);
     await storage.addHint('a', { bucket: BUCKET, key: enc('other-key'), value: enc('x') });
     expect((await cheap.apply(item(ReplicaOp.HINTS_PENDING, 'k'))).status).toBe(ReplicaStatus.CONFLICT);
