@@ -15,6 +15,8 @@ export {
   type BucketSpec,
   type ConflictModeName,
   type HandoffInfo,
+  type HintsInfo,
+  type HintTargetInfo,
   type LocalRecord,
   type MemberInfo,
   type OwnershipInfo,

@@ -10,7 +10,7 @@ import { AdminService, BucketPropsSchema, KvService, MAX_ENVELOPE_BYTES, Members
 import { decodeRing, partitionOf } from '@quorumkv/ring';
 import { openLmdbEngine, type StorageEngine } from '@quorumkv/storage';
 import { ActorEpochs } from './cluster/actor-epochs.js';
-import { BucketRegistry } from './cluster/buckets.js';
+import { BucketRegistry, METADATA_PREFIX as BUCKET_METADATA } from './cluster/buckets.js';
 import { ClusterMembership } from './cluster/membership.js';
 import { establishIdentity, type NodeIdentity } from './cluster/node-identity.js';
 import { RING_METADATA_KEY, RingState } from './cluster/ring-state.js';
@@ -24,6 +24,7 @@ import { streamBudgetFactory } from './http/call-budget.js';
 import { HttpServer } from './http/http-server.js';
 import { NodeBudget } from './http/stream-budget.js';
 import { NodeMetrics } from './observability/metrics.js';
+import { HintAdmission } from './replication/hint-admission.js';
 import { HintKeeper } from './replication/hinted-handoff.js';
 import { PeerPool } from './replication/peer-pool.js';
 import { ReplicaApplier } from './replication/replica-applier.js';
@@ -62,6 +63,9 @@ interface ClusterView {
 /** Node-to-node replica traffic and the hints kept for unreachable replicas. */
 interface Replication {
   router: ReplicaRouter;
+  /** Which hints are kept (members, window, caps, max age). */
+  admission: HintAdmission;
+  /** Their delivery. */
   hints: HintKeeper;
 }
 
@@ -135,6 +139,7 @@ export class QuorumNode {
     this.ready = false;
     await this.view?.membership.leave(LEAVE_WAIT_MS).catch((err: unknown) => this.warn('cannot announce leave', { error: String(err) }));
     this.replication?.hints.stop();
+    this.replication?.admission.stop();
     const reaping = this.requests?.reaper.stop();
     this.stopSweeper?.();
     await this.http?.close();
@@ -181,11 +186,11 @@ export class QuorumNode {
       now: Date.now,
       onRefused: (peer, message) => this.log.error({ peer, cluster: clusterId, error: message }, 'a peer refuses this node as belonging to another cluster: check --initial-cluster, --partitions and --n on both'),
     });
-    const buckets = new BucketRegistry({ n: c.n, r: c.r, w: c.w, autoCreate: c.autoCreateBuckets }, () => ring.current.nodes.length, {
+    const buckets = new BucketRegistry({ n: c.n, r: c.r, w: c.w, autoCreate: c.autoCreateBuckets, maxBuckets: c.maxBuckets }, () => ring.current.nodes.length, {
       publish: (key, version, value) => membership.list.setMetadata(key, version, value),
-      persist: (all) => storage.setMeta('buckets', all),
+      persist: (key, value) => storage.setMeta(key, value),
     });
-    buckets.load(storage.getMeta('buckets'));
+    buckets.load(storage.listMeta(BUCKET_METADATA).map((e) => e.value), storage.getMeta('buckets'));
     const adoptRing = (bytes: Uint8Array): void => {
       try {
         ring.adopt(bytes);
@@ -241,11 +246,31 @@ export class QuorumNode {
       onHeader: view.noteRing,
       now: Date.now,
     });
+    const admission = new HintAdmission(
+      {
+        storage,
+        isMember: (id) => view.ring.current.nodes.some((n) => n.id === id),
+        isUp: (id) => router.isUp(id),
+        goneSinceMs: (id) => {
+          const m = view.membership.list.member(id);
+          return m && m.state !== 'alive' ? m.stateChangedAtMs : undefined;
+        },
+        metrics: this.metrics,
+        now: Date.now,
+        warn: this.warn,
+      },
+      {
+        // Hints never take more than a quarter of the data file, whatever maxHintBytes says.
+        limits: { maxPerTarget: c.maxHintsPerTarget, maxTotal: c.maxHints, maxBytes: Math.min(c.maxHintBytes, Math.floor(c.mapSizeBytes / 4)) },
+        windowMs: c.hintWindowMs,
+        maxAgeMs: c.hintMaxAgeMs,
+      },
+    );
     const hints = new HintKeeper(storage, router, this.pool, addressOf, view.header, this.metrics, { intervalMs: c.hintDeliveryIntervalMs, batchSize: 256 }, this.warn);
     view.membership.list.on((e) => {
       if (e.type !== 'metadata' && e.member.id !== identity.nodeId && (e.type === 'alive' || e.type === 'joined')) void hints.deliverAll();
     });
-    return { router, hints };
+    return { router, admission, hints };
   }
 
   /** The coordinator and everything around it; durable (the epoch lease) before the node serves. */
@@ -253,28 +278,36 @@ export class QuorumNode {
     const c = this.config;
     const { nodeId: selfId } = identity;
     const { ring, buckets } = view;
-    const { router, hints } = replication;
+    const { router, admission } = replication;
     const metrics = this.metrics;
     const warn = this.warn;
     // Durable before the node serves: the epoch lease, and that this run has not stopped cleanly.
     const epochs = await ActorEpochs.start(selfId, storage, { onPersistError: (err) => warn('cannot persist actor epochs', { error: String(err) }) });
     const merging = { storage, epochs, tombstoneGraceMs: c.tombstoneGraceMs };
-    const coordinator = new Coordinator({ selfId, epochs, config: c, storage, router, hints, metrics, warn, now: Date.now, random: Math.random });
+    const coordinator = new Coordinator({ selfId, epochs, config: c, storage, router, hints: admission, metrics, warn, now: Date.now, random: Math.random });
     return {
       epochs,
       coordinator,
       frontend: new KvFrontend({ selfId, config: c, ring, buckets, router, pool: this.pool, coordinator, metrics }),
-      lister: new KeyLister({ selfId, storage, ring, buckets, router, pool: this.pool, now: Date.now }),
-      applier: new ReplicaApplier({ ...merging, selfId, buckets, ring: () => ring.current, metrics, now: Date.now }),
-      reaper: new DeadRecordReaper({ ...merging, selfId, ring: () => ring.current, buckets, router, replicaTimeoutMs: c.replicaTimeoutMs, now: Date.now, warn }),
+      lister: new KeyLister({ selfId, storage, ring, buckets, router, pool: this.pool, maxPageKeys: c.maxListKeysPage, now: Date.now }),
+      applier: new ReplicaApplier({ ...merging, selfId, buckets, ring: () => ring.current, metrics, hints: admission, now: Date.now }),
+      reaper: new DeadRecordReaper({ ...merging, selfId, ring: () => ring.current, buckets, router, hints: admission, replicaTimeoutMs: c.replicaTimeoutMs, now: Date.now, warn }),
       info: ringInfoSource(ring, (id) => view.membership.list.member(id), selfId, () => buckets.resolve('').n),
     };
   }
 
   /** Gauges that mirror state, filled at scrape time. */
-  private collectMetrics({ storage, identity, view, requests }: Layers): void {
+  private collectMetrics({ identity, view, replication, requests }: Layers): void {
     this.metrics.addCollector((m) => {
-      m.hintsPending.set(storage.countHints());
+      const hints = replication.admission.report();
+      m.hintsPending.set(hints.pending);
+      m.hintBytes.set(hints.bytes);
+      m.hintsPendingByTarget.reset();
+      m.hintWindowClosed.reset();
+      for (const t of hints.targets) {
+        m.hintsPendingByTarget.labels(t.nodeId).set(t.pending);
+        m.hintWindowClosed.labels(t.nodeId).set(t.windowClosed ? 1 : 0);
+      }
       const counts: Record<string, number> = { alive: 1, suspect: 0, dead: 0, left: 0 };
       for (const member of view.membership.list.members()) if (member.id !== identity.nodeId) counts[member.state] = (counts[member.state] ?? 0) + 1;
       for (const [state, n] of Object.entries(counts)) m.members.labels(state).set(n);
@@ -347,6 +380,7 @@ export class QuorumNode {
           storage,
           ready: () => this.ready,
           requestsInFlight: () => frontend.requestsInFlight,
+          hints: () => replication.admission.report(),
           isUp: (id) => id === selfId || replication.router.isUp(id),
         }), publicMessages);
         r.service(ReplicaService, replicaService(replicaDeps));
@@ -371,6 +405,7 @@ export class QuorumNode {
   private startBackground({ storage, replication, requests }: Layers): void {
     const c = this.config;
     if (c.hintedHandoff) replication.hints.start();
+    replication.admission.start();
     requests.reaper.start(Math.max(100, Math.min(c.tombstoneGraceMs / 2, 5_000)));
     this.stopSweeper = storage.startSweeper({ intervalMs: 10_000, batchLimit: 1000, onError: (err) => this.warn('expiry sweep failed', { error: String(err) }) });
   }

@@ -1,4 +1,5 @@
 // quorumkv cluster status | ring | verify
+import type { HintsInfo } from '@quorumkv/client';
 import type { Command } from 'commander';
 import { emit, withClient } from '../context.js';
 import { CliExit, ExitCode } from '../exit-codes.js';
@@ -7,6 +8,15 @@ import { positiveInt } from '../parse.js';
 
 function seconds(ms: number): string {
   return ms < 60_000 ? `${Math.round(ms / 1000)}s` : `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`;
+}
+
+/** `12 (3456 of 1073741824 bytes; 2 evicted, 0 expired, 1 refused); n3: 12, oldest 5s, down 40s (window closed)` */
+function hintSummary(pending: number, h: HintsInfo): string {
+  const totals = `${pending} (${h.bytes} of ${h.quotaBytes} bytes; ${h.evicted} evicted, ${h.expired} expired, ${h.refused} refused)`;
+  const targets = h.targets.map(
+    (t) => `${t.nodeId}: ${t.pending}${t.pending > 0 ? `, oldest ${seconds(t.oldestAgeMs)}` : ''}${t.downForMs > 0 ? `, down ${seconds(t.downForMs)}` : ''}${t.windowClosed ? ' (window closed)' : ''}`,
+  );
+  return [totals, ...targets].join('; ');
 }
 
 /** Adds `cluster status|ring|verify` to `program`. */
@@ -26,7 +36,7 @@ export function registerClusterCommands(program: Command, out: Output): void {
             ['ring', `version ${status.ringVersion}, checksum ${status.ringChecksum}`],
             ['claimant', status.claimant],
             ['members', `${status.aliveCount} alive of ${status.memberCount}`],
-            ['hints pending', status.hintsPending],
+            ['hints pending', hintSummary(status.hintsPending, status.hints)],
             ['keys', `${status.keys} (${status.bytes} bytes), ${status.partitionsOwned} partitions owned`],
             ['handoffs', status.handoffs.length === 0 ? 'none' : status.handoffs.map((h) => `p${h.partition} ${h.fromNode}->${h.toNode} ${h.sent}/${h.total}`).join(', ')],
           ]);

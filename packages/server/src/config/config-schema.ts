@@ -156,6 +156,25 @@ export const serverConfigSchema = z
     autoCreateBuckets: z.boolean().default(false).describe('create unknown buckets on first write (with default properties) instead of refusing them'),
     hintedHandoff: z.boolean().default(true).describe('store writes for unreachable replicas as hints and deliver them later'),
     hintDeliveryIntervalMs: z.number().int().min(10).default(1_000).describe('how often pending hints are offered to live targets'),
+    // Hints are bounded like every other input: a dead node's hints cannot fill the disk, and a node
+    // down too long gets none (Cassandra's max_hint_window), so it catches up by read repair instead.
+    maxHintsPerTarget: z
+      .number()
+      .int()
+      .min(1)
+      .default(250_000)
+      .meta({ description: 'most hints kept for one node; the oldest make room for new ones', unit: 'hints' }),
+    maxHints: z.number().int().min(1).default(1_000_000).meta({ description: 'most hints kept for all nodes together; the oldest make room', unit: 'hints' }),
+    maxHintBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .default(1024 * 1024 * 1024)
+      .describe('most bytes hints may take, and never more than a quarter of mapSizeBytes; the oldest make room'),
+    hintWindowMs: z.number().int().min(1).default(3 * 60 * 60_000).describe('a node down longer than this gets no new hints'),
+    hintMaxAgeMs: z.number().int().min(1).default(72 * 60 * 60_000).describe('hints older than this are dropped'),
+    maxBuckets: z.number().int().min(1).max(100_000).default(1_000).meta({ description: 'most buckets a cluster may have (checked by the node that creates one)', unit: 'buckets' }),
+    maxListKeysPage: z.number().int().min(1).max(100_000).default(10_000).meta({ description: 'largest ListKeys page (limit) a node accepts', unit: 'keys' }),
     // Reaping also waits until every node is up, every replica holds the same copy and no node holds
     // a hint for the key. The grace must exceed the longest a replica message can stay in flight
     // (request deadline, 10 s for read repair) plus clock skew.

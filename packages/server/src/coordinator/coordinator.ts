@@ -22,7 +22,7 @@ import type { NodeMetrics } from '../observability/metrics.js';
 import { decodeKeyContext, encodeKeyContext } from '../record/key-context.js';
 import { applyWrite, decodeStored, encodeRecord, liveSiblings, storedForm, type KeyRecord, type WriteIntent } from '../record/key-record.js';
 import type { ReplicaRouter } from '../replication/replica-router.js';
-import type { HintKeeper } from '../replication/hinted-handoff.js';
+import type { HintAdmission } from '../replication/hint-admission.js';
 import { quorumRequest, type LocalOutcome, type QuorumOutcome } from './quorum-request.js';
 import { mergeReplicaRecords, repairReplicas, type RepairDeps } from './read-repair.js';
 import { effectiveQuorum, effectiveTimeout, type RequestPlan } from './request-plan.js';
@@ -35,7 +35,7 @@ export interface CoordinatorDeps {
   config: ServerConfig;
   storage: StorageEngine;
   router: ReplicaRouter;
-  hints: HintKeeper;
+  hints: Pick<HintAdmission, 'keep'>;
   metrics: NodeMetrics;
   warn: (msg: string, fields: Record<string, unknown>) => void;
   now: () => number;

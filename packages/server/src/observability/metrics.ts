@@ -26,6 +26,33 @@ export class NodeMetrics {
   readonly replicaItems = new Counter({ name: 'quorumkv_replica_items_total', help: 'Replica items received in Replicate messages', registers: [this.registry] });
   readonly rawStreams = new Counter({ name: 'quorumkv_raw_streams_total', help: 'Hot streams opened on the raw HTTP/2 path, by path', labelNames: ['path'] as const, registers: [this.registry] });
   readonly hintsPending = new Gauge({ name: 'quorumkv_hints_pending', help: 'Hints held for other nodes', registers: [this.registry] });
+  readonly hintBytes = new Gauge({ name: 'quorumkv_hint_bytes', help: 'Bytes the hints held for other nodes take', registers: [this.registry] });
+  readonly hintsPendingByTarget = new Gauge({ name: 'quorumkv_hints_pending_by_target', help: 'Hints held, by target node', labelNames: ['target'] as const, registers: [this.registry] });
+  readonly hintWindowClosed = new Gauge({
+    name: 'quorumkv_hint_window_closed',
+    help: 'Target nodes down longer than the hint window (1: no new hints are kept for it)',
+    labelNames: ['target'] as const,
+    registers: [this.registry],
+  });
+  readonly hintsEvicted = new Counter({
+    name: 'quorumkv_hints_evicted_total',
+    help: 'Oldest hints removed to make room, by the limit that was reached (per_target, total, bytes)',
+    labelNames: ['limit'] as const,
+    registers: [this.registry],
+  });
+  readonly hintsExpired = new Counter({ name: 'quorumkv_hints_expired_total', help: 'Hints dropped because they were older than hintMaxAgeMs', registers: [this.registry] });
+  readonly hintsDropped = new Counter({
+    name: 'quorumkv_hints_dropped_total',
+    help: 'Stored hints dropped for other reasons (not_member: their target left the ring)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly hintsRefused = new Counter({
+    name: 'quorumkv_hints_refused_total',
+    help: 'Hints not stored, by reason (not_member: unknown target; window: target down longer than hintWindowMs; too_large)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
   readonly members = new Gauge({ name: 'quorumkv_members', help: 'Cluster members by gossip state', labelNames: ['state'] as const, registers: [this.registry] });
   readonly inFlight = new Gauge({ name: 'quorumkv_requests_in_flight', help: 'Client requests in flight', registers: [this.registry] });
   readonly foreignClusterMessages = new Counter({

@@ -2,7 +2,8 @@
 // fallback, or by the coordinator when no fallback exists) and delivered in batches once gossip
 // sees the target alive again. A hint is removed only after the target acknowledged it. Each target
 // is delivered to on its own, with its own call timeout and back-off, so a target that is slow or
-// paused (yet still alive to gossip) delays nobody else's hints.
+// paused (yet still alive to gossip) delays nobody else's hints. Which hints are kept at all (ring
+// members, the hint window, the caps, the max age) is hint-admission.ts's job.
 import { create } from '@bufbuild/protobuf';
 import { ReplicaItemSchema, ReplicaOp, ReplicaService, ReplicaStatus, type ReplicaHeader } from '@quorumkv/protocol';
 import type { StorageEngine } from '@quorumkv/storage';
@@ -11,13 +12,15 @@ import type { PeerPool } from './peer-pool.js';
 import type { ReplicaRouter } from './replica-router.js';
 
 const decoder = new TextDecoder();
+/** Default deadline of a delivery call and of its items: a target drops items that arrive later (see hint-admission.ts). */
+const DELIVERY_TIMEOUT_MS = 5_000;
 
 export interface HintKeeperOptions {
   /** How often pending hints are offered to live targets; also the first back-off after a failed delivery. */
   intervalMs: number;
   /** Most hints per delivery call. */
   batchSize: number;
-  /** Deadline of one delivery call. Default 5000. */
+  /** Deadline of one delivery call and of its items. Default 5000. */
   callTimeoutMs?: number;
   /** Longest back-off of a target whose deliveries keep failing. Default 30000. */
   maxBackoffMs?: number;
@@ -42,7 +45,7 @@ interface TargetState {
   batch: number;
 }
 
-/** Stores hints and delivers them. */
+/** Delivers stored hints. */
 export class HintKeeper {
   private timer: ReturnType<typeof setInterval> | undefined;
   private readonly targets = new Map<string, TargetState>();
@@ -60,16 +63,6 @@ export class HintKeeper {
     private readonly warn: (msg: string, fields: Record<string, unknown>) => void,
   ) {
     this.now = options.now ?? (() => performance.now());
-  }
-
-  /** Keeps a write for `target` (durably; failures are logged, the write is still on its other replicas). */
-  keep(target: string, bucket: Uint8Array, key: Uint8Array, record: Uint8Array): Promise<void> {
-    return this.storage.addHint(target, { bucket, key, value: record }).then(
-      () => {
-        this.metrics.hintsStored.inc();
-      },
-      (err: unknown) => this.warn('cannot store hint', { target, error: (err as Error).message }),
-    );
   }
 
   start(): void {
@@ -159,6 +152,8 @@ export class HintKeeper {
     for (;;) {
       const hints = this.storage.hintsFor(target, st.batch);
       if (hints.length === 0 || this.stopped) return { delivered, complete: true };
+      const timeoutMs = this.options.callTimeoutMs ?? DELIVERY_TIMEOUT_MS;
+      const deadlineMs = BigInt(Date.now() + timeoutMs);
       const items = hints.map((h) =>
         create(ReplicaItemSchema, {
           id: BigInt(h.id),
@@ -167,9 +162,10 @@ export class HintKeeper {
           key: h.key,
           partition: this.storage.partitionOf(h.bucket, h.key),
           record: h.value,
+          deadlineMs,
         }),
       );
-      const res = await client.deliverHints({ header: this.header(), items }, { timeoutMs: this.options.callTimeoutMs ?? 5_000 });
+      const res = await client.deliverHints({ header: this.header(), items }, { timeoutMs });
       const acked = res.results.filter((r) => r.status === ReplicaStatus.OK).map((r) => Number(r.id));
       await this.storage.ackHints(target, acked);
       delivered += acked.length;

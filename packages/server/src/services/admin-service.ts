@@ -4,6 +4,7 @@ import type { ServiceImpl } from '@connectrpc/connect';
 import {
   CreateBucketResponseSchema,
   GetBucketResponseSchema,
+  HintTargetSchema,
   ListBucketsResponseSchema,
   LocalGetResponseSchema,
   MembersResponseSchema,
@@ -27,6 +28,7 @@ import { checkKey } from '../coordinator/request-plan.js';
 import { NodeArgumentError } from '../errors/errors.js';
 import { encodeKeyContext } from '../record/key-context.js';
 import { allSiblings, decodeRecord, formatClock } from '../record/key-record.js';
+import type { HintReport } from '../replication/hint-admission.js';
 import { guard } from './guard.js';
 import type { RingInfoSource } from './ring-info.js';
 
@@ -47,6 +49,8 @@ export interface AdminDeps {
   storage: StorageEngine;
   ready: () => boolean;
   requestsInFlight: () => number;
+  /** The hints this node holds, per target (O(targets)). */
+  hints: () => HintReport;
   isUp: (nodeId: string) => boolean;
 }
 
@@ -63,6 +67,7 @@ export function adminService(d: AdminDeps): Partial<ServiceImpl<typeof AdminServ
         const r = d.ring.current;
         const members = d.membership.list.members();
         const stats = d.storage.stats();
+        const hints = d.hints();
         const alive = members.filter((m) => m.state === 'alive').length;
         const liveIds = [d.selfId, ...members.filter((m) => m.state === 'alive').map((m) => m.id)].sort();
         return create(StatusResponseSchema, {
@@ -74,7 +79,22 @@ export function adminService(d: AdminDeps): Partial<ServiceImpl<typeof AdminServ
           ringChecksum: r.checksum,
           memberCount: members.length,
           aliveCount: alive,
-          hintsPending: BigInt(d.storage.countHints()),
+          hintsPending: BigInt(hints.pending),
+          hintTargets: hints.targets.map((t) =>
+            create(HintTargetSchema, {
+              nodeId: t.nodeId,
+              pending: BigInt(t.pending),
+              bytes: BigInt(t.bytes),
+              oldestAgeMs: BigInt(t.oldestAgeMs),
+              downForMs: BigInt(t.downForMs),
+              windowClosed: t.windowClosed,
+            }),
+          ),
+          hintBytes: BigInt(hints.bytes),
+          hintQuotaBytes: BigInt(hints.quotaBytes),
+          hintsEvicted: BigInt(hints.evicted),
+          hintsExpired: BigInt(hints.expired),
+          hintsRefused: BigInt(hints.refused),
           keys: BigInt(stats.keys),
           bytes: BigInt(stats.bytes),
           partitionsOwned: r.owners.filter((o) => o === d.selfId).length,
