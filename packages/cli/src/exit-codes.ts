@@ -2,6 +2,7 @@
 import {
   InsufficientStorageError,
   InvalidArgumentError,
+  LimitExceededError,
   OverloadedError,
   QuorumNotMetError,
   TimeoutError,
@@ -12,7 +13,8 @@ import {
  * Process exit codes of `quorumkv`:
  * - 0: success
  * - 1: not found (`get` of a missing key, `bucket show` of an unknown bucket)
- * - 2: usage error (unknown command or flag, missing or malformed value, input the server rejected)
+ * - 2: usage error (unknown command or flag, missing or malformed value, input the server rejected
+ *   or found too large)
  * - 3: unavailable: node unreachable or not ready, quorum not met, timeout, overload, a node's disk
  *   full, or `cluster verify` unhealthy
  * - 4: any other error
@@ -47,7 +49,7 @@ export class CliExit extends Error {
 /** The exit code for an error thrown by a command. */
 export function exitCodeOf(err: unknown): ExitCodeValue {
   if (err instanceof CliExit) return err.exitCode;
-  if (err instanceof UsageError || err instanceof InvalidArgumentError) return ExitCode.Usage;
+  if (err instanceof UsageError || err instanceof InvalidArgumentError || err instanceof LimitExceededError) return ExitCode.Usage;
   if (
     err instanceof UnavailableError ||
     err instanceof QuorumNotMetError ||

@@ -67,10 +67,38 @@ export interface HandoffInfo {
   readonly total: number;
 }
 
+/** The hints a node holds for one target node. */
+export interface HintTargetInfo {
+  readonly nodeId: string;
+  readonly pending: number;
+  readonly bytes: number;
+  readonly oldestAgeMs: number;
+  /** How long the node has seen the target down; 0 while up. */
+  readonly downForMs: number;
+  /** Down longer than the hint window: no new hints are kept for it. */
+  readonly windowClosed: boolean;
+}
+
+/** Hints a node holds, per target, and what its hint limits did since it started. */
+export interface HintsInfo {
+  readonly targets: HintTargetInfo[];
+  readonly bytes: number;
+  readonly quotaBytes: number;
+  /** Removed (oldest first) to stay within the caps. */
+  readonly evicted: number;
+  /** Dropped past the max age. */
+  readonly expired: number;
+  /** Not stored: unknown target, target past the hint window, hint over the quota. */
+  readonly refused: number;
+}
+
 /** A node's view of itself and the cluster. */
 export interface StatusInfo {
   readonly nodeId: string;
   readonly clusterId: string;
+  /** Partitions Q and default n of the cluster's definition, as this node was started with. */
+  readonly partitionCount: number;
+  readonly n: number;
   readonly version: string;
   readonly uptimeMs: number;
   readonly ringVersion: number;
@@ -78,6 +106,7 @@ export interface StatusInfo {
   readonly memberCount: number;
   readonly aliveCount: number;
   readonly hintsPending: number;
+  readonly hints: HintsInfo;
   readonly keys: number;
   readonly bytes: number;
   readonly partitionsOwned: number;
@@ -177,6 +206,8 @@ export class AdminClient {
       return {
         nodeId: s.nodeId,
         clusterId: s.clusterId,
+        partitionCount: s.partitionCount,
+        n: s.n,
         version: s.version,
         uptimeMs: num(s.uptimeMs),
         ringVersion: num(s.ringVersion),
@@ -184,6 +215,21 @@ export class AdminClient {
         memberCount: s.memberCount,
         aliveCount: s.aliveCount,
         hintsPending: num(s.hintsPending),
+        hints: {
+          targets: s.hintTargets.map((t) => ({
+            nodeId: t.nodeId,
+            pending: num(t.pending),
+            bytes: num(t.bytes),
+            oldestAgeMs: num(t.oldestAgeMs),
+            downForMs: num(t.downForMs),
+            windowClosed: t.windowClosed,
+          })),
+          bytes: num(s.hintBytes),
+          quotaBytes: num(s.hintQuotaBytes),
+          evicted: num(s.hintsEvicted),
+          expired: num(s.hintsExpired),
+          refused: num(s.hintsRefused),
+        },
         keys: num(s.keys),
         bytes: num(s.bytes),
         partitionsOwned: s.partitionsOwned,

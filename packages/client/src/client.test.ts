@@ -1,38 +1,11 @@
 // The client's retry and failover decisions against a scripted in-memory transport (the real
 // cluster tests live in test/). Each fake node answers by a script: a message or a thrown error.
-import { create, type DescMessage } from '@bufbuild/protobuf';
-import { Code, ConnectError, type Transport } from '@connectrpc/connect';
-import { ErrorDetailSchema, ErrorReason, GetResponseSchema, PutResponseSchema, QuorumFailureSchema } from '@quorumkv/protocol';
+import { Code, ConnectError } from '@connectrpc/connect';
+import { ErrorDetailSchema, ErrorReason, QuorumFailureSchema } from '@quorumkv/protocol';
 import { createClient } from './client.js';
 import { QuorumNotMetError, TimeoutError, UnavailableError } from './errors.js';
+import { fakeCluster, ok, sysErr } from './test-support/fake-cluster.js';
 import type { TransportFactory } from './transport.js';
-
-type Script = (method: string, input: Record<string, unknown>, signal: AbortSignal | undefined) => Promise<unknown>;
-
-const sysErr = (code: string): ConnectError =>
-  new ConnectError(code, code === 'ECONNREFUSED' ? Code.Unavailable : Code.Aborted, undefined, undefined, Object.assign(new Error(code), { code }));
-
-function fakeCluster(scripts: Record<string, Script>): { factory: TransportFactory; calls: string[] } {
-  const calls: string[] = [];
-  const factory: TransportFactory = (baseUrl) => {
-    const node = baseUrl.replace('http://', '');
-    const transport = {
-      async unary(method: { name: string; output: DescMessage }, signal: AbortSignal | undefined, _t: unknown, _h: unknown, input: Record<string, unknown>) {
-        calls.push(`${node} ${method.name}`);
-        const message = await scripts[node]!(method.name, input, signal);
-        return { stream: false, method, service: {}, header: new Headers(), trailer: new Headers(), message };
-      },
-      stream() {
-        throw new Error('no streams here');
-      },
-    } as unknown as Transport;
-    return { transport, close: () => undefined };
-  };
-  return { factory, calls };
-}
-
-const ok: Script = async (method) =>
-  method === 'Put' ? create(PutResponseSchema, { context: new Uint8Array([1]) }) : create(GetResponseSchema, { found: false });
 
 function client(factory: TransportFactory, nodes = ['a:1', 'b:1']) {
   // A frozen clock: every node costs the same, so ties go to the earliest, deterministically.
@@ -57,20 +30,21 @@ describe('retries and failover', () => {
     expect(calls).toEqual(['a:1 Put']);
   });
 
-  it('retries a blind put that never connected, and a put with a context', async () => {
+  it('retries a put that never connected, but not one with a context that may have been applied', async () => {
     const refused = fakeCluster({ 'a:1': async () => Promise.reject(sysErr('ECONNREFUSED')), 'b:1': ok });
     await client(refused.factory).put('k', 'v');
     expect(refused.calls).toEqual(['a:1 Put', 'b:1 Put']);
 
+    // Sent twice, a write with a context would mint two dots: a duplicate sibling.
     const reset = fakeCluster({ 'a:1': async () => Promise.reject(sysErr('ECONNRESET')), 'b:1': ok });
-    await client(reset.factory).put('k', 'v', { context: new Uint8Array([9]) });
-    expect(reset.calls).toEqual(['a:1 Put', 'b:1 Put']);
+    await expect(client(reset.factory).put('k', 'v', { context: new Uint8Array([9]) })).rejects.toBeInstanceOf(UnavailableError);
+    expect(reset.calls).toEqual(['a:1 Put']);
   });
 
   it('retries a load-shed blind put, and surfaces a failed quorum on a blind put at once', async () => {
     let shed = 1;
     const busy = (): Promise<never> => Promise.reject(new ConnectError('busy', Code.ResourceExhausted));
-    const { factory, calls } = fakeCluster({ 'a:1': async (m) => (shed-- > 0 ? busy() : ok(m, {}, undefined)), 'b:1': busy });
+    const { factory, calls } = fakeCluster({ 'a:1': async (m) => (shed-- > 0 ? busy() : ok(m, {}, undefined, undefined)), 'b:1': busy });
     await client(factory).put('k', 'v');
     expect(calls).toEqual(['a:1 Put', 'b:1 Put', 'a:1 Put']);
 
@@ -106,20 +80,31 @@ describe('retries and failover', () => {
     s.close();
   });
 
-  it('passes the remaining deadline to the server and leaves r/w unset unless given', async () => {
+  it('passes the attempt deadline to the server, a little shortened, and leaves r/w unset unless given', async () => {
     const seen: Record<string, unknown>[] = [];
-    const { factory } = fakeCluster({ 'a:1': async (m, input) => (seen.push(input), ok(m, input, undefined)) });
+    const { factory } = fakeCluster({ 'a:1': async (m, input) => (seen.push(input), ok(m, input, undefined, undefined)) });
     const c = createClient({ nodes: ['a:1'], transport: factory, routing: false, timeoutMs: 3000 });
     await c.get('k');
     await c.put('k', 'v', { w: 2, ttlMs: 1500 });
     expect(seen[0]!['r']).toBeUndefined();
-    expect(seen[0]!['timeoutMs']).toBeGreaterThan(2900);
+    // A read's first attempt gets half the deadline (it may fail over); a write gets all of it.
+    expect(seen[0]!['timeoutMs']).toBeGreaterThan(1350);
+    expect(seen[0]!['timeoutMs']).toBeLessThanOrEqual(1400);
+    expect(seen[1]!['timeoutMs']).toBeGreaterThan(2850);
+    expect(seen[1]!['timeoutMs']).toBeLessThanOrEqual(2900);
     expect(seen[1]).toMatchObject({ w: 2, ttlMs: 1500n });
   });
 });
 
-it('maps a server DEADLINE_EXCEEDED to TimeoutError without retrying', async () => {
+it('fails a read over to another node when a node does not answer in time, and marks it down; a write stays failed', async () => {
   const { factory, calls } = fakeCluster({ 'a:1': async () => Promise.reject(new ConnectError('late', Code.DeadlineExceeded)), 'b:1': ok });
-  await expect(client(factory).get('k')).rejects.toBeInstanceOf(TimeoutError);
-  expect(calls).toHaveLength(1);
+  const c = client(factory);
+  expect((await c.get('k')).receipt.node).toBe('b:1');
+  expect(calls).toEqual(['a:1 Get', 'b:1 Get']);
+  expect(c.nodeStatus().find((s) => s.node === 'a:1')?.up).toBe(false);
+  c.close();
+
+  const w = fakeCluster({ 'a:1': async () => Promise.reject(new ConnectError('late', Code.DeadlineExceeded)), 'b:1': ok });
+  await expect(client(w.factory).put('k', 'v')).rejects.toBeInstanceOf(TimeoutError);
+  expect(w.calls).toEqual(['a:1 Put']);
 });

@@ -4,13 +4,15 @@ import { AdminClient } from './admin.js';
 import { bytesToJson, bytesToString, jsonToBytes, toBytes, type BytesInput } from './codec.js';
 import { toReceipt, toSibling, wireMillis } from './convert.js';
 import { mapFailure } from './error-mapping.js';
-import { Executor } from './executor.js';
+import { Executor, hedgePolicy } from './executor.js';
 import { NodePool } from './node-pool.js';
 import { EwmaSelector } from './node-selector/ewma.js';
 import { NodeHealth } from './node-selector/health.js';
+import { LatencyWindows } from './node-selector/latency-window.js';
+import { Prober } from './node-selector/prober.js';
 import { DEFAULT_RING_REFRESH_INTERVAL_MS, DEFAULT_TIMEOUT_MS, type ClientOptions } from './options.js';
-import { retryPolicy } from './retry.js';
-import { RING_FETCH_TIMEOUT_MS, Router } from './routing.js';
+import { RetryBudget, retryPolicy } from './retry.js';
+import { RING_FETCH_NODE_TIMEOUT_MS, RING_FETCH_TIMEOUT_MS, Router } from './routing.js';
 import { addressOf, type TransportFactory } from './transport.js';
 import type {
   CallOptions,
@@ -42,7 +44,7 @@ export interface TypedGetOptions<T> extends Omit<GetOptions, 'resolve'> {
 export interface NodeStatus {
   /** host:port */
   readonly node: string;
-  /** False while the node is avoided after a failure. */
+  /** False while the node is avoided: it failed and has not answered a probe since, or the cluster reports it dead or left. */
   readonly up: boolean;
   /** Moving average of its latency in ms, once measured. */
   readonly averageMs?: number;
@@ -64,6 +66,7 @@ export class QuorumKvClient {
   private readonly resolver: SiblingResolver | undefined;
   private readonly health: NodeHealth;
   private readonly ewma: EwmaSelector;
+  private readonly prober: Prober;
   private closed = false;
 
   constructor(options: CoreClientOptions) {
@@ -77,6 +80,17 @@ export class QuorumKvClient {
     this.pool = new NodePool(options.transport);
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.resolver = options.resolve;
+    this.prober = new Prober(
+      health,
+      {
+        probe: async (node, probeTimeoutMs) => {
+          await this.pool.get(node).kv.getRouting({ knownVersion: BigInt(this.router.ringVersion) }, { timeoutMs: probeTimeoutMs });
+        },
+        reportedDownAnswered: () => this.router.refreshAfterFailure(),
+      },
+      { timeoutMs: options.nodeHealth?.probeTimeoutMs ?? 1000, now },
+    );
+    health.onDown = () => this.prober.kick();
     this.router = new Router(
       {
         seeds,
@@ -84,23 +98,30 @@ export class QuorumKvClient {
         refreshIntervalMs: options.ringRefreshIntervalMs ?? DEFAULT_RING_REFRESH_INTERVAL_MS,
         mapAddress: options.mapAddress ?? ((a) => a),
         now,
+        fetchTimeoutMs: options.ringFetchTimeoutMs ?? RING_FETCH_NODE_TIMEOUT_MS,
       },
       {
         getRouting: (node, knownVersion, timeoutMs) => this.pool.get(node).kv.getRouting({ knownVersion: BigInt(knownVersion) }, { timeoutMs }),
         bucketN: async (bucket) => (await this.admin.getBucket(bucket, { timeoutMs: RING_FETCH_TIMEOUT_MS }))?.n,
         onError: (node, err) => {
-          if (mapFailure(err, 'getRouting', node, 0).nodeFailed) health.markDown(node);
+          // A node that does not answer a ring fetch in time is as unusable as one that refuses it.
+          const info = mapFailure(err, 'getRouting', node, 0);
+          if (info.nodeFailed || info.timedOut) health.markDown(node);
         },
       },
       health,
       ewma,
     );
+    const retry = retryPolicy(options.retry);
     this.exec = new Executor({
       pool: this.pool,
       router: this.router,
       health,
       ewma,
-      retry: retryPolicy(options.retry),
+      latency: new LatencyWindows(),
+      retry,
+      budget: new RetryBudget(retry, now),
+      hedge: hedgePolicy(options.hedge, now),
       defaultTimeoutMs: timeoutMs,
       now,
       random: options.random ?? Math.random,
@@ -139,9 +160,9 @@ export class QuorumKvClient {
   async get(key: BytesInput, options: GetOptions = {}): Promise<GetResult> {
     const bucket = options.bucket ?? DEFAULT_BUCKET;
     const keyBytes = toBytes(key);
-    const res = await this.exec.run({ operation: 'get', target: { bucket, key: keyBytes }, idempotent: true, options }, async (a) => {
+    const res = await this.exec.run({ operation: 'get', target: { bucket, key: keyBytes }, idempotent: true, hedge: true, options }, async (a) => {
       const r = await a.clients.kv.get(
-        { bucket: bucket === DEFAULT_BUCKET ? '' : bucket, key: keyBytes, r: options.r, timeoutMs: wireTimeout(a.timeoutMs) },
+        { bucket: bucket === DEFAULT_BUCKET ? '' : bucket, key: keyBytes, r: options.r, timeoutMs: wireTimeout(a.serverTimeoutMs) },
         { signal: a.signal, timeoutMs: wireTimeout(a.timeoutMs) },
       );
       return { r, node: a.node };
@@ -173,8 +194,9 @@ export class QuorumKvClient {
 
   /**
    * Writes a value. With `context` (from a previous get/put) it supersedes what that call saw;
-   * without, it adds a sibling (or wins by timestamp in an LWW bucket). A write without context is
-   * not retried once it may have reached a node, so it is never applied twice.
+   * without, it adds a sibling (or wins by timestamp in an LWW bucket). A write is sent again only
+   * when it provably did no work (never sent, or refused before any work), so it is never applied
+   * twice, and it is never hedged.
    */
   async put(key: BytesInput, value: BytesInput, options: PutOptions = {}): Promise<PutResult> {
     const bucket = options.bucket ?? DEFAULT_BUCKET;
@@ -183,7 +205,7 @@ export class QuorumKvClient {
     const context = options.context ?? new Uint8Array(0);
     const ttlMs = wireMillis('ttlMs', options.ttlMs);
     const res = await this.exec.run(
-      { operation: 'put', target: { bucket, key: keyBytes }, idempotent: context.length > 0, options },
+      { operation: 'put', target: { bucket, key: keyBytes }, idempotent: false, options },
       async (a) => {
         const r = await a.clients.kv.put(
           {
@@ -192,7 +214,7 @@ export class QuorumKvClient {
             value: valueBytes,
             context,
             w: options.w,
-            timeoutMs: wireTimeout(a.timeoutMs),
+            timeoutMs: wireTimeout(a.serverTimeoutMs),
             ttlMs,
             returnBody: options.returnBody ?? false,
           },
@@ -210,9 +232,11 @@ export class QuorumKvClient {
   async delete(key: BytesInput, options: DeleteOptions = {}): Promise<DeleteResult> {
     const bucket = options.bucket ?? DEFAULT_BUCKET;
     const keyBytes = toBytes(key);
-    const res = await this.exec.run({ operation: 'delete', target: { bucket, key: keyBytes }, idempotent: true, options }, async (a) => {
+    // Not idempotent: a repeated delete mints another tombstone, and without a context it covers
+    // whatever the coordinator holds by then, newer values included.
+    const res = await this.exec.run({ operation: 'delete', target: { bucket, key: keyBytes }, idempotent: false, options }, async (a) => {
       const r = await a.clients.kv.delete(
-        { bucket: bucket === DEFAULT_BUCKET ? '' : bucket, key: keyBytes, context: options.context ?? new Uint8Array(0), w: options.w, timeoutMs: wireTimeout(a.timeoutMs) },
+        { bucket: bucket === DEFAULT_BUCKET ? '' : bucket, key: keyBytes, context: options.context ?? new Uint8Array(0), w: options.w, timeoutMs: wireTimeout(a.serverTimeoutMs) },
         { signal: a.signal, timeoutMs: wireTimeout(a.timeoutMs) },
       );
       return { r, node: a.node };
@@ -272,6 +296,7 @@ export class QuorumKvClient {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.prober.close();
     this.router.close();
     this.pool.close();
   }

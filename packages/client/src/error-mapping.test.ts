@@ -9,6 +9,7 @@ import {
   ForeignClusterError,
   InsufficientStorageError,
   InvalidArgumentError,
+  LimitExceededError,
   OverloadedError,
   QuorumKvError,
   QuorumNotMetError,
@@ -38,6 +39,7 @@ const EXPECTED: Record<ErrorReason, { code: Code; error: abstract new (...args: 
   [ErrorReason.FOREIGN_CLUSTER]: { code: Code.FailedPrecondition, error: ForeignClusterError },
   [ErrorReason.NOT_READY]: { code: Code.Unavailable, error: UnavailableError },
   [ErrorReason.INTERNAL]: { code: Code.Internal, error: QuorumKvError },
+  [ErrorReason.LIMIT_EXCEEDED]: { code: Code.ResourceExhausted, error: LimitExceededError },
 };
 
 const everyReason = Object.values(ErrorReason).filter((v): v is ErrorReason => typeof v === 'number');
@@ -75,15 +77,25 @@ describe('mapFailure: a node reason decides the error', () => {
     expect(f.nodeFailed).toBe(false);
   });
 
-  it('maps DEADLINE_EXCEEDED to TimeoutError keeping the quorum facts, and never retries it (a blind put is not sent elsewhere)', () => {
+  it('maps DEADLINE_EXCEEDED to TimeoutError keeping the quorum facts: a write is never sent again, a read may try another replica', () => {
     const err = nodeError(Code.DeadlineExceeded, ErrorReason.DEADLINE_EXCEEDED, { quorum: { operation: 'put', asked: 3, answered: 1, required: 2 } });
     const f = mapFailure(err, 'put', 'h:1', 250);
     const t = f.error as TimeoutError;
     expect(t).toBeInstanceOf(TimeoutError);
     expect(t.timeoutMs).toBe(250);
     expect(t.quorum).toMatchObject({ asked: 3, answered: 1, required: 2 });
+    // The node answered: the timeout is not held against it.
+    expect(f.timedOut).toBe(false);
     expect(isRetryable(f, false)).toBe(false);
-    expect(isRetryable(f, true)).toBe(false);
+    expect(isRetryable(f, true)).toBe(true);
+  });
+
+  it('marks an attempt that got no answer at all in time as timed out (counted against the node)', () => {
+    const f = mapFailure(new ConnectError('deadline of 100 ms exceeded', Code.DeadlineExceeded), 'get', 'h:1', 100);
+    expect(f.error).toBeInstanceOf(TimeoutError);
+    expect(f).toMatchObject({ timedOut: true, nodeFailed: false, notSent: false });
+    expect(isRetryable(f, true)).toBe(true);
+    expect(isRetryable(f, false)).toBe(false);
   });
 
   it('maps INVALID_FIELD to InvalidArgumentError naming the field, MALFORMED_REQUEST to one naming none', () => {
@@ -95,11 +107,20 @@ describe('mapFailure: a node reason decides the error', () => {
     expect([m.field, m.reason]).toEqual(['', 'malformed_request']);
   });
 
+  it('maps LIMIT_EXCEEDED to LimitExceededError naming the limit, never retried', () => {
+    const f = mapFailure(nodeError(Code.ResourceExhausted, ErrorReason.LIMIT_EXCEEDED, { field: 'maxMessageBytes', description: 'message of 9 bytes exceeds the limit of 8' }), 'put', 'h:1', 100);
+    const e = f.error as LimitExceededError;
+    expect(e).toBeInstanceOf(LimitExceededError);
+    expect([e.limit, e.description, e.code]).toEqual(['maxMessageBytes', 'message of 9 bytes exceeds the limit of 8', 'resource_exhausted']);
+    expect(e.message).toBe('put on h:1: limit exceeded: maxMessageBytes: message of 9 bytes exceeds the limit of 8');
+    expect(f.rejected).toBe(false);
+  });
+
   it('retries NOT_READY elsewhere (the node did no work) but not STORAGE_FULL or a foreign cluster', () => {
     const notReady = mapFailure(nodeError(Code.Unavailable, ErrorReason.NOT_READY), 'put', 'h:1', 100);
     expect(notReady).toMatchObject({ nodeFailed: true, rejected: true });
     expect(isRetryable(notReady, false)).toBe(true);
-    for (const reason of [ErrorReason.STORAGE_FULL, ErrorReason.FOREIGN_CLUSTER, ErrorReason.TOO_MANY_SIBLINGS, ErrorReason.INTERNAL]) {
+    for (const reason of [ErrorReason.STORAGE_FULL, ErrorReason.FOREIGN_CLUSTER, ErrorReason.TOO_MANY_SIBLINGS, ErrorReason.INTERNAL, ErrorReason.LIMIT_EXCEEDED]) {
       expect(isRetryable(mapFailure(nodeError(EXPECTED[reason].code, reason), 'put', 'h:1', 100), true)).toBe(false);
     }
   });

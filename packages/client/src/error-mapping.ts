@@ -9,6 +9,7 @@ import {
   ForeignClusterError,
   InsufficientStorageError,
   InvalidArgumentError,
+  LimitExceededError,
   OverloadedError,
   QuorumKvError,
   QuorumNotMetError,
@@ -30,6 +31,11 @@ export interface FailureInfo {
   readonly notSent: boolean;
   /** The node refused the request before doing any work (load shedding, not ready): any retry is safe. */
   readonly rejected: boolean;
+  /**
+   * No answer came before the attempt's deadline (the client's own timer, not a node's
+   * DEADLINE_EXCEEDED): the node is counted as down. Whether the request reached it is unknown.
+   */
+  readonly timedOut: boolean;
 }
 
 /** System error codes raised before a single byte of the request left this process. */
@@ -71,7 +77,7 @@ interface Failure {
 }
 
 /** A failure that is the node's final answer: not the node's fault, and maybe done. */
-const final = (error: QuorumKvError): FailureInfo => ({ error, nodeFailed: false, notSent: false, rejected: false });
+const final = (error: QuorumKvError): FailureInfo => ({ error, nodeFailed: false, notSent: false, rejected: false, timedOut: false });
 
 function quorumFacts(f: Failure): QuorumFacts {
   const q = f.ce.findDetails(QuorumFailureSchema)[0];
@@ -103,8 +109,10 @@ const BY_REASON: { readonly [R in Exclude<ErrorReason, ErrorReason.UNSPECIFIED>]
   [ErrorReason.STORAGE_FULL]: (f) => final(new InsufficientStorageError(`${f.at}: ${describe(f.ce)}`, f.origin)),
   [ErrorReason.FOREIGN_CLUSTER]: (f) => final(new ForeignClusterError(`${f.at}: ${describe(f.ce)}`, f.origin)),
   // The node did no work: route around it, and any retry elsewhere is safe.
-  [ErrorReason.NOT_READY]: (f) => ({ error: new UnavailableError(`${f.at}: ${describe(f.ce)}`, f.origin), nodeFailed: true, notSent: false, rejected: true }),
+  [ErrorReason.NOT_READY]: (f) => ({ ...final(new UnavailableError(`${f.at}: ${describe(f.ce)}`, f.origin)), nodeFailed: true, rejected: true }),
   [ErrorReason.INTERNAL]: (f) => final(new QuorumKvError(`${f.at}: ${describe(f.ce)}`, codeName(f.ce.code), f.origin)),
+  [ErrorReason.LIMIT_EXCEEDED]: (f, d) =>
+    final(new LimitExceededError(`${f.at}: limit exceeded: ${d.field}: ${d.description || f.ce.rawMessage}`, { limit: d.field, description: d.description }, f.origin)),
 };
 
 /** An answer without a node's reason: read by its Connect code, into the generic error of that code. */
@@ -118,19 +126,20 @@ function byCode(f: Failure, err: unknown, callerAborted: boolean): FailureInfo {
       return invalid(f, '', ce.rawMessage);
     case Code.Unavailable: {
       const message = notSent ? `${f.operation}: cannot reach ${node}: ${describe(ce)}` : `${at}: node unavailable: ${describe(ce)}`;
-      return { error: new UnavailableError(message, origin), nodeFailed: true, notSent, rejected: false };
+      return { ...final(new UnavailableError(message, origin)), nodeFailed: true, notSent };
     }
     case Code.ResourceExhausted:
       return { ...final(new OverloadedError(`${at}: node overloaded: ${describe(ce)}`, origin)), rejected: true };
     case Code.DeadlineExceeded:
-      return final(new TimeoutError(`${at}: timed out after ${f.timeoutMs} ms`, { timeoutMs: f.timeoutMs }, origin));
+      // No reason: no node said so, the attempt's own timer (or a proxy's) ran out.
+      return { ...final(new TimeoutError(`${at}: timed out after ${f.timeoutMs} ms`, { timeoutMs: f.timeoutMs }, origin)), timedOut: true };
     case Code.Canceled:
       if (callerAborted) return final(new CancelledError(`${at}: cancelled`, origin));
       // Nobody asked to cancel: the HTTP/2 stream was cancelled under us (the peer died).
-      return { error: new UnavailableError(`${at}: connection failed: ${describe(ce)}`, origin), nodeFailed: true, notSent: false, rejected: false };
+      return { ...final(new UnavailableError(`${at}: connection failed: ${describe(ce)}`, origin)), nodeFailed: true };
     default:
       // Aborted/Internal/Unknown caused by a dead connection are node failures, not answers.
-      if (broken) return { error: new UnavailableError(`${at}: connection failed: ${describe(ce)}`, origin), nodeFailed: true, notSent, rejected: false };
+      if (broken) return { ...final(new UnavailableError(`${at}: connection failed: ${describe(ce)}`, origin)), nodeFailed: true, notSent };
       return final(new QuorumKvError(`${at}: ${describe(ce)}`, codeName(ce.code), origin));
   }
 }

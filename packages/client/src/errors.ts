@@ -121,6 +121,26 @@ export class OverloadedError extends QuorumKvError {
   }
 }
 
+/**
+ * The request broke a hard limit of the node (RESOURCE_EXHAUSTED, reason `limit_exceeded`): a
+ * message or body larger than the node accepts (`limit` is `"maxMessageBytes"`), or more
+ * operations in one message than the protocol allows. Sent again unchanged it fails the same way,
+ * so it is never retried.
+ */
+export class LimitExceededError extends QuorumKvError {
+  override name = 'LimitExceededError';
+  /** The limit: a node setting (`"maxMessageBytes"`) or a protocol constant. */
+  readonly limit: string;
+  /** The limit's value and what was sent. */
+  readonly description: string;
+
+  constructor(message: string, facts: { limit: string; description: string }, origin?: ErrorOrigin) {
+    super(message, 'resource_exhausted', origin);
+    this.limit = facts.limit;
+    this.description = facts.description;
+  }
+}
+
 /** The node's data dir is full (RESOURCE_EXHAUSTED): the write was not stored there. */
 export class InsufficientStorageError extends QuorumKvError {
   override name = 'InsufficientStorageError';

@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 export { QuorumKvClient, createClient, type CoreClientOptions, type NodeStatus, type TypedGetOptions } from './client.js';
-export type { ClientOptions } from './options.js';
+export type { ClientOptions, HedgeOptions } from './options.js';
 export { DEFAULT_TIMEOUT_MS, DEFAULT_RING_REFRESH_INTERVAL_MS } from './options.js';
 export {
   AdminClient,
@@ -15,6 +15,8 @@ export {
   type BucketSpec,
   type ConflictModeName,
   type HandoffInfo,
+  type HintsInfo,
+  type HintTargetInfo,
   type LocalRecord,
   type MemberInfo,
   type OwnershipInfo,
@@ -43,6 +45,7 @@ export {
   ForeignClusterError,
   InsufficientStorageError,
   InvalidArgumentError,
+  LimitExceededError,
   OverloadedError,
   QuorumKvError,
   QuorumNotMetError,

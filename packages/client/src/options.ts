@@ -19,18 +19,42 @@ export interface ClientOptions {
   readonly routing?: boolean;
   /** Re-fetch the ring this often, in ms (it is also re-fetched when a response shows a newer one). Default 30000. */
   readonly ringRefreshIntervalMs?: number;
+  /** How long one node may take to answer a ring fetch before the next node is asked, in ms. Default 500. */
+  readonly ringFetchTimeoutMs?: number;
+  /**
+   * Hedged reads: a get still unanswered after the chosen replica's usual latency is also sent to
+   * another replica, and the first answer wins (Cassandra's speculative retry, in the client).
+   * `false` turns it off.
+   */
+  readonly hedge?: HedgeOptions | false;
   /** Translates the address a node advertises into one this client can reach (e.g. behind NAT or Docker). */
   readonly mapAddress?: (advertised: string) => string;
   /** Default sibling resolver for `get` (see `GetOptions.resolve`). */
   readonly resolve?: SiblingResolver;
-  /** How long a failed node is avoided. */
-  readonly nodeHealth?: NodeHealthOptions;
+  /** How down nodes are probed before they get requests again. */
+  readonly nodeHealth?: NodeHealthOptions & {
+    /** Deadline of one background probe, ms. Default 1000. */
+    readonly probeTimeoutMs?: number;
+  };
   /** Latency averaging. */
   readonly ewma?: EwmaOptions;
   /** Clock in ms (tests). Default `performance.now`-based. */
   readonly now?: () => number;
   /** Uniform random in [0, 1) for backoff jitter (tests). Default `Math.random`. */
   readonly random?: () => number;
+}
+
+/** Tuning of hedged reads. */
+export interface HedgeOptions {
+  /** Latency quantile (0 to 1) of the replica a get went to after which another is asked. Default 0.95. */
+  readonly percentile?: number;
+  /** Never hedge sooner than this, ms (also the delay until a replica has enough samples). Default 100. */
+  readonly minDelayMs?: number;
+  /**
+   * Hedges allowed per read made, over time (plus one per second): a burst that makes every read
+   * slow (the client's own load) cannot double the load by hedging. Default 0.05.
+   */
+  readonly budgetRatio?: number;
 }
 
 /** Default deadline of a call. */

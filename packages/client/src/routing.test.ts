@@ -1,5 +1,5 @@
 import { create } from '@bufbuild/protobuf';
-import { GetRoutingResponseSchema } from '@quorumkv/protocol';
+import { GetRoutingResponseSchema, Liveness, NodeInfoSchema } from '@quorumkv/protocol';
 import { createRing, encodeRing, preferenceList } from '@quorumkv/ring';
 import { EwmaSelector } from './node-selector/ewma.js';
 import { NodeHealth } from './node-selector/health.js';
@@ -25,7 +25,7 @@ function setup(bucketN?: number): { router: Router; health: NodeHealth; fetched:
     bucketN: async () => bucketN,
     onError: () => undefined,
   };
-  const router = new Router({ seeds: ['seed:1'], enabled: true, refreshIntervalMs: 0, mapAddress: (a) => a, now }, io, health, new EwmaSelector(now));
+  const router = new Router({ seeds: ['seed:1'], enabled: true, refreshIntervalMs: 0, mapAddress: (a) => a, now, fetchTimeoutMs: 500 }, io, health, new EwmaSelector(now));
   return { router, health, fetched, close: () => router.close() };
 }
 
@@ -76,10 +76,56 @@ describe('Router', () => {
     close();
   });
 
+  it('routes around the nodes the cluster reports dead or left, and takes their current addresses from the view', async () => {
+    let t = 0;
+    const now = (): number => t++;
+    const health = new NodeHealth(now, { downBaseMs: 1_000_000 });
+    const [p0, p1, p2] = preferenceList(ring, 'default', key, 3).primaries;
+    const view = [
+      create(NodeInfoSchema, { id: p0!, address: addr(p0!), liveness: Liveness.DEAD }),
+      create(NodeInfoSchema, { id: p1!, address: '10.9.9.9:7070', liveness: Liveness.SUSPECT }),
+      create(NodeInfoSchema, { id: p2!, address: addr(p2!), liveness: Liveness.LEFT }),
+    ];
+    const io: RouterIo = {
+      getRouting: async () => create(GetRoutingResponseSchema, { ring: { encoded: encodeRing(ring), defaultN: 3, version: BigInt(ring.version) }, nodes: view }),
+      bucketN: async () => 3,
+      onError: () => undefined,
+    };
+    const router = new Router({ seeds: ['seed:1'], enabled: true, refreshIntervalMs: 0, mapAddress: (a) => a, now, fetchTimeoutMs: 500 }, io, health, new EwmaSelector(now));
+    await router.ensureRing();
+    expect(router.replicasOf({ bucket: 'default', key }).replicas).toEqual([addr(p0!), '10.9.9.9:7070', addr(p2!)]);
+    expect([health.isUp(addr(p0!)), health.isUp('10.9.9.9:7070'), health.isUp(addr(p2!))]).toEqual([false, true, false]);
+    // Suspect is still routed to, as the nodes themselves do; dead and left are not.
+    expect(router.pick({ bucket: 'default', key }, new Set())).toBe('10.9.9.9:7070');
+    expect(router.pickReplica({ bucket: 'default', key }, new Set(['10.9.9.9:7070']))).toBeUndefined();
+    router.close();
+  });
+
+  it('asks the next node when one does not answer a ring fetch within the per-node timeout', async () => {
+    const health = new NodeHealth(() => 0);
+    const asked: [string, number][] = [];
+    const failed: string[] = [];
+    const io: RouterIo = {
+      getRouting: async (node, _v, timeoutMs) => {
+        asked.push([node, timeoutMs]);
+        if (node === 'slow:1') throw new Error('deadline exceeded');
+        return create(GetRoutingResponseSchema, { ring: { encoded: encodeRing(ring), defaultN: 3, version: BigInt(ring.version) } });
+      },
+      bucketN: async () => 3,
+      onError: (node) => failed.push(node),
+    };
+    const router = new Router({ seeds: ['slow:1', 'ok:1'], enabled: true, refreshIntervalMs: 0, mapAddress: (a) => a, now: () => 0, fetchTimeoutMs: 250 }, io, health, new EwmaSelector(() => 0));
+    await router.ensureRing();
+    expect(asked).toEqual([['slow:1', 250], ['ok:1', 250]]);
+    expect(failed).toEqual(['slow:1']);
+    expect(router.ringVersion).toBe(ring.version);
+    router.close();
+  });
+
   it('routes only to seeds when routing is off', async () => {
     const health = new NodeHealth(() => 0);
     const io: RouterIo = { getRouting: () => Promise.reject(new Error('not called')), bucketN: async () => 3, onError: () => undefined };
-    const router = new Router({ seeds: ['a:1', 'b:1'], enabled: false, refreshIntervalMs: 1000, mapAddress: (a) => a, now: () => 0 }, io, health, new EwmaSelector(() => 0));
+    const router = new Router({ seeds: ['a:1', 'b:1'], enabled: false, refreshIntervalMs: 1000, mapAddress: (a) => a, now: () => 0, fetchTimeoutMs: 500 }, io, health, new EwmaSelector(() => 0));
     await router.ensureRing();
     expect(router.ringVersion).toBe(0);
     expect(['a:1', 'b:1']).toContain(router.pick({ bucket: 'default', key }, new Set()));

@@ -1,10 +1,12 @@
 // Partition-aware routing: the SDK caches the ring and sends each request straight to a live
 // replica of its key (so the receiving node coordinates it without a forwarding hop), the fastest
-// one by EWMA; it falls back to any known node when no replica is reachable.
-import type { GetRoutingResponse } from '@quorumkv/protocol';
+// one by EWMA; it falls back to any known node when no replica is reachable. "Live" combines what
+// this client saw (failures, timeouts, probes) with the cluster's own liveness view, which every
+// ring fetch brings along.
+import { Liveness, type GetRoutingResponse, type NodeInfo } from '@quorumkv/protocol';
 import { decodeRing, preferenceList, type Ring } from '@quorumkv/ring';
 import type { EwmaSelector } from './node-selector/ewma.js';
-import type { NodeHealth } from './node-selector/health.js';
+import type { NodeHealth, ReportedLiveness } from './node-selector/health.js';
 
 /** Settings of {@link Router}. */
 export interface RouterConfig {
@@ -18,15 +20,17 @@ export interface RouterConfig {
   readonly mapAddress: (advertised: string) => string;
   /** Clock in milliseconds. */
   readonly now: () => number;
+  /** How long one node may take to answer a ring fetch before the next node is asked. */
+  readonly fetchTimeoutMs: number;
 }
 
 /** What the router needs from the client to learn the ring and bucket sizes. */
 export interface RouterIo {
-  /** GetRouting on one node, with a deadline (a missed deadline is a timeout, not a node failure). */
+  /** GetRouting on one node, with a deadline. */
   getRouting(node: string, knownVersion: number, timeoutMs: number): Promise<GetRoutingResponse>;
   /** The replica count of a bucket, or undefined for an unknown bucket (it then uses the defaults). */
   bucketN(bucket: string): Promise<number | undefined>;
-  /** Reports a failed call so the node can be marked down. */
+  /** Reports a failed ring fetch (a timeout included) so the node can be marked down. */
   onError(node: string, err: unknown): void;
 }
 
@@ -36,11 +40,19 @@ export interface RouteKey {
   readonly key: Uint8Array;
 }
 
-/** Deadline of a ring fetch and of a bucket-size lookup. */
+/** Deadline of a bucket-size lookup. */
 export const RING_FETCH_TIMEOUT_MS = 2000;
+/** Default of {@link RouterConfig.fetchTimeoutMs}: GetRouting is tiny, a node slower than this is not worth waiting for. */
+export const RING_FETCH_NODE_TIMEOUT_MS = 500;
 const RING_RETRY_AFTER_MS = 1000;
 const BUCKET_RETRY_AFTER_MS = 5000;
 const DEFAULT_BUCKET = 'default';
+const LIVENESS: Partial<Record<Liveness, ReportedLiveness>> = {
+  [Liveness.ALIVE]: 'alive',
+  [Liveness.SUSPECT]: 'suspect',
+  [Liveness.DEAD]: 'dead',
+  [Liveness.LEFT]: 'left',
+};
 
 /** Caches the ring and answers "which node should take this request". */
 export class Router {
@@ -51,6 +63,7 @@ export class Router {
   private refreshing: Promise<void> | undefined;
   private lastFailedFetchAt = -Infinity;
   private lastObservedRefreshAt = -Infinity;
+  private lastFailureRefreshAt = -Infinity;
   private readonly bucketSizes = new Map<string, number>();
   private readonly bucketLookups = new Map<string, number>();
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -97,6 +110,18 @@ export class Router {
     void this.refresh();
   }
 
+  /**
+   * A request failed in a way that may mean the cluster changed (a node down, moved or gone):
+   * refresh the ring and the liveness view in the background, at most once per second.
+   */
+  refreshAfterFailure(): void {
+    if (!this.config.enabled) return;
+    const now = this.config.now();
+    if (now - this.lastFailureRefreshAt < RING_RETRY_AFTER_MS) return;
+    this.lastFailureRefreshAt = now;
+    void this.refresh();
+  }
+
   /** Fetches the ring from the first node that answers; concurrent callers share one fetch. */
   refresh(): Promise<void> {
     if (!this.config.enabled || this.closed) return Promise.resolve();
@@ -125,6 +150,15 @@ export class Router {
     const up = this.ewma.pick(this.known.filter((n) => this.health.isUp(n)));
     if (up) return up;
     return this.health.soonestUp(this.known) ?? this.known[0]!;
+  }
+
+  /**
+   * A live replica of the key other than those in `avoid`, for a hedge: undefined when there is
+   * none (a hedge to a non-replica would only be forwarded to the same replicas).
+   */
+  pickReplica(target: RouteKey, avoid: ReadonlySet<string>): string | undefined {
+    if (!this.ring) return undefined;
+    return this.ewma.pick(this.replicasOf(target).replicas.filter((n) => this.health.isUp(n) && !avoid.has(n)));
   }
 
   /** Replica and fallback addresses of a key under the cached ring (empty without a ring). */
@@ -175,15 +209,37 @@ export class Router {
       if (tried.has(node)) break;
       tried.add(node);
       try {
-        const res = await this.io.getRouting(node, this.ringVersion, RING_FETCH_TIMEOUT_MS);
+        const res = await this.io.getRouting(node, this.ringVersion, this.config.fetchTimeoutMs);
         this.health.markUp(node);
         if (!res.unchanged && res.ring && res.ring.encoded.length > 0) this.install(decodeRing(res.ring.encoded), res.ring.defaultN);
+        this.applyView(res.nodes.length > 0 ? res.nodes : (res.ring?.nodes ?? []));
         return;
       } catch (err) {
         this.io.onError(node, err);
       }
     }
     this.lastFailedFetchAt = this.config.now();
+  }
+
+  /**
+   * The answering node's view of the ring's nodes: their current addresses, and liveness for
+   * routing (a node it reports dead or left is avoided until a probe answers and a later view
+   * no longer says so).
+   */
+  private applyView(nodes: readonly NodeInfo[]): void {
+    let moved = false;
+    for (const n of nodes) {
+      if (!this.idToAddress.has(n.id)) continue;
+      if (n.address) {
+        const address = this.config.mapAddress(n.address);
+        if (this.idToAddress.get(n.id) !== address) {
+          this.idToAddress.set(n.id, address);
+          moved = true;
+        }
+      }
+      this.health.report(this.idToAddress.get(n.id)!, LIVENESS[n.liveness] ?? 'unknown');
+    }
+    if (moved) this.known = [...new Set([...this.config.seeds, ...this.idToAddress.values()])];
   }
 
   private install(ring: Ring, defaultN: number): void {

@@ -8,6 +8,9 @@ import { Code, ConnectError, type CallOptions } from '@connectrpc/connect';
 import {
   ENVELOPE_HEADER_BYTES,
   EnvelopeStreamClient,
+  SESSION_BATCH_BYTES,
+  SESSION_MAX_OPS_PER_MESSAGE,
+  sessionOpBytes,
   decodeSessionResponse,
   encodeSessionRequest,
   frameEnvelope,
@@ -37,15 +40,36 @@ interface Pending {
   onAbort: (() => void) | undefined;
 }
 
-/** Operations per stream message; the server accepts up to 256. */
-const MAX_OPS_PER_MESSAGE = 64;
-
 /** Turns a Session error result into the ConnectError a unary call would have thrown. */
 function toConnectError(e: SessionError): ConnectError {
   const details = [];
   if (e.quorum) details.push({ desc: QuorumFailureSchema, value: e.quorum });
   if (e.detail) details.push({ desc: ErrorDetailSchema, value: e.detail });
   return new ConnectError(e.message, e.code as Code, undefined, details);
+}
+
+/**
+ * Splits queued operations into Session messages as the node accepts them: at most
+ * SESSION_MAX_OPS_PER_MESSAGE operations and SESSION_BATCH_BYTES bytes each, an operation larger
+ * than that alone (a node accepts any single valid operation: its maxMessageBytes is at least its
+ * largest value plus SESSION_BATCH_BYTES).
+ */
+export function sessionMessages(queue: SessionOp[]): SessionOp[][] {
+  if (queue.length === 0) return [];
+  const messages: SessionOp[][] = [];
+  let from = 0;
+  let bytes = 0;
+  for (let i = 0; i < queue.length; i++) {
+    const b = sessionOpBytes(queue[i]!);
+    if (i > from && (i - from === SESSION_MAX_OPS_PER_MESSAGE || bytes + b > SESSION_BATCH_BYTES)) {
+      messages.push(queue.slice(from, i));
+      from = i;
+      bytes = 0;
+    }
+    bytes += b;
+  }
+  messages.push(from === 0 ? queue : queue.slice(from));
+  return messages;
 }
 
 /** A coalescing Session stream to one node. */
@@ -132,11 +156,9 @@ export class SessionChannel {
     if (this.queue.some((op) => !this.pending.has(op.id))) this.queue = this.queue.filter((op) => this.pending.has(op.id));
     if (this.queue.length === 0) return;
     const stream = this.ensureStream();
-    while (this.queue.length > 0) {
-      const ops = this.queue.length <= MAX_OPS_PER_MESSAGE ? this.queue : this.queue.slice(0, MAX_OPS_PER_MESSAGE);
-      this.queue = this.queue.length <= MAX_OPS_PER_MESSAGE ? [] : this.queue.slice(MAX_OPS_PER_MESSAGE);
-      stream.sendFramed(frameEnvelope(encodeSessionRequest({ $typeName: 'quorumkv.v1.SessionRequest', ops }, ENVELOPE_HEADER_BYTES)));
-    }
+    const queue = this.queue;
+    this.queue = [];
+    for (const ops of sessionMessages(queue)) stream.sendFramed(frameEnvelope(encodeSessionRequest({ $typeName: 'quorumkv.v1.SessionRequest', ops }, ENVELOPE_HEADER_BYTES)));
   }
 
   private ensureStream(): EnvelopeStreamClient {

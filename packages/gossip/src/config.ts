@@ -31,8 +31,6 @@ export interface GossipConfig {
   joinRetryIntervalMs: number;
   /** Upper bound of the Lifeguard local-health multiplier applied to probe interval and timeout. 1 disables. Default 8. */
   awarenessMaxMultiplier: number;
-  /** After a member has been dead or left this long, another address may claim its id. Default 60000. */
-  deadReclaimMs: number;
   /** Dead and left members are forgotten after this long (until then they are reconnect targets and tombstones). Default 86400000. */
   deadRetentionMs: number;
   /** Byte budget of piggybacked updates per message. Default 1200. */
@@ -56,7 +54,6 @@ export const DEFAULT_GOSSIP_CONFIG: Readonly<GossipConfig> = Object.freeze({
   reconnectIntervalMs: 5_000,
   joinRetryIntervalMs: 1_000,
   awarenessMaxMultiplier: 8,
-  deadReclaimMs: 60_000,
   deadRetentionMs: 86_400_000,
   maxPiggybackBytes: 1200,
   stallDetectionMs: 250,
@@ -79,7 +76,6 @@ const RULES: Record<keyof GossipConfig, Rule> = {
   reconnectIntervalMs: { min: 0, integer: false },
   joinRetryIntervalMs: { min: 1, integer: false },
   awarenessMaxMultiplier: { min: 1, integer: true },
-  deadReclaimMs: { min: 0, integer: false },
   deadRetentionMs: { min: 0, integer: false },
   maxPiggybackBytes: { min: 64, integer: true },
   stallDetectionMs: { min: 1, integer: false },

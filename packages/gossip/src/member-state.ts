@@ -2,8 +2,8 @@ import type { NodeContext } from './context.js';
 import type { MemberEventType, MemberInfo } from './events.js';
 import type { AliveGossip, MemberSnapshot, MemberState } from './messages.js';
 import { compareBytes } from './metadata.js';
-import { Suspicion, suspicionMinTimeoutMs } from './suspicion.js';
-import { INFINITY, floor, max } from './fast-globals.js';
+import { Suspicion, expectedConfirmations, suspicionMinTimeoutMs } from './suspicion.js';
+import { INFINITY, max } from './fast-globals.js';
 
 /** Mutable per-member record; `MemberInfo` copies of it are handed out. */
 interface MemberRecord {
@@ -26,8 +26,14 @@ export class MemberTable {
   private readonly suspicions = new Map<string, Suspicion>();
   private live = 0;
   private leaving = false;
+  /** Members claimed at a new address, by id: the claim waits for a probe of the old address. */
+  private readonly moves = new Map<string, AliveGossip>();
+  /** The last refused claim per member (`address@incarnation`), so it is not probed again. */
+  private readonly refusedMoves = new Map<string, string>();
   /** Called when a member is first added, so the prober can slot it into its round-robin order. */
   onAdded: (id: string) => void = () => {};
+  /** Called when a member is claimed at a new address; returns true if a probe of its old address was started (it reports back). */
+  onMoveClaimed: (id: string) => boolean = () => false;
   /** Called when a suspicion times out; returns true if a last-chance probe was started (it reports back). */
   onSuspicionExpired: (id: string) => boolean = () => false;
 
@@ -112,28 +118,92 @@ export class MemberTable {
       this.onAdded(g.id);
       return;
     }
-    const addressChanged = rec.address !== g.address;
-    if (addressChanged) {
-      // Another address claims a known id: only allowed once the old holder has been gone long
-      // enough, otherwise two processes sharing an id would flap the member between addresses.
-      const gone = rec.state === 'dead' || rec.state === 'left';
-      if (!gone || now - rec.stateChangedAtMs < this.ctx.config.deadReclaimMs) return;
-    } else if (g.incarnation <= rec.incarnation) {
+    if (g.incarnation <= rec.incarnation) return;
+    if (rec.address !== g.address && (rec.state === 'alive' || rec.state === 'suspect')) {
+      this.claimMove(rec, g);
       return;
     }
+    this.accept(rec, g);
+  }
+
+  /**
+   * A member known at one address refutes from another: a process restarted elsewhere, or a
+   * second process wrongly sharing its id. The old address is probed first: silence there means
+   * the member moved (the claim is accepted within one probe), an answer that two processes claim
+   * the id (the claim is refused, so the member does not flap between them). A dead or left
+   * member's old address has gone silent already, so its move is accepted at once.
+   */
+  private claimMove(rec: MemberRecord, g: AliveGossip): void {
+    const pending = this.moves.get(rec.id);
+    if (pending !== undefined) {
+      if (g.incarnation > pending.incarnation) this.moves.set(rec.id, g);
+      return;
+    }
+    if (this.refusedMoves.get(rec.id) === moveKey(g)) return;
+    this.moves.set(rec.id, g);
+    if (!this.onMoveClaimed(rec.id)) this.completeMove(rec.id);
+  }
+
+  /** Nothing answered at the old address of a member claimed elsewhere: it moved. */
+  completeMove(id: string): void {
+    const g = this.moves.get(id);
+    this.moves.delete(id);
+    const rec = this.records.get(id);
+    if (g !== undefined && rec !== undefined && g.incarnation > rec.incarnation) this.accept(rec, g);
+  }
+
+  /**
+   * The member answered at its old address: the claim from the new one is refused (and not probed
+   * again), but its incarnation stands, so a suspicion it refuted with the claim is over. This is
+   * not gossiped: the member would refute an alive record with an address it does not claim.
+   */
+  refuseMove(id: string): void {
+    const g = this.moves.get(id);
+    this.moves.delete(id);
+    const rec = this.records.get(id);
+    if (g === undefined || rec === undefined) return;
+    this.refusedMoves.set(id, moveKey(g));
+    if (g.incarnation > rec.incarnation) this.accept(rec, { ...g, address: rec.address }, false);
+  }
+
+  /** Applies a newer alive record of a known member (and passes it on, unless `gossip` is false). */
+  private accept(rec: MemberRecord, g: AliveGossip, gossip = true): void {
     const previous = rec.state;
+    const addressChanged = rec.address !== g.address;
     const metaChanged = compareBytes(rec.meta, g.meta) !== 0;
     this.suspicions.delete(rec.id);
     rec.incarnation = g.incarnation;
     rec.address = g.address;
     rec.meta = g.meta.slice();
-    this.ctx.broadcast(`m:${g.id}`, g);
+    if (gossip) this.ctx.broadcast(`m:${g.id}`, g);
     if (previous !== 'alive') {
       this.setState(rec, 'alive');
       this.emit(previous === 'left' ? 'joined' : 'alive', rec);
     } else if (metaChanged || addressChanged) {
       this.emit('updated', rec);
     }
+  }
+
+  /**
+   * A member first heard of in a state exchange in which it is already suspect, dead or left: it is
+   * recorded as such (a suspect is probed by us too), so it is known rather than ignored and never
+   * taken for alive. Returns false if the member is known (the normal merge rules apply).
+   */
+  learn(m: MemberSnapshot, from: string): boolean {
+    if (m.id === this.ctx.selfId || this.records.has(m.id) || m.state === 'alive') return false;
+    const now = this.ctx.now();
+    const state = m.state === 'suspect' ? 'alive' : m.state;
+    const rec: MemberRecord = { id: m.id, address: m.address, state, incarnation: m.incarnation, meta: m.meta.slice(), stateChangedAtMs: now };
+    this.records.set(m.id, rec);
+    if (state === 'alive') {
+      this.live++;
+      this.emit('joined', rec);
+      this.onAdded(m.id);
+      this.applySuspect(m.id, m.incarnation, from);
+    } else {
+      this.emit(state, rec);
+    }
+    return true;
   }
 
   applySuspect(id: string, incarnation: number, from: string): void {
@@ -162,8 +232,7 @@ export class MemberTable {
   private newSuspicion(incarnation: number, from: string): Suspicion {
     const config = this.ctx.config;
     const n = this.live;
-    let k = max(0, floor(config.suspicionMultiplier - 2));
-    if (n - 2 < k) k = 0; // too few members to ever collect k independent confirmations
+    const k = expectedConfirmations(config.suspicionMultiplier, n);
     const minMs = suspicionMinTimeoutMs(config.suspicionMultiplier, n, config.probeIntervalMs);
     return new Suspicion(incarnation, from, k, this.ctx.now(), minMs, minMs * config.suspicionMaxTimeoutMult);
   }
@@ -283,6 +352,10 @@ export class MemberTable {
   private emit(type: MemberEventType, rec: MemberRecord): void {
     this.ctx.emit({ type, atMs: this.ctx.now(), member: toInfo(rec) });
   }
+}
+
+function moveKey(g: AliveGossip): string {
+  return `${g.address}@${g.incarnation}`;
 }
 
 function toInfo(r: MemberRecord): MemberInfo {

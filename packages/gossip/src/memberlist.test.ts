@@ -70,7 +70,7 @@ describe('memberlist', () => {
   });
 
   test('merges member updates by incarnation and emits typed events', () => {
-    const { ml, events, clock } = harness();
+    const { ml, events } = harness();
     const alive = (inc: number, address = 'b:1', meta = '') => ({ kind: 'alive' as const, id: 'b', address, incarnation: inc, meta: b(meta) });
     ml.receive('x', { type: 'gossip', sourceId: 'b', gossip: [alive(0)] });
     ml.receive('x', { type: 'gossip', sourceId: 'c', gossip: [{ kind: 'suspect', id: 'b', incarnation: 0, from: 'c' }] });
@@ -80,15 +80,61 @@ describe('memberlist', () => {
     ml.receive('x', { type: 'gossip', sourceId: 'b', gossip: [alive(1)] });
     ml.receive('x', { type: 'gossip', sourceId: 'b', gossip: [alive(2, 'b:1', 'zone=x')] });
     ml.receive('x', { type: 'gossip', sourceId: 'c', gossip: [{ kind: 'dead', id: 'b', incarnation: 2, from: 'c' }] });
-    // a different address may take over the id only after deadReclaimMs
-    ml.receive('x', { type: 'gossip', sourceId: 'b', gossip: [alive(0, 'b:2')] });
-    expect(ml.member('b')?.address).toBe('b:1');
-    clock.now = 60_000;
-    ml.receive('x', { type: 'gossip', sourceId: 'b', gossip: [alive(0, 'b:2')] });
-    ml.receive('x', { type: 'gossip', sourceId: 'b', gossip: [{ kind: 'left', id: 'b', incarnation: 0 }] });
-    ml.receive('x', { type: 'gossip', sourceId: 'b', gossip: [alive(1, 'b:2')] });
+    // a dead member's refutation from a new address is accepted at once; a stale one is not
+    ml.receive('x', { type: 'gossip', sourceId: 'b', gossip: [alive(3, 'b:2')] });
+    ml.receive('x', { type: 'gossip', sourceId: 'b', gossip: [alive(2, 'b:3')] });
+    expect(ml.member('b')).toMatchObject({ address: 'b:2', state: 'alive', incarnation: 3 });
+    ml.receive('x', { type: 'gossip', sourceId: 'b', gossip: [{ kind: 'left', id: 'b', incarnation: 3 }] });
+    ml.receive('x', { type: 'gossip', sourceId: 'b', gossip: [alive(4, 'b:3')] });
     expect(events.map((e) => e.type)).toEqual(['joined', 'suspect', 'alive', 'updated', 'dead', 'alive', 'left', 'joined']);
-    expect(ml.member('b')).toMatchObject({ address: 'b:2', state: 'alive', incarnation: 1 });
+    expect(ml.member('b')).toMatchObject({ address: 'b:3', state: 'alive', incarnation: 4 });
+  });
+
+  test('an alive member claimed at a new address moves once its old address is silent, and stays when it answers there', () => {
+    const { ml, sent, clock, events } = harness();
+    const alive = (inc: number, address: string) => ({ kind: 'alive' as const, id: 'b', address, incarnation: inc, meta: b('') });
+    ml.receive('x', { type: 'gossip', sourceId: 'b', gossip: [alive(0, 'b:1')] });
+    sent.length = 0;
+    ml.receive('x', { type: 'gossip', sourceId: 'b', gossip: [alive(1, 'b:2')] });
+    // Not yet: the old address is probed first.
+    expect(ml.member('b')).toMatchObject({ address: 'b:1', incarnation: 0 });
+    expect(sent).toEqual([expect.objectContaining({ to: 'b:1', message: expect.objectContaining({ type: 'ping', targetId: 'b' }) })]);
+    ml.receive('x', { type: 'gossip', sourceId: 'b', gossip: [alive(2, 'b:2')] });
+    clock.now = 1000;
+    ml.tick();
+    expect(ml.member('b')).toMatchObject({ address: 'b:2', state: 'alive', incarnation: 2 });
+    expect(events.at(-1)).toMatchObject({ type: 'updated', member: { address: 'b:2' } });
+
+    // Another claim, but a process still answers at b:2: two processes claim the id, the first keeps it.
+    sent.length = 0;
+    ml.receive('x', { type: 'gossip', sourceId: 'b', gossip: [alive(3, 'b:3')] });
+    const probe = sent.find((s) => s.to === 'b:2' && s.message.type === 'ping')?.message;
+    expect(probe?.type).toBe('ping');
+    ml.receive('x', { type: 'ack', seq: probe?.type === 'ping' ? probe.seq : -1, sourceId: 'b', gossip: [] });
+    clock.now = 3000;
+    ml.tick();
+    // Refused, but its incarnation stands (it refuted whatever it was accused of).
+    expect(ml.member('b')).toMatchObject({ address: 'b:2', incarnation: 3, state: 'alive' });
+    // The same refused claim is not probed again.
+    sent.length = 0;
+    ml.receive('x', { type: 'gossip', sourceId: 'b', gossip: [alive(3, 'b:3')] });
+    expect(sent.filter((s) => s.to === 'b:2' && s.message.type === 'ping' && s.message.targetId === 'b')).toEqual([]);
+  });
+
+  test('a state exchange records members it has never seen in the state the sender has them', () => {
+    const { ml } = harness();
+    const member = (id: string, state: 'alive' | 'suspect' | 'dead' | 'left') => ({ id, address: `${id}:1`, state, incarnation: 4, meta: b('') });
+    ml.receive('x', {
+      type: 'push-pull',
+      sourceId: 'b',
+      sourceAddress: 'b:1',
+      join: false,
+      reply: true,
+      members: [member('b', 'alive'), member('c', 'dead'), member('d', 'left'), member('e', 'suspect')],
+      metadata: [],
+    });
+    expect(ml.members().map((m) => `${m.id}:${m.state}@${m.incarnation}`)).toEqual(['a:alive@0', 'b:alive@4', 'c:dead@4', 'd:left@4', 'e:suspect@4']);
+    expect(ml.isAlive('c')).toBe(false);
   });
 
   test('cluster metadata: highest version wins, events fire, re-entrant listeners are safe', () => {

@@ -154,6 +154,10 @@ export class Memberlist {
   leave(): void {
     if (this.table.isLeaving) return;
     this.table.leave();
+    // Pushed out now rather than at the next gossip round: the host is about to stop.
+    const now = this.ctx.now();
+    this.nextGossipAtMs = now + this.config.gossipIntervalMs;
+    this.gossipRound(now);
     this.flush();
   }
 

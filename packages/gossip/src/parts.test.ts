@@ -1,7 +1,7 @@
 import { Awareness } from './awareness.js';
 import { BroadcastQueue, retransmitLimit } from './broadcast-queue.js';
 import { MetadataStore } from './metadata.js';
-import { Suspicion, suspicionMinTimeoutMs } from './suspicion.js';
+import { Suspicion, expectedConfirmations, suspicionMinTimeoutMs } from './suspicion.js';
 
 const b = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
 
@@ -20,6 +20,11 @@ describe('suspicion', () => {
     expect(s.confirm('d')).toBe(false);
     s.postpone(5000);
     expect(s.deadlineMs).toBe(5000);
+  });
+
+  test('confirmations needed: multiplier - 2, capped by the members that can give one (one in a 3-member cluster)', () => {
+    expect([2, 3, 4, 5, 50].map((n) => expectedConfirmations(4, n))).toEqual([0, 1, 2, 2, 2]);
+    expect(expectedConfirmations(2, 50)).toBe(0);
   });
 });
 

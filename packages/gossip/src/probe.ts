@@ -18,9 +18,14 @@ interface Probe {
   nacks: number;
   /** A deadline of this probe was handled late: our own stall, so the outcome proves nothing. */
   late: boolean;
-  /** A last-chance probe of a suspect whose suspicion timed out, rather than the period's probe. */
-  confirm: boolean;
+  /**
+   * `period`: the period's probe; `confirm`: a last-chance probe of a suspect whose suspicion timed
+   * out; `verify`: a probe of the old address of a member claimed at a new one.
+   */
+  kind: ProbeKind;
 }
+
+type ProbeKind = 'period' | 'confirm' | 'verify';
 
 /** An indirect probe we run for another member. */
 interface Relay {
@@ -54,7 +59,8 @@ export class Prober {
   ) {
     // Start at a random offset in the first period so nodes started together do not probe in lockstep.
     this.nextProbeAtMs = ctx.now() + ctx.random() * ctx.config.probeIntervalMs;
-    members.onSuspicionExpired = (id) => this.startConfirmProbe(id);
+    members.onSuspicionExpired = (id) => this.startProbe(id, 'confirm');
+    members.onMoveClaimed = (id) => this.startProbe(id, 'verify');
     members.onAdded = (id) => {
       // Insert at a random position among those not yet probed this round, as memberlist does.
       const at = this.position + randomIndex(ctx.random, this.order.length - this.position + 1);
@@ -114,7 +120,8 @@ export class Prober {
       this.finish(p);
       this.ctx.awareness.applyDelta(-1);
       // A suspect that answered but did not refute (an indirect ack carries no accusation to it) gets a fresh timer.
-      if (p.confirm) this.members.suspectAnswered(p.targetId);
+      if (p.kind === 'confirm') this.members.suspectAnswered(p.targetId);
+      else if (p.kind === 'verify') this.members.refuseMove(p.targetId);
       return;
     }
     const relay = this.relays.get(msg.seq);
@@ -137,21 +144,24 @@ export class Prober {
     const scaledInterval = this.ctx.awareness.scale(this.ctx.config.probeIntervalMs);
     this.nextProbeAtMs = now + scaledInterval;
     if (target === undefined) return;
-    this.current = this.launch(target, now, false);
+    this.current = this.launch(target, now, 'period');
   }
 
   /**
-   * Last-chance probe when a suspicion times out, so a member whose refutation we alone missed is
-   * not declared dead. Returns false if it cannot run (then the caller declares the death).
+   * A probe outside the round-robin: the last-chance probe of a suspect whose suspicion timed out
+   * (so a member whose refutation we alone missed is not declared dead), or the probe of a member's
+   * old address when it is claimed at a new one. Returns false if it cannot run (the caller then
+   * decides without it).
    */
-  private startConfirmProbe(id: string): boolean {
+  private startProbe(id: string, kind: 'confirm' | 'verify'): boolean {
     const target = this.members.get(id);
-    if (target === undefined || target.state !== 'suspect' || this.members.isLeaving) return false;
-    this.launch(target, this.ctx.now(), true);
+    if (target === undefined || this.members.isLeaving) return false;
+    if (kind === 'confirm' ? target.state !== 'suspect' : target.state !== 'alive' && target.state !== 'suspect') return false;
+    this.launch(target, this.ctx.now(), kind);
     return true;
   }
 
-  private launch(target: Readonly<{ id: string; address: string; state: string; incarnation: number }>, now: number, confirm: boolean): Probe {
+  private launch(target: Readonly<{ id: string; address: string; state: string; incarnation: number }>, now: number, kind: ProbeKind): Probe {
     const p: Probe = {
       seq: ++this.seq,
       targetId: target.id,
@@ -162,7 +172,7 @@ export class Prober {
       expectedNacks: 0,
       nacks: 0,
       late: false,
-      confirm,
+      kind,
     };
     this.probes.set(p.seq, p);
     this.sendPing(p.seq, target.id, target.address, this.buddy(target));
@@ -228,17 +238,22 @@ export class Prober {
   }
 
   private fail(p: Probe): void {
+    if (p.kind === 'verify') {
+      // Silence at the old address is what a move looks like, not evidence about our own health.
+      this.members.completeMove(p.targetId);
+      return;
+    }
     if (p.late) {
       // We could not watch the clock, so the silence proves nothing about the target.
       this.ctx.awareness.applyDelta(1);
-      if (p.confirm) this.members.suspectAnswered(p.targetId);
+      if (p.kind === 'confirm') this.members.suspectAnswered(p.targetId);
       return;
     }
     // Missing nacks mean our messages (or their answers) are being lost: likely our own fault.
     this.ctx.awareness.applyDelta(p.expectedNacks > 0 ? p.expectedNacks - p.nacks : 1);
     const rec = this.members.get(p.targetId);
     if (rec === undefined || rec.address !== p.targetAddress) return;
-    if (p.confirm) this.members.confirmDead(rec.id);
+    if (p.kind === 'confirm') this.members.confirmDead(rec.id);
     else this.members.applySuspect(rec.id, rec.incarnation, this.ctx.selfId);
   }
 

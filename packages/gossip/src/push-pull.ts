@@ -7,7 +7,9 @@ import { INFINITY, ceil, log2, min } from './fast-globals.js';
 /**
  * Anti-entropy for membership: joins, periodic full-state exchange with a random live member (repairs
  * whatever piggybacked gossip missed), and reconnect attempts towards dead members so two halves of a
- * healed partition, each believing the other dead, find each other again.
+ * healed partition, each believing the other dead, find each other again. Members first heard of
+ * here are recorded in whatever state the sender has them (a node restarted while another is dead
+ * learns of it as dead, not never).
  */
 export class PushPull {
   private seeds: string[] = [];
@@ -81,6 +83,7 @@ export class PushPull {
 
   private merge(msg: PushPullMessage): void {
     for (const m of msg.members) {
+      if (this.members.learn(m, msg.sourceId)) continue;
       switch (m.state) {
         case 'alive':
           this.members.applyAlive({ kind: 'alive', id: m.id, address: m.address, incarnation: m.incarnation, meta: m.meta });

@@ -1,4 +1,4 @@
-import { INFINITY, log, log10, max } from './fast-globals.js';
+import { INFINITY, floor, log, log10, max, min } from './fast-globals.js';
 /**
  * Suspicion timer with Lifeguard's confirmation-driven shortening: it starts at `maxMs` and falls
  * logarithmically towards `minMs` as independent members confirm the suspicion, so a node isolated
@@ -66,4 +66,15 @@ export class Suspicion {
 export function suspicionMinTimeoutMs(suspicionMultiplier: number, clusterSize: number, probeIntervalMs: number): number {
   const nodeScale = max(1, log10(max(1, clusterSize)));
   return suspicionMultiplier * nodeScale * probeIntervalMs;
+}
+
+/**
+ * Independent confirmations (members other than the accuser and the accused) after which a
+ * suspicion's timer reaches its minimum: suspicionMultiplier - 2, as in memberlist, but never more
+ * than the n - 2 members that can give one. memberlist uses 0 when fewer exist, which in a 3-member
+ * cluster lets a single accuser (say, one that cannot receive replies) set the shortest timeout; here
+ * one confirmation is still required there.
+ */
+export function expectedConfirmations(suspicionMultiplier: number, clusterSize: number): number {
+  return max(0, min(floor(suspicionMultiplier - 2), clusterSize - 2));
 }

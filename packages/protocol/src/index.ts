@@ -11,6 +11,7 @@ export * from './gen/quorumkv/v1/replica_pb.js';
 export * from './gen/quorumkv/v1/membership_pb.js';
 export * from './envelope.js';
 export * from './envelope-stream.js';
+export * from './session-limits.js';
 export * from './codec/replica-codec.js';
 export * from './codec/session-request-codec.js';
 export * from './codec/session-response-codec.js';

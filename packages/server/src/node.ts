@@ -1,25 +1,31 @@
-// A QuorumKV node: opens storage, forms or loads the ring, joins gossip, and serves every service
-// on one port. Each collaborator is a named piece (coordinator, replica router, hinted handoff,
-// dead-record reaper, membership); this file only wires them.
-import { createHash, randomUUID } from 'node:crypto';
+// A QuorumKV node. `start` runs named steps, each building one layer from those before it:
+// storage → identity (node id, cluster definition and id) → cluster view (ring, gossip, buckets) →
+// replication (channels, hints) → request path (coordinator, front door, lister, reaper) → HTTP →
+// join and serve. `stop` undoes them in reverse order, announcing the leave to peers first. This
+// file only wires; each collaborator is a named piece with its own options object.
 import { mkdirSync } from 'node:fs';
 import { pino, type Logger } from 'pino';
-import { toBinary } from '@bufbuild/protobuf';
-import { AdminService, BucketPropsSchema, KvService, MembershipService, ReplicaService, type ReplicaHeader } from '@quorumkv/protocol';
+import { toBinary, type DescService } from '@bufbuild/protobuf';
+import { AdminService, BucketPropsSchema, KvService, MAX_ENVELOPE_BYTES, MembershipService, ReplicaService, type ReplicaHeader } from '@quorumkv/protocol';
 import { decodeRing, partitionOf } from '@quorumkv/ring';
 import { openLmdbEngine, type StorageEngine } from '@quorumkv/storage';
-import { ActorEpochs } from './cluster/actor-epochs.js';
 import { systemTimers } from './clock/timers.js';
-import { BucketRegistry } from './cluster/buckets.js';
+import { ActorEpochs } from './cluster/actor-epochs.js';
+import { BucketRegistry, METADATA_PREFIX as BUCKET_METADATA } from './cluster/buckets.js';
 import { ClusterMembership } from './cluster/membership.js';
+import { establishIdentity, type NodeIdentity } from './cluster/node-identity.js';
 import { RING_METADATA_KEY, RingState } from './cluster/ring-state.js';
 import type { ServerConfig } from './config/config-schema.js';
+import { streamLimitsOf } from './config/connection-limits.js';
 import { Coordinator } from './coordinator/coordinator.js';
+import { DeadRecordReaper } from './coordinator/dead-record-reaper.js';
 import { KeyLister } from './coordinator/key-lister.js';
 import { KvFrontend } from './coordinator/kv-frontend.js';
-import { DeadRecordReaper } from './coordinator/dead-record-reaper.js';
+import { streamBudgetFactory } from './http/call-budget.js';
 import { HttpServer } from './http/http-server.js';
+import { NodeBudget } from './http/stream-budget.js';
 import { NodeMetrics } from './observability/metrics.js';
+import { HintAdmission } from './replication/hint-admission.js';
 import { HintKeeper } from './replication/hinted-handoff.js';
 import { PeerPool } from './replication/peer-pool.js';
 import { ReplicaApplier } from './replication/replica-applier.js';
@@ -27,47 +33,132 @@ import { ReplicaRouter } from './replication/replica-router.js';
 import { adminService } from './services/admin-service.js';
 import { kvService, sessionRawStream } from './services/kv-service.js';
 import { membershipService } from './services/membership-service.js';
-import { replicaService, replicateRawStream } from './services/replica-service.js';
-import { ringInfoSource } from './services/ring-info.js';
+import { replicaService, replicateRawStream, type ReplicaServiceDeps } from './services/replica-service.js';
+import { ringInfoSource, type RingInfoSource } from './services/ring-info.js';
+
+export { DataDirMismatchError } from './cluster/node-identity.js';
 
 export const SERVER_VERSION = '0.1.0';
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
-/** A data dir that belongs to another node or cluster than the config says. */
-export class DataDirMismatchError extends Error {
-  override readonly name = 'DataDirMismatchError';
+/** Longest a graceful stop waits for its leave announcement to reach peers (a few gossip rounds). */
+const LEAVE_WAIT_MS = 2_000;
+/** Longest a starting node waits to hear of every ring node before serving (it routes only to nodes it has heard of). */
+const JOIN_WAIT_MS = 3_000;
+
+/** How long verify waits for each peer's status. */
+const PEER_STATUS_TIMEOUT_MS = 2_000;
+
+type Warn = (msg: string, fields: Record<string, unknown>) => void;
+
+/** The ring, gossip and bucket properties: this node's view of the cluster. */
+interface ClusterView {
+  ring: RingState;
+  membership: ClusterMembership;
+  buckets: BucketRegistry;
+  /** The header stamped on this node's internal requests. */
+  header: () => ReplicaHeader;
+  /** Adopts the ring a peer's header carries when it is newer (and the peer is of this cluster). */
+  noteRing: (header: ReplicaHeader | undefined) => void;
+}
+
+/** Node-to-node replica traffic and the hints kept for unreachable replicas. */
+interface Replication {
+  router: ReplicaRouter;
+  /** Which hints are kept (members, window, caps, max age). */
+  admission: HintAdmission;
+  /** Their delivery. */
+  hints: HintKeeper;
+}
+
+/** Everything that serves a client or replica request. */
+interface RequestPath {
+  epochs: ActorEpochs;
+  coordinator: Coordinator;
+  frontend: KvFrontend;
+  lister: KeyLister;
+  applier: ReplicaApplier;
+  reaper: DeadRecordReaper;
+  info: RingInfoSource;
+}
+
+/** The layers built so far; each step takes the ones it needs by name. */
+interface Layers {
+  storage: StorageEngine;
+  identity: NodeIdentity;
+  view: ClusterView;
+  replication: Replication;
+  requests: RequestPath;
 }
 
 export class QuorumNode {
   readonly log: Logger;
-  private storage!: StorageEngine;
-  private http!: HttpServer;
-  private membership!: ClusterMembership;
-  private router!: ReplicaRouter;
-  private hints!: HintKeeper;
-  private reaper!: DeadRecordReaper;
-  private epochs: ActorEpochs | undefined;
-  private coordinator: Coordinator | undefined;
   private readonly pool = new PeerPool();
+  private readonly metrics = new NodeMetrics();
+  private readonly warn: Warn;
+  private readonly startedAtMs = Date.now();
+  private storage: StorageEngine | undefined;
+  private identity: NodeIdentity | undefined;
+  private view: ClusterView | undefined;
+  private replication: Replication | undefined;
+  private requests: RequestPath | undefined;
+  private http: HttpServer | undefined;
   private stopSweeper: (() => void) | undefined;
   private ready = false;
-  private nodeId = '';
-  private clusterId = '';
 
   constructor(readonly config: ServerConfig) {
     this.log = pino({ level: config.logLevel, base: { node: config.nodeId } });
+    this.warn = (msg, fields) => this.log.warn(fields, msg);
   }
 
   get id(): string {
-    return this.nodeId;
+    return this.identity?.nodeId ?? '';
   }
 
   async start(): Promise<void> {
+    const storage = (this.storage = await this.openStorage());
+    const identity = (this.identity = await establishIdentity(storage, this.config, this.warn));
+    const view = (this.view = await this.clusterView(storage, identity));
+    const replication = (this.replication = this.replicationPath({ storage, identity, view }));
+    const requests = (this.requests = await this.requestPath({ storage, identity, view, replication }));
+    const layers: Layers = { storage, identity, view, replication, requests };
+    this.collectMetrics(layers);
+    this.http = this.httpServer(layers);
+    const [host, port] = splitHostPort(this.config.listen);
+    await this.http.listen(host, port);
+    await this.join(layers);
+    this.startBackground(layers);
+    this.ready = true;
+    const ring = view.ring.current;
+    this.log.info(
+      { listen: this.config.listen, advertise: identity.advertise, cluster: identity.clusterId, ringVersion: ring.version, checksum: ring.checksum, partitions: ring.partitionCount, nodes: ring.nodes.length },
+      'quorumkv node serving',
+    );
+  }
+
+  /** Announces the leave to peers (bounded wait), stops serving and closes storage. */
+  async stop(): Promise<void> {
+    this.ready = false;
+    await this.view?.membership.leave(LEAVE_WAIT_MS).catch((err: unknown) => this.warn('cannot announce leave', { error: String(err) }));
+    this.replication?.hints.stop();
+    this.replication?.admission.stop();
+    const reaping = this.requests?.reaper.stop();
+    this.stopSweeper?.();
+    await this.http?.close();
+    // Writes this node coordinated settle first: one whose commit fails distrusts its epoch, and
+    // that must be in the state the clean-stop marker is written with.
+    await this.requests?.coordinator.drain();
+    this.replication?.router.close();
+    this.pool.close();
+    // The reaper's batch in progress (its sends fail now) may merge copies, which can distrust epochs.
+    await reaping;
+    await this.requests?.epochs.markCleanStop().catch((err: unknown) => this.warn('cannot record clean stop', { error: String(err) }));
+    await this.storage?.close();
+  }
+
+  private openStorage(): Promise<StorageEngine> {
     const c = this.config;
-    const advertise = c.advertise ?? c.listen;
     mkdirSync(c.dataDir, { recursive: true });
-    this.storage = await openLmdbEngine({
+    return openLmdbEngine({
       path: c.dataDir,
       partitionCount: c.partitions,
       // The engine refuses a data dir laid out for another partition count, so the ring's Q is c.partitions.
@@ -75,55 +166,39 @@ export class QuorumNode {
       mapSizeBytes: c.mapSizeBytes,
       durability: c.durability,
     });
-    const storage = this.storage;
+  }
 
-    this.nodeId = await this.identity('node-id', c.nodeId, () => c.nodeId ?? 'node-1');
-    const initial = c.initialCluster.length > 0 ? c.initialCluster : [{ id: this.nodeId, address: advertise }];
-    if (!initial.some((m) => m.id === this.nodeId))
-      throw new DataDirMismatchError(`node id "${this.nodeId}" is not in --initial-cluster (${initial.map((m) => m.id).join(', ')})`);
-    this.clusterId = await this.identity('cluster-id', undefined, () =>
-      c.initialCluster.length > 0
-        ? createHash('sha256').update(`${c.partitions}|${[...initial].map((m) => `${m.id}=${m.address}`).sort().join(',')}`).digest('hex').slice(0, 16)
-        : randomUUID().replaceAll('-', '').slice(0, 16),
-    );
-    const storedRing = storage.getMeta('ring');
-    const ring = storedRing
-      ? new RingState(decodeRing(storedRing))
-      : RingState.create(c.partitions, initial.map((m) => ({ id: m.id, address: m.id === this.nodeId ? advertise : m.address, zone: m.id === this.nodeId ? c.zone : undefined })), c.n);
-    if (!storedRing) await storage.setMeta('ring', ring.bytes);
-
-    const metrics = new NodeMetrics((m) => {
-      m.hintsPending.set(storage.countHints());
-      const counts: Record<string, number> = { alive: 1, suspect: 0, dead: 0, left: 0 };
-      for (const member of this.membership.list.members()) if (member.id !== this.nodeId) counts[member.state] = (counts[member.state] ?? 0) + 1;
-      for (const [state, n] of Object.entries(counts)) m.members.labels(state).set(n);
-      m.inFlight.set(frontend.requestsInFlight);
-    });
-    const warn = (msg: string, fields: Record<string, unknown>): void => this.log.warn(fields, msg);
-
-
-    this.membership = new ClusterMembership({
-      selfId: this.nodeId,
-      advertise,
+  /**
+   * The ring (stored, or the first one computed from the definition), gossip, and bucket
+   * properties, wired so that gossiped metadata reaches them and their changes are gossiped.
+   */
+  private async clusterView(storage: StorageEngine, identity: NodeIdentity): Promise<ClusterView> {
+    const c = this.config;
+    const { nodeId, clusterId } = identity;
+    const stored = storage.getMeta('ring');
+    const ring = stored ? new RingState(decodeRing(stored)) : RingState.create(identity.definition);
+    if (!stored) await storage.setMeta('ring', ring.bytes);
+    const membership = new ClusterMembership({
+      selfId: nodeId,
+      advertise: identity.advertise,
+      clusterId,
       probeIntervalMs: c.gossipIntervalMs,
       pool: this.pool,
-      onEvent: (e) => {
-        if (e.type === 'metadata') {
-          if (e.key === RING_METADATA_KEY) this.adoptRing(ring, e.value);
-          else buckets.applyMetadata(e.key, e.value);
-          return;
-        }
-        if (e.member.id === this.nodeId) return;
-        if (e.type === 'alive' || e.type === 'joined') void this.hints?.deliverAll();
-        if (e.type !== 'updated') this.log.info({ member: e.member.id, state: e.type }, 'membership change');
-      },
+      now: Date.now,
+      onRefused: (peer, message) => this.log.error({ peer, cluster: clusterId, error: message }, 'a peer refuses this node as belonging to another cluster: check --initial-cluster, --partitions and --n on both'),
     });
-    const membership = this.membership;
-    const buckets: BucketRegistry = new BucketRegistry({ n: c.n, r: c.r, w: c.w, autoCreate: c.autoCreateBuckets }, () => ring.current.nodes.length, {
+    const buckets = new BucketRegistry({ n: c.n, r: c.r, w: c.w, autoCreate: c.autoCreateBuckets, maxBuckets: c.maxBuckets }, () => ring.current.nodes.length, {
       publish: (key, version, value) => membership.list.setMetadata(key, version, value),
-      persist: (all) => storage.setMeta('buckets', all),
+      persist: (key, value) => storage.setMeta(key, value),
     });
-    buckets.load(storage.getMeta('buckets'));
+    buckets.load(storage.listMeta(BUCKET_METADATA).map((e) => e.value), storage.getMeta('buckets'));
+    const adoptRing = (bytes: Uint8Array): void => {
+      try {
+        ring.adopt(bytes);
+      } catch (err) {
+        this.warn('ignoring corrupt ring', { error: (err as Error).message });
+      }
+    };
     ring.onChange((r, bytes) => {
       buckets.invalidate();
       void storage.setMeta('ring', bytes);
@@ -132,62 +207,173 @@ export class QuorumNode {
     });
     membership.list.setMetadata(RING_METADATA_KEY, ring.current.version, ring.bytes);
     for (const b of buckets.list()) if (b.version > 0n) membership.list.setMetadata(`bucket:${b.name}`, Number(b.version), toBinary(BucketPropsSchema, b));
-
-    const header = (): ReplicaHeader =>
-      ({ $typeName: 'quorumkv.v1.ReplicaHeader', fromNode: this.nodeId, ringVersion: BigInt(ring.current.version), clusterId: this.clusterId, ring: new Uint8Array(0) });
-    const noteRing = (h: ReplicaHeader | undefined): void => {
-      if (h && h.ring.length > 0 && h.ringVersion > BigInt(ring.current.version)) this.adoptRing(ring, h.ring);
+    // Registered after the local metadata above: only what peers of this cluster gossip reaches here.
+    membership.list.on((e) => {
+      if (e.type === 'metadata') {
+        if (e.key === RING_METADATA_KEY) adoptRing(e.value);
+        else buckets.applyMetadata(e.key, e.value);
+        return;
+      }
+      if (e.member.id === nodeId) return;
+      ring.noteAddress(e.member.id, e.member.address);
+      if (e.type !== 'updated') this.log.info({ member: e.member.id, state: e.type, address: e.member.address, incarnation: e.member.incarnation }, 'membership change');
+    });
+    const EMPTY = new Uint8Array(0);
+    return {
+      ring,
+      membership,
+      buckets,
+      header: () => ({ $typeName: 'quorumkv.v1.ReplicaHeader', fromNode: nodeId, ringVersion: BigInt(ring.current.version), clusterId, ring: EMPTY }),
+      noteRing: (h) => {
+        if (h && h.clusterId === clusterId && h.ring.length > 0 && h.ringVersion > BigInt(ring.current.version)) adoptRing(h.ring);
+      },
     };
-    const addressOf = (id: string): string | undefined => ring.addressOf(id) ?? membership.list.member(id)?.address;
-    this.router = new ReplicaRouter(this.pool, addressOf, (id) => membership.isAlive(id), {
+  }
+
+  /** Replica channels to peers at the addresses gossip reports, and hinted handoff over them. */
+  private replicationPath({ storage, identity, view }: Pick<Layers, 'storage' | 'identity' | 'view'>): Replication {
+    const c = this.config;
+    const addressOf = (id: string): string | undefined => view.ring.addressOf(id);
+    const router = new ReplicaRouter(this.pool, addressOf, (id) => view.membership.isUp(id), {
       mode: c.replicaTransport,
       batchItems: c.replicaBatchItems,
       batchBytes: c.replicaBatchBytes,
       window: c.replicaWindow,
+      maxQueuedItems: c.replicaQueueItems,
+      maxQueuedBytes: c.replicaQueueBytes,
+      onQueueFull: () => this.metrics.replicaQueueFull.inc(),
       stallMs: c.replicaTimeoutMs,
-      header,
-      onHeader: noteRing,
+      header: view.header,
+      onHeader: view.noteRing,
       now: Date.now,
     });
-    const router = this.router;
-    this.hints = new HintKeeper(storage, router, metrics, { intervalMs: c.hintDeliveryIntervalMs, batchSize: 256, timers: systemTimers }, warn);
-    // Durable before the node serves: the epoch lease, and that this run has not stopped cleanly.
-    const epochs = await ActorEpochs.start(this.nodeId, storage, { onPersistError: (err) => warn('cannot persist actor epochs', { error: String(err) }) });
-    this.epochs = epochs;
-    const merging = { storage, epochs, tombstoneGraceMs: c.tombstoneGraceMs };
-    this.reaper = new DeadRecordReaper({ ...merging, selfId: this.nodeId, ring: () => ring.current, buckets, router, replicaTimeoutMs: c.replicaTimeoutMs, now: Date.now, timers: systemTimers, warn });
-    const coordinator = new Coordinator({ selfId: this.nodeId, epochs, config: c, storage, router, hints: this.hints, metrics, warn, now: Date.now, timers: systemTimers, random: Math.random });
-    this.coordinator = coordinator;
-    const frontend = new KvFrontend(this.nodeId, c, ring, buckets, router, this.pool, coordinator, metrics);
-    const lister = new KeyLister(this.nodeId, storage, ring, buckets, router, this.pool, Date.now);
-    const info = ringInfoSource(ring, (id) => membership.list.member(id), this.nodeId, () => buckets.resolve('').n);
-    const applier = new ReplicaApplier({ ...merging, selfId: this.nodeId, buckets, ring: () => ring.current, metrics, now: Date.now });
+    const admission = new HintAdmission(
+      {
+        storage,
+        isMember: (id) => view.ring.current.nodes.some((n) => n.id === id),
+        isUp: (id) => router.isUp(id),
+        goneSinceMs: (id) => {
+          const m = view.membership.list.member(id);
+          return m && m.state !== 'alive' ? m.stateChangedAtMs : undefined;
+        },
+        metrics: this.metrics,
+        now: Date.now,
+        timers: systemTimers,
+        warn: this.warn,
+      },
+      {
+        // Hints never take more than a quarter of the data file, whatever maxHintBytes says.
+        limits: { maxPerTarget: c.maxHintsPerTarget, maxTotal: c.maxHints, maxBytes: Math.min(c.maxHintBytes, Math.floor(c.mapSizeBytes / 4)) },
+        windowMs: c.hintWindowMs,
+        maxAgeMs: c.hintMaxAgeMs,
+      },
+    );
+    const hints = new HintKeeper(storage, router, this.metrics, { intervalMs: c.hintDeliveryIntervalMs, batchSize: 256, timers: systemTimers, now: Date.now }, this.warn);
+    view.membership.list.on((e) => {
+      if (e.type !== 'metadata' && e.member.id !== identity.nodeId && (e.type === 'alive' || e.type === 'joined')) void hints.deliverAll();
+    });
+    return { router, admission, hints };
+  }
 
-    const replicaDeps = {
-      selfId: this.nodeId,
-      clusterId: () => this.clusterId,
+  /** The coordinator and everything around it; durable (the epoch lease) before the node serves. */
+  private async requestPath({ storage, identity, view, replication }: Omit<Layers, 'requests'>): Promise<RequestPath> {
+    const c = this.config;
+    const { nodeId: selfId } = identity;
+    const { ring, buckets } = view;
+    const { router, admission } = replication;
+    const metrics = this.metrics;
+    const warn = this.warn;
+    // Durable before the node serves: the epoch lease, and that this run has not stopped cleanly.
+    const epochs = await ActorEpochs.start(selfId, storage, { onPersistError: (err) => warn('cannot persist actor epochs', { error: String(err) }) });
+    const merging = { storage, epochs, tombstoneGraceMs: c.tombstoneGraceMs };
+    const coordinator = new Coordinator({ selfId, epochs, config: c, storage, router, hints: admission, metrics, warn, now: Date.now, timers: systemTimers, random: Math.random });
+    return {
+      epochs,
+      coordinator,
+      frontend: new KvFrontend({ selfId, config: c, ring, buckets, router, pool: this.pool, coordinator, metrics }),
+      lister: new KeyLister({ selfId, storage, ring, buckets, router, pool: this.pool, maxPageKeys: c.maxListKeysPage, now: Date.now }),
+      applier: new ReplicaApplier({ ...merging, selfId, buckets, ring: () => ring.current, metrics, hints: admission, now: Date.now }),
+      reaper: new DeadRecordReaper({ ...merging, selfId, ring: () => ring.current, buckets, router, hints: admission, replicaTimeoutMs: c.replicaTimeoutMs, now: Date.now, timers: systemTimers, warn }),
+      info: ringInfoSource(ring, (id) => view.membership.list.member(id), selfId, () => buckets.resolve('').n),
+    };
+  }
+
+  /** Gauges that mirror state, filled at scrape time. */
+  private collectMetrics({ identity, view, replication, requests }: Layers): void {
+    this.metrics.addCollector((m) => {
+      const hints = replication.admission.report();
+      m.hintsPending.set(hints.pending);
+      m.hintBytes.set(hints.bytes);
+      m.hintsPendingByTarget.reset();
+      m.hintWindowClosed.reset();
+      for (const t of hints.targets) {
+        m.hintsPendingByTarget.labels(t.nodeId).set(t.pending);
+        m.hintWindowClosed.labels(t.nodeId).set(t.windowClosed ? 1 : 0);
+      }
+      const counts: Record<string, number> = { alive: 1, suspect: 0, dead: 0, left: 0 };
+      for (const member of view.membership.list.members()) if (member.id !== identity.nodeId) counts[member.state] = (counts[member.state] ?? 0) + 1;
+      for (const [state, n] of Object.entries(counts)) m.members.labels(state).set(n);
+      m.inFlight.set(requests.frontend.requestsInFlight);
+      m.connections.set(this.http?.connections ?? 0);
+    });
+  }
+
+  /** Every service on one port: public KvService and AdminService, internal ReplicaService and MembershipService. */
+  private httpServer({ storage, identity, view, replication, requests }: Layers): HttpServer {
+    const c = this.config;
+    const { nodeId: selfId, clusterId } = identity;
+    const { ring, membership, buckets } = view;
+    const { frontend, lister, info, applier } = requests;
+    const metrics = this.metrics;
+    const limits = streamLimitsOf(c);
+    const nodeBudget = new NodeBudget(limits.node);
+    const streamBudget = streamBudgetFactory({ stream: limits.stream, connection: limits.connections.connection, node: nodeBudget, initialResultBytes: limits.initialResultBytes });
+    const replicaDeps: ReplicaServiceDeps = {
+      selfId,
+      clusterId: () => clusterId,
       ringVersion: () => ring.current.version,
       ringBytes: () => ring.bytes,
-      noteRing,
+      noteRing: view.noteRing,
       applier,
       metrics,
+      streamBudget,
     };
-    this.http = new HttpServer({
+    // Internal traffic carries whole records and keeps the protocol's ceiling; the public API gets
+    // maxMessageBytes (a Session message larger than that is skipped and answered, up to the ceiling).
+    const publicMessages = { readMaxBytes: limits.maxMessageBytes };
+    return new HttpServer({
       ready: () => this.ready,
       metrics: () => metrics.render(),
-      readMaxBytes: c.maxValueBytes * 2 + 64 * 1024 * 1024,
+      readMaxBytes: MAX_ENVELOPE_BYTES,
+      limits: limits.connections,
+      node: nodeBudget,
+      rawStreamOptions: { limits: limits.stream, initialResultBytes: limits.initialResultBytes },
+      streamingPaths: streamingPathsOf([KvService, AdminService, ReplicaService, MembershipService]),
       onRawStream: (path) => metrics.rawStreams.labels(path).inc(),
+      onCut: (scope, reason) => (scope === 'connection' ? metrics.connectionsCut : metrics.streamsCut).labels(reason).inc(),
       rawStreams: new Map([
-        ['/quorumkv.v1.ReplicaService/Replicate', replicateRawStream(replicaDeps)],
-        ['/quorumkv.v1.KvService/Session', sessionRawStream(frontend, metrics)],
+        [
+          '/quorumkv.v1.ReplicaService/Replicate',
+          { handler: replicateRawStream(replicaDeps), maxMessageBytes: MAX_ENVELOPE_BYTES, skipUpToBytes: MAX_ENVELOPE_BYTES, limitName: 'MAX_ENVELOPE_BYTES' },
+        ],
+        [
+          '/quorumkv.v1.KvService/Session',
+          { handler: sessionRawStream(frontend, metrics), maxMessageBytes: limits.maxMessageBytes, skipUpToBytes: MAX_ENVELOPE_BYTES, limitName: 'maxMessageBytes' },
+        ],
       ]),
       routes: (r) => {
-        r.service(KvService, kvService(frontend, info, lister, metrics));
+        r.service(KvService, kvService(frontend, info, lister, { metrics, streamBudget }), publicMessages);
         r.service(AdminService, adminService({
-          selfId: this.nodeId,
-          clusterId: () => this.clusterId,
+          selfId,
+          clusterId: () => clusterId,
+          definition: identity.definition,
+          peerStatus: (id) => {
+            const address = ring.addressOf(id);
+            if (!address) return Promise.reject(new Error('no address'));
+            return this.pool.client(address, AdminService).status({}, { timeoutMs: PEER_STATUS_TIMEOUT_MS });
+          },
           version: SERVER_VERSION,
-          startedAtMs: Date.now(),
+          startedAtMs: this.startedAtMs,
           maxKeyBytes: c.maxKeyBytes,
           ring,
           ringInfo: info,
@@ -196,65 +382,43 @@ export class QuorumNode {
           storage,
           ready: () => this.ready,
           requestsInFlight: () => frontend.requestsInFlight,
-          isUp: (id) => id === this.nodeId || router.isUp(id),
-        }));
+          hints: () => replication.admission.report(),
+          isUp: (id) => id === selfId || replication.router.isUp(id),
+        }), publicMessages);
         r.service(ReplicaService, replicaService(replicaDeps));
-        r.service(MembershipService, membershipService(membership));
+        r.service(MembershipService, membershipService(membership, metrics), publicMessages);
       },
     });
-    const [host, port] = splitHostPort(c.listen);
-    await this.http.listen(host, port);
-    membership.start([...c.seeds, ...initial.filter((m) => m.id !== this.nodeId).map((m) => m.address)]);
-    if (c.hintedHandoff) this.hints.start();
-    this.reaper.start(Math.max(100, Math.min(c.tombstoneGraceMs / 2, 5_000)));
-    this.stopSweeper = storage.startSweeper({ intervalMs: 10_000, batchLimit: 1000, onError: (err) => warn('expiry sweep failed', { error: String(err) }) });
-    this.ready = true;
-    this.log.info({ listen: c.listen, advertise, cluster: this.clusterId, ringVersion: ring.current.version, partitions: ring.current.partitionCount, nodes: ring.current.nodes.length }, 'quorumkv node serving');
   }
 
-  /** Stops serving, leaves gossip gracefully and closes storage. */
-  async stop(): Promise<void> {
-    this.ready = false;
-    this.membership?.stop();
-    this.hints?.stop();
-    const reaping = this.reaper?.stop();
-    this.stopSweeper?.();
-    await this.http?.close();
-    // Writes this node coordinated settle first: one whose commit fails distrusts its epoch, and
-    // that must be in the state the clean-stop marker is written with.
-    await this.coordinator?.drain();
-    this.router?.close();
-    this.pool.close();
-    // The reaper's batch in progress (its sends fail now) may merge copies, which can distrust epochs.
-    await reaping;
-    await this.epochs?.markCleanStop().catch((err: unknown) => this.log.warn({ error: String(err) }, 'cannot record clean stop'));
-    await this.storage?.close();
+  /**
+   * Joins gossip through the seeds and the ring's other nodes, and waits (bounded) until gossip
+   * has heard of every ring node: routing uses only nodes gossip knows, so a node that served at
+   * once would take its peers for down and hint every write.
+   */
+  private async join({ identity, view }: Layers): Promise<void> {
+    const others = view.ring.current.nodes.filter((n) => n.id !== identity.nodeId);
+    view.membership.start([...new Set([...this.config.seeds, ...others.map((n) => view.ring.addressOf(n.id) ?? n.address)])]);
+    const ids = others.map((n) => n.id);
+    const until = Date.now() + JOIN_WAIT_MS;
+    while (!view.membership.knowsAll(ids) && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
   }
 
-  private adoptRing(ring: RingState, bytes: Uint8Array): void {
-    try {
-      ring.adopt(bytes);
-    } catch (err) {
-      this.log.warn({ error: (err as Error).message }, 'ignoring corrupt ring');
-    }
-  }
-
-  /** An identity kept in the data dir: the stored one wins, and must match the configured one. */
-  private async identity(name: string, configured: string | undefined, fresh: () => string): Promise<string> {
-    const stored = this.storage.getMeta(name);
-    if (stored) {
-      const value = decoder.decode(stored);
-      if (configured !== undefined && configured !== value)
-        throw new DataDirMismatchError(`data dir ${this.config.dataDir} belongs to ${name} "${value}", not "${configured}"`);
-      return value;
-    }
-    const value = fresh();
-    await this.storage.setMeta(name, encoder.encode(value));
-    return value;
+  private startBackground({ storage, replication, requests }: Layers): void {
+    const c = this.config;
+    if (c.hintedHandoff) replication.hints.start();
+    replication.admission.start();
+    requests.reaper.start(Math.max(100, Math.min(c.tombstoneGraceMs / 2, 5_000)));
+    this.stopSweeper = storage.startSweeper({ intervalMs: 10_000, batchLimit: 1000, onError: (err) => this.warn('expiry sweep failed', { error: String(err) }) });
   }
 }
 
 function splitHostPort(hostPort: string): [string, number] {
   const i = hostPort.lastIndexOf(':');
   return [hostPort.slice(0, i), Number(hostPort.slice(i + 1))];
+}
+
+/** The HTTP paths of the streaming methods of `services`. */
+function streamingPathsOf(services: DescService[]): Set<string> {
+  return new Set(services.flatMap((s) => s.methods.filter((m) => m.methodKind !== 'unary').map((m) => `/${s.typeName}/${m.name}`)));
 }

@@ -19,6 +19,12 @@ export interface StoredRecord {
    * visible and nothing is removed on its own. Safe integer ≥ 0.
    */
   dueAtMs?: number;
+  /**
+   * Absolute time (ms) from which {@link StorageEngine.listKeys} leaves the record out (the server:
+   * when its last live sibling dies). Only listing is affected: the record stays readable, scannable
+   * and counted. Kept in an index so listings never read values. Safe integer ≥ 0.
+   */
+  listedUntilMs?: number;
 }
 
 /** Options of {@link StorageEngine.listDue}. */
@@ -84,12 +90,25 @@ export interface ListKeysOptions {
   cursor?: Cursor;
   /** Maximum number of keys in the page (≥ 1). */
   limit: number;
+  /**
+   * Only this partition: the scan stops at the partition's end instead of going on into the next
+   * ones. A cursor must then belong to this partition.
+   */
+  partition?: number;
+  /**
+   * Most stored keys examined (listed or not, ≥ 1): a range of records left out of listings (dead
+   * records awaiting the reaper) then costs the caller bounded slices too. Default: no bound.
+   */
+  maxScanned?: number;
 }
 
 /** A page of keys of one bucket, in (partition, key) order. */
 export interface KeyPage {
   keys: Uint8Array[];
-  /** Present when the page is full; more keys may follow (the next page can turn out empty). */
+  /**
+   * Present when the page is full or `maxScanned` keys were examined; more keys may follow (the
+   * next page can turn out empty).
+   */
   next?: Cursor;
 }
 
@@ -100,9 +119,68 @@ export interface HintInput {
   value: Uint8Array;
 }
 
-/** A stored hint with its id (increasing per target node: oldest first). */
+/**
+ * A stored hint. Its id increases per target node and encodes when it was stored, so a target's
+ * hints are kept oldest first and their age is known without reading them.
+ */
 export interface Hint extends HintInput {
   id: number;
+  /** When the hint was stored (the engine clock, ms). */
+  createdAtMs: number;
+}
+
+/**
+ * Bounds on the hints a store keeps, enforced when a hint is added, in the same transaction: the
+ * oldest hints make room for the new one (of the same target for `maxPerTarget`, of any target for
+ * the others), so a flood of hints for a dead node costs a bounded amount of disk.
+ */
+export interface HintLimits {
+  /** Most hints kept for one target (≥ 1). */
+  maxPerTarget: number;
+  /** Most hints kept in all (≥ 1). */
+  maxTotal: number;
+  /** Most bytes (stored keys and frames) hints may take in all (≥ 1). */
+  maxBytes: number;
+}
+
+/** What {@link StorageEngine.addHint} did. */
+export interface HintAdded {
+  id: number;
+  /** Older hints removed to make room, by the limit that removed them. */
+  evicted: { perTarget: number; total: number; bytes: number };
+}
+
+/** Options of {@link StorageEngine.expireHints}. */
+export interface ExpireHintsOptions {
+  /** Hints stored before this time (ms) are removed. */
+  createdBeforeMs: number;
+  /** Most hints removed by this call (≥ 1), to keep one write transaction short. */
+  limit: number;
+}
+
+/** What one {@link StorageEngine.expireHints} or {@link StorageEngine.dropHints} call removed. */
+export interface HintRemoval {
+  removed: number;
+  /** Targets that lost hints. */
+  targets: string[];
+  /** True when the batch was full: call again for the rest. */
+  more: boolean;
+}
+
+/** Hint figures of one target. */
+export interface HintTargetStats {
+  target: string;
+  count: number;
+  bytes: number;
+  /** When its oldest pending hint was stored (ms). */
+  oldestCreatedAtMs: number;
+}
+
+/** Hint figures of a store: kept up to date by every hint write, read in O(targets). */
+export interface HintStats {
+  count: number;
+  bytes: number;
+  targets: HintTargetStats[];
 }
 
 /** Options of {@link StorageEngine.sweepExpired}. */
@@ -127,7 +205,10 @@ export interface SweeperOptions {
   onError?: (error: unknown) => void;
 }
 
-/** Size figures of a node's store. */
+/**
+ * Size figures of a node's store. Counts are kept up to date by every write, in its transaction, so
+ * reading them costs O(partitions), never a scan of the records.
+ */
 export interface StorageStats {
   /** Records stored, including expired ones not yet swept. */
   keys: number;
@@ -137,6 +218,12 @@ export interface StorageStats {
   mapSizeBytes?: number;
   /** Records per partition (index = partition), including expired ones not yet swept. */
   partitions: number[];
+}
+
+/** One metadata entry. */
+export interface MetaEntry {
+  name: string;
+  value: Uint8Array;
 }
 
 /** Options both engines accept. */
@@ -200,7 +287,12 @@ export interface StorageEngine {
   /** Number of live (unexpired) records in a partition. */
   countPartition(partition: number): number;
 
-  /** One page of a bucket's live keys, in (partition, key) order, never the whole bucket at once. */
+  /**
+   * One page of a bucket's listed keys (live, unexpired, before their `listedUntilMs`), in
+   * (partition, key) order, never the whole bucket at once. Reads keys and the listing index only,
+   * never values: the cost is proportional to the keys it passes, whatever their values' size, and a
+   * corrupt value does not hide its key (reading it reports the corruption).
+   */
   listKeys(bucket: Uint8Array, options: ListKeysOptions): KeyPage;
 
   /** Removes up to `limit` expired records (the server calls this on its own timer). */
@@ -209,8 +301,13 @@ export interface StorageEngine {
   /** Runs {@link sweepExpired} every `intervalMs` (unref'd timer) until the returned stop function or `close`. */
   startSweeper(options: SweeperOptions): () => void;
 
-  /** Stores a hint for `targetNode` durably; resolves with its id. */
-  addHint(targetNode: string, hint: HintInput): Promise<number>;
+  /**
+   * Stores a hint for `targetNode` durably, first removing the oldest hints `limits` require (in
+   * the same transaction). Without limits nothing is removed.
+   * @throws StorageArgumentError when the hint alone is larger than `limits.maxBytes`.
+   * @throws StorageFullError when it does not fit in the store; nothing is removed then.
+   */
+  addHint(targetNode: string, hint: HintInput, limits?: HintLimits): Promise<HintAdded>;
 
   /** The oldest `limit` hints for `targetNode`; damaged ones met on the way are reported and removed. */
   hintsFor(targetNode: string, limit: number): Hint[];
@@ -219,22 +316,37 @@ export interface StorageEngine {
   ackHints(targetNode: string, ids: readonly number[]): Promise<void>;
 
   /**
-   * Pending hints for one node, or for all nodes when `targetNode` is omitted. O(hints) in the LMDB
-   * engine: for metrics and status, not for per-request checks (see {@link hasHints}).
+   * Removes hints stored before `createdBeforeMs`, oldest first per target. Cost: one seek per
+   * target plus the hints removed.
    */
+  expireHints(options: ExpireHintsOptions): Promise<HintRemoval>;
+
+  /** Removes up to `limit` hints of `targetNode`, oldest first. */
+  dropHints(targetNode: string, limit: number): Promise<HintRemoval>;
+
+  /** Pending hints for one node, or for all nodes when `targetNode` is omitted; O(1). */
   countHints(targetNode?: string): number;
 
-  /** Whether any hint is pending for `targetNode` (for any node when omitted); O(log hints). */
+  /** Whether any hint is pending for `targetNode` (for any node when omitted); O(1). */
   hasHints(targetNode?: string): boolean;
 
-  /** Nodes that have pending hints. */
+  /** Nodes that have pending hints; O(targets). */
   hintTargets(): string[];
+
+  /** Hint counts and bytes, in all and per target; O(targets). */
+  hintStats(): HintStats;
 
   /** A metadata value (node id, cluster id, ring bytes ...), or undefined. */
   getMeta(name: string): Uint8Array | undefined;
 
   /** Stores a metadata value durably. */
   setMeta(name: string, value: Uint8Array): Promise<void>;
+
+  /**
+   * The metadata entries whose names start with `prefix`, in name order (reserved names excluded;
+   * corrupt entries skipped and reported).
+   */
+  listMeta(prefix: string): MetaEntry[];
 
   /** Record counts and sizes. */
   stats(): StorageStats;

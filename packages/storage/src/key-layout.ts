@@ -4,12 +4,15 @@
  * Every byte order here is big-endian so that LMDB's memcmp order is numeric order: a partition is
  * one contiguous range, and the expiry index is ordered by time.
  *
- * data:   [u32 partition][u8 bucket length][bucket][key]
- * expiry: [u32 expiresAtMs high][u32 expiresAtMs low][data key]
- * due:    [u32 dueAtMs high][u32 dueAtMs low][data key]
- * hints:  [u8 target length][target, UTF-8][u32 seq high][u32 seq low]
+ * data:       [u32 partition][u8 bucket length][bucket][key]
+ * expiry:     [u32 expiresAtMs high][u32 expiresAtMs low][data key]
+ * due:        [u32 dueAtMs high][u32 dueAtMs low][data key]
+ * listing:    [data key] → u64 time from which listKeys leaves the record out
+ * counts:     [u32 partition] → u64 records stored in the partition
+ * hints:      [u8 target length][target, UTF-8][u64 id], id = createdAtMs × 2048 + n
+ * hint-stats: [u8 target length][target] → [u64 count][u64 bytes]; [0x00] → the totals
  */
-import { KeyTooLargeError } from './errors.js';
+import { KeyTooLargeError, StorageArgumentError } from './errors.js';
 
 /** Buckets are names; one length byte keeps the prefix short. */
 export const MAX_BUCKET_BYTES = 255;
@@ -53,6 +56,15 @@ export function decodeDataKey(dataKey: Uint8Array): DecodedDataKey | undefined {
     bucket: dataKey.subarray(DATA_HEADER_BYTES, bucketEnd),
     key: dataKey.subarray(bucketEnd),
   };
+}
+
+/**
+ * The key part of a data key, as a plain Uint8Array view: listings call it per key, and
+ * `Buffer#subarray` costs several times more (it builds a Buffer through the species constructor).
+ */
+export function keyOf(dataKey: Uint8Array): Uint8Array {
+  const start = DATA_HEADER_BYTES + dataKey[4]!;
+  return new Uint8Array(dataKey.buffer, dataKey.byteOffset + start, dataKey.length - start);
 }
 
 /** First key of a partition's range; `partitionStart(p + 1)` is its exclusive end. */
@@ -112,13 +124,37 @@ const utf8Decoder = new TextDecoder();
 export function hintTargetPrefix(target: string): Buffer {
   const name = utf8.encode(target);
   if (name.length > 255) throw new KeyTooLargeError('key', name.length, 255);
+  if (name.length === 0) throw new StorageArgumentError('targetNode', 'must not be empty');
   const out = Buffer.allocUnsafe(1 + name.length);
   out[0] = name.length;
   out.set(name, 1);
   return out;
 }
 
-/** Hint key: per target, ordered by sequence number, so the oldest hints are replayed first. */
+/** Key of the hint-stats entry holding the totals over every target (no target name is empty). */
+export const HINT_TOTALS_KEY = Buffer.from([0]);
+
+/**
+ * Hint ids a target can get per millisecond before ids run ahead of the clock. An id is
+ * `createdAtMs × HINT_IDS_PER_MS + n`, so ids sort by age and a hint's age is known from its key;
+ * 2^53 / 2048 ms is the year 2109.
+ */
+export const HINT_IDS_PER_MS = 2048;
+
+/**
+ * The id of a target's next hint: after `lastId` (ids only increase, even when the clock steps
+ * back) and at least the first id of `nowMs`.
+ */
+export function nextHintId(lastId: number, nowMs: number): number {
+  return Math.max(lastId + 1, Math.max(0, Math.floor(nowMs)) * HINT_IDS_PER_MS);
+}
+
+/** When the hint with this id was stored (ms). Ids from before ids carried time read as 0. */
+export function hintCreatedAt(id: number): number {
+  return Math.floor(id / HINT_IDS_PER_MS);
+}
+
+/** Hint key: per target, ordered by id, so the oldest hints are replayed (and expire) first. */
 export function encodeHintKey(targetPrefix: Uint8Array, seq: number): Buffer {
   const out = Buffer.allocUnsafe(targetPrefix.length + TIME_BYTES);
   out.set(targetPrefix, 0);

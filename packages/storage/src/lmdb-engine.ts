@@ -1,18 +1,25 @@
 /**
- * The default engine: one LMDB environment per node (lmdb-js), with named databases
- * `data` (records by partition), `expiry` (TTL index), `due` (due-time index), `hints` and `meta`. See README.md for the
- * on-disk layout and what each durability mode risks.
+ * The default engine: one LMDB environment per node (lmdb-js), with named databases `data` (records
+ * by partition), `expiry` (TTL index), `due` (due-time index), `listing` (when records leave
+ * listings), `counts` (records per partition), `hints`, `hint-stats` and `meta`. See README.md for
+ * the on-disk layout and what each durability mode risks.
  */
 import { open, type Database, type RootDatabase } from 'lmdb';
 import type {
   Cursor,
   DueItem,
   EngineOptions,
+  ExpireHintsOptions,
   Hint,
+  HintAdded,
   HintInput,
+  HintLimits,
+  HintRemoval,
+  HintStats,
   KeyPage,
   ListDueOptions,
   ListKeysOptions,
+  MetaEntry,
   ScanItem,
   ScanOptions,
   ScanPage,
@@ -31,15 +38,18 @@ import {
   decodeTimeKey,
   encodeDataKey,
   encodeTimeKey,
+  keyOf,
   timeRangeEnd,
   partitionStart,
   prefixEnd,
+  readU64,
+  writeU64,
 } from './key-layout.js';
 import { LmdbHintStore } from './lmdb-hints.js';
 import { LmdbMetaStore } from './lmdb-meta.js';
-import { decodeFrame, encodeFrame, frameDue, frameExpiry, frameValue, verifyFrame } from './record-codec.js';
+import { decodeFrame, encodeFrame, frameDue, frameExpiry, frameListedUntil, frameValue, listingEnd, verifyFrame } from './record-codec.js';
 import { SpaceQuota } from './space-quota.js';
-import { checkLimit, checkPartition, checkPartitionCount, checkRecord, sameBytes } from './validation.js';
+import { checkLimit, checkPartition, checkPartitionCount, checkRecord, listedPartitions, sameBytes, scanBudget } from './validation.js';
 import { startSweeperTimer } from './sweeper.js';
 
 /**
@@ -87,7 +97,7 @@ export async function openLmdbEngine(options: LmdbEngineOptions): Promise<LmdbEn
     path: options.path,
     // Always a directory, even when its name has a dot (lmdb-js would otherwise take "data.v2" for a file).
     noSubdir: false,
-    maxDbs: 8,
+    maxDbs: 12,
     mapSize: mapSizeBytes,
     noSync: durability === 'nosync',
     overlappingSync: durability === 'sync' && syncMethod === 'flushed',
@@ -96,6 +106,7 @@ export async function openLmdbEngine(options: LmdbEngineOptions): Promise<LmdbEn
     // Opening the named databases can fail too: the environment is closed whatever went wrong.
     const engine = new LmdbEngine(env, options, mapSizeBytes, durability === 'sync' && syncMethod === 'flushed');
     await engine.meta.checkLayout(options.partitionCount);
+    await engine.ensureIndexes();
     return engine;
   } catch (error) {
     await env.close();
@@ -111,6 +122,8 @@ export class LmdbEngine implements StorageEngine {
   private readonly data: Db;
   private readonly expiry: Db;
   private readonly due: Db;
+  private readonly listing: Db;
+  private readonly counts: Db;
   private readonly hints: LmdbHintStore;
   private readonly quota: SpaceQuota;
   private readonly now: () => number;
@@ -130,11 +143,19 @@ export class LmdbEngine implements StorageEngine {
     this.data = env.openDB({ name: 'data', ...binary }) as unknown as Db;
     this.expiry = env.openDB({ name: 'expiry', ...binary }) as unknown as Db;
     this.due = env.openDB({ name: 'due', ...binary }) as unknown as Db;
+    this.listing = env.openDB({ name: 'listing', ...binary }) as unknown as Db;
+    this.counts = env.openDB({ name: 'counts', ...binary }) as unknown as Db;
     const pageSize = (env.getStats() as { pageSize: number }).pageSize;
     const native = (env as unknown as { env: { info(): { lastPageNumber: number } } }).env;
     this.quota = new SpaceQuota(mapSizeBytes, () => (native.info().lastPageNumber + 1) * pageSize);
     const writes = { durable: <T>(p: Promise<T>) => this.durable(p), admit: (n: number) => this.quota.admit(n) };
-    this.hints = new LmdbHintStore(env.openDB({ name: 'hints', ...binary }) as unknown as Db, writes, options.onCorruptRecord);
+    this.hints = new LmdbHintStore(
+      env.openDB({ name: 'hints', ...binary }) as unknown as Db,
+      env.openDB({ name: 'hint-stats', ...binary }) as unknown as Db,
+      writes,
+      this.now,
+      options.onCorruptRecord,
+    );
     this.meta = new LmdbMetaStore(env.openDB({ name: 'meta', ...binary }) as unknown as Db, writes);
   }
 
@@ -168,6 +189,7 @@ export class LmdbEngine implements StorageEngine {
         const old = this.data.getBinaryFast(dataKey);
         const oldExpiry = old === undefined ? undefined : frameExpiry(old);
         const oldDue = old === undefined ? undefined : frameDue(old);
+        const oldListing = old === undefined ? undefined : frameListingEnd(old);
         const current = old === undefined ? undefined : this.liveRecord(dataKey, old);
         const next = fn(current);
         if (next === undefined) {
@@ -180,9 +202,12 @@ export class LmdbEngine implements StorageEngine {
         this.data.putSync(dataKey, frame);
         reindex(this.expiry, dataKey, oldExpiry, next.expiresAtMs);
         reindex(this.due, dataKey, oldDue, next.dueAtMs);
+        this.relist(dataKey, oldListing, listingEnd(next));
+        if (old === undefined) this.countIn(dataKey, 1);
         result = { value: next.value };
         if (next.expiresAtMs !== undefined) result.expiresAtMs = next.expiresAtMs;
         if (next.dueAtMs !== undefined) result.dueAtMs = next.dueAtMs;
+        if (next.listedUntilMs !== undefined) result.listedUntilMs = next.listedUntilMs;
       } catch (error) {
         // Thrown before any write of this callback, so the shared transaction stays consistent.
         failure = error;
@@ -235,7 +260,7 @@ export class LmdbEngine implements StorageEngine {
   countPartition(partition: number): number {
     this.checkOpen();
     checkPartition(partition, this.partitionCount);
-    const all = this.data.getCount({ start: partitionStart(partition), end: partitionStart(partition + 1) });
+    const all = this.storedIn(partition);
     // Expired records still on disk are few (the sweeper removes them) and the expiry index lists
     // them in time order, so subtracting them is cheaper than reading every record's header.
     let expired = 0;
@@ -254,22 +279,39 @@ export class LmdbEngine implements StorageEngine {
     const prefix = options.prefix ?? EMPTY;
     const keys: Uint8Array[] = [];
     const now = this.now();
-    const first = options.cursor === undefined ? 0 : checkPartition(decodeDataKey(options.cursor)?.partition ?? -1, this.partitionCount);
+    const { first, last } = listedPartitions(options, this.partitionCount);
+    const scan = { keys, limit: options.limit, budget: scanBudget(options), now };
     // Keys are stored partition-major, so a bucket is one range per partition. That costs one seek
     // per partition per page but no secondary index to write on every put (see README).
-    for (let p = first; p < this.partitionCount; p++) {
+    for (let p = first; p <= last; p++) {
       const lo = bucketPrefix(p, bucket, prefix);
       const resume = p === first && options.cursor !== undefined && Buffer.compare(options.cursor, lo) >= 0;
-      const start = resume ? Buffer.from(options.cursor!) : lo;
-      const end = prefixEnd(lo);
-      const range = this.data.getRange(end === undefined ? { start, exclusiveStart: resume } : { start, end, exclusiveStart: resume });
-      for (const { key, value } of range) {
-        if (this.scannedRecord(key, value, now) === undefined) continue;
-        keys.push(decodeDataKey(key)!.key);
-        if (keys.length === options.limit) return { keys, next: key };
-      }
+      const next = this.listRange({ start: resume ? Buffer.from(options.cursor!) : lo, end: prefixEnd(lo)!, resume }, scan);
+      if (next !== undefined) return { keys, next };
     }
     return { keys };
+  }
+
+  /**
+   * Appends the listed keys of one range to `scan.keys` until it holds `scan.limit` or the scan
+   * budget is spent; returns the last key examined then. Keys only, merged with the listing index
+   * over the same range (both are in key order), so no value is read.
+   */
+  private listRange(range: { start: Buffer; end: Buffer; resume: boolean }, scan: { keys: Uint8Array[]; limit: number; budget: number; now: number }): Buffer | undefined {
+    const hidden = this.listing.getRange({ start: range.start, end: range.end })[Symbol.iterator]();
+    try {
+      let h = hidden.next();
+      for (const key of this.data.getKeys({ start: range.start, end: range.end, exclusiveStart: range.resume })) {
+        scan.budget--;
+        while (!h.done && Buffer.compare(h.value.key, key) < 0) h = hidden.next();
+        const listed = h.done || !h.value.key.equals(key) || scan.now < readU64(h.value.value, 0);
+        if (listed) scan.keys.push(keyOf(key));
+        if (scan.keys.length === scan.limit || scan.budget === 0) return key;
+      }
+      return undefined;
+    } finally {
+      hidden.return?.();
+    }
   }
 
   async sweepExpired(options: SweepOptions): Promise<SweepResult> {
@@ -325,9 +367,9 @@ export class LmdbEngine implements StorageEngine {
     return stop;
   }
 
-  addHint(targetNode: string, hint: HintInput): Promise<number> {
+  addHint(targetNode: string, hint: HintInput, limits?: HintLimits): Promise<HintAdded> {
     this.checkOpen();
-    return this.hints.add(targetNode, hint);
+    return this.hints.add(targetNode, hint, limits);
   }
 
   hintsFor(targetNode: string, limit: number): Hint[] {
@@ -338,6 +380,16 @@ export class LmdbEngine implements StorageEngine {
   ackHints(targetNode: string, ids: readonly number[]): Promise<void> {
     this.checkOpen();
     return this.hints.ack(targetNode, ids);
+  }
+
+  expireHints(options: ExpireHintsOptions): Promise<HintRemoval> {
+    this.checkOpen();
+    return this.hints.expire(options);
+  }
+
+  dropHints(targetNode: string, limit: number): Promise<HintRemoval> {
+    this.checkOpen();
+    return this.hints.drop(targetNode, limit);
   }
 
   countHints(targetNode?: string): number {
@@ -355,6 +407,11 @@ export class LmdbEngine implements StorageEngine {
     return this.hints.targets();
   }
 
+  hintStats(): HintStats {
+    this.checkOpen();
+    return this.hints.stats();
+  }
+
   getMeta(name: string): Uint8Array | undefined {
     this.checkOpen();
     return this.meta.get(name);
@@ -365,12 +422,17 @@ export class LmdbEngine implements StorageEngine {
     return this.meta.set(name, value);
   }
 
+  listMeta(prefix: string): MetaEntry[] {
+    this.checkOpen();
+    return this.meta.list(prefix, this.options.onCorruptRecord);
+  }
+
   stats(): StorageStats {
     this.checkOpen();
     const partitions: number[] = [];
     let keys = 0;
     for (let p = 0; p < this.partitionCount; p++) {
-      const n = this.data.getCount({ start: partitionStart(p), end: partitionStart(p + 1) });
+      const n = this.storedIn(p);
       partitions.push(n);
       keys += n;
     }
@@ -399,6 +461,47 @@ export class LmdbEngine implements StorageEngine {
     return encodeDataKey(p, bucket, key);
   }
 
+  /**
+   * Builds the partition counts and the listing index of a data dir written before they existed:
+   * one pass over the records, once, in one transaction (so a crash leaves none of it).
+   */
+  async ensureIndexes(): Promise<void> {
+    await this.hints.ensureStats();
+    if (!isEmpty(this.counts) || isEmpty(this.data)) return;
+    const committed = this.data.transaction(() => {
+      const perPartition = new Map<number, number>();
+      for (const { key, value } of this.data.getRange({})) {
+        const p = decodeDataKey(key)?.partition;
+        if (p !== undefined) perPartition.set(p, (perPartition.get(p) ?? 0) + 1);
+        const ends = value.length >= 6 ? frameListingEnd(value) : undefined;
+        if (ends !== undefined) this.listing.putSync(key, timeValue(ends));
+      }
+      for (const [p, n] of perPartition) this.counts.putSync(partitionStart(p), timeValue(n));
+    });
+    await this.durable(committed);
+  }
+
+  /** Records stored in a partition, from its counter. */
+  private storedIn(partition: number): number {
+    const bytes = this.counts.getBinaryFast(partitionStart(partition));
+    return bytes === undefined || bytes.length !== 8 ? 0 : readU64(bytes, 0);
+  }
+
+  /** Moves the counter of a data key's partition; inside a write transaction. */
+  private countIn(dataKey: Buffer, delta: number): void {
+    const p = decodeDataKey(dataKey)!.partition;
+    const n = Math.max(0, this.storedIn(p) + delta);
+    if (n === 0) this.counts.removeSync(partitionStart(p));
+    else this.counts.putSync(partitionStart(p), timeValue(n));
+  }
+
+  /** Moves a record's entry in the listing index; inside a write transaction. */
+  private relist(dataKey: Buffer, before: number | undefined, after: number | undefined): void {
+    if (before === after) return;
+    if (after === undefined) this.listing.removeSync(dataKey);
+    else this.listing.putSync(dataKey, timeValue(after));
+  }
+
   /** Removes a record and its index entries; inside a write transaction. */
   private removeRecord(dataKey: Buffer, frame: Buffer): void {
     const expiresAtMs = frameExpiry(frame);
@@ -406,6 +509,8 @@ export class LmdbEngine implements StorageEngine {
     this.data.removeSync(dataKey);
     if (expiresAtMs !== undefined) this.expiry.removeSync(encodeTimeKey(expiresAtMs, dataKey));
     if (dueAtMs !== undefined) this.due.removeSync(encodeTimeKey(dueAtMs, dataKey));
+    if (frameListingEnd(frame) !== undefined) this.listing.removeSync(dataKey);
+    this.countIn(dataKey, -1);
   }
 
   /** The record in `frame` if sound and unexpired; corrupt ones are reported and read as absent. */
@@ -451,6 +556,25 @@ export class LmdbEngine implements StorageEngine {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+function isEmpty(db: Db): boolean {
+  for (const _key of db.getKeys({ limit: 1 })) return false;
+  return true;
+}
+
+/** A u64 as the 8 bytes the listing index and the counters store. */
+function timeValue(n: number): Buffer {
+  const out = Buffer.allocUnsafe(8);
+  writeU64(out, 0, n);
+  return out;
+}
+
+/** When listKeys stops listing the record in `frame` (see {@link listingEnd}), without verifying it. */
+function frameListingEnd(frame: Uint8Array): number | undefined {
+  const expiresAtMs = frameExpiry(frame);
+  const listedUntilMs = frameListedUntil(frame);
+  return listingEnd({ ...(expiresAtMs === undefined ? {} : { expiresAtMs }), ...(listedUntilMs === undefined ? {} : { listedUntilMs }) });
+}
 
 /** Moves a record's entry in a time index (expiry, due) from `before` to `after`; inside a write transaction. */
 function reindex(index: Db, dataKey: Buffer, before: number | undefined, after: number | undefined): void {

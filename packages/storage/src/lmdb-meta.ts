@@ -5,6 +5,8 @@
 import type { Database } from 'lmdb';
 import { CorruptRecordError, StorageArgumentError, LayoutMismatchError } from './errors.js';
 import { FORMAT_VERSION, encodeFrame, frameValue, verifyFrame } from './record-codec.js';
+import type { MetaEntry } from './engine.js';
+import { prefixEnd } from './key-layout.js';
 import type { WriteSupport } from './lmdb-hints.js';
 
 type Db = Database<Buffer, Buffer>;
@@ -26,6 +28,22 @@ export class LmdbMetaStore {
     const bad = verifyFrame(key, frame);
     if (bad !== undefined) throw new CorruptRecordError(new Uint8Array(0), key, bad);
     return frameValue(frame);
+  }
+
+  list(prefix: string, onCorrupt?: (error: CorruptRecordError) => void): MetaEntry[] {
+    const start = Buffer.from(utf8.encode(prefix));
+    const end = prefixEnd(start);
+    const out: MetaEntry[] = [];
+    for (const { key, value } of this.db.getRange(end === undefined ? { start } : { start, end })) {
+      if (key[0] === 0) continue; // reserved names
+      const bad = verifyFrame(key, value);
+      if (bad !== undefined) {
+        onCorrupt?.(new CorruptRecordError(new Uint8Array(0), key, bad));
+        continue;
+      }
+      out.push({ name: new TextDecoder().decode(key), value: frameValue(value) });
+    }
+    return out;
   }
 
   async set(name: string, value: Uint8Array): Promise<void> {

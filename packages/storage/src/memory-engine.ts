@@ -8,11 +8,17 @@ import type {
   Cursor,
   DueItem,
   EngineOptions,
+  ExpireHintsOptions,
   Hint,
+  HintAdded,
   HintInput,
+  HintLimits,
+  HintRemoval,
+  HintStats,
   KeyPage,
   ListDueOptions,
   ListKeysOptions,
+  MetaEntry,
   ScanItem,
   ScanOptions,
   ScanPage,
@@ -25,9 +31,11 @@ import type {
   UpdateFn,
 } from './engine.js';
 import { EngineClosedError, StorageArgumentError } from './errors.js';
-import { bucketPrefix, decodeDataKey, encodeDataKey, hintTargetPrefix, partitionStart } from './key-layout.js';
+import { bucketPrefix, encodeDataKey, partitionStart } from './key-layout.js';
+import { MemoryHintStore } from './memory-hints.js';
+import { listingEnd } from './record-codec.js';
 import { startSweeperTimer } from './sweeper.js';
-import { checkLimit, checkPartition, checkPartitionCount, checkRecord, sameBytes } from './validation.js';
+import { checkLimit, checkPartition, checkPartitionCount, checkRecord, listedPartitions, sameBytes, scanBudget } from './validation.js';
 
 /** Options of {@link createMemoryEngine}. */
 export type MemoryEngineOptions = EngineOptions;
@@ -52,8 +60,7 @@ export function createMemoryEngine(options: MemoryEngineOptions): MemoryEngine {
 export class MemoryEngine implements StorageEngine {
   readonly partitionCount: number;
   private readonly partitions = new Map<number, Partition>();
-  private readonly hints = new Map<string, Map<number, Hint>>();
-  private readonly nextHintId = new Map<string, number>();
+  private readonly hints: MemoryHintStore;
   private readonly meta = new Map<string, Uint8Array>();
   private readonly stopSweepers = new Set<() => void>();
   private readonly now: () => number;
@@ -64,6 +71,7 @@ export class MemoryEngine implements StorageEngine {
     checkPartitionCount(options.partitionCount);
     this.partitionCount = options.partitionCount;
     this.now = options.now ?? Date.now;
+    this.hints = new MemoryHintStore(this.now);
   }
 
   partitionOf(bucket: Uint8Array, key: Uint8Array): number {
@@ -145,10 +153,11 @@ export class MemoryEngine implements StorageEngine {
     this.checkOpen();
     checkLimit(options.limit);
     const cursor = options.cursor === undefined ? undefined : latin1(options.cursor);
-    const first = options.cursor === undefined ? 0 : checkPartition(decodeDataKey(options.cursor)?.partition ?? -1, this.partitionCount);
+    const { first, last } = listedPartitions(options, this.partitionCount);
     const now = this.now();
     const keys: Uint8Array[] = [];
-    for (let p = first; p < this.partitionCount; p++) {
+    let budget = scanBudget(options);
+    for (let p = first; p <= last; p++) {
       const part = this.partitions.get(p);
       if (!part) continue;
       const lo = latin1(bucketPrefix(p, bucket, options.prefix ?? new Uint8Array(0)));
@@ -156,10 +165,9 @@ export class MemoryEngine implements StorageEngine {
       for (let i = resume ? upperBound(part.sorted, cursor) : lowerBound(part.sorted, lo); i < part.sorted.length; i++) {
         const id = part.sorted[i]!;
         if (!id.startsWith(lo)) break;
-        const entry = part.entries.get(id)!;
-        if (!this.isLive(entry.record, now)) continue;
-        keys.push(copy(entry.key));
-        if (keys.length === options.limit) return { keys, next: bytesOf(id) };
+        const ends = listingEnd(part.entries.get(id)!.record);
+        if (ends === undefined || now < ends) keys.push(copy(part.entries.get(id)!.key));
+        if (keys.length === options.limit || --budget === 0) return { keys, next: bytesOf(id) };
       }
     }
     return { keys };
@@ -207,54 +215,49 @@ export class MemoryEngine implements StorageEngine {
     return stop;
   }
 
-  async addHint(targetNode: string, hint: HintInput): Promise<number> {
+  async addHint(targetNode: string, hint: HintInput, limits?: HintLimits): Promise<HintAdded> {
     this.checkOpen();
-    hintTargetPrefix(targetNode); // same name limit as on disk
-    const id = this.nextHintId.get(targetNode) ?? 1;
-    this.nextHintId.set(targetNode, id + 1);
-    let forTarget = this.hints.get(targetNode);
-    if (!forTarget) this.hints.set(targetNode, (forTarget = new Map()));
-    forTarget.set(id, { id, bucket: copy(hint.bucket), key: copy(hint.key), value: copy(hint.value) });
-    return id;
+    return this.hints.add(targetNode, hint, limits);
   }
 
   hintsFor(targetNode: string, limit: number): Hint[] {
     this.checkOpen();
-    checkLimit(limit);
-    const out: Hint[] = [];
-    // Map iteration order is insertion order, which is id order here.
-    for (const hint of this.hints.get(targetNode)?.values() ?? []) {
-      out.push({ id: hint.id, bucket: copy(hint.bucket), key: copy(hint.key), value: copy(hint.value) });
-      if (out.length === limit) break;
-    }
-    return out;
+    return this.hints.list(targetNode, limit);
   }
 
   async ackHints(targetNode: string, ids: readonly number[]): Promise<void> {
     this.checkOpen();
-    const forTarget = this.hints.get(targetNode);
-    if (!forTarget) return;
-    for (const id of ids) forTarget.delete(id);
-    if (forTarget.size === 0) this.hints.delete(targetNode);
+    this.hints.ack(targetNode, ids);
+  }
+
+  async expireHints(options: ExpireHintsOptions): Promise<HintRemoval> {
+    this.checkOpen();
+    return this.hints.expire(options);
+  }
+
+  async dropHints(targetNode: string, limit: number): Promise<HintRemoval> {
+    this.checkOpen();
+    return this.hints.drop(targetNode, limit);
   }
 
   hasHints(targetNode?: string): boolean {
     this.checkOpen();
-    // Targets without hints are removed (ackHints), so presence is enough.
-    return targetNode === undefined ? this.hints.size > 0 : this.hints.has(targetNode);
+    return this.hints.countOf(targetNode) > 0;
   }
 
   countHints(targetNode?: string): number {
     this.checkOpen();
-    if (targetNode !== undefined) return this.hints.get(targetNode)?.size ?? 0;
-    let n = 0;
-    for (const forTarget of this.hints.values()) n += forTarget.size;
-    return n;
+    return this.hints.countOf(targetNode);
   }
 
   hintTargets(): string[] {
     this.checkOpen();
-    return [...this.hints.keys()].sort((a, b) => Buffer.compare(hintTargetPrefix(a), hintTargetPrefix(b)));
+    return this.hints.targets();
+  }
+
+  hintStats(): HintStats {
+    this.checkOpen();
+    return this.hints.stats();
   }
 
   getMeta(name: string): Uint8Array | undefined {
@@ -267,6 +270,14 @@ export class MemoryEngine implements StorageEngine {
     this.checkOpen();
     if (name.startsWith('\u0000')) throw new StorageArgumentError('name', 'names starting with NUL are reserved');
     this.meta.set(name, copy(value));
+  }
+
+  listMeta(prefix: string): MetaEntry[] {
+    this.checkOpen();
+    return [...this.meta.keys()]
+      .filter((name) => name.startsWith(prefix) && !name.startsWith('\u0000'))
+      .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+      .map((name) => ({ name, value: copy(this.meta.get(name)!) }));
   }
 
   stats(): StorageStats {
@@ -326,6 +337,7 @@ function copyRecord(record: StoredRecord): StoredRecord {
   const out: StoredRecord = { value: copy(record.value) };
   if (record.expiresAtMs !== undefined) out.expiresAtMs = record.expiresAtMs;
   if (record.dueAtMs !== undefined) out.dueAtMs = record.dueAtMs;
+  if (record.listedUntilMs !== undefined) out.listedUntilMs = record.listedUntilMs;
   return out;
 }
 

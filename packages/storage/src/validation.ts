@@ -2,7 +2,8 @@
  * Argument checks shared by both engines, so they reject the same inputs with the same errors.
  */
 import { StorageArgumentError } from './errors.js';
-import type { StoredRecord } from './engine.js';
+import type { ListKeysOptions, StoredRecord } from './engine.js';
+import { decodeDataKey } from './key-layout.js';
 
 /** Largest partition count: partitions are stored as u32 and `p + 1` must still fit. */
 export const MAX_PARTITION_COUNT = 0x8000_0000;
@@ -35,10 +36,31 @@ export function checkRecord(record: StoredRecord): void {
   if (expiry !== undefined && (!Number.isSafeInteger(expiry) || expiry < 0)) {
     throw new StorageArgumentError('record.expiresAtMs', `must be a safe integer ≥ 0, got ${expiry}`);
   }
-  const due = record.dueAtMs;
-  if (due !== undefined && (!Number.isSafeInteger(due) || due < 0)) {
-    throw new StorageArgumentError('record.dueAtMs', `must be a safe integer ≥ 0, got ${due}`);
+  for (const field of ['dueAtMs', 'listedUntilMs'] as const) {
+    const t = record[field];
+    if (t !== undefined && (!Number.isSafeInteger(t) || t < 0)) throw new StorageArgumentError(`record.${field}`, `must be a safe integer ≥ 0, got ${t}`);
   }
+}
+
+/** How many stored keys a listKeys call may examine: `maxScanned`, checked, or no bound. */
+export function scanBudget(options: ListKeysOptions): number {
+  if (options.maxScanned === undefined) return Infinity;
+  if (!Number.isInteger(options.maxScanned) || options.maxScanned < 1) {
+    throw new StorageArgumentError('maxScanned', `must be a positive integer, got ${options.maxScanned}`);
+  }
+  return options.maxScanned;
+}
+
+/**
+ * The partitions a listKeys call walks: the one asked for, or from the cursor's to the last.
+ * @throws StorageArgumentError for a partition out of range or a cursor of another partition.
+ */
+export function listedPartitions(options: ListKeysOptions, partitionCount: number): { first: number; last: number } {
+  const fromCursor = options.cursor === undefined ? undefined : checkPartition(decodeDataKey(options.cursor)?.partition ?? -1, partitionCount);
+  if (options.partition === undefined) return { first: fromCursor ?? 0, last: partitionCount - 1 };
+  const only = checkPartition(options.partition, partitionCount);
+  if (fromCursor !== undefined && fromCursor !== only) throw new StorageArgumentError('cursor', 'does not belong to this partition');
+  return { first: only, last: only };
 }
 
 /** Byte-for-byte equality (reap's compare-and-delete). */

@@ -1,4 +1,5 @@
 // quorumkv cluster status | ring | verify
+import type { HintsInfo } from '@quorumkv/client';
 import type { Command } from 'commander';
 import { emit, withClient } from '../context.js';
 import { CliExit, ExitCode } from '../exit-codes.js';
@@ -7,6 +8,15 @@ import { positiveInt } from '../parse.js';
 
 function seconds(ms: number): string {
   return ms < 60_000 ? `${Math.round(ms / 1000)}s` : `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`;
+}
+
+/** `12 (3456 of 1073741824 bytes; 2 evicted, 0 expired, 1 refused); n3: 12, oldest 5s, down 40s (window closed)` */
+function hintSummary(pending: number, h: HintsInfo): string {
+  const totals = `${pending} (${h.bytes} of ${h.quotaBytes} bytes; ${h.evicted} evicted, ${h.expired} expired, ${h.refused} refused)`;
+  const targets = h.targets.map(
+    (t) => `${t.nodeId}: ${t.pending}${t.pending > 0 ? `, oldest ${seconds(t.oldestAgeMs)}` : ''}${t.downForMs > 0 ? `, down ${seconds(t.downForMs)}` : ''}${t.windowClosed ? ' (window closed)' : ''}`,
+  );
+  return [totals, ...targets].join('; ');
 }
 
 /** Adds `cluster status|ring|verify` to `program`. */
@@ -22,11 +32,11 @@ export function registerClusterCommands(program: Command, out: Output): void {
         emit(out, g, { status, members }, () => {
           const head = fields([
             ['node', `${status.nodeId} (${status.ready ? 'ready' : 'not ready'}, up ${seconds(status.uptimeMs)}, version ${status.version})`],
-            ['cluster', status.clusterId],
+            ['cluster', `${status.clusterId} (partitions ${status.partitionCount}, n ${status.n})`],
             ['ring', `version ${status.ringVersion}, checksum ${status.ringChecksum}`],
             ['claimant', status.claimant],
             ['members', `${status.aliveCount} alive of ${status.memberCount}`],
-            ['hints pending', status.hintsPending],
+            ['hints pending', hintSummary(status.hintsPending, status.hints)],
             ['keys', `${status.keys} (${status.bytes} bytes), ${status.partitionsOwned} partitions owned`],
             ['handoffs', status.handoffs.length === 0 ? 'none' : status.handoffs.map((h) => `p${h.partition} ${h.fromNode}->${h.toNode} ${h.sent}/${h.total}`).join(', ')],
           ]);
@@ -70,18 +80,18 @@ export function registerClusterCommands(program: Command, out: Output): void {
 
   cluster
     .command('verify')
-    .description('check every partition has n live, distinct replicas (exit code 3 when not healthy)')
+    .description('check every partition has n live, distinct replicas and every member has this cluster and ring (exit code 3 when not)')
     .option('--n <n>', "replicas to require (default: the default bucket's n)", positiveInt)
     .action(async (f: { n?: number }, cmd: Command) => {
       await withClient(cmd, async (client, g) => {
         const report = await client.admin.verify(f.n ?? 0);
         emit(out, g, report, () => {
           if (report.healthy) return `healthy: every partition has ${report.n} live, distinct replicas and all members agree on the ring`;
-          const lines = [`NOT healthy (n ${report.n}): ${report.problems.length} partitions short of replicas`];
+          const lines = [`NOT healthy (n ${report.n}): ${report.problems.length} partitions short of replicas, ${report.ringDisagreements.length} members disagreeing`];
           if (report.problems.length > 0) {
             lines.push(table(['partition', 'replicas', 'down', 'reason'], report.problems.map((p) => [p.partition, p.replicas.join(','), p.down.join(',') || '-', p.reason])));
           }
-          if (report.ringDisagreements.length > 0) lines.push(`ring differs on: ${report.ringDisagreements.join(', ')}`);
+          if (report.ringDisagreements.length > 0) lines.push(`${report.ringDisagreements.length} members disagree with this node:`, ...report.ringDisagreements.map((d) => `  ${d}`));
           return lines.join('\n');
         });
         if (!report.healthy) throw new CliExit('cluster is not healthy', ExitCode.Unavailable);

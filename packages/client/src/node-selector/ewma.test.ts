@@ -50,6 +50,18 @@ describe('EwmaSelector', () => {
     expect(sel.cost('b')).toBeLessThan(costBefore / 16);
   });
 
+  it('counts a request still unanswered as at least as slow as its age, and forgets a cancelled one', () => {
+    const sel = new EwmaSelector(now);
+    sample(sel, 'a', 1);
+    sample(sel, 'b', 5);
+    const stuck = sel.start('a');
+    t += 20;
+    // a answered in 1 ms so far, but has a request out for 20 ms: b is the better bet.
+    expect(sel.pick(['a', 'b'])).toBe('b');
+    sel.abandon('a', stuck);
+    expect(sel.pick(['a', 'b'])).toBe('a');
+  });
+
   it('counts a failure penalty as latency', () => {
     const sel = new EwmaSelector(now);
     const s = sel.start('a');

@@ -1,7 +1,9 @@
 // Latency-aware choice among the nodes that can serve a request: an exponentially weighted moving
 // average of each node's observed latency, weighted by the requests it has in flight (the
-// "peak EWMA" idea). A node not measured for a while drifts back toward zero cost, so a node that
-// was slow once gets probed again instead of being shunned forever.
+// "peak EWMA" idea). A request still unanswered counts as at least as slow as its age, so a node that
+// stopped answering (paused, overloaded) looks slow at once, before any request to it has failed.
+// A node not measured for a while drifts back toward zero cost, so a node that was slow once gets
+// tried again instead of being shunned forever.
 
 /** Tuning of {@link EwmaSelector}. */
 export interface EwmaOptions {
@@ -14,7 +16,8 @@ export interface EwmaOptions {
 interface NodeStats {
   ewmaMs: number;
   lastSampleAt: number;
-  inFlight: number;
+  /** Start times of the requests in flight, oldest first. */
+  started: number[];
 }
 
 /** Picks the node with the lowest expected latency and learns from every request's outcome. */
@@ -36,9 +39,11 @@ export class EwmaSelector {
   cost(node: string): number {
     const s = this.stats.get(node);
     if (!s) return 0;
-    const idle = Math.max(0, this.now() - s.lastSampleAt);
+    const now = this.now();
+    const idle = Math.max(0, now - s.lastSampleAt);
     const base = s.ewmaMs * Math.pow(0.5, idle / this.idleHalfLifeMs);
-    return base * (s.inFlight + 1);
+    const oldest = s.started[0];
+    return Math.max(base, oldest === undefined ? 0 : now - oldest) * (s.started.length + 1);
   }
 
   /** The cheapest of `candidates`; ties go to the earliest (the preference-list order). */
@@ -58,8 +63,9 @@ export class EwmaSelector {
   /** Call when a request is sent to `node`; returns the start time to pass to {@link finish}. */
   start(node: string): number {
     const s = this.entry(node);
-    s.inFlight++;
-    return this.now();
+    const t = this.now();
+    s.started.push(t);
+    return t;
   }
 
   /**
@@ -68,9 +74,17 @@ export class EwmaSelector {
    */
   finish(node: string, startedAt: number, penaltyMs?: number): void {
     const s = this.entry(node);
-    s.inFlight = Math.max(0, s.inFlight - 1);
+    const i = s.started.indexOf(startedAt);
+    if (i >= 0) s.started.splice(i, 1);
     const t = this.now();
     this.observe(s, Math.max(0, t - startedAt) + (penaltyMs ?? 0), t);
+  }
+
+  /** Call when the request started at `startedAt` was cancelled: it ends without a sample. */
+  abandon(node: string, startedAt: number): void {
+    const s = this.stats.get(node);
+    const i = s ? s.started.indexOf(startedAt) : -1;
+    if (i >= 0) s!.started.splice(i, 1);
   }
 
   /** Current moving average of `node` in milliseconds, or `undefined` before its first sample. */
@@ -93,7 +107,7 @@ export class EwmaSelector {
   private entry(node: string): NodeStats {
     let s = this.stats.get(node);
     if (!s) {
-      s = { ewmaMs: 0, lastSampleAt: -1, inFlight: 0 };
+      s = { ewmaMs: 0, lastSampleAt: -1, started: [] };
       this.stats.set(node, s);
     }
     return s;

@@ -29,7 +29,8 @@ export interface SimulatorOptions {
 /** One simulated process. */
 export interface SimNode {
   readonly id: string;
-  readonly address: string;
+  /** Where the process listens now (changes when it is restarted elsewhere). */
+  address: string;
   /** The running memberlist; null while crashed. */
   ml: Memberlist | null;
   /** Bumped on crash/restart so messages and ticks for an old incarnation of the process are dropped. */
@@ -110,11 +111,21 @@ export class Simulator {
     node.scheduledTickAt = INFINITY;
   }
 
-  /** Starts a crashed node again as a fresh process (new state, incarnation 0) joining through `seeds`. */
-  restart(id: string, seeds: readonly string[], meta?: Uint8Array): void {
+  /**
+   * Starts a crashed node again as a fresh process (new state, incarnation 0) joining through
+   * `seeds`. With `address` it listens there from now on and nothing answers at its old address;
+   * with `advertise` it tells peers another address than the one it listens at (a misconfigured
+   * node: it receives what is sent to where it listens, never the replies to its own messages).
+   */
+  restart(id: string, seeds: readonly string[], options: { meta?: Uint8Array; address?: string; advertise?: string } = {}): void {
     const node = this.get(id);
     node.generation++;
-    this.start(node, seeds, meta);
+    if (options.address !== undefined && options.address !== node.address) {
+      this.byAddress.delete(node.address);
+      node.address = options.address;
+      this.byAddress.set(options.address, node);
+    }
+    this.start(node, seeds, options.meta, options.advertise);
   }
 
   /** The node processes nothing for `ms`, then its late timers and its backlog of messages. */
@@ -199,11 +210,11 @@ export class Simulator {
     return `${(this.digestA >>> 0).toString(16).padStart(8, '0')}${(this.digestB >>> 0).toString(16).padStart(8, '0')}`;
   }
 
-  private start(node: SimNode, seeds: readonly string[], meta?: Uint8Array): void {
+  private start(node: SimNode, seeds: readonly string[], meta?: Uint8Array, advertise?: string): void {
     const random = this.rng.fork();
     const generation = node.generation;
     const ml = new Memberlist({
-      self: { id: node.id, address: node.address, meta },
+      self: { id: node.id, address: advertise ?? node.address, meta },
       config: this.options.config,
       transport: { send: (to, message) => this.send(node, generation, to, message) },
       random: () => random.next(),
@@ -214,7 +225,7 @@ export class Simulator {
     node.stalledUntil = -INFINITY;
     node.backlog = [];
     node.scheduledTickAt = INFINITY;
-    if (seeds.length > 0) ml.join(seeds.map((s) => Simulator.address(s)));
+    if (seeds.length > 0) ml.join(seeds.map((s) => this.nodes.get(s)?.address ?? Simulator.address(s)));
     this.reschedule(node);
   }
 

@@ -5,6 +5,10 @@
 import type { ReplicaHeader, ReplicaItem, ReplicaItemResult, ReplicateRequest, ReplicateResponse } from '../gen/quorumkv/v1/replica_pb.js';
 import { ByteReader, type ByteWriter } from '@quorumkv/bytes';
 import { readTag, readBytes, readString, readNested, skipField, wireFormatError } from './wire-reader.js';
+import { MessageLimitError } from '../envelope.js';
+
+/** Most items in one ReplicateRequest: a node sends at most its `replicaBatchItems` (at most this), and refuses more. */
+export const REPLICA_MAX_ITEMS_PER_MESSAGE = 1024;
 import {
   messageWriter,
   uintField,
@@ -223,18 +227,18 @@ function readResult(r: ByteReader): ReplicaItemResult {
   return x;
 }
 
-function decodeStreamMessage<T>(bytes: Uint8Array, readEntry: (r: ByteReader) => T): { messageId: bigint; header: ReplicaHeader | undefined; entries: T[] } {
+function decodeStreamMessage<T>(bytes: Uint8Array, readEntry: (r: ByteReader) => T, maxEntries = Infinity): { messageId: bigint; header: ReplicaHeader | undefined; entries: T[] } {
   const m = { messageId: 0n, header: undefined as ReplicaHeader | undefined, entries: [] as T[] };
   const r = new ByteReader(bytes);
   try {
-    readStreamFields(r, m, readEntry);
+    readStreamFields(r, m, readEntry, maxEntries);
   } catch (err) {
     throw wireFormatError(err);
   }
   return m;
 }
 
-function readStreamFields<T>(r: ByteReader, m: { messageId: bigint; header: ReplicaHeader | undefined; entries: T[] }, readEntry: (r: ByteReader) => T): void {
+function readStreamFields<T>(r: ByteReader, m: { messageId: bigint; header: ReplicaHeader | undefined; entries: T[] }, readEntry: (r: ByteReader) => T, maxEntries: number): void {
   while (!r.done) {
     const tag = readTag(r);
     switch (tag) {
@@ -245,6 +249,7 @@ function readStreamFields<T>(r: ByteReader, m: { messageId: bigint; header: Repl
         m.header = readHeader(readNested(r), m.header);
         break;
       case 0x1a:
+        if (m.entries.length === maxEntries) throw new MessageLimitError('operations', m.entries.length + 1, maxEntries);
         m.entries.push(readEntry(readNested(r)));
         break;
       default:
@@ -253,9 +258,12 @@ function readStreamFields<T>(r: ByteReader, m: { messageId: bigint; header: Repl
   }
 }
 
-/** Decodes a ReplicateRequest; bytes fields are views into `bytes`. */
-export function decodeReplicateRequest(bytes: Uint8Array): ReplicateRequest {
-  const { messageId, header, entries } = decodeStreamMessage(bytes, readItem);
+/**
+ * Decodes a ReplicateRequest; bytes fields are views into `bytes`. Throws {@link MessageLimitError}
+ * as soon as it holds more than `maxItems` items.
+ */
+export function decodeReplicateRequest(bytes: Uint8Array, maxItems = REPLICA_MAX_ITEMS_PER_MESSAGE): ReplicateRequest {
+  const { messageId, header, entries } = decodeStreamMessage(bytes, readItem, maxItems);
   return { $typeName: 'quorumkv.v1.ReplicateRequest', messageId, header, items: entries };
 }
 

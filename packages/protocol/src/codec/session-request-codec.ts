@@ -1,7 +1,7 @@
 // Hand-written binary codec for KvService.Session's requests (the SDK's stream): the same bytes as
 // protobuf-es (checked in hot-codecs.test.ts), without its reflection.
 import type { DeleteRequest, GetRequest, PutRequest, SessionOp, SessionRequest } from '../gen/quorumkv/v1/kv_pb.js';
-import type { ByteReader, ByteWriter } from '@quorumkv/bytes';
+import { ByteReader, type ByteWriter } from '@quorumkv/bytes';
 import { readTag, readBool, readBytes, readString, readNested, skipField, readRepeatedField1 } from './wire-reader.js';
 import {
   messageWriter,
@@ -18,6 +18,7 @@ import {
   stringFieldSize,
 } from './wire-writer.js';
 import { nested, slot, type Sizes } from './nested-sizes.js';
+import { SESSION_MAX_OPS_PER_MESSAGE } from '../session-limits.js';
 
 const EMPTY = new Uint8Array(0);
 
@@ -97,6 +98,11 @@ function writeOp(w: ByteWriter, m: SessionOp, s: Sizes): void {
     }
     default:
   }
+}
+
+/** Bytes one operation adds to an encoded SessionRequest (the SDK splits its messages by them). */
+export function sessionOpBytes(op: SessionOp): number {
+  return lenFieldSize(sizeOp(op, { list: [], at: 0 }));
 }
 
 /** Encodes a SessionRequest; `offset` bytes are left free at the start (an envelope header). */
@@ -185,8 +191,28 @@ function readOp(r: ByteReader): SessionOp {
   return m;
 }
 
-/** Decodes a SessionRequest; bytes fields are views into `bytes`. */
-export function decodeSessionRequest(bytes: Uint8Array): SessionRequest {
-  return { $typeName: 'quorumkv.v1.SessionRequest', ops: readRepeatedField1(bytes, readOp) };
+/**
+ * Decodes a SessionRequest; bytes fields are views into `bytes`. Throws `MessageLimitError`
+ * as soon as the message holds more than `maxOps` operations, before decoding the rest.
+ */
+export function decodeSessionRequest(bytes: Uint8Array, maxOps = SESSION_MAX_OPS_PER_MESSAGE): SessionRequest {
+  return { $typeName: 'quorumkv.v1.SessionRequest', ops: readRepeatedField1(bytes, readOp, maxOps) };
+}
+
+/**
+ * The id of the one operation of a SessionRequest known only by its first bytes and its length (a
+ * message too large to read, see `EnvelopeReader`'s skipping); undefined unless the message holds
+ * exactly one operation whose id comes first, as the SDK writes it.
+ */
+export function soleSessionOpId(prefix: Uint8Array, messageBytes: number): bigint | undefined {
+  try {
+    const r = new ByteReader(prefix);
+    if (readTag(r) !== 0x0a) return undefined;
+    const opBytes = r.varint32();
+    if (r.pos + opBytes !== messageBytes || readTag(r) !== 0x08) return undefined;
+    return r.varint64();
+  } catch {
+    return undefined;
+  }
 }
 

@@ -202,6 +202,11 @@ function writeResult(w: ByteWriter, m: SessionResult, s: Sizes): void {
   }
 }
 
+/** Bytes one result adds to an encoded SessionResponse (a node splits its responses by them). */
+export function sessionResultBytes(r: SessionResult): number {
+  return lenFieldSize(sizeResult(r, { list: [], at: 0 }));
+}
+
 /** Encodes a SessionResponse; `offset` bytes are left free at the start (an envelope header). */
 export function encodeSessionResponse(m: SessionResponse, offset = 0): Uint8Array {
   const s: Sizes = { list: [], at: 0 };

@@ -4,6 +4,7 @@
 // back as views into the input: its owner must not reuse it while they are alive.
 import { BytesError, ByteReader } from '@quorumkv/bytes';
 import { WIRE_LEN, WIRE_VARINT } from './wire-writer.js';
+import { MessageLimitError } from '../envelope.js';
 
 /** The bytes are not a valid encoding of the expected message. */
 export class WireFormatError extends Error {
@@ -17,16 +18,19 @@ export function wireFormatError(err: unknown): unknown {
 
 /**
  * The entries of a message whose one known field is field 1, a repeated message read by `read`
- * (SessionRequest.ops, SessionResponse.results); other fields are skipped.
+ * (SessionRequest.ops, SessionResponse.results); other fields are skipped. More than `maxEntries`
+ * throws {@link MessageLimitError} at once, before the rest is read.
  */
-export function readRepeatedField1<T>(bytes: Uint8Array, read: (r: ByteReader) => T): T[] {
+export function readRepeatedField1<T>(bytes: Uint8Array, read: (r: ByteReader) => T, maxEntries = Infinity): T[] {
   const out: T[] = [];
   const r = new ByteReader(bytes);
   try {
     while (!r.done) {
       const tag = readTag(r);
-      if (tag === 0x0a) out.push(read(readNested(r)));
-      else skipField(r, tag);
+      if (tag === 0x0a) {
+        if (out.length === maxEntries) throw new MessageLimitError('operations', out.length + 1, maxEntries);
+        out.push(read(readNested(r)));
+      } else skipField(r, tag);
     }
   } catch (err) {
     throw wireFormatError(err);

@@ -1,9 +1,14 @@
-// Bucket properties: cluster metadata, gossiped (highest version wins) and persisted locally so a
-// restarted node knows its buckets before gossip catches up.
+// Bucket properties: cluster metadata, gossiped (highest version wins) and persisted locally, one
+// entry per bucket, so a restarted node knows its buckets before gossip catches up and a change
+// writes only the bucket that changed. A cluster has at most `maxBuckets`: every definition lives in
+// every node's memory, gossip state and metadata, so their number is bounded like any other input.
+// The node that creates a bucket checks the cap against the buckets it knows; definitions arriving
+// by gossip are taken whatever the count (refusing them would make nodes disagree), so creations
+// racing on different nodes can overshoot the cap by the few that were not known yet.
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { BucketPropsSchema, ConflictMode, ListBucketsResponseSchema, type BucketProps } from '@quorumkv/protocol';
 import { preferenceListForPartition, type Ring } from '@quorumkv/ring';
-import { NodeArgumentError } from '../errors/errors.js';
+import { NodeArgumentError, NodeLimitExceededError } from '../errors/errors.js';
 
 /** A bucket as a request sees it: properties clamped to the cluster. */
 export interface EffectiveBucket {
@@ -21,6 +26,8 @@ export interface BucketDefaults {
   r: number;
   w: number;
   autoCreate: boolean;
+  /** Most buckets the cluster may have (`default` counts once created explicitly). */
+  maxBuckets: number;
 }
 
 const encoder = new TextEncoder();
@@ -36,12 +43,13 @@ export const MAX_N = 7;
 export function possibleHolders(ring: Ring, partition: number): readonly string[] {
   return preferenceListForPartition(ring, partition, MAX_N).primaries;
 }
-const METADATA_PREFIX = 'bucket:';
+/** Prefix of a bucket's gossip metadata key and of its storage metadata name. */
+export const METADATA_PREFIX = 'bucket:';
 
-/** Where bucket changes are published (gossip metadata) and kept (storage meta). */
+/** Where bucket changes are published (gossip metadata) and kept (storage meta, under `key`). */
 export interface BucketStore {
   publish(key: string, version: number, value: Uint8Array): void;
-  persist(all: Uint8Array): Promise<void>;
+  persist(key: string, value: Uint8Array): Promise<void>;
 }
 
 /** The node's view of every bucket. */
@@ -55,10 +63,14 @@ export class BucketRegistry {
     private readonly store: BucketStore,
   ) {}
 
-  /** Loads buckets persisted by an earlier run. */
-  load(bytes: Uint8Array | undefined): void {
-    if (!bytes) return;
-    for (const b of fromBinary(ListBucketsResponseSchema, bytes).buckets) this.buckets.set(b.name, b);
+  /**
+   * Loads buckets persisted by an earlier run: one definition per entry, and (from data dirs written
+   * before definitions were kept one by one) the list of all of them; the highest version wins.
+   */
+  load(definitions: readonly Uint8Array[], legacyAll?: Uint8Array): void {
+    const all = legacyAll ? [...fromBinary(ListBucketsResponseSchema, legacyAll).buckets] : [];
+    for (const bytes of definitions) all.push(fromBinary(BucketPropsSchema, bytes));
+    for (const b of all) if ((this.buckets.get(b.name)?.version ?? -1n) < b.version) this.buckets.set(b.name, b);
   }
 
   /** Applies a gossiped metadata entry; returns true when it was a bucket. */
@@ -69,7 +81,7 @@ export class BucketRegistry {
     if (current && current.version >= props.version) return true;
     this.buckets.set(props.name, props);
     this.effective.clear();
-    void this.store.persist(this.encodeAll());
+    void this.store.persist(METADATA_PREFIX + props.name, value).catch(() => undefined);
     return true;
   }
 
@@ -97,6 +109,7 @@ export class BucketRegistry {
     if (r < 1 || r > n) throw new NodeArgumentError('props.r', `must be between 1 and n=${n} (got ${r})`);
     if (w < 1 || w > n) throw new NodeArgumentError('props.w', `must be between 1 and n=${n} (got ${w})`);
     const current = this.buckets.get(name);
+    if (!current) this.checkRoom(name);
     const props = create(BucketPropsSchema, {
       name,
       n,
@@ -108,8 +121,9 @@ export class BucketRegistry {
     });
     this.buckets.set(name, props);
     this.effective.clear();
-    this.store.publish(METADATA_PREFIX + name, Number(props.version), toBinary(BucketPropsSchema, props));
-    await this.store.persist(this.encodeAll());
+    const bytes = toBinary(BucketPropsSchema, props);
+    this.store.publish(METADATA_PREFIX + name, Number(props.version), bytes);
+    await this.store.persist(METADATA_PREFIX + name, bytes);
     return props;
   }
 
@@ -124,8 +138,9 @@ export class BucketRegistry {
     let props = this.get(key);
     if (!props) {
       if (!this.defaults.autoCreate) throw new NodeArgumentError('bucket', `unknown bucket "${key}" (create it first, or start nodes with --auto-create-buckets)`);
+      this.checkRoom(key);
       props = this.defaultProps(key);
-      void this.create(props);
+      void this.create(props).catch(() => undefined);
     }
     const n = Math.max(1, Math.min(props.n, this.clusterSize()));
     e = {
@@ -150,7 +165,10 @@ export class BucketRegistry {
     return create(BucketPropsSchema, { name, n: this.defaults.n, r: this.defaults.r, w: this.defaults.w, conflicts: ConflictMode.SIBLINGS, version: 0n });
   }
 
-  private encodeAll(): Uint8Array {
-    return toBinary(ListBucketsResponseSchema, create(ListBucketsResponseSchema, { buckets: [...this.buckets.values()] }));
+  /** Refuses a new bucket once the cluster has `maxBuckets`. */
+  private checkRoom(name: string): void {
+    if (this.buckets.size >= this.defaults.maxBuckets) {
+      throw new NodeLimitExceededError('maxBuckets', `the cluster has ${this.buckets.size} buckets, the most it allows; bucket "${name}" was not created`);
+    }
   }
 }

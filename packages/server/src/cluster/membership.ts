@@ -1,31 +1,42 @@
 // Glue between the pure SWIM core (@quorumkv/gossip) and the network: messages travel as bytes over
-// MembershipService, the core is ticked from a timer, and event-loop stalls are reported to it
-// (Lifeguard) so a slow node doubts itself before it accuses others.
-import {
-  createMemberlist,
-  decodeMessage,
-  encodeMessage,
-  messageChannel,
-  type Memberlist,
-  type MembershipEvent,
-} from '@quorumkv/gossip';
-import { MembershipService } from '@quorumkv/protocol';
+// MembershipService, tagged with the cluster id, the core is ticked from a timer, and event-loop
+// stalls are reported to it (Lifeguard) so a slow node doubts itself before it accuses others.
+import { Code, ConnectError } from '@connectrpc/connect';
+import { createMemberlist, decodeMessage, encodeMessage, messageChannel, type GossipMessage, type Memberlist } from '@quorumkv/gossip';
+import { ErrorDetailSchema, ErrorReason, MembershipService } from '@quorumkv/protocol';
+import { NodeForeignClusterError } from '../errors/errors.js';
 import type { PeerPool } from '../replication/peer-pool.js';
 
 export interface MembershipOptions {
   selfId: string;
   advertise: string;
+  /** Stamped on every message sent; messages carrying another are refused. */
+  clusterId: string;
   probeIntervalMs: number;
   pool: PeerPool;
-  onEvent: (event: MembershipEvent) => void;
+  /** A peer refused our messages as coming from another cluster (called at most once a minute per peer). */
+  onRefused: (address: string, message: string) => void;
+  /** Wall clock. */
+  now: () => number;
+}
+
+/** A gossip request as it arrives over MembershipService. */
+export interface GossipEnvelope {
+  clusterId: string;
+  fromAddress: string;
+  message: Uint8Array;
 }
 
 const TICK_MS = 50;
+const SEND_TIMEOUT_MS = 2_000;
+const REFUSAL_LOG_INTERVAL_MS = 60_000;
 
 export class ClusterMembership {
   readonly list: Memberlist;
   private timer: ReturnType<typeof setInterval> | undefined;
   private lastTickMs = 0;
+  private readonly sending = new Set<Promise<unknown>>();
+  private readonly refusalLoggedAt = new Map<string, number>();
 
   constructor(private readonly o: MembershipOptions) {
     this.list = createMemberlist({
@@ -39,18 +50,17 @@ export class ClusterMembership {
       },
       transport: { send: (to, message) => this.send(to, message) },
       random: Math.random,
-      now: Date.now,
+      now: o.now,
     });
-    this.list.on(o.onEvent);
   }
 
   /** Joins through the seeds and starts the protocol timer. */
   start(seeds: readonly string[]): void {
     const others = seeds.filter((s) => s !== this.o.advertise);
     if (others.length > 0) this.list.join(others);
-    this.lastTickMs = Date.now();
+    this.lastTickMs = this.o.now();
     this.timer = setInterval(() => {
-      const now = Date.now();
+      const now = this.o.now();
       const lag = now - this.lastTickMs - TICK_MS;
       if (lag > 200) this.list.reportLocalStall(lag);
       this.lastTickMs = now;
@@ -59,39 +69,76 @@ export class ClusterMembership {
     this.timer.unref();
   }
 
-  /** Leaves gracefully and stops the timer. */
-  stop(): void {
+  /**
+   * Leaves gracefully: announces `left` and keeps the protocol running until the announcement has
+   * been handed to peers and those calls have settled, or `maxWaitMs` passed; then stops the timer.
+   */
+  async leave(maxWaitMs: number): Promise<void> {
+    if (this.timer === undefined) return; // never joined: nobody to tell
+    const until = this.o.now() + maxWaitMs;
     try {
       this.list.leave();
-    } catch {
-      // already left
+      while (this.list.pendingBroadcasts() > 0 && this.hasLivePeers() && this.o.now() < until) await sleep(TICK_MS);
+      const left = until - this.o.now();
+      if (left > 0 && this.sending.size > 0) await Promise.race([Promise.allSettled([...this.sending]), sleep(left)]);
+    } finally {
+      clearInterval(this.timer);
     }
-    clearInterval(this.timer);
-  }
-
-  /** Feeds a received message to the core; throws GossipCodecError on malformed bytes. */
-  receive(fromAddress: string, bytes: Uint8Array): void {
-    this.list.receive(fromAddress, decodeMessage(bytes));
   }
 
   /**
-   * Whether replica traffic may go to `nodeId`: alive in gossip, or not yet heard of (a node of the
-   * initial cluster that gossip has not met is tried; the replica channel finds out fast).
+   * Feeds a received message to the core. Throws NodeForeignClusterError for another cluster's
+   * message (dropped unread) and GossipCodecError on malformed bytes.
    */
-  isAlive(nodeId: string): boolean {
-    if (nodeId === this.o.selfId) return true;
-    const m = this.list.member(nodeId);
-    return m === undefined || m.state === 'alive';
+  receive(envelope: GossipEnvelope): void {
+    if (envelope.clusterId !== this.o.clusterId) throw new NodeForeignClusterError(envelope.clusterId, this.o.clusterId);
+    this.list.receive(envelope.fromAddress, decodeMessage(envelope.message));
   }
 
-  private send(to: string, message: Parameters<typeof encodeMessage>[0]): void {
-    const bytes = encodeMessage(message);
-    const client = this.o.pool.client(to, MembershipService);
-    const req = { fromAddress: this.o.advertise, message: bytes };
-    const opts = { timeoutMs: 2_000 };
-    const channel = messageChannel(message);
-    const call = channel === 'ping' ? client.ping(req, opts) : channel === 'ping-req' ? client.pingReq(req, opts) : client.pushPull(req, opts);
-    // Best effort, like UDP: SWIM's timeouts deal with what is lost.
-    call.catch(() => undefined);
+  /**
+   * Whether routing may use `nodeId`: gossip knows it alive or suspect. A suspect is only accused,
+   * and is routed to until it is found dead (a node that cannot hear replies would otherwise push
+   * writes to fallbacks with every accusation it makes); the replica channel's own failures take a
+   * really unreachable node out at once. A node gossip has never heard of is not up.
+   */
+  isUp(nodeId: string): boolean {
+    if (nodeId === this.o.selfId) return true;
+    const state = this.list.member(nodeId)?.state;
+    return state === 'alive' || state === 'suspect';
   }
+
+  private hasLivePeers(): boolean {
+    return this.list.members().some((m) => m.id !== this.o.selfId && (m.state === 'alive' || m.state === 'suspect'));
+  }
+
+  /** Whether gossip has a record (in any state) of every one of `ids`. */
+  knowsAll(ids: readonly string[]): boolean {
+    return ids.every((id) => id === this.o.selfId || this.list.member(id) !== undefined);
+  }
+
+  private send(to: string, message: GossipMessage): void {
+    const client = this.o.pool.client(to, MembershipService);
+    const req = { clusterId: this.o.clusterId, fromAddress: this.o.advertise, message: encodeMessage(message) };
+    const opts = { timeoutMs: SEND_TIMEOUT_MS };
+    const channel = messageChannel(message);
+    const call: Promise<unknown> = channel === 'ping' ? client.ping(req, opts) : channel === 'ping-req' ? client.pingReq(req, opts) : client.pushPull(req, opts);
+    // Best effort, like UDP: SWIM's timeouts deal with what is lost. A refusal from another cluster
+    // is a configuration error worth one line in the log.
+    const settled = call.catch((err: unknown) => this.noteRefusal(to, err));
+    this.sending.add(settled);
+    void settled.finally(() => this.sending.delete(settled));
+  }
+
+  private noteRefusal(address: string, err: unknown): void {
+    if (!(err instanceof ConnectError) || err.code !== Code.FailedPrecondition) return;
+    if (err.findDetails(ErrorDetailSchema)[0]?.reason !== ErrorReason.FOREIGN_CLUSTER) return;
+    const now = this.o.now();
+    if (now - (this.refusalLoggedAt.get(address) ?? -Infinity) < REFUSAL_LOG_INTERVAL_MS) return;
+    this.refusalLoggedAt.set(address, now);
+    this.o.onRefused(address, err.rawMessage);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,6 +1,9 @@
 // The ring this node routes with. Newer versions arrive by gossip (metadata key "ring") or in the
-// header of a replica response; the node adopts only a higher version and persists it.
+// header of a replica response; the node adopts only a higher version and persists it. Where a node
+// is reached comes from gossip when gossip knows (a node restarted on a new address announces it),
+// else from the ring, which records the address a node had when it entered.
 import { createRing, decodeRing, encodeRing, type Ring } from '@quorumkv/ring';
+import type { ClusterDefinition } from './cluster-definition.js';
 
 export const RING_METADATA_KEY = 'ring';
 
@@ -8,6 +11,8 @@ export class RingState {
   private ring: Ring;
   private encoded: Uint8Array;
   private addresses = new Map<string, string>();
+  /** Addresses gossip reported, by node id. */
+  private readonly gossiped = new Map<string, string>();
   private readonly listeners = new Set<(ring: Ring, encoded: Uint8Array) => void>();
 
   constructor(initial: Ring) {
@@ -20,9 +25,10 @@ export class RingState {
     this.addresses = new Map(this.ring.nodes.map((n) => [n.id, n.address]));
   }
 
-  /** The ring of a brand-new cluster: every node computes the same one from the same inputs. */
-  static create(partitionCount: number, nodes: { id: string; address: string; zone?: string }[], targetN: number): RingState {
-    return new RingState(createRing({ partitionCount, nodes, targetN: Math.min(targetN, nodes.length) }));
+  /** The first ring of a cluster: every founder computes the same one from the same definition. */
+  static create(definition: ClusterDefinition): RingState {
+    const { partitions, n, nodes } = definition;
+    return new RingState(createRing({ partitionCount: partitions, nodes, targetN: Math.min(n, nodes.length) }));
   }
 
   get current(): Ring {
@@ -48,8 +54,13 @@ export class RingState {
     this.listeners.add(listener);
   }
 
-  /** Address of a ring node. */
+  /** Where a ring node is reached now: the address gossip last reported for it, else the ring's. */
   addressOf(nodeId: string): string | undefined {
-    return this.addresses.get(nodeId);
+    return this.gossiped.get(nodeId) ?? this.addresses.get(nodeId);
+  }
+
+  /** Gossip reports `nodeId` at `address`. */
+  noteAddress(nodeId: string, address: string): void {
+    this.gossiped.set(nodeId, address);
   }
 }

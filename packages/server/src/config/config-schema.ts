@@ -1,4 +1,8 @@
 import { z } from 'zod';
+import { MAX_ENVELOPE_BYTES, REPLICA_MAX_ITEMS_PER_MESSAGE, SESSION_BATCH_BYTES } from '@quorumkv/protocol';
+
+const KIB = 1024;
+const MIB = 1024 * KIB;
 
 const hostPort = z
   .string()
@@ -7,6 +11,10 @@ const hostPort = z
 const nodeId = z
   .string()
   .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1 to 64 characters of [A-Za-z0-9._-]');
+
+const zoneName = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1 to 64 characters of [A-Za-z0-9._-]');
+
+const weight = z.number().int().min(1).max(1000);
 
 /**
  * Every setting of a QuorumKV node, with its default. Sources are merged in this order, later ones
@@ -24,10 +32,16 @@ export const serverConfigSchema = z
     advertise: hostPort.optional().meta({ description: 'address other nodes and clients use to reach this node', unit: 'host:port', defaultText: 'listen' }),
     dataDir: z.string().min(1).default('./data').meta({ description: 'LMDB environment directory', unit: 'path' }),
     seeds: z.array(hostPort).default([]).meta({ description: 'addresses of existing members to join through', unit: 'host:port,...' }),
+    // With `partitions` and `n` the founders are the cluster's definition: every founder computes
+    // the same first ring from it, and its hash is the cluster id (like etcd's flag).
     initialCluster: z
-      .array(z.object({ id: nodeId, address: hostPort }))
+      .array(z.object({ id: nodeId, address: hostPort, zone: zoneName.optional(), weight: weight.optional() }).strict())
       .default([])
-      .meta({ description: "every founder of a new cluster: forms the first ring (like etcd's flag)", unit: 'id=host:port,...', defaultText: 'this node alone' }),
+      .meta({
+        description: 'every founder of a new cluster, each optionally with ;zone=NAME (default: default) and ;weight=N (default: 1): forms the first ring and the cluster id',
+        unit: 'id=host:port,...',
+        defaultText: 'this node alone',
+      }),
     partitions: z
       .number()
       .int()
@@ -36,8 +50,8 @@ export const serverConfigSchema = z
       .refine((q) => (q & (q - 1)) === 0, 'must be a power of two')
       .default(256)
       .meta({ description: 'partitions Q of a new cluster, a power of two from 8 to 65536, fixed at creation', unit: 'partitions' }),
-    zone: z.string().min(1).max(64).default('default').meta({ description: 'failure zone of this node, as it enters it in the ring it founds', unit: 'name' }),
-    weight: z.number().int().min(1).max(1000).default(1).meta({ description: 'relative capacity; not used yet (every founder gets an equal share)', unit: 'relative' }),
+    zone: zoneName.optional().meta({ description: 'failure zone of this node; must agree with its initialCluster entry', unit: 'name', defaultText: 'its initialCluster entry\'s, else default' }),
+    weight: weight.optional().meta({ description: 'relative capacity (partitions are shared in proportion); must agree with its initialCluster entry', unit: 'relative', defaultText: 'its initialCluster entry\'s, else 1' }),
     n: z.number().int().min(1).max(7).default(3).meta({ description: 'replicas per key of the default bucket (clamped to the cluster size)', unit: 'replicas' }),
     r: z.number().int().min(1).max(7).default(2).meta({ description: 'read quorum of the default bucket', unit: 'replicas' }),
     w: z.number().int().min(1).max(7).default(2).meta({ description: 'write quorum of the default bucket', unit: 'replicas' }),
@@ -66,21 +80,116 @@ export const serverConfigSchema = z
       .default(50)
       .describe('a Get that asked only R replicas asks the rest when R have not answered after this long'),
     maxKeyBytes: z.number().int().min(1).max(65_536).default(1024).describe('largest key accepted'),
-    maxValueBytes: z.number().int().min(1).max(64 * 1024 * 1024).default(1024 * 1024).describe('largest value accepted'),
+    // At most 63 MiB: a value and its request must fit in one 64 MiB message.
+    maxValueBytes: z.number().int().min(1).max(MAX_ENVELOPE_BYTES - MIB).default(MIB).describe('largest value accepted'),
+    // Internal traffic (whole records, any number of siblings) keeps the protocol's 64 MiB ceiling.
+    maxMessageBytes: z
+      .number()
+      .int()
+      .min(SESSION_BATCH_BYTES)
+      .max(MAX_ENVELOPE_BYTES)
+      .optional()
+      .meta({
+        description: 'largest request message of the public API: a unary body or one Session stream message (LIMIT_EXCEEDED beyond)',
+        defaultText: 'maxValueBytes + maxKeyBytes + 256 KiB, so one Put of the largest value always fits',
+      }),
     siblingsWarn: z.number().int().min(1).default(25).meta({ description: 'siblings above which a write is logged as a warning', unit: 'siblings' }),
     siblingsMax: z.number().int().min(1).default(100).meta({ description: 'siblings above which a write is refused (FAILED_PRECONDITION)', unit: 'siblings' }),
-    maxInFlight: z.number().int().min(1).default(10_000).meta({ description: 'client requests in flight above which new ones get RESOURCE_EXHAUSTED', unit: 'requests' }),
+    maxInFlight: z
+      .number()
+      .int()
+      .min(1)
+      .default(10_000)
+      .meta({ description: 'client operations in flight (valid or not) above which new ones get RESOURCE_EXHAUSTED', unit: 'operations' }),
+    maxConnections: z.number().int().min(1).default(4096).meta({ description: 'open client and peer connections above which new ones are closed at once', unit: 'connections' }),
+    maxStreamsPerConnection: z
+      .number()
+      .int()
+      .min(1)
+      .max(65_536)
+      .default(100)
+      .meta({ description: 'HTTP/2 streams open at once on one connection (SETTINGS_MAX_CONCURRENT_STREAMS)', unit: 'streams' }),
+    streamMaxInFlight: z
+      .number()
+      .int()
+      .min(1)
+      .default(256)
+      .meta({ description: 'operations running at once for one Session or Replicate stream; past it the stream stops reading', unit: 'operations' }),
+    // Requests running, the results expected from them and responses its client has not read yet.
+    streamMaxBufferedBytes: z
+      .number()
+      .int()
+      .min(64 * KIB)
+      .default(8 * MIB)
+      .describe('bytes one stream may hold (work running, unread responses); past it the stream stops reading'),
+    connectionMaxInFlight: z
+      .number()
+      .int()
+      .min(1)
+      .default(1024)
+      .meta({ description: 'operations running at once for all streams of one connection', unit: 'operations' }),
+    connectionMaxBufferedBytes: z.number().int().min(64 * KIB).default(32 * MIB).describe('bytes all streams of one connection may hold (as streamMaxBufferedBytes)'),
+    // Work starts only while all streams together hold less; when unread responses alone pass half
+    // of it (many connections that stopped reading), the connections holding the most are closed.
+    maxBufferedBytes: z
+      .number()
+      .int()
+      .min(MIB)
+      .default(512 * MIB)
+      .describe('bytes all streams of the node may hold (work running, unread responses); past half of it unread, the biggest holders are closed'),
+    firstByteTimeoutMs: z.number().int().min(1).default(10_000).describe('a new connection that sends nothing for this long is closed'),
+    headersTimeoutMs: z.number().int().min(1).default(10_000).describe("an HTTP/1.1 request's headers, or an HTTP/2 connection's first request, must arrive within this"),
+    idleTimeoutMs: z.number().int().min(1).default(120_000).describe('a connection with no request open for this long is closed (HTTP/1.1 keep-alive, HTTP/2)'),
+    messageTimeoutMs: z
+      .number()
+      .int()
+      .min(1)
+      .default(10_000)
+      .describe('a request message must arrive within this, plus one second per messageMinBytesPerSecond received'),
+    messageMinBytesPerSecond: z
+      .number()
+      .int()
+      .min(1)
+      .default(64 * KIB)
+      .meta({ description: 'the slowest rate at which a long message may keep arriving (see messageTimeoutMs)', unit: 'bytes/s' }),
+    drainTimeoutMs: z.number().int().min(1).default(30_000).describe('a stream whose client has read nothing of its waiting responses for this long is cut'),
     autoCreateBuckets: z.boolean().default(false).describe('create unknown buckets on first write (with default properties) instead of refusing them'),
     hintedHandoff: z.boolean().default(true).describe('store writes for unreachable replicas as hints and deliver them later'),
     hintDeliveryIntervalMs: z.number().int().min(10).default(1_000).describe('how often pending hints are offered to live targets'),
+    // Hints are bounded like every other input: a dead node's hints cannot fill the disk, and a node
+    // down too long gets none (Cassandra's max_hint_window), so it catches up by read repair instead.
+    maxHintsPerTarget: z
+      .number()
+      .int()
+      .min(1)
+      .default(250_000)
+      .meta({ description: 'most hints kept for one node; the oldest make room for new ones', unit: 'hints' }),
+    maxHints: z.number().int().min(1).default(1_000_000).meta({ description: 'most hints kept for all nodes together; the oldest make room', unit: 'hints' }),
+    maxHintBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .default(1024 * 1024 * 1024)
+      .describe('most bytes hints may take, and never more than a quarter of mapSizeBytes; the oldest make room'),
+    hintWindowMs: z.number().int().min(1).default(3 * 60 * 60_000).describe('a node down longer than this gets no new hints'),
+    hintMaxAgeMs: z.number().int().min(1).default(72 * 60 * 60_000).describe('hints older than this are dropped'),
+    maxBuckets: z.number().int().min(1).max(100_000).default(1_000).meta({ description: 'most buckets a cluster may have (checked by the node that creates one)', unit: 'buckets' }),
+    maxListKeysPage: z.number().int().min(1).max(100_000).default(10_000).meta({ description: 'largest ListKeys page (limit) a node accepts', unit: 'keys' }),
     // Reaping also waits until every node is up, every replica holds the same copy and no node holds
     // a hint for the key. The grace must exceed the longest a replica message can stay in flight
     // (request deadline, 10 s for read repair) plus clock skew.
     tombstoneGraceMs: z.number().int().min(0).default(60_000).describe('a dead record (every sibling deleted or expired) may be reaped this long after it died'),
     replicaTransport: z.enum(['stream', 'unary']).default('stream').describe('node-to-node replica traffic: persistent batched streams, or one unary call per item'),
-    replicaBatchItems: z.number().int().min(1).max(1024).default(64).meta({ description: 'most items per node-to-node message', unit: 'items' }),
+    replicaBatchItems: z.number().int().min(1).max(REPLICA_MAX_ITEMS_PER_MESSAGE).default(64).meta({ description: 'most items per node-to-node message', unit: 'items' }),
     replicaBatchBytes: z.number().int().min(1024).default(64 * 1024).describe('most bytes per node-to-node message (values counted)'),
     replicaWindow: z.number().int().min(1).max(1024).default(16).meta({ description: 'messages in flight per peer stream before further items wait', unit: 'messages' }),
+    replicaQueueItems: z
+      .number()
+      .int()
+      .min(1)
+      .default(4096)
+      .meta({ description: "items waiting for one peer's window; more fail at once and the coordinator uses a fallback or a hint", unit: 'items' }),
+    replicaQueueBytes: z.number().int().min(MIB).default(64 * MIB).describe("bytes (records) waiting for one peer's window (as replicaQueueItems)"),
     gossipIntervalMs: z.number().int().min(10).default(500).describe('gossip protocol period (SWIM probe interval)'),
     mapSizeBytes: z.number().int().min(1024 * 1024).default(8 * 1024 * 1024 * 1024).describe('LMDB map size: the most the data dir may hold'),
     durability: z.enum(['sync', 'nosync']).default('sync').describe('sync acknowledges writes after fsync; nosync after commit (loses recent writes on power loss)'),
@@ -90,11 +199,31 @@ export const serverConfigSchema = z
   .superRefine((c, ctx) => {
     if (c.r > c.n) ctx.addIssue({ code: 'custom', path: ['r'], message: `must be at most n (${c.n})` });
     if (c.w > c.n) ctx.addIssue({ code: 'custom', path: ['w'], message: `must be at most n (${c.n})` });
+    for (const field of ['id', 'address'] as const) {
+      const seen = new Set<string>();
+      for (const founder of c.initialCluster) {
+        if (seen.has(founder[field])) ctx.addIssue({ code: 'custom', path: ['initialCluster'], message: `${field} "${founder[field]}" appears twice` });
+        seen.add(founder[field]);
+      }
+    }
     if (c.siblingsWarn > c.siblingsMax)
       ctx.addIssue({ code: 'custom', path: ['siblingsWarn'], message: 'must be at most siblingsMax' });
+    const onePut = c.maxValueBytes + c.maxKeyBytes + SESSION_BATCH_BYTES;
+    if (c.maxMessageBytes !== undefined && c.maxMessageBytes < onePut)
+      ctx.addIssue({ code: 'custom', path: ['maxMessageBytes'], message: `must be at least maxValueBytes + maxKeyBytes + ${SESSION_BATCH_BYTES} (${onePut}): a Put of the largest value must fit` });
   });
 
 /** Validated configuration of a node. */
 export type ServerConfig = z.infer<typeof serverConfigSchema>;
+
 /** Configuration as given by a user, before defaults. */
 export type ServerConfigInput = z.input<typeof serverConfigSchema>;
+
+/**
+ * The public API's message limit: as configured, else room for one Put of the largest value with
+ * its key, and 256 KiB for its context, bucket and framing (more than the SDK's batches of
+ * SESSION_BATCH_BYTES need).
+ */
+export function maxMessageBytesOf(c: Pick<ServerConfig, 'maxMessageBytes' | 'maxValueBytes' | 'maxKeyBytes'>): number {
+  return c.maxMessageBytes ?? Math.min(MAX_ENVELOPE_BYTES, c.maxValueBytes + c.maxKeyBytes + 256 * KIB);
+}

@@ -2,12 +2,20 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
-import { serverConfigSchema } from './config-schema.js';
+import { maxMessageBytesOf, serverConfigSchema } from './config-schema.js';
 import { ConfigError, loadConfig, validateConfig } from './load-config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'qkv-config-unit-'));
 
 describe('loadConfig', () => {
+  it('sizes the message limit for one Put of the largest value unless set, and refuses a smaller one naming it', () => {
+    expect(maxMessageBytesOf(loadConfig([], {}).config)).toBe(1024 * 1024 + 1024 + 256 * 1024);
+    expect(maxMessageBytesOf(loadConfig(['--max-value-bytes', '4194304'], {}).config)).toBe(4 * 1024 * 1024 + 1024 + 256 * 1024);
+    expect(maxMessageBytesOf(loadConfig(['--max-message-bytes', '3000000'], {}).config)).toBe(3_000_000);
+    expect(() => loadConfig(['--max-message-bytes', '1048576'], {})).toThrow(/maxMessageBytes: must be at least maxValueBytes \+ maxKeyBytes \+ 65536/);
+    expect(() => loadConfig(['--max-value-bytes', String(64 * 1024 * 1024)], {})).toThrow(/maxValueBytes/);
+  });
+
   it('serves alone with defaults when nothing is configured', () => {
     const { config } = loadConfig([], {});
     expect(config).toMatchObject({ listen: '127.0.0.1:7070', dataDir: './data', partitions: 256, n: 3, r: 2, w: 2, durability: 'sync' });
@@ -24,6 +32,17 @@ describe('loadConfig', () => {
     expect(config.initialCluster).toEqual([{ id: 'x', address: 'h:1' }, { id: 'y', address: 'h:2' }]);
   });
 
+  it("reads each founder's zone and weight from --initial-cluster, and leaves zone and weight to it unless given", () => {
+    const { config } = loadConfig(['--initial-cluster', 'x=h:1;zone=z1;weight=2, y=h:2 ;zone=z2,z=h:3'], {});
+    expect(config.initialCluster).toEqual([
+      { id: 'x', address: 'h:1', zone: 'z1', weight: 2 },
+      { id: 'y', address: 'h:2', zone: 'z2' },
+      { id: 'z', address: 'h:3' },
+    ]);
+    expect(config.zone).toBeUndefined();
+    expect(config.weight).toBeUndefined();
+  });
+
   it('reads JSON files and boolean flags', () => {
     const file = join(dir, 'c.json');
     writeFileSync(file, JSON.stringify({ hintedHandoff: true, partitions: 64 }));
@@ -38,6 +57,11 @@ describe('loadConfig', () => {
     [['--n', '2', '--w', '3'], 'w'],
     [['--node-id', 'bad id!'], 'nodeId'],
     [['--initial-cluster', 'justanaddress:1'], 'initialCluster'],
+    [['--initial-cluster', 'x=h:1;rack=3'], 'initialCluster'],
+    [['--initial-cluster', 'x=h:1;weight=heavy'], 'initialCluster'],
+    [['--initial-cluster', 'x=h:1;zone=bad zone'], 'initialCluster.0.zone'],
+    [['--initial-cluster', 'x=h:1,x=h:2'], 'initialCluster'],
+    [['--initial-cluster', 'x=h:1,y=h:1'], 'initialCluster'],
     [['--replica-transport', 'carrier-pigeon'], 'replicaTransport'],
   ])('names the bad field for %j', (argv, field) => {
     expect(() => loadConfig(argv, {})).toThrow(ConfigError);

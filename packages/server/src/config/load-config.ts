@@ -37,12 +37,23 @@ function parseText(key: string, kind: SettingKind, text: string, source: string)
         .split(',')
         .map((s) => s.trim())
         .filter(Boolean)
-        .map((entry) => {
-          const eq = entry.indexOf('=');
-          if (eq <= 0) throw new ConfigError(key, `${source}: expected id=host:port, got "${entry}"`);
-          return { id: entry.slice(0, eq), address: entry.slice(eq + 1) };
-        });
+        .map((entry) => parseFounder(key, entry, source));
   }
+}
+
+/** One `--initial-cluster` entry: `id=host:port[;zone=NAME][;weight=N]`. */
+function parseFounder(key: string, entry: string, source: string): Record<string, unknown> {
+  const [head = '', ...attributes] = entry.split(';').map((s) => s.trim());
+  const eq = head.indexOf('=');
+  if (eq <= 0) throw new ConfigError(key, `${source}: expected id=host:port[;zone=NAME][;weight=N], got "${entry}"`);
+  const founder: Record<string, unknown> = { id: head.slice(0, eq), address: head.slice(eq + 1) };
+  for (const attribute of attributes) {
+    const [name, value] = attribute.split('=', 2).map((s) => s.trim());
+    if (name === 'zone' && value) founder['zone'] = value;
+    else if (name === 'weight' && value) founder['weight'] = parseText(key, 'number', value, source);
+    else throw new ConfigError(key, `${source}: unknown attribute "${attribute}" in "${entry}" (zone=NAME or weight=N)`);
+  }
+  return founder;
 }
 
 function readConfigFile(path: string): Record<string, unknown> {

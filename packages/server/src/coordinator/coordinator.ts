@@ -22,11 +22,12 @@ import { NodeStorageFullError, NodeQuorumNotMetError, NodeTooManySiblingsError }
 import type { NodeMetrics } from '../observability/metrics.js';
 import { decodeKeyContext, encodeKeyContext } from '../record/key-context.js';
 import { applyWrite, decodeStored, encodeRecord, liveSiblings, storedForm, type KeyRecord, type WriteIntent } from '../record/key-record.js';
+import type { HintAdmission } from '../replication/hint-admission.js';
 import type { ReplicaTransport } from '../replication/replica-transport.js';
-import type { HintKeeper } from '../replication/hinted-handoff.js';
 import { quorumRequest, type LocalOutcome, type QuorumOutcome } from './quorum-request.js';
 import { mergeReplicaRecords, repairReplicas, type RepairDeps } from './read-repair.js';
 import { effectiveQuorum, effectiveTimeout, type RequestPlan } from './request-plan.js';
+import { deadlineOf, isOver, type RequestScope } from './request-scope.js';
 
 export interface CoordinatorDeps {
   selfId: string;
@@ -35,7 +36,7 @@ export interface CoordinatorDeps {
   config: ServerConfig;
   storage: StorageEngine;
   router: ReplicaTransport;
-  hints: HintKeeper;
+  hints: Pick<HintAdmission, 'keep'>;
   metrics: NodeMetrics;
   warn: (msg: string, fields: Record<string, unknown>) => void;
   now: () => number;
@@ -55,6 +56,11 @@ function quorumFailed(operation: 'get' | 'put' | 'delete', o: QuorumOutcome): No
 
 type Replication = { quorum: Promise<QuorumOutcome>; all: Promise<QuorumOutcome> };
 
+/** A request whose deadline passed (or whose caller went away) before this node did any work for it. */
+function tooLate(operation: 'get' | 'put' | 'delete', required: number): NodeQuorumNotMetError {
+  return new NodeQuorumNotMetError({ operation, asked: 0, answered: 0, required, replicas: [], deadlinePassed: true });
+}
+
 /** What {@link Coordinator.mint} needs of a write. */
 interface MintInput {
   plan: RequestPlan;
@@ -62,8 +68,9 @@ interface MintInput {
   context: VersionVector | undefined;
   intent: WriteIntent;
   w: number;
-  timeoutMs: number;
-  nowMs: number;
+  /** Absolute deadline (wall-clock ms): no dot is minted at or after it. */
+  deadlineMs: number;
+  scope: RequestScope | undefined;
 }
 
 /** Runs quorum operations for keys this node is a primary of. */
@@ -84,10 +91,13 @@ export class Coordinator {
     await new Promise((resolve) => setImmediate(resolve));
   }
 
-  /** Put (or, with `tombstone`, Delete): new dot locally, then replicate and wait for W. */
-  async put(req: PutRequest, plan: RequestPlan): Promise<PutResponse> {
+  /**
+   * Put (or, with `tombstone`, Delete): new dot locally, then replicate and wait for W.
+   * @param scope - the caller's signal and a forwarder's absolute deadline: nothing is written once either says stop
+   */
+  async put(req: PutRequest, plan: RequestPlan, scope?: RequestScope): Promise<PutResponse> {
     const ttlMs = req.ttlMs > 0n ? Number(req.ttlMs) : plan.bucket.defaultTtlMs;
-    const { record, outcome } = await this.write('put', req.key, req.context, req.w, req.timeoutMs, plan, false, req.value, ttlMs);
+    const { record, outcome } = await this.write('put', req.key, req.context, req.w, req.timeoutMs, plan, false, req.value, ttlMs, scope);
     const nowMs = this.d.now();
     const live = liveSiblings(record, nowMs);
     return {
@@ -99,17 +109,19 @@ export class Coordinator {
   }
 
   /** Delete: a tombstone with the caller's context (the reaper removes it once nothing can revive the key). */
-  async delete(req: DeleteRequest, plan: RequestPlan): Promise<DeleteResponse> {
-    const { outcome } = await this.write('delete', req.key, req.context, req.w, req.timeoutMs, plan, true, EMPTY, 0);
+  async delete(req: DeleteRequest, plan: RequestPlan, scope?: RequestScope): Promise<DeleteResponse> {
+    const { outcome } = await this.write('delete', req.key, req.context, req.w, req.timeoutMs, plan, true, EMPTY, 0, scope);
     return { $typeName: 'quorumkv.v1.DeleteResponse', receipt: this.receipt(outcome, plan, 0) };
   }
 
   /** Get: ask the replicas R needs (all N on a `readRepairChance` share), answer after R, read-repair the stale ones afterwards. */
-  async get(req: GetRequest, plan: RequestPlan): Promise<GetResponse> {
+  async get(req: GetRequest, plan: RequestPlan, scope?: RequestScope): Promise<GetResponse> {
     const { config, storage, selfId, router } = this.d;
     const r = effectiveQuorum('r', req.r, plan.bucket.r, plan.bucket.n);
-    const timeoutMs = effectiveTimeout(req.timeoutMs, config.requestTimeoutMs);
     const nowMs = this.d.now();
+    const deadlineMs = deadlineOf(scope, effectiveTimeout(req.timeoutMs, config.requestTimeoutMs), nowMs);
+    if (isOver(scope, deadlineMs, nowMs)) throw tooLate('get', r);
+    const timeoutMs = deadlineMs - nowMs;
     const key = req.key;
 
     let local: { ok: boolean; error: string; result?: ReplicaItemResult; latencyUs: number };
@@ -120,7 +132,7 @@ export class Coordinator {
       if (!(err instanceof CorruptRecordError)) throw err;
       local = { ok: false, error: 'corrupt record', latencyUs: 0, result: localResult(undefined, ReplicaStatus.CORRUPT) };
     }
-    const item = { op: ReplicaOp.READ, bucket: plan.bucket.name, key, partition: plan.partition, record: EMPTY, expiresAtMs: 0n, hintFor: '', deadlineMs: BigInt(nowMs + timeoutMs) };
+    const item = { op: ReplicaOp.READ, bucket: plan.bucket.name, key, partition: plan.partition, record: EMPTY, expiresAtMs: 0n, hintFor: '', deadlineMs: BigInt(deadlineMs) };
     const { primaries, spares } = this.readTargets(plan, r, local.ok);
     // Corrupt copies do not count towards R, but read repair must rewrite them.
     const corrupt = new Map<string, ReplicaItemResult>();
@@ -191,14 +203,16 @@ export class Coordinator {
     tombstone: boolean,
     value: Uint8Array,
     ttlMs: number,
+    scope: RequestScope | undefined,
   ): Promise<{ record: KeyRecord; outcome: QuorumOutcome }> {
     const { config } = this.d;
     const w = effectiveQuorum('w', requestedW, plan.bucket.w, plan.bucket.n);
     const context = decodeKeyContext(contextBytes, plan.bucket.nameBytes, key);
-    const timeoutMs = effectiveTimeout(requestedTimeoutMs, config.requestTimeoutMs);
     const nowMs = this.d.now();
+    const deadlineMs = deadlineOf(scope, effectiveTimeout(requestedTimeoutMs, config.requestTimeoutMs), nowMs);
+    if (isOver(scope, deadlineMs, nowMs)) throw tooLate(operation, w);
     const intent = { tombstone, value, timestampMs: nowMs, expiresAtMs: ttlMs > 0 ? nowMs + ttlMs : 0 };
-    const { record, replication } = await this.mint({ plan, key, context, intent, w, timeoutMs, nowMs });
+    const { record, replication } = await this.mint({ plan, key, context, intent, w, deadlineMs, scope });
     if (record.siblings.length > config.siblingsWarn) this.d.warn('key has many siblings', { bucket: plan.bucket.name, siblings: record.siblings.length });
     const outcome = await replication.quorum.catch((o: QuorumOutcome) => {
       throw quorumFailed(operation, o);
@@ -215,6 +229,7 @@ export class Coordinator {
     const { plan, key, context, intent } = m;
     let record: KeyRecord | undefined;
     let refused = 0;
+    let late = false;
     let replication: Replication | undefined;
     let settleLocal!: (l: LocalOutcome) => void;
     const localDone = new Promise<LocalOutcome>((resolve) => (settleLocal = resolve));
@@ -228,7 +243,13 @@ export class Coordinator {
         (cur) => {
           // Runs inside the write transaction, serialized with every other write of the key here, so
           // each dot is minted exactly once. A local record that is absent, corrupt or undecodable
-          // counts as absent: the write then gets a fresh epoch.
+          // counts as absent: the write then gets a fresh epoch. The last moment to drop a write
+          // whose deadline passed or whose caller went away while it waited (e.g. in a paused
+          // process's socket buffer, or behind other writes of the key): after this, it exists.
+          if (isOver(m.scope, m.deadlineMs, this.d.now())) {
+            late = true;
+            return undefined;
+          }
           const local = decodeStored(cur);
           const actor = epochs.actorFor(local?.context);
           if (actor === undefined) {
@@ -247,7 +268,7 @@ export class Coordinator {
           const encoded = encodeRecord(next);
           // Replicas start their fsync while ours is in progress (Cassandra-style parallel writes);
           // if our own commit then fails, the epoch is distrusted so its dots are never minted again.
-          replication = this.replicate(plan, key, encoded, m.w, m.timeoutMs, m.nowMs, localDone);
+          replication = this.replicate(plan, key, encoded, m.w, m.deadlineMs, localDone);
           return storedForm(next, encoded, config.tombstoneGraceMs);
         },
         plan.partition,
@@ -269,6 +290,7 @@ export class Coordinator {
         settleLocal({ ok: false, error: err instanceof Error ? err.message : String(err), latencyUs: 0 });
         break;
       }
+      if (late) throw tooLate(intent.tombstone ? 'delete' : 'put', m.w);
       if (!noEpoch) {
         settleLocal({ ok: true, error: '', latencyUs: Math.round((this.d.timers.monotonicMs() - started) * 1000) });
         break;
@@ -288,8 +310,7 @@ export class Coordinator {
     key: Uint8Array,
     encoded: Uint8Array,
     w: number,
-    timeoutMs: number,
-    nowMs: number,
+    deadlineMs: number,
     local: Promise<LocalOutcome>,
   ): Replication {
     const { config, selfId, router, hints } = this.d;
@@ -301,7 +322,7 @@ export class Coordinator {
       record: encoded,
       expiresAtMs: 0n,
       hintFor: '',
-      deadlineMs: BigInt(nowMs + timeoutMs),
+      deadlineMs: BigInt(deadlineMs),
     };
     return quorumRequest({
       required: w,
@@ -314,7 +335,7 @@ export class Coordinator {
       accept: (res) => res.status === ReplicaStatus.OK,
       onUnreached: config.hintedHandoff ? (primary) => void hints.keep(primary, plan.bucket.nameBytes, key, encoded) : undefined,
       replicaTimeoutMs: config.replicaTimeoutMs,
-      timeoutMs,
+      timeoutMs: Math.max(1, deadlineMs - this.d.now()),
       timers: this.d.timers,
     });
   }

@@ -46,6 +46,7 @@ describe('DeadRecordReaper: when a dead record may go', () => {
       tombstoneGraceMs: GRACE,
       ring: () => ring,
       buckets: { resolve: (name) => resolveBucket(name) },
+      hints: { pendingFor: (id) => storage.hasHints(id) },
       router: {
         isUp: (id) => up.has(id),
         send: async (nodeId, item) => {

@@ -20,6 +20,7 @@ import type { DueItem, StorageEngine } from '@quorumkv/storage';
 import { possibleHolders, type EffectiveBucket } from '../cluster/buckets.js';
 import { decodeStored, deathTime, encodeRecord, mergeRecords, type KeyRecord } from '../record/key-record.js';
 import type { CancelTimer, Timers } from '../clock/timers.js';
+import type { HintAdmission } from '../replication/hint-admission.js';
 import { mergeIntoLocal, type LocalMergeDeps } from '../replication/local-merge.js';
 import type { ReplicaTransport } from '../replication/replica-transport.js';
 import { quorumRequest } from './quorum-request.js';
@@ -31,6 +32,8 @@ export interface ReaperDeps extends LocalMergeDeps {
   buckets: { resolve(name: string): EffectiveBucket };
   /** Routing's view of peers and the channel to each (ReplicaRouter). */
   router: Pick<ReplicaTransport, 'isUp' | 'send'>;
+  /** Whether this node may still deliver a hint for a node (stored, or dropped too recently). */
+  hints: Pick<HintAdmission, 'pendingFor'>;
   replicaTimeoutMs: number;
   now: () => number;
   /** Drives the reaping interval and the reaper's replica timeouts (virtual in the simulation). */
@@ -175,7 +178,7 @@ export class DeadRecordReaper {
 
   /** Rule 3: no ring node (this one included) keeps a hint for a possible holder of the key. */
   private async noHintsAnywhere(item: DueItem, bucket: EffectiveBucket, holders: readonly string[]): Promise<boolean> {
-    if (holders.some((p) => this.d.storage.hasHints(p))) return false;
+    if (holders.some((p) => this.d.hints.pendingFor(p))) return false;
     const nodes = this.d.ring().nodes.map((n) => n.id).filter((id) => id !== this.d.selfId);
     if (nodes.length === 0) return true;
     const results = await this.ask(nodes, item, bucket, ReplicaOp.HINTS_PENDING);
@@ -219,7 +222,7 @@ export class DeadRecordReaper {
     const now = this.d.now();
     const delay = Math.min(MAX_POSTPONE_MS, Math.max(MIN_POSTPONE_MS, now - firstDueAtMs));
     await this.d.storage
-      .update(item.bucket, item.key, (cur) => (cur && Buffer.compare(cur.value, item.record.value) === 0 ? { value: cur.value, dueAtMs: now + delay } : undefined), item.partition)
+      .update(item.bucket, item.key, (cur) => (cur && Buffer.compare(cur.value, item.record.value) === 0 ? { ...cur, dueAtMs: now + delay } : undefined), item.partition)
       .catch((err: unknown) => this.d.warn('cannot postpone reaping', { error: err instanceof Error ? err.message : String(err) }));
     return 'postponed';
   }

@@ -14,6 +14,7 @@ import {
 import {
   NodeArgumentError,
   NodeForeignClusterError,
+  NodeLimitExceededError,
   NodeMalformedRequestError,
   NodeNotReadyError,
   NodeOverloadedError,
@@ -30,6 +31,7 @@ function classify(err: unknown): { code: Code; reason: ErrorReason } {
     return err.deadlinePassed ? { code: Code.DeadlineExceeded, reason: ErrorReason.DEADLINE_EXCEEDED } : { code: Code.Unavailable, reason: ErrorReason.QUORUM_NOT_MET };
   }
   if (err instanceof NodeOverloadedError) return { code: Code.ResourceExhausted, reason: ErrorReason.OVERLOADED };
+  if (err instanceof NodeLimitExceededError) return { code: Code.ResourceExhausted, reason: ErrorReason.LIMIT_EXCEEDED };
   if (err instanceof NodeTooManySiblingsError) return { code: Code.FailedPrecondition, reason: ErrorReason.TOO_MANY_SIBLINGS };
   if (err instanceof NodeStorageFullError || err instanceof StorageFullError) return { code: Code.ResourceExhausted, reason: ErrorReason.STORAGE_FULL };
   if (err instanceof NodeForeignClusterError) return { code: Code.FailedPrecondition, reason: ErrorReason.FOREIGN_CLUSTER };
@@ -38,8 +40,8 @@ function classify(err: unknown): { code: Code; reason: ErrorReason } {
 }
 
 function detailOf(err: unknown, reason: ErrorReason): ErrorDetail {
-  const field = err instanceof NodeArgumentError ? err.field : '';
-  const description = err instanceof NodeArgumentError ? err.description : '';
+  const field = err instanceof NodeArgumentError ? err.field : err instanceof NodeLimitExceededError ? err.limit : '';
+  const description = err instanceof NodeArgumentError || err instanceof NodeLimitExceededError ? err.description : '';
   return { $typeName: 'quorumkv.v1.ErrorDetail', reason, field, description };
 }
 

@@ -76,6 +76,21 @@ export class NodeOverloadedError extends NodeError {
   }
 }
 
+/**
+ * A request broke a hard limit of the node (ERROR_REASON_LIMIT_EXCEEDED): a message or body larger
+ * than it accepts, too many operations in one message. `limit` names it: a node setting
+ * (`maxMessageBytes`) or a protocol constant (`SESSION_MAX_OPS_PER_MESSAGE`).
+ */
+export class NodeLimitExceededError extends NodeError {
+  override readonly name = 'NodeLimitExceededError';
+  constructor(
+    readonly limit: string,
+    readonly description: string,
+  ) {
+    super(`limit exceeded: ${limit}: ${description}`);
+  }
+}
+
 /** A write would grow a key past the sibling limit (ERROR_REASON_TOO_MANY_SIBLINGS). */
 export class NodeTooManySiblingsError extends NodeError {
   override readonly name = 'NodeTooManySiblingsError';

@@ -1,23 +1,48 @@
 // One port for everything: HTTP/2 without TLS (gRPC and Connect, for Node clients and peers) and
 // HTTP/1.1 (Connect, for browsers), told apart by the HTTP/2 connection preface; plus /healthz,
-// /readyz and /metrics for operators, and / saying what this port serves.
+// /readyz and /metrics for operators, and / saying what this port serves. Every connection is
+// bounded here: how many may be open, how many streams each may run, how much work and unread output
+// its streams may hold, and how long it may take to send its first byte, its headers, its messages,
+// or to read its responses.
 import * as http from 'node:http';
 import * as http2 from 'node:http2';
 import * as net from 'node:net';
-import { cors, type ConnectRouter } from '@connectrpc/connect';
+import { cors, createContextValues, type ConnectRouter } from '@connectrpc/connect';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
+import { connectionBudgetKey } from './call-budget.js';
+import { FirstByteWatch, H1Watch, H2SessionWatch, H2StreamWatch, bodyReceived } from './connection-watch.js';
 import { answerMalformedRequests, markHandlerReached } from './malformed-request.js';
-import { CONNECT_STREAM_CONTENT_TYPE, serveRawStream, type RawStreamHandler } from './raw-stream.js';
+import { CONNECT_STREAM_CONTENT_TYPE, serveRawStream, type RawStreamOptions, type RawStreamRoute } from './raw-stream.js';
+import { ConnectionBudget, type BudgetLimits, type NodeBudget } from './stream-budget.js';
+import { Watchdog, tickFor, type ConnectionTimeouts, type Watched } from './watchdog.js';
+
+/** Bounds on connections and their streams. */
+export interface ConnectionLimits {
+  maxConnections: number;
+  maxStreamsPerConnection: number;
+  /** Work and unread output all streams of one connection may hold. */
+  connection: BudgetLimits;
+  timeouts: ConnectionTimeouts;
+}
 
 export interface HttpServerOptions {
   routes: (router: ConnectRouter) => void;
   /** Hot streams served without connect-es, by path (Connect protocol over HTTP/2 only). */
-  rawStreams: ReadonlyMap<string, RawStreamHandler>;
+  rawStreams: ReadonlyMap<string, RawStreamRoute>;
+  /** What every raw stream shares (per-stream limits). */
+  rawStreamOptions: RawStreamOptions;
+  /** Paths of streaming methods served by connect-es (their bodies are streams of messages). */
+  streamingPaths: ReadonlySet<string>;
+  limits: ConnectionLimits;
+  /** What all streams of the node may hold together. */
+  node: NodeBudget;
   /** Called for every raw stream opened (metrics). */
   onRawStream?: (path: string) => void;
+  /** Called for every connection or stream cut, with why (metrics). */
+  onCut?: (scope: Watched['scope'], reason: string) => void;
   ready: () => boolean;
   metrics: () => Promise<string>;
-  /** Largest request body accepted, bytes. */
+  /** Largest request body connect-es reads, bytes (services may set lower limits). */
   readMaxBytes: number;
 }
 
@@ -62,73 +87,131 @@ export class HttpServer {
   private readonly h1: http.Server;
   private readonly h2: http2.Http2Server;
   private readonly sockets = new Set<net.Socket>();
+  private readonly watchdog: Watchdog;
+  private readonly budgets = new Map<http2.Http2Session, ConnectionBudget>();
+  private readonly h1Watches = new WeakMap<net.Socket, H1Watch>();
 
-  constructor(o: HttpServerOptions) {
-    const fallback: Handler = (req, res) => {
-      const path = (req.url ?? '/').split('?')[0];
-      if (path === '/healthz') return void res.end('ok\n');
-      if (path === '/' && req.method === 'GET') {
-        res.setHeader('content-type', 'text/plain; charset=utf-8');
-        return void res.end(HOME);
-      }
-      if (path === '/readyz') {
-        const ok = o.ready();
-        res.statusCode = ok ? 200 : 503;
-        return void res.end(ok ? 'ready\n' : 'not ready\n');
-      }
-      if (path === '/metrics') {
-        void o.metrics().then(
-          (text) => {
-            res.setHeader('content-type', 'text/plain; version=0.0.4');
-            res.end(text);
-          },
-          () => {
-            res.statusCode = 500;
-            res.end();
-          },
-        );
-        return;
-      }
-      res.statusCode = 404;
-      res.end('not found\n');
-    };
+  constructor(private readonly o: HttpServerOptions) {
+    const t = o.limits.timeouts;
+    const now = (): number => performance.now();
+    this.watchdog = new Watchdog({ tickMs: tickFor(t), now, onCut: (scope, reason) => o.onCut?.(scope, reason), afterSweep: () => this.shedHoarders() });
     const handler = connectNodeAdapter({
       routes: (router) => {
         o.routes(router);
         answerMalformedRequests(router);
       },
       interceptors: [markHandlerReached],
-      fallback: fallback as Parameters<typeof connectNodeAdapter>[0]['fallback'],
+      fallback: operatorPages(o) as Parameters<typeof connectNodeAdapter>[0]['fallback'],
       // No response compression: it costs more CPU than it saves here (STACK-NOTES #5).
       acceptCompression: [],
       readMaxBytes: o.readMaxBytes,
+      contextValues: (req) => createContextValues().set(connectionBudgetKey, 'stream' in req ? this.budgets.get(req.stream.session!) : undefined),
     }) as Handler;
-    const h2handler: Handler = (req, res) => {
-      const raw = req.method === 'POST' && req.url ? o.rawStreams.get(req.url) : undefined;
-      if (raw && String(req.headers['content-type']).startsWith(CONNECT_STREAM_CONTENT_TYPE)) {
-        o.onRawStream?.(req.url!);
-        return serveRawStream(req as http2.Http2ServerRequest, res as http2.Http2ServerResponse, raw);
-      }
-      handler(req, res);
-    };
+    const h2handler: Handler = (req, res) => this.serveH2(req as http2.Http2ServerRequest, res as http2.Http2ServerResponse, handler);
     this.h1 = http.createServer(withCors(handler));
-    this.h2 = http2.createServer({ settings: { maxConcurrentStreams: 10_000 } }, withCors(h2handler));
-    this.tcp = net.createServer({ noDelay: true }, (socket) => {
-      this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
-      socket.once('data', (chunk) => {
-        socket.pause();
-        socket.unshift(chunk);
-        // HTTP/2 with prior knowledge starts with "PRI * HTTP/2.0". The paused socket keeps the
-        // bytes buffered, and the HTTP/2 session reads them from there.
-        if (chunk[0] === 0x50 && chunk[1] === 0x52 && chunk[2] === 0x49) this.h2.emit('connection', socket);
-        else {
-          this.h1.emit('connection', socket);
-          socket.resume();
-        }
-      });
-      socket.on('error', () => socket.destroy());
+    // Node's own HTTP/1.1 timeouts are replaced by the watchdog's (they never arm on handed-over
+    // sockets), which also closes idle keep-alive connections; clients are told when, so they do
+    // not send a request on a connection as it closes.
+    this.h1.keepAliveTimeout = 0;
+    const keepAlive = `timeout=${Math.floor(t.idleMs / 1000)}`;
+    // Before the handler, which may answer at once.
+    this.h1.prependListener('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+      res.setHeader('keep-alive', keepAlive);
+      this.h1Watches.get(req.socket)?.onRequest(req, res);
     });
+    this.h2 = http2.createServer({ settings: { maxConcurrentStreams: o.limits.maxStreamsPerConnection } }, withCors(h2handler));
+    this.h2.on('session', (session: http2.ServerHttp2Session) => {
+      this.budgets.set(session, new ConnectionBudget(o.limits.connection, o.node));
+      const unwatch = this.watchdog.watch(new H2SessionWatch(session, now(), t, now));
+      session.once('close', () => {
+        unwatch();
+        this.budgets.delete(session);
+      });
+    });
+    this.tcp = net.createServer({ noDelay: true }, (socket) => this.accept(socket, now));
+  }
+
+  private accept(socket: net.Socket, now: () => number): void {
+    socket.on('error', () => socket.destroy());
+    if (this.sockets.size >= this.o.limits.maxConnections) {
+      this.o.onCut?.('connection', 'connection_limit');
+      socket.destroy();
+      return;
+    }
+    this.sockets.add(socket);
+    let unwatch = this.watchdog.watch(new FirstByteWatch(socket, now(), this.o.limits.timeouts));
+    socket.once('close', () => {
+      this.sockets.delete(socket);
+      unwatch();
+    });
+    socket.once('data', (chunk) => {
+      unwatch();
+      socket.pause();
+      socket.unshift(chunk);
+      // HTTP/2 with prior knowledge starts with "PRI * HTTP/2.0". The paused socket keeps the
+      // bytes buffered, and the HTTP/2 session reads them from there.
+      if (chunk[0] === 0x50 && chunk[1] === 0x52 && chunk[2] === 0x49) {
+        this.h2.emit('connection', socket);
+        return;
+      }
+      const watch = new H1Watch(socket, now(), this.o.limits.timeouts, now);
+      this.h1Watches.set(socket, watch);
+      unwatch = this.watchdog.watch(watch);
+      this.h1.emit('connection', socket);
+      socket.resume();
+    });
+  }
+
+  /** Routes one HTTP/2 request (raw hot stream or connect-es) and watches its deadlines. */
+  private serveH2(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse, handler: Handler): void {
+    const o = this.o;
+    const path = req.url ?? '/';
+    const route = req.method === 'POST' ? o.rawStreams.get(path) : undefined;
+    const raw = route !== undefined && String(req.headers['content-type']).startsWith(CONNECT_STREAM_CONTENT_TYPE);
+    const now = (): number => performance.now();
+    const watch = new H2StreamWatch(req, now(), raw || o.streamingPaths.has(path), o.limits.timeouts, now);
+    const unwatch = this.watchdog.watch(watch);
+    req.stream.once('close', unwatch);
+    req.stream.once('finish', () => {
+      if (req.stream.closed || bodyReceived(req.stream)) return;
+      // Answered before the client finished sending (a refused message, a failed stream): the rest
+      // of its upload is read and dropped, so flow control does not hold the stream (and its final
+      // status) open; nobody reads the request any more. The watchdog bounds how long this lasts.
+      watch.responded(now());
+      req.stream.removeAllListeners('data');
+      req.stream.on('data', () => undefined);
+      req.stream.resume();
+    });
+    if (raw) {
+      o.onRawStream?.(path);
+      serveRawStream(req, res, route, this.budgets.get(req.stream.session!) ?? new ConnectionBudget(o.limits.connection, o.node), o.rawStreamOptions);
+    } else {
+      handler(req, res);
+    }
+  }
+
+  /**
+   * When responses nobody reads hold more than half the node's budget (many connections, each
+   * within its own limits, that stopped reading), closes the connections holding the most unread
+   * until they are back under it. Shedding the hoarders rather than pausing everyone keeps the
+   * clients that read their answers (and so hold little) served.
+   */
+  private shedHoarders(): void {
+    let excess = this.o.node.hoardedExcess;
+    if (excess === 0) return;
+    const byUnread = [...this.budgets].sort(([, a], [, b]) => b.unread - a.unread);
+    for (const [session, budget] of byUnread) {
+      if (excess <= 0 || budget.unread === 0) return;
+      excess -= budget.unread;
+      this.budgets.delete(session);
+      this.o.onCut?.('connection', 'memory_pressure');
+      session.destroy();
+    }
+  }
+
+  /** Open connections (metrics). */
+  get connections(): number {
+    return this.sockets.size;
   }
 
   listen(host: string, port: number): Promise<void> {
@@ -143,7 +226,40 @@ export class HttpServer {
 
   /** Stops accepting connections and closes the open ones. */
   close(): Promise<void> {
+    this.watchdog.stop();
     for (const s of this.sockets) s.destroy();
     return new Promise((resolve) => this.tcp.close(() => resolve()));
   }
+}
+
+/** /, /healthz, /readyz and /metrics: what connect-es does not route. */
+function operatorPages(o: HttpServerOptions): Handler {
+  return (req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/healthz') return void res.end('ok\n');
+    if (path === '/' && req.method === 'GET') {
+      res.setHeader('content-type', 'text/plain; charset=utf-8');
+      return void res.end(HOME);
+    }
+    if (path === '/readyz') {
+      const ok = o.ready();
+      res.statusCode = ok ? 200 : 503;
+      return void res.end(ok ? 'ready\n' : 'not ready\n');
+    }
+    if (path === '/metrics') {
+      void o.metrics().then(
+        (text) => {
+          res.setHeader('content-type', 'text/plain; version=0.0.4');
+          res.end(text);
+        },
+        () => {
+          res.statusCode = 500;
+          res.end();
+        },
+      );
+      return;
+    }
+    res.statusCode = 404;
+    res.end('not found\n');
+  };
 }

@@ -26,11 +26,69 @@ export class NodeMetrics {
   readonly replicaItems = new Counter({ name: 'quorumkv_replica_items_total', help: 'Replica items received in Replicate messages', registers: [this.registry] });
   readonly rawStreams = new Counter({ name: 'quorumkv_raw_streams_total', help: 'Hot streams opened on the raw HTTP/2 path, by path', labelNames: ['path'] as const, registers: [this.registry] });
   readonly hintsPending = new Gauge({ name: 'quorumkv_hints_pending', help: 'Hints held for other nodes', registers: [this.registry] });
+  readonly hintBytes = new Gauge({ name: 'quorumkv_hint_bytes', help: 'Bytes the hints held for other nodes take', registers: [this.registry] });
+  readonly hintsPendingByTarget = new Gauge({ name: 'quorumkv_hints_pending_by_target', help: 'Hints held, by target node', labelNames: ['target'] as const, registers: [this.registry] });
+  readonly hintWindowClosed = new Gauge({
+    name: 'quorumkv_hint_window_closed',
+    help: 'Target nodes down longer than the hint window (1: no new hints are kept for it)',
+    labelNames: ['target'] as const,
+    registers: [this.registry],
+  });
+  readonly hintsEvicted = new Counter({
+    name: 'quorumkv_hints_evicted_total',
+    help: 'Oldest hints removed to make room, by the limit that was reached (per_target, total, bytes)',
+    labelNames: ['limit'] as const,
+    registers: [this.registry],
+  });
+  readonly hintsExpired = new Counter({ name: 'quorumkv_hints_expired_total', help: 'Hints dropped because they were older than hintMaxAgeMs', registers: [this.registry] });
+  readonly hintsDropped = new Counter({
+    name: 'quorumkv_hints_dropped_total',
+    help: 'Stored hints dropped for other reasons (not_member: their target left the ring)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly hintsRefused = new Counter({
+    name: 'quorumkv_hints_refused_total',
+    help: 'Hints not stored, by reason (not_member: unknown target; window: target down longer than hintWindowMs; too_large)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
   readonly members = new Gauge({ name: 'quorumkv_members', help: 'Cluster members by gossip state', labelNames: ['state'] as const, registers: [this.registry] });
   readonly inFlight = new Gauge({ name: 'quorumkv_requests_in_flight', help: 'Client requests in flight', registers: [this.registry] });
+  readonly foreignClusterMessages = new Counter({
+    name: 'quorumkv_foreign_cluster_messages_total',
+    help: 'Internal messages refused because they came from another cluster, by service',
+    labelNames: ['service'] as const,
+    registers: [this.registry],
+  });
+  readonly connections = new Gauge({ name: 'quorumkv_connections_open', help: 'Open client and peer connections', registers: [this.registry] });
+  readonly connectionsCut = new Counter({
+    name: 'quorumkv_connections_cut_total',
+    help: 'Connections closed by the node, by reason (connection_limit, first_byte_timeout, headers_timeout, idle_timeout, message_timeout, drain_timeout, memory_pressure)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly streamsCut = new Counter({
+    name: 'quorumkv_streams_cut_total',
+    help: 'HTTP/2 streams reset by the node, by reason (message_timeout, drain_timeout)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly replicaQueueFull = new Counter({
+    name: 'quorumkv_replica_queue_full_total',
+    help: 'Replica items refused because the queue for their peer was full (the coordinator used a fallback or a hint)',
+    registers: [this.registry],
+  });
+  private readonly collectors: ((m: NodeMetrics) => void)[] = [];
 
-  constructor(private readonly collect: (m: NodeMetrics) => void) {
+  constructor(collect?: (m: NodeMetrics) => void) {
     collectDefaultMetrics({ register: this.registry, prefix: 'quorumkv_process_' });
+    if (collect) this.collectors.push(collect);
+  }
+
+  /** Registers a function that fills state-mirroring gauges at scrape time. */
+  addCollector(collect: (m: NodeMetrics) => void): void {
+    this.collectors.push(collect);
   }
 
   private readonly durationChildren = new Map<string, { observe: (seconds: number) => void }>();
@@ -48,7 +106,7 @@ export class NodeMetrics {
 
   /** The exposition text. */
   async render(): Promise<string> {
-    this.collect(this);
+    for (const collect of this.collectors) collect(this);
     return this.registry.metrics();
   }
 }

@@ -1,4 +1,5 @@
-import { applyWrite, deathTime, encodeRecord, hasLiveSibling, mergeRecords, storedForm, type KeyRecord } from './key-record.js';
+import fc from 'fast-check';
+import { applyWrite, deathTime, encodeRecord, hasLiveSibling, liveUntil, mergeRecords, storedForm, type KeyRecord } from './key-record.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const write = (stored: KeyRecord | undefined, actor: string, w: { tombstone?: boolean; v?: string; at: number; expires?: number }, blind = false): KeyRecord =>
@@ -35,5 +36,28 @@ describe('dead records and their due time', () => {
     expect(hasLiveSibling(one, 900)).toBe(false);
     // The same bytes give the same due time on every replica.
     expect(storedForm(one, encodeRecord(one), 60_000).dueAtMs).toBe(60_900);
+  });
+});
+
+describe('when a record leaves listings', () => {
+  it('is listed exactly while reads return a sibling (listedUntilMs agrees with hasLiveSibling)', () => {
+    const sibling = fc.record({ tombstone: fc.boolean(), at: fc.integer({ min: 1, max: 1_000 }), expires: fc.oneof(fc.constant(0), fc.double({ min: 1, max: 1_000, noNaN: true })) });
+    fc.assert(
+      fc.property(fc.array(sibling, { minLength: 1, maxLength: 5 }), fc.integer({ min: 0, max: 1_100 }), (writes, now) => {
+        let r: KeyRecord | undefined;
+        writes.forEach((w, i) => (r = write(r, `a${i}~x.1`, w, true)));
+        const stored = storedForm(r!, encodeRecord(r!), 1_000);
+        const listed = stored.listedUntilMs === undefined || now < stored.listedUntilMs;
+        expect(listed).toBe(hasLiveSibling(r!, now));
+        expect(stored.listedUntilMs).toBe(liveUntil(r!));
+        expect(stored.dueAtMs === undefined).toBe(stored.listedUntilMs === undefined);
+      }),
+      { seed: 42, numRuns: 300 },
+    );
+  });
+
+  it('a record of tombstones only is never listed', () => {
+    const r = write(undefined, 'a~x.1', { tombstone: true, at: 250 });
+    expect(storedForm(r, encodeRecord(r), 1_000)).toMatchObject({ listedUntilMs: 0, dueAtMs: 1_250 });
   });
 });

@@ -101,13 +101,31 @@ export function hasLiveSibling(record: KeyRecord, nowMs: number): boolean {
 }
 
 /**
- * What storage keeps for a record: its bytes and, for a dead record, the time from which the reaper
- * may consider it (death time plus the tombstone grace). Records never get a storage TTL: an
- * expired record stays, as a tombstone with its clock, until reaped.
+ * Until when a record has a sibling reads return: the latest expiry of its values (rounded up to a
+ * whole ms, as reads compare `expiresAtMs <= now`), 0 when every sibling is a tombstone, undefined
+ * while some value never expires. Like {@link deathTime}, a function of the bytes only.
+ */
+export function liveUntil(record: KeyRecord): number | undefined {
+  let latest = 0;
+  for (const s of record.siblings) {
+    const v = decodeSiblingValue(s.value);
+    if (v.tombstone) continue;
+    if (v.expiresAtMs === 0) return undefined;
+    latest = Math.max(latest, Math.ceil(v.expiresAtMs));
+  }
+  return latest;
+}
+
+/**
+ * What storage keeps for a record: its bytes and, for a record that dies (every sibling a tombstone
+ * or expiring), the time from which the reaper may consider it (death time plus the tombstone
+ * grace) and the time from which listings leave it out (its last value's expiry). Records never get
+ * a storage TTL: an expired record stays, as a tombstone with its clock, until reaped.
  */
 export function storedForm(record: KeyRecord, bytes: Uint8Array, graceMs: number): StoredRecord {
   const dead = deathTime(record);
-  return dead === undefined ? { value: bytes } : { value: bytes, dueAtMs: dead + graceMs };
+  const listedUntilMs = liveUntil(record);
+  return dead === undefined || listedUntilMs === undefined ? { value: bytes } : { value: bytes, dueAtMs: dead + graceMs, listedUntilMs };
 }
 
 /** Decodes a stored record, or undefined when its bytes do not decode (treated like a corrupt one). */

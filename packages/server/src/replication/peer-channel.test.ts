@@ -1,6 +1,6 @@
 import type { Client } from '@connectrpc/connect';
 import { ReplicaOp, newReplicaItem, type ByteStream, type ReplicaService } from '@quorumkv/protocol';
-import { PeerChannel, PeerUnavailableError } from './peer-channel.js';
+import { PeerChannel, PeerUnavailableError, type PeerChannelOptions } from './peer-channel.js';
 
 /** A peer that accepts the stream and every write, and never answers. */
 function silentPeer(): { open: () => Promise<ByteStream>; read: (s: ByteStream) => void; writes: () => number } {
@@ -20,6 +20,8 @@ describe('PeerChannel with a peer that stops answering', () => {
       batchItems: 64,
       batchBytes: 65536,
       window: 1,
+      maxQueuedItems: 100,
+      maxQueuedBytes: 1 << 20,
       stallMs: 100,
       header: () => ({ $typeName: 'quorumkv.v1.ReplicaHeader', fromNode: 'me', ringVersion: 1n, clusterId: '', ring: new Uint8Array(0) }),
       onHeader: () => undefined,
@@ -43,5 +45,48 @@ describe('PeerChannel with a peer that stops answering', () => {
     expect(channel.available).toBe(false);
     channel.close();
     await expect(second).rejects.toBeInstanceOf(PeerUnavailableError);
+  });
+});
+
+describe('PeerChannel queue bound', () => {
+  it('fails items past the queue limits at once, without marking the peer down, while the window is full', async () => {
+    const peer = silentPeer();
+    let full = 0;
+    const options: PeerChannelOptions = {
+      mode: 'stream',
+      batchItems: 64,
+      batchBytes: 65536,
+      window: 1,
+      maxQueuedItems: 2,
+      maxQueuedBytes: 10_000,
+      onQueueFull: () => full++,
+      stallMs: 60_000,
+      header: () => ({ $typeName: 'quorumkv.v1.ReplicaHeader', fromNode: 'me', ringVersion: 1n, clusterId: '', ring: new Uint8Array(0) }),
+      onHeader: () => undefined,
+      now: () => 0,
+    };
+    const channel = new PeerChannel('p', {} as Client<typeof ReplicaService>, peer, options);
+    const item = (recordBytes: number) => ({ ...newReplicaItem(), op: ReplicaOp.WRITE, bucket: 'default', key: new Uint8Array([1]), record: new Uint8Array(recordBytes) });
+    const outcomes: Promise<unknown>[] = [];
+    const keep = (p: Promise<unknown>): void => void outcomes.push(p.catch((e: unknown) => e));
+    keep(channel.send(item(10)));
+    await turn();
+    expect(peer.writes()).toBe(1);
+    // The window (1 message) is full: two items may wait, a third may not.
+    keep(channel.send(item(10)));
+    keep(channel.send(item(10)));
+    await expect(channel.send(item(10))).rejects.toThrow(/queue full \(2 items/);
+    expect(full).toBe(1);
+    expect(channel.available).toBe(true);
+    channel.close();
+    await Promise.all(outcomes);
+    // Bytes: one large item is always taken into an empty queue, a second is not.
+    const bytes = new PeerChannel('q', {} as Client<typeof ReplicaService>, silentPeer(), { ...options, maxQueuedItems: 100, maxQueuedBytes: 5_000 });
+    keep(bytes.send(item(10)));
+    await turn();
+    keep(bytes.send(item(8_000)));
+    await expect(bytes.send(item(10))).rejects.toBeInstanceOf(PeerUnavailableError);
+    bytes.close();
+    await Promise.all(outcomes);
   });
 });

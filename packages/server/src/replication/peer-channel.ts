@@ -36,6 +36,15 @@ export interface PeerChannelOptions {
   /** Messages in flight before further items wait. */
   window: number;
   /**
+   * Items that may wait for the window; one more fails at once (the coordinator then uses a
+   * fallback or a hint) instead of the queue growing while a slow peer holds the window.
+   */
+  maxQueuedItems: number;
+  /** Bytes (records) that may wait, as `maxQueuedItems`; one item is always accepted into an empty queue. */
+  maxQueuedBytes: number;
+  /** Called for every item refused because the queue was full (metrics). */
+  onQueueFull?: () => void;
+  /**
    * A stream whose oldest message has had no answer for this long while items wait behind a full
    * window is broken (its items fail over): a peer that keeps its connection but stops answering
    * must not hold the queue forever. Checked as items arrive, so no timer runs.
@@ -68,9 +77,15 @@ interface Pending {
 
 const MAX_BACKOFF_MS = 2_000;
 
+/** What an item weighs in a message: its record and key, plus framing. */
+function itemBytes(item: Pick<ReplicaItem, 'record' | 'key'>): number {
+  return item.record.length + item.key.length + 32;
+}
+
 /** The replica channel to one peer. */
 export class PeerChannel {
   private queue: Pending[] = [];
+  private queuedBytes = 0;
   private scheduled = false;
   private inFlight = 0;
   private nextItemId = 1n;
@@ -98,8 +113,15 @@ export class PeerChannel {
     if (!this.available) return Promise.reject(new PeerUnavailableError(this.nodeId, 'reconnecting'));
     if (this.inFlight >= this.options.window && this.stream) this.breakIfStalled(this.stream);
     if (!this.available) return Promise.reject(new PeerUnavailableError(this.nodeId, 'not answering'));
+    const bytes = itemBytes(item);
+    const { maxQueuedItems, maxQueuedBytes } = this.options;
+    if (this.queue.length >= maxQueuedItems || (this.queue.length > 0 && this.queuedBytes + bytes > maxQueuedBytes)) {
+      this.options.onQueueFull?.();
+      return Promise.reject(new PeerUnavailableError(this.nodeId, `queue full (${this.queue.length} items, ${this.queuedBytes} bytes waiting)`));
+    }
     const full = item as ReplicaItem;
     full.id = this.nextItemId++;
+    this.queuedBytes += bytes;
     return new Promise((resolve, reject) => {
       this.queue.push({ item: full, resolve, reject });
       if (!this.scheduled) {
@@ -121,11 +143,12 @@ export class PeerChannel {
       let bytes = 0;
       let count = 0;
       while (count < this.queue.length && count < batchItems) {
-        bytes += this.queue[count]!.item.record.length + this.queue[count]!.item.key.length + 32;
+        bytes += itemBytes(this.queue[count]!.item);
         count++;
         if (bytes >= batchBytes) break;
       }
       const batch = this.queue.splice(0, count);
+      this.queuedBytes -= bytes;
       this.inFlight++;
       this.dispatch(batch);
     }
@@ -239,6 +262,7 @@ export class PeerChannel {
   private failAll(err: Error): void {
     const queued = this.queue;
     this.queue = [];
+    this.queuedBytes = 0;
     for (const p of queued) p.reject(err);
     if (this.stream) this.breakStream(this.stream, err);
   }

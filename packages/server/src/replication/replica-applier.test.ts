@@ -5,7 +5,9 @@ import type { BucketRegistry } from '../cluster/buckets.js';
 import { ActorEpochs } from '../cluster/actor-epochs.js';
 import { NodeMetrics } from '../observability/metrics.js';
 import { applyWrite, encodeRecord, liveSiblings, decodeRecord } from '../record/key-record.js';
+import { HintAdmission } from './hint-admission.js';
 import { ReplicaApplier } from './replica-applier.js';
+import { systemTimers } from '../clock/timers.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const BUCKET = enc('default');
@@ -18,9 +20,15 @@ describe('ReplicaApplier', () => {
   const ring = createRing({ partitionCount: 8, nodes: ['a', 'b', 'c', 'd'].map((id) => ({ id, address: `${id}:1` })) });
   let epochs: ActorEpochs;
   let applier: ReplicaApplier;
+  const metrics = new NodeMetrics(() => undefined);
+  const hintsOver = (over: typeof storage) =>
+    new HintAdmission(
+      { storage: over, isMember: (id) => ring.nodes.some((n) => n.id === id), isUp: () => false, goneSinceMs: () => undefined, metrics, now: () => nowMs, timers: systemTimers, warn: () => undefined },
+      { limits: { maxPerTarget: 100, maxTotal: 100, maxBytes: 1e6 }, windowMs: 60_000, maxAgeMs: 600_000 },
+    );
   beforeAll(async () => {
     epochs = await ActorEpochs.start('c', storage);
-    applier = new ReplicaApplier({ selfId: 'c', storage, epochs, tombstoneGraceMs: GRACE, buckets, ring: () => ring, metrics: new NodeMetrics(() => undefined), now: () => nowMs });
+    applier = new ReplicaApplier({ selfId: 'c', storage, epochs, tombstoneGraceMs: GRACE, buckets, ring: () => ring, metrics, hints: hintsOver(storage), now: () => nowMs });
   });
   const item = (op: ReplicaOp, key: string, record: Uint8Array = new Uint8Array(0)) => ({ ...newReplicaItem(), id: 1n, op, bucket: 'default', key: enc(key), partition: 0, record });
   const write = (key: string, record: Uint8Array) => applier.apply(item(ReplicaOp.WRITE, key, record));
@@ -68,7 +76,7 @@ describe('ReplicaApplier', () => {
     noCount.countHints = () => {
       throw new Error('counted hints');
     };
-    const cheap = new ReplicaApplier({ selfId: 'c', storage: noCount, epochs, tombstoneGraceMs: GRACE, buckets, ring: () => ring, metrics: new NodeMetrics(() => undefined), now: () => nowMs });
+    const cheap = new ReplicaApplier({ selfId: 'c', storage: noCount, epochs, tombstoneGraceMs: GRACE, buckets, ring: () => ring, metrics, hints: hintsOver(noCount), now: () => nowMs });
     expect((await cheap.apply(item(ReplicaOp.HINTS_PENDING, 'k'))).status).toBe(ReplicaStatus.OK);
     await storage.addHint('a', { bucket: BUCKET, key: enc('other-key'), value: enc('x') });
     expect((await cheap.apply(item(ReplicaOp.HINTS_PENDING, 'k'))).status).toBe(ReplicaStatus.CONFLICT);
@@ -84,5 +92,16 @@ describe('ReplicaApplier', () => {
     const notPrimary = ['a', 'b', 'c', 'd'].find((id) => !preferenceListForPartition(ring, 0, 3).primaries.includes(id))!;
     await storage.addHint(notPrimary, { bucket: BUCKET, key: enc('other-key'), value: enc('x') });
     expect((await applier.apply(item(ReplicaOp.HINTS_PENDING, 'k'))).status).toBe(ReplicaStatus.CONFLICT);
+  });
+
+  it('stores a hint only for a member of the ring, and refuses others naming hint_for', async () => {
+    const hinted = encodeRecord(applyWrite(undefined, undefined, 'a~x.1', value('for d'), false));
+    const res = await applier.apply({ ...item(ReplicaOp.WRITE, 'for-d', hinted), hintFor: 'd' });
+    expect(res.status).toBe(ReplicaStatus.OK);
+    expect(storage.hintsFor('d', 10).map((h) => new TextDecoder().decode(h.key))).toContain('for-d');
+    const stranger = await applier.apply({ ...item(ReplicaOp.WRITE, 'for-x', hinted), hintFor: 'made-up' });
+    expect(stranger.status).toBe(ReplicaStatus.ERROR);
+    expect(stranger.error).toBe('hint_for: "made-up" is not a member of the ring');
+    expect(storage.countHints('made-up')).toBe(0);
   });
 });

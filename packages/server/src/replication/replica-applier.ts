@@ -5,6 +5,7 @@ import { CorruptRecordError, StorageFullError } from '@quorumkv/storage';
 import { possibleHolders, type BucketRegistry } from '../cluster/buckets.js';
 import type { NodeMetrics } from '../observability/metrics.js';
 import { decodeRecord } from '../record/key-record.js';
+import type { HintAdmission } from './hint-admission.js';
 import { mergeIntoLocal, type LocalMergeDeps } from './local-merge.js';
 
 const encoder = new TextEncoder();
@@ -20,6 +21,8 @@ export interface ReplicaApplierDeps extends LocalMergeDeps {
   /** This node's current ring (HINTS_PENDING computes a key's possible holders with it). */
   ring: () => Ring;
   metrics: NodeMetrics;
+  /** Which hints this node keeps, and whether it may still deliver one (HINTS_PENDING). */
+  hints: Pick<HintAdmission, 'store' | 'pendingFor' | 'anyPending'>;
   now: () => number;
 }
 
@@ -66,8 +69,8 @@ export class ReplicaApplier {
     // Validates the bytes before anything is stored: a malformed record is refused, never kept.
     const incoming = decodeRecord(item.record);
     if (item.hintFor !== '' && item.hintFor !== this.d.selfId) {
-      await this.storage.addHint(item.hintFor, { bucket, key: item.key, value: item.record });
-      this.d.metrics.hintsStored.inc();
+      // Refused (HintRefusedError: not a ring member, past the hint window) as an ERROR naming hint_for.
+      await this.d.hints.store(item.hintFor, bucket, item.key, item.record);
       return result(item.id, ReplicaStatus.OK);
     }
     let lww = false;
@@ -80,13 +83,13 @@ export class ReplicaApplier {
     return result(item.id, ReplicaStatus.OK);
   }
 
-  /** Whether this node keeps a hint for any node that may hold a copy of the item's key (by this node's ring). */
+  /** Whether this node keeps (or just dropped) a hint for any node that may hold a copy of the item's key (by this node's ring). */
   private holdsHintsFor(item: ReplicaItem): boolean {
-    // Asked once per due record by every reaper: never count (O(hints) in LMDB), only look.
-    if (!this.storage.hasHints()) return false;
+    // Asked once per due record by every reaper: never walk the hints, only read their counters.
+    if (!this.d.hints.anyPending()) return false;
     const ring = this.d.ring();
     if (item.partition >= ring.partitionCount) throw new Error(`partition ${item.partition} out of range`);
-    return possibleHolders(ring, item.partition).some((p) => this.storage.hasHints(p));
+    return possibleHolders(ring, item.partition).some((p) => this.d.hints.pendingFor(p));
   }
 
   private bytesOf(bucket: string): Uint8Array {

@@ -45,10 +45,10 @@ export class ReplicaRouter implements ReplicaTransport {
   }
 
   /** One unary `DeliverHints` call (hints are rare: no stream for them). */
-  async deliverHints(nodeId: string, items: ReplicaItem[]): Promise<ReplicaItemResult[]> {
+  async deliverHints(nodeId: string, items: ReplicaItem[], { timeoutMs }: { timeoutMs: number }): Promise<ReplicaItemResult[]> {
     const address = this.addressOf(nodeId);
     if (!address) throw new PeerUnavailableError(nodeId, 'unknown address');
-    const res = await this.pool.client(address, ReplicaService).deliverHints({ header: this.options.header(), items }, { timeoutMs: 10_000 });
+    const res = await this.pool.client(address, ReplicaService).deliverHints({ header: this.options.header(), items }, { timeoutMs });
     return res.results;
   }
 

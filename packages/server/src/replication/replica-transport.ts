@@ -12,6 +12,9 @@ export interface ReplicaTransport {
   isUp(nodeId: string): boolean;
   /** Sends one item to `nodeId`; rejects when the peer cannot be reached. */
   send(nodeId: string, item: ReplicaItemInput): Promise<ReplicaItemResult>;
-  /** Offers a batch of hints to `nodeId` (`ReplicaService.DeliverHints`); results by item id. */
-  deliverHints(nodeId: string, items: ReplicaItem[]): Promise<ReplicaItemResult[]>;
+  /**
+   * Offers a batch of hints to `nodeId` (`ReplicaService.DeliverHints`); results by item id.
+   * Rejects when the peer cannot be reached or has not answered within `timeoutMs`.
+   */
+  deliverHints(nodeId: string, items: ReplicaItem[], options: { timeoutMs: number }): Promise<ReplicaItemResult[]>;
 }

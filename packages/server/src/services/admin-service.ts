@@ -4,6 +4,7 @@ import type { ServiceImpl } from '@connectrpc/connect';
 import {
   CreateBucketResponseSchema,
   GetBucketResponseSchema,
+  HintTargetSchema,
   ListBucketsResponseSchema,
   LocalGetResponseSchema,
   MembersResponseSchema,
@@ -14,23 +15,30 @@ import {
   StatusResponseSchema,
   VerifyResponseSchema,
   type AdminService,
+  type StatusResponse,
 } from '@quorumkv/protocol';
 import { preferenceListForPartition, partitionOf } from '@quorumkv/ring';
 import type { StorageEngine } from '@quorumkv/storage';
 import { join } from '@quorumkv/vclock';
 import type { BucketRegistry } from '../cluster/buckets.js';
+import type { ClusterDefinition } from '../cluster/cluster-definition.js';
 import type { ClusterMembership } from '../cluster/membership.js';
 import type { RingState } from '../cluster/ring-state.js';
 import { checkKey } from '../coordinator/request-plan.js';
 import { NodeArgumentError } from '../errors/errors.js';
 import { encodeKeyContext } from '../record/key-context.js';
 import { allSiblings, decodeRecord, formatClock } from '../record/key-record.js';
+import type { HintReport } from '../replication/hint-admission.js';
 import { guard } from './guard.js';
 import type { RingInfoSource } from './ring-info.js';
 
 export interface AdminDeps {
   selfId: string;
   clusterId: () => string;
+  /** The cluster's definition as this node holds it. */
+  definition: ClusterDefinition;
+  /** Another ring node's own status (for verify); rejects when it does not answer. */
+  peerStatus: (nodeId: string) => Promise<StatusResponse>;
   version: string;
   startedAtMs: number;
   maxKeyBytes: number;
@@ -41,6 +49,8 @@ export interface AdminDeps {
   storage: StorageEngine;
   ready: () => boolean;
   requestsInFlight: () => number;
+  /** The hints this node holds, per target (O(targets)). */
+  hints: () => HintReport;
   isUp: (nodeId: string) => boolean;
 }
 
@@ -57,6 +67,7 @@ export function adminService(d: AdminDeps): Partial<ServiceImpl<typeof AdminServ
         const r = d.ring.current;
         const members = d.membership.list.members();
         const stats = d.storage.stats();
+        const hints = d.hints();
         const alive = members.filter((m) => m.state === 'alive').length;
         const liveIds = [d.selfId, ...members.filter((m) => m.state === 'alive').map((m) => m.id)].sort();
         return create(StatusResponseSchema, {
@@ -68,13 +79,30 @@ export function adminService(d: AdminDeps): Partial<ServiceImpl<typeof AdminServ
           ringChecksum: r.checksum,
           memberCount: members.length,
           aliveCount: alive,
-          hintsPending: BigInt(d.storage.countHints()),
+          hintsPending: BigInt(hints.pending),
+          hintTargets: hints.targets.map((t) =>
+            create(HintTargetSchema, {
+              nodeId: t.nodeId,
+              pending: BigInt(t.pending),
+              bytes: BigInt(t.bytes),
+              oldestAgeMs: BigInt(t.oldestAgeMs),
+              downForMs: BigInt(t.downForMs),
+              windowClosed: t.windowClosed,
+            }),
+          ),
+          hintBytes: BigInt(hints.bytes),
+          hintQuotaBytes: BigInt(hints.quotaBytes),
+          hintsEvicted: BigInt(hints.evicted),
+          hintsExpired: BigInt(hints.expired),
+          hintsRefused: BigInt(hints.refused),
           keys: BigInt(stats.keys),
           bytes: BigInt(stats.bytes),
           partitionsOwned: r.owners.filter((o) => o === d.selfId).length,
           ready: d.ready(),
           claimant: liveIds[0] ?? d.selfId,
           requestsInFlight: d.requestsInFlight(),
+          partitionCount: d.definition.partitions,
+          n: d.definition.n,
         });
       }),
     members: () => guard(() => create(MembersResponseSchema, { members: d.ringInfo.nodes() })),
@@ -91,7 +119,7 @@ export function adminService(d: AdminDeps): Partial<ServiceImpl<typeof AdminServ
       }),
     listBuckets: () => guard(() => create(ListBucketsResponseSchema, { buckets: d.buckets.list() })),
     verify: (req) =>
-      guard(() => {
+      guard(async () => {
         const r = d.ring.current;
         const n = req.n || d.buckets.resolve('').n;
         const problems = [];
@@ -110,8 +138,7 @@ export function adminService(d: AdminDeps): Partial<ServiceImpl<typeof AdminServ
             );
           }
         }
-        const gossiped = d.membership.list.getMetadata('ring');
-        const disagreements = gossiped && gossiped.version !== r.version ? [`gossiped ring version ${gossiped.version}, this node has ${r.version}`] : [];
+        const disagreements = await disagreeingMembers(d);
         return create(VerifyResponseSchema, { healthy: problems.length === 0 && disagreements.length === 0, n, problems, ringDisagreements: disagreements });
       }),
     localGet: (req) =>
@@ -140,4 +167,30 @@ export function adminService(d: AdminDeps): Partial<ServiceImpl<typeof AdminServ
         });
       }),
   };
+}
+
+/**
+ * Asks every other ring node for its status and describes each that answers and disagrees with this
+ * node: another cluster (a node started with other founders, partitions or n), another ring (compared
+ * by checksum, not only version), or another node answering at its address.
+ */
+async function disagreeingMembers(d: AdminDeps): Promise<string[]> {
+  const r = d.ring.current;
+  const ours = `cluster ${d.clusterId()} (partitions ${d.definition.partitions}, n ${d.definition.n})`;
+  const peers = r.nodes.filter((node) => node.id !== d.selfId);
+  const answers = await Promise.allSettled(peers.map((node) => d.peerStatus(node.id)));
+  const lines: string[] = [];
+  answers.forEach((answer, i) => {
+    const id = peers[i]!.id;
+    // A node that does not answer is not a disagreement: when it is down, the partition problems
+    // say so as soon as gossip or its channel finds out.
+    if (answer.status === 'rejected') return;
+    const s = answer.value;
+    if (s.nodeId !== id) lines.push(`${id}: its address is answered by node ${s.nodeId}`);
+    else if (s.clusterId !== d.clusterId())
+      lines.push(`${id}: belongs to cluster ${s.clusterId} (partitions ${s.partitionCount}, n ${s.n}); ${d.selfId} belongs to ${ours}`);
+    else if (s.ringChecksum !== r.checksum || Number(s.ringVersion) !== r.version)
+      lines.push(`${id}: ring version ${s.ringVersion} checksum ${s.ringChecksum}; ${d.selfId} has version ${r.version} checksum ${r.checksum}`);
+  });
+  return lines;
 }

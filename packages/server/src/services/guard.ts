@@ -21,12 +21,13 @@ export async function* guardStream<T>(responses: AsyncIterable<T>): AsyncIterabl
 
 /**
  * A stream's request messages. connect-es parses each one as the handler reads it, so a message
- * that is not valid protobuf (or a broken envelope) fails here: the caller's malformed request.
+ * that is not valid protobuf (or a broken envelope) fails here: the caller's malformed request; one
+ * over the size limit (named `limit`) is LIMIT_EXCEEDED.
  */
-export async function* requestMessages<T>(requests: AsyncIterable<T>, requestType: string): AsyncIterable<T> {
+export async function* requestMessages<T>(requests: AsyncIterable<T>, requestType: string, limit: string): AsyncIterable<T> {
   try {
     yield* requests;
   } catch (err) {
-    throw malformedRequest(err, requestType);
+    throw malformedRequest(err, requestType, limit);
   }
 }

@@ -1,49 +1,78 @@
 // KvService: the public data API, unary (browsers, other languages) and streamed (the Node SDK).
 import { create } from '@bufbuild/protobuf';
-import type { ServiceImpl } from '@connectrpc/connect';
+import type { HandlerContext, ServiceImpl } from '@connectrpc/connect';
 import {
   GetRoutingResponseSchema,
   SessionRequestSchema,
   ENVELOPE_HEADER_BYTES,
+  SESSION_BATCH_BYTES,
+  SESSION_MAX_OPS_PER_MESSAGE,
   decodeSessionRequest,
   encodeSessionResponse,
   frameEnvelope,
+  sessionResultBytes,
+  soleSessionOpId,
   type KvService,
+  type SessionOp,
   type SessionRequest,
   type SessionResponse,
   type SessionResult,
 } from '@quorumkv/protocol';
 import { toSessionError } from '../errors/connect-errors.js';
-import { NodeArgumentError, NodeMalformedRequestError } from '../errors/errors.js';
+import { NodeArgumentError } from '../errors/errors.js';
+import type { StreamBudgetFactory } from '../http/call-budget.js';
 import type { RawStreamHandler } from '../http/raw-stream.js';
+import type { BudgetTicket, StreamBudget } from '../http/stream-budget.js';
 import type { KvFrontend } from '../coordinator/kv-frontend.js';
-import { AsyncQueue } from '../replication/async-queue.js';
-import { guard, guardStream, requestMessages } from './guard.js';
+import { scopeOf } from '../coordinator/request-scope.js';
+import { serveConnectStream } from './connect-stream.js';
+import { rawStreamSession, type StreamMessages, type StreamProcessor, type StreamSink } from './stream-processor.js';
+import { guard } from './guard.js';
 import type { RingInfoSource } from './ring-info.js';
 import type { KeyLister } from '../coordinator/key-lister.js';
 import type { NodeMetrics } from '../observability/metrics.js';
 
-export function kvService(kv: KvFrontend, ringInfo: RingInfoSource, lister: KeyLister, metrics: NodeMetrics): Partial<ServiceImpl<typeof KvService>> {
+/** What the Session handlers need besides the frontend. */
+interface SessionDeps {
+  metrics: NodeMetrics;
+  streamBudget: StreamBudgetFactory;
+}
+
+export function kvService(kv: KvFrontend, ringInfo: RingInfoSource, lister: KeyLister, deps: SessionDeps): Partial<ServiceImpl<typeof KvService>> {
   return {
-    get: (req) => guard(() => kv.get(req)),
-    put: (req) => guard(() => kv.put(req)),
-    delete: (req) => guard(() => kv.delete(req)),
-    listKeys: (req) => guard(() => lister.list(req)),
+    // The call's signal and a forwarder's deadline follow the request (coordinator/request-scope.ts).
+    get: (req, ctx) => guard(() => kv.get(req, scopeOf(ctx))),
+    put: (req, ctx) => guard(() => kv.put(req, scopeOf(ctx))),
+    delete: (req, ctx) => guard(() => kv.delete(req, scopeOf(ctx))),
+    listKeys: (req, ctx) => guard(() => lister.list(req, scopeOf(ctx), ctx.timeoutMs())),
     getRouting: (req) =>
       guard(() => {
         const version = BigInt(ringInfo.version());
-        if (req.knownVersion === version) return create(GetRoutingResponseSchema, { unchanged: true });
-        return create(GetRoutingResponseSchema, { ring: ringInfo.ringInfo() });
+        // Liveness changes without the ring: clients get this node's view of it on every call.
+        if (req.knownVersion === version) return create(GetRoutingResponseSchema, { unchanged: true, nodes: ringInfo.nodes() });
+        const ring = ringInfo.ringInfo();
+        return create(GetRoutingResponseSchema, { ring, nodes: ring.nodes });
       }),
-    session: (requests) => session(kv, requests, metrics),
+    session: (requests, ctx) => session(kv, requests, ctx, deps),
   };
 }
 
+/** Bytes of an operation's request held while it runs (its key, value and context). */
+function requestBytes(op: SessionOp): number {
+  const o = op.op;
+  if (o.case === undefined) return 0;
+  return o.value.key.length + (o.case === 'put' ? o.value.value.length + o.value.context.length : o.case === 'delete' ? o.value.context.length : 0);
+}
+
 /**
- * The operations of one Session stream: they run concurrently as they arrive, and results finished
- * in the same event-loop turn leave together in one response message.
+ * The operations of one Session stream: they start as they arrive while the stream's budget has
+ * room (the rest of a message waits, and the stream reads no further message meanwhile), and
+ * results finished in the same event-loop turn leave together, in messages of at most
+ * SESSION_BATCH_BYTES (a larger result alone).
  */
-class SessionProcessor {
+class SessionProcessor implements StreamProcessor<SessionRequest> {
+  private waiting: SessionOp[] = [];
+  private nextWaiting = 0;
   private batch: SessionResult[] = [];
   private scheduled = false;
   private open = 0;
@@ -53,81 +82,133 @@ class SessionProcessor {
   constructor(
     private readonly kv: KvFrontend,
     private readonly metrics: NodeMetrics,
-    private readonly emit: (res: SessionResponse) => void,
-    private readonly done: () => void,
+    private readonly budget: StreamBudget,
+    private readonly sink: Pick<StreamSink<SessionResponse>, 'send' | 'done'>,
   ) {}
+
+  /** Whether the stream may read another message: nothing waits, and the budget has room. */
+  get ready(): boolean {
+    return this.nextWaiting === this.waiting.length && this.budget.hasRoom;
+  }
 
   message(req: SessionRequest): void {
     this.metrics.sessionMessages.inc();
     this.metrics.sessionOps.inc(req.ops.length);
-    for (const op of req.ops) {
-      this.open++;
-      const id = op.id;
-      const o = op.op;
-      const run =
-        o.case === 'get' ? this.kv.get(o.value).then((v) => ({ case: 'get' as const, value: v }))
-        : o.case === 'put' ? this.kv.put(o.value).then((v) => ({ case: 'put' as const, value: v }))
-        : o.case === 'delete' ? this.kv.delete(o.value).then((v) => ({ case: 'delete' as const, value: v }))
-        : Promise.reject(new NodeArgumentError('op', 'operation has no get, put or delete'));
-      run.then(
-        (result) => this.result({ $typeName: 'quorumkv.v1.SessionResult', id, result }),
-        (err: unknown) => this.result({ $typeName: 'quorumkv.v1.SessionResult', id, result: { case: 'error', value: toSessionError(err) } }),
-      );
+    if (this.nextWaiting === this.waiting.length) {
+      this.waiting = req.ops;
+      this.nextWaiting = 0;
+    } else {
+      this.waiting.push(...req.ops);
     }
+    this.pump();
+  }
+
+  /** Answers an operation without running it (it was too large to read). */
+  refuse(id: bigint, err: Error): void {
+    this.open++;
+    const ticket = this.budget.tryStart(1, 0) ?? this.budget.force(1, 0);
+    this.answer({ $typeName: 'quorumkv.v1.SessionResult', id, result: { case: 'error', value: toSessionError(err) } }, ticket);
+  }
+
+  /** Starts waiting operations while the budget has room. */
+  pump(): void {
+    while (this.nextWaiting < this.waiting.length) {
+      const op = this.waiting[this.nextWaiting]!;
+      const ticket = this.budget.tryStart(1, requestBytes(op));
+      if (!ticket) return;
+      this.nextWaiting++;
+      this.run(op, ticket);
+    }
+    this.waiting = [];
+    this.nextWaiting = 0;
   }
 
   end(): void {
     this.inputDone = true;
-    if (this.open === 0 && !this.scheduled) this.done();
+    this.doneIfIdle();
   }
 
-  private result(r: SessionResult): void {
+  private run(op: SessionOp, ticket: BudgetTicket): void {
+    this.open++;
+    const id = op.id;
+    const o = op.op;
+    const run =
+      o.case === 'get' ? this.kv.get(o.value).then((v) => ({ case: 'get' as const, value: v }))
+      : o.case === 'put' ? this.kv.put(o.value).then((v) => ({ case: 'put' as const, value: v }))
+      : o.case === 'delete' ? this.kv.delete(o.value).then((v) => ({ case: 'delete' as const, value: v }))
+      : this.kv.refuse(new NodeArgumentError('op', 'operation has no get, put or delete'));
+    run.then(
+      (result) => this.answer({ $typeName: 'quorumkv.v1.SessionResult', id, result }, ticket),
+      (err: unknown) => this.answer({ $typeName: 'quorumkv.v1.SessionResult', id, result: { case: 'error', value: toSessionError(err) } }, ticket),
+    );
+  }
+
+  private answer(r: SessionResult, ticket: BudgetTicket): void {
     this.batch.push(r);
     this.open--;
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(this.flushBound);
     }
+    // Last: it may wake the stream, which may hand us more operations at once.
+    this.budget.finish(ticket, sessionResultBytes(r));
   }
 
   private flush(): void {
     this.scheduled = false;
-    if (this.batch.length > 0) this.emit({ $typeName: 'quorumkv.v1.SessionResponse', results: this.batch });
+    const batch = this.batch;
     this.batch = [];
-    if (this.inputDone && this.open === 0) this.done();
+    let from = 0;
+    let bytes = 0;
+    for (let i = 0; i < batch.length; i++) {
+      const b = sessionResultBytes(batch[i]!);
+      if (i > from && bytes + b > SESSION_BATCH_BYTES) {
+        this.sink.send({ $typeName: 'quorumkv.v1.SessionResponse', results: batch.slice(from, i) }, bytes);
+        from = i;
+        bytes = 0;
+      }
+      bytes += b;
+    }
+    if (from < batch.length) this.sink.send({ $typeName: 'quorumkv.v1.SessionResponse', results: from === 0 ? batch : batch.slice(from) }, bytes);
+    this.doneIfIdle();
+  }
+
+  private doneIfIdle(): void {
+    if (this.inputDone && this.open === 0 && !this.scheduled && this.nextWaiting === this.waiting.length) this.sink.done();
   }
 }
 
+/** Session request messages: at most SESSION_MAX_OPS_PER_MESSAGE operations and maxMessageBytes. */
+const SESSION_MESSAGES: StreamMessages<SessionRequest> = {
+  type: SessionRequestSchema.typeName,
+  sizeLimit: 'maxMessageBytes',
+  countLimit: { name: 'SESSION_MAX_OPS_PER_MESSAGE', max: SESSION_MAX_OPS_PER_MESSAGE, count: (req) => req.ops.length },
+  decode: (data) => decodeSessionRequest(data),
+};
+
 /** Session through connect-es (gRPC-protocol callers). */
-function session(kv: KvFrontend, requests: AsyncIterable<SessionRequest>, metrics: NodeMetrics): AsyncIterable<SessionResponse> {
-  const out = new AsyncQueue<SessionResponse>();
-  const processor = new SessionProcessor(kv, metrics, (res) => out.push(res), () => out.close());
-  void (async () => {
-    try {
-      for await (const req of requestMessages(requests, SessionRequestSchema.typeName)) processor.message(req);
-      processor.end();
-    } catch (err) {
-      out.close(err);
-    }
-  })();
-  return guardStream(out);
+function session(kv: KvFrontend, requests: AsyncIterable<SessionRequest>, ctx: HandlerContext, deps: SessionDeps): AsyncIterable<SessionResponse> {
+  return serveConnectStream<SessionRequest, SessionResponse>({
+    requests,
+    ctx,
+    messages: SESSION_MESSAGES,
+    streamBudget: deps.streamBudget,
+    processor: (budget, sink) => new SessionProcessor(kv, deps.metrics, budget, sink),
+  });
 }
 
 /** Session on the raw HTTP/2 stream (Connect protocol): the Node SDK's path. */
 export function sessionRawStream(kv: KvFrontend, metrics: NodeMetrics): RawStreamHandler {
-  return (out) => {
-    const processor = new SessionProcessor(kv, metrics, (res) => out.sendFramed(frameEnvelope(encodeSessionResponse(res, ENVELOPE_HEADER_BYTES))), () => out.finish());
-    return {
-      message(data) {
-        let req: SessionRequest;
-        try {
-          req = decodeSessionRequest(data);
-        } catch (err) {
-          return out.finish(new NodeMalformedRequestError(`malformed SessionRequest: ${(err as Error).message}`));
-        }
-        processor.message(req);
-      },
-      end: () => processor.end(),
-    };
+  return (out, budget) => {
+    const processor = new SessionProcessor(kv, metrics, budget, {
+      send: (res, heldBytes) => out.sendFramed(frameEnvelope(encodeSessionResponse(res, ENVELOPE_HEADER_BYTES)), heldBytes),
+      done: () => out.finish(),
+    });
+    return rawStreamSession(out, processor, SESSION_MESSAGES, (prefix, bytes, err) => {
+      // The SDK sends any operation larger than a batch alone, so it can be answered by its id.
+      const id = soleSessionOpId(prefix, bytes);
+      if (id === undefined) return out.finish(err);
+      processor.refuse(id, err);
+    });
   };
 }

@@ -1,18 +1,21 @@
-// MembershipService (internal): gossip messages as bytes, fed to the SWIM core.
+// MembershipService (internal): gossip messages as bytes, fed to the SWIM core. Messages of another
+// cluster are dropped unread, counted, and answered FAILED_PRECONDITION (FOREIGN_CLUSTER).
 import type { ServiceImpl } from '@connectrpc/connect';
 import { GossipCodecError } from '@quorumkv/gossip';
 import type { MembershipService } from '@quorumkv/protocol';
-import type { ClusterMembership } from '../cluster/membership.js';
-import { NodeArgumentError } from '../errors/errors.js';
+import type { ClusterMembership, GossipEnvelope } from '../cluster/membership.js';
+import { NodeArgumentError, NodeForeignClusterError } from '../errors/errors.js';
+import type { NodeMetrics } from '../observability/metrics.js';
 import { guard } from './guard.js';
 
-export function membershipService(m: ClusterMembership): Partial<ServiceImpl<typeof MembershipService>> {
-  const receive = (req: { fromAddress: string; message: Uint8Array }): Promise<Record<string, never>> =>
+export function membershipService(m: ClusterMembership, metrics: NodeMetrics): Partial<ServiceImpl<typeof MembershipService>> {
+  const receive = (req: GossipEnvelope): Promise<Record<string, never>> =>
     guard(() => {
       try {
-        m.receive(req.fromAddress, req.message);
+        m.receive(req);
       } catch (err) {
         if (err instanceof GossipCodecError) throw new NodeArgumentError('message', err.message);
+        if (err instanceof NodeForeignClusterError) metrics.foreignClusterMessages.labels('membership').inc();
         throw err;
       }
       return {};

@@ -1,11 +1,12 @@
 // ReplicaService (internal): applies replica items from other nodes. Every response carries this
 // node's ring when the sender's is older, so a node that routed with a stale ring learns at once.
 import { create } from '@bufbuild/protobuf';
-import type { ServiceImpl } from '@connectrpc/connect';
+import type { HandlerContext, ServiceImpl } from '@connectrpc/connect';
 import {
   ApplyResponseSchema,
   DeliverHintsResponseSchema,
   ENVELOPE_HEADER_BYTES,
+  REPLICA_MAX_ITEMS_PER_MESSAGE,
   ReplicateRequestSchema,
   decodeReplicateRequest,
   encodeReplicateResponse,
@@ -15,12 +16,15 @@ import {
   type ReplicateRequest,
   type ReplicateResponse,
 } from '@quorumkv/protocol';
-import { NodeArgumentError, NodeForeignClusterError, NodeMalformedRequestError } from '../errors/errors.js';
+import { NodeArgumentError, NodeForeignClusterError } from '../errors/errors.js';
+import type { StreamBudgetFactory } from '../http/call-budget.js';
 import type { RawStreamHandler } from '../http/raw-stream.js';
-import { AsyncQueue } from '../replication/async-queue.js';
+import type { StreamBudget } from '../http/stream-budget.js';
 import type { ReplicaApplier } from '../replication/replica-applier.js';
 import type { NodeMetrics } from '../observability/metrics.js';
-import { guard, guardStream, requestMessages } from './guard.js';
+import { serveConnectStream } from './connect-stream.js';
+import { rawStreamSession, type StreamMessages, type StreamProcessor, type StreamSink } from './stream-processor.js';
+import { guard } from './guard.js';
 
 export interface ReplicaServiceDeps {
   selfId: string;
@@ -31,9 +35,17 @@ export interface ReplicaServiceDeps {
   noteRing: (header: ReplicaHeader | undefined) => void;
   applier: ReplicaApplier;
   metrics: NodeMetrics;
+  /** Budgets of streams served by connect-es. */
+  streamBudget: StreamBudgetFactory;
 }
 
-function headerChecks(d: ReplicaServiceDeps): { check: (h: ReplicaHeader | undefined) => void; header: (h: ReplicaHeader | undefined) => ReplicaHeader } {
+/** Checks a sender's header (cluster, ring) and builds this node's answer header. */
+interface HeaderChecks {
+  check: (h: ReplicaHeader | undefined) => void;
+  header: (h: ReplicaHeader | undefined) => ReplicaHeader;
+}
+
+function headerChecks(d: ReplicaServiceDeps): HeaderChecks {
   const EMPTY = new Uint8Array(0);
   const header = (req: ReplicaHeader | undefined): ReplicaHeader => {
     const version = d.ringVersion();
@@ -45,15 +57,22 @@ function headerChecks(d: ReplicaServiceDeps): { check: (h: ReplicaHeader | undef
       ring: req && req.ringVersion < BigInt(version) ? d.ringBytes() : EMPTY,
     };
   };
+  // Every internal request names its cluster: one without a header, or from another cluster, is
+  // refused before anything in it (items, hints, its ring) is looked at.
   const check = (h: ReplicaHeader | undefined): void => {
-    if (h && h.clusterId !== '' && h.clusterId !== d.clusterId()) throw new NodeForeignClusterError(h.clusterId, d.clusterId());
+    if (!h) throw new NodeArgumentError('header', 'is required on internal requests');
+    if (h.clusterId !== d.clusterId()) {
+      d.metrics.foreignClusterMessages.labels('replica').inc();
+      throw new NodeForeignClusterError(h.clusterId, d.clusterId());
+    }
     d.noteRing(h);
   };
   return { check, header };
 }
 
 export function replicaService(d: ReplicaServiceDeps): Partial<ServiceImpl<typeof ReplicaService>> {
-  const { check, header } = headerChecks(d);
+  const checks = headerChecks(d);
+  const { check, header } = checks;
   return {
     apply: (req) =>
       guard(async () => {
@@ -66,7 +85,7 @@ export function replicaService(d: ReplicaServiceDeps): Partial<ServiceImpl<typeo
         check(req.header);
         return create(DeliverHintsResponseSchema, { header: header(req.header), results: await d.applier.applyAll(req.items) });
       }),
-    replicate: (requests) => replicate(requests, d, check, header),
+    replicate: (requests, ctx) => replicate(requests, ctx, d, checks),
   };
 }
 
@@ -81,71 +100,101 @@ async function replicateMessage(req: ReplicateRequest, d: ReplicaServiceDeps, he
   return { $typeName: 'quorumkv.v1.ReplicateResponse', messageId: req.messageId, header: header(req.header), results };
 }
 
+/**
+ * The messages of one Replicate stream. A message starts when the stream's budget has room for its
+ * items and bytes; until then it waits, and the stream reads nothing more.
+ */
+class ReplicateProcessor implements StreamProcessor<ReplicateRequest> {
+  private waiting: { req: ReplicateRequest; bytes: number } | undefined;
+  private open = 0;
+  private inputDone = false;
+
+  constructor(
+    private readonly d: ReplicaServiceDeps,
+    private readonly header: (h: ReplicaHeader | undefined) => ReplicaHeader,
+    private readonly budget: StreamBudget,
+    private readonly sink: StreamSink<ReplicateResponse>,
+  ) {}
+
+  get ready(): boolean {
+    return this.waiting === undefined && this.budget.hasRoom;
+  }
+
+  /** A request message; `bytes`, its size on the wire, is held while it runs. */
+  message(req: ReplicateRequest, bytes = 0): void {
+    this.waiting = { req, bytes };
+    this.pump();
+  }
+
+  pump(): void {
+    const w = this.waiting;
+    if (!w) return;
+    const ticket = this.budget.tryStart(Math.max(1, w.req.items.length), w.bytes);
+    if (!ticket) return;
+    this.waiting = undefined;
+    this.open++;
+    replicateMessage(w.req, this.d, this.header).then(
+      (res) => {
+        this.open--;
+        const heldBytes = responseBytes(res);
+        this.sink.send(res, heldBytes);
+        this.budget.finish(ticket, heldBytes);
+        this.doneIfIdle();
+      },
+      (err: unknown) => this.sink.fail(err),
+    );
+  }
+
+  end(): void {
+    this.inputDone = true;
+    this.doneIfIdle();
+  }
+
+  private doneIfIdle(): void {
+    if (this.inputDone && this.open === 0 && this.waiting === undefined) this.sink.done();
+  }
+}
+
+/** Bytes an acknowledgement holds until read: records of READ answers dominate it. */
+function responseBytes(res: ReplicateResponse): number {
+  let n = 64;
+  for (const r of res.results) n += 16 + r.record.length;
+  return n;
+}
+
+/** Replicate request messages: at most REPLICA_MAX_ITEMS_PER_MESSAGE items and the protocol's ceiling. */
+function replicateMessages(checks: HeaderChecks): StreamMessages<ReplicateRequest> {
+  return {
+    type: ReplicateRequestSchema.typeName,
+    sizeLimit: 'MAX_ENVELOPE_BYTES',
+    countLimit: { name: 'REPLICA_MAX_ITEMS_PER_MESSAGE', max: REPLICA_MAX_ITEMS_PER_MESSAGE, count: (req) => req.items.length },
+    decode: (data) => decodeReplicateRequest(data),
+    check: (req) => checks.check(req.header),
+  };
+}
+
 /** Replicate through connect-es (gRPC-protocol callers). */
-function replicate(
-  requests: AsyncIterable<ReplicateRequest>,
-  d: ReplicaServiceDeps,
-  check: (h: ReplicaHeader | undefined) => void,
-  header: (h: ReplicaHeader | undefined) => ReplicaHeader,
-): AsyncIterable<ReplicateResponse> {
-  const out = new AsyncQueue<ReplicateResponse>();
-  let open = 0;
-  let inputDone = false;
-  void (async () => {
-    try {
-      for await (const req of requestMessages(requests, ReplicateRequestSchema.typeName)) {
-        check(req.header);
-        open++;
-        replicateMessage(req, d, header).then(
-          (res) => {
-            out.push(res);
-            if (--open === 0 && inputDone) out.close();
-          },
-          (err: unknown) => out.close(err),
-        );
-      }
-      inputDone = true;
-      if (open === 0) out.close();
-    } catch (err) {
-      out.close(err);
-    }
-  })();
-  return guardStream(out);
+function replicate(requests: AsyncIterable<ReplicateRequest>, ctx: HandlerContext, d: ReplicaServiceDeps, checks: HeaderChecks): AsyncIterable<ReplicateResponse> {
+  return serveConnectStream<ReplicateRequest, ReplicateResponse>({
+    requests,
+    ctx,
+    messages: replicateMessages(checks),
+    streamBudget: d.streamBudget,
+    processor: (budget, sink) => new ReplicateProcessor(d, checks.header, budget, sink),
+  });
 }
 
 /** Replicate on the raw HTTP/2 stream (Connect protocol): the path nodes use between themselves. */
 export function replicateRawStream(d: ReplicaServiceDeps): RawStreamHandler {
-  const { check, header } = headerChecks(d);
-  return (out) => {
-    let open = 0;
-    let inputDone = false;
-    return {
-      message(data) {
-        let req: ReplicateRequest;
-        try {
-          req = decodeReplicateRequest(data);
-        } catch (err) {
-          return out.finish(new NodeMalformedRequestError(`malformed ReplicateRequest: ${(err as Error).message}`));
-        }
-        try {
-          check(req.header);
-        } catch (err) {
-          return out.finish(err);
-        }
-        open++;
-        replicateMessage(req, d, header).then(
-          (res) => {
-            out.sendFramed(frameEnvelope(encodeReplicateResponse(res, ENVELOPE_HEADER_BYTES)));
-            if (--open === 0 && inputDone) out.finish();
-          },
-          // The sender fails this stream's in-flight items and retries or hints them.
-          (err: unknown) => out.finish(err),
-        );
-      },
-      end() {
-        inputDone = true;
-        if (open === 0) out.finish();
-      },
-    };
+  const checks = headerChecks(d);
+  const messages = replicateMessages(checks);
+  return (out, budget) => {
+    const processor = new ReplicateProcessor(d, checks.header, budget, {
+      send: (res, heldBytes) => out.sendFramed(frameEnvelope(encodeReplicateResponse(res, ENVELOPE_HEADER_BYTES)), heldBytes),
+      done: () => out.finish(),
+      fail: (err) => out.finish(err),
+    });
+    // Replicate messages are never skipped (the path reads up to the protocol's ceiling).
+    return rawStreamSession(out, processor, messages, (_prefix, _bytes, err) => out.finish(err));
   };
 }

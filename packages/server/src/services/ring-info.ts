@@ -18,7 +18,7 @@ export function ringInfoSource(ring: RingState, member: (id: string) => MemberIn
       const m = member(n.id);
       return create(NodeInfoSchema, {
         id: n.id,
-        address: n.address,
+        address: ring.addressOf(n.id) ?? n.address,
         zone: n.zone,
         weight: n.weight,
         state: n.state === 'leaving' ? NodeState.LEAVING : NodeState.ACTIVE,

@@ -73,6 +73,8 @@ export class History {
   readonly copyLosses: CopyLoss[] = [];
   /** Values whose every stored copy (records and hints) was destroyed by lost disks or corruption. */
   readonly destroyed = new Set<string>();
+  /** Hints removed without their target's acknowledgement (caps, max age), over the run. */
+  hintsDropped = 0;
   /** Superseded values every stored record of whose supersession was destroyed: they may come back. */
   readonly revivable = new Set<string>();
   readonly overwrites: Overwrite[] = [];

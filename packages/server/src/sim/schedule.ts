@@ -24,6 +24,16 @@ export interface Profile {
   readRepairChance: number;
   /** Share of steps that are faults. */
   faultShare: number;
+  /** Bounds on the hints a node keeps (hint-admission.ts); the node's defaults when absent. */
+  hintBounds?: HintBounds | undefined;
+}
+
+/** Tight hint bounds make the caps, the hint window and the max age act within a run. */
+export interface HintBounds {
+  maxPerTarget: number;
+  maxTotal: number;
+  windowMs: number;
+  maxAgeMs: number;
 }
 
 export type ContextChoice = 'read' | 'blind' | 'foreign';
@@ -77,6 +87,17 @@ export function drawProfile(random: SimRandom, faults: FaultMenu): Profile {
     tombstoneGraceMs: faults === 'full' ? graceMs : NEVER_MS,
     readRepairChance: random.pick([0, 0.1, 1]),
     faultShare: random.pick([0.15, 0.25, 0.35]),
+    hintBounds: random.chance(0.4) ? drawHintBounds(random) : undefined,
+  };
+}
+
+/** Bounds small enough that a run of a few virtual minutes evicts, refuses and expires hints. */
+function drawHintBounds(random: SimRandom): HintBounds {
+  return {
+    maxPerTarget: random.int(1, 4),
+    maxTotal: random.int(3, 8),
+    windowMs: random.pick([2_000, 5_000, 15_000]),
+    maxAgeMs: random.pick([4_000, 10_000, 30_000]),
   };
 }
 

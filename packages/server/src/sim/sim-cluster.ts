@@ -48,6 +48,12 @@ export function simConfig(p: Profile): ServerConfig {
     readRepairChance: p.readRepairChance,
     tombstoneGraceMs: p.tombstoneGraceMs,
     hintDeliveryIntervalMs: 1_000,
+    ...(p.hintBounds && {
+      maxHintsPerTarget: p.hintBounds.maxPerTarget,
+      maxHints: p.hintBounds.maxTotal,
+      hintWindowMs: p.hintBounds.windowMs,
+      hintMaxAgeMs: p.hintBounds.maxAgeMs,
+    }),
     logLevel: 'silent',
   });
 }
@@ -70,6 +76,8 @@ export class SimCluster {
   readonly config: ServerConfig;
   warnings = 0;
   private readonly views = new Map<string, Map<string, boolean>>();
+  /** Since when each observer has seen each peer down (`observer>peer`), as gossip's state-change time. */
+  private readonly downSince = new Map<string, number>();
   private readonly correcting = new Set<string>();
   private readonly primariesOf = new Map<string, readonly string[]>();
   /** Values some lost record held, and values some lost record knew to be superseded. */
@@ -100,10 +108,12 @@ export class SimCluster {
             onStored: (bucket, key, record) => ledger.observe(decoder.decode(bucket), key, record, `stored on ${n.id}`, clock.now()),
             trace: trace && ((line) => trace(`${n.id} ${line}`)),
             onHintsAcked: (hints) => this.hintsAcked(hints),
+            onHintsDropped: (hints) => this.hintsDropped(hints),
             onOverwrite: (key, before, after) =>
               o.history.overwrites.push({ node: n.id, key: decoder.decode(key), atMs: clock.now(), before: describeRecord(before, clock.now()), after: describeRecord(after, clock.now()) }),
           }),
           view: (target) => this.sees(n.id, target),
+          goneSinceMs: (target) => this.downSince.get(`${n.id}>${target}`),
           random: nodeRandom,
           mutation: o.mutation,
           warn: () => void this.warnings++,
@@ -150,6 +160,7 @@ export class SimCluster {
     const node = this.node(id);
     if (node.process) return;
     this.views.delete(id); // a new process knows nobody is down
+    for (const slot of [...this.downSince.keys()]) if (slot.startsWith(`${id}>`)) this.downSince.delete(slot);
     await node.start();
     this.note(`restart ${id}`);
     this.reconsider();
@@ -232,12 +243,26 @@ export class SimCluster {
   /** Notes in the history what `node` losing its record of `key` (and its hints, with `hints`) destroys. */
   private accountForLoss(lossy: SimNode, key: string, hints: boolean): void {
     const { destroyed, remaining } = this.copies(key, (node, kind) => node === lossy && (kind === 'record' || hints));
+    this.noteLoss(key, destroyed, remaining);
+  }
+
+  /** Notes what losing `destroyed` (copies of `key`) destroys, given the copies `remaining`. */
+  private noteLoss(key: string, destroyed: KeyRecord[], remaining: KeyRecord[]): void {
     if (destroyed.length === 0) return;
     const { lost, revivable, held, superseded } = this.assess(key, destroyed, remaining);
     for (const v of held) this.touched.add(v);
     for (const v of superseded) this.touchedSupersessions.add(v);
     for (const v of lost) this.o.history.destroyed.add(v);
     for (const v of revivable) this.o.history.revivable.add(v);
+  }
+
+  /** Hints removed unacknowledged (by hint admission's caps, window sweep or max age): copies destroyed. */
+  private hintsDropped(hints: readonly Hint[]): void {
+    this.o.history.hintsDropped += hints.length;
+    for (const key of new Set(hints.map((h) => decoder.decode(h.key)))) {
+      const dropped = hints.filter((h) => decoder.decode(h.key) === key).map((h) => decodeRecord(h.value));
+      this.noteLoss(key, dropped, this.copies(key, () => false).remaining);
+    }
   }
 
   /**
@@ -305,6 +330,8 @@ export class SimCluster {
           let view = this.views.get(a.id);
           if (!view) this.views.set(a.id, (view = new Map()));
           view.set(b.id, up);
+          if (up) this.downSince.delete(slot);
+          else if (was) this.downSince.set(slot, this.o.clock.now());
           if (up && !was) void process.hints.deliverAll();
           this.reconsider();
         });

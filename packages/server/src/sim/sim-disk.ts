@@ -3,7 +3,7 @@
 // Each process incarnation sees it through a view that stops working when the process dies, so a
 // crashed node's leftover promise chains cannot write. Faults: corrupt records (checksum failures)
 // and failing writes (a commit that fails after the update callback ran).
-import { CorruptRecordError, EngineClosedError, StorageError, createMemoryEngine, type MemoryEngine, type Partitioner, type StorageEngine, type StoredRecord, type UpdateFn, type DueItem, type Hint, type ListDueOptions } from '@quorumkv/storage';
+import { CorruptRecordError, EngineClosedError, StorageError, createMemoryEngine, type MemoryEngine, type Partitioner, type StorageEngine, type StoredRecord, type UpdateFn, type DueItem, type ExpireHintsOptions, type Hint, type HintAdded, type HintRemoval, type HintStats, type ListDueOptions, type MetaEntry } from '@quorumkv/storage';
 import { compareRecords, decodeRecord } from '../record/key-record.js';
 import { describeRecord } from './describe-record.js';
 import type { TimerOwner } from './virtual-clock.js';
@@ -20,6 +20,11 @@ export interface SimDiskOptions {
   onOverwrite: (key: Uint8Array, before: Uint8Array, after: Uint8Array) => void;
   /** Told about hints removed after their target acknowledged them (the copies they were). */
   onHintsAcked: (hints: readonly Hint[]) => void;
+  /**
+   * Told about hints removed without an acknowledgement (evicted by a cap, past their max age, or
+   * for a node no longer in the ring): copies destroyed, as a lost disk destroys them.
+   */
+  onHintsDropped: (hints: readonly Hint[]) => void;
 }
 
 const decoder = new TextDecoder();
@@ -122,6 +127,19 @@ export class SimDisk {
     if (hints.length > 0) this.options.onHintsAcked(hints);
   }
 
+  /** @internal runs `removal` and reports the hints it removed (found by comparing every hint before and after). */
+  async droppingHints<R>(removal: () => Promise<R>): Promise<R> {
+    const before = allHints(this.engine);
+    const result = await removal();
+    const after = new Set(allHints(this.engine).map(([target, h]) => `${target}/${h.id}`));
+    const dropped = before.filter(([target, h]) => !after.has(`${target}/${h.id}`)).map(([, h]) => h);
+    if (dropped.length > 0) {
+      this.options.trace?.(`drops ${dropped.length} hint(s) unacknowledged: ${dropped.map((h) => `${decoder.decode(h.key)} ${describeRecord(h.value, this.options.now())}`).join('; ')}`);
+      this.options.onHintsDropped(dropped);
+    }
+    return result;
+  }
+
   /** @internal for the trace. */
   note(line: string): void {
     this.options.trace?.(line);
@@ -131,6 +149,11 @@ export class SimDisk {
     const { partitionCount, partitioner, now } = this.options;
     return createMemoryEngine({ partitionCount, partitioner, now });
   }
+}
+
+/** Every hint on `engine` with its target. */
+function allHints(engine: MemoryEngine): [target: string, hint: Hint][] {
+  return engine.hintTargets().flatMap((target) => engine.hintsFor(target, 1_000_000).map((h) => [target, h] as [string, Hint]));
 }
 
 const diskFault = (): StorageError => new StorageError('simulated disk fault: commit failed');
@@ -222,12 +245,27 @@ class DiskView implements StorageEngine {
     throw new Error('the simulation sweeps on virtual time: call sweepExpired from a simulated timer');
   }
 
-  async addHint(...args: Parameters<StorageEngine['addHint']>): Promise<number> {
+  async addHint(...args: Parameters<StorageEngine['addHint']>): Promise<HintAdded> {
     const engine = this.e;
     if (!this.disk.takeWrite()) throw diskFault();
-    const id = await engine.addHint(...args);
+    // The caps evict the oldest hints (of any target) in the same transaction.
+    const added = await this.disk.droppingHints(() => engine.addHint(...args));
     this.disk.stored(args[1].bucket, args[1].key, args[1].value, args[0]);
-    return id;
+    return added;
+  }
+
+  expireHints(options: ExpireHintsOptions): Promise<HintRemoval> {
+    const engine = this.e;
+    return this.disk.droppingHints(() => engine.expireHints(options));
+  }
+
+  dropHints(targetNode: string, limit: number): Promise<HintRemoval> {
+    const engine = this.e;
+    return this.disk.droppingHints(() => engine.dropHints(targetNode, limit));
+  }
+
+  hintStats(): HintStats {
+    return this.e.hintStats();
   }
 
   hintsFor(targetNode: string, limit: number): ReturnType<StorageEngine['hintsFor']> {
@@ -256,6 +294,10 @@ class DiskView implements StorageEngine {
 
   getMeta(name: string): Uint8Array | undefined {
     return this.e.getMeta(name);
+  }
+
+  listMeta(prefix: string): MetaEntry[] {
+    return this.e.listMeta(prefix);
   }
 
   async setMeta(name: string, value: Uint8Array): Promise<void> {

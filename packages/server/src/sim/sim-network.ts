@@ -28,9 +28,6 @@ export interface LinkConditions {
 
 export const CALM: LinkConditions = { cutRate: 0, stallRate: 0, slowRate: 0 };
 
-/** The unary DeliverHints call's deadline, as the node's client sets it. */
-const HINT_CALL_TIMEOUT_MS = 10_000;
-
 export interface NetworkStats {
   sent: number;
   delivered: number;
@@ -126,12 +123,12 @@ export class SimNetwork {
           return !this.trace ? '' : `${ReplicaStatus[r.status]}${r.record.length ? ` ${describeRecord(r.record, this.clock.now())}` : ''}${r.error ? ` (${r.error})` : ''}`;
         }).then((r) => copyResult(r));
       }),
-      deliverHints: (to, items) => open(to, () => {
+      deliverHints: (to, items, { timeoutMs }) => open(to, () => {
         for (const i of items) this.observe(i.bucket, i.key, i.record);
         const what = this.trace && `DeliverHints ${items.map((i) => `${decoder.decode(i.key)} ${describeRecord(i.record, this.clock.now())}`).join('; ')}`;
         const answer = this.call(from, self, to, what, (p) => p.applyAll(items.map(copyItem)), (rs) => (this.trace ? rs.map((r) => ReplicaStatus[r.status]).join(' ') : ''));
         const timeout = new Promise<never>((_, reject) => {
-          this.clock.schedule(HINT_CALL_TIMEOUT_MS, () => self.alive && reject(new PeerUnavailableError(to, 'deadline exceeded')));
+          this.clock.schedule(timeoutMs, () => self.alive && reject(new PeerUnavailableError(to, 'deadline exceeded')));
         });
         return Promise.race([answer, timeout]).then((rs) => rs.map(copyResult));
       }),

@@ -1,17 +1,18 @@
-// One simulated QuorumKV node: the real Coordinator, ReplicaApplier, HintKeeper, TombstoneReaper,
-// ActorIdentity and BucketRegistry, wired as node.ts wires them, over a SimDisk, the SimNetwork and
+// One simulated QuorumKV node: the real Coordinator, ReplicaApplier, HintAdmission, HintKeeper,
+// DeadRecordReaper, ActorEpochs and BucketRegistry, wired as node.ts wires them, over a SimDisk, the SimNetwork and
 // virtual timers. A crash drops the process (its timers, in-memory state such as pending reaps
 // and the actor epoch, its connections and in-flight requests); the disk stays unless it is lost.
 import { ReplicaOp, ReplicaStatus, newReplicaItemResult, type ReplicaItem, type ReplicaItemResult } from '@quorumkv/protocol';
 import type { Ring } from '@quorumkv/ring';
 import type { StorageEngine } from '@quorumkv/storage';
 import { ActorEpochs } from '../cluster/actor-epochs.js';
-import { BucketRegistry } from '../cluster/buckets.js';
+import { BucketRegistry, METADATA_PREFIX as BUCKET_METADATA } from '../cluster/buckets.js';
 import type { ServerConfig } from '../config/config-schema.js';
 import { Coordinator } from '../coordinator/coordinator.js';
 import { planRequest, type RequestPlan } from '../coordinator/request-plan.js';
 import { DeadRecordReaper } from '../coordinator/dead-record-reaper.js';
 import { NodeMetrics } from '../observability/metrics.js';
+import { HintAdmission } from '../replication/hint-admission.js';
 import { HintKeeper } from '../replication/hinted-handoff.js';
 import { ReplicaApplier } from '../replication/replica-applier.js';
 import type { SimDisk } from './sim-disk.js';
@@ -46,6 +47,7 @@ export class Incarnation implements SimProcess {
     readonly storage: StorageEngine,
     readonly coordinator: Coordinator,
     readonly hints: HintKeeper,
+    readonly admission: HintAdmission,
     readonly reaper: DeadRecordReaper,
     readonly epochs: ActorEpochs,
     readonly router: SimTransport,
@@ -82,6 +84,8 @@ export interface SimNodeOptions {
   disk: SimDisk;
   /** The node's view of who is up (gossip's job in a real node; the simulation decides). */
   view: (nodeId: string) => boolean;
+  /** Since when the node has seen `nodeId` down (gossip's suspect/dead time in a real node). */
+  goneSinceMs: (nodeId: string) => number | undefined;
   /** The node's randomness (which reads ask every replica). */
   random: SimRandom;
   mutation?: Mutation | undefined;
@@ -118,24 +122,30 @@ export class SimNode {
     const now = (): number => clock.now();
     const warn = (msg: string, fields: Record<string, unknown>): void => this.o.warn(id, msg, fields);
     const router = network.transport(id, owner, view);
-    const buckets = new BucketRegistry({ n: c.n, r: c.r, w: c.w, autoCreate: c.autoCreateBuckets }, () => ring.nodes.length, {
+    const buckets = new BucketRegistry({ n: c.n, r: c.r, w: c.w, autoCreate: c.autoCreateBuckets, maxBuckets: c.maxBuckets }, () => ring.nodes.length, {
       publish: () => undefined,
-      persist: (all) => storage.setMeta('buckets', all),
+      persist: (key, value) => storage.setMeta(key, value),
     });
-    buckets.load(storage.getMeta('buckets'));
-    const hints = new HintKeeper(storage, router, metrics(), { intervalMs: c.hintDeliveryIntervalMs, batchSize: 256, timers }, warn);
+    buckets.load(storage.listMeta(BUCKET_METADATA).map((e) => e.value));
+    // As node.ts wires them (there, a node's own hint quota is also capped by its map size).
+    const admission = new HintAdmission(
+      { storage, isMember: (n) => ring.nodes.some((m) => m.id === n), isUp: view, goneSinceMs: this.o.goneSinceMs, metrics: metrics(), now, timers, warn },
+      { limits: { maxPerTarget: c.maxHintsPerTarget, maxTotal: c.maxHints, maxBytes: c.maxHintBytes }, windowMs: c.hintWindowMs, maxAgeMs: c.hintMaxAgeMs },
+    );
+    const hints = new HintKeeper(storage, router, metrics(), { intervalMs: c.hintDeliveryIntervalMs, batchSize: 256, timers, now }, warn);
     const random = this.o.random;
     const epochs = await ActorEpochs.start(id, storage, {
       randomBytes: (n) => Uint8Array.from({ length: n }, () => random.int(0, 255)),
       onPersistError: (err) => warn('cannot persist actor epochs', { error: String(err) }),
     });
     const merging = { storage, epochs, tombstoneGraceMs: c.tombstoneGraceMs };
-    const reaper = new DeadRecordReaper({ ...merging, selfId: id, ring: () => ring, buckets, router, replicaTimeoutMs: c.replicaTimeoutMs, now, timers, warn });
-    const coordinator = new Coordinator({ selfId: id, epochs, config: c, storage, router, hints, metrics: metrics(), warn, now, timers, random: () => random.float() });
-    const real = new ReplicaApplier({ ...merging, selfId: id, buckets, ring: () => ring, metrics: metrics(), now });
+    const reaper = new DeadRecordReaper({ ...merging, selfId: id, ring: () => ring, buckets, router, hints: admission, replicaTimeoutMs: c.replicaTimeoutMs, now, timers, warn });
+    const coordinator = new Coordinator({ selfId: id, epochs, config: c, storage, router, hints: admission, metrics: metrics(), warn, now, timers, random: () => random.float() });
+    const real = new ReplicaApplier({ ...merging, selfId: id, buckets, ring: () => ring, metrics: metrics(), hints: admission, now });
     const applier = this.o.mutation === 'replica-overwrites' ? overwritingApplier(id, storage, real) : real;
-    const inc = new Incarnation(owner, storage, coordinator, hints, reaper, epochs, router, buckets, applier);
+    const inc = new Incarnation(owner, storage, coordinator, hints, admission, reaper, epochs, router, buckets, applier);
     if (c.hintedHandoff) hints.start();
+    admission.start();
     reaper.start(Math.max(100, Math.min(c.tombstoneGraceMs / 2, 5_000)));
     timers.every(SWEEP_INTERVAL_MS, () => void storage.sweepExpired({ limit: 1000 }).catch(() => undefined));
     this.inc = inc;
@@ -154,6 +164,7 @@ export class SimNode {
     this.stopping = true;
     this.o.network.attach(this.id, undefined);
     inc.hints.stop();
+    inc.admission.stop();
     const reaping = inc.reaper.stop();
     await inc.coordinator.drain();
     inc.router.close();

@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import type { Partitioner, StorageEngine, StoredRecord } from '../engine.js';
 import { EngineClosedError, StorageArgumentError, KeyTooLargeError } from '../errors.js';
+import { defineHintContract } from './hint-contract.js';
 
 /** What a test gets from the factory. */
 export interface ContractHarness {
@@ -280,19 +281,116 @@ export function defineEngineContract(name: string, factory: EngineFactory): void
       expect(engine.stats().keys).toBe(0);
     });
 
+    it('lists one partition only when asked, stopping at its end', async () => {
+      const writes: Promise<unknown>[] = [];
+      for (let i = 0; i < 80; i++) writes.push(put('bk', `k${i}`, 'x'));
+      await Promise.all(writes);
+      const byPartition = new Map<number, string[]>();
+      for (let i = 0; i < 80; i++) {
+        const p = engine.partitionOf(b('bk'), b(`k${i}`));
+        byPartition.set(p, [...(byPartition.get(p) ?? []), `k${i}`]);
+      }
+      for (let p = 0; p < PARTITIONS; p++) {
+        const keys: string[] = [];
+        let cursor: Uint8Array | undefined;
+        do {
+          const page = engine.listKeys(b('bk'), { partition: p, limit: 3, ...(cursor ? { cursor } : {}) });
+          keys.push(...page.keys.map(s));
+          cursor = page.next;
+        } while (cursor);
+        expect(keys.sort()).toEqual((byPartition.get(p) ?? []).sort());
+      }
+      const other = [...byPartition.keys()].find((p) => p !== 0)!;
+      const cursor = engine.listKeys(b('bk'), { partition: other, limit: 1 }).next!;
+      expect(() => engine.listKeys(b('bk'), { partition: 0, cursor, limit: 1 })).toThrow(StorageArgumentError);
+      expect(() => engine.listKeys(b('bk'), { partition: PARTITIONS, limit: 1 })).toThrow(StorageArgumentError);
+    });
+
+    it('leaves records out of listings from their listedUntilMs, and only out of listings', async () => {
+      const at = (key: string, listedUntilMs?: number) => engine.update(b('bk'), b(key), () => ({ value: b(key), ...(listedUntilMs === undefined ? {} : { listedUntilMs }) }));
+      await at('always');
+      await at('gone', clock);
+      await at('soon', clock + 10);
+      await at('ttl-first', clock + 50);
+      await engine.update(b('bk'), b('ttl-first'), (cur) => ({ ...cur!, expiresAtMs: clock + 5 }));
+      const listed = () => engine.listKeys(b('bk'), { limit: 100 }).keys.map(s).sort();
+      expect(listed()).toEqual(['always', 'soon', 'ttl-first']);
+      expect(engine.get(b('bk'), b('gone'))?.listedUntilMs).toBe(clock);
+      clock += 5;
+      expect(listed()).toEqual(['always', 'soon']);
+      clock += 5;
+      expect(listed()).toEqual(['always']);
+      // Every record is still stored, readable (but the expired one) and counted.
+      expect(read('bk', 'gone')).toBe('gone');
+      expect(engine.stats().keys).toBe(4);
+      expect(engine.scanPartition(engine.partitionOf(b('bk'), b('soon')), { limit: 100 }).items.some((i) => s(i.key) === 'soon')).toBe(true);
+      // A rewrite moves or clears the time.
+      await at('gone');
+      await at('always', clock);
+      await at('soon', clock + 1000);
+      expect(listed()).toEqual(['gone', 'soon']);
+      await engine.reap(b('bk'), b('soon'), b('soon'));
+      expect(listed()).toEqual(['gone']);
+      expect(() => engine.listKeys(b('bk'), { limit: 1, maxScanned: 0 })).toThrow(StorageArgumentError);
+      await expect(engine.update(b('bk'), b('k'), () => ({ value: b('v'), listedUntilMs: 1.5 }))).rejects.toThrow(StorageArgumentError);
+    });
+
+    it('examines at most maxScanned keys per call, so unlisted records cost bounded slices', async () => {
+      for (let i = 0; i < 30; i++) await engine.update(b('bk'), b(`dead${String(i).padStart(2, '0')}`), () => ({ value: b('x'), listedUntilMs: 0 }), 2);
+      await engine.update(b('bk'), b('live'), () => ({ value: b('x') }), 2);
+      const calls: number[] = [];
+      let cursor: Uint8Array | undefined;
+      const keys: string[] = [];
+      do {
+        const page = engine.listKeys(b('bk'), { partition: 2, limit: 10, maxScanned: 7, ...(cursor ? { cursor } : {}) });
+        calls.push(page.keys.length);
+        keys.push(...page.keys.map(s));
+        cursor = page.next;
+      } while (cursor);
+      expect(keys).toEqual(['live']);
+      // 31 keys examined 7 at a time: 4 calls stop at the budget, the fifth reaches the range's end.
+      expect(calls).toEqual([0, 0, 0, 0, 1]);
+    });
+
+    it('keeps per-partition counts exact through writes, rewrites, reaps and sweeps', async () => {
+      const model = new Map<string, number>();
+      const expect_ = () => {
+        const want = Array.from({ length: PARTITIONS }, () => 0);
+        for (const p of model.values()) want[p]!++;
+        const st = engine.stats();
+        expect(st.partitions).toEqual(want);
+        expect(st.keys).toBe(model.size);
+      };
+      for (let i = 0; i < 40; i++) {
+        await put('bk', `k${i}`, 'v', i % 4 === 0 ? clock + 10 : undefined);
+        model.set(`k${i}`, engine.partitionOf(b('bk'), b(`k${i}`)));
+      }
+      for (let i = 0; i < 40; i += 3) await put('bk', `k${i}`, 'again');
+      expect_();
+      for (let i = 1; i < 40; i += 5) {
+        if (await engine.reap(b('bk'), b(`k${i}`), b(i % 3 === 0 ? 'again' : 'v'))) model.delete(`k${i}`);
+      }
+      expect_();
+      clock += 10;
+      while ((await engine.sweepExpired({ limit: 3 })).more);
+      for (let i = 0; i < 40; i += 4) if (i % 3 !== 0) model.delete(`k${i}`);
+      expect_();
+      for (let p = 0; p < PARTITIONS; p++) expect(engine.countPartition(p)).toBe([...model.values()].filter((x) => x === p).length);
+    });
+
     it('stores hints per target in order and removes acknowledged ones', async () => {
-      const id1 = await engine.addHint('node-b', { bucket: b('bk'), key: b('k1'), value: b('v1') });
-      const id2 = await engine.addHint('node-b', { bucket: b('bk'), key: b('k2'), value: b('v2') });
-      const id3 = await engine.addHint('node-c', { bucket: b('bk'), key: b('k3'), value: b('v3') });
+      const { id: id1 } = await engine.addHint('node-b', { bucket: b('bk'), key: b('k1'), value: b('v1') });
+      const { id: id2 } = await engine.addHint('node-b', { bucket: b('bk'), key: b('k2'), value: b('v2') });
+      const { id: id3 } = await engine.addHint('node-c', { bucket: b('bk'), key: b('k3'), value: b('v3') });
       expect(id2).toBeGreaterThan(id1);
       expect(engine.countHints()).toBe(3);
       expect(engine.countHints('node-b')).toBe(2);
       expect([engine.hasHints(), engine.hasHints('node-b'), engine.hasHints('node-c'), engine.hasHints('node-a'), engine.hasHints('node-bb')]).toEqual([true, true, true, false, false]);
       expect(engine.hintTargets()).toEqual(['node-b', 'node-c']);
       const hints = engine.hintsFor('node-b', 10);
-      expect(hints.map((x) => [x.id, s(x.bucket), s(x.key), s(x.value)])).toEqual([
-        [id1, 'bk', 'k1', 'v1'],
-        [id2, 'bk', 'k2', 'v2'],
+      expect(hints.map((x) => [x.id, s(x.bucket), s(x.key), s(x.value), x.createdAtMs])).toEqual([
+        [id1, 'bk', 'k1', 'v1', clock],
+        [id2, 'bk', 'k2', 'v2', clock],
       ]);
       expect(engine.hintsFor('node-b', 1).map((x) => x.id)).toEqual([id1]);
       await engine.ackHints('node-b', [id1, 12345]);
@@ -311,6 +409,14 @@ export function defineEngineContract(name: string, factory: EngineFactory): void
       await engine.setMeta('ring', new Uint8Array([0, 1, 2, 255]));
       expect(s(engine.getMeta('node-id')!)).toBe('n1');
       expect([...engine.getMeta('ring')!]).toEqual([0, 1, 2, 255]);
+      await engine.setMeta('bucket:b', b('2'));
+      await engine.setMeta('bucket:a', b('1'));
+      await engine.setMeta('bucketz', b('x'));
+      expect(engine.listMeta('bucket:').map((e) => [e.name, s(e.value)])).toEqual([
+        ['bucket:a', '1'],
+        ['bucket:b', '2'],
+      ]);
+      expect(engine.listMeta('').map((e) => e.name)).toEqual(['bucket:a', 'bucket:b', 'bucketz', 'node-id', 'ring']);
     });
 
     it('reports per-partition counts and sizes', async () => {
@@ -391,7 +497,10 @@ export function defineEngineContract(name: string, factory: EngineFactory): void
       await put('bk', 'k', 'v');
       await put('bk', 'ttl', 'v', clock + 50);
       await engine.update(b('bk'), b('dead'), () => ({ value: b('tombstone'), dueAtMs: clock + 5 }));
-      const id = await engine.addHint('node-b', { bucket: b('bk'), key: b('k'), value: b('hint') });
+      const { id } = await engine.addHint('node-b', { bucket: b('bk'), key: b('k'), value: b('hint') });
+      await engine.update(b('bk'), b('unlisted'), () => ({ value: b('v'), listedUntilMs: clock }));
+      const partitionsBefore = engine.stats().partitions;
+      const hintsBefore = engine.hintStats();
       await engine.setMeta('cluster-id', b('c1'));
       engine = await h.reopen();
       expect(read('bk', 'k')).toBe('v');
@@ -399,11 +508,18 @@ export function defineEngineContract(name: string, factory: EngineFactory): void
       expect(engine.hintsFor('node-b', 10).map((x) => [x.id, s(x.value)])).toEqual([[id, 'hint']]);
       expect(engine.hintTargets()).toEqual(['node-b']);
       expect(s(engine.getMeta('cluster-id')!)).toBe('c1');
-      // Hint ids keep increasing after a restart.
-      expect(await engine.addHint('node-b', { bucket: b('bk'), key: b('k2'), value: b('h2') })).toBeGreaterThan(id);
+      // Counts and the listing index are durable too.
+      expect(engine.stats().partitions).toEqual(partitionsBefore);
+      expect(engine.hintStats()).toEqual(hintsBefore);
+      expect(engine.listKeys(b('bk'), { limit: 10 }).keys.map(s).sort()).toEqual(['dead', 'k', 'ttl']);
+      // Hint ids keep increasing after a restart, even with the clock stepped back.
+      clock -= 10_000;
+      expect((await engine.addHint('node-b', { bucket: b('bk'), key: b('k2'), value: b('h2') })).id).toBeGreaterThan(id);
+      clock += 10_000;
       clock += 50;
       expect(read('bk', 'ttl')).toBeUndefined();
       expect((await engine.sweepExpired({ limit: 10 })).removed).toBe(1);
     });
   });
+  defineHintContract(name, factory);
 }

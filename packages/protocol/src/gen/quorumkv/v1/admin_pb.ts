@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file quorumkv/v1/admin.proto.
  */
 export const file_quorumkv_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("ChdxdW9ydW1rdi92MS9hZG1pbi5wcm90bxILcXVvcnVta3YudjEiDwoNU3RhdHVzUmVxdWVzdCJlCg9IYW5kb2ZmUHJvZ3Jlc3MSEQoJcGFydGl0aW9uGAEgASgNEhEKCWZyb21fbm9kZRgCIAEoCRIPCgd0b19ub2RlGAMgASgJEgwKBHNlbnQYBCABKAQSDQoFdG90YWwYBSABKAQi7AIKDlN0YXR1c1Jlc3BvbnNlEg8KB25vZGVfaWQYASABKAkSEgoKY2x1c3Rlcl9pZBgCIAEoCRIPCgd2ZXJzaW9uGAMgASgJEhEKCXVwdGltZV9tcxgEIAEoBBIUCgxyaW5nX3ZlcnNpb24YBSABKAQSFQoNcmluZ19jaGVja3N1bRgGIAEoCRIUCgxtZW1iZXJfY291bnQYByABKA0SEwoLYWxpdmVfY291bnQYCCABKA0SFQoNaGludHNfcGVuZGluZxgJIAEoBBIMCgRrZXlzGAogASgEEg0KBWJ5dGVzGAsgASgEEhgKEHBhcnRpdGlvbnNfb3duZWQYDCABKA0SDQoFcmVhZHkYDSABKAgSEAoIY2xhaW1hbnQYDiABKAkSLgoIaGFuZG9mZnMYDyADKAsyHC5xdW9ydW1rdi52MS5IYW5kb2ZmUHJvZ3Jlc3MSGgoScmVxdWVzdHNfaW5fZmxpZ2h0GBAgASgNIhAKDk1lbWJlcnNSZXF1ZXN0IjkKD01lbWJlcnNSZXNwb25zZRImCgdtZW1iZXJzGAEgAygLMhUucXVvcnVta3YudjEuTm9kZUluZm8iDQoLUmluZ1JlcXVlc3QiQwoNTm9kZU93bmVyc2hpcBIPCgdub2RlX2lkGAEgASgJEhIKCnBhcnRpdGlvbnMYAiABKA0SDQoFc2hhcmUYAyABKAEiYgoMUmluZ1Jlc3BvbnNlEiMKBHJpbmcYASABKAsyFS5xdW9ydW1rdi52MS5SaW5nSW5mbxItCglvd25lcnNoaXAYAiADKAsyGi5xdW9ydW1rdi52MS5Ob2RlT3duZXJzaGlwIj4KE0NyZWF0ZUJ1Y2tldFJlcXVlc3QSJwoFcHJvcHMYASABKAsyGC5xdW9ydW1rdi52MS5CdWNrZXRQcm9wcyI/ChRDcmVhdGVCdWNrZXRSZXNwb25zZRInCgVwcm9wcxgBIAEoCzIYLnF1b3J1bWt2LnYxLkJ1Y2tldFByb3BzIiAKEEdldEJ1Y2tldFJlcXVlc3QSDAoEbmFtZRgBIAEoCSJLChFHZXRCdWNrZXRSZXNwb25zZRINCgVmb3VuZBgBIAEoCBInCgVwcm9wcxgCIAEoCzIYLnF1b3J1bWt2LnYxLkJ1Y2tldFByb3BzIhQKEkxpc3RCdWNrZXRzUmVxdWVzdCJAChNMaXN0QnVja2V0c1Jlc3BvbnNlEikKB2J1Y2tldHMYASADKAsyGC5xdW9ydW1rdi52MS5CdWNrZXRQcm9wcyIeCgtKb2luUmVxdWVzdBIPCgdub2RlX2lkGAEgASgJIjsKDEpvaW5SZXNwb25zZRIUCgxzdGFnZWRfam9pbnMYASADKAkSFQoNc3RhZ2VkX2xlYXZlcxgCIAMoCSIfCgxMZWF2ZVJlcXVlc3QSDwoHbm9kZV9pZBgBIAEoCSI8Cg1MZWF2ZVJlc3BvbnNlEhQKDHN0YWdlZF9qb2lucxgBIAMoCRIVCg1zdGFnZWRfbGVhdmVzGAIgAygJIg0KC1BsYW5SZXF1ZXN0IkYKDVBhcnRpdGlvbk1vdmUSEQoJcGFydGl0aW9uGAEgASgNEhEKCWZyb21fbm9kZRgCIAEoCRIPCgd0b19ub2RlGAMgASgJIpgBCgxQbGFuUmVzcG9uc2USFAoMZnJvbV92ZXJzaW9uGAEgASgEEhIKCnRvX3ZlcnNpb24YAiABKAQSKQoFbW92ZXMYAyADKAsyGi5xdW9ydW1rdi52MS5QYXJ0aXRpb25Nb3ZlEjMKD293bmVyc2hpcF9hZnRlchgEIAMoCzIaLnF1b3J1bWt2LnYxLk5vZGVPd25lcnNoaXAiJQoNQ29tbWl0UmVxdWVzdBIUCgxmcm9tX3ZlcnNpb24YASABKAQiJgoOQ29tbWl0UmVzcG9uc2USFAoMcmluZ192ZXJzaW9uGAEgASgEIhoKDVZlcmlmeVJlcXVlc3QSCQoBbhgBIAEoDSJVChBQYXJ0aXRpb25Qcm9ibGVtEhEKCXBhcnRpdGlvbhgBIAEoDRIQCghyZXBsaWNhcxgCIAMoCRIMCgRkb3duGAMgAygJEg4KBnJlYXNvbhgEIAEoCSJ5Cg5WZXJpZnlSZXNwb25zZRIPCgdoZWFsdGh5GAEgASgIEgkKAW4YAiABKA0SLwoIcHJvYmxlbXMYAyADKAsyHS5xdW9ydW1rdi52MS5QYXJ0aXRpb25Qcm9ibGVtEhoKEnJpbmdfZGlzYWdyZWVtZW50cxgEIAMoCSIuCg9Mb2NhbEdldFJlcXVlc3QSDgoGYnVja2V0GAEgASgJEgsKA2tleRgCIAEoDCKgAQoQTG9jYWxHZXRSZXNwb25zZRINCgVmb3VuZBgBIAEoCBImCghzaWJsaW5ncxgCIAMoCzIULnF1b3J1bWt2LnYxLlNpYmxpbmcSDwoHY29udGV4dBgDIAEoDBINCgVjbG9jaxgEIAEoCRIRCglwYXJ0aXRpb24YBSABKA0SDgoGcmVjb3JkGAYgASgMEhIKCmhpbnRlZF9mb3IYByADKAky0AYKDEFkbWluU2VydmljZRJBCgZTdGF0dXMSGi5xdW9ydW1rdi52MS5TdGF0dXNSZXF1ZXN0GhsucXVvcnVta3YudjEuU3RhdHVzUmVzcG9uc2USRAoHTWVtYmVycxIbLnF1b3J1bWt2LnYxLk1lbWJlcnNSZXF1ZXN0GhwucXVvcnVta3YudjEuTWVtYmVyc1Jlc3BvbnNlEjsKBFJpbmcSGC5xdW9ydW1rdi52MS5SaW5nUmVxdWVzdBoZLnF1b3J1bWt2LnYxLlJpbmdSZXNwb25zZRJTCgxDcmVhdGVCdWNrZXQSIC5xdW9ydW1rdi52MS5DcmVhdGVCdWNrZXRSZXF1ZXN0GiEucXVvcnVta3YudjEuQ3JlYXRlQnVja2V0UmVzcG9uc2USSgoJR2V0QnVja2V0Eh0ucXVvcnVta3YudjEuR2V0QnVja2V0UmVxdWVzdBoeLnF1b3J1bWt2LnYxLkdldEJ1Y2tldFJlc3BvbnNlElAKC0xpc3RCdWNrZXRzEh8ucXVvcnVta3YudjEuTGlzdEJ1Y2tldHNSZXF1ZXN0GiAucXVvcnVta3YudjEuTGlzdEJ1Y2tldHNSZXNwb25zZRI7CgRKb2luEhgucXVvcnVta3YudjEuSm9pblJlcXVlc3QaGS5xdW9ydW1rdi52MS5Kb2luUmVzcG9uc2USPgoFTGVhdmUSGS5xdW9ydW1rdi52MS5MZWF2ZVJlcXVlc3QaGi5xdW9ydW1rdi52MS5MZWF2ZVJlc3BvbnNlEjsKBFBsYW4SGC5xdW9ydW1rdi52MS5QbGFuUmVxdWVzdBoZLnF1b3J1bWt2LnYxLlBsYW5SZXNwb25zZRJBCgZDb21taXQSGi5xdW9ydW1rdi52MS5Db21taXRSZXF1ZXN0GhsucXVvcnVta3YudjEuQ29tbWl0UmVzcG9uc2USQQoGVmVyaWZ5EhoucXVvcnVta3YudjEuVmVyaWZ5UmVxdWVzdBobLnF1b3J1bWt2LnYxLlZlcmlmeVJlc3BvbnNlEkcKCExvY2FsR2V0EhwucXVvcnVta3YudjEuTG9jYWxHZXRSZXF1ZXN0Gh0ucXVvcnVta3YudjEuTG9jYWxHZXRSZXNwb25zZWIGcHJvdG8z", [file_quorumkv_v1_common]);
+  fileDesc("ChdxdW9ydW1rdi92MS9hZG1pbi5wcm90bxILcXVvcnVta3YudjEiDwoNU3RhdHVzUmVxdWVzdCJlCg9IYW5kb2ZmUHJvZ3Jlc3MSEQoJcGFydGl0aW9uGAEgASgNEhEKCWZyb21fbm9kZRgCIAEoCRIPCgd0b19ub2RlGAMgASgJEgwKBHNlbnQYBCABKAQSDQoFdG90YWwYBSABKAQisgQKDlN0YXR1c1Jlc3BvbnNlEg8KB25vZGVfaWQYASABKAkSEgoKY2x1c3Rlcl9pZBgCIAEoCRIPCgd2ZXJzaW9uGAMgASgJEhEKCXVwdGltZV9tcxgEIAEoBBIUCgxyaW5nX3ZlcnNpb24YBSABKAQSFQoNcmluZ19jaGVja3N1bRgGIAEoCRIUCgxtZW1iZXJfY291bnQYByABKA0SEwoLYWxpdmVfY291bnQYCCABKA0SFQoNaGludHNfcGVuZGluZxgJIAEoBBIMCgRrZXlzGAogASgEEg0KBWJ5dGVzGAsgASgEEhgKEHBhcnRpdGlvbnNfb3duZWQYDCABKA0SDQoFcmVhZHkYDSABKAgSEAoIY2xhaW1hbnQYDiABKAkSLgoIaGFuZG9mZnMYDyADKAsyHC5xdW9ydW1rdi52MS5IYW5kb2ZmUHJvZ3Jlc3MSGgoScmVxdWVzdHNfaW5fZmxpZ2h0GBAgASgNEhcKD3BhcnRpdGlvbl9jb3VudBgRIAEoDRIJCgFuGBIgASgNEi0KDGhpbnRfdGFyZ2V0cxgTIAMoCzIXLnF1b3J1bWt2LnYxLkhpbnRUYXJnZXQSEgoKaGludF9ieXRlcxgUIAEoBBIYChBoaW50X3F1b3RhX2J5dGVzGBUgASgEEhUKDWhpbnRzX2V2aWN0ZWQYFiABKAQSFQoNaGludHNfZXhwaXJlZBgXIAEoBBIVCg1oaW50c19yZWZ1c2VkGBggASgEIoABCgpIaW50VGFyZ2V0Eg8KB25vZGVfaWQYASABKAkSDwoHcGVuZGluZxgCIAEoBBINCgVieXRlcxgDIAEoBBIVCg1vbGRlc3RfYWdlX21zGAQgASgEEhMKC2Rvd25fZm9yX21zGAUgASgEEhUKDXdpbmRvd19jbG9zZWQYBiABKAgiEAoOTWVtYmVyc1JlcXVlc3QiOQoPTWVtYmVyc1Jlc3BvbnNlEiYKB21lbWJlcnMYASADKAsyFS5xdW9ydW1rdi52MS5Ob2RlSW5mbyINCgtSaW5nUmVxdWVzdCJDCg1Ob2RlT3duZXJzaGlwEg8KB25vZGVfaWQYASABKAkSEgoKcGFydGl0aW9ucxgCIAEoDRINCgVzaGFyZRgDIAEoASJiCgxSaW5nUmVzcG9uc2USIwoEcmluZxgBIAEoCzIVLnF1b3J1bWt2LnYxLlJpbmdJbmZvEi0KCW93bmVyc2hpcBgCIAMoCzIaLnF1b3J1bWt2LnYxLk5vZGVPd25lcnNoaXAiPgoTQ3JlYXRlQnVja2V0UmVxdWVzdBInCgVwcm9wcxgBIAEoCzIYLnF1b3J1bWt2LnYxLkJ1Y2tldFByb3BzIj8KFENyZWF0ZUJ1Y2tldFJlc3BvbnNlEicKBXByb3BzGAEgASgLMhgucXVvcnVta3YudjEuQnVja2V0UHJvcHMiIAoQR2V0QnVja2V0UmVxdWVzdBIMCgRuYW1lGAEgASgJIksKEUdldEJ1Y2tldFJlc3BvbnNlEg0KBWZvdW5kGAEgASgIEicKBXByb3BzGAIgASgLMhgucXVvcnVta3YudjEuQnVja2V0UHJvcHMiFAoSTGlzdEJ1Y2tldHNSZXF1ZXN0IkAKE0xpc3RCdWNrZXRzUmVzcG9uc2USKQoHYnVja2V0cxgBIAMoCzIYLnF1b3J1bWt2LnYxLkJ1Y2tldFByb3BzIh4KC0pvaW5SZXF1ZXN0Eg8KB25vZGVfaWQYASABKAkiOwoMSm9pblJlc3BvbnNlEhQKDHN0YWdlZF9qb2lucxgBIAMoCRIVCg1zdGFnZWRfbGVhdmVzGAIgAygJIh8KDExlYXZlUmVxdWVzdBIPCgdub2RlX2lkGAEgASgJIjwKDUxlYXZlUmVzcG9uc2USFAoMc3RhZ2VkX2pvaW5zGAEgAygJEhUKDXN0YWdlZF9sZWF2ZXMYAiADKAkiDQoLUGxhblJlcXVlc3QiRgoNUGFydGl0aW9uTW92ZRIRCglwYXJ0aXRpb24YASABKA0SEQoJZnJvbV9ub2RlGAIgASgJEg8KB3RvX25vZGUYAyABKAkimAEKDFBsYW5SZXNwb25zZRIUCgxmcm9tX3ZlcnNpb24YASABKAQSEgoKdG9fdmVyc2lvbhgCIAEoBBIpCgVtb3ZlcxgDIAMoCzIaLnF1b3J1bWt2LnYxLlBhcnRpdGlvbk1vdmUSMwoPb3duZXJzaGlwX2FmdGVyGAQgAygLMhoucXVvcnVta3YudjEuTm9kZU93bmVyc2hpcCIlCg1Db21taXRSZXF1ZXN0EhQKDGZyb21fdmVyc2lvbhgBIAEoBCImCg5Db21taXRSZXNwb25zZRIUCgxyaW5nX3ZlcnNpb24YASABKAQiGgoNVmVyaWZ5UmVxdWVzdBIJCgFuGAEgASgNIlUKEFBhcnRpdGlvblByb2JsZW0SEQoJcGFydGl0aW9uGAEgASgNEhAKCHJlcGxpY2FzGAIgAygJEgwKBGRvd24YAyADKAkSDgoGcmVhc29uGAQgASgJInkKDlZlcmlmeVJlc3BvbnNlEg8KB2hlYWx0aHkYASABKAgSCQoBbhgCIAEoDRIvCghwcm9ibGVtcxgDIAMoCzIdLnF1b3J1bWt2LnYxLlBhcnRpdGlvblByb2JsZW0SGgoScmluZ19kaXNhZ3JlZW1lbnRzGAQgAygJIi4KD0xvY2FsR2V0UmVxdWVzdBIOCgZidWNrZXQYASABKAkSCwoDa2V5GAIgASgMIqABChBMb2NhbEdldFJlc3BvbnNlEg0KBWZvdW5kGAEgASgIEiYKCHNpYmxpbmdzGAIgAygLMhQucXVvcnVta3YudjEuU2libGluZxIPCgdjb250ZXh0GAMgASgMEg0KBWNsb2NrGAQgASgJEhEKCXBhcnRpdGlvbhgFIAEoDRIOCgZyZWNvcmQYBiABKAwSEgoKaGludGVkX2ZvchgHIAMoCTLQBgoMQWRtaW5TZXJ2aWNlEkEKBlN0YXR1cxIaLnF1b3J1bWt2LnYxLlN0YXR1c1JlcXVlc3QaGy5xdW9ydW1rdi52MS5TdGF0dXNSZXNwb25zZRJECgdNZW1iZXJzEhsucXVvcnVta3YudjEuTWVtYmVyc1JlcXVlc3QaHC5xdW9ydW1rdi52MS5NZW1iZXJzUmVzcG9uc2USOwoEUmluZxIYLnF1b3J1bWt2LnYxLlJpbmdSZXF1ZXN0GhkucXVvcnVta3YudjEuUmluZ1Jlc3BvbnNlElMKDENyZWF0ZUJ1Y2tldBIgLnF1b3J1bWt2LnYxLkNyZWF0ZUJ1Y2tldFJlcXVlc3QaIS5xdW9ydW1rdi52MS5DcmVhdGVCdWNrZXRSZXNwb25zZRJKCglHZXRCdWNrZXQSHS5xdW9ydW1rdi52MS5HZXRCdWNrZXRSZXF1ZXN0Gh4ucXVvcnVta3YudjEuR2V0QnVja2V0UmVzcG9uc2USUAoLTGlzdEJ1Y2tldHMSHy5xdW9ydW1rdi52MS5MaXN0QnVja2V0c1JlcXVlc3QaIC5xdW9ydW1rdi52MS5MaXN0QnVja2V0c1Jlc3BvbnNlEjsKBEpvaW4SGC5xdW9ydW1rdi52MS5Kb2luUmVxdWVzdBoZLnF1b3J1bWt2LnYxLkpvaW5SZXNwb25zZRI+CgVMZWF2ZRIZLnF1b3J1bWt2LnYxLkxlYXZlUmVxdWVzdBoaLnF1b3J1bWt2LnYxLkxlYXZlUmVzcG9uc2USOwoEUGxhbhIYLnF1b3J1bWt2LnYxLlBsYW5SZXF1ZXN0GhkucXVvcnVta3YudjEuUGxhblJlc3BvbnNlEkEKBkNvbW1pdBIaLnF1b3J1bWt2LnYxLkNvbW1pdFJlcXVlc3QaGy5xdW9ydW1rdi52MS5Db21taXRSZXNwb25zZRJBCgZWZXJpZnkSGi5xdW9ydW1rdi52MS5WZXJpZnlSZXF1ZXN0GhsucXVvcnVta3YudjEuVmVyaWZ5UmVzcG9uc2USRwoITG9jYWxHZXQSHC5xdW9ydW1rdi52MS5Mb2NhbEdldFJlcXVlc3QaHS5xdW9ydW1rdi52MS5Mb2NhbEdldFJlc3BvbnNlYgZwcm90bzM", [file_quorumkv_v1_common]);
 
 /**
  * @generated from message quorumkv.v1.StatusRequest
@@ -88,7 +88,8 @@ export type StatusResponse = Message<"quorumkv.v1.StatusResponse"> & {
   nodeId: string;
 
   /**
-   * Cluster id (random, chosen when the cluster was created).
+   * Cluster id: a hash of the cluster's definition (founders with their address, zone and weight;
+   * partitions; n), or random for a node started alone.
    *
    * @generated from field: string cluster_id = 2;
    */
@@ -191,6 +192,63 @@ export type StatusResponse = Message<"quorumkv.v1.StatusResponse"> & {
    * @generated from field: uint32 requests_in_flight = 16;
    */
   requestsInFlight: number;
+
+  /**
+   * Partitions Q of the cluster as this node was started with (fixed when the cluster was created).
+   *
+   * @generated from field: uint32 partition_count = 17;
+   */
+  partitionCount: number;
+
+  /**
+   * Default replicas per key of the cluster's definition (--n), before clamping to the cluster size.
+   *
+   * @generated from field: uint32 n = 18;
+   */
+  n: number;
+
+  /**
+   * Per target node: the hints this node holds for it, and whether its hint window is closed.
+   *
+   * @generated from field: repeated quorumkv.v1.HintTarget hint_targets = 19;
+   */
+  hintTargets: HintTarget[];
+
+  /**
+   * Bytes the hints this node holds take.
+   *
+   * @generated from field: uint64 hint_bytes = 20;
+   */
+  hintBytes: bigint;
+
+  /**
+   * The most bytes hints may take on this node: maxHintBytes, at most a quarter of mapSizeBytes.
+   *
+   * @generated from field: uint64 hint_quota_bytes = 21;
+   */
+  hintQuotaBytes: bigint;
+
+  /**
+   * Hints removed since the node started to stay within the caps (oldest first).
+   *
+   * @generated from field: uint64 hints_evicted = 22;
+   */
+  hintsEvicted: bigint;
+
+  /**
+   * Hints dropped since the node started because they were older than hintMaxAgeMs.
+   *
+   * @generated from field: uint64 hints_expired = 23;
+   */
+  hintsExpired: bigint;
+
+  /**
+   * Hints not stored since the node started: target not a ring member, or down longer than the
+   * hint window, or larger than the hint quota.
+   *
+   * @generated from field: uint64 hints_refused = 24;
+   */
+  hintsRefused: bigint;
 };
 
 /**
@@ -199,6 +257,62 @@ export type StatusResponse = Message<"quorumkv.v1.StatusResponse"> & {
  */
 export const StatusResponseSchema: GenMessage<StatusResponse> = /*@__PURE__*/
   messageDesc(file_quorumkv_v1_admin, 2);
+
+/**
+ * The hints one node holds for one target node.
+ *
+ * @generated from message quorumkv.v1.HintTarget
+ */
+export type HintTarget = Message<"quorumkv.v1.HintTarget"> & {
+  /**
+   * The target's node id.
+   *
+   * @generated from field: string node_id = 1;
+   */
+  nodeId: string;
+
+  /**
+   * Hints held for it.
+   *
+   * @generated from field: uint64 pending = 2;
+   */
+  pending: bigint;
+
+  /**
+   * Bytes they take.
+   *
+   * @generated from field: uint64 bytes = 3;
+   */
+  bytes: bigint;
+
+  /**
+   * Age of the oldest, in milliseconds.
+   *
+   * @generated from field: uint64 oldest_age_ms = 4;
+   */
+  oldestAgeMs: bigint;
+
+  /**
+   * How long this node has seen the target down, in milliseconds; 0 while it is up.
+   *
+   * @generated from field: uint64 down_for_ms = 5;
+   */
+  downForMs: bigint;
+
+  /**
+   * Down longer than the hint window: no new hints are kept for it until it is back.
+   *
+   * @generated from field: bool window_closed = 6;
+   */
+  windowClosed: boolean;
+};
+
+/**
+ * Describes the message quorumkv.v1.HintTarget.
+ * Use `create(HintTargetSchema)` to create a new message.
+ */
+export const HintTargetSchema: GenMessage<HintTarget> = /*@__PURE__*/
+  messageDesc(file_quorumkv_v1_admin, 3);
 
 /**
  * @generated from message quorumkv.v1.MembersRequest
@@ -211,7 +325,7 @@ export type MembersRequest = Message<"quorumkv.v1.MembersRequest"> & {
  * Use `create(MembersRequestSchema)` to create a new message.
  */
 export const MembersRequestSchema: GenMessage<MembersRequest> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 3);
+  messageDesc(file_quorumkv_v1_admin, 4);
 
 /**
  * @generated from message quorumkv.v1.MembersResponse
@@ -230,7 +344,7 @@ export type MembersResponse = Message<"quorumkv.v1.MembersResponse"> & {
  * Use `create(MembersResponseSchema)` to create a new message.
  */
 export const MembersResponseSchema: GenMessage<MembersResponse> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 4);
+  messageDesc(file_quorumkv_v1_admin, 5);
 
 /**
  * @generated from message quorumkv.v1.RingRequest
@@ -243,7 +357,7 @@ export type RingRequest = Message<"quorumkv.v1.RingRequest"> & {
  * Use `create(RingRequestSchema)` to create a new message.
  */
 export const RingRequestSchema: GenMessage<RingRequest> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 5);
+  messageDesc(file_quorumkv_v1_admin, 6);
 
 /**
  * How many partitions one node owns.
@@ -278,7 +392,7 @@ export type NodeOwnership = Message<"quorumkv.v1.NodeOwnership"> & {
  * Use `create(NodeOwnershipSchema)` to create a new message.
  */
 export const NodeOwnershipSchema: GenMessage<NodeOwnership> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 6);
+  messageDesc(file_quorumkv_v1_admin, 7);
 
 /**
  * @generated from message quorumkv.v1.RingResponse
@@ -304,7 +418,7 @@ export type RingResponse = Message<"quorumkv.v1.RingResponse"> & {
  * Use `create(RingResponseSchema)` to create a new message.
  */
 export const RingResponseSchema: GenMessage<RingResponse> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 7);
+  messageDesc(file_quorumkv_v1_admin, 8);
 
 /**
  * @generated from message quorumkv.v1.CreateBucketRequest
@@ -323,7 +437,7 @@ export type CreateBucketRequest = Message<"quorumkv.v1.CreateBucketRequest"> & {
  * Use `create(CreateBucketRequestSchema)` to create a new message.
  */
 export const CreateBucketRequestSchema: GenMessage<CreateBucketRequest> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 8);
+  messageDesc(file_quorumkv_v1_admin, 9);
 
 /**
  * @generated from message quorumkv.v1.CreateBucketResponse
@@ -342,7 +456,7 @@ export type CreateBucketResponse = Message<"quorumkv.v1.CreateBucketResponse"> &
  * Use `create(CreateBucketResponseSchema)` to create a new message.
  */
 export const CreateBucketResponseSchema: GenMessage<CreateBucketResponse> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 9);
+  messageDesc(file_quorumkv_v1_admin, 10);
 
 /**
  * @generated from message quorumkv.v1.GetBucketRequest
@@ -361,7 +475,7 @@ export type GetBucketRequest = Message<"quorumkv.v1.GetBucketRequest"> & {
  * Use `create(GetBucketRequestSchema)` to create a new message.
  */
 export const GetBucketRequestSchema: GenMessage<GetBucketRequest> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 10);
+  messageDesc(file_quorumkv_v1_admin, 11);
 
 /**
  * @generated from message quorumkv.v1.GetBucketResponse
@@ -387,7 +501,7 @@ export type GetBucketResponse = Message<"quorumkv.v1.GetBucketResponse"> & {
  * Use `create(GetBucketResponseSchema)` to create a new message.
  */
 export const GetBucketResponseSchema: GenMessage<GetBucketResponse> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 11);
+  messageDesc(file_quorumkv_v1_admin, 12);
 
 /**
  * @generated from message quorumkv.v1.ListBucketsRequest
@@ -400,7 +514,7 @@ export type ListBucketsRequest = Message<"quorumkv.v1.ListBucketsRequest"> & {
  * Use `create(ListBucketsRequestSchema)` to create a new message.
  */
 export const ListBucketsRequestSchema: GenMessage<ListBucketsRequest> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 12);
+  messageDesc(file_quorumkv_v1_admin, 13);
 
 /**
  * @generated from message quorumkv.v1.ListBucketsResponse
@@ -419,7 +533,7 @@ export type ListBucketsResponse = Message<"quorumkv.v1.ListBucketsResponse"> & {
  * Use `create(ListBucketsResponseSchema)` to create a new message.
  */
 export const ListBucketsResponseSchema: GenMessage<ListBucketsResponse> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 13);
+  messageDesc(file_quorumkv_v1_admin, 14);
 
 /**
  * @generated from message quorumkv.v1.JoinRequest
@@ -438,7 +552,7 @@ export type JoinRequest = Message<"quorumkv.v1.JoinRequest"> & {
  * Use `create(JoinRequestSchema)` to create a new message.
  */
 export const JoinRequestSchema: GenMessage<JoinRequest> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 14);
+  messageDesc(file_quorumkv_v1_admin, 15);
 
 /**
  * @generated from message quorumkv.v1.JoinResponse
@@ -464,7 +578,7 @@ export type JoinResponse = Message<"quorumkv.v1.JoinResponse"> & {
  * Use `create(JoinResponseSchema)` to create a new message.
  */
 export const JoinResponseSchema: GenMessage<JoinResponse> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 15);
+  messageDesc(file_quorumkv_v1_admin, 16);
 
 /**
  * @generated from message quorumkv.v1.LeaveRequest
@@ -483,7 +597,7 @@ export type LeaveRequest = Message<"quorumkv.v1.LeaveRequest"> & {
  * Use `create(LeaveRequestSchema)` to create a new message.
  */
 export const LeaveRequestSchema: GenMessage<LeaveRequest> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 16);
+  messageDesc(file_quorumkv_v1_admin, 17);
 
 /**
  * @generated from message quorumkv.v1.LeaveResponse
@@ -509,7 +623,7 @@ export type LeaveResponse = Message<"quorumkv.v1.LeaveResponse"> & {
  * Use `create(LeaveResponseSchema)` to create a new message.
  */
 export const LeaveResponseSchema: GenMessage<LeaveResponse> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 17);
+  messageDesc(file_quorumkv_v1_admin, 18);
 
 /**
  * @generated from message quorumkv.v1.PlanRequest
@@ -522,7 +636,7 @@ export type PlanRequest = Message<"quorumkv.v1.PlanRequest"> & {
  * Use `create(PlanRequestSchema)` to create a new message.
  */
 export const PlanRequestSchema: GenMessage<PlanRequest> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 18);
+  messageDesc(file_quorumkv_v1_admin, 19);
 
 /**
  * One partition changing owner.
@@ -557,7 +671,7 @@ export type PartitionMove = Message<"quorumkv.v1.PartitionMove"> & {
  * Use `create(PartitionMoveSchema)` to create a new message.
  */
 export const PartitionMoveSchema: GenMessage<PartitionMove> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 19);
+  messageDesc(file_quorumkv_v1_admin, 20);
 
 /**
  * @generated from message quorumkv.v1.PlanResponse
@@ -597,7 +711,7 @@ export type PlanResponse = Message<"quorumkv.v1.PlanResponse"> & {
  * Use `create(PlanResponseSchema)` to create a new message.
  */
 export const PlanResponseSchema: GenMessage<PlanResponse> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 20);
+  messageDesc(file_quorumkv_v1_admin, 21);
 
 /**
  * @generated from message quorumkv.v1.CommitRequest
@@ -617,7 +731,7 @@ export type CommitRequest = Message<"quorumkv.v1.CommitRequest"> & {
  * Use `create(CommitRequestSchema)` to create a new message.
  */
 export const CommitRequestSchema: GenMessage<CommitRequest> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 21);
+  messageDesc(file_quorumkv_v1_admin, 22);
 
 /**
  * @generated from message quorumkv.v1.CommitResponse
@@ -636,7 +750,7 @@ export type CommitResponse = Message<"quorumkv.v1.CommitResponse"> & {
  * Use `create(CommitResponseSchema)` to create a new message.
  */
 export const CommitResponseSchema: GenMessage<CommitResponse> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 22);
+  messageDesc(file_quorumkv_v1_admin, 23);
 
 /**
  * @generated from message quorumkv.v1.VerifyRequest
@@ -655,7 +769,7 @@ export type VerifyRequest = Message<"quorumkv.v1.VerifyRequest"> & {
  * Use `create(VerifyRequestSchema)` to create a new message.
  */
 export const VerifyRequestSchema: GenMessage<VerifyRequest> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 23);
+  messageDesc(file_quorumkv_v1_admin, 24);
 
 /**
  * A partition that does not have n live, distinct replicas.
@@ -697,7 +811,7 @@ export type PartitionProblem = Message<"quorumkv.v1.PartitionProblem"> & {
  * Use `create(PartitionProblemSchema)` to create a new message.
  */
 export const PartitionProblemSchema: GenMessage<PartitionProblem> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 24);
+  messageDesc(file_quorumkv_v1_admin, 25);
 
 /**
  * @generated from message quorumkv.v1.VerifyResponse
@@ -725,7 +839,10 @@ export type VerifyResponse = Message<"quorumkv.v1.VerifyResponse"> & {
   problems: PartitionProblem[];
 
   /**
-   * Members whose ring checksum differs from this node's.
+   * One line per ring member that disagrees with this node: another cluster id (with its
+   * partitions and n), another ring (version and checksum), or another node at its address. The
+   * node answering asks every ring member's status to fill this; one that does not answer is not
+   * listed here (when it is down, problems says so).
    *
    * @generated from field: repeated string ring_disagreements = 4;
    */
@@ -737,7 +854,7 @@ export type VerifyResponse = Message<"quorumkv.v1.VerifyResponse"> & {
  * Use `create(VerifyResponseSchema)` to create a new message.
  */
 export const VerifyResponseSchema: GenMessage<VerifyResponse> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 25);
+  messageDesc(file_quorumkv_v1_admin, 26);
 
 /**
  * @generated from message quorumkv.v1.LocalGetRequest
@@ -763,7 +880,7 @@ export type LocalGetRequest = Message<"quorumkv.v1.LocalGetRequest"> & {
  * Use `create(LocalGetRequestSchema)` to create a new message.
  */
 export const LocalGetRequestSchema: GenMessage<LocalGetRequest> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 26);
+  messageDesc(file_quorumkv_v1_admin, 27);
 
 /**
  * @generated from message quorumkv.v1.LocalGetResponse
@@ -824,7 +941,7 @@ export type LocalGetResponse = Message<"quorumkv.v1.LocalGetResponse"> & {
  * Use `create(LocalGetResponseSchema)` to create a new message.
  */
 export const LocalGetResponseSchema: GenMessage<LocalGetResponse> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 27);
+  messageDesc(file_quorumkv_v1_admin, 28);
 
 /**
  * Cluster administration and diagnosis. Served by every node; changes to the ring go through the

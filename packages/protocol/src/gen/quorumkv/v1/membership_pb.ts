@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file quorumkv/v1/membership.proto.
  */
 export const file_quorumkv_v1_membership: GenFile = /*@__PURE__*/
-  fileDesc("ChxxdW9ydW1rdi92MS9tZW1iZXJzaGlwLnByb3RvEgtxdW9ydW1rdi52MSI0CgtQaW5nUmVxdWVzdBIUCgxmcm9tX2FkZHJlc3MYASABKAkSDwoHbWVzc2FnZRgCIAEoDCIOCgxQaW5nUmVzcG9uc2UiNwoOUGluZ1JlcVJlcXVlc3QSFAoMZnJvbV9hZGRyZXNzGAEgASgJEg8KB21lc3NhZ2UYAiABKAwiEQoPUGluZ1JlcVJlc3BvbnNlIjgKD1B1c2hQdWxsUmVxdWVzdBIUCgxmcm9tX2FkZHJlc3MYASABKAkSDwoHbWVzc2FnZRgCIAEoDCISChBQdXNoUHVsbFJlc3BvbnNlMt8BChFNZW1iZXJzaGlwU2VydmljZRI7CgRQaW5nEhgucXVvcnVta3YudjEuUGluZ1JlcXVlc3QaGS5xdW9ydW1rdi52MS5QaW5nUmVzcG9uc2USRAoHUGluZ1JlcRIbLnF1b3J1bWt2LnYxLlBpbmdSZXFSZXF1ZXN0GhwucXVvcnVta3YudjEuUGluZ1JlcVJlc3BvbnNlEkcKCFB1c2hQdWxsEhwucXVvcnVta3YudjEuUHVzaFB1bGxSZXF1ZXN0Gh0ucXVvcnVta3YudjEuUHVzaFB1bGxSZXNwb25zZWIGcHJvdG8z");
+  fileDesc("ChxxdW9ydW1rdi92MS9tZW1iZXJzaGlwLnByb3RvEgtxdW9ydW1rdi52MSJICgtQaW5nUmVxdWVzdBIUCgxmcm9tX2FkZHJlc3MYASABKAkSDwoHbWVzc2FnZRgCIAEoDBISCgpjbHVzdGVyX2lkGAMgASgJIg4KDFBpbmdSZXNwb25zZSJLCg5QaW5nUmVxUmVxdWVzdBIUCgxmcm9tX2FkZHJlc3MYASABKAkSDwoHbWVzc2FnZRgCIAEoDBISCgpjbHVzdGVyX2lkGAMgASgJIhEKD1BpbmdSZXFSZXNwb25zZSJMCg9QdXNoUHVsbFJlcXVlc3QSFAoMZnJvbV9hZGRyZXNzGAEgASgJEg8KB21lc3NhZ2UYAiABKAwSEgoKY2x1c3Rlcl9pZBgDIAEoCSISChBQdXNoUHVsbFJlc3BvbnNlMt8BChFNZW1iZXJzaGlwU2VydmljZRI7CgRQaW5nEhgucXVvcnVta3YudjEuUGluZ1JlcXVlc3QaGS5xdW9ydW1rdi52MS5QaW5nUmVzcG9uc2USRAoHUGluZ1JlcRIbLnF1b3J1bWt2LnYxLlBpbmdSZXFSZXF1ZXN0GhwucXVvcnVta3YudjEuUGluZ1JlcVJlc3BvbnNlEkcKCFB1c2hQdWxsEhwucXVvcnVta3YudjEuUHVzaFB1bGxSZXF1ZXN0Gh0ucXVvcnVta3YudjEuUHVzaFB1bGxSZXNwb25zZWIGcHJvdG8z");
 
 /**
  * @generated from message quorumkv.v1.PingRequest
@@ -29,6 +29,13 @@ export type PingRequest = Message<"quorumkv.v1.PingRequest"> & {
    * @generated from field: bytes message = 2;
    */
   message: Uint8Array;
+
+  /**
+   * Cluster id of the sender; a message of another cluster is dropped.
+   *
+   * @generated from field: string cluster_id = 3;
+   */
+  clusterId: string;
 };
 
 /**
@@ -68,6 +75,13 @@ export type PingReqRequest = Message<"quorumkv.v1.PingReqRequest"> & {
    * @generated from field: bytes message = 2;
    */
   message: Uint8Array;
+
+  /**
+   * Cluster id of the sender; a message of another cluster is dropped.
+   *
+   * @generated from field: string cluster_id = 3;
+   */
+  clusterId: string;
 };
 
 /**
@@ -107,6 +121,13 @@ export type PushPullRequest = Message<"quorumkv.v1.PushPullRequest"> & {
    * @generated from field: bytes message = 2;
    */
   message: Uint8Array;
+
+  /**
+   * Cluster id of the sender; a message of another cluster is dropped.
+   *
+   * @generated from field: string cluster_id = 3;
+   */
+  clusterId: string;
 };
 
 /**
@@ -132,7 +153,12 @@ export const PushPullResponseSchema: GenMessage<PushPullResponse> = /*@__PURE__*
 /**
  * SWIM membership between nodes (internal). Messages are one-way: an ack travels as its own Ping.
  * The payload is a message in @quorumkv/gossip's versioned binary codec; the RPC it travels on
- * names its kind. A node that cannot decode a payload answers INVALID_ARGUMENT.
+ * names its kind. A node that cannot decode a payload answers INVALID_ARGUMENT. Every request
+ * carries the sender's cluster id, outside the payload (as memberlist's label): a node drops
+ * messages of another cluster unread and answers FAILED_PRECONDITION (ERROR_REASON_FOREIGN_CLUSTER).
+ * The id guards against misconfiguration (a node of another cluster pointed at this one), not
+ * against an attacker: anyone who can read a node's status or traffic can copy it. Authentication
+ * of members comes with security (mutual TLS, a gossip key).
  *
  * @generated from service quorumkv.v1.MembershipService
  */
