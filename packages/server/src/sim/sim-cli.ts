@@ -1,6 +1,7 @@
 // `npm run sim -w @quorumkv/server -- --seed S [--steps N]` replays one run and prints its history;
-// `-- --runs N [--first-seed S]` runs many seeds and prints every failing one with its replay
-// command. Exit status 1 when any run broke a property.
+// `-- --runs N [--first-seed S] [--max-seconds T]` runs many seeds (stopping after T seconds of
+// wall time, if given) and prints every failing one with its replay command. Exit status 1 when any
+// run broke a property.
 import { parseArgs } from 'node:util';
 import { runSimulation, type SimulationOptions } from './run-simulation.js';
 import { formatReport, formatViolations, replayCommand } from './sim-report.js';
@@ -17,13 +18,14 @@ const { values: args } = parseArgs({
     mutation: { type: 'string' },
     without: { type: 'string', default: '' },
     'max-failures': { type: 'string', default: '20' },
+    'max-seconds': { type: 'string' },
     trace: { type: 'boolean', default: false },
     explain: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
 
-const usage = `usage: npm run sim -w @quorumkv/server -- (--seed S | --runs N [--first-seed S] [--max-failures F]) [--steps N] [--faults full|basic] [--without ${INGREDIENTS.join(',')}] [--mutation replica-overwrites] [--trace] [--explain]`;
+const usage = `usage: npm run sim -w @quorumkv/server -- (--seed S | --runs N [--first-seed S] [--max-failures F] [--max-seconds T]) [--steps N] [--faults full|basic] [--without ${INGREDIENTS.join(',')}] [--mutation replica-overwrites] [--trace] [--explain]`;
 
 function integer(name: string, text: string | undefined): number {
   const n = Number(text);
@@ -57,10 +59,12 @@ async function main(): Promise<number> {
   const runs = integer('runs', args.runs);
   const first = integer('first-seed', args['first-seed']);
   const maxFailures = integer('max-failures', args['max-failures']);
+  const maxMs = args['max-seconds'] === undefined ? Infinity : integer('max-seconds', args['max-seconds']) * 1000;
   const byCheck = new Map<string, number>();
   let failing = 0;
   const started = performance.now();
-  for (let seed = first; seed < first + runs; seed++) {
+  let done = 0;
+  for (let seed = first; seed < first + runs && performance.now() - started < maxMs; seed++, done++) {
     const o: SimulationOptions = { ...base, seed };
     const r = await runSimulation(o);
     if (r.violations.length === 0) continue;
@@ -70,7 +74,8 @@ async function main(): Promise<number> {
   }
   const seconds = (performance.now() - started) / 1000;
   const checks = [...byCheck].map(([c, n]) => `${c} ${n}`).join(', ');
-  console.log(`${runs} runs in ${seconds.toFixed(1)} s (${(runs / seconds).toFixed(0)} runs/s): ${failing} failing${failing ? ` (${checks})` : ''}`);
+  const cut = done < runs ? ` (time budget spent: seeds ${first}-${first + done - 1})` : '';
+  console.log(`${done} runs in ${seconds.toFixed(1)} s (${(done / seconds).toFixed(0)} runs/s)${cut}: ${failing} failing${failing ? ` (${checks})` : ''}`);
   return failing > 0 ? 1 : 0;
 }
 
