@@ -1,7 +1,8 @@
 // One simulated QuorumKV node: the real Coordinator, ReplicaApplier, HintAdmission, HintKeeper,
 // DeadRecordReaper, ActorEpochs and BucketRegistry, wired as node.ts wires them, over a SimDisk,
-// the SimNetwork and virtual timers. A crash drops the process (its timers, in-memory state such as pending reaps
-// and the actor epoch, its connections and in-flight requests); the disk stays unless it is lost.
+// the SimNetwork and virtual timers. A crash drops the process (its timers, in-memory state such as
+// pending reaps and the actor epoch, its connections and in-flight requests); the disk stays unless
+// it is lost.
 import { ReplicaOp, ReplicaStatus, newReplicaItemResult, type ReplicaItem, type ReplicaItemResult } from '@quorumkv/protocol';
 import type { Ring } from '@quorumkv/ring';
 import type { StorageEngine } from '@quorumkv/storage';
