@@ -309,7 +309,7 @@ export class AdminClient {
   /** The asked node's own stored copy of a key, tombstones included (diagnosis). */
   localGet(key: BytesInput, options?: AdminCallOptions & { bucket?: string }): Promise<LocalRecord> {
     return this.call('localGet', options, true, async (a) => {
-      const res = await a.clients.admin.localGet({ bucket: options?.bucket ?? '', key: toBytes(key) }, { signal: a.signal, timeoutMs: a.timeoutMs });
+      const res = await a.clients.admin.localGet({ bucket: options?.bucket ?? '', key: toBytes(key, 'key') }, { signal: a.signal, timeoutMs: a.timeoutMs });
       return {
         found: res.found,
         siblings: res.siblings.map((s) => ({ ...toSibling(s), tombstone: s.tombstone })),
