@@ -108,7 +108,12 @@ export interface StatusInfo {
   readonly hintsPending: number;
   readonly hints: HintsInfo;
   readonly keys: number;
+  /** Bytes the node's store takes. */
   readonly bytes: number;
+  /** The most bytes its store may take. */
+  readonly storageLimitBytes: number;
+  /** Its last write that needed room was refused for lack of it (writes fail until room returns). */
+  readonly storageFull: boolean;
   readonly partitionsOwned: number;
   readonly ready: boolean;
   readonly claimant: string;
@@ -232,6 +237,8 @@ export class AdminClient {
         },
         keys: num(s.keys),
         bytes: num(s.bytes),
+        storageLimitBytes: num(s.storageLimitBytes),
+        storageFull: s.storageFull,
         partitionsOwned: s.partitionsOwned,
         ready: s.ready,
         claimant: s.claimant,
@@ -309,7 +316,7 @@ export class AdminClient {
   /** The asked node's own stored copy of a key, tombstones included (diagnosis). */
   localGet(key: BytesInput, options?: AdminCallOptions & { bucket?: string }): Promise<LocalRecord> {
     return this.call('localGet', options, true, async (a) => {
-      const res = await a.clients.admin.localGet({ bucket: options?.bucket ?? '', key: toBytes(key) }, { signal: a.signal, timeoutMs: a.timeoutMs });
+      const res = await a.clients.admin.localGet({ bucket: options?.bucket ?? '', key: toBytes(key, 'key') }, { signal: a.signal, timeoutMs: a.timeoutMs });
       return {
         found: res.found,
         siblings: res.siblings.map((s) => ({ ...toSibling(s), tombstone: s.tombstone })),

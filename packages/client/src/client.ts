@@ -149,7 +149,7 @@ export class QuorumKvClient {
 
   /** host:port of the replicas (preference-list primaries) the client would route `key` to; empty without a ring. */
   replicasOf(key: BytesInput, bucket = DEFAULT_BUCKET): string[] {
-    return this.router.replicasOf({ bucket, key: toBytes(key) }).replicas;
+    return this.router.replicasOf({ bucket, key: toBytes(key, 'key') }).replicas;
   }
 
   /**
@@ -159,7 +159,7 @@ export class QuorumKvClient {
    */
   async get(key: BytesInput, options: GetOptions = {}): Promise<GetResult> {
     const bucket = options.bucket ?? DEFAULT_BUCKET;
-    const keyBytes = toBytes(key);
+    const keyBytes = toBytes(key, 'key');
     const res = await this.exec.run({ operation: 'get', target: { bucket, key: keyBytes }, idempotent: true, hedge: true, options }, async (a) => {
       const r = await a.clients.kv.get(
         { bucket: bucket === DEFAULT_BUCKET ? '' : bucket, key: keyBytes, r: options.r, timeoutMs: wireTimeout(a.serverTimeoutMs) },
@@ -200,8 +200,8 @@ export class QuorumKvClient {
    */
   async put(key: BytesInput, value: BytesInput, options: PutOptions = {}): Promise<PutResult> {
     const bucket = options.bucket ?? DEFAULT_BUCKET;
-    const keyBytes = toBytes(key);
-    const valueBytes = toBytes(value);
+    const keyBytes = toBytes(key, 'key');
+    const valueBytes = toBytes(value, 'value');
     const context = options.context ?? new Uint8Array(0);
     const ttlMs = wireMillis('ttlMs', options.ttlMs);
     const res = await this.exec.run(
@@ -231,7 +231,7 @@ export class QuorumKvClient {
   /** Deletes a key (a tombstone carrying `context`, or what the coordinator holds when none is given). */
   async delete(key: BytesInput, options: DeleteOptions = {}): Promise<DeleteResult> {
     const bucket = options.bucket ?? DEFAULT_BUCKET;
-    const keyBytes = toBytes(key);
+    const keyBytes = toBytes(key, 'key');
     // Not idempotent: a repeated delete mints another tombstone, and without a context it covers
     // whatever the coordinator holds by then, newer values included.
     const res = await this.exec.run({ operation: 'delete', target: { bucket, key: keyBytes }, idempotent: false, options }, async (a) => {
@@ -252,7 +252,7 @@ export class QuorumKvClient {
    */
   async *listKeys(options: ListKeysOptions = {}): AsyncGenerator<KeyPage, void, undefined> {
     const bucket = options.bucket ?? DEFAULT_BUCKET;
-    const prefix = options.prefix === undefined ? new Uint8Array(0) : toBytes(options.prefix);
+    const prefix = options.prefix === undefined ? new Uint8Array(0) : toBytes(options.prefix, 'prefix');
     let cursor = options.cursor ?? new Uint8Array(0);
     for (;;) {
       const page = await this.exec.run({ operation: 'listKeys', idempotent: true, options }, (a) =>

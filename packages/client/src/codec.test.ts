@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { InvalidArgumentError } from './errors.js';
 import { bytesToJson, bytesToStringStrict, fromBase64, jsonToBytes, toBase64, toBytes } from './codec.js';
 
 describe('codec', () => {
@@ -23,5 +24,19 @@ describe('codec', () => {
     expect([...toBytes('é')]).toEqual([0xc3, 0xa9]);
     expect(bytesToJson(jsonToBytes({ a: [1, 'x'] }))).toEqual({ a: [1, 'x'] });
     expect(bytesToStringStrict(new Uint8Array([0xff]))).toBeUndefined();
+  });
+  it('refuses strings with a lone surrogate, naming the field (TextEncoder would make them U+FFFD)', () => {
+    for (const [s, at] of [['\uD800', 0], ['a\uDC00', 1], ['\uDBFFx', 0], ['ok\uD83D', 2]] as const) {
+      let err: unknown;
+      try {
+        toBytes(s, 'key');
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(InvalidArgumentError);
+      expect((err as InvalidArgumentError).field).toBe('key');
+      expect((err as InvalidArgumentError).message).toContain(`index ${at}`);
+    }
+    expect([...toBytes('\uD83D\uDE00')]).toEqual([0xf0, 0x9f, 0x98, 0x80]); // a pair is fine
   });
 });

@@ -1,5 +1,6 @@
 // Conversions between the SDK's friendly inputs (strings, JSON values) and the bytes on the wire.
 import { base64Decode, base64Encode } from '@bufbuild/protobuf/wire';
+import { InvalidArgumentError } from './errors.js';
 
 /** A key, value or prefix: raw bytes, or a string sent as its UTF-8 bytes. */
 export type BytesInput = string | Uint8Array;
@@ -8,9 +9,23 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const strictDecoder = new TextDecoder('utf-8', { fatal: true });
 
-/** The bytes of `input` (UTF-8 for strings); byte arrays are passed through without a copy. */
-export function toBytes(input: BytesInput): Uint8Array {
-  return typeof input === 'string' ? encoder.encode(input) : input;
+// A UTF-16 surrogate that is not half of a pair: TextEncoder would write U+FFFD for it, so '\uD800'
+// and '\uDC00' would become the same key. The nodes refuse such strings too (@quorumkv/bytes).
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * The bytes of `input` (UTF-8 for strings); byte arrays are passed through without a copy.
+ * @param field - named in the error when `input` is a string with a lone surrogate
+ * @throws InvalidArgumentError when `input` is a string that is not well-formed UTF-16
+ */
+export function toBytes(input: BytesInput, field = 'value'): Uint8Array {
+  if (typeof input !== 'string') return input;
+  const bad = LONE_SURROGATE.exec(input);
+  if (bad) {
+    const description = `string has a lone surrogate at index ${bad.index} (not valid UTF-16; pass bytes to use such a value)`;
+    throw new InvalidArgumentError(`invalid ${field}: ${description}`, { field, description });
+  }
+  return encoder.encode(input);
 }
 
 /** Decodes UTF-8, replacing invalid sequences with U+FFFD. */

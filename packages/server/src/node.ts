@@ -299,7 +299,7 @@ export class QuorumNode {
   }
 
   /** Gauges that mirror state, filled at scrape time. */
-  private collectMetrics({ identity, view, replication, requests }: Layers): void {
+  private collectMetrics({ storage, identity, view, replication, requests }: Layers): void {
     this.metrics.addCollector((m) => {
       const hints = replication.admission.report();
       m.hintsPending.set(hints.pending);
@@ -310,6 +310,10 @@ export class QuorumNode {
         m.hintsPendingByTarget.labels(t.nodeId).set(t.pending);
         m.hintWindowClosed.labels(t.nodeId).set(t.windowClosed ? 1 : 0);
       }
+      const stored = storage.stats();
+      m.storageBytes.set(stored.bytes);
+      m.storageLimitBytes.set(stored.mapSizeBytes ?? 0);
+      m.storageFull.set(stored.full ? 1 : 0);
       const counts: Record<string, number> = { alive: 1, suspect: 0, dead: 0, left: 0 };
       for (const member of view.membership.list.members()) if (member.id !== identity.nodeId) counts[member.state] = (counts[member.state] ?? 0) + 1;
       for (const [state, n] of Object.entries(counts)) m.members.labels(state).set(n);

@@ -212,10 +212,12 @@ export interface SweeperOptions {
 export interface StorageStats {
   /** Records stored, including expired ones not yet swept. */
   keys: number;
-  /** LMDB: bytes of the data file in use (its high-water mark); memory: key and value bytes. */
+  /** LMDB: bytes of the pages its trees use (freed pages not counted); memory: key and value bytes. */
   bytes: number;
   /** The configured size limit, if any. */
   mapSizeBytes?: number;
+  /** The last write that needed room was refused for lack of it, and none has been stored since. */
+  full?: boolean;
   /** Records per partition (index = partition), including expired ones not yet swept. */
   partitions: number[];
 }

@@ -37,7 +37,7 @@ export class StorageFullError extends StorageError {
   constructor(
     /** The configured limit in bytes. */
     readonly mapSizeBytes: number,
-    /** Bytes in use (LMDB: the data file's high-water mark) when the write was refused. */
+    /** Bytes in use (LMDB: the pages its trees use) when the write was refused. */
     readonly usedBytes: number,
     options?: { cause?: unknown },
   ) {

@@ -48,6 +48,7 @@ import {
 import { LmdbHintStore } from './lmdb-hints.js';
 import { LmdbMetaStore } from './lmdb-meta.js';
 import { decodeFrame, encodeFrame, frameDue, frameExpiry, frameListedUntil, frameValue, listingEnd, verifyFrame } from './record-codec.js';
+import { liveBytesMeter } from './lmdb-space.js';
 import { SpaceQuota } from './space-quota.js';
 import { checkLimit, checkPartition, checkPartitionCount, checkRecord, listedPartitions, sameBytes, scanBudget } from './validation.js';
 import { startSweeperTimer } from './sweeper.js';
@@ -145,18 +146,13 @@ export class LmdbEngine implements StorageEngine {
     this.due = env.openDB({ name: 'due', ...binary }) as unknown as Db;
     this.listing = env.openDB({ name: 'listing', ...binary }) as unknown as Db;
     this.counts = env.openDB({ name: 'counts', ...binary }) as unknown as Db;
-    const pageSize = (env.getStats() as { pageSize: number }).pageSize;
-    const native = (env as unknown as { env: { info(): { lastPageNumber: number } } }).env;
-    this.quota = new SpaceQuota(mapSizeBytes, () => (native.info().lastPageNumber + 1) * pageSize);
+    const hints = env.openDB({ name: 'hints', ...binary }) as unknown as Db;
+    const hintStats = env.openDB({ name: 'hint-stats', ...binary }) as unknown as Db;
+    const meta = env.openDB({ name: 'meta', ...binary }) as unknown as Db;
+    this.quota = new SpaceQuota(mapSizeBytes, liveBytesMeter([this.data, this.expiry, this.due, this.listing, this.counts, hints, hintStats, meta]));
     const writes = { durable: <T>(p: Promise<T>) => this.durable(p), admit: (n: number) => this.quota.admit(n) };
-    this.hints = new LmdbHintStore(
-      env.openDB({ name: 'hints', ...binary }) as unknown as Db,
-      env.openDB({ name: 'hint-stats', ...binary }) as unknown as Db,
-      writes,
-      this.now,
-      options.onCorruptRecord,
-    );
-    this.meta = new LmdbMetaStore(env.openDB({ name: 'meta', ...binary }) as unknown as Db, writes);
+    this.hints = new LmdbHintStore(hints, hintStats, writes, this.now, options.onCorruptRecord);
+    this.meta = new LmdbMetaStore(meta, writes);
   }
 
   partitionOf(bucket: Uint8Array, key: Uint8Array): number {
@@ -198,7 +194,9 @@ export class LmdbEngine implements StorageEngine {
         }
         checkRecord(next);
         const frame = encodeFrame(dataKey, next);
-        this.quota.admit(dataKey.length + frame.length + PER_WRITE_OVERHEAD_BYTES);
+        // Only growth is charged: a write that shrinks a record (a delete's tombstone over a value)
+        // is accepted on a full store, since deleting is how users make room.
+        this.quota.admit(old === undefined ? dataKey.length + frame.length + PER_WRITE_OVERHEAD_BYTES : frame.length - old.length);
         this.data.putSync(dataKey, frame);
         reindex(this.expiry, dataKey, oldExpiry, next.expiresAtMs);
         reindex(this.due, dataKey, oldDue, next.dueAtMs);
@@ -437,7 +435,7 @@ export class LmdbEngine implements StorageEngine {
       keys += n;
     }
     this.quota.refresh();
-    return { keys, bytes: this.quota.used, mapSizeBytes: this.quota.limit, partitions };
+    return { keys, bytes: this.quota.used, mapSizeBytes: this.quota.limit, full: this.quota.full, partitions };
   }
 
   /**

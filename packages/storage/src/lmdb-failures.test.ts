@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CorruptRecordError, LayoutMismatchError, StorageFullError } from './errors.js';
-import { openLmdbEngine, type LmdbEngineOptions } from './lmdb-engine.js';
+import { openLmdbEngine, type LmdbEngine, type LmdbEngineOptions } from './lmdb-engine.js';
 import { b, testPartitioner } from './test-support/engine-contract.js';
 
 let dir: string;
@@ -171,6 +171,49 @@ describe('lmdb engine: full map', () => {
       expect(Buffer.from(engine.get(b('bk'), b(key))!.value).equals(value)).toBe(true);
     }
     expect(engine.stats().mapSizeBytes).toBe(8 * mapSizeBytes);
+    await engine.close();
+  });
+});
+
+describe('lmdb engine: full map, then room again', () => {
+  /** Fills a 1 MiB store with 1 KiB values; returns the keys stored. */
+  async function fill(engine: LmdbEngine, value: Uint8Array): Promise<string[]> {
+    const stored: string[] = [];
+    for (let i = 0; i < 5000; i++) {
+      try {
+        await engine.update(b('bk'), b(`k${String(i).padStart(5, '0')}`), () => ({ value }));
+        stored.push(`k${String(i).padStart(5, '0')}`);
+      } catch (error) {
+        if (error instanceof StorageFullError) return stored;
+        throw error;
+      }
+    }
+    throw new Error('never filled');
+  }
+
+  it('accepts a write that shrinks a record (a delete) on a full store, and says it is full', async () => {
+    const engine = await openLmdbEngine({ ...base(), durability: 'nosync', mapSizeBytes: 1024 * 1024 });
+    const value = new Uint8Array(1024).fill(7);
+    const stored = await fill(engine, value);
+    expect(engine.stats().full).toBe(true);
+    // A tombstone-sized record over a value: the store does not grow.
+    await engine.update(b('bk'), b(stored[3]!), () => ({ value: new Uint8Array(8) }));
+    expect(engine.get(b('bk'), b(stored[3]!))!.value).toEqual(new Uint8Array(8));
+    await expect(engine.update(b('bk'), b('new'), () => ({ value }))).rejects.toThrow(StorageFullError);
+    await engine.close();
+  });
+
+  it('takes writes again once most records are reaped, without a resize (the file never shrinks)', async () => {
+    const engine = await openLmdbEngine({ ...base(), durability: 'nosync', mapSizeBytes: 1024 * 1024 });
+    const value = new Uint8Array(1024).fill(7);
+    const stored = await fill(engine, value);
+    const before = engine.stats().bytes;
+    const reaped = stored.slice(0, Math.floor(stored.length * 0.8));
+    for (const key of reaped) expect(await engine.reap(b('bk'), b(key), value)).toBe(true);
+    expect(engine.stats().bytes).toBeLessThan(before / 2);
+    for (let i = 0; i < 100; i++) await engine.update(b('bk'), b(`again${i}`), () => ({ value }));
+    expect(engine.stats().full).toBe(false);
+    for (const key of stored.slice(reaped.length)) expect(Buffer.from(engine.get(b('bk'), b(key))!.value).equals(value)).toBe(true);
     await engine.close();
   });
 });

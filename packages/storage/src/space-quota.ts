@@ -3,9 +3,10 @@
  *
  * lmdb-js patches LMDB to grow the memory map on demand, so LMDB itself never reports MDB_MAP_FULL
  * for the size we configure: the limit has to be enforced here. The figure compared with the limit
- * is the data file's high-water mark (last page number × page size, what LMDB's own map-full check
- * uses) plus an estimate of the bytes queued since it was last read. Reading it costs ~1.5 µs, so
- * it is re-read only every `refreshBytes` of queued writes, or when a write would cross the limit.
+ * is the bytes of the pages LMDB's trees use (lmdb-space.ts: not the file's high-water mark, which
+ * never goes down) plus an estimate of the bytes queued since it was last read. Reading it costs
+ * ~0.1 ms, so it is re-read only every `refreshBytes` of queued writes, or when a write would cross
+ * the limit.
  * The check is therefore approximate by at most the writes in flight; since the map really grows,
  * overshooting never damages anything.
  */
@@ -14,6 +15,7 @@ import { StorageFullError } from './errors.js';
 export class SpaceQuota {
   private usedBytes: number;
   private pendingBytes = 0;
+  private refused = false;
 
   constructor(
     private limitBytes: number,
@@ -38,15 +40,24 @@ export class SpaceQuota {
     return this.usedBytes + this.pendingBytes;
   }
 
+  /** The last write that needed room was refused, and none has been admitted since. */
+  get full(): boolean {
+    return this.refused;
+  }
+
   /**
-   * Charges a write of about `bytes` (key + stored value); throws StorageFullError, charging
-   * nothing, when it does not fit.
+   * Charges a write that grows the store by about `bytes` (key + stored value); throws
+   * StorageFullError, charging nothing, when it does not fit. A write that grows nothing
+   * (`bytes` <= 0) is always admitted.
    */
   admit(bytes: number): void {
+    if (bytes <= 0) return;
     if (this.usedBytes + this.pendingBytes + bytes > this.limitBytes) {
       this.refresh();
-      if (this.usedBytes + bytes > this.limitBytes) throw new StorageFullError(this.limitBytes, this.usedBytes);
+      this.refused = this.usedBytes + bytes > this.limitBytes;
+      if (this.refused) throw new StorageFullError(this.limitBytes, this.usedBytes);
     }
+    this.refused = false;
     this.pendingBytes += bytes;
     if (this.pendingBytes >= this.refreshBytes) this.refresh();
   }

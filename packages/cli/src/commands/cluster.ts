@@ -37,7 +37,8 @@ export function registerClusterCommands(program: Command, out: Output): void {
             ['claimant', status.claimant],
             ['members', `${status.aliveCount} alive of ${status.memberCount}`],
             ['hints pending', hintSummary(status.hintsPending, status.hints)],
-            ['keys', `${status.keys} (${status.bytes} bytes), ${status.partitionsOwned} partitions owned`],
+            ['keys', `${status.keys}, ${status.partitionsOwned} partitions owned`],
+            ['storage', `${status.bytes} of ${status.storageLimitBytes} bytes${status.storageFull ? ' (FULL: writes refused until room returns)' : ''}`],
             ['handoffs', status.handoffs.length === 0 ? 'none' : status.handoffs.map((h) => `p${h.partition} ${h.fromNode}->${h.toNode} ${h.sent}/${h.total}`).join(', ')],
           ]);
           const rows = members.map((m) => [m.id, m.address, m.zone, m.state, m.liveness, m.weight]);

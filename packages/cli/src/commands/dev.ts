@@ -1,7 +1,7 @@
 // quorumkv dev: a local cluster of real server processes, stopped cleanly on Ctrl-C / SIGTERM.
 import { locateServer, startCluster } from '@quorumkv/harness';
 import type { Command } from 'commander';
-import { globals } from '../context.js';
+import { DEFAULT_NODE, globals } from '../context.js';
 import { CliExit, ExitCode } from '../exit-codes.js';
 import { table, toJson, type Output } from '../output.js';
 import { port, positiveInt } from '../parse.js';
@@ -51,7 +51,9 @@ export function registerDevCommand(program: Command, out: Output): void {
       if (g.json) out.out(toJson({ ready: true, nodes }));
       else {
         out.out(`quorumkv dev: ${nodes.length} nodes ready (server ${server.path})\n${table(['id', 'address', 'data dir', 'log'], nodes.map((n) => [n.id, n.address, n.dataDir, n.log]))}`);
-        out.out(`try: quorumkv --node ${nodes[0]!.address} cluster status   (Ctrl-C stops the cluster)`);
+        // Commands a newcomer can paste as printed in another terminal (npx finds the workspace's bin).
+        const node = nodes[0]!.address === DEFAULT_NODE ? '' : ` --node ${nodes[0]!.address}`;
+        out.out(`try, in another terminal: npx quorumkv${node} put greeting hello && npx quorumkv${node} get greeting   (Ctrl-C stops the cluster)`);
       }
 
       await new Promise<void>((done) => {

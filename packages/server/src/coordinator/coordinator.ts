@@ -47,10 +47,21 @@ export interface CoordinatorDeps {
 }
 
 const EMPTY: Uint8Array = new Uint8Array(0);
+/** How a replica's (or this node's) StorageFullError reads in its outcome. */
+const STORAGE_FULL_PREFIX = 'storage full: ';
 
-/** The error of a failed quorum: the deadline passed, or too few replicas could answer. */
-function quorumFailed(operation: 'get' | 'put' | 'delete', o: QuorumOutcome): NodeQuorumNotMetError {
+/**
+ * The error of a failed quorum: the deadline passed, or too few replicas could answer. A write
+ * that missed W because replicas (this one included) had no room says so: RESOURCE_EXHAUSTED
+ * STORAGE_FULL naming them, not a quorum failure that hides the cause.
+ */
+function quorumFailed(operation: 'get' | 'put' | 'delete', o: QuorumOutcome): NodeQuorumNotMetError | NodeStorageFullError {
   const replicas = o.replicas.map((x) => ({ ...x }));
+  const full = o.expired || operation === 'get' ? [] : replicas.filter((r) => !r.ok && r.error.startsWith(STORAGE_FULL_PREFIX));
+  if (full.length > 0) {
+    const where = full.map((r) => `${r.nodeId} (${r.error.slice(STORAGE_FULL_PREFIX.length)})`).join(', ');
+    return new NodeStorageFullError(`${operation} stored on ${o.answered} of the ${o.required} replicas required; no room on ${where}`);
+  }
   return new NodeQuorumNotMetError({ operation, asked: o.asked, answered: o.answered, required: o.required, replicas, deadlinePassed: o.expired });
 }
 

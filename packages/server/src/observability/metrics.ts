@@ -53,6 +53,13 @@ export class NodeMetrics {
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
+  readonly storageBytes = new Gauge({ name: 'quorumkv_storage_bytes', help: 'Bytes the local store takes (LMDB: pages in use)', registers: [this.registry] });
+  readonly storageLimitBytes = new Gauge({ name: 'quorumkv_storage_limit_bytes', help: 'The most bytes the local store may take (mapSizeBytes)', registers: [this.registry] });
+  readonly storageFull = new Gauge({
+    name: 'quorumkv_storage_full',
+    help: '1 when the last local write that needed room was refused for lack of it (and none stored since)',
+    registers: [this.registry],
+  });
   readonly members = new Gauge({ name: 'quorumkv_members', help: 'Cluster members by gossip state', labelNames: ['state'] as const, registers: [this.registry] });
   readonly inFlight = new Gauge({ name: 'quorumkv_requests_in_flight', help: 'Client requests in flight', registers: [this.registry] });
   readonly foreignClusterMessages = new Counter({

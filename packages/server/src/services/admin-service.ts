@@ -97,6 +97,8 @@ export function adminService(d: AdminDeps): Partial<ServiceImpl<typeof AdminServ
           hintsRefused: BigInt(hints.refused),
           keys: BigInt(stats.keys),
           bytes: BigInt(stats.bytes),
+          storageLimitBytes: BigInt(stats.mapSizeBytes ?? 0),
+          storageFull: stats.full === true,
           partitionsOwned: r.owners.filter((o) => o === d.selfId).length,
           ready: d.ready(),
           claimant: liveIds[0] ?? d.selfId,
