@@ -2,7 +2,7 @@
 // names (as the SDK pins a request to one primary), keeps the context of its last read of each
 // key, and records invocations and outcomes in the history.
 import type { DeleteResponse, GetResponse, PutResponse, QuorumReceipt } from '@quorumkv/protocol';
-import { NodeArgumentError, NodeStorageFullError, NodeTooManySiblingsError } from '../errors/errors.js';
+import { NodeArgumentError, NodeTooManySiblingsError } from '../errors/errors.js';
 import type { History, Op } from './history.js';
 import { BUCKET, type SimCluster } from './sim-cluster.js';
 import type { Incarnation } from './sim-node.js';
@@ -15,9 +15,12 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const EMPTY = new Uint8Array(0);
 
-/** Errors that prove nothing was written (refused before any replica stored anything). */
-const certainlyNothingWritten = (err: unknown): boolean =>
-  err instanceof NodeArgumentError || err instanceof NodeTooManySiblingsError || err instanceof NodeStorageFullError;
+/**
+ * Errors that prove nothing was written (refused before any replica stored anything). Not
+ * NodeStorageFullError: a write that missed W because some replicas had no room was stored on the
+ * others.
+ */
+const certainlyNothingWritten = (err: unknown): boolean => err instanceof NodeArgumentError || err instanceof NodeTooManySiblingsError;
 
 export class SimClient {
   private readonly queue: ClientStep[] = [];
