@@ -116,6 +116,8 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRes
         return cluster.corrupt(nodeId(step.node), keys[step.key]!);
       case 'disk-fault':
         return cluster.diskFault(nodeId(step.node), step.writes);
+      case 'disk-full':
+        return cluster.diskFull(nodeId(step.node), step.forMs);
       case 'partition':
         return cluster.partition(step.groups.map((g) => g.map(nodeId)));
       case 'heal':

@@ -52,6 +52,7 @@ export type Step =
   | { kind: 'lose-disk'; node: number }
   | { kind: 'corrupt'; node: number; key: number }
   | { kind: 'disk-fault'; node: number; writes: number }
+  | { kind: 'disk-full'; node: number; forMs: number }
   | { kind: 'partition'; groups: number[][] }
   | { kind: 'heal' }
   | { kind: 'links'; cutRate: number; stallRate: number; slowRate: number };
@@ -60,8 +61,8 @@ export type Step =
  * A kind of fault a replay can leave out (`--without`), to see which ingredients a failure needs.
  * Removing one keeps every other step and every pause where it was.
  */
-export type Ingredient = 'reap' | 'ttl' | 'foreign-context' | 'lose-disk' | 'corrupt' | 'disk-fault' | 'crash' | 'partition' | 'links';
-export const INGREDIENTS: readonly Ingredient[] = ['reap', 'ttl', 'foreign-context', 'lose-disk', 'corrupt', 'disk-fault', 'crash', 'partition', 'links'];
+export type Ingredient = 'reap' | 'ttl' | 'foreign-context' | 'lose-disk' | 'corrupt' | 'disk-fault' | 'disk-full' | 'hint-bounds' | 'crash' | 'partition' | 'links';
+export const INGREDIENTS: readonly Ingredient[] = ['reap', 'ttl', 'foreign-context', 'lose-disk', 'corrupt', 'disk-fault', 'disk-full', 'hint-bounds', 'crash', 'partition', 'links'];
 
 export interface TimedStep {
   /** Virtual ms to wait before the step. */
@@ -131,7 +132,8 @@ export function drawSchedule(random: SimRandom, p: Profile, count: number): Time
       return { kind: 'lose-disk', node };
     }
     if (roll < 60) return full ? { kind: 'corrupt', node: random.int(0, p.nodes - 1), key: random.int(0, p.keys - 1) } : undefined;
-    if (roll < 68) return full ? { kind: 'disk-fault', node: random.int(0, p.nodes - 1), writes: random.int(1, 6) } : undefined;
+    if (roll < 65) return full ? { kind: 'disk-fault', node: random.int(0, p.nodes - 1), writes: random.int(1, 6) } : undefined;
+    if (roll < 68) return full ? { kind: 'disk-full', node: random.int(0, p.nodes - 1), forMs: random.int(500, 20_000) } : undefined;
     if (roll < 78 && !partitioned) {
       partitioned = true;
       return { kind: 'partition', groups: partitionGroups(random, p.nodes) };
@@ -186,7 +188,7 @@ function partitionGroups(random: SimRandom, nodes: number): number[][] {
 /** The profile and schedule with some ingredients left out (see {@link Ingredient}). */
 export function leaveOut(p: Profile, steps: readonly TimedStep[], without: readonly Ingredient[]): { profile: Profile; steps: TimedStep[] } {
   const out = new Set(without);
-  const profile = out.has('reap') ? { ...p, tombstoneGraceMs: NEVER_MS } : p;
+  const profile = { ...p, ...(out.has('reap') && { tombstoneGraceMs: NEVER_MS }), ...(out.has('hint-bounds') && { hintBounds: undefined }) };
   const keep = (s: Step): Step | undefined => {
     switch (s.kind) {
       case 'put':
@@ -201,6 +203,7 @@ export function leaveOut(p: Profile, steps: readonly TimedStep[], without: reado
       case 'lose-disk':
       case 'corrupt':
       case 'disk-fault':
+      case 'disk-full':
       case 'links':
         return out.has(s.kind) ? undefined : s;
       default:

@@ -192,6 +192,19 @@ export class SimCluster {
     this.note(`the next ${writes} write(s) on ${id}'s disk fail`);
   }
 
+  /** `id`'s disk has no room for `forMs`: writes that would grow it fail (StorageFullError), as LMDB's quota refuses them. */
+  diskFull(id: string, forMs: number): void {
+    const disk = this.node(id).disk;
+    if (disk.full) return;
+    disk.full = true;
+    this.note(`${id}'s disk is full for ${forMs} ms`);
+    this.o.clock.schedule(forMs, () => {
+      if (!disk.full) return;
+      disk.full = false;
+      this.note(`${id}'s disk has room again`);
+    });
+  }
+
   partition(groups: string[][]): void {
     this.network.partition(groups);
     this.note(`partition ${groups.map((g) => `{${g.join(' ')}}`).join(' ')}`);
@@ -213,7 +226,10 @@ export class SimCluster {
   async healAll(): Promise<void> {
     this.network.heal();
     this.network.conditions = { ...CALM };
-    for (const n of this.nodes) n.disk.heal();
+    for (const n of this.nodes) {
+      n.disk.heal();
+      n.disk.full = false;
+    }
     this.note('heal everything: partition healed, links calm');
     for (const n of this.nodes) await this.restart(n.id);
     this.reconsider();

@@ -1,9 +1,11 @@
 // A simulated node's disk: the in-memory storage engine, which survives a crash of the process
 // (everything it acknowledged is durable) and is replaced by an empty one when the disk is lost.
 // Each process incarnation sees it through a view that stops working when the process dies, so a
-// crashed node's leftover promise chains cannot write. Faults: corrupt records (checksum failures)
-// and failing writes (a commit that fails after the update callback ran).
-import { CorruptRecordError, EngineClosedError, StorageError, createMemoryEngine, type MemoryEngine, type Partitioner, type StorageEngine, type StoredRecord, type UpdateFn, type DueItem, type ExpireHintsOptions, type Hint, type HintAdded, type HintRemoval, type HintStats, type ListDueOptions, type MetaEntry } from '@quorumkv/storage';
+// crashed node's leftover promise chains cannot write. Faults: corrupt records (checksum failures),
+// failing writes (a commit that fails after the update callback ran) and a full disk (a write that
+// would grow the store is refused, as the LMDB engine's quota refuses it; one that shrinks a record
+// passes).
+import { CorruptRecordError, EngineClosedError, StorageError, StorageFullError, createMemoryEngine, type MemoryEngine, type Partitioner, type StorageEngine, type StoredRecord, type UpdateFn, type DueItem, type ExpireHintsOptions, type Hint, type HintAdded, type HintRemoval, type HintStats, type ListDueOptions, type MetaEntry } from '@quorumkv/storage';
 import { compareRecords, decodeRecord } from '../record/key-record.js';
 import { describeRecord } from './describe-record.js';
 import type { TimerOwner } from './virtual-clock.js';
@@ -35,6 +37,8 @@ export class SimDisk {
   private engine: MemoryEngine;
   private readonly corrupt = new Set<string>();
   private failingWrites = 0;
+  /** No room: writes that grow the store fail with StorageFullError (a restart does not free space). */
+  full = false;
 
   constructor(private readonly options: SimDiskOptions) {
     this.engine = this.fresh();
@@ -45,6 +49,7 @@ export class SimDisk {
     this.engine = this.fresh();
     this.corrupt.clear();
     this.failingWrites = 0;
+    this.full = false;
   }
 
   /** The stored record of a key fails its checksum from now on (until it is rewritten); false when absent. */
@@ -151,6 +156,12 @@ export class SimDisk {
   }
 }
 
+/** The error of a write refused by a full disk. */
+function noRoom(engine: MemoryEngine): StorageFullError {
+  const used = engine.stats().bytes;
+  return new StorageFullError(used, used);
+}
+
 /** Every hint on `engine` with its target. */
 function allHints(engine: MemoryEngine): [target: string, hint: Hint][] {
   return engine.hintTargets().flatMap((target) => engine.hintsFor(target, 1_000_000).map((h) => [target, h] as [string, Hint]));
@@ -188,6 +199,7 @@ class DiskView implements StorageEngine {
     const engine = this.e;
     const commits = this.disk.takeWrite();
     let written: StoredRecord | undefined;
+    let refused = false;
     const result = await engine.update(
       bucket,
       key,
@@ -197,7 +209,9 @@ class DiskView implements StorageEngine {
         const seen = this.disk.isCorrupt(bucket, key) ? undefined : cur;
         written = fn(seen);
         if (seen && written) this.disk.checkDescends(key, seen.value, written.value);
-        if (!commits) return undefined;
+        // Only growth is charged, as in the LMDB engine: a tombstone over a value still fits.
+        refused = this.disk.full && written !== undefined && written.value.length > (cur?.value.length ?? -1);
+        if (!commits || refused) return undefined;
         if (written) this.disk.repaired(bucket, key);
         return written;
       },
@@ -206,6 +220,10 @@ class DiskView implements StorageEngine {
     if (!commits) {
       this.disk.note(`write of ${decoder.decode(key)} failed (disk fault)`);
       throw diskFault();
+    }
+    if (refused) {
+      this.disk.note(`write of ${decoder.decode(key)} refused (disk full)`);
+      throw noRoom(engine);
     }
     if (written) this.disk.stored(bucket, key, written.value);
     return result;
@@ -248,6 +266,7 @@ class DiskView implements StorageEngine {
   async addHint(...args: Parameters<StorageEngine['addHint']>): Promise<HintAdded> {
     const engine = this.e;
     if (!this.disk.takeWrite()) throw diskFault();
+    if (this.disk.full) throw noRoom(engine);
     // The caps evict the oldest hints (of any target) in the same transaction.
     const added = await this.disk.droppingHints(() => engine.addHint(...args));
     this.disk.stored(args[1].bucket, args[1].key, args[1].value, args[0]);
