@@ -43,6 +43,7 @@ export function toReceipt(r: QuorumReceipt | undefined, node: string): Receipt {
     ringVersion: num(r?.ringVersion),
     coordinator: r?.coordinator ?? '',
     forwarded: r?.forwarded ?? false,
+    lwwLost: r?.lwwLost ?? false,
     node,
   };
 }

@@ -42,6 +42,11 @@ export interface Receipt {
   readonly coordinator: string;
   /** True when the node the SDK called was not a replica and forwarded the request. */
   readonly forwarded: boolean;
+  /**
+   * LWW buckets only: the write was acknowledged but not kept, because a value with a later
+   * timestamp was already stored (last-write-wins discards it; siblings buckets never do).
+   */
+  readonly lwwLost: boolean;
   /** host:port the SDK sent the request to. */
   readonly node: string;
 }

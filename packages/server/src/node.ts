@@ -284,7 +284,10 @@ export class QuorumNode {
     const metrics = this.metrics;
     const warn = this.warn;
     // Durable before the node serves: the epoch lease, and that this run has not stopped cleanly.
-    const epochs = await ActorEpochs.start(selfId, storage, { onPersistError: (err) => warn('cannot persist actor epochs', { error: String(err) }) });
+    const epochs = await ActorEpochs.start(selfId, storage, {
+      onPersistError: (err) => warn('cannot persist actor epochs', { error: String(err) }),
+      onCorruptState: (err) => warn('actor epochs unreadable: starting a new incarnation', { error: String(err) }),
+    });
     const merging = { storage, epochs, tombstoneGraceMs: c.tombstoneGraceMs };
     const coordinator = new Coordinator({ selfId, epochs, config: c, storage, router, hints: admission, metrics, warn, now: Date.now, timers: systemTimers, random: Math.random });
     return {

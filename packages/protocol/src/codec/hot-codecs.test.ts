@@ -38,6 +38,7 @@ const receipt = fc.record({
   ringVersion: u64,
   coordinator: str,
   forwarded: fc.boolean(),
+  lwwLost: fc.boolean(),
 });
 const sibling = fc.record({ value: bytes, timestampMs: i64, tombstone: fc.boolean(), expiresAtMs: u64, writtenBy: str });
 const get = fc.record({ bucket: str, key: bytes, r: opt(u32), timeoutMs: opt(u32) }, { requiredKeys: ['bucket', 'key'] });

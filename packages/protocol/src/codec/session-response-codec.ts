@@ -67,7 +67,8 @@ function sizeReceipt(r: QuorumReceipt, s: Sizes): number {
     uintFieldSize(r.siblingCount) +
     bigintFieldSize(r.ringVersion) +
     stringFieldSize(r.coordinator) +
-    boolFieldSize(r.forwarded);
+    boolFieldSize(r.forwarded) +
+    boolFieldSize(r.lwwLost);
   s.list[i] = n;
   return n;
 }
@@ -82,6 +83,7 @@ function writeReceipt(w: ByteWriter, field: number, r: QuorumReceipt, s: Sizes):
   bigintField(w, 6, r.ringVersion);
   stringField(w, 7, r.coordinator);
   boolField(w, 8, r.forwarded);
+  boolField(w, 9, r.lwwLost);
 }
 
 function sizeSiblings(list: Sibling[], s: Sizes): number {
@@ -245,6 +247,7 @@ function readReceipt(r: ByteReader): QuorumReceipt {
     ringVersion: 0n,
     coordinator: '',
     forwarded: false,
+    lwwLost: false,
   };
   while (!r.done) {
     const tag = readTag(r);
@@ -272,6 +275,9 @@ function readReceipt(r: ByteReader): QuorumReceipt {
         break;
       case 0x40:
         m.forwarded = readBool(r);
+        break;
+      case 0x48:
+        m.lwwLost = readBool(r);
         break;
       default:
         skipField(r, tag);

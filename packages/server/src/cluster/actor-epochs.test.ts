@@ -130,6 +130,26 @@ describe('ActorEpochs: which actor a write mints under', () => {
     expect(parseInt(restarted.actorFor(undefined)!.split('.')[1]!, 36)).toBeGreaterThan(11);
   });
 
+  it('starts a new incarnation, trusting nothing, when its stored state is unreadable', async () => {
+    const storage = engine();
+    const first = await start(storage);
+    const written = first.actorFor(undefined)!;
+    for (const garbage of ['{"incarnation":', '{"incarnation":"x","lease":-1}', '\u0000\u00ff']) {
+      await storage.setMeta('actor-epochs', new TextEncoder().encode(garbage));
+      const seen: unknown[] = [];
+      const again = await ActorEpochs.start('n1', storage, { leaseBlock: 100, onCorruptState: (e) => seen.push(e) });
+      expect(seen).toHaveLength(1);
+      expect(again.incarnation).not.toBe(first.incarnation);
+      // Not even a key whose record names the old actor mints under it again.
+      expect(again.actorFor(context([written, 1]))).not.toBe(written);
+    }
+    // A store whose metadata read fails (a checksum mismatch) is treated the same way.
+    const failing = { getMeta: () => { throw new Error('corrupt metadata'); }, setMeta: (n: string, v: Uint8Array) => storage.setMeta(n, v) };
+    const seen: unknown[] = [];
+    expect((await ActorEpochs.start('n1', failing, { onCorruptState: (e) => seen.push(e) })).incarnation).toMatch(/^[0-9a-z]{8}$/);
+    expect(seen).toHaveLength(1);
+  });
+
   it('makes a new incarnation for a new data dir', async () => {
     const a = await ActorEpochs.start('n1', engine());
     const b = await ActorEpochs.start('n1', engine());

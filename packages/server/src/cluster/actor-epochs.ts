@@ -51,6 +51,8 @@ export interface ActorEpochsOptions {
   randomBytes?: (n: number) => Uint8Array;
   /** Told when persisting the state failed (the next start is then unclean, which is safe). */
   onPersistError?: (error: unknown) => void;
+  /** Told when the stored state was unreadable and a new incarnation was made instead. */
+  onCorruptState?: (error: unknown) => void;
 }
 
 const encoder = new TextEncoder();
@@ -97,7 +99,7 @@ export class ActorEpochs {
    */
   static async start(nodeId: string, store: EpochStore, options: ActorEpochsOptions = {}): Promise<ActorEpochs> {
     const block = options.leaseBlock ?? LEASE_BLOCK;
-    const stored = decodeState(store.getMeta(META_KEY));
+    const stored = loadState(store, options.onCorruptState);
     const incarnation = stored?.incarnation ?? base36(options.randomBytes ?? randomBytes, 8);
     const next = (stored?.lease ?? 0) + 1;
     // After a clean stop every epoch at or above trustedFrom is fully reflected locally; otherwise
@@ -274,6 +276,19 @@ export class ActorEpochs {
     });
     this.saving = write.catch(() => undefined);
     return write;
+  }
+}
+
+/**
+ * The stored state, or undefined when there is none or it cannot be read. Unreadable state must not
+ * stop the node: a new incarnation (whose actors nobody has seen) is as safe as after a lost disk.
+ */
+function loadState(store: EpochStore, onCorrupt: ((error: unknown) => void) | undefined): EpochState | undefined {
+  try {
+    return decodeState(store.getMeta(META_KEY));
+  } catch (error) {
+    onCorrupt?.(error);
+    return undefined;
   }
 }
 

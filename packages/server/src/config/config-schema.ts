@@ -191,6 +191,15 @@ export const serverConfigSchema = z
       .meta({ description: "items waiting for one peer's window; more fail at once and the coordinator uses a fallback or a hint", unit: 'items' }),
     replicaQueueBytes: z.number().int().min(MIB).default(64 * MIB).describe("bytes (records) waiting for one peer's window (as replicaQueueItems)"),
     gossipIntervalMs: z.number().int().min(10).default(500).describe('gossip protocol period (SWIM probe interval)'),
+    // A testing knob, not a clock setting: Jepsen-style runs give nodes different offsets to show
+    // what clock skew does to last-write-wins buckets. Siblings buckets and expiry never see it.
+    lwwClockOffsetMs: z
+      .number()
+      .int()
+      .min(-86_400_000)
+      .max(86_400_000)
+      .default(0)
+      .meta({ description: 'testing only: added to the timestamps this node gives writes to LWW buckets, to simulate clock skew', unit: 'ms' }),
     mapSizeBytes: z.number().int().min(1024 * 1024).default(8 * 1024 * 1024 * 1024).describe('LMDB map size: the most the data dir may hold'),
     durability: z.enum(['sync', 'nosync']).default('sync').describe('sync acknowledges writes after fsync; nosync after commit (loses recent writes on power loss)'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level'),

@@ -108,21 +108,21 @@ export class Coordinator {
    */
   async put(req: PutRequest, plan: RequestPlan, scope?: RequestScope): Promise<PutResponse> {
     const ttlMs = req.ttlMs > 0n ? Number(req.ttlMs) : plan.bucket.defaultTtlMs;
-    const { record, outcome } = await this.write('put', req.key, req.context, req.w, req.timeoutMs, plan, false, req.value, ttlMs, scope);
+    const { record, outcome, lwwLost } = await this.write('put', req.key, req.context, req.w, req.timeoutMs, plan, false, req.value, ttlMs, scope);
     const nowMs = this.d.now();
     const live = liveSiblings(record, nowMs);
     return {
       $typeName: 'quorumkv.v1.PutResponse',
       context: encodeKeyContext(plan.bucket.nameBytes, req.key, join(record)),
       siblings: req.returnBody ? this.siblings(live) : [],
-      receipt: this.receipt(outcome, plan, live.length),
+      receipt: this.receipt(outcome, plan, live.length, lwwLost),
     };
   }
 
   /** Delete: a tombstone with the caller's context (the reaper removes it once nothing can revive the key). */
   async delete(req: DeleteRequest, plan: RequestPlan, scope?: RequestScope): Promise<DeleteResponse> {
-    const { outcome } = await this.write('delete', req.key, req.context, req.w, req.timeoutMs, plan, true, EMPTY, 0, scope);
-    return { $typeName: 'quorumkv.v1.DeleteResponse', receipt: this.receipt(outcome, plan, 0) };
+    const { outcome, lwwLost } = await this.write('delete', req.key, req.context, req.w, req.timeoutMs, plan, true, EMPTY, 0, scope);
+    return { $typeName: 'quorumkv.v1.DeleteResponse', receipt: this.receipt(outcome, plan, 0, lwwLost) };
   }
 
   /** Get: ask the replicas R needs (all N on a `readRepairChance` share), answer after R, read-repair the stale ones afterwards. */
@@ -215,32 +215,35 @@ export class Coordinator {
     value: Uint8Array,
     ttlMs: number,
     scope: RequestScope | undefined,
-  ): Promise<{ record: KeyRecord; outcome: QuorumOutcome }> {
+  ): Promise<{ record: KeyRecord; outcome: QuorumOutcome; lwwLost: boolean }> {
     const { config } = this.d;
     const w = effectiveQuorum('w', requestedW, plan.bucket.w, plan.bucket.n);
     const context = decodeKeyContext(contextBytes, plan.bucket.nameBytes, key);
     const nowMs = this.d.now();
     const deadlineMs = deadlineOf(scope, effectiveTimeout(requestedTimeoutMs, config.requestTimeoutMs), nowMs);
     if (isOver(scope, deadlineMs, nowMs)) throw tooLate(operation, w);
-    const intent = { tombstone, value, timestampMs: nowMs, expiresAtMs: ttlMs > 0 ? nowMs + ttlMs : 0 };
-    const { record, replication } = await this.mint({ plan, key, context, intent, w, deadlineMs, scope });
+    // The skew knob moves only the timestamp LWW picks winners by, never expiry.
+    const timestampMs = plan.bucket.lww ? nowMs + config.lwwClockOffsetMs : nowMs;
+    const intent = { tombstone, value, timestampMs, expiresAtMs: ttlMs > 0 ? nowMs + ttlMs : 0 };
+    const { record, replication, kept } = await this.mint({ plan, key, context, intent, w, deadlineMs, scope });
     if (record.siblings.length > config.siblingsWarn) this.d.warn('key has many siblings', { bucket: plan.bucket.name, siblings: record.siblings.length });
     const outcome = await replication.quorum.catch((o: QuorumOutcome) => {
       throw quorumFailed(operation, o);
     });
-    return { record, outcome };
+    return { record, outcome, lwwLost: !kept };
   }
 
   /**
    * Mints the write's dot in the key's local read-modify-write transaction and starts replication
    * from inside it; resolves once the local commit settled (its outcome goes to the quorum).
    */
-  private async mint(m: MintInput): Promise<{ record: KeyRecord; replication: Replication }> {
+  private async mint(m: MintInput): Promise<{ record: KeyRecord; replication: Replication; kept: boolean }> {
     const { config, storage, epochs } = this.d;
     const { plan, key, context, intent } = m;
     let record: KeyRecord | undefined;
     let refused = 0;
     let late = false;
+    let kept = true;
     let replication: Replication | undefined;
     let settleLocal!: (l: LocalOutcome) => void;
     const localDone = new Promise<LocalOutcome>((resolve) => (settleLocal = resolve));
@@ -275,7 +278,10 @@ export class Coordinator {
             return undefined;
           }
           record = next;
-          settleMint = epochs.minted(actor, next.context.get(actor)!);
+          const dot = next.context.get(actor)!;
+          // In an LWW bucket the new value may lose at once to a later one stored here.
+          kept = next.siblings.some((s) => s.node === actor && s.counter === dot);
+          settleMint = epochs.minted(actor, dot);
           const encoded = encodeRecord(next);
           // Replicas start their fsync while ours is in progress (Cassandra-style parallel writes);
           // if our own commit then fails, the epoch is distrusted so its dots are never minted again.
@@ -312,7 +318,7 @@ export class Coordinator {
     }
     if (refused > 0) throw new NodeTooManySiblingsError(refused, config.siblingsMax);
     if (!record || !replication) throw new Error('storage update did not run');
-    return { record, replication };
+    return { record, replication, kept };
   }
 
   /** Sends a coordinated record to the other primaries (fallbacks and hints for the down ones). */
@@ -352,7 +358,7 @@ export class Coordinator {
   }
 
   // Plain message objects rather than protobuf-es's reflective create(): these are built per request.
-  private receipt(o: QuorumOutcome, plan: RequestPlan, siblingCount: number): QuorumReceipt {
+  private receipt(o: QuorumOutcome, plan: RequestPlan, siblingCount: number, lwwLost = false): QuorumReceipt {
     return {
       $typeName: 'quorumkv.v1.QuorumReceipt',
       required: o.required,
@@ -363,6 +369,7 @@ export class Coordinator {
       ringVersion: BigInt(plan.ring.version),
       coordinator: this.d.selfId,
       forwarded: false,
+      lwwLost,
     };
   }
 
