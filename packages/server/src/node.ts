@@ -165,6 +165,11 @@ export class QuorumNode {
       partitioner: (b, k) => partitionOf(c.partitions, b, k),
       mapSizeBytes: c.mapSizeBytes,
       durability: c.durability,
+      // A corrupt record may have held the only copy of dots this node minted: see ActorEpochs.
+      onCorruptRecord: (err) => {
+        this.warn('corrupt record', { error: err.message });
+        this.requests?.epochs.distrustAfterLostRecord();
+      },
     });
   }
 

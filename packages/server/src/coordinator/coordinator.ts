@@ -265,6 +265,8 @@ export class Coordinator {
             return undefined;
           }
           const local = decodeStored(cur);
+          // (A corrupt one was reported by storage, which distrusted the epochs: see node.ts.)
+          if (cur && !local) epochs.distrustAfterLostRecord();
           const actor = epochs.actorFor(local?.context);
           if (actor === undefined) {
             noEpoch = true;

@@ -42,7 +42,7 @@ describe('DeadRecordReaper: when a dead record may go', () => {
     reaper = new DeadRecordReaper({
       selfId: 'a',
       storage,
-      epochs: { distrustCopy: () => undefined, noteReaped: () => undefined },
+      epochs: { distrustCopy: () => undefined, noteReaped: () => undefined, distrustAfterLostRecord: () => undefined },
       tombstoneGraceMs: GRACE,
       ring: () => ring,
       buckets: { resolve: (name) => resolveBucket(name) },

@@ -88,9 +88,12 @@ export class SimDisk {
     return out;
   }
 
-  /** The storage engine one process incarnation uses; it refuses every call once `owner` died. */
-  open(owner: TimerOwner): StorageEngine {
-    return new DiskView(this, owner);
+  /**
+   * The storage engine one process incarnation uses; it refuses every call once `owner` died.
+   * `onCorruptRecord` is told about corrupt records an update treats as absent (as the LMDB engine's option).
+   */
+  open(owner: TimerOwner, onCorruptRecord: (error: CorruptRecordError) => void): StorageEngine {
+    return new DiskView(this, owner, onCorruptRecord);
   }
 
   /** @internal the current engine (changes when the disk is lost). */
@@ -174,6 +177,7 @@ class DiskView implements StorageEngine {
   constructor(
     private readonly disk: SimDisk,
     private readonly owner: TimerOwner,
+    private readonly onCorruptRecord: (error: CorruptRecordError) => void,
   ) {}
 
   private get e(): MemoryEngine {
@@ -206,7 +210,9 @@ class DiskView implements StorageEngine {
       (cur) => {
         // Inside the transaction, as on disk: a corrupt record reads as absent, and the write that
         // replaces it is what the next update of the key sees.
-        const seen = this.disk.isCorrupt(bucket, key) ? undefined : cur;
+        const corrupt = cur !== undefined && this.disk.isCorrupt(bucket, key);
+        if (corrupt) this.onCorruptRecord(new CorruptRecordError(bucket, key, 'checksum'));
+        const seen = corrupt ? undefined : cur;
         written = fn(seen);
         if (seen && written) this.disk.checkDescends(key, seen.value, written.value);
         // Only growth is charged, as in the LMDB engine: a tombstone over a value still fits.

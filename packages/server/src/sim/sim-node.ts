@@ -118,7 +118,9 @@ export class SimNode {
     if (this.process) throw new Error(`${this.id} is already running`);
     const { id, config: c, clock, network, disk, view, ring } = this.o;
     const owner = { alive: true };
-    const storage = disk.open(owner);
+    // As node.ts wires it: a corrupt record distrusts the epochs handed out so far (once they exist).
+    const started: { epochs?: ActorEpochs } = {};
+    const storage = disk.open(owner, () => started.epochs?.distrustAfterLostRecord());
     const timers = clock.timersFor(owner);
     const now = (): number => clock.now();
     const warn = (msg: string, fields: Record<string, unknown>): void => this.o.warn(id, msg, fields);
@@ -139,6 +141,7 @@ export class SimNode {
       randomBytes: (n) => Uint8Array.from({ length: n }, () => random.int(0, 255)),
       onPersistError: (err) => warn('cannot persist actor epochs', { error: String(err) }),
     });
+    started.epochs = epochs;
     const merging = { storage, epochs, tombstoneGraceMs: c.tombstoneGraceMs };
     const reaper = new DeadRecordReaper({ ...merging, selfId: id, ring: () => ring, buckets, router, hints: admission, replicaTimeoutMs: c.replicaTimeoutMs, now, timers, warn });
     const coordinator = new Coordinator({ selfId: id, epochs, config: c, storage, router, hints: admission, metrics: metrics(), warn, now, timers, random: () => random.float() });
