@@ -20,6 +20,8 @@ import { Watchdog, tickFor, type ConnectionTimeouts, type Watched } from './watc
 export interface ConnectionLimits {
   maxConnections: number;
   maxStreamsPerConnection: number;
+  /** HTTP/2 streams open at once on the node, all connections together. */
+  maxStreams: number;
   /** Work and unread output all streams of one connection may hold. */
   connection: BudgetLimits;
   timeouts: ConnectionTimeouts;
@@ -90,6 +92,8 @@ export class HttpServer {
   private readonly watchdog: Watchdog;
   private readonly budgets = new Map<http2.Http2Session, ConnectionBudget>();
   private readonly h1Watches = new WeakMap<net.Socket, H1Watch>();
+  /** HTTP/2 streams open, all connections together. */
+  private openStreams = 0;
 
   constructor(private readonly o: HttpServerOptions) {
     const t = o.limits.timeouts;
@@ -165,6 +169,7 @@ export class HttpServer {
   /** Routes one HTTP/2 request (raw hot stream or connect-es) and watches its deadlines. */
   private serveH2(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse, handler: Handler): void {
     const o = this.o;
+    if (!this.admitStream(req.stream)) return;
     const path = req.url ?? '/';
     const route = req.method === 'POST' ? o.rawStreams.get(path) : undefined;
     const raw = route !== undefined && String(req.headers['content-type']).startsWith(CONNECT_STREAM_CONTENT_TYPE);
@@ -188,6 +193,23 @@ export class HttpServer {
     } else {
       handler(req, res);
     }
+  }
+
+  /**
+   * Counts `stream` among the node's open streams, or refuses it past `maxStreams`: even an idle
+   * stream costs tens of KiB, and the per-connection limit times the connection limit is far more
+   * streams than a node can hold. REFUSED_STREAM tells the client nothing was processed.
+   */
+  private admitStream(stream: http2.ServerHttp2Stream): boolean {
+    if (stream.closed || stream.destroyed) return false;
+    if (this.openStreams >= this.o.limits.maxStreams) {
+      this.o.onCut?.('stream', 'stream_limit');
+      stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
+      return false;
+    }
+    this.openStreams++;
+    stream.once('close', () => this.openStreams--);
+    return true;
   }
 
   /**

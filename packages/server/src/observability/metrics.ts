@@ -77,7 +77,7 @@ export class NodeMetrics {
   });
   readonly streamsCut = new Counter({
     name: 'quorumkv_streams_cut_total',
-    help: 'HTTP/2 streams reset by the node, by reason (message_timeout, drain_timeout)',
+    help: 'HTTP/2 streams reset by the node, by reason (message_timeout, drain_timeout, stream_limit)',
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
