@@ -1,11 +1,10 @@
 // A stream that goes away must give back everything it held of the node's stream budget, whatever
 // the path it came by: streams that a client resets while their responses wait unread must not
 // add up until the node starts no work on any stream any more.
-import { startCluster, type Cluster, type NodeHandle } from '@quorumkv/harness';
+import type { NodeHandle } from '@quorumkv/harness';
 import { openStream, sessionGets, sleep, within } from './hostile-clients.js';
-import { Clients, enc } from './support.js';
+import { enc, useOneNode } from './support.js';
 
-const VALUE_BYTES = 1024 * 1024;
 /** Small, so a few leaked streams would fill it: each may hold up to streamMaxBufferedBytes (8 MiB). */
 const NODE_BUFFER_BYTES = 16 * 1024 * 1024;
 const STREAMS = 6;
@@ -15,19 +14,9 @@ const PATHS = [
 ] as const;
 
 describe('streams reset while their responses wait unread', () => {
-  let cluster: Cluster;
+  const { node: nodeOf } = useOneNode(171, ['--max-buffered-bytes', String(NODE_BUFFER_BYTES)]);
   let node: NodeHandle;
-  const clients = new Clients();
-  beforeAll(async () => {
-    cluster = await startCluster({ nodes: 1, hostBase: 171, extraArgs: ['--max-buffered-bytes', String(NODE_BUFFER_BYTES)] });
-    node = cluster.nodes[0]!;
-    await clients.of(node).kv.put({ key: enc('big'), value: new Uint8Array(VALUE_BYTES) });
-    await clients.of(node).kv.put({ key: enc('small'), value: enc('v') });
-  });
-  afterAll(async () => {
-    clients.close();
-    await cluster?.stop();
-  });
+  beforeAll(() => (node = nodeOf()));
 
   it.each(PATHS)('give their budget back: %s', async (_path, contentType) => {
     for (let i = 0; i < STREAMS; i++) {

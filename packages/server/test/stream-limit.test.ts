@@ -3,9 +3,9 @@
 // the connection limit (409,600 streams by default) does not bound a node: open streams are also
 // capped node-wide, the extra ones refused with REFUSED_STREAM (nothing processed: safe to retry).
 import * as http2 from 'node:http2';
-import { startCluster, type Cluster, type NodeHandle } from '@quorumkv/harness';
+import type { NodeHandle } from '@quorumkv/harness';
 import { counter, rssMiB, sleep, until } from './hostile-clients.js';
-import { Clients, enc } from './support.js';
+import { enc, useOneNode } from './support.js';
 
 const MAX_STREAMS = 150;
 const PER_CONNECTION = 100;
@@ -29,18 +29,9 @@ function idleStreams(url: string, count: number): { session: http2.ClientHttp2Se
 }
 
 describe('open streams, all connections together', () => {
-  let cluster: Cluster;
+  const { clients, node: nodeOf } = useOneNode(175, ['--max-streams', String(MAX_STREAMS)]);
   let node: NodeHandle;
-  const clients = new Clients();
-  beforeAll(async () => {
-    cluster = await startCluster({ nodes: 1, hostBase: 175, extraArgs: ['--max-streams', String(MAX_STREAMS)] });
-    node = cluster.nodes[0]!;
-    await clients.of(node).kv.put({ key: enc('k'), value: enc('v') });
-  });
-  afterAll(async () => {
-    clients.close();
-    await cluster?.stop();
-  });
+  beforeAll(() => (node = nodeOf()));
 
   it('are capped node-wide; the cap frees as streams close', async () => {
     const baseRss = rssMiB(node.pid!);
@@ -69,7 +60,7 @@ describe('open streams, all connections together', () => {
     c.session.destroy();
     await sleep(300);
     // A unary call (a stream too) is served again once there is room.
-    const res = await clients.of(node).kv.get({ key: enc('k') }, { timeoutMs: 3_000 });
+    const res = await clients.of(node).kv.get({ key: enc('small') }, { timeoutMs: 3_000 });
     expect(res.found).toBe(true);
   }, 30_000);
 });

@@ -6,11 +6,11 @@ import * as http2 from 'node:http2';
 import * as net from 'node:net';
 import { create, toBinary } from '@bufbuild/protobuf';
 import { GetRequestSchema } from '@quorumkv/protocol';
-import { startCluster, type Cluster, type NodeHandle } from '@quorumkv/harness';
+import type { NodeHandle } from '@quorumkv/harness';
 import { LatencyProbe, counter, rssMiB, sleep } from './hostile-clients.js';
-import { Clients, enc } from './support.js';
+import { BIG_VALUE_BYTES, enc, useOneNode } from './support.js';
 
-const VALUE_BYTES = 1024 * 1024;
+const VALUE_BYTES = BIG_VALUE_BYTES;
 /** Each connection may hold this much: four reservations of the largest value. */
 const CONNECTION_BYTES = 4 * VALUE_BYTES;
 /** What the attacks may add to the node's memory (their budgets allow 12 MiB, resident memory runs higher). */
@@ -28,19 +28,9 @@ async function peakRss(pid: number, ms: number): Promise<number> {
 }
 
 describe('unary calls whose answers are never read', () => {
-  let cluster: Cluster;
+  const { clients, node: nodeOf } = useOneNode(191, ['--connection-max-buffered-bytes', String(CONNECTION_BYTES)]);
   let node: NodeHandle;
-  const clients = new Clients();
-  beforeAll(async () => {
-    cluster = await startCluster({ nodes: 1, hostBase: 191, extraArgs: ['--connection-max-buffered-bytes', String(CONNECTION_BYTES)] });
-    node = cluster.nodes[0]!;
-    await clients.of(node).kv.put({ key: enc('big'), value: new Uint8Array(VALUE_BYTES) });
-    await clients.of(node).kv.put({ key: enc('small'), value: enc('v') });
-  });
-  afterAll(async () => {
-    clients.close();
-    await cluster?.stop();
-  });
+  beforeAll(() => (node = nodeOf()));
 
   it('over HTTP/2: each connection holds at most its budget, and others are served', async () => {
     const base = rssMiB(node.pid!);
