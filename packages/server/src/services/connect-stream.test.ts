@@ -1,5 +1,5 @@
 import { getEventListeners } from 'node:events';
-import { createContextValues, type HandlerContext } from '@connectrpc/connect';
+import { Code, ConnectError, createContextValues, type HandlerContext } from '@connectrpc/connect';
 import { AsyncQueue } from '../replication/async-queue.js';
 import { ConnectionBudget, NodeBudget, StreamBudget } from '../http/stream-budget.js';
 import { serveConnectStream } from './connect-stream.js';
@@ -53,6 +53,23 @@ describe('serveConnectStream', () => {
     await turn();
     expect(s.node.bytes).toBe(0);
     expect(s.node.inFlight).toBe(0);
+  });
+
+  it('ends the responses with the reason the call ended (its deadline), not as if every answer had been given', async () => {
+    const s = serve((budget, sink) => ({
+      ready: true,
+      message: () => {
+        budget.finish(budget.tryStart(1, 10)!, 100);
+        sink.send(0, 100);
+      },
+      pump: () => undefined,
+      end: () => sink.done(),
+    }));
+    s.requests.push(1);
+    expect((await s.responses.next()).value).toBe(0);
+    const deadline = new ConnectError('deadline exceeded', Code.DeadlineExceeded);
+    s.abort.abort(deadline);
+    await expect(s.responses.next()).rejects.toMatchObject({ code: Code.DeadlineExceeded });
   });
 
   it('waits for room without adding a listener to the call signal per wait', async () => {

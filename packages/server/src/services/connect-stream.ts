@@ -34,10 +34,12 @@ export function serveConnectStream<Req, Res>(o: ConnectStreamOptions<Req, Res>):
   // before it asks for the next response, and a reset HTTP/2 stream emits none, so the responses
   // below may never be advanced or returned again: what the stream holds is given back here, or
   // streams reset while their responses wait unread would add up until the node's budget is full
-  // and no stream of any path starts work again. One listener for the whole call.
+  // and no stream of any path starts work again. The responses end with why the call ended (its
+  // deadline, the server stopping), never as if every operation had been answered. One listener for
+  // the whole call.
   const gone = (): void => {
     budget.close();
-    out.close();
+    out.close(o.ctx.signal.reason ?? new Error('call ended'));
     wake?.();
   };
   if (o.ctx.signal.aborted) gone();
