@@ -23,7 +23,8 @@ import { NetNamespace, type RunResult } from './net-namespace.js';
 
 const root = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '../../..');
 const scratch = join(root, 'node_modules', '.cache', 'quorumkv-readme-test');
-const BLOCK_TIMEOUT_MS = 60_000;
+// Generous: every `npx quorumkv` starts a Node process, seconds each on a loaded 2-core machine.
+const BLOCK_TIMEOUT_MS = 180_000;
 const RUNNABLE = new Set(['sh', 'ts']);
 const TAGS = new Set(['no-test', 'with-cluster', 'serves']);
 

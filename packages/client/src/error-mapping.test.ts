@@ -142,6 +142,27 @@ describe('mapFailure: without a node reason, by code', () => {
     expect(f.error.message).toContain('127.0.0.1:1');
   });
 
+  it('treats a stream the node refused (REFUSED_STREAM: nothing processed) as never sent, so a write may go elsewhere', () => {
+    // connect-node's unary calls, and the Session stream's own HTTP/2 error.
+    const unary = new ConnectError('http/2 stream closed with error code REFUSED_STREAM (0x7)', Code.Unavailable);
+    const cause = Object.assign(new Error('Stream closed with error code NGHTTP2_REFUSED_STREAM'), { code: 'ERR_HTTP2_STREAM_ERROR' });
+    const session = new ConnectError(cause.message, Code.Unavailable, undefined, undefined, cause);
+    for (const err of [unary, session]) {
+      const f = mapFailure(err, 'put', 'h:1', 100);
+      expect(f).toMatchObject({ nodeFailed: true, notSent: true });
+      expect(isRetryable(f, false)).toBe(true);
+    }
+  });
+
+  it('never sends again a write whose stream the node cut (ENHANCE_YOUR_CALM): it may have been applied', () => {
+    const f = mapFailure(new ConnectError('http/2 stream closed with error code ENHANCE_YOUR_CALM (0xb)', Code.ResourceExhausted), 'put', 'h:1', 100);
+    expect(f.error).toBeInstanceOf(OverloadedError);
+    expect(f.rejected).toBe(false);
+    expect(isRetryable(f, false)).toBe(false);
+    // A RESOURCE_EXHAUSTED the node answered before any work (e.g. a body over readMaxBytes) still may.
+    expect(isRetryable(mapFailure(new ConnectError('message size 70000000 is larger than configured readMaxBytes 67108864', Code.ResourceExhausted), 'put', 'h:1', 100), false)).toBe(true);
+  });
+
   it('treats a reset connection as a node failure that may have been sent', () => {
     const cause = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
     const f = mapFailure(new ConnectError('reset', Code.Aborted, undefined, undefined, cause), 'put', 'h:1', 100);

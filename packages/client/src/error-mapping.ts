@@ -43,19 +43,28 @@ const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOST
 /** System error codes that mean the connection died under the request. */
 const BROKEN_CODES = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ERR_STREAM_DESTROYED', 'ERR_HTTP2_INVALID_STREAM', 'ERR_HTTP2_STREAM_ERROR', 'ERR_HTTP2_GOAWAY_SESSION', 'ERR_HTTP2_SESSION_ERROR', 'ERR_HTTP2_STREAM_CANCEL']);
 
-function systemCodes(err: unknown): string[] {
-  const codes: string[] = [];
+/** `err` and its causes, each once. */
+function causeChain(err: unknown): { code?: unknown; message?: unknown }[] {
+  const chain: { code?: unknown; message?: unknown }[] = [];
   const seen = new Set<unknown>();
   let cur: unknown = err;
   // Not `instanceof Error`: errors from another realm (Node internals seen from a jest VM context,
   // iframes) fail it, and connect-node's own classification misses them for that reason.
   while (typeof cur === 'object' && cur !== null && !seen.has(cur)) {
     seen.add(cur);
-    const code = (cur as { code?: unknown }).code;
-    if (typeof code === 'string') codes.push(code);
+    chain.push(cur);
     cur = (cur as { cause?: unknown }).cause;
   }
-  return codes;
+  return chain;
+}
+
+function systemCodes(err: unknown): string[] {
+  return causeChain(err).flatMap((e) => (typeof e.code === 'string' ? [e.code] : []));
+}
+
+/** Whether the HTTP/2 stream was reset with `rstCode` (named in connect-node's and Node's messages). */
+function streamReset(err: unknown, rstCode: 'REFUSED_STREAM' | 'ENHANCE_YOUR_CALM'): boolean {
+  return causeChain(err).some((e) => typeof e.message === 'string' && e.message.includes(rstCode));
 }
 
 /** First line of the error message, without Connect's `[code]` prefix. */
@@ -119,7 +128,9 @@ const BY_REASON: { readonly [R in Exclude<ErrorReason, ErrorReason.UNSPECIFIED>]
 function byCode(f: Failure, err: unknown, callerAborted: boolean): FailureInfo {
   const { ce, at, node, origin } = f;
   const codes = systemCodes(err);
-  const notSent = codes.some((c) => NOT_SENT_CODES.has(c));
+  // A stream the node refused (REFUSED_STREAM, e.g. at its stream limit) was not processed at all
+  // (RFC 9113, 8.7): as safe to send elsewhere as a connection that was never made.
+  const notSent = codes.some((c) => NOT_SENT_CODES.has(c)) || streamReset(err, 'REFUSED_STREAM');
   const broken = notSent || codes.some((c) => BROKEN_CODES.has(c));
   switch (ce.code) {
     case Code.InvalidArgument:
@@ -129,7 +140,9 @@ function byCode(f: Failure, err: unknown, callerAborted: boolean): FailureInfo {
       return { ...final(new UnavailableError(message, origin)), nodeFailed: true, notSent };
     }
     case Code.ResourceExhausted:
-      return { ...final(new OverloadedError(`${at}: node overloaded: ${describe(ce)}`, origin)), rejected: true };
+      // A stream the node cut (ENHANCE_YOUR_CALM: a message too slow, responses not read) may carry
+      // work it already did; any other RESOURCE_EXHAUSTED without a reason is a refusal up front.
+      return { ...final(new OverloadedError(`${at}: node overloaded: ${describe(ce)}`, origin)), rejected: !streamReset(err, 'ENHANCE_YOUR_CALM') };
     case Code.DeadlineExceeded:
       // No reason: no node said so, the attempt's own timer (or a proxy's) ran out.
       return { ...final(new TimeoutError(`${at}: timed out after ${f.timeoutMs} ms`, { timeoutMs: f.timeoutMs }, origin)), timedOut: true };

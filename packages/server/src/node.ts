@@ -361,6 +361,9 @@ export class QuorumNode {
       node: nodeBudget,
       rawStreamOptions: { limits: limits.stream, initialResultBytes: limits.initialResultBytes },
       streamingPaths: streamingPathsOf([KvService, AdminService, ReplicaService, MembershipService]),
+      // Peers' internal calls are not held back: a held call could be what frees the room.
+      budgetedUnaryPaths: unaryPathsOf([KvService, AdminService]),
+      unaryBudget: { limits: limits.stream, resultBytes: limits.initialResultBytes },
       onRawStream: (path) => metrics.rawStreams.labels(path).inc(),
       onCut: (scope, reason) => (scope === 'connection' ? metrics.connectionsCut : metrics.streamsCut).labels(reason).inc(),
       rawStreams: new Map([
@@ -430,7 +433,17 @@ function splitHostPort(hostPort: string): [string, number] {
   return [hostPort.slice(0, i), Number(hostPort.slice(i + 1))];
 }
 
+/** The HTTP paths of the methods of `services` that `pick` chooses. */
+function methodPaths(services: DescService[], pick: (unary: boolean) => boolean): Set<string> {
+  return new Set(services.flatMap((s) => s.methods.filter((m) => pick(m.methodKind === 'unary')).map((m) => `/${s.typeName}/${m.name}`)));
+}
+
 /** The HTTP paths of the streaming methods of `services`. */
 function streamingPathsOf(services: DescService[]): Set<string> {
-  return new Set(services.flatMap((s) => s.methods.filter((m) => m.methodKind !== 'unary').map((m) => `/${s.typeName}/${m.name}`)));
+  return methodPaths(services, (unary) => !unary);
+}
+
+/** The HTTP paths of the unary methods of `services`. */
+function unaryPathsOf(services: DescService[]): Set<string> {
+  return methodPaths(services, (unary) => unary);
 }

@@ -2,30 +2,20 @@
 // without bound nor slow down other clients: its stream stops being read while its responses wait
 // (back-pressure), on the raw Connect path the SDK uses and on the connect-es gRPC path, and the
 // stream is cut once nothing of it drained for drainTimeoutMs.
-import { startCluster, type Cluster, type NodeHandle } from '@quorumkv/harness';
+import type { NodeHandle } from '@quorumkv/harness';
 import { LatencyProbe, counter, openStream, rssMiB, sessionGets, sleep, until, within } from './hostile-clients.js';
-import { Clients, enc } from './support.js';
+import { BIG_VALUE_BYTES, enc, useOneNode } from './support.js';
 
-const VALUE_BYTES = 1024 * 1024;
+const VALUE_BYTES = BIG_VALUE_BYTES;
 const ATTACK_MS = 2_500;
 const DRAIN_TIMEOUT_MS = 3_000;
 /** Memory the attack may add to the node, at most. */
 const RSS_BOUND_MIB = 64;
 
 describe('a Session client that never reads', () => {
-  let cluster: Cluster;
+  const { clients, node: nodeOf } = useOneNode(151, ['--drain-timeout-ms', String(DRAIN_TIMEOUT_MS)]);
   let node: NodeHandle;
-  const clients = new Clients();
-  beforeAll(async () => {
-    cluster = await startCluster({ nodes: 1, hostBase: 151, extraArgs: ['--drain-timeout-ms', String(DRAIN_TIMEOUT_MS)] });
-    node = cluster.nodes[0]!;
-    await clients.of(node).kv.put({ key: enc('big'), value: new Uint8Array(VALUE_BYTES) });
-    await clients.of(node).kv.put({ key: enc('small'), value: enc('v') });
-  });
-  afterAll(async () => {
-    clients.close();
-    await cluster?.stop();
-  });
+  beforeAll(() => (node = nodeOf()));
 
   const victim = (): LatencyProbe => new LatencyProbe(() => clients.of(node).kv.get({ key: enc('small') }));
 

@@ -42,20 +42,20 @@ describe('hint limits', () => {
     sessions.push(sessionManager);
     return createClient(ReplicaService, createConnectTransport({ baseUrl: node.url, httpVersion: '2', sessionManager, acceptCompression: [] }));
   };
-  /** Hints for `target` of keys `${prefix}${first}` .. `${prefix}${first + count - 1}`, through one node's DeliverHints. */
+  /**
+   * Hints for `target` of keys `${prefix}${first}` .. `${prefix}${first + count - 1}`, through one
+   * node's DeliverHints, one call after another: the node keeps the newest by arrival, so the
+   * order of arrival must be the order of the keys for the test to know which ones it kept.
+   */
   const hint = async (node: NodeHandle, target: string, prefix: string, first: number, count: number): Promise<ReplicaItemResult[]> => {
     const client = replicaClient(node);
     const results: ReplicaItemResult[] = [];
-    for (let at = first; at < first + count; at += 4 * 1024) {
-      const calls = [];
-      for (let c = at; c < Math.min(first + count, at + 4 * 1024); c += 1024) {
-        const items = [];
-        for (let i = c; i < Math.min(first + count, c + 1024, at + 4 * 1024); i++) {
-          items.push(create(ReplicaItemSchema, { id: BigInt(i), op: ReplicaOp.WRITE, bucket: 'default', key: enc(`${prefix}${i}`), record, hintFor: target }));
-        }
-        calls.push(client.deliverHints({ header, items }));
+    for (let at = first; at < first + count; at += 1024) {
+      const items = [];
+      for (let i = at; i < Math.min(first + count, at + 1024); i++) {
+        items.push(create(ReplicaItemSchema, { id: BigInt(i), op: ReplicaOp.WRITE, bucket: 'default', key: enc(`${prefix}${i}`), record, hintFor: target }));
       }
-      for (const res of await Promise.all(calls)) results.push(...res.results);
+      results.push(...(await client.deliverHints({ header, items })).results);
     }
     return results;
   };

@@ -152,6 +152,23 @@ export function useCluster(options: StartClusterOptions): { clients: Clients; no
   return { clients, nodes: () => cluster!.nodes };
 }
 
+/** The largest value a node takes by default (maxValueBytes), stored as `big` by {@link useOneNode}. */
+export const BIG_VALUE_BYTES = 1024 * 1024;
+
+/**
+ * A one-node cluster for the test file, with `big` ({@link BIG_VALUE_BYTES}) and `small` stored in
+ * the default bucket: what the tests of hostile clients ask for.
+ */
+export function useOneNode(hostBase: number, extraArgs: string[] = []): { clients: Clients; node: () => NodeHandle } {
+  const { clients, nodes } = useCluster({ nodes: 1, hostBase, extraArgs });
+  const node = (): NodeHandle => nodes()[0]!;
+  beforeAll(async () => {
+    await clients.of(node()).kv.put({ key: enc('big'), value: new Uint8Array(BIG_VALUE_BYTES) });
+    await clients.of(node()).kv.put({ key: enc('small'), value: enc('v') });
+  });
+  return { clients, node };
+}
+
 /** How `observer` sees ring member `id`: its liveness, incarnation and current address. */
 export async function memberAs(clients: Clients, observer: NodeHandle, id: string): Promise<{ liveness: Liveness; incarnation: bigint; address: string }> {
   const m = (await clients.of(observer).admin.members({})).members.find((x) => x.id === id);

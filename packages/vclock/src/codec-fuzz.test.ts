@@ -136,7 +136,9 @@ describe('decoding untrusted bytes', () => {
         for (const [what, bytes] of cases(huge)) {
           const started = performance.now();
           expect([what, checkAllFormats(Uint8Array.from(bytes))]).toEqual([what, 0]);
-          expect(performance.now() - started).toBeLessThan(100);
+          // Not a speed claim: a decoder that allocated or looped by the declared count (2^20 to
+          // 2^53) would take far longer; 1 s leaves room for a loaded machine.
+          expect(performance.now() - started).toBeLessThan(1_000);
         }
       }),
       { seed: 42, numRuns: 50 },

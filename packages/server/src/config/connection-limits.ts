@@ -22,6 +22,7 @@ export function streamLimitsOf(c: ServerConfig): StreamLimits {
     connections: {
       maxConnections: c.maxConnections,
       maxStreamsPerConnection: c.maxStreamsPerConnection,
+      maxStreams: c.maxStreams,
       connection: { maxInFlight: c.connectionMaxInFlight, maxBytes: c.connectionMaxBufferedBytes },
       timeouts: {
         firstByteMs: c.firstByteTimeoutMs,

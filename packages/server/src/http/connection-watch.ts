@@ -57,6 +57,11 @@ export class H1Watch implements Watched {
     this.bytesAtIdle = socket.bytesRead;
   }
 
+  /** Requests whose responses are not done (more than one only when the client pipelines). */
+  get openRequests(): number {
+    return this.requests.size;
+  }
+
   /** A request's headers arrived. */
   onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     const r: H1Request = { req, startedMs: this.now(), bytesAtStart: this.socket.bytesRead };

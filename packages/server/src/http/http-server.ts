@@ -14,12 +14,15 @@ import { FirstByteWatch, H1Watch, H2SessionWatch, H2StreamWatch, bodyReceived } 
 import { answerMalformedRequests, markHandlerReached } from './malformed-request.js';
 import { CONNECT_STREAM_CONTENT_TYPE, serveRawStream, type RawStreamOptions, type RawStreamRoute } from './raw-stream.js';
 import { ConnectionBudget, type BudgetLimits, type NodeBudget } from './stream-budget.js';
+import { runWithinBudget, type UnaryBudgetOptions } from './unary-budget.js';
 import { Watchdog, tickFor, type ConnectionTimeouts, type Watched } from './watchdog.js';
 
 /** Bounds on connections and their streams. */
 export interface ConnectionLimits {
   maxConnections: number;
   maxStreamsPerConnection: number;
+  /** HTTP/2 streams open at once on the node, all connections together. */
+  maxStreams: number;
   /** Work and unread output all streams of one connection may hold. */
   connection: BudgetLimits;
   timeouts: ConnectionTimeouts;
@@ -33,6 +36,10 @@ export interface HttpServerOptions {
   rawStreamOptions: RawStreamOptions;
   /** Paths of streaming methods served by connect-es (their bodies are streams of messages). */
   streamingPaths: ReadonlySet<string>;
+  /** Paths of the unary methods run under the budgets (the public API; not peers' internal calls). */
+  budgetedUnaryPaths: ReadonlySet<string>;
+  /** What every budgeted unary call shares. */
+  unaryBudget: UnaryBudgetOptions;
   limits: ConnectionLimits;
   /** What all streams of the node may hold together. */
   node: NodeBudget;
@@ -55,6 +62,9 @@ const HOME = `QuorumKV node. This port serves:
   GET /metrics   Prometheus metrics
 No web dashboard is served. From a shell: npx quorumkv --node <this address> cluster status
 `;
+
+/** HTTP/1.1 requests a connection may have open at once (one running, the rest parsed ahead of it). */
+const MAX_PIPELINED = 16;
 
 type Handler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => void;
 
@@ -88,8 +98,11 @@ export class HttpServer {
   private readonly h2: http2.Http2Server;
   private readonly sockets = new Set<net.Socket>();
   private readonly watchdog: Watchdog;
-  private readonly budgets = new Map<http2.Http2Session, ConnectionBudget>();
+  /** The budget of each connection, HTTP/2 session or HTTP/1.1 socket (closed by `destroy`). */
+  private readonly budgets = new Map<http2.Http2Session | net.Socket, ConnectionBudget>();
   private readonly h1Watches = new WeakMap<net.Socket, H1Watch>();
+  /** HTTP/2 streams open, all connections together. */
+  private openStreams = 0;
 
   constructor(private readonly o: HttpServerOptions) {
     const t = o.limits.timeouts;
@@ -108,7 +121,8 @@ export class HttpServer {
       contextValues: (req) => createContextValues().set(connectionBudgetKey, 'stream' in req ? this.budgets.get(req.stream.session!) : undefined),
     }) as Handler;
     const h2handler: Handler = (req, res) => this.serveH2(req as http2.Http2ServerRequest, res as http2.Http2ServerResponse, handler);
-    this.h1 = http.createServer(withCors(handler));
+    const h1handler: Handler = (req, res) => this.serveUnary(req, res, this.budgets.get(req.socket as net.Socket), handler);
+    this.h1 = http.createServer(withCors(h1handler));
     // Node's own HTTP/1.1 timeouts are replaced by the watchdog's (they never arm on handed-over
     // sockets), which also closes idle keep-alive connections; clients are told when, so they do
     // not send a request on a connection as it closes.
@@ -117,7 +131,14 @@ export class HttpServer {
     // Before the handler, which may answer at once.
     this.h1.prependListener('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
       res.setHeader('keep-alive', keepAlive);
-      this.h1Watches.get(req.socket)?.onRequest(req, res);
+      const watch = this.h1Watches.get(req.socket);
+      watch?.onRequest(req, res);
+      // Browsers and Connect clients never pipeline; requests parsed ahead of their turn (see
+      // unary-budget.ts) are held, so a client that pipelines past this is cut.
+      if (watch && watch.openRequests > MAX_PIPELINED && !req.socket.destroyed) {
+        o.onCut?.('connection', 'pipelining_limit');
+        req.socket.destroy();
+      }
     });
     this.h2 = http2.createServer({ settings: { maxConcurrentStreams: o.limits.maxStreamsPerConnection } }, withCors(h2handler));
     this.h2.on('session', (session: http2.ServerHttp2Session) => {
@@ -156,6 +177,8 @@ export class HttpServer {
       }
       const watch = new H1Watch(socket, now(), this.o.limits.timeouts, now);
       this.h1Watches.set(socket, watch);
+      this.budgets.set(socket, new ConnectionBudget(this.o.limits.connection, this.o.node));
+      socket.once('close', () => this.budgets.delete(socket));
       unwatch = this.watchdog.watch(watch);
       this.h1.emit('connection', socket);
       socket.resume();
@@ -165,6 +188,7 @@ export class HttpServer {
   /** Routes one HTTP/2 request (raw hot stream or connect-es) and watches its deadlines. */
   private serveH2(req: http2.Http2ServerRequest, res: http2.Http2ServerResponse, handler: Handler): void {
     const o = this.o;
+    if (!this.admitStream(req.stream)) return;
     const path = req.url ?? '/';
     const route = req.method === 'POST' ? o.rawStreams.get(path) : undefined;
     const raw = route !== undefined && String(req.headers['content-type']).startsWith(CONNECT_STREAM_CONTENT_TYPE);
@@ -186,8 +210,32 @@ export class HttpServer {
       o.onRawStream?.(path);
       serveRawStream(req, res, route, this.budgets.get(req.stream.session!) ?? new ConnectionBudget(o.limits.connection, o.node), o.rawStreamOptions);
     } else {
-      handler(req, res);
+      this.serveUnary(req, res, this.budgets.get(req.stream.session!), handler);
     }
+  }
+
+  /** Runs a request through connect-es: a budgeted unary call once its connection and the node have room, anything else at once. */
+  private serveUnary(req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse, connection: ConnectionBudget | undefined, handler: Handler): void {
+    const path = (req.url ?? '/').split('?')[0]!;
+    if (!this.o.budgetedUnaryPaths.has(path)) return handler(req, res);
+    runWithinBudget(res, connection ?? new ConnectionBudget(this.o.limits.connection, this.o.node), this.o.unaryBudget, () => handler(req, res));
+  }
+
+  /**
+   * Counts `stream` among the node's open streams, or refuses it past `maxStreams`: even an idle
+   * stream costs tens of KiB, and the per-connection limit times the connection limit is far more
+   * streams than a node can hold. REFUSED_STREAM tells the client nothing was processed.
+   */
+  private admitStream(stream: http2.ServerHttp2Stream): boolean {
+    if (stream.closed || stream.destroyed) return false;
+    if (this.openStreams >= this.o.limits.maxStreams) {
+      this.o.onCut?.('stream', 'stream_limit');
+      stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
+      return false;
+    }
+    this.openStreams++;
+    stream.once('close', () => this.openStreams--);
+    return true;
   }
 
   /**
@@ -200,12 +248,12 @@ export class HttpServer {
     let excess = this.o.node.hoardedExcess;
     if (excess === 0) return;
     const byUnread = [...this.budgets].sort(([, a], [, b]) => b.unread - a.unread);
-    for (const [session, budget] of byUnread) {
+    for (const [connection, budget] of byUnread) {
       if (excess <= 0 || budget.unread === 0) return;
       excess -= budget.unread;
-      this.budgets.delete(session);
+      this.budgets.delete(connection);
       this.o.onCut?.('connection', 'memory_pressure');
-      session.destroy();
+      connection.destroy();
     }
   }
 

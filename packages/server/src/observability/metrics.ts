@@ -71,13 +71,13 @@ export class NodeMetrics {
   readonly connections = new Gauge({ name: 'quorumkv_connections_open', help: 'Open client and peer connections', registers: [this.registry] });
   readonly connectionsCut = new Counter({
     name: 'quorumkv_connections_cut_total',
-    help: 'Connections closed by the node, by reason (connection_limit, first_byte_timeout, headers_timeout, idle_timeout, message_timeout, drain_timeout, memory_pressure)',
+    help: 'Connections closed by the node, by reason (connection_limit, first_byte_timeout, headers_timeout, idle_timeout, message_timeout, drain_timeout, memory_pressure, pipelining_limit)',
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
   readonly streamsCut = new Counter({
     name: 'quorumkv_streams_cut_total',
-    help: 'HTTP/2 streams reset by the node, by reason (message_timeout, drain_timeout)',
+    help: 'HTTP/2 streams reset by the node, by reason (message_timeout, drain_timeout, stream_limit)',
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });

@@ -30,16 +30,27 @@ export function serveConnectStream<Req, Res>(o: ConnectStreamOptions<Req, Res>):
     }),
   );
   const processor = o.processor(budget, { send: (res, heldBytes) => out.push({ res, heldBytes }), done: () => out.close(), fail: (err) => out.close(err) });
+  // The call is over (the client reset the stream, or it ended). connect-node waits for 'drain'
+  // before it asks for the next response, and a reset HTTP/2 stream emits none, so the responses
+  // below may never be advanced or returned again: what the stream holds is given back here, or
+  // streams reset while their responses wait unread would add up until the node's budget is full
+  // and no stream of any path starts work again. The responses end with why the call ended (its
+  // deadline, the server stopping), never as if every operation had been answered. One listener for
+  // the whole call.
+  const gone = (): void => {
+    budget.close();
+    out.close(o.ctx.signal.reason ?? new Error('call ended'));
+    wake?.();
+  };
+  if (o.ctx.signal.aborted) gone();
+  else o.ctx.signal.addEventListener('abort', gone, { once: true });
   void (async () => {
     try {
       for await (const req of requestMessages(o.requests, o.messages.type, o.messages.sizeLimit)) {
         checkCount(o.messages, req);
         processor.message(req);
         while (!processor.ready && !o.ctx.signal.aborted) {
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-            o.ctx.signal.addEventListener('abort', () => resolve(), { once: true });
-          });
+          await new Promise<void>((resolve) => (wake = resolve));
           wake = undefined;
         }
         if (o.ctx.signal.aborted) return;
