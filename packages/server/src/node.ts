@@ -9,6 +9,7 @@ import { toBinary, type DescService } from '@bufbuild/protobuf';
 import { AdminService, BucketPropsSchema, KvService, MAX_ENVELOPE_BYTES, MembershipService, ReplicaService, type ReplicaHeader } from '@quorumkv/protocol';
 import { decodeRing, partitionOf } from '@quorumkv/ring';
 import { openLmdbEngine, type StorageEngine } from '@quorumkv/storage';
+import { systemTimers } from './clock/timers.js';
 import { ActorEpochs } from './cluster/actor-epochs.js';
 import { BucketRegistry, METADATA_PREFIX as BUCKET_METADATA } from './cluster/buckets.js';
 import { ClusterMembership } from './cluster/membership.js';
@@ -164,6 +165,11 @@ export class QuorumNode {
       partitioner: (b, k) => partitionOf(c.partitions, b, k),
       mapSizeBytes: c.mapSizeBytes,
       durability: c.durability,
+      // A corrupt record may have held the only copy of dots this node minted: see ActorEpochs.
+      onCorruptRecord: (err) => {
+        this.warn('corrupt record', { error: err.message });
+        this.requests?.epochs.distrustAfterLostRecord();
+      },
     });
   }
 
@@ -257,6 +263,7 @@ export class QuorumNode {
         },
         metrics: this.metrics,
         now: Date.now,
+        timers: systemTimers,
         warn: this.warn,
       },
       {
@@ -266,7 +273,7 @@ export class QuorumNode {
         maxAgeMs: c.hintMaxAgeMs,
       },
     );
-    const hints = new HintKeeper(storage, router, this.pool, addressOf, view.header, this.metrics, { intervalMs: c.hintDeliveryIntervalMs, batchSize: 256 }, this.warn);
+    const hints = new HintKeeper(storage, router, this.metrics, { intervalMs: c.hintDeliveryIntervalMs, batchSize: 256, timers: systemTimers, now: Date.now }, this.warn);
     view.membership.list.on((e) => {
       if (e.type !== 'metadata' && e.member.id !== identity.nodeId && (e.type === 'alive' || e.type === 'joined')) void hints.deliverAll();
     });
@@ -287,14 +294,14 @@ export class QuorumNode {
       onCorruptState: (err) => warn('actor epochs unreadable: starting a new incarnation', { error: String(err) }),
     });
     const merging = { storage, epochs, tombstoneGraceMs: c.tombstoneGraceMs };
-    const coordinator = new Coordinator({ selfId, epochs, config: c, storage, router, hints: admission, metrics, warn, now: Date.now, random: Math.random });
+    const coordinator = new Coordinator({ selfId, epochs, config: c, storage, router, hints: admission, metrics, warn, now: Date.now, timers: systemTimers, random: Math.random });
     return {
       epochs,
       coordinator,
       frontend: new KvFrontend({ selfId, config: c, ring, buckets, router, pool: this.pool, coordinator, metrics }),
       lister: new KeyLister({ selfId, storage, ring, buckets, router, pool: this.pool, maxPageKeys: c.maxListKeysPage, now: Date.now }),
       applier: new ReplicaApplier({ ...merging, selfId, buckets, ring: () => ring.current, metrics, hints: admission, now: Date.now }),
-      reaper: new DeadRecordReaper({ ...merging, selfId, ring: () => ring.current, buckets, router, hints: admission, replicaTimeoutMs: c.replicaTimeoutMs, now: Date.now, warn }),
+      reaper: new DeadRecordReaper({ ...merging, selfId, ring: () => ring.current, buckets, router, hints: admission, replicaTimeoutMs: c.replicaTimeoutMs, now: Date.now, timers: systemTimers, warn }),
       info: ringInfoSource(ring, (id) => view.membership.list.member(id), selfId, () => buckets.resolve('').n),
     };
   }

@@ -164,6 +164,16 @@ export class ActorEpochs {
   }
 
   /**
+   * A local record was found corrupt or undecodable. It may have held the only copy of dots of
+   * trusted epochs (a write this node coordinated that reached nobody else), so its slot no longer
+   * reflects them: a later context naming older counters of such an epoch would have the next write
+   * re-mint one. No epoch handed out so far is trusted any more.
+   */
+  distrustAfterLostRecord(): void {
+    this.raiseTrust(this.next);
+  }
+
+  /**
    * A write that did not come from this node's coordination (replica write, hint, read repair,
    * handoff) merged a copy with causal context `incoming` into the local record whose context was
    * `local` (undefined: absent or corrupt). Where the copy knows more of one of this node's epochs

@@ -16,13 +16,14 @@ import {
 import { CorruptRecordError, StorageFullError, type StorageEngine } from '@quorumkv/storage';
 import { join, type VersionVector } from '@quorumkv/vclock';
 import type { ActorEpochs } from '../cluster/actor-epochs.js';
+import type { Timers } from '../clock/timers.js';
 import type { ServerConfig } from '../config/config-schema.js';
 import { NodeStorageFullError, NodeQuorumNotMetError, NodeTooManySiblingsError } from '../errors/errors.js';
 import type { NodeMetrics } from '../observability/metrics.js';
 import { decodeKeyContext, encodeKeyContext } from '../record/key-context.js';
 import { applyWrite, decodeStored, encodeRecord, liveSiblings, storedForm, type KeyRecord, type WriteIntent } from '../record/key-record.js';
-import type { ReplicaRouter } from '../replication/replica-router.js';
 import type { HintAdmission } from '../replication/hint-admission.js';
+import type { ReplicaTransport } from '../replication/replica-transport.js';
 import { quorumRequest, type LocalOutcome, type QuorumOutcome } from './quorum-request.js';
 import { mergeReplicaRecords, repairReplicas, type RepairDeps } from './read-repair.js';
 import { effectiveQuorum, effectiveTimeout, type RequestPlan } from './request-plan.js';
@@ -34,11 +35,13 @@ export interface CoordinatorDeps {
   epochs: ActorEpochs;
   config: ServerConfig;
   storage: StorageEngine;
-  router: ReplicaRouter;
+  router: ReplicaTransport;
   hints: Pick<HintAdmission, 'keep'>;
   metrics: NodeMetrics;
   warn: (msg: string, fields: Record<string, unknown>) => void;
   now: () => number;
+  /** Replica timeouts and latencies (virtual in the simulation). */
+  timers: Timers;
   /** Uniform in [0, 1): picks the reads that ask every primary (`readRepairChance`). */
   random: () => number;
 }
@@ -162,18 +165,21 @@ export class Coordinator {
       accept: (res) => res.status === ReplicaStatus.OK || res.status === ReplicaStatus.NOT_FOUND,
       replicaTimeoutMs: config.replicaTimeoutMs,
       timeoutMs,
+      timers: this.d.timers,
     });
-    const outcome = await quorum.catch((o: QuorumOutcome) => {
-      throw quorumFailed('get', o);
-    });
-    const merged = mergeReplicaRecords(outcome.results.values(), plan.bucket.lww);
-    const receipt = this.receipt(outcome, plan, 0);
+    // Repair even when R is not met: a read of R = N that meets a corrupt copy fails, and would
+    // keep failing if it did not rewrite that copy from the answers it got.
     void all
       .then((final) => {
         for (const [id, res] of corrupt) final.results.set(id, res);
         return repairReplicas(final, plan, this.repair);
       })
       .catch((err: unknown) => this.d.warn('read repair failed', { bucket: plan.bucket.name, error: err instanceof Error ? err.message : String(err) }));
+    const outcome = await quorum.catch((o: QuorumOutcome) => {
+      throw quorumFailed('get', o);
+    });
+    const merged = mergeReplicaRecords(outcome.results.values(), plan.bucket.lww);
+    const receipt = this.receipt(outcome, plan, 0);
     if (!merged) return { $typeName: 'quorumkv.v1.GetResponse', found: false, siblings: [], context: EMPTY, receipt };
     const siblings = this.siblings(liveSiblings(merged, nowMs));
     receipt.siblingCount = siblings.length;
@@ -241,7 +247,7 @@ export class Coordinator {
     let replication: Replication | undefined;
     let settleLocal!: (l: LocalOutcome) => void;
     const localDone = new Promise<LocalOutcome>((resolve) => (settleLocal = resolve));
-    const started = performance.now();
+    const started = this.d.timers.monotonicMs();
     let settleMint = (): void => undefined;
     for (let attempt = 1; ; attempt++) {
       let noEpoch = false;
@@ -259,6 +265,8 @@ export class Coordinator {
             return undefined;
           }
           const local = decodeStored(cur);
+          // (A corrupt one was reported by storage, which distrusted the epochs: see node.ts.)
+          if (cur && !local) epochs.distrustAfterLostRecord();
           const actor = epochs.actorFor(local?.context);
           if (actor === undefined) {
             noEpoch = true;
@@ -303,7 +311,7 @@ export class Coordinator {
       }
       if (late) throw tooLate(intent.tombstone ? 'delete' : 'put', m.w);
       if (!noEpoch) {
-        settleLocal({ ok: true, error: '', latencyUs: Math.round((performance.now() - started) * 1000) });
+        settleLocal({ ok: true, error: '', latencyUs: Math.round((this.d.timers.monotonicMs() - started) * 1000) });
         break;
       }
       // Every leased epoch is handed out: wait for the next block to be durable, then mint.
@@ -347,6 +355,7 @@ export class Coordinator {
       onUnreached: config.hintedHandoff ? (primary) => void hints.keep(primary, plan.bucket.nameBytes, key, encoded) : undefined,
       replicaTimeoutMs: config.replicaTimeoutMs,
       timeoutMs: Math.max(1, deadlineMs - this.d.now()),
+      timers: this.d.timers,
     });
   }
 

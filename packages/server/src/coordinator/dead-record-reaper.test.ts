@@ -2,6 +2,7 @@ import { ReplicaOp, ReplicaStatus, newReplicaItemResult, type ReplicaItem, type 
 import { createRing } from '@quorumkv/ring';
 import { createMemoryEngine } from '@quorumkv/storage';
 import type { EffectiveBucket } from '../cluster/buckets.js';
+import { systemTimers } from '../clock/timers.js';
 import { applyWrite, decodeRecord, encodeRecord, storedForm, type KeyRecord } from '../record/key-record.js';
 import { DeadRecordReaper } from './dead-record-reaper.js';
 
@@ -41,7 +42,7 @@ describe('DeadRecordReaper: when a dead record may go', () => {
     reaper = new DeadRecordReaper({
       selfId: 'a',
       storage,
-      epochs: { distrustCopy: () => undefined, noteReaped: () => undefined },
+      epochs: { distrustCopy: () => undefined, noteReaped: () => undefined, distrustAfterLostRecord: () => undefined },
       tombstoneGraceMs: GRACE,
       ring: () => ring,
       buckets: { resolve: (name) => resolveBucket(name) },
@@ -55,6 +56,7 @@ describe('DeadRecordReaper: when a dead record may go', () => {
       },
       replicaTimeoutMs: 200,
       now: () => nowMs,
+      timers: systemTimers,
       warn: (msg) => void warnings.push(msg),
     });
   });

@@ -19,8 +19,10 @@ import type { Ring } from '@quorumkv/ring';
 import type { DueItem, StorageEngine } from '@quorumkv/storage';
 import { possibleHolders, type EffectiveBucket } from '../cluster/buckets.js';
 import { decodeStored, deathTime, encodeRecord, mergeRecords, type KeyRecord } from '../record/key-record.js';
+import type { CancelTimer, Timers } from '../clock/timers.js';
 import type { HintAdmission } from '../replication/hint-admission.js';
 import { mergeIntoLocal, type LocalMergeDeps } from '../replication/local-merge.js';
+import type { ReplicaTransport } from '../replication/replica-transport.js';
 import { quorumRequest } from './quorum-request.js';
 
 export interface ReaperDeps extends LocalMergeDeps {
@@ -29,14 +31,13 @@ export interface ReaperDeps extends LocalMergeDeps {
   ring: () => Ring;
   buckets: { resolve(name: string): EffectiveBucket };
   /** Routing's view of peers and the channel to each (ReplicaRouter). */
-  router: {
-    isUp(nodeId: string): boolean;
-    send(nodeId: string, item: Omit<ReplicaItem, 'id' | '$typeName'>): Promise<ReplicaItemResult>;
-  };
+  router: Pick<ReplicaTransport, 'isUp' | 'send'>;
   /** Whether this node may still deliver a hint for a node (stored, or dropped too recently). */
   hints: Pick<HintAdmission, 'pendingFor'>;
   replicaTimeoutMs: number;
   now: () => number;
+  /** Drives the reaping interval and the reaper's replica timeouts (virtual in the simulation). */
+  timers: Timers;
   warn: (msg: string, fields: Record<string, unknown>) => void;
 }
 
@@ -63,7 +64,7 @@ function dueKey(item: DueItem): string {
 }
 
 export class DeadRecordReaper {
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private cancelTimer: CancelTimer | undefined;
   private running = false;
   private stopped = false;
   /** The tick in progress (resolved when none). */
@@ -72,14 +73,13 @@ export class DeadRecordReaper {
   constructor(private readonly d: ReaperDeps) {}
 
   start(intervalMs: number): void {
-    this.timer = setInterval(() => {
+    this.cancelTimer = this.d.timers.every(intervalMs, () => {
       if (this.running) return;
       this.running = true;
       this.tick = this.reapDue()
         .catch((err: unknown) => this.d.warn('reaping failed', { error: err instanceof Error ? err.message : String(err) }))
         .finally(() => (this.running = false));
-    }, intervalMs);
-    this.timer.unref();
+    });
   }
 
   /**
@@ -88,7 +88,7 @@ export class DeadRecordReaper {
    */
   stop(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.timer);
+    this.cancelTimer?.();
     return this.tick.then(() => undefined);
   }
 
@@ -198,6 +198,7 @@ export class DeadRecordReaper {
       accept: () => true,
       replicaTimeoutMs: this.d.replicaTimeoutMs,
       timeoutMs: this.d.replicaTimeoutMs,
+      timers: this.d.timers,
     });
     quorum.catch(() => undefined); // only `all` is used: every answer, or its absence
     return (await all).results;

@@ -1,5 +1,6 @@
 import { create } from '@bufbuild/protobuf';
 import { ReplicaItemResultSchema, ReplicaStatus, type ReplicaItemResult } from '@quorumkv/protocol';
+import { systemTimers } from '../clock/timers.js';
 import { quorumRequest, type QuorumOutcome, type QuorumRequestOptions } from './quorum-request.js';
 
 const ok = (): ReplicaItemResult => create(ReplicaItemResultSchema, { status: ReplicaStatus.OK });
@@ -26,6 +27,7 @@ function run(replies: Record<string, Reply>, extra: Partial<QuorumRequestOptions
     onUnreached: (p) => unreached.push(p),
     replicaTimeoutMs: 50,
     timeoutMs: 500,
+    timers: systemTimers,
     ...extra,
   });
   return { ...r, sent, unreached };

@@ -3,6 +3,7 @@
 // the operation allows it; a primary no one could stand in for is reported through `onUnreached`
 // (the coordinator keeps a hint for it). One timer per operation, not per replica.
 import type { ReplicaItemResult } from '@quorumkv/protocol';
+import type { CancelTimer, Timers } from '../clock/timers.js';
 import type { ReplicaOutcome } from '../errors/errors.js';
 
 export interface QuorumRequestOptions {
@@ -35,6 +36,8 @@ export interface QuorumRequestOptions {
   replicaTimeoutMs: number;
   /** Time left for the whole operation, ms. */
   timeoutMs: number;
+  /** The node's timers and monotonic clock (virtual in the simulation). */
+  timers: Timers;
 }
 
 /** How this node's own replica fared. */
@@ -82,9 +85,9 @@ export function quorumRequest(o: QuorumRequestOptions): { quorum: Promise<Quorum
   let resolveAll!: (s: QuorumOutcome) => void;
   const quorum = new Promise<QuorumOutcome>((res, rej) => ((resolveQuorum = res), (rejectQuorum = rej)));
   const all = new Promise<QuorumOutcome>((res) => (resolveAll = res));
-  let replicaTimer: ReturnType<typeof setTimeout> | undefined;
-  let speculateTimer: ReturnType<typeof setTimeout> | undefined;
-  let deadlineTimer: ReturnType<typeof setTimeout> | undefined;
+  let cancelReplicaTimer: CancelTimer | undefined;
+  let cancelSpeculateTimer: CancelTimer | undefined;
+  let cancelDeadlineTimer: CancelTimer | undefined;
 
   const check = (): void => {
     if (!quorumSettled && state.answered >= o.required) {
@@ -96,9 +99,9 @@ export function quorumRequest(o: QuorumRequestOptions): { quorum: Promise<Quorum
         quorumSettled = true;
         rejectQuorum(state);
       }
-      clearTimeout(replicaTimer);
-      clearTimeout(deadlineTimer);
-      clearTimeout(speculateTimer);
+      cancelReplicaTimer?.();
+      cancelDeadlineTimer?.();
+      cancelSpeculateTimer?.();
       resolveAll(state);
     }
   };
@@ -128,7 +131,7 @@ export function quorumRequest(o: QuorumRequestOptions): { quorum: Promise<Quorum
     a.outcome.ok = ok;
     a.outcome.error = error;
     if (ok) {
-      a.outcome.latencyUs = Math.round((performance.now() - a.started) * 1000);
+      a.outcome.latencyUs = Math.round((o.timers.monotonicMs() - a.started) * 1000);
       state.answered++;
       if (result) state.results.set(a.outcome.nodeId, result);
     } else if (!state.expired) {
@@ -140,7 +143,7 @@ export function quorumRequest(o: QuorumRequestOptions): { quorum: Promise<Quorum
     const a: Attempt = {
       outcome: { nodeId, fallback: standingInFor !== '', standingInFor, ok: false, error: '', latencyUs: 0 },
       standingInFor,
-      started: performance.now(),
+      started: o.timers.monotonicMs(),
       done: false,
     };
     attempts.push(a);
@@ -196,27 +199,27 @@ export function quorumRequest(o: QuorumRequestOptions): { quorum: Promise<Quorum
   if (pending > 0) {
     // A replica timeout no shorter than the deadline is the deadline: stand-ins would get no time.
     if (o.replicaTimeoutMs < o.timeoutMs) {
-      replicaTimer = setTimeout(() => {
+      cancelReplicaTimer = o.timers.after(o.replicaTimeoutMs, () => {
         // Replicas still silent count as failed: their stand-ins get the rest of the deadline.
         for (const a of attempts.slice()) if (!a.done) finish(a, false, `no answer within ${o.replicaTimeoutMs} ms`);
         check();
-      }, o.replicaTimeoutMs);
+      });
     }
     if (spares.length > 0 && o.speculateAfterMs !== undefined && o.speculateAfterMs < o.replicaTimeoutMs) {
-      speculateTimer = setTimeout(() => {
+      cancelSpeculateTimer = o.timers.after(o.speculateAfterMs, () => {
         if (quorumSettled || state.expired) return;
         while (nextSpare < spares.length) {
           const s = spares[nextSpare++]!;
           if (o.isAvailable(s)) attempt(s, '');
         }
-      }, o.speculateAfterMs);
+      });
     }
-    deadlineTimer = setTimeout(() => {
+    cancelDeadlineTimer = o.timers.after(o.timeoutMs, () => {
       state.expired = true;
       for (const a of attempts) if (!a.done) finish(a, false, `deadline of ${o.timeoutMs} ms passed`);
       pending = 0;
       check();
-    }, o.timeoutMs);
+    });
   }
   check();
   return { quorum, all };

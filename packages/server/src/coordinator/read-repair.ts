@@ -6,7 +6,7 @@ import { ReplicaOp, ReplicaStatus, type ReplicaItemResult } from '@quorumkv/prot
 import type { NodeMetrics } from '../observability/metrics.js';
 import { compareRecords, decodeRecord, encodeRecord, hasLiveSibling, mergeRecords, type KeyRecord } from '../record/key-record.js';
 import { mergeIntoLocal, type LocalMergeDeps } from '../replication/local-merge.js';
-import type { ReplicaRouter } from '../replication/replica-router.js';
+import type { ReplicaTransport } from '../replication/replica-transport.js';
 import type { QuorumOutcome } from './quorum-request.js';
 import type { RequestPlan } from './request-plan.js';
 
@@ -28,7 +28,7 @@ export function mergeReplicaRecords(results: Iterable<ReplicaItemResult>, lww: b
 
 export interface RepairDeps extends LocalMergeDeps {
   selfId: string;
-  router: ReplicaRouter;
+  router: ReplicaTransport;
   metrics: NodeMetrics;
   now: () => number;
 }

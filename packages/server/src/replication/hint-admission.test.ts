@@ -1,6 +1,7 @@
 import { createMemoryEngine, type MemoryEngine } from '@quorumkv/storage';
 import { NodeMetrics } from '../observability/metrics.js';
 import { HINT_DROP_QUARANTINE_MS, HintAdmission, HintRefusedError, type HintAdmissionOptions } from './hint-admission.js';
+import { systemTimers } from '../clock/timers.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const WINDOW = 10_000;
@@ -16,7 +17,7 @@ describe('HintAdmission', () => {
   let hints: HintAdmission;
   const make = (o: Partial<HintAdmissionOptions> = {}) =>
     new HintAdmission(
-      { storage, isMember: (id) => members.has(id), isUp: (id) => up.has(id), goneSinceMs: (id) => gone.get(id), metrics, now: () => nowMs, warn: () => undefined },
+      { storage, isMember: (id) => members.has(id), isUp: (id) => up.has(id), goneSinceMs: (id) => gone.get(id), metrics, now: () => nowMs, timers: systemTimers, warn: () => undefined },
       { limits: { maxPerTarget: 3, maxTotal: 5, maxBytes: 1e6 }, windowMs: WINDOW, maxAgeMs: MAX_AGE, ...o },
     );
   const store = (target: string, key: string, value = 'v') => hints.store(target, enc('default'), enc(key), enc(value));

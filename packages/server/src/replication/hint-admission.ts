@@ -17,6 +17,7 @@
 // timeout), so for HINT_DROP_QUARANTINE_MS after any drop this node answers HINTS_PENDING as if it
 // still held hints for every target.
 import { StorageArgumentError, type HintAdded, type HintLimits, type StorageEngine } from '@quorumkv/storage';
+import type { CancelTimer, Timers } from '../clock/timers.js';
 import type { NodeMetrics } from '../observability/metrics.js';
 
 /** Longer than a hint delivery item may live (its deadline: the delivery call's timeout) plus clock skew. */
@@ -57,7 +58,10 @@ export interface HintAdmissionDeps {
   /** Since when gossip has this node suspect, dead or left; undefined while alive or unknown to it. */
   goneSinceMs: (nodeId: string) => number | undefined;
   metrics: NodeMetrics;
+  /** Wall clock in ms: hints' creation times and gossip's state-change times are wall-clock. */
   now: () => number;
+  /** Drives the sweep (virtual in the simulation). */
+  timers: Pick<Timers, 'every'>;
   warn: (msg: string, fields: Record<string, unknown>) => void;
 }
 
@@ -89,7 +93,7 @@ export class HintAdmission {
   private readonly downSince = new Map<string, number>();
   private lastDropMs = -Infinity;
   private readonly totals = { evicted: 0, expired: 0, refused: 0, dropped: 0 };
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private cancelTimer: CancelTimer | undefined;
   private sweeping = false;
 
   constructor(
@@ -144,12 +148,11 @@ export class HintAdmission {
   /** Sweeps on a timer: often enough that hints outlive their max age by at most a tenth of it. */
   start(): void {
     const intervalMs = Math.min(10_000, Math.max(250, Math.floor(this.o.maxAgeMs / 10)));
-    this.timer = setInterval(() => void this.sweep(), intervalMs);
-    this.timer.unref();
+    this.cancelTimer = this.d.timers.every(intervalMs, () => void this.sweep());
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    this.cancelTimer?.();
   }
 
   /**

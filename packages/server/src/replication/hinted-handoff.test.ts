@@ -1,11 +1,11 @@
 // Hint delivery per target, against the memory engine and scripted targets: one that never answers
 // holds up nobody else, backs off, gets smaller batches, and is tried again at once when it comes back.
-import { ReplicaStatus, type ReplicaItem } from '@quorumkv/protocol';
+import { create } from '@bufbuild/protobuf';
+import { ReplicaItemResultSchema, ReplicaStatus, type ReplicaItem } from '@quorumkv/protocol';
 import { createMemoryEngine, type StorageEngine } from '@quorumkv/storage';
 import { NodeMetrics } from '../observability/metrics.js';
 import { HintKeeper } from './hinted-handoff.js';
-import type { PeerPool } from './peer-pool.js';
-import type { ReplicaRouter } from './replica-router.js';
+import type { ReplicaTransport } from './replica-transport.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 
@@ -20,25 +20,16 @@ function setup(answers: Record<string, Answer>) {
   const storage: StorageEngine = createMemoryEngine({ partitionCount: 8, partitioner: () => 0 });
   const calls: { target: string; items: number }[] = [];
   const up = new Set(Object.keys(answers));
-  const pool = {
-    client: (address: string) => ({
-      deliverHints: (req: { items: ReplicaItem[] }, opts: { timeoutMs: number }) => {
-        calls.push({ target: address, items: req.items.length });
-        return answers[address]!(req.items, opts.timeoutMs);
-      },
-    }),
-  } as unknown as PeerPool;
-  const router = { isUp: (id: string) => up.has(id) } as unknown as ReplicaRouter;
-  const keeper = new HintKeeper(
-    storage,
-    router,
-    pool,
-    (id) => id,
-    () => ({ $typeName: 'quorumkv.v1.ReplicaHeader', fromNode: 'self', ringVersion: 1n, clusterId: 'c', ring: new Uint8Array(0) }),
-    new NodeMetrics(() => undefined),
-    { intervalMs: 100, batchSize: 8, callTimeoutMs: 50, now: () => t },
-    () => undefined,
-  );
+  const router: ReplicaTransport = {
+    isUp: (id) => up.has(id),
+    send: () => Promise.reject(new Error('not used')),
+    deliverHints: async (target, items, { timeoutMs }) => {
+      calls.push({ target, items: items.length });
+      return (await answers[target]!(items, timeoutMs)).results.map((r) => create(ReplicaItemResultSchema, r));
+    },
+  };
+  const timers = { monotonicMs: () => t, after: () => () => undefined, every: () => () => undefined };
+  const keeper = new HintKeeper(storage, router, new NodeMetrics(() => undefined), { intervalMs: 100, batchSize: 8, callTimeoutMs: 50, timers, now: () => 1_000_000 + t }, () => undefined);
   const hint = async (target: string, n: number): Promise<void> => {
     for (let i = 0; i < n; i++) await storage.addHint(target, { bucket: enc('b'), key: enc(`${target}-${i}`), value: enc('record') });
   };

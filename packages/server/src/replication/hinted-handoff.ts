@@ -5,11 +5,11 @@
 // paused (yet still alive to gossip) delays nobody else's hints. Which hints are kept at all (ring
 // members, the hint window, the caps, the max age) is hint-admission.ts's job.
 import { create } from '@bufbuild/protobuf';
-import { ReplicaItemSchema, ReplicaOp, ReplicaService, ReplicaStatus, type ReplicaHeader } from '@quorumkv/protocol';
+import { ReplicaItemSchema, ReplicaOp, ReplicaStatus } from '@quorumkv/protocol';
 import type { StorageEngine } from '@quorumkv/storage';
+import type { CancelTimer, Timers } from '../clock/timers.js';
 import type { NodeMetrics } from '../observability/metrics.js';
-import type { PeerPool } from './peer-pool.js';
-import type { ReplicaRouter } from './replica-router.js';
+import type { ReplicaTransport } from './replica-transport.js';
 
 const decoder = new TextDecoder();
 /** Default deadline of a delivery call and of its items: a target drops items that arrive later (see hint-admission.ts). */
@@ -24,8 +24,10 @@ export interface HintKeeperOptions {
   callTimeoutMs?: number;
   /** Longest back-off of a target whose deliveries keep failing. Default 30000. */
   maxBackoffMs?: number;
-  /** Monotonic clock in ms. Default `performance.now`. */
-  now?: () => number;
+  /** Drives the delivery interval and times the back-off, monotonic (virtual in the simulation). */
+  timers: Timers;
+  /** Wall clock in ms, for the items' deadlines (a target compares them with its own clock). */
+  now: () => number;
 }
 
 /** Delivery state of one target. */
@@ -47,32 +49,29 @@ interface TargetState {
 
 /** Delivers stored hints. */
 export class HintKeeper {
-  private timer: ReturnType<typeof setInterval> | undefined;
+  private cancelTimer: CancelTimer | undefined;
   private readonly targets = new Map<string, TargetState>();
-  private readonly now: () => number;
   private stopped = false;
 
   constructor(
     private readonly storage: StorageEngine,
-    private readonly router: ReplicaRouter,
-    private readonly pool: PeerPool,
-    private readonly addressOf: (nodeId: string) => string | undefined,
-    private readonly header: () => ReplicaHeader,
+    private readonly router: ReplicaTransport,
     private readonly metrics: NodeMetrics,
     private readonly options: HintKeeperOptions,
     private readonly warn: (msg: string, fields: Record<string, unknown>) => void,
-  ) {
-    this.now = options.now ?? (() => performance.now());
+  ) {}
+
+  private now(): number {
+    return this.options.timers.monotonicMs();
   }
 
   start(): void {
-    this.timer = setInterval(() => void this.deliverAll(), this.options.intervalMs);
-    this.timer.unref();
+    this.cancelTimer = this.options.timers.every(this.options.intervalMs, () => void this.deliverAll());
   }
 
   stop(): void {
     this.stopped = true;
-    clearInterval(this.timer);
+    this.cancelTimer?.();
   }
 
   /**
@@ -145,15 +144,12 @@ export class HintKeeper {
 
   /** Offers `target` its hints, batch after batch; `complete` unless it refused some of a batch. */
   private async deliverTo(target: string, st: TargetState): Promise<{ delivered: number; complete: boolean }> {
-    const address = this.addressOf(target);
-    if (!address) return { delivered: 0, complete: false };
-    const client = this.pool.client(address, ReplicaService);
     let delivered = 0;
     for (;;) {
       const hints = this.storage.hintsFor(target, st.batch);
       if (hints.length === 0 || this.stopped) return { delivered, complete: true };
       const timeoutMs = this.options.callTimeoutMs ?? DELIVERY_TIMEOUT_MS;
-      const deadlineMs = BigInt(Date.now() + timeoutMs);
+      const deadlineMs = BigInt(this.options.now() + timeoutMs);
       const items = hints.map((h) =>
         create(ReplicaItemSchema, {
           id: BigInt(h.id),
@@ -165,8 +161,8 @@ export class HintKeeper {
           deadlineMs,
         }),
       );
-      const res = await client.deliverHints({ header: this.header(), items }, { timeoutMs });
-      const acked = res.results.filter((r) => r.status === ReplicaStatus.OK).map((r) => Number(r.id));
+      const results = await this.router.deliverHints(target, items, { timeoutMs });
+      const acked = results.filter((r) => r.status === ReplicaStatus.OK).map((r) => Number(r.id));
       await this.storage.ackHints(target, acked);
       delivered += acked.length;
       this.metrics.hintsDelivered.inc(acked.length);

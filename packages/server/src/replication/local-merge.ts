@@ -14,7 +14,7 @@ import { decodeStored, encodeRecord, mergeRecords, storedForm, type KeyRecord } 
 
 export interface LocalMergeDeps {
   storage: StorageEngine;
-  epochs: Pick<ActorEpochs, 'distrustCopy' | 'noteReaped'>;
+  epochs: Pick<ActorEpochs, 'distrustCopy' | 'noteReaped' | 'distrustAfterLostRecord'>;
   /** Dead records become due for reaping this long after they died. */
   tombstoneGraceMs: number;
 }
@@ -36,6 +36,7 @@ export function mergeIntoLocal(d: LocalMergeDeps, t: MergeTarget, incoming: KeyR
       // Retries, hints and repair echoes often bring exactly what is stored: nothing to merge.
       if (cur && Buffer.compare(cur.value, incomingBytes) === 0) return undefined;
       const local = decodeStored(cur);
+      if (cur && !local) d.epochs.distrustAfterLostRecord();
       d.epochs.distrustCopy(incoming.context, local?.context, t);
       if (!local) {
         // No re-encoding: the received bytes are stored as they are.

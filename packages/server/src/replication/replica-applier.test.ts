@@ -7,6 +7,7 @@ import { NodeMetrics } from '../observability/metrics.js';
 import { applyWrite, encodeRecord, liveSiblings, decodeRecord } from '../record/key-record.js';
 import { HintAdmission } from './hint-admission.js';
 import { ReplicaApplier } from './replica-applier.js';
+import { systemTimers } from '../clock/timers.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const BUCKET = enc('default');
@@ -22,7 +23,7 @@ describe('ReplicaApplier', () => {
   const metrics = new NodeMetrics(() => undefined);
   const hintsOver = (over: typeof storage) =>
     new HintAdmission(
-      { storage: over, isMember: (id) => ring.nodes.some((n) => n.id === id), isUp: () => false, goneSinceMs: () => undefined, metrics, now: () => nowMs, warn: () => undefined },
+      { storage: over, isMember: (id) => ring.nodes.some((n) => n.id === id), isUp: () => false, goneSinceMs: () => undefined, metrics, now: () => nowMs, timers: systemTimers, warn: () => undefined },
       { limits: { maxPerTarget: 100, maxTotal: 100, maxBytes: 1e6 }, windowMs: 60_000, maxAgeMs: 600_000 },
     );
   beforeAll(async () => {

@@ -3,6 +3,7 @@ import type { ReplicaHeader, ReplicaItem, ReplicaItemResult } from '@quorumkv/pr
 import { ReplicaService } from '@quorumkv/protocol';
 import { PeerChannel, PeerUnavailableError, type PeerChannelOptions } from './peer-channel.js';
 import type { PeerPool } from './peer-pool.js';
+import type { ReplicaItemInput, ReplicaTransport } from './replica-transport.js';
 
 export interface ReplicaRouterOptions extends Omit<PeerChannelOptions, 'header' | 'onHeader'> {
   header: () => ReplicaHeader;
@@ -10,7 +11,7 @@ export interface ReplicaRouterOptions extends Omit<PeerChannelOptions, 'header' 
 }
 
 /** Replica channels per peer, plus the liveness view routing uses. */
-export class ReplicaRouter {
+export class ReplicaRouter implements ReplicaTransport {
   private readonly channels = new Map<string, { address: string; channel: PeerChannel }>();
 
   constructor(
@@ -28,7 +29,7 @@ export class ReplicaRouter {
   }
 
   /** Sends one item to `nodeId` over its channel. */
-  send(nodeId: string, item: Omit<ReplicaItem, 'id' | '$typeName'>): Promise<ReplicaItemResult> {
+  send(nodeId: string, item: ReplicaItemInput): Promise<ReplicaItemResult> {
     const address = this.addressOf(nodeId);
     if (!address) return Promise.reject(new PeerUnavailableError(nodeId, 'unknown address'));
     let c = this.channels.get(nodeId);
@@ -41,6 +42,14 @@ export class ReplicaRouter {
       this.channels.set(nodeId, c);
     }
     return c.channel.send(item);
+  }
+
+  /** One unary `DeliverHints` call (hints are rare: no stream for them). */
+  async deliverHints(nodeId: string, items: ReplicaItem[], { timeoutMs }: { timeoutMs: number }): Promise<ReplicaItemResult[]> {
+    const address = this.addressOf(nodeId);
+    if (!address) throw new PeerUnavailableError(nodeId, 'unknown address');
+    const res = await this.pool.client(address, ReplicaService).deliverHints({ header: this.options.header(), items }, { timeoutMs });
+    return res.results;
   }
 
   close(): void {

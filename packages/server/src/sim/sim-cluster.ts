@@ -1,0 +1,357 @@
+// A simulated cluster: nodes on one virtual clock and one simulated network, each node's view of
+// who is up (it follows the truth after a random detection delay, as gossip does, and a restarted
+// process starts believing everyone is up), and the faults the nemesis applies.
+import { createRing, preferenceListForPartition, partitionOf, type Ring } from '@quorumkv/ring';
+import type { Hint } from '@quorumkv/storage';
+import { serverConfigSchema, type ServerConfig } from '../config/config-schema.js';
+import { decodeRecord, liveSiblings, mergeRecords, type KeyRecord } from '../record/key-record.js';
+import { assessLoss } from './copy-loss.js';
+import { describeRecord } from './describe-record.js';
+import type { DotLedger } from './dot-ledger.js';
+import type { History } from './history.js';
+import { SimDisk } from './sim-disk.js';
+import { CALM, SimNetwork, type LinkConditions } from './sim-network.js';
+import { SimNode, type Mutation } from './sim-node.js';
+import type { SimRandom } from './sim-random.js';
+import type { Profile } from './schedule.js';
+import type { VirtualClock } from './virtual-clock.js';
+
+/** Partitions of the simulated ring (few, so keys share partitions and preference lists). */
+const PARTITIONS = 8;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+export const BUCKET = 'default';
+const BUCKET_BYTES = encoder.encode(BUCKET);
+
+export interface SimClusterOptions {
+  clock: VirtualClock;
+  history: History;
+  ledger: DotLedger;
+  profile: Profile;
+  /** Randomness of the network, of the nodes' decisions and of failure detection. */
+  random: SimRandom;
+  /** The keys clients use. */
+  keys: readonly string[];
+  mutation?: Mutation | undefined;
+}
+
+/** The node settings of a simulated cluster (the defaults, except what the profile varies). */
+export function simConfig(p: Profile): ServerConfig {
+  return serverConfigSchema.parse({
+    nodeId: 'sim',
+    partitions: PARTITIONS,
+    n: 3,
+    r: 2,
+    w: 2,
+    requestTimeoutMs: 5_000,
+    replicaTimeoutMs: 1_000,
+    readRepairChance: p.readRepairChance,
+    tombstoneGraceMs: p.tombstoneGraceMs,
+    hintDeliveryIntervalMs: 1_000,
+    ...(p.hintBounds && {
+      maxHintsPerTarget: p.hintBounds.maxPerTarget,
+      maxHints: p.hintBounds.maxTotal,
+      hintWindowMs: p.hintBounds.windowMs,
+      hintMaxAgeMs: p.hintBounds.maxAgeMs,
+    }),
+    logLevel: 'silent',
+  });
+}
+
+const rings = new Map<number, Ring>();
+/** The ring of an n-node cluster (immutable, so shared by every run of that size). */
+function ringOf(nodes: number): Ring {
+  let ring = rings.get(nodes);
+  if (!ring) {
+    ring = createRing({ partitionCount: PARTITIONS, nodes: [...Array(nodes).keys()].map((i) => ({ id: `n${i + 1}`, address: `n${i + 1}:7070` })), targetN: 3 });
+    rings.set(nodes, ring);
+  }
+  return ring;
+}
+
+export class SimCluster {
+  readonly nodes: SimNode[];
+  readonly network: SimNetwork;
+  readonly ring: Ring;
+  readonly config: ServerConfig;
+  warnings = 0;
+  private readonly views = new Map<string, Map<string, boolean>>();
+  /** Since when each observer has seen each peer down (`observer>peer`), as gossip's state-change time. */
+  private readonly downSince = new Map<string, number>();
+  private readonly correcting = new Set<string>();
+  private readonly primariesOf = new Map<string, readonly string[]>();
+  /** Values some lost record held, and values some lost record knew to be superseded. */
+  private readonly touched = new Set<string>();
+  private readonly touchedSupersessions = new Set<string>();
+  private readonly detect: SimRandom;
+
+  constructor(private readonly o: SimClusterOptions) {
+    const { clock, ledger, profile } = o;
+    this.ring = ringOf(profile.nodes);
+    this.config = simConfig(profile);
+    this.detect = o.random.fork();
+    const nodeRandom = o.random.fork();
+    const trace = o.history.tracing ? (line: string): void => o.history.trace(clock.now(), line) : undefined;
+    this.network = new SimNetwork(clock, o.random.fork(), (bucket, key, record) => ledger.observe(bucket, key, record, 'network', clock.now()), trace);
+    this.nodes = this.ring.nodes.map(
+      (n) =>
+        new SimNode({
+          id: n.id,
+          ring: this.ring,
+          config: this.config,
+          clock,
+          network: this.network,
+          disk: new SimDisk({
+            partitionCount: PARTITIONS,
+            partitioner: (b, k) => partitionOf(PARTITIONS, b, k),
+            now: () => clock.now(),
+            onStored: (bucket, key, record) => ledger.observe(decoder.decode(bucket), key, record, `stored on ${n.id}`, clock.now()),
+            trace: trace && ((line) => trace(`${n.id} ${line}`)),
+            onHintsAcked: (hints) => this.hintsAcked(hints),
+            onHintsDropped: (hints) => this.hintsDropped(hints),
+            onOverwrite: (key, before, after) =>
+              o.history.overwrites.push({ node: n.id, key: decoder.decode(key), atMs: clock.now(), before: describeRecord(before, clock.now()), after: describeRecord(after, clock.now()) }),
+          }),
+          view: (target) => this.sees(n.id, target),
+          goneSinceMs: (target) => this.downSince.get(`${n.id}>${target}`),
+          random: nodeRandom,
+          mutation: o.mutation,
+          warn: () => void this.warnings++,
+        }),
+    );
+  }
+
+  get ids(): string[] {
+    return this.nodes.map((n) => n.id);
+  }
+
+  node(id: string): SimNode {
+    const n = this.nodes.find((x) => x.id === id);
+    if (!n) throw new Error(`no node ${id}`);
+    return n;
+  }
+
+  /** The N home replicas of a key, in preference order. */
+  primaries(key: string): readonly string[] {
+    let p = this.primariesOf.get(key);
+    if (!p) this.primariesOf.set(key, (p = preferenceListForPartition(this.ring, partitionOf(PARTITIONS, BUCKET_BYTES, encoder.encode(key)), 3).primaries));
+    return p;
+  }
+
+  async start(): Promise<void> {
+    for (const n of this.nodes) await n.start();
+  }
+
+  crash(id: string): void {
+    this.node(id).crash();
+    this.note(`crash ${id}`);
+    this.reconsider();
+  }
+
+  /** A clean stop (restart it later). */
+  async stop(id: string): Promise<void> {
+    if (!this.node(id).process) return;
+    this.note(`stop ${id} cleanly`);
+    await this.node(id).stop();
+    this.reconsider();
+  }
+
+  async restart(id: string): Promise<void> {
+    const node = this.node(id);
+    if (node.process) return;
+    this.views.delete(id); // a new process knows nobody is down
+    for (const slot of [...this.downSince.keys()]) if (slot.startsWith(`${id}>`)) this.downSince.delete(slot);
+    await node.start();
+    this.note(`restart ${id}`);
+    this.reconsider();
+  }
+
+  /** Crash, and the disk is gone: the node comes back (on restart) with an empty one. */
+  loseDisk(id: string): void {
+    const node = this.node(id);
+    for (const key of this.o.keys) this.accountForLoss(node, key, true);
+    node.crash();
+    node.disk.lose();
+    this.o.history.lostCopy(id, '*', this.o.clock.now());
+    this.note(`lose disk of ${id} (crashed; restarts empty)`);
+    this.reconsider();
+  }
+
+  corrupt(id: string, key: string): void {
+    const node = this.node(id);
+    if (!node.disk.peek(BUCKET_BYTES, encoder.encode(key))) return;
+    this.accountForLoss(node, key, false);
+    node.disk.corruptRecord(BUCKET_BYTES, encoder.encode(key));
+    this.o.history.lostCopy(id, key, this.o.clock.now());
+    this.note(`corrupt ${key} on ${id}`);
+  }
+
+  diskFault(id: string, writes: number): void {
+    if (!this.node(id).process) return;
+    this.node(id).disk.failWrites(writes);
+    this.note(`the next ${writes} write(s) on ${id}'s disk fail`);
+  }
+
+  /** `id`'s disk has no room for `forMs`: writes that would grow it fail (StorageFullError), as LMDB's quota refuses them. */
+  diskFull(id: string, forMs: number): void {
+    const disk = this.node(id).disk;
+    if (disk.full) return;
+    disk.full = true;
+    this.note(`${id}'s disk is full for ${forMs} ms`);
+    this.o.clock.schedule(forMs, () => {
+      if (!disk.full) return;
+      disk.full = false;
+      this.note(`${id}'s disk has room again`);
+    });
+  }
+
+  partition(groups: string[][]): void {
+    this.network.partition(groups);
+    this.note(`partition ${groups.map((g) => `{${g.join(' ')}}`).join(' ')}`);
+    this.reconsider();
+  }
+
+  heal(): void {
+    this.network.heal();
+    this.note('heal partition');
+    this.reconsider();
+  }
+
+  links(c: LinkConditions): void {
+    this.network.conditions = { ...c };
+    this.note(`links cut=${c.cutRate} stall=${c.stallRate} slow=${c.slowRate}`);
+  }
+
+  /** Ends every fault: network healed and calm, every node running. */
+  async healAll(): Promise<void> {
+    this.network.heal();
+    this.network.conditions = { ...CALM };
+    for (const n of this.nodes) {
+      n.disk.heal();
+      n.disk.full = false;
+    }
+    this.note('heal everything: partition healed, links calm');
+    for (const n of this.nodes) await this.restart(n.id);
+    this.reconsider();
+  }
+
+  /**
+   * The live values of a key merged from its primaries' disks, corrupt copies skipped: what a read
+   * of every replica would return, without the read path.
+   */
+  valuesOnDisks(key: string): { values: string[]; read: string[]; unrepairable: boolean } {
+    let merged: KeyRecord | undefined;
+    let corrupt = false;
+    const read: string[] = [];
+    for (const id of this.primaries(key)) {
+      const disk = this.node(id).disk;
+      const k = encoder.encode(key);
+      corrupt ||= disk.isCorrupt(BUCKET_BYTES, k);
+      const stored = disk.isCorrupt(BUCKET_BYTES, k) ? undefined : disk.peek(BUCKET_BYTES, k);
+      read.push(id);
+      if (stored) merged = mergeRecords(merged, decodeRecord(stored.value), false);
+    }
+    const values = merged ? liveSiblings(merged, this.o.clock.now()).map((s) => decoder.decode(s.value)) : [];
+    // A corrupt copy with no intact copy anywhere: read repair has nothing to rewrite it from.
+    return { values: values.sort(), read, unrepairable: corrupt && !merged };
+  }
+
+  /** Notes in the history what `node` losing its record of `key` (and its hints, with `hints`) destroys. */
+  private accountForLoss(lossy: SimNode, key: string, hints: boolean): void {
+    const { destroyed, remaining } = this.copies(key, (node, kind) => node === lossy && (kind === 'record' || hints));
+    this.noteLoss(key, destroyed, remaining);
+  }
+
+  /** Notes what losing `destroyed` (copies of `key`) destroys, given the copies `remaining`. */
+  private noteLoss(key: string, destroyed: KeyRecord[], remaining: KeyRecord[]): void {
+    if (destroyed.length === 0) return;
+    const { lost, revivable, held, superseded } = this.assess(key, destroyed, remaining);
+    for (const v of held) this.touched.add(v);
+    for (const v of superseded) this.touchedSupersessions.add(v);
+    for (const v of lost) this.o.history.destroyed.add(v);
+    for (const v of revivable) this.o.history.revivable.add(v);
+  }
+
+  /** Hints removed unacknowledged (by hint admission's caps, window sweep or max age): copies destroyed. */
+  private hintsDropped(hints: readonly Hint[]): void {
+    this.o.history.hintsDropped += hints.length;
+    for (const key of new Set(hints.map((h) => decoder.decode(h.key)))) {
+      const dropped = hints.filter((h) => decoder.decode(h.key) === key).map((h) => decodeRecord(h.value));
+      this.noteLoss(key, dropped, this.copies(key, () => false).remaining);
+    }
+  }
+
+  /**
+   * A hint whose target acknowledged it is removed. If the target's copy was destroyed after it
+   * applied the hint but before the acknowledgement arrived, that removal is the loss's last step.
+   */
+  private hintsAcked(hints: readonly Hint[]): void {
+    for (const key of new Set(hints.map((h) => decoder.decode(h.key)))) {
+      const acked = hints.filter((h) => decoder.decode(h.key) === key).map((h) => decodeRecord(h.value));
+      const { lost, revivable } = this.assess(key, acked, this.copies(key, () => false).remaining);
+      for (const v of lost) if (this.touched.has(v)) this.o.history.destroyed.add(v);
+      for (const v of revivable) if (this.touchedSupersessions.has(v)) this.o.history.revivable.add(v);
+    }
+  }
+
+  /** Every intact stored copy of `key` (records that are not corrupt, and hints), split by `lost`. */
+  private copies(key: string, lost: (node: SimNode, kind: 'record' | 'hint') => boolean): { destroyed: KeyRecord[]; remaining: KeyRecord[] } {
+    const k = encoder.encode(key);
+    const destroyed: KeyRecord[] = [];
+    const remaining: KeyRecord[] = [];
+    for (const node of this.nodes) {
+      const record = node.disk.isCorrupt(BUCKET_BYTES, k) ? undefined : node.disk.peek(BUCKET_BYTES, k);
+      if (record) (lost(node, 'record') ? destroyed : remaining).push(decodeRecord(record.value));
+      for (const h of node.disk.hintRecords(BUCKET_BYTES, k)) (lost(node, 'hint') ? destroyed : remaining).push(decodeRecord(h));
+    }
+    return { destroyed, remaining };
+  }
+
+  private assess(key: string, destroyed: KeyRecord[], remaining: KeyRecord[]): ReturnType<typeof assessLoss> {
+    const values = this.o.ledger.valuesOfKey.get(key) ?? new Set<string>();
+    return assessLoss(destroyed, remaining, [...values].map((v) => [v, this.o.ledger.dotOfValue.get(v)!] as [string, string]));
+  }
+
+  /** Hints still waiting on any disk. */
+  pendingHints(): number {
+    return this.nodes.reduce((sum, n) => sum + n.disk.countHints(), 0);
+  }
+
+  private note(what: string): void {
+    this.o.history.note(this.o.clock.now(), what);
+  }
+
+  private sees(observer: string, target: string): boolean {
+    return observer === target || (this.views.get(observer)?.get(target) ?? true);
+  }
+
+  /**
+   * Schedules each running node's view of each peer to follow the truth after a detection delay
+   * (re-read when it fires, so a flapping peer ends where it is). A peer seen coming back gets its
+   * hints at once, as node.ts does on gossip's `alive` event.
+   */
+  private reconsider(): void {
+    for (const a of this.nodes) {
+      const process = a.process;
+      if (!process) continue;
+      for (const b of this.nodes) {
+        const slot = `${a.id}>${b.id}`;
+        if (a === b || this.correcting.has(slot) || this.sees(a.id, b.id) === this.network.reachable(a.id, b.id)) continue;
+        this.correcting.add(slot);
+        this.o.clock.schedule(this.detect.int(20, 1500), () => {
+          this.correcting.delete(slot);
+          if (a.process !== process) return;
+          const up = this.network.reachable(a.id, b.id);
+          const was = this.sees(a.id, b.id);
+          let view = this.views.get(a.id);
+          if (!view) this.views.set(a.id, (view = new Map()));
+          view.set(b.id, up);
+          if (up) this.downSince.delete(slot);
+          else if (was) this.downSince.set(slot, this.o.clock.now());
+          if (up && !was) void process.hints.deliverAll();
+          this.reconsider();
+        });
+      }
+    }
+  }
+}
