@@ -15,6 +15,14 @@ const pinned = (i: number): QuorumKvClient => {
 beforeAll(async () => {
   cluster = await startCluster({ nodes: 3, partitions: 16, hostBase: 52, nodeArgs: { 0: ['--lww-clock-offset-ms', '60000'] } });
   await pinned(0).admin.createBucket({ name: 'latest', conflicts: 'lww' });
+  // Bucket definitions spread by gossip: wait (bounded) until every node knows this one.
+  const admins = [0, 1, 2].map((i) => pinned(i).admin);
+  for (let i = 0; i < 100; i++) {
+    const known = await Promise.all(admins.map(async (a) => (await a.getBucket('latest'))?.conflicts === 'lww'));
+    if (known.every(Boolean)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('bucket "latest" did not reach every node within 10 s');
 });
 afterAll(async () => {
   for (const c of clients) c.close();
