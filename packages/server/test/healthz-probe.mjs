@@ -1,6 +1,6 @@
 // Probes a node's /healthz every `intervalMs` from its own process (so the test process's own work
 // never inflates what it measures) until it gets SIGTERM, then prints one JSON line: how many
-// probes, their latency max and p99 (ms), and the longest gap between two answers.
+// probes, their latency max and p99 (ms), and every latency in order (ms).
 // Usage: node healthz-probe.mjs <url> <intervalMs>
 import http from 'node:http';
 
@@ -38,7 +38,7 @@ async function loop() {
   }
   const sorted = [...latencies].sort((a, b) => a - b);
   const p99 = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] ?? 0;
-  process.stdout.write(`${JSON.stringify({ probes: latencies.length, failures, maxMs: sorted[sorted.length - 1] ?? 0, p99Ms: p99 })}\n`);
+  process.stdout.write(`${JSON.stringify({ probes: latencies.length, failures, maxMs: sorted[sorted.length - 1] ?? 0, p99Ms: p99, sortedMs: sorted })}\n`);
   agent.destroy();
 }
 

@@ -11,14 +11,16 @@ describe('reads ask R replicas, not N', () => {
 
   beforeAll(async () => {
     // Replica timeout (5 s) above the request deadline (3 s): a read that waited for a silent
-    // replica instead of speculating would miss its deadline.
+    // replica instead of speculating would miss its deadline. Speculation after 400 ms, not the
+    // default 50: on a loaded machine a live replica can take longer than 50 ms, and the first
+    // test counts the replicas asked.
     cluster = await startCluster({
       nodes: 3,
       n: 3,
       r: 2,
       w: 2,
       hostBase: 91,
-      extraArgs: ['--read-repair-chance', '0', '--speculative-retry-ms', '40', '--replica-timeout-ms', '5000', '--request-timeout-ms', '3000'],
+      extraArgs: ['--read-repair-chance', '0', '--speculative-retry-ms', '400', '--replica-timeout-ms', '5000', '--request-timeout-ms', '3000'],
     });
   });
   afterAll(async () => {

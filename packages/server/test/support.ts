@@ -209,8 +209,18 @@ export async function loadKeys(clients: Clients, node: NodeHandle, options: { co
 }
 
 /** A /healthz prober running in its own process; `stop()` gives what it measured. */
+/** What a /healthz prober measured: latencies in ms. */
+export interface HealthzFigures {
+  probes: number;
+  failures: number;
+  maxMs: number;
+  p99Ms: number;
+  /** Every probe's latency, ascending. */
+  sortedMs: number[];
+}
+
 export interface HealthzProbe {
-  stop(): Promise<{ probes: number; failures: number; maxMs: number; p99Ms: number }>;
+  stop(): Promise<HealthzFigures>;
 }
 
 /**
@@ -241,7 +251,7 @@ export async function probeHealthz(node: NodeHandle, intervalMs = 10): Promise<H
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       child.kill('SIGTERM');
       await exited;
-      return JSON.parse(out.trim().split('\n').pop()!) as { probes: number; failures: number; maxMs: number; p99Ms: number };
+      return JSON.parse(out.trim().split('\n').pop()!) as HealthzFigures;
     },
   };
 }
