@@ -14,6 +14,7 @@ import { ActorEpochs } from './cluster/actor-epochs.js';
 import { BucketRegistry, METADATA_PREFIX as BUCKET_METADATA } from './cluster/buckets.js';
 import { ClusterMembership } from './cluster/membership.js';
 import { establishIdentity, type NodeIdentity } from './cluster/node-identity.js';
+import { RingGate } from './cluster/ring-gate.js';
 import { RING_METADATA_KEY, RingState } from './cluster/ring-state.js';
 import type { ServerConfig } from './config/config-schema.js';
 import { streamLimitsOf } from './config/connection-limits.js';
@@ -183,13 +184,24 @@ export class QuorumNode {
     const stored = storage.getMeta('ring');
     const ring = stored ? new RingState(decodeRing(stored)) : RingState.create(identity.definition);
     if (!stored) await storage.setMeta('ring', ring.bytes);
-    const membership = new ClusterMembership({
+    // Every ring from a peer is vetted: a member of this cluster may still send one that would cut
+    // this node off (and in insecure mode anyone can send one).
+    const gate = new RingGate({
+      ring,
+      selfId: nodeId,
+      knows: (id) => membership.list.member(id) !== undefined,
+      refused: this.metrics.refusedRings,
+      warn: this.warn,
+      now: Date.now,
+    });
+    const membership: ClusterMembership = new ClusterMembership({
       selfId: nodeId,
       advertise: identity.advertise,
       clusterId,
       probeIntervalMs: c.gossipIntervalMs,
       pool: this.pool,
       now: Date.now,
+      acceptMetadata: (e) => e.key !== RING_METADATA_KEY || gate.vet(e.value, e.version, 'gossip'),
       onRefused: (peer, message) => this.log.error({ peer, cluster: clusterId, error: message }, 'a peer refuses this node as belonging to another cluster: check --initial-cluster, --partitions and --n on both'),
     });
     const buckets = new BucketRegistry({ n: c.n, r: c.r, w: c.w, autoCreate: c.autoCreateBuckets, maxBuckets: c.maxBuckets }, () => ring.current.nodes.length, {
@@ -197,13 +209,6 @@ export class QuorumNode {
       persist: (key, value) => storage.setMeta(key, value),
     });
     buckets.load(storage.listMeta(BUCKET_METADATA).map((e) => e.value), storage.getMeta('buckets'));
-    const adoptRing = (bytes: Uint8Array): void => {
-      try {
-        ring.adopt(bytes);
-      } catch (err) {
-        this.warn('ignoring corrupt ring', { error: (err as Error).message });
-      }
-    };
     ring.onChange((r, bytes) => {
       buckets.invalidate();
       void storage.setMeta('ring', bytes);
@@ -215,7 +220,8 @@ export class QuorumNode {
     // Registered after the local metadata above: only what peers of this cluster gossip reaches here.
     membership.list.on((e) => {
       if (e.type === 'metadata') {
-        if (e.key === RING_METADATA_KEY) adoptRing(e.value);
+        // Vetted on arrival (acceptMetadata); this node's own ring is published here too.
+        if (e.key === RING_METADATA_KEY) ring.adopt(e.value);
         else buckets.applyMetadata(e.key, e.value);
         return;
       }
@@ -230,7 +236,7 @@ export class QuorumNode {
       buckets,
       header: () => ({ $typeName: 'quorumkv.v1.ReplicaHeader', fromNode: nodeId, ringVersion: BigInt(ring.current.version), clusterId, ring: EMPTY }),
       noteRing: (h) => {
-        if (h && h.clusterId === clusterId && h.ring.length > 0 && h.ringVersion > BigInt(ring.current.version)) adoptRing(h.ring);
+        if (h && h.clusterId === clusterId && h.ring.length > 0 && h.ringVersion > BigInt(ring.current.version)) gate.offer(h.ring, Number(h.ringVersion), 'replica');
       },
     };
   }

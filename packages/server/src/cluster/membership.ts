@@ -2,7 +2,7 @@
 // MembershipService, tagged with the cluster id, the core is ticked from a timer, and event-loop
 // stalls are reported to it (Lifeguard) so a slow node doubts itself before it accuses others.
 import { Code, ConnectError } from '@connectrpc/connect';
-import { createMemberlist, decodeMessage, encodeMessage, messageChannel, type GossipMessage, type Memberlist } from '@quorumkv/gossip';
+import { createMemberlist, decodeMessage, encodeMessage, messageChannel, type GossipMessage, type Memberlist, type MetadataEntry } from '@quorumkv/gossip';
 import { ErrorDetailSchema, ErrorReason, MembershipService } from '@quorumkv/protocol';
 import { NodeForeignClusterError } from '../errors/errors.js';
 import type { PeerPool } from '../replication/peer-pool.js';
@@ -18,6 +18,8 @@ export interface MembershipOptions {
   onRefused: (address: string, message: string) => void;
   /** Wall clock. */
   now: () => number;
+  /** Vets cluster metadata from peers (the memberlist's `acceptMetadata`). */
+  acceptMetadata?: (entry: MetadataEntry) => boolean;
 }
 
 /** A gossip request as it arrives over MembershipService. */
@@ -51,6 +53,7 @@ export class ClusterMembership {
       transport: { send: (to, message) => this.send(to, message) },
       random: Math.random,
       now: o.now,
+      acceptMetadata: o.acceptMetadata,
     });
   }
 
