@@ -11,7 +11,8 @@
  *
  * @packageDocumentation
  */
-export { startCluster, type Cluster, type StartClusterOptions } from './cluster.js';
+export { startCluster, type Cluster, type ClusterTls, type StartClusterOptions } from './cluster.js';
+export { createClusterCerts, type ClusterCerts, type ClusterCertsOptions, type PemPair } from './cluster-certs.js';
 export { NodeHandle, type NodeHandleOptions } from './node-handle.js';
 export { FaultProxy } from './fault-proxy.js';
 export { freePort } from './free-port.js';

@@ -36,6 +36,8 @@ import { kvService, sessionRawStream } from './services/kv-service.js';
 import { membershipService } from './services/membership-service.js';
 import { replicaService, replicateRawStream, type ReplicaServiceDeps } from './services/replica-service.js';
 import { ringInfoSource, type RingInfoSource } from './services/ring-info.js';
+import { isLoopback, loadSecurity, type NodeSecurity } from './security/node-security.js';
+import { permitOf } from './security/access-policy.js';
 
 export { DataDirMismatchError } from './cluster/node-identity.js';
 
@@ -104,6 +106,7 @@ export class QuorumNode {
   private requests: RequestPath | undefined;
   private http: HttpServer | undefined;
   private stopSweeper: (() => void) | undefined;
+  private security: NodeSecurity | undefined;
   private ready = false;
 
   constructor(readonly config: ServerConfig) {
@@ -116,6 +119,8 @@ export class QuorumNode {
   }
 
   async start(): Promise<void> {
+    const security = (this.security = loadSecurity(this.config, { warn: this.warn, info: (msg, fields) => this.log.info(fields, msg) }));
+    this.pool.useTls(security.peerTls);
     const storage = (this.storage = await this.openStorage());
     const identity = (this.identity = await establishIdentity(storage, this.config, this.warn));
     const view = (this.view = await this.clusterView(storage, identity));
@@ -123,9 +128,12 @@ export class QuorumNode {
     const requests = (this.requests = await this.requestPath({ storage, identity, view, replication }));
     const layers: Layers = { storage, identity, view, replication, requests };
     this.collectMetrics(layers);
-    this.http = this.httpServer(layers);
+    this.http = this.httpServer(layers, security);
     const [host, port] = splitHostPort(this.config.listen);
     await this.http.listen(host, port);
+    security.tokens?.watch();
+    if (!security.serverTls && !isLoopback(host))
+      this.log.warn({ listen: this.config.listen }, 'SERVING WITHOUT TLS ON A NON-LOOPBACK ADDRESS: anyone who can reach this port can read and write every key, and send replica writes and gossip. Set tlsCert, tlsKey and tlsCa (mutual TLS between nodes) and tokenFile (client tokens): see docs/architecture.md, Security');
     await this.join(layers);
     this.startBackground(layers);
     this.ready = true;
@@ -140,6 +148,7 @@ export class QuorumNode {
   async stop(): Promise<void> {
     this.ready = false;
     await this.view?.membership.leave(LEAVE_WAIT_MS).catch((err: unknown) => this.warn('cannot announce leave', { error: String(err) }));
+    this.security?.tokens?.stop();
     this.replication?.hints.stop();
     this.replication?.admission.stop();
     const reaping = this.requests?.reaper.stop();
@@ -337,7 +346,7 @@ export class QuorumNode {
   }
 
   /** Every service on one port: public KvService and AdminService, internal ReplicaService and MembershipService. */
-  private httpServer({ storage, identity, view, replication, requests }: Layers): HttpServer {
+  private httpServer({ storage, identity, view, replication, requests }: Layers, security: NodeSecurity): HttpServer {
     const c = this.config;
     const { nodeId: selfId, clusterId } = identity;
     const { ring, membership, buckets } = view;
@@ -346,6 +355,7 @@ export class QuorumNode {
     const limits = streamLimitsOf(c);
     const nodeBudget = new NodeBudget(limits.node);
     const streamBudget = streamBudgetFactory({ stream: limits.stream, connection: limits.connections.connection, node: nodeBudget, initialResultBytes: limits.initialResultBytes });
+    const permit = permitOf(security.policy);
     const replicaDeps: ReplicaServiceDeps = {
       selfId,
       clusterId: () => clusterId,
@@ -360,6 +370,9 @@ export class QuorumNode {
     // maxMessageBytes (a Session message larger than that is skipped and answered, up to the ceiling).
     const publicMessages = { readMaxBytes: limits.maxMessageBytes };
     return new HttpServer({
+      ...(security.serverTls ? { tls: security.serverTls } : {}),
+      policy: security.policy,
+      callerOf: security.callerOf,
       ready: () => this.ready,
       metrics: () => metrics.render(),
       readMaxBytes: MAX_ENVELOPE_BYTES,
@@ -379,11 +392,11 @@ export class QuorumNode {
         ],
         [
           '/quorumkv.v1.KvService/Session',
-          { handler: sessionRawStream(frontend, metrics), maxMessageBytes: limits.maxMessageBytes, skipUpToBytes: MAX_ENVELOPE_BYTES, limitName: 'maxMessageBytes' },
+          { handler: sessionRawStream(frontend, metrics, permit), maxMessageBytes: limits.maxMessageBytes, skipUpToBytes: MAX_ENVELOPE_BYTES, limitName: 'maxMessageBytes' },
         ],
       ]),
       routes: (r) => {
-        r.service(KvService, kvService(frontend, info, lister, { metrics, streamBudget }), publicMessages);
+        r.service(KvService, kvService(frontend, info, lister, { metrics, streamBudget, permit }), publicMessages);
         r.service(AdminService, adminService({
           selfId,
           clusterId: () => clusterId,
