@@ -5,6 +5,8 @@
 // @peculiar/x509 resolves its services through tsyringe, which needs the Reflect metadata API.
 import 'reflect-metadata';
 import { randomBytes, webcrypto } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { isIP } from 'node:net';
 import * as x509 from '@peculiar/x509';
 
@@ -80,6 +82,31 @@ export async function createClusterCerts(o: ClusterCertsOptions): Promise<Cluste
     nodes[id] = { cert: cert.toString('pem'), key: await pemKey(keys.privateKey) };
   }
   return { ca: { cert: ca.toString('pem'), key: await pemKey(caKeys.privateKey) }, nodes };
+}
+
+/** Where {@link writeClusterCerts} put the files. */
+export interface ClusterCertFiles {
+  readonly dir: string;
+  readonly caFile: string;
+  readonly caKeyFile: string;
+  /** Node id → its certificate and key files. */
+  readonly nodes: Readonly<Record<string, { readonly certFile: string; readonly keyFile: string }>>;
+}
+
+/**
+ * Writes `certs` to `dir` (created, mode 700): `ca.pem`, `ca-key.pem`, and `<id>.pem` and
+ * `<id>-key.pem` per node, every file mode 600.
+ */
+export function writeClusterCerts(dir: string, certs: ClusterCerts): ClusterCertFiles {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const write = (name: string, text: string): string => {
+    const path = join(dir, name);
+    writeFileSync(path, text, { mode: 0o600 });
+    return path;
+  };
+  const nodes: Record<string, { certFile: string; keyFile: string }> = {};
+  for (const [id, pair] of Object.entries(certs.nodes)) nodes[id] = { certFile: write(`${id}.pem`, pair.cert), keyFile: write(`${id}-key.pem`, pair.key) };
+  return { dir, caFile: write('ca.pem', certs.ca.cert), caKeyFile: write('ca-key.pem', certs.ca.key), nodes };
 }
 
 async function pemKey(key: CryptoKey): Promise<string> {

@@ -1,7 +1,7 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createClusterCerts } from './cluster-certs.js';
+import { createClusterCerts, writeClusterCerts } from './cluster-certs.js';
 import { FaultProxy } from './fault-proxy.js';
 import { freePort } from './free-port.js';
 import { NodeHandle } from './node-handle.js';
@@ -59,11 +59,12 @@ export interface StartClusterOptions {
   /** Environment added to each node's (`NodeHandleOptions.env`: NODE_OPTIONS is cleared). */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /**
-   * Run the cluster with TLS and mutual TLS between nodes: a new CA and a certificate per node (for
-   * its host and localhost) are made and written under `dataDir/tls`, and each node gets
-   * `--tls-cert`, `--tls-key` and `--tls-ca`. Clients trust {@link Cluster.tls}'s CA.
+   * Run the cluster with TLS and mutual TLS between nodes: each node gets `--tls-cert`, `--tls-key`
+   * and `--tls-ca`. With `true`, a new CA and a certificate per node (for its host and localhost)
+   * are made and written under `dataDir/tls`; with `{ dir }`, the files `quorumkv certs create`
+   * wrote there are used (`ca.pem`, `<id>.pem`, `<id>-key.pem`). Clients trust {@link Cluster.tls}'s CA.
    */
-  readonly secure?: boolean;
+  readonly secure?: boolean | { readonly dir: string };
   /**
    * For scripts: on SIGINT or SIGTERM to this process, stop the cluster (removing temporary data)
    * and exit with code 130. Tests and commands with their own signal handling leave it off.
@@ -124,7 +125,7 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<C
   const temporary = options.dataDir === undefined;
   const root = temporary ? mkdtempSync(join(tmpdir(), 'qkv-cluster-')) : resolve(options.dataDir!);
   mkdirSync(root, { recursive: true });
-  const tls = options.secure ? await writeCerts(plans, join(root, 'tls')) : undefined;
+  const tls = options.secure === true ? await writeCerts(plans, join(root, 'tls')) : options.secure ? certsIn(resolve(options.secure.dir)) : undefined;
   const nodes = plans.map((p, i) => nodeFor(p, i, initialCluster, root, options, tls));
 
   let stopping: Promise<void> | undefined;
@@ -177,17 +178,14 @@ async function planNodes(options: StartClusterOptions, proxies: FaultProxy[]): P
 /** Makes the CA and one certificate per node, valid for every node's host and localhost, and writes them to `dir`. */
 async function writeCerts(plans: readonly NodePlan[], dir: string): Promise<ClusterTls> {
   const certs = await createClusterCerts({ nodes: plans.map((p) => p.id), hosts: ['localhost', ...new Set(plans.map((p) => p.host))] });
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const write = (name: string, text: string): string => {
-    const path = join(dir, name);
-    writeFileSync(path, text, { mode: 0o600 });
-    return path;
-  };
-  for (const [id, pair] of Object.entries(certs.nodes)) {
-    write(`${id}.pem`, pair.cert);
-    write(`${id}-key.pem`, pair.key);
-  }
-  return { ca: certs.ca.cert, caFile: write('ca.pem', certs.ca.cert), caKeyFile: write('ca-key.pem', certs.ca.key), dir };
+  const files = writeClusterCerts(dir, certs);
+  return { ca: certs.ca.cert, caFile: files.caFile, caKeyFile: files.caKeyFile, dir };
+}
+
+/** The certificates `quorumkv certs create` wrote to `dir`. */
+function certsIn(dir: string): ClusterTls {
+  const caFile = join(dir, 'ca.pem');
+  return { ca: readFileSync(caFile, 'utf8'), caFile, caKeyFile: join(dir, 'ca-key.pem'), dir };
 }
 
 function nodeFor(p: NodePlan, index: number, initialCluster: string, root: string, o: StartClusterOptions, tls: ClusterTls | undefined): NodeHandle {

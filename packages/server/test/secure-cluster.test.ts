@@ -24,9 +24,8 @@ import {
   SessionRequestSchema,
 } from '@quorumkv/protocol';
 import { partitionOf } from '@quorumkv/ring';
-import { createClusterCerts, startCluster, type Cluster, type NodeHandle, type PemPair } from '@quorumkv/harness';
+import { createClusterCerts, issueTokens, startCluster, type Cluster, type NodeHandle, type PemPair } from '@quorumkv/harness';
 import { enc, dec, eventually } from './support.js';
-import { tokenDigest } from '../src/security/token-file.js';
 
 const HOST_BASE = 51;
 const PARTITIONS = 64;
@@ -40,12 +39,12 @@ const TOKENS = {
 } as const;
 type TokenName = keyof typeof TOKENS;
 
-function tokenFile(names: readonly TokenName[]): string {
-  const tokens = names.map((name) => {
-    const { secret, ...rest } = TOKENS[name];
-    return { name, sha256: tokenDigest(secret), ...rest };
+function tokenFile(names: readonly TokenName[], extra: { name: string; token: string; scopes: ['read'] }[] = []): string {
+  const listed = names.map((name) => {
+    const { secret, ...grant } = TOKENS[name];
+    return { name, ...grant, token: secret };
   });
-  return JSON.stringify({ tokens }, null, 2);
+  return issueTokens([...listed, ...extra]).fileText;
 }
 
 function reasonOf(err: unknown): { code: Code | undefined; reason: ErrorReason | undefined } {
@@ -237,9 +236,7 @@ describe('a secure cluster (TLS, mutual TLS between nodes, client tokens)', () =
     const newcomer = 'qkv_newcomer_3b8e51f0';
     const get = (token: string) => failure(rpc(n3, { token }).kv.get({ key: enc('kept') }));
     expect(reasonOf(await get(newcomer))).toEqual(UNAUTHENTICATED);
-    const file = JSON.parse(tokenFile(['admin', 'writer'])) as { tokens: unknown[] };
-    file.tokens.push({ name: 'newcomer', sha256: tokenDigest(newcomer), scopes: ['read'] });
-    writeFileSync(tokensPath, JSON.stringify(file));
+    writeFileSync(tokensPath, tokenFile(['admin', 'writer'], [{ name: 'newcomer', token: newcomer, scopes: ['read'] }]));
     expect(await eventually(async () => reasonOf(await get(newcomer)).code === undefined, 10_000)).toBe(true);
     expect(reasonOf(await get(TOKENS.reader.secret))).toEqual(UNAUTHENTICATED);
     // A broken file is not taken: the tokens in force stay.
