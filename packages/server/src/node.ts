@@ -131,7 +131,7 @@ export class QuorumNode {
     this.http = this.httpServer(layers, security);
     const [host, port] = splitHostPort(this.config.listen);
     await this.http.listen(host, port);
-    security.tokens?.watch();
+    security.watch();
     if (!security.serverTls && !isLoopback(host))
       this.log.warn({ listen: this.config.listen }, 'SERVING WITHOUT TLS ON A NON-LOOPBACK ADDRESS: anyone who can reach this port can read and write every key, and send replica writes and gossip. Set tlsCert, tlsKey and tlsCa (mutual TLS between nodes) and tokenFile (client tokens): see docs/architecture.md, Security');
     await this.join(layers);
@@ -148,7 +148,7 @@ export class QuorumNode {
   async stop(): Promise<void> {
     this.ready = false;
     await this.view?.membership.leave(LEAVE_WAIT_MS).catch((err: unknown) => this.warn('cannot announce leave', { error: String(err) }));
-    this.security?.tokens?.stop();
+    this.security?.stop();
     this.replication?.hints.stop();
     this.replication?.admission.stop();
     const reaping = this.requests?.reaper.stop();
@@ -211,6 +211,7 @@ export class QuorumNode {
       pool: this.pool,
       now: Date.now,
       acceptMetadata: (e) => e.key !== RING_METADATA_KEY || gate.vet(e.value, e.version, 'gossip'),
+      keys: () => this.security?.gossipKeys?.current,
       onRefused: (peer, message) => this.log.error({ peer, cluster: clusterId, error: message }, 'a peer refuses this node as belonging to another cluster: check --initial-cluster, --partitions and --n on both'),
     });
     const buckets = new BucketRegistry({ n: c.n, r: c.r, w: c.w, autoCreate: c.autoCreateBuckets, maxBuckets: c.maxBuckets }, () => ring.current.nodes.length, {

@@ -243,6 +243,6 @@ describe('a secure cluster (TLS, mutual TLS between nodes, client tokens)', () =
     writeFileSync(tokensPath, '{ "tokens": [ oops');
     await new Promise((r) => setTimeout(r, 1_500));
     expect(reasonOf(await get(newcomer))).toEqual({ code: undefined, reason: undefined });
-    expect(n3.logs()).toMatch(/token file not reloaded: keeping the tokens in force/);
+    expect(n3.logs()).toMatch(/token file not reloaded: keeping the one in force/);
   });
 });

@@ -4,7 +4,8 @@
 import { Code, ConnectError } from '@connectrpc/connect';
 import { createMemberlist, decodeMessage, encodeMessage, messageChannel, type GossipMessage, type Memberlist, type MetadataEntry } from '@quorumkv/gossip';
 import { ErrorDetailSchema, ErrorReason, MembershipService } from '@quorumkv/protocol';
-import { NodeForeignClusterError } from '../errors/errors.js';
+import { NodeForeignClusterError, NodeUnauthenticatedError } from '../errors/errors.js';
+import { signGossip, verifyGossip, type GossipKeyring } from '../security/gossip-keys.js';
 import type { PeerPool } from '../replication/peer-pool.js';
 
 export interface MembershipOptions {
@@ -18,6 +19,8 @@ export interface MembershipOptions {
   onRefused: (address: string, message: string) => void;
   /** Wall clock. */
   now: () => number;
+  /** The gossip keys in force (read on every message, so a reloaded key file applies at once); none: unsigned gossip. */
+  keys?: () => GossipKeyring | undefined;
   /** Vets cluster metadata from peers (the memberlist's `acceptMetadata`). */
   acceptMetadata?: (entry: MetadataEntry) => boolean;
 }
@@ -27,9 +30,12 @@ export interface GossipEnvelope {
   clusterId: string;
   fromAddress: string;
   message: Uint8Array;
+  /** HMAC-SHA256 under a gossip key (empty without keys). */
+  tag: Uint8Array;
 }
 
 const TICK_MS = 50;
+const NO_TAG = new Uint8Array(0);
 const SEND_TIMEOUT_MS = 2_000;
 const REFUSAL_LOG_INTERVAL_MS = 60_000;
 
@@ -91,10 +97,13 @@ export class ClusterMembership {
 
   /**
    * Feeds a received message to the core. Throws NodeForeignClusterError for another cluster's
-   * message (dropped unread) and GossipCodecError on malformed bytes.
+   * message and NodeUnauthenticatedError for one without a valid tag (both dropped unread), and
+   * GossipCodecError on malformed bytes.
    */
   receive(envelope: GossipEnvelope): void {
     if (envelope.clusterId !== this.o.clusterId) throw new NodeForeignClusterError(envelope.clusterId, this.o.clusterId);
+    const keys = this.o.keys?.();
+    if (keys && !verifyGossip(keys, envelope, envelope.tag)) throw new NodeUnauthenticatedError();
     this.list.receive(envelope.fromAddress, decodeMessage(envelope.message));
   }
 
@@ -121,7 +130,9 @@ export class ClusterMembership {
 
   private send(to: string, message: GossipMessage): void {
     const client = this.o.pool.client(to, MembershipService);
-    const req = { clusterId: this.o.clusterId, fromAddress: this.o.advertise, message: encodeMessage(message) };
+    const envelope = { clusterId: this.o.clusterId, fromAddress: this.o.advertise, message: encodeMessage(message) };
+    const keys = this.o.keys?.();
+    const req = { ...envelope, tag: keys ? signGossip(keys, envelope) : NO_TAG };
     const opts = { timeoutMs: SEND_TIMEOUT_MS };
     const channel = messageChannel(message);
     const call: Promise<unknown> = channel === 'ping' ? client.ping(req, opts) : channel === 'ping-req' ? client.pingReq(req, opts) : client.pushPull(req, opts);

@@ -224,6 +224,11 @@ export const serverConfigSchema = z
       .min(1)
       .optional()
       .meta({ description: 'JSON file of client bearer tokens (sha256, scopes read/write/admin, optional buckets), reloaded when it changes', unit: 'path', defaultText: 'none: no client authentication' }),
+    gossipKeyFile: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ description: 'file of gossip keys (base64, 32+ bytes, one a line, the primary first): gossip is signed with the primary, accepted under any; followed for rotation', unit: 'path', defaultText: 'none: gossip not signed' }),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level'),
   })
   .strict()

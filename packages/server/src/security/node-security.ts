@@ -8,7 +8,9 @@ import type { ServerConfig } from '../config/config-schema.js';
 import type { ServerTls } from '../http/http-server.js';
 import type { PeerTls } from '../replication/peer-pool.js';
 import { callerOf, type AccessPolicy, type Caller } from './access-policy.js';
-import { TokenStore } from './token-store.js';
+import { FollowedFile } from './followed-file.js';
+import { parseGossipKeys, type GossipKeyring } from './gossip-keys.js';
+import { grantOf, parseTokenFile, type TokenGrant } from './token-file.js';
 
 type Log = (msg: string, fields: Record<string, unknown>) => void;
 
@@ -26,8 +28,14 @@ export interface NodeSecurity {
   /** What the node shows and trusts when it dials peers; undefined for plaintext. */
   readonly peerTls: PeerTls | undefined;
   readonly policy: AccessPolicy;
-  readonly tokens: TokenStore | undefined;
+  /** The client tokens in force, by SHA-256, followed from the token file. */
+  readonly tokens: FollowedFile<Map<string, TokenGrant>> | undefined;
+  /** The gossip keys in force, followed from the key file; undefined when gossip is not authenticated. */
+  readonly gossipKeys: FollowedFile<GossipKeyring> | undefined;
   callerOf(req: IncomingMessage | Http2ServerRequest): Caller;
+  /** Starts following the token and key files. */
+  watch(): void;
+  stop(): void;
 }
 
 function readPem(field: string, path: string): string {
@@ -51,22 +59,30 @@ export function loadSecurity(c: ServerConfig, log: { warn: Log; info: Log }): No
     // it dials peers over TLS trusting the system's CAs.
     peerTls = ca ? { ca, cert, key } : {};
   }
-  let tokens: TokenStore | undefined;
-  if (c.tokenFile !== undefined) {
-    try {
-      tokens = new TokenStore({ path: c.tokenFile, warn: log.warn, info: log.info, now: Date.now });
-    } catch (err) {
-      throw new SecuritySettingError('tokenFile', (err as Error).message);
-    }
-  }
-  const lookup = tokens && ((token: string) => tokens.lookup(token));
+  const tokens = follow('tokenFile', c.tokenFile, 'token file', parseTokenFile, log);
+  const gossipKeys = follow('gossipKeyFile', c.gossipKeyFile, 'gossip key file', parseGossipKeys, log);
+  const lookup = tokens && ((token: string) => grantOf(tokens.current, token, Date.now()));
+  const files = [tokens, gossipKeys];
   return {
     serverTls,
     peerTls,
     tokens,
+    gossipKeys,
     policy: { membersOnly: c.tlsCa !== undefined, tokensRequired: tokens !== undefined },
     callerOf: (req) => callerOf(req, lookup),
+    watch: () => files.forEach((f) => f?.watch()),
+    stop: () => files.forEach((f) => f?.stop()),
   };
+}
+
+/** The followed file of setting `field`, when it is set. Throws {@link SecuritySettingError}. */
+function follow<T>(field: string, path: string | undefined, what: string, parse: (text: string) => T, log: { warn: Log; info: Log }): FollowedFile<T> | undefined {
+  if (path === undefined) return undefined;
+  try {
+    return new FollowedFile({ path, parse, what, warn: log.warn, info: log.info });
+  } catch (err) {
+    throw new SecuritySettingError(field, (err as Error).message);
+  }
 }
 
 /** Whether `host` is a loopback address (or name): plaintext there reaches no one else. */

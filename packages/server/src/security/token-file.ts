@@ -72,3 +72,10 @@ export function parseTokenFile(text: string): Map<string, TokenGrant> {
   }
   return grants;
 }
+
+/** The grant of a presented token, or undefined when it is unknown or expired at `nowMs`. */
+export function grantOf(grants: ReadonlyMap<string, TokenGrant>, token: string, nowMs: number): TokenGrant | undefined {
+  const grant = grants.get(tokenDigest(token));
+  if (!grant || (grant.expiresAtMs !== undefined && grant.expiresAtMs <= nowMs)) return undefined;
+  return grant;
+}
