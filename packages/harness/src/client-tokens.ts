@@ -39,3 +39,8 @@ export function issueTokens(specs: readonly TokenSpec[]): IssuedTokens {
   });
   return { fileText: `${JSON.stringify({ tokens: entries }, null, 2)}\n`, tokens };
 }
+
+/** A new gossip key file's text: one random 32-byte key (base64), the primary. */
+export function newGossipKeyFile(): string {
+  return `${randomBytes(32).toString('base64')}\n`;
+}

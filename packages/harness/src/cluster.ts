@@ -1,7 +1,8 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createClusterCerts, writeClusterCerts } from './cluster-certs.js';
+import { newGossipKeyFile } from './client-tokens.js';
 import { FaultProxy } from './fault-proxy.js';
 import { freePort } from './free-port.js';
 import { NodeHandle } from './node-handle.js';
@@ -59,10 +60,11 @@ export interface StartClusterOptions {
   /** Environment added to each node's (`NodeHandleOptions.env`: NODE_OPTIONS is cleared). */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /**
-   * Run the cluster with TLS and mutual TLS between nodes: each node gets `--tls-cert`, `--tls-key`
-   * and `--tls-ca`. With `true`, a new CA and a certificate per node (for its host and localhost)
-   * are made and written under `dataDir/tls`; with `{ dir }`, the files `quorumkv certs create`
-   * wrote there are used (`ca.pem`, `<id>.pem`, `<id>-key.pem`). Clients trust {@link Cluster.tls}'s CA.
+   * Run the cluster with TLS, mutual TLS between nodes and signed gossip: each node gets
+   * `--tls-cert`, `--tls-key`, `--tls-ca` and `--gossip-key-file`. With `true`, a new CA, a
+   * certificate per node (for its host and localhost) and a gossip key are made and written under
+   * `dataDir/tls`; with `{ dir }`, the files `quorumkv certs create` wrote there are used
+   * (`ca.pem`, `<id>.pem`, `<id>-key.pem`, `gossip.keys`). Clients trust {@link Cluster.tls}'s CA.
    */
   readonly secure?: boolean | { readonly dir: string };
   /**
@@ -104,6 +106,8 @@ export interface ClusterTls {
   readonly caKeyFile: string;
   /** Where the files are. */
   readonly dir: string;
+  /** The gossip key file every node signs gossip with. */
+  readonly gossipKeyFile: string;
 }
 
 interface NodePlan {
@@ -179,13 +183,15 @@ async function planNodes(options: StartClusterOptions, proxies: FaultProxy[]): P
 async function writeCerts(plans: readonly NodePlan[], dir: string): Promise<ClusterTls> {
   const certs = await createClusterCerts({ nodes: plans.map((p) => p.id), hosts: ['localhost', ...new Set(plans.map((p) => p.host))] });
   const files = writeClusterCerts(dir, certs);
-  return { ca: certs.ca.cert, caFile: files.caFile, caKeyFile: files.caKeyFile, dir };
+  const gossipKeyFile = join(dir, 'gossip.keys');
+  writeFileSync(gossipKeyFile, newGossipKeyFile(), { mode: 0o600 });
+  return { ca: certs.ca.cert, caFile: files.caFile, caKeyFile: files.caKeyFile, dir, gossipKeyFile };
 }
 
 /** The certificates `quorumkv certs create` wrote to `dir`. */
 function certsIn(dir: string): ClusterTls {
   const caFile = join(dir, 'ca.pem');
-  return { ca: readFileSync(caFile, 'utf8'), caFile, caKeyFile: join(dir, 'ca-key.pem'), dir };
+  return { ca: readFileSync(caFile, 'utf8'), caFile, caKeyFile: join(dir, 'ca-key.pem'), dir, gossipKeyFile: join(dir, 'gossip.keys') };
 }
 
 function nodeFor(p: NodePlan, index: number, initialCluster: string, root: string, o: StartClusterOptions, tls: ClusterTls | undefined): NodeHandle {
@@ -201,7 +207,7 @@ function nodeFor(p: NodePlan, index: number, initialCluster: string, root: strin
     ...(o.n !== undefined ? ['--n', String(o.n)] : []),
     ...(o.r !== undefined ? ['--r', String(o.r)] : []),
     ...(o.w !== undefined ? ['--w', String(o.w)] : []),
-    ...(tls ? ['--tls-cert', join(tls.dir, `${p.id}.pem`), '--tls-key', join(tls.dir, `${p.id}-key.pem`), '--tls-ca', tls.caFile] : []),
+    ...(tls ? ['--tls-cert', join(tls.dir, `${p.id}.pem`), '--tls-key', join(tls.dir, `${p.id}-key.pem`), '--tls-ca', tls.caFile, '--gossip-key-file', tls.gossipKeyFile] : []),
     ...(o.extraArgs ?? []),
     ...(o.nodeArgs?.[index] ?? []),
   ];

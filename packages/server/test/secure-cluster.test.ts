@@ -76,7 +76,7 @@ describe('a secure cluster (TLS, mutual TLS between nodes, client tokens)', () =
 
   beforeAll(async () => {
     writeFileSync(tokensPath, tokenFile(['admin', 'reader', 'writer', 'users', 'expired']));
-    cluster = await startCluster({ nodes: 3, n: 3, r: 2, w: 2, partitions: PARTITIONS, hostBase: HOST_BASE, secure: true, extraArgs: ['--token-file', tokensPath] });
+    cluster = await startCluster({ nodes: 3, n: 3, r: 2, w: 2, partitions: PARTITIONS, hostBase: HOST_BASE, secure: true, extraArgs: ['--token-file', tokensPath, '--hint-delivery-interval-ms', '300'] });
     // A certificate of this cluster's CA, as a member holds (the test speaks as a node), and one
     // of another CA with the same names, as an intruder could make.
     const { readFileSync } = await import('node:fs');
@@ -146,6 +146,18 @@ describe('a secure cluster (TLS, mutual TLS between nodes, client tokens)', () =
       const members = await rpc(node, { token: 'admin' }).admin.members({});
       expect(members.members.map((m) => m.id).sort()).toEqual(['n1', 'n2', 'n3']);
     }
+  });
+
+  it('keeps a hint for a replica that is down and delivers it over mutual TLS when it is back', async () => {
+    const [n1, , n3] = cluster.nodes as [NodeHandle, NodeHandle, NodeHandle];
+    await n3.kill('SIGKILL');
+    await rpc(n1, { token: 'admin' }).kv.put({ key: enc('hinted'), value: enc('while n3 was down'), w: 2 });
+    await n3.restart();
+    const delivered = await eventually(async () => {
+      const local = await rpc(n3, { cert: member }).admin.localGet({ key: enc('hinted') });
+      return local.found && local.siblings.some((s) => dec(s.value) === 'while n3 was down');
+    });
+    expect(delivered).toBe(true);
   });
 
   it('refuses internal calls from a peer without a certificate of the cluster CA (another CA, none, or only a token): no replica write, no LocalGet, no gossip', async () => {

@@ -1,9 +1,9 @@
 // quorumkv certs create: what a secure cluster needs, in one directory: a cluster CA, a certificate
-// per node (signed by it, for the given host names and addresses), and a token file with one admin
-// token (the file holds its SHA-256; the token itself is written to admin.token and printed once).
+// per node (signed by it, for the given host names and addresses), a gossip key, and a token file
+// with one admin token (the file holds its SHA-256; the token itself is written to admin.token).
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createClusterCerts, issueTokens, writeClusterCerts } from '@quorumkv/harness';
+import { createClusterCerts, issueTokens, newGossipKeyFile, writeClusterCerts } from '@quorumkv/harness';
 import { InvalidArgumentError, type Command } from 'commander';
 import { globals } from '../context.js';
 import { CliExit, ExitCode } from '../exit-codes.js';
@@ -31,7 +31,7 @@ export function registerCertsCommands(program: Command, out: Output): void {
   const certs = program.command('certs').description('make the certificates and tokens of a secure cluster');
   certs
     .command('create')
-    .description('write a cluster CA, a certificate per node and a token file with an admin token')
+    .description('write a cluster CA, a certificate per node, a gossip key and a token file with an admin token')
     .option('--out <dir>', 'directory to write to (created)', './certs')
     .option('--nodes <ids>', 'node ids, comma-separated: one certificate each', list, ['node-1', 'node-2', 'node-3'])
     .option('--hosts <names>', 'host names and IP addresses every node certificate is valid for, comma-separated', list, DEFAULT_HOSTS)
@@ -46,17 +46,20 @@ export function registerCertsCommands(program: Command, out: Output): void {
       const adminToken = join(dir, 'admin.token');
       writeFileSync(tokenFile, issued.fileText, { mode: 0o600 });
       writeFileSync(adminToken, `${issued.tokens['admin']!}\n`, { mode: 0o600 });
+      const gossipKeys = join(dir, 'gossip.keys');
+      writeFileSync(gossipKeys, newGossipKeyFile(), { mode: 0o600 });
       if (g.json) {
-        out.out(toJson({ dir, ca: files.caFile, caKey: files.caKeyFile, nodes: files.nodes, tokenFile, adminToken }));
+        out.out(toJson({ dir, ca: files.caFile, caKey: files.caKeyFile, nodes: files.nodes, tokenFile, adminToken, gossipKeys }));
         return;
       }
       out.out(fields([
         ['ca', files.caFile],
         ['ca key', `${files.caKeyFile} (keep it off the nodes)`],
         ...Object.entries(files.nodes).map(([id, n]): [string, string] => [id, `${n.certFile} ${n.keyFile}`]),
+        ['gossip keys', gossipKeys],
         ['token file', tokenFile],
         ['admin token', adminToken],
       ]));
-      out.out(`each node: --tls-cert <id>.pem --tls-key <id>-key.pem --tls-ca ca.pem --token-file tokens.json\nclients:   quorumkv --ca ${files.caFile} --token "$(cat ${adminToken})" cluster status`);
+      out.out(`each node: --tls-cert <id>.pem --tls-key <id>-key.pem --tls-ca ca.pem --gossip-key-file gossip.keys --token-file tokens.json\nclients:   quorumkv --ca ${files.caFile} --token "$(cat ${adminToken})" cluster status`);
     });
 }
