@@ -2,15 +2,11 @@
 // WebCrypto (ECDSA P-256): for `quorumkv certs create`, `quorumkv dev --secure` and the tests of a
 // secure cluster. A node certificate serves both ways: as the server's certificate on the node's
 // port and as the client certificate the node presents to its peers (mutual TLS).
-// @peculiar/x509 resolves its services through tsyringe, which needs the Reflect metadata API.
-import 'reflect-metadata';
 import { randomBytes, webcrypto } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isIP } from 'node:net';
-import * as x509 from '@peculiar/x509';
-
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+import type * as X509 from '@peculiar/x509';
 
 const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
 const DAY_MS = 86_400_000;
@@ -40,8 +36,26 @@ export interface ClusterCerts {
   readonly nodes: Readonly<Record<string, PemPair>>;
 }
 
+let loaded: Promise<typeof X509> | undefined;
+
+/**
+ * @peculiar/x509, loaded on first use: it costs a few hundred ms of start-up, which every `quorumkv`
+ * command would pay otherwise. It resolves its services through tsyringe, which needs the Reflect
+ * metadata API, so that is loaded first.
+ */
+function x509Module(): Promise<typeof X509> {
+  loaded ??= (async () => {
+    await import('reflect-metadata');
+    const x509 = await import('@peculiar/x509');
+    x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+    return x509;
+  })();
+  return loaded;
+}
+
 /** Makes a new CA and one certificate per node, signed by it. */
 export async function createClusterCerts(o: ClusterCertsOptions): Promise<ClusterCerts> {
+  const x509 = await x509Module();
   const notBefore = new Date(Date.now() - 60_000);
   const notAfter = new Date(Date.now() + (o.days ?? 365) * DAY_MS);
   const caKeys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
@@ -79,9 +93,9 @@ export async function createClusterCerts(o: ClusterCertsOptions): Promise<Cluste
         await x509.AuthorityKeyIdentifierExtension.create(ca),
       ],
     });
-    nodes[id] = { cert: cert.toString('pem'), key: await pemKey(keys.privateKey) };
+    nodes[id] = { cert: cert.toString('pem'), key: await pemKey(x509, keys.privateKey) };
   }
-  return { ca: { cert: ca.toString('pem'), key: await pemKey(caKeys.privateKey) }, nodes };
+  return { ca: { cert: ca.toString('pem'), key: await pemKey(x509, caKeys.privateKey) }, nodes };
 }
 
 /** Where {@link writeClusterCerts} put the files. */
@@ -109,7 +123,7 @@ export function writeClusterCerts(dir: string, certs: ClusterCerts): ClusterCert
   return { dir, caFile: write('ca.pem', certs.ca.cert), caKeyFile: write('ca-key.pem', certs.ca.key), nodes };
 }
 
-async function pemKey(key: CryptoKey): Promise<string> {
+async function pemKey(x509: typeof X509, key: CryptoKey): Promise<string> {
   return x509.PemConverter.encode(await webcrypto.subtle.exportKey('pkcs8', key), 'PRIVATE KEY');
 }
 
