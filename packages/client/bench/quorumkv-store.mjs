@@ -24,6 +24,31 @@ export const durableClusterOptions = {
 };
 
 /**
+ * The YCSB run's settings from the environment: QKV_YCSB_RECORDS (default `records`),
+ * QKV_YCSB_CALLERS (32), QKV_YCSB_SECONDS (10 per workload); 1 KiB values, seed 42.
+ * @param {{ records: number, workloads?: string[] }} defaults
+ */
+export function ycsbOptions(defaults) {
+  const envInt = (name, fallback) => {
+    const raw = process.env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const v = Number(raw);
+    if (!Number.isInteger(v) || v <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+    return v;
+  };
+  return {
+    recordCount: envInt('QKV_YCSB_RECORDS', defaults.records),
+    valueBytes: 1024,
+    callers: envInt('QKV_YCSB_CALLERS', 32),
+    seconds: envInt('QKV_YCSB_SECONDS', 10),
+    maxOps: 1_000_000,
+    loadSeconds: 300,
+    seed: 42,
+    ...(defaults.workloads ? { workloads: defaults.workloads } : {}),
+  };
+}
+
+/**
  * @param {import('@quorumkv/client/node').NodeClientOptions} clientOptions
  * @returns {import('../../../tools/bench/ycsb.mjs').YcsbStore & { client: import('@quorumkv/client').QuorumKvClient }}
  */

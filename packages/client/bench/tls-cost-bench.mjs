@@ -11,23 +11,9 @@ import { codeVersion, machine, writeSection } from '../../../tools/bench/bench-r
 import { ycsbTable } from '../../../tools/bench/ycsb-report.mjs';
 import { runYcsb } from '../../../tools/bench/ycsb.mjs';
 import { issueTokens, startCluster } from '@quorumkv/harness';
-import { durableClusterOptions, quorumKvStore, waitUntilWritable } from './quorumkv-store.mjs';
+import { durableClusterOptions, quorumKvStore, waitUntilWritable, ycsbOptions } from './quorumkv-store.mjs';
 
-const envInt = (name, fallback) => {
-  const v = Number(process.env[name] || fallback);
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`${name} must be a positive integer`);
-  return v;
-};
-const options = {
-  recordCount: envInt('QKV_YCSB_RECORDS', 5_000),
-  valueBytes: 1024,
-  callers: envInt('QKV_YCSB_CALLERS', 32),
-  seconds: envInt('QKV_YCSB_SECONDS', 10),
-  maxOps: 1_000_000,
-  loadSeconds: 300,
-  seed: 42,
-  workloads: ['B'],
-};
+const options = ycsbOptions({ records: 5_000, workloads: ['B'] });
 const partitions = 64;
 
 /** Runs load + B against a fresh cluster, plain or secure. */
