@@ -15,7 +15,7 @@ import { startCluster, type Cluster, type NodeHandle } from '@quorumkv/harness';
 import { parseGossipKeys, signGossip } from '../src/security/gossip-keys.js';
 import { Clients, eventually, sleep } from './support.js';
 
-const HOST_BASE = 56;
+const HOST_BASE = 67;
 
 async function badTags(node: NodeHandle): Promise<number> {
   const text = await (await fetch(`${node.url}/metrics`)).text();

@@ -27,7 +27,7 @@ import { partitionOf } from '@quorumkv/ring';
 import { createClusterCerts, issueTokens, startCluster, type Cluster, type NodeHandle, type PemPair } from '@quorumkv/harness';
 import { enc, dec, eventually } from './support.js';
 
-const HOST_BASE = 51;
+const HOST_BASE = 64;
 const PARTITIONS = 64;
 
 const TOKENS = {
