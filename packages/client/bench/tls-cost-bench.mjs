@@ -60,6 +60,10 @@ console.log(`security costs ${cost.toFixed(0)} µs of CPU per operation (${((cos
 if (process.env.QKV_YCSB_WRITE === '0') process.exit(0);
 
 const code = codeVersion();
+const busy =
+  loadBefore > os.cpus().length
+    ? `\nThe box was busy with other jobs (load average above its ${os.cpus().length} cores): absolute figures are inflated several times over an idle run and a difference of a few per cent between plain and secure is within the noise of one run; re-run on an idle box before quoting it.`
+    : '';
 writeSection(
   'tls-cost',
   `### What security costs: YCSB-B, plain vs secure, same run
@@ -72,7 +76,7 @@ cluster key, a client token checked on every request). n=3 r=2 w=2, durable (fsy
 Code at ${code.commit}${code.dirty ? ' with uncommitted changes to the client or server' : ''}. Connections are long-lived (one HTTP/2
 session per peer pair and per client-node pair), so the handshakes are paid once; what remains is record encryption and the token
 lookup (a SHA-256 of the token per request). Latency is of reads. CPU is the benchmark process + the three servers, per operation.
-In workload B security cost ${cost.toFixed(0)} µs of CPU per operation (${((cost / phaseB(plain).cpu.totalUsPerOp) * 100).toFixed(0)}%).
+In workload B security cost ${cost.toFixed(0)} µs of CPU per operation (${((cost / phaseB(plain).cpu.totalUsPerOp) * 100).toFixed(0)}%).${busy}
 Regenerate: \`npm run bench:tls -w @quorumkv/client\`.
 
 ${table}
