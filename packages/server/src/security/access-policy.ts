@@ -1,7 +1,8 @@
 // Who may call what. A caller is a cluster member (its TLS client certificate was signed by the
 // cluster CA), a client with a bearer token, or anonymous. Internal services (replica traffic,
 // gossip, a replica's raw record) are for members only once mutual TLS is on; data and admin
-// methods need a token with the matching scope once a token file is configured. Members may call
+// methods need a token with the matching scope once a token file is configured (a bucket's
+// properties are data clients' to read: the SDK routes with them). Members may call
 // everything: a node forwards client requests and asks peers for their status.
 import type { IncomingMessage } from 'node:http';
 import type { Http2ServerRequest } from 'node:http2';
@@ -34,6 +35,8 @@ export const callerKey = createContextKey<Caller>({ kind: 'anonymous' }, { descr
 
 const INTERNAL_SERVICES = new Set(['quorumkv.v1.ReplicaService', 'quorumkv.v1.MembershipService']);
 const WRITE_METHODS = new Set(['Put', 'Delete']);
+/** Admin methods a data client needs: the SDK routes with a bucket's n. */
+const READ_ADMIN_METHODS = new Set(['GetBucket']);
 
 /** What the method at `path` (`/package.Service/Method`) requires; paths that are not RPCs are open. */
 export function requirementOf(path: string): Requirement {
@@ -41,7 +44,7 @@ export function requirementOf(path: string): Requirement {
   if (!m) return 'open';
   const [, service = '', method = ''] = m;
   if (INTERNAL_SERVICES.has(service)) return 'member';
-  if (service === 'quorumkv.v1.AdminService') return method === 'LocalGet' ? 'member' : 'admin';
+  if (service === 'quorumkv.v1.AdminService') return method === 'LocalGet' ? 'member' : READ_ADMIN_METHODS.has(method) ? 'read' : 'admin';
   if (service === 'quorumkv.v1.KvService') return WRITE_METHODS.has(method) ? 'write' : 'read';
   return 'open';
 }
