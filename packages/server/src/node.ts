@@ -212,7 +212,13 @@ export class QuorumNode {
       now: Date.now,
       acceptMetadata: (e) => e.key !== RING_METADATA_KEY || gate.vet(e.value, e.version, 'gossip'),
       keys: () => this.security?.gossipKeys?.current,
-      onRefused: (peer, message) => this.log.error({ peer, cluster: clusterId, error: message }, 'a peer refuses this node as belonging to another cluster: check --initial-cluster, --partitions and --n on both'),
+      onRefused: (peer, why, message) =>
+        this.log.error(
+          { peer, cluster: clusterId, error: message },
+          why === 'foreign'
+            ? 'a peer refuses this node as belonging to another cluster: check --initial-cluster, --partitions and --n on both'
+            : "a peer refuses this node's gossip or internal calls as unauthenticated: check --gossip-key-file (a key both accept) and --tls-ca/--tls-cert (certificates of one cluster CA)",
+        ),
     });
     const buckets = new BucketRegistry({ n: c.n, r: c.r, w: c.w, autoCreate: c.autoCreateBuckets, maxBuckets: c.maxBuckets }, () => ring.current.nodes.length, {
       publish: (key, version, value) => membership.list.setMetadata(key, version, value),

@@ -1,7 +1,7 @@
 // Glue between the pure SWIM core (@quorumkv/gossip) and the network: messages travel as bytes over
 // MembershipService, tagged with the cluster id, the core is ticked from a timer, and event-loop
 // stalls are reported to it (Lifeguard) so a slow node doubts itself before it accuses others.
-import { Code, ConnectError } from '@connectrpc/connect';
+import { ConnectError } from '@connectrpc/connect';
 import { createMemberlist, decodeMessage, encodeMessage, messageChannel, type GossipMessage, type Memberlist, type MetadataEntry } from '@quorumkv/gossip';
 import { ErrorDetailSchema, ErrorReason, MembershipService } from '@quorumkv/protocol';
 import { NodeForeignClusterError, NodeUnauthenticatedError } from '../errors/errors.js';
@@ -15,8 +15,11 @@ export interface MembershipOptions {
   clusterId: string;
   probeIntervalMs: number;
   pool: PeerPool;
-  /** A peer refused our messages as coming from another cluster (called at most once a minute per peer). */
-  onRefused: (address: string, message: string) => void;
+  /**
+   * A peer refused our messages as coming from another cluster (`foreign`), or as not signed with a
+   * gossip key it accepts (`unauthenticated`); called at most once a minute per peer.
+   */
+  onRefused: (address: string, why: 'foreign' | 'unauthenticated', message: string) => void;
   /** Wall clock. */
   now: () => number;
   /** The gossip keys in force (read on every message, so a reloaded key file applies at once); none: unsigned gossip. */
@@ -144,12 +147,14 @@ export class ClusterMembership {
   }
 
   private noteRefusal(address: string, err: unknown): void {
-    if (!(err instanceof ConnectError) || err.code !== Code.FailedPrecondition) return;
-    if (err.findDetails(ErrorDetailSchema)[0]?.reason !== ErrorReason.FOREIGN_CLUSTER) return;
+    if (!(err instanceof ConnectError)) return;
+    const reason = err.findDetails(ErrorDetailSchema)[0]?.reason;
+    const why = reason === ErrorReason.FOREIGN_CLUSTER ? 'foreign' : reason === ErrorReason.UNAUTHENTICATED ? 'unauthenticated' : undefined;
+    if (why === undefined) return;
     const now = this.o.now();
     if (now - (this.refusalLoggedAt.get(address) ?? -Infinity) < REFUSAL_LOG_INTERVAL_MS) return;
     this.refusalLoggedAt.set(address, now);
-    this.o.onRefused(address, err.rawMessage);
+    this.o.onRefused(address, why, err.rawMessage);
   }
 }
 
