@@ -8,6 +8,7 @@
 // The load phase inserts new keys without a context. One SDK client serves every caller, as in an
 // application.
 import { createClient } from '@quorumkv/client/node';
+import { envInt } from '../../../tools/bench/bench-report.mjs';
 
 /**
  * The cluster the YCSB benchmarks measure (`startCluster` options of @quorumkv/harness, hosts and
@@ -29,13 +30,6 @@ export const durableClusterOptions = {
  * @param {{ records: number, workloads?: string[] }} defaults
  */
 export function ycsbOptions(defaults) {
-  const envInt = (name, fallback) => {
-    const raw = process.env[name];
-    if (raw === undefined || raw === '') return fallback;
-    const v = Number(raw);
-    if (!Number.isInteger(v) || v <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
-    return v;
-  };
   return {
     recordCount: envInt('QKV_YCSB_RECORDS', defaults.records),
     valueBytes: 1024,
