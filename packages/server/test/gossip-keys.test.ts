@@ -112,4 +112,19 @@ describe('gossip signed with cluster keys', () => {
     expect(await eventually(async () => (await clients.of(n3).admin.listBuckets({})).buckets.some((b) => b.name === 'rotated'), 5_000)).toBe(true);
     expect((await clients.of(n3).admin.listBuckets({})).buckets.map((b) => b.name)).not.toContain('late');
   });
+
+  it('a member restarted with a key nobody else accepts is refused, counted, and says why in its log', async () => {
+    const [n1, n2, n3] = cluster.nodes as [NodeHandle, NodeHandle, NodeHandle];
+    const wrong = join(dir, 'wrong.keys');
+    writeFileSync(wrong, `${randomBytes(32).toString('base64')}\n`);
+    const before = (await badTags(n1)) + (await badTags(n2));
+    clients.reset(n3);
+    await n3.restart({ extraArgs: ['--gossip-key-file', wrong] });
+    expect(await eventually(async () => (await badTags(n1)) + (await badTags(n2)) > before, 10_000)).toBe(true);
+    expect(await eventually(async () => /refuses this node's gossip or internal calls as unauthenticated/.test(n3.logs()), 10_000)).toBe(true);
+    // Back with the cluster's key, it is a member again.
+    clients.reset(n3);
+    await n3.restart();
+    expect(await eventually(allAlive, 10_000)).toBe(true);
+  });
 });
