@@ -15,6 +15,15 @@ let sink = 0;
  * on a machine shared with other work, waiting for a core is not the code's cost. What `fn` returns
  * is folded into a sink so the work cannot be optimised away.
  */
+/** A positive integer from the environment variable `name`, else `fallback`; anything else throws, naming it. */
+export function envInt(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const v = Number(raw);
+  if (!Number.isInteger(v) || v <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  return v;
+}
+
 export function nsPerCall(fn, roundMs) {
   let n = 0;
   const start = performance.now();

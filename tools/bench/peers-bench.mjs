@@ -19,7 +19,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startCluster } from '@quorumkv/harness';
 import { durableClusterOptions, quorumKvStore, waitUntilWritable } from '../../packages/client/bench/quorumkv-store.mjs';
-import { codeVersion, machine, writeSection } from './bench-report.mjs';
+import { codeVersion, envInt, machine, writeSection } from './bench-report.mjs';
 import { startEtcdCluster } from './etcd-cluster.mjs';
 import { etcdStore, redisStore } from './peer-stores.mjs';
 import { ensurePeerBinaries, PeerInstallError, peerVersions } from './peers-install.mjs';
@@ -35,14 +35,6 @@ const repo = resolve(here, '../..');
 const resultsFile = resolve(repo, 'docs/bench-results/peers.json');
 const svgFile = resolve(repo, 'docs/peers.svg');
 const log = (line) => process.stderr.write(`${line}\n`);
-
-const envInt = (name, fallback) => {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const v = Number(raw);
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  return v;
-};
 
 const ALL_SYSTEMS = ['quorumkv', 'quorumkv-unary', 'etcd', 'redis', 'redis-wait'];
 const LABELS = {

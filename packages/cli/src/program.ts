@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { registerBucketCommands } from './commands/bucket.js';
 import { registerClusterCommands } from './commands/cluster.js';
 import { registerDataCommands } from './commands/data.js';
+import { registerCertsCommands } from './commands/certs.js';
 import { registerDevCommand } from './commands/dev.js';
 import { DEFAULT_NODE, DEFAULT_TIMEOUT_MS } from './context.js';
 import { CliExit, errorLine, exitCodeOf, ExitCode, type ExitCodeValue } from './exit-codes.js';
@@ -21,6 +22,9 @@ export function buildProgram(out: Output = processOutput, env: NodeJS.ProcessEnv
     .addOption(new Option('--node <host:port>', 'node to talk to; the cluster forwards as needed (env: QKV_NODE)').default(env['QKV_NODE'] ?? DEFAULT_NODE).argParser(nodeAddress))
     .option('--json', 'machine-readable JSON output on stdout (every command)')
     .addOption(new Option('--timeout <ms>', 'deadline of each request, retries included').default(DEFAULT_TIMEOUT_MS).argParser(positiveInt))
+    .addOption(new Option('--token <token>', 'bearer token for clusters that require one (env: QUORUMKV_TOKEN)').default(env['QUORUMKV_TOKEN'] ?? '', env['QUORUMKV_TOKEN'] ? 'from QUORUMKV_TOKEN' : 'none'))
+    .addOption(new Option('--ca <file>', 'reach the node over TLS, trusting this CA certificate (PEM), e.g. the one `certs create` made (env: QUORUMKV_CA)').default(env['QUORUMKV_CA'] ?? '', env['QUORUMKV_CA'] ? 'from QUORUMKV_CA' : 'none: plaintext unless --tls'))
+    .option('--tls', "reach the node over TLS, trusting the system's CAs")
     .showSuggestionAfterError(true)
     .configureOutput({ writeOut: (s) => out.out(s.replace(/\n$/, '')), writeErr: (s) => out.err(s.replace(/\n$/, '')) })
     .exitOverride()
@@ -33,6 +37,7 @@ export function buildProgram(out: Output = processOutput, env: NodeJS.ProcessEnv
   registerBucketCommands(program, out);
   registerClusterCommands(program, out);
   registerDevCommand(program, out);
+  registerCertsCommands(program, out);
   // Subcommands inherit exit handling and output routing.
   const apply = (cmd: Command): void => {
     for (const sub of cmd.commands) {

@@ -35,37 +35,53 @@ afterAll(async () => {
   if (dataRoot) rmSync(dataRoot, { recursive: true, force: true });
 });
 
-it('is a valid compose file', () => {
+it.each([[['docker-compose.yml']], [['docker-compose.yml', 'docker-compose.secure.yml']]])('is a valid compose file: %j', (files) => {
   // Debian's docker-compose; `npm test` installs it (tools/system-packages).
-  const res = spawnSync('docker-compose', ['-f', 'docker-compose.yml', 'config', '-q'], { cwd: root, encoding: 'utf8' });
+  const res = spawnSync('docker-compose', [...files.flatMap((f) => ['-f', f]), 'config', '-q'], { cwd: root, encoding: 'utf8' });
   expect(res.error).toBeUndefined();
   expect(res.stderr).toBe('');
   expect(res.status).toBe(0);
 });
 
-it('runs the compose topology as processes and replicates a write to every node', async () => {
-  const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, ComposeService> };
-  const names = Object.keys(compose.services).sort();
+/** The services of the compose files, later files' commands and healthchecks replacing earlier ones (as compose merges them). */
+function services(files: readonly string[]): Record<string, ComposeService> {
+  const merged: Record<string, ComposeService> = {};
+  for (const file of files) {
+    const compose = parse(readFileSync(join(root, file), 'utf8'), { merge: true }) as { services: Record<string, Partial<ComposeService>> };
+    for (const [name, svc] of Object.entries(compose.services)) {
+      const base = merged[name];
+      merged[name] = { ...base, ...svc, volumes: [...(base?.volumes ?? []), ...(svc.volumes ?? [])] } as ComposeService;
+    }
+  }
+  return merged;
+}
+
+/**
+ * Runs the topology of `files` as processes: hostname node-N → 127.0.0.(hostBase + N - 1) with a free
+ * port standing in for 7070, `/data` → a temporary dir, and `subst` for anything else (the certs).
+ */
+async function runTopology(files: readonly string[], hostBase: number, secure?: { subst: (arg: string) => string; ca: string }): Promise<(name: string) => string> {
+  const all = services(files);
+  const names = Object.keys(all).sort();
   expect(names).toEqual(['node-1', 'node-2', 'node-3']);
   const [program, ...entryArgs] = entrypoint();
   expect(program).toBe('quorumkv-server');
 
-  // Hostname node-N → 127.0.0.1N, with a free port standing in for 7070.
   const hosts = new Map<string, { host: string; port: number }>();
   for (const [i, name] of names.entries()) {
-    const svc = compose.services[name]!;
+    const svc = all[name]!;
     expect(svc.hostname).toBe(name);
     expect(svc.ports).toEqual([`${7070 + i}:7070`]);
-    expect(svc.volumes).toEqual([`./data/${name}:/data`]);
+    expect(svc.volumes).toContain(`./data/${name}:/data`);
     expect(svc.healthcheck?.test.join(' ')).toContain('/readyz');
-    const host = `127.0.0.${11 + i}`;
+    const host = `127.0.0.${hostBase + i}`;
     hosts.set(name, { host, port: await freePort(host) });
   }
-  dataRoot = mkdtempSync(join(tmpdir(), 'qkv-compose-'));
+  dataRoot ||= mkdtempSync(join(tmpdir(), 'qkv-compose-'));
   const substitute = (arg: string, self: string, dataDir: string): string => {
     if (arg === '/data') return dataDir;
     const own = hosts.get(self)!;
-    return arg
+    return (secure ? secure.subst(arg) : arg)
       .replace('0.0.0.0:7070', `${own.host}:${own.port}`)
       .replace(/node-(\d+):7070/g, (m, n: string) => {
         const h = hosts.get(`node-${n}`);
@@ -73,23 +89,46 @@ it('runs the compose topology as processes and replicates a write to every node'
       });
   };
 
+  const started: NodeHandle[] = [];
   for (const name of names) {
-    const dataDir = join(dataRoot, name);
-    const args = [...entryArgs, ...compose.services[name]!.command].map((a) => substitute(a, name, dataDir));
-    const node = new NodeHandle({ id: name, ...hosts.get(name)!, args, dataDir });
+    const dataDir = join(dataRoot, `${hostBase}-${name}`);
+    const args = [...entryArgs, ...all[name]!.command].map((a) => substitute(a, name, dataDir));
+    const node = new NodeHandle({ id: name, ...hosts.get(name)!, args, dataDir, ...(secure ? { tlsCa: secure.ca } : {}) });
     nodes.push(node);
+    started.push(node);
     node.start();
   }
-  await Promise.all(nodes.map((n) => n.waitReady()));
+  await Promise.all(started.map((n) => n.waitReady()));
+  return (name: string): string => `${hosts.get(name)!.host}:${hosts.get(name)!.port}`;
+}
 
-  const addr = (name: string): string => `${hosts.get(name)!.host}:${hosts.get(name)!.port}`;
-  const status = await runJson<{ members: { id: string; address: string }[] }>(['--node', addr('node-1'), 'cluster', 'status']);
+/** A write on node-1 is read on the others; `flags` are the CLI's (TLS and token for the secure variant). */
+async function replicates(addr: (name: string) => string, flags: string[] = []): Promise<void> {
+  const status = await runJson<{ members: { id: string; address: string }[] }>(['--node', addr('node-1'), ...flags, 'cluster', 'status']);
+  const names = ['node-1', 'node-2', 'node-3'];
   expect(status.json.members.map((m) => `${m.id}=${m.address}`).sort()).toEqual(names.map((n) => `${n}=${addr(n)}`));
-
-  expect((await runCli(['--node', addr('node-1'), 'put', 'compose-key', 'from node-1', '--w', '3'])).code).toBe(0);
+  expect((await runCli(['--node', addr('node-1'), ...flags, 'put', 'compose-key', 'from node-1', '--w', '3'])).code).toBe(0);
   for (const name of ['node-2', 'node-3']) {
-    const got = await runJson<{ values: string[] }>(['--node', addr(name), 'get', 'compose-key', '--r', '1']);
+    const got = await runJson<{ values: string[] }>(['--node', addr(name), ...flags, 'get', 'compose-key', '--r', '1']);
     expect(got.code).toBe(0);
     expect(got.json.values).toEqual(['from node-1']);
   }
+}
+
+it('runs the compose topology as processes and replicates a write to every node', async () => {
+  await replicates(await runTopology(['docker-compose.yml'], 11));
+}, 60_000);
+
+it('runs the secure variant (certs from `quorumkv certs create`) as processes: TLS, mutual TLS, tokens', async () => {
+  dataRoot ||= mkdtempSync(join(tmpdir(), 'qkv-compose-'));
+  const certs = join(dataRoot, 'certs');
+  const hosts = ['localhost', '127.0.0.21', '127.0.0.22', '127.0.0.23'];
+  expect((await runCli(['certs', 'create', '--out', certs, '--hosts', hosts.join(',')])).code).toBe(0);
+  const ca = join(certs, 'ca.pem');
+  const addr = await runTopology(['docker-compose.yml', 'docker-compose.secure.yml'], 21, { subst: (a) => a.replace(/^\/certs\//, `${certs}/`), ca: readFileSync(ca, 'utf8') });
+  const token = readFileSync(join(certs, 'admin.token'), 'utf8').trim();
+  await replicates(addr, ['--ca', ca, '--token', token]);
+  // Without a token the same cluster refuses.
+  const refused = await runCli(['--node', addr('node-1'), '--ca', ca, 'get', 'compose-key']);
+  expect(refused.code).toBe(4);
 }, 60_000);

@@ -9,6 +9,7 @@ import { cliBin, runCli } from './run-cli.js';
 interface DevReady {
   ready: boolean;
   nodes: { id: string; address: string; dataDir: string; pid: number }[];
+  secure?: { ca: string; token: string; tokenFile: string };
 }
 
 function alive(pid: number): boolean {
@@ -28,11 +29,12 @@ afterAll(() => {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
-it('starts a 3-node cluster, verifies healthy, and stops every node on SIGINT', async () => {
+/** Runs `quorumkv dev` with `flags` until its ready document; `stop()` sends SIGINT and returns the exit code and stderr. */
+async function startDev(flags: string[]): Promise<{ ready: DevReady; basePort: number; stop: () => Promise<{ code: number | null; stderr: string }> }> {
   dataDir = mkdtempSync(join(tmpdir(), 'qkv-dev-'));
   // A random high base port keeps parallel runs apart.
   const basePort = 20_000 + Math.floor(Math.random() * 20_000);
-  const child = spawn(process.execPath, [cliBin, 'dev', '--nodes', '3', '--base-port', String(basePort), '--data-dir', dataDir, '--partitions', '64', '--json'], {
+  const child = spawn(process.execPath, [cliBin, 'dev', '--nodes', '3', '--base-port', String(basePort), '--data-dir', dataDir, '--partitions', '64', '--json', ...flags], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NODE_OPTIONS: '' },
   });
@@ -52,23 +54,53 @@ it('starts a 3-node cluster, verifies healthy, and stops every node on SIGINT', 
     });
     void exited.then((code) => fail(new Error(`dev exited early (${code}): ${stderr}`)));
   });
+  return {
+    ready,
+    basePort,
+    stop: async () => {
+      child.kill('SIGINT');
+      return { code: await exited, stderr };
+    },
+  };
+}
 
+/** `cluster verify` until healthy (gossip needs a moment to see every member alive). */
+async function verifyHealthy(args: string[]): Promise<Awaited<ReturnType<typeof runCli>>> {
+  let verify = await runCli([...args, 'cluster', 'verify']);
+  for (let i = 0; i < 50 && verify.code !== 0; i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    verify = await runCli([...args, 'cluster', 'verify']);
+  }
+  return verify;
+}
+
+it('starts a 3-node cluster, verifies healthy, and stops every node on SIGINT', async () => {
+  const { ready, basePort, stop } = await startDev([]);
   expect(ready.ready).toBe(true);
   expect(ready.nodes.map((n) => n.address)).toEqual([0, 1, 2].map((i) => `127.0.0.1:${basePort + i}`));
   expect(ready.nodes.map((n) => n.dataDir)).toEqual(['node-1', 'node-2', 'node-3'].map((id) => join(dataDir, id)));
   for (const n of ready.nodes) expect(alive(n.pid)).toBe(true);
 
-  // Gossip needs a moment to see every member alive.
-  let verify = await runCli(['--node', ready.nodes[0]!.address, 'cluster', 'verify']);
-  for (let i = 0; i < 50 && verify.code !== 0; i++) {
-    await new Promise((r) => setTimeout(r, 200));
-    verify = await runCli(['--node', ready.nodes[0]!.address, 'cluster', 'verify']);
-  }
+  const verify = await verifyHealthy(['--node', ready.nodes[0]!.address]);
   expect(verify.stdout).toMatch(/^healthy/);
   expect(verify.code).toBe(0);
 
-  child.kill('SIGINT');
-  expect(await exited).toBe(0);
-  expect(stderr).toMatch(/SIGINT: stopping 3 nodes/);
+  const stopped = await stop();
+  expect(stopped.code).toBe(0);
+  expect(stopped.stderr).toMatch(/SIGINT: stopping 3 nodes/);
+  for (const n of ready.nodes) expect(alive(n.pid)).toBe(false);
+}, 60_000);
+
+it('--secure: TLS, mutual TLS and a token; the printed CA and token reach it, nothing else does', async () => {
+  rmSync(dataDir, { recursive: true, force: true });
+  const { ready, stop } = await startDev(['--secure']);
+  const secure = ready.secure!;
+  expect(secure.ca).toBe(join(dataDir, 'tls', 'ca.pem'));
+  const node = ['--node', ready.nodes[0]!.address];
+  const verify = await verifyHealthy([...node, '--ca', secure.ca, '--token', secure.token]);
+  expect(verify.stdout).toMatch(/^healthy/);
+  expect((await runCli([...node, '--ca', secure.ca, 'cluster', 'verify'])).code).toBe(4);
+  expect((await runCli([...node, '--timeout', '2000', '--token', secure.token, 'cluster', 'verify'])).code).toBe(3);
+  expect((await stop()).code).toBe(0);
   for (const n of ready.nodes) expect(alive(n.pid)).toBe(false);
 }, 60_000);

@@ -8,6 +8,7 @@
 // The load phase inserts new keys without a context. One SDK client serves every caller, as in an
 // application.
 import { createClient } from '@quorumkv/client/node';
+import { envInt } from '../../../tools/bench/bench-report.mjs';
 
 /**
  * The cluster the YCSB benchmarks measure (`startCluster` options of @quorumkv/harness, hosts and
@@ -22,6 +23,24 @@ export const durableClusterOptions = {
   verbose: true,
   exitOnSignal: true,
 };
+
+/**
+ * The YCSB run's settings from the environment: QKV_YCSB_RECORDS (default `records`),
+ * QKV_YCSB_CALLERS (32), QKV_YCSB_SECONDS (10 per workload); 1 KiB values, seed 42.
+ * @param {{ records: number, workloads?: string[] }} defaults
+ */
+export function ycsbOptions(defaults) {
+  return {
+    recordCount: envInt('QKV_YCSB_RECORDS', defaults.records),
+    valueBytes: 1024,
+    callers: envInt('QKV_YCSB_CALLERS', 32),
+    seconds: envInt('QKV_YCSB_SECONDS', 10),
+    maxOps: 1_000_000,
+    loadSeconds: 300,
+    seed: 42,
+    ...(defaults.workloads ? { workloads: defaults.workloads } : {}),
+  };
+}
 
 /**
  * @param {import('@quorumkv/client/node').NodeClientOptions} clientOptions

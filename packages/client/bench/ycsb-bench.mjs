@@ -13,27 +13,12 @@ import { selfCheck } from '../../../tools/bench/ycsb-keys.mjs';
 import { ycsbTable } from '../../../tools/bench/ycsb-report.mjs';
 import { runYcsb } from '../../../tools/bench/ycsb.mjs';
 import { startCluster } from '@quorumkv/harness';
-import { durableClusterOptions, quorumKvStore, waitUntilWritable } from './quorumkv-store.mjs';
+import { durableClusterOptions, quorumKvStore, waitUntilWritable, ycsbOptions } from './quorumkv-store.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const resultsFile = resolve(here, '../../../docs/bench-results/ycsb.json');
 
-const envInt = (name, fallback) => {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const v = Number(raw);
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
-  return v;
-};
-const options = {
-  recordCount: envInt('QKV_YCSB_RECORDS', 10_000),
-  valueBytes: 1024,
-  callers: envInt('QKV_YCSB_CALLERS', 32),
-  seconds: envInt('QKV_YCSB_SECONDS', 10),
-  maxOps: 1_000_000,
-  loadSeconds: 300,
-  seed: 42,
-};
+const options = ycsbOptions({ records: 10_000 });
 const partitions = 64;
 const code = codeVersion();
 const cluster = { nodes: 3, n: 3, r: 2, w: 2, durability: 'sync', partitions, replicaTransport: 'stream' };

@@ -11,10 +11,12 @@ import {
   InvalidArgumentError,
   LimitExceededError,
   OverloadedError,
+  PermissionDeniedError,
   QuorumKvError,
   QuorumNotMetError,
   TimeoutError,
   TooManySiblingsError,
+  UnauthenticatedError,
   UnavailableError,
 } from './errors.js';
 
@@ -40,6 +42,8 @@ const EXPECTED: Record<ErrorReason, { code: Code; error: abstract new (...args: 
   [ErrorReason.NOT_READY]: { code: Code.Unavailable, error: UnavailableError },
   [ErrorReason.INTERNAL]: { code: Code.Internal, error: QuorumKvError },
   [ErrorReason.LIMIT_EXCEEDED]: { code: Code.ResourceExhausted, error: LimitExceededError },
+  [ErrorReason.UNAUTHENTICATED]: { code: Code.Unauthenticated, error: UnauthenticatedError },
+  [ErrorReason.PERMISSION_DENIED]: { code: Code.PermissionDenied, error: PermissionDeniedError },
 };
 
 const everyReason = Object.values(ErrorReason).filter((v): v is ErrorReason => typeof v === 'number');

@@ -11,10 +11,12 @@ import {
   InvalidArgumentError,
   LimitExceededError,
   OverloadedError,
+  PermissionDeniedError,
   QuorumKvError,
   QuorumNotMetError,
   TimeoutError,
   TooManySiblingsError,
+  UnauthenticatedError,
   UnavailableError,
   type ErrorOrigin,
   type ErrorReasonName,
@@ -119,6 +121,8 @@ const BY_REASON: { readonly [R in Exclude<ErrorReason, ErrorReason.UNSPECIFIED>]
   [ErrorReason.FOREIGN_CLUSTER]: (f) => final(new ForeignClusterError(`${f.at}: ${describe(f.ce)}`, f.origin)),
   // The node did no work: route around it, and any retry elsewhere is safe.
   [ErrorReason.NOT_READY]: (f) => ({ ...final(new UnavailableError(`${f.at}: ${describe(f.ce)}`, f.origin)), nodeFailed: true, rejected: true }),
+  [ErrorReason.UNAUTHENTICATED]: (f) => final(new UnauthenticatedError(`${f.at}: ${describe(f.ce)}`, f.origin)),
+  [ErrorReason.PERMISSION_DENIED]: (f) => final(new PermissionDeniedError(`${f.at}: ${describe(f.ce)}`, f.origin)),
   [ErrorReason.INTERNAL]: (f) => final(new QuorumKvError(`${f.at}: ${describe(f.ce)}`, codeName(f.ce.code), f.origin)),
   [ErrorReason.LIMIT_EXCEEDED]: (f, d) =>
     final(new LimitExceededError(`${f.at}: limit exceeded: ${d.field}: ${d.description || f.ce.rawMessage}`, { limit: d.field, description: d.description }, f.origin)),

@@ -198,3 +198,22 @@ export class ForeignClusterError extends QuorumKvError {
     super(message, 'failed_precondition', origin);
   }
 }
+
+/**
+ * The node requires credentials the client did not send or that it does not accept (UNAUTHENTICATED):
+ * no `token`, an unknown or expired one. Nothing was done.
+ */
+export class UnauthenticatedError extends QuorumKvError {
+  override name = 'UnauthenticatedError';
+  constructor(message: string, origin?: ErrorOrigin) {
+    super(message, 'unauthenticated', origin);
+  }
+}
+
+/** The client's token does not allow the request (PERMISSION_DENIED): a scope or bucket it lacks. Nothing was done. */
+export class PermissionDeniedError extends QuorumKvError {
+  override name = 'PermissionDeniedError';
+  constructor(message: string, origin?: ErrorOrigin) {
+    super(message, 'permission_denied', origin);
+  }
+}

@@ -24,9 +24,12 @@ export interface NodeClientOptions extends ClientOptions {
   readonly http2?: NodeTransportOptions;
   /** Replaces the HTTP/2 transport altogether. */
   readonly transport?: TransportFactory;
+  /** Reach nodes over TLS (https), trusting `ca` (PEM) when given, else the system's CAs. */
+  readonly tls?: { readonly ca?: string };
 }
 
 /** Creates a client that talks HTTP/2 (Connect protocol by default, gRPC on request). Call `close()` when done. */
 export function createClient(options: NodeClientOptions): QuorumKvClient {
-  return new QuorumKvClient({ ...options, transport: options.transport ?? nodeTransport(options.http2) });
+  const transport = options.transport ?? nodeTransport({ ...options.http2, ...(options.token !== undefined ? { token: options.token } : {}), ...(options.tls ? { tls: options.tls } : {}) });
+  return new QuorumKvClient({ ...options, transport });
 }

@@ -8,6 +8,11 @@ import type { SiblingResolver } from './types.js';
 export interface ClientOptions {
   /** Nodes to bootstrap from, as `host:port` or URLs. At least one. */
   readonly nodes: readonly string[];
+  /**
+   * Bearer token sent with every request (`authorization: Bearer …`), for clusters that require
+   * one (the node's token file). Its scopes decide what the client may do: `read`, `write`, `admin`.
+   */
+  readonly token?: string;
   /** Deadline of each call, retries included, in ms. Default 5000. */
   readonly timeoutMs?: number;
   /** Retry tuning (attempts, backoff). */

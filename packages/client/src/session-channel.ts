@@ -26,7 +26,10 @@ import {
   type SessionError,
   type SessionOp,
   type SessionResult,
+  type StreamEndedError,
 } from '@quorumkv/protocol';
+import { errorFromJson } from '@connectrpc/connect/protocol-connect';
+import type { JsonValue } from '@bufbuild/protobuf';
 
 const EMPTY = new Uint8Array(0);
 
@@ -70,6 +73,16 @@ export function sessionMessages(queue: SessionOp[]): SessionOp[][] {
   }
   messages.push(from === 0 ? queue : queue.slice(from));
   return messages;
+}
+
+/** Codes a node ends a Session with when it refuses the caller: its answer, not a broken stream. */
+const REFUSALS = new Set([Code.Unauthenticated, Code.PermissionDenied]);
+
+/** The node's refusal of the whole stream (with its details), or undefined for any other end. */
+function refusalOf(err: StreamEndedError): ConnectError | undefined {
+  if (!err.peerError) return undefined;
+  const ce = errorFromJson(err.peerError as JsonValue, undefined, new ConnectError(err.message, Code.Unavailable));
+  return REFUSALS.has(ce.code) ? ce : undefined;
 }
 
 /** A coalescing Session stream to one node. */
@@ -171,6 +184,8 @@ export class SessionChannel {
       // each may be retried (reads and writes with a context) or not (blind writes).
       ended: (err) => {
         if (this.stream === stream) this.stream = undefined;
+        const refusal = refusalOf(err);
+        if (refusal) return this.failAll(refusal);
         const code = err.code === 'canceled' ? Code.Canceled : Code.Unavailable;
         this.failAll(new ConnectError(err.message, code, undefined, undefined, err.cause ?? err));
       },

@@ -3,7 +3,7 @@
 import { createConnectTransport, createGrpcTransport, Http2SessionManager } from '@connectrpc/connect-node';
 import { SessionChannel } from './session-channel.js';
 import type { ByteStream } from '@quorumkv/protocol';
-import type { NodeConnection, TransportFactory } from './transport.js';
+import { authorizationOf, bearerInterceptors, type NodeConnection, type TransportFactory } from './transport.js';
 
 /** Options of {@link nodeTransport}. */
 export interface NodeTransportOptions {
@@ -18,26 +18,34 @@ export interface NodeTransportOptions {
    * unary call each; a unary call costs several times the CPU of a batched stream item.
    */
   readonly stream?: boolean;
+  /** Bearer token sent with every call (the client's `token` option fills it in). */
+  readonly token?: string;
+  /**
+   * TLS: nodes are reached over https, trusting `ca` (PEM, e.g. the cluster CA `quorumkv certs
+   * create` made) instead of the system's CAs when given.
+   */
+  readonly tls?: { readonly ca?: string };
 }
 
 /**
- * A {@link TransportFactory} for Node.js: HTTP/2 cleartext (h2c) with the Connect or gRPC protocol,
+ * A {@link TransportFactory} for Node.js: HTTP/2 (h2c, or TLS with `tls`) with the Connect or gRPC protocol,
  * binary protobuf, and no compression (gzip would double the server's CPU for 1 KiB values).
  */
 export function nodeTransport(options: NodeTransportOptions = {}): TransportFactory {
   const protocol = options.protocol ?? 'connect';
-  return (baseUrl: string): NodeConnection => {
-    const sessionManager = new Http2SessionManager(baseUrl, {
-      pingIntervalMs: options.pingIntervalMs ?? 10_000,
-      pingTimeoutMs: 5_000,
-      idleConnectionTimeoutMs: options.idleConnectionTimeoutMs ?? 60_000,
-    });
-    const common = { baseUrl, httpVersion: '2' as const, sessionManager, acceptCompression: [], useBinaryFormat: true };
+  const tls = options.tls;
+  const interceptors = bearerInterceptors(options.token);
+  const sessionHeaders = { 'content-type': 'application/connect+proto', 'connect-protocol-version': '1', ...authorizationOf(options.token) };
+  return (url: string): NodeConnection => {
+    const baseUrl = tls ? url.replace(/^http:/, 'https:') : url;
+    const ping = { pingIntervalMs: options.pingIntervalMs ?? 10_000, pingTimeoutMs: 5_000, idleConnectionTimeoutMs: options.idleConnectionTimeoutMs ?? 60_000 };
+    const sessionManager = new Http2SessionManager(baseUrl, ping, tls?.ca ? { ca: tls.ca } : undefined);
+    const common = { baseUrl, httpVersion: '2' as const, sessionManager, acceptCompression: [], useBinaryFormat: true, interceptors };
     const transport = protocol === 'grpc' ? createGrpcTransport(common) : createConnectTransport(common);
     const close = (): void => sessionManager.abort();
     if (options.stream === false) return { transport, close };
     const raw = {
-      open: () => sessionManager.request('POST', '/quorumkv.v1.KvService/Session', { 'content-type': 'application/connect+proto', 'connect-protocol-version': '1' }, {}),
+      open: () => sessionManager.request('POST', '/quorumkv.v1.KvService/Session', sessionHeaders, {}),
       read: (s: ByteStream) => sessionManager.notifyResponseByteRead(s as Parameters<Http2SessionManager['notifyResponseByteRead']>[0]),
     };
     return { transport, close, dataOps: () => new SessionChannel(raw) };

@@ -1,7 +1,7 @@
 // Browser transport: the Connect protocol over fetch, which works over HTTP/1.1 (gRPC needs HTTP/2
 // trailers that browsers do not expose).
 import { createConnectTransport } from '@connectrpc/connect-web';
-import type { NodeConnection, TransportFactory } from './transport.js';
+import { bearerInterceptors, type NodeConnection, type TransportFactory } from './transport.js';
 
 /** Options of {@link webTransport}. */
 export interface WebTransportOptions {
@@ -9,6 +9,8 @@ export interface WebTransportOptions {
   readonly useBinaryFormat?: boolean;
   /** A fetch implementation; defaults to `globalThis.fetch`. */
   readonly fetch?: typeof globalThis.fetch;
+  /** Bearer token sent with every call (the client's `token` option fills it in). */
+  readonly token?: string;
 }
 
 /** A {@link TransportFactory} for browsers (and any runtime with `fetch`): the Connect protocol over HTTP/1.1. */
@@ -17,6 +19,7 @@ export function webTransport(options: WebTransportOptions = {}): TransportFactor
     const transport = createConnectTransport({
       baseUrl,
       useBinaryFormat: options.useBinaryFormat ?? true,
+      interceptors: bearerInterceptors(options.token),
       ...(options.fetch ? { fetch: options.fetch } : {}),
     });
     // fetch keeps no session of ours to release.

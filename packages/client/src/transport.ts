@@ -1,5 +1,5 @@
 // The seam between the runtime-agnostic core and a runtime's HTTP stack.
-import type { Client, Transport } from '@connectrpc/connect';
+import type { Client, Interceptor, Transport } from '@connectrpc/connect';
 import type { KvService } from '@quorumkv/protocol';
 
 /** A Connect transport to one node, with a way to release its connections. */
@@ -23,6 +23,18 @@ export type DataOps = Pick<Client<typeof KvService>, 'get' | 'put' | 'delete'> &
  * `@quorumkv/client/node` (HTTP/2) and `@quorumkv/client/web` (fetch); custom runtimes can pass their own.
  */
 export type TransportFactory = (baseUrl: string) => NodeConnection;
+
+/** The header a bearer token travels in, as the node reads it. */
+export function authorizationOf(token: string | undefined): Record<string, string> {
+  return token === undefined ? {} : { authorization: `Bearer ${token}` };
+}
+
+/** An interceptor that sends `token` with every call (none when there is no token). */
+export function bearerInterceptors(token: string | undefined): Interceptor[] {
+  if (token === undefined) return [];
+  const value = `Bearer ${token}`;
+  return [(next) => (req) => (req.header.set('authorization', value), next(req))];
+}
 
 /** `host:port` or a URL → the node's base URL (`http://` when no scheme is given). */
 export function baseUrlOf(address: string): string {

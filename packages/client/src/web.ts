@@ -21,5 +21,5 @@ export interface WebClientOptions extends ClientOptions {
 
 /** Creates a client that talks the Connect protocol over fetch. */
 export function createClient(options: WebClientOptions): QuorumKvClient {
-  return new QuorumKvClient({ ...options, transport: options.transport ?? webTransport(options.web) });
+  return new QuorumKvClient({ ...options, transport: options.transport ?? webTransport({ ...options.web, ...(options.token !== undefined ? { token: options.token } : {}) }) });
 }

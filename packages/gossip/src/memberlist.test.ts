@@ -154,6 +154,43 @@ describe('memberlist', () => {
     expect(() => ml.setMetadata('ring', -1, b(''))).toThrow(GossipStateError);
   });
 
+  test('metadata the host refuses is dropped from gossip and push-pull: not stored, not passed on, no event', () => {
+    const sent: { to: string; message: GossipMessage }[] = [];
+    const rng = new Prng(1);
+    const vetted: string[] = [];
+    const ml = createMemberlist({
+      self: { id: 'a', address: 'a:1' },
+      transport: { send: (to, message) => sent.push({ to, message }) },
+      random: () => rng.next(),
+      now: () => 0,
+      acceptMetadata: (e) => {
+        vetted.push(`${e.key}@${e.version}`);
+        return e.version < 1000;
+      },
+    });
+    const events: MembershipEvent[] = [];
+    ml.on((e) => events.push(e));
+    ml.setMetadata('ring', 1, b('mine'));
+    ml.receive('x', { type: 'gossip', sourceId: 'b', gossip: [{ kind: 'metadata', key: 'ring', version: 1001, value: b('forged') }] });
+    ml.receive('x', {
+      type: 'push-pull',
+      sourceId: 'b',
+      sourceAddress: 'b:1',
+      join: false,
+      reply: false,
+      members: [{ id: 'b', address: 'b:1', state: 'alive', incarnation: 0, meta: b('') }],
+      metadata: [{ key: 'ring', version: 1002, value: b('forged') }],
+    });
+    expect(ml.getMetadata('ring')).toEqual({ key: 'ring', version: 1, value: b('mine') });
+    // Local publication is not vetted; the genuine next version from a peer still gets in.
+    ml.receive('x', { type: 'gossip', sourceId: 'b', gossip: [{ kind: 'metadata', key: 'ring', version: 2, value: b('next') }] });
+    expect(ml.getMetadata('ring')).toEqual({ key: 'ring', version: 2, value: b('next') });
+    expect(vetted).toEqual(['ring@1001', 'ring@1002', 'ring@2']);
+    expect(events.filter((e) => e.type === 'metadata').map((e) => (e.type === 'metadata' ? `${e.key}@${e.version}` : ''))).toEqual(['ring@1', 'ring@2']);
+    const passedOn = sent.flatMap((s) => ('gossip' in s.message ? s.message.gossip : [])).filter((g) => g.kind === 'metadata' && g.version > 2);
+    expect(passedOn).toEqual([]);
+  });
+
   test('a local stall raises the health score and stretches the probe period', () => {
     const { ml, clock } = harness();
     ml.receive('x', { type: 'gossip', sourceId: 'b', gossip: [{ kind: 'alive', id: 'b', address: 'b:1', incarnation: 0, meta: b('') }] });

@@ -27,6 +27,12 @@ export interface MemberlistOptions {
   random: () => number;
   /** Current time in ms (any epoch, must not go backwards). */
   now: () => number;
+  /**
+   * Vets cluster metadata arriving from peers (gossip and push-pull): an entry it refuses is
+   * dropped, neither stored nor passed on, so a forged entry cannot shadow later genuine versions.
+   * Local {@link Memberlist.setMetadata} is not vetted. Default: accept everything.
+   */
+  acceptMetadata?: (entry: MetadataEntry) => boolean;
 }
 
 /**
@@ -50,6 +56,7 @@ export class Memberlist {
   private readonly prober: Prober;
   private readonly pushPull: PushPull;
   private readonly listeners = new Set<MembershipListener>();
+  private readonly acceptMetadata: (entry: MetadataEntry) => boolean;
   private readonly pending: MembershipEvent[] = [];
   private flushing = false;
   private nextGossipAtMs: number;
@@ -84,7 +91,8 @@ export class Memberlist {
     };
     this.table = new MemberTable(this.ctx, options.self.meta ?? new Uint8Array(0));
     this.prober = new Prober(this.ctx, this.table);
-    this.pushPull = new PushPull(this.ctx, this.table, { all: () => this.metadata.all(), applyRemote: (e) => this.applyMetadata(e) });
+    this.acceptMetadata = options.acceptMetadata ?? (() => true);
+    this.pushPull = new PushPull(this.ctx, this.table, { all: () => this.metadata.all(), applyRemote: (e) => this.applyRemoteMetadata(e) });
     this.nextGossipAtMs = options.now() + options.random() * this.config.gossipIntervalMs;
   }
 
@@ -250,10 +258,14 @@ export class Memberlist {
           this.table.applyLeft(g.id, g.incarnation);
           break;
         case 'metadata':
-          this.applyMetadata(g);
+          this.applyRemoteMetadata(g);
           break;
       }
     }
+  }
+
+  private applyRemoteMetadata(entry: MetadataEntry): void {
+    if (this.acceptMetadata(entry)) this.applyMetadata(entry);
   }
 
   private applyMetadata(entry: MetadataEntry): boolean {

@@ -1,6 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createClusterCerts, writeClusterCerts } from './cluster-certs.js';
+import { newGossipKeyFile } from './client-tokens.js';
 import { FaultProxy } from './fault-proxy.js';
 import { freePort } from './free-port.js';
 import { NodeHandle } from './node-handle.js';
@@ -58,6 +60,14 @@ export interface StartClusterOptions {
   /** Environment added to each node's (`NodeHandleOptions.env`: NODE_OPTIONS is cleared). */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /**
+   * Run the cluster with TLS, mutual TLS between nodes and signed gossip: each node gets
+   * `--tls-cert`, `--tls-key`, `--tls-ca` and `--gossip-key-file`. With `true`, a new CA, a
+   * certificate per node (for its host and localhost) and a gossip key are made and written under
+   * `dataDir/tls`; with `{ dir }`, the files `quorumkv certs create` wrote there are used
+   * (`ca.pem`, `<id>.pem`, `<id>-key.pem`, `gossip.keys`). Clients trust {@link Cluster.tls}'s CA.
+   */
+  readonly secure?: boolean | { readonly dir: string };
+  /**
    * For scripts: on SIGINT or SIGTERM to this process, stop the cluster (removing temporary data)
    * and exit with code 130. Tests and commands with their own signal handling leave it off.
    */
@@ -75,6 +85,8 @@ export interface Cluster {
   readonly initialCluster: string;
   /** Parent of the nodes' data dirs. */
   readonly dataDir: string;
+  /** With `secure`: the CA (PEM) the nodes' certificates are signed by, and the files written. */
+  readonly tls?: ClusterTls;
   /**
    * Stops every node (SIGTERM, SIGKILL after `graceMs`, default 5000), closes the proxies and
    * removes a temporary data dir. Safe to call more than once.
@@ -82,6 +94,20 @@ export interface Cluster {
   stop(graceMs?: number): Promise<void>;
   /** SIGKILLs every node at once, without waiting (exit paths that cannot wait). */
   killNow(): void;
+}
+
+/** The TLS material of a secure cluster. */
+export interface ClusterTls {
+  /** The cluster CA's certificate (PEM): what clients trust. */
+  readonly ca: string;
+  /** The CA certificate's file. */
+  readonly caFile: string;
+  /** The CA's private key file (for making more node certificates, e.g. a node added later). */
+  readonly caKeyFile: string;
+  /** Where the files are. */
+  readonly dir: string;
+  /** The gossip key file every node signs gossip with. */
+  readonly gossipKeyFile: string;
 }
 
 interface NodePlan {
@@ -103,7 +129,8 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<C
   const temporary = options.dataDir === undefined;
   const root = temporary ? mkdtempSync(join(tmpdir(), 'qkv-cluster-')) : resolve(options.dataDir!);
   mkdirSync(root, { recursive: true });
-  const nodes = plans.map((p, i) => nodeFor(p, i, initialCluster, root, options));
+  const tls = options.secure === true ? await writeCerts(plans, join(root, 'tls')) : options.secure ? certsIn(resolve(options.secure.dir)) : undefined;
+  const nodes = plans.map((p, i) => nodeFor(p, i, initialCluster, root, options, tls));
 
   let stopping: Promise<void> | undefined;
   const onSignal = (): void => {
@@ -132,7 +159,7 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<C
     await stop(2_000);
     throw err;
   }
-  return { nodes, proxies, addresses: nodes.map((n) => n.address), initialCluster, dataDir: root, stop, killNow };
+  return { nodes, proxies, addresses: nodes.map((n) => n.address), initialCluster, dataDir: root, ...(tls ? { tls } : {}), stop, killNow };
 }
 
 /** Ids, addresses and ports (and proxies, with `proxied`) of the nodes. */
@@ -152,7 +179,22 @@ async function planNodes(options: StartClusterOptions, proxies: FaultProxy[]): P
   return plans;
 }
 
-function nodeFor(p: NodePlan, index: number, initialCluster: string, root: string, o: StartClusterOptions): NodeHandle {
+/** Makes the CA and one certificate per node, valid for every node's host and localhost, and writes them to `dir`. */
+async function writeCerts(plans: readonly NodePlan[], dir: string): Promise<ClusterTls> {
+  const certs = await createClusterCerts({ nodes: plans.map((p) => p.id), hosts: ['localhost', ...new Set(plans.map((p) => p.host))] });
+  const files = writeClusterCerts(dir, certs);
+  const gossipKeyFile = join(dir, 'gossip.keys');
+  writeFileSync(gossipKeyFile, newGossipKeyFile(), { mode: 0o600 });
+  return { ca: certs.ca.cert, caFile: files.caFile, caKeyFile: files.caKeyFile, dir, gossipKeyFile };
+}
+
+/** The certificates `quorumkv certs create` wrote to `dir`. */
+function certsIn(dir: string): ClusterTls {
+  const caFile = join(dir, 'ca.pem');
+  return { ca: readFileSync(caFile, 'utf8'), caFile, caKeyFile: join(dir, 'ca-key.pem'), dir, gossipKeyFile: join(dir, 'gossip.keys') };
+}
+
+function nodeFor(p: NodePlan, index: number, initialCluster: string, root: string, o: StartClusterOptions, tls: ClusterTls | undefined): NodeHandle {
   const dataDir = join(root, p.id);
   const args = [
     '--node-id', p.id,
@@ -165,6 +207,7 @@ function nodeFor(p: NodePlan, index: number, initialCluster: string, root: strin
     ...(o.n !== undefined ? ['--n', String(o.n)] : []),
     ...(o.r !== undefined ? ['--r', String(o.r)] : []),
     ...(o.w !== undefined ? ['--w', String(o.w)] : []),
+    ...(tls ? ['--tls-cert', join(tls.dir, `${p.id}.pem`), '--tls-key', join(tls.dir, `${p.id}-key.pem`), '--tls-ca', tls.caFile, '--gossip-key-file', tls.gossipKeyFile] : []),
     ...(o.extraArgs ?? []),
     ...(o.nodeArgs?.[index] ?? []),
   ];
@@ -177,6 +220,7 @@ function nodeFor(p: NodePlan, index: number, initialCluster: string, root: strin
     args,
     dataDir,
     ...(o.server ? { server: o.server } : {}),
+    ...(tls ? { tlsCa: tls.ca } : {}),
     ...(o.env ? { env: o.env } : {}),
     ...(o.logFiles ? { logFile: join(root, `${p.id}.log`) } : {}),
     ...(onLog ? { onLog } : {}),

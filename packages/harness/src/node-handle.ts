@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import * as https from 'node:https';
 import { HarnessError } from './harness-error.js';
 import { NodeLog } from './node-log.js';
 import { isRunning, killOnExit, stopProcess } from './processes.js';
@@ -30,6 +31,8 @@ export interface NodeHandleOptions {
   readonly onLog?: (line: string) => void;
   /** Called when the process ends without the harness having asked it to (a crash). */
   readonly onExit?: (code: number | null, signal: NodeJS.Signals | null) => void;
+  /** The node serves TLS with a certificate this CA (PEM) signed: {@link NodeHandle.url} is https. */
+  readonly tlsCa?: string;
 }
 
 /**
@@ -60,9 +63,9 @@ export class NodeHandle {
     return `${this.host}:${this.port}`;
   }
 
-  /** Base URL for HTTP clients. */
+  /** Base URL for HTTP clients (https when the node serves TLS). */
   get url(): string {
-    return `http://${this.address}`;
+    return `${this.options.tlsCa ? 'https' : 'http'}://${this.address}`;
   }
 
   /** The running process's id. */
@@ -117,14 +120,27 @@ export class NodeHandle {
     for (;;) {
       if (!this.running) throw new HarnessError('exited', `${this.id} exited while starting (${this.exitDescription()})${this.log.tail()}`, this.id);
       try {
-        const res = await fetch(`${this.url}/readyz`, { signal: AbortSignal.timeout(1_000) });
-        if (res.status === 200) return;
+        if ((await this.readyzStatus()) === 200) return;
       } catch {
         // not listening yet
       }
       if (Date.now() >= until) throw new HarnessError('not-ready', `${this.id} not ready at ${this.url}/readyz after ${timeoutMs} ms${this.log.tail()}`, this.id);
       await new Promise((r) => setTimeout(r, 50));
     }
+  }
+
+  /** The status `/readyz` answers (over TLS trusting {@link NodeHandleOptions.tlsCa} when set). */
+  private async readyzStatus(): Promise<number> {
+    const ca = this.options.tlsCa;
+    if (!ca) return (await fetch(`${this.url}/readyz`, { signal: AbortSignal.timeout(1_000) })).status;
+    return new Promise((resolve, reject) => {
+      const req = https.get(`${this.url}/readyz`, { ca, timeout: 1_000 }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('timeout', () => req.destroy(new Error('timeout')));
+      req.on('error', reject);
+    });
   }
 
   /**

@@ -28,6 +28,8 @@ export class StreamEndedError extends Error {
     message: string,
     /** The underlying failure (socket error), kept so callers can tell "never sent" from "broken". */
     cause?: unknown,
+    /** The peer's error as its end-of-stream message carried it (JSON), when it sent one. */
+    readonly peerError?: object,
   ) {
     super(message, cause === undefined ? undefined : { cause });
   }
@@ -99,7 +101,7 @@ export class EnvelopeStreamClient {
           if (this.done) return;
           if (e.flags & ENVELOPE_END_STREAM) {
             const err = parseEndStream(e.data);
-            this.finish(new StreamEndedError(err?.code ?? 'unavailable', err?.message ?? 'stream ended by the peer'));
+            this.finish(new StreamEndedError(err?.code ?? 'unavailable', err?.message ?? 'stream ended by the peer', undefined, err?.json));
             return;
           }
           if (e.flags & ENVELOPE_COMPRESSED) throw new Error('peer sent a compressed message');

@@ -60,7 +60,8 @@ describe('envelopes', () => {
   it('carries end-of-stream errors', () => {
     const [e] = new EnvelopeReader().push(encodeEnvelope(new TextEncoder().encode('{"error":{"code":"unavailable","message":"gone"}}'), ENVELOPE_END_STREAM));
     expect(e!.flags).toBe(ENVELOPE_END_STREAM);
-    expect(parseEndStream(e!.data)).toEqual({ code: 'unavailable', message: 'gone' });
+    // The error's JSON comes along, so a client can rebuild it with its details (errorFromJson).
+    expect(parseEndStream(e!.data)).toEqual({ code: 'unavailable', message: 'gone', json: { code: 'unavailable', message: 'gone' } });
     expect(parseEndStream(new TextEncoder().encode('{}'))).toBeUndefined();
   });
 });

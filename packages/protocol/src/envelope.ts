@@ -224,12 +224,15 @@ export class EnvelopeReader {
   }
 }
 
-/** Reads an end-of-stream message: undefined when it reports success, else its error. */
-export function parseEndStream(data: Uint8Array): { code: string; message: string } | undefined {
+/**
+ * Reads an end-of-stream message: undefined when it reports success, else its error, with the
+ * error's JSON as sent (`json`, for connect-es's `errorFromJson`, which keeps the details).
+ */
+export function parseEndStream(data: Uint8Array): { code: string; message: string; json?: object } | undefined {
   try {
     const parsed = JSON.parse(getTextEncoding().decodeUtf8(data)) as { error?: { code?: string; message?: string } };
     if (!parsed.error) return undefined;
-    return { code: parsed.error.code ?? 'unknown', message: parsed.error.message ?? '' };
+    return { code: parsed.error.code ?? 'unknown', message: parsed.error.message ?? '', json: parsed.error };
   } catch {
     return { code: 'internal', message: 'malformed end-of-stream message' };
   }

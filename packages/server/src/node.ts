@@ -14,6 +14,7 @@ import { ActorEpochs } from './cluster/actor-epochs.js';
 import { BucketRegistry, METADATA_PREFIX as BUCKET_METADATA } from './cluster/buckets.js';
 import { ClusterMembership } from './cluster/membership.js';
 import { establishIdentity, type NodeIdentity } from './cluster/node-identity.js';
+import { RingGate } from './cluster/ring-gate.js';
 import { RING_METADATA_KEY, RingState } from './cluster/ring-state.js';
 import type { ServerConfig } from './config/config-schema.js';
 import { streamLimitsOf } from './config/connection-limits.js';
@@ -35,6 +36,8 @@ import { kvService, sessionRawStream } from './services/kv-service.js';
 import { membershipService } from './services/membership-service.js';
 import { replicaService, replicateRawStream, type ReplicaServiceDeps } from './services/replica-service.js';
 import { ringInfoSource, type RingInfoSource } from './services/ring-info.js';
+import { isLoopback, loadSecurity, type NodeSecurity } from './security/node-security.js';
+import { permitOf } from './security/access-policy.js';
 
 export { DataDirMismatchError } from './cluster/node-identity.js';
 
@@ -103,6 +106,7 @@ export class QuorumNode {
   private requests: RequestPath | undefined;
   private http: HttpServer | undefined;
   private stopSweeper: (() => void) | undefined;
+  private security: NodeSecurity | undefined;
   private ready = false;
 
   constructor(readonly config: ServerConfig) {
@@ -115,6 +119,8 @@ export class QuorumNode {
   }
 
   async start(): Promise<void> {
+    const security = (this.security = loadSecurity(this.config, { warn: this.warn, info: (msg, fields) => this.log.info(fields, msg) }));
+    this.pool.useTls(security.peerTls);
     const storage = (this.storage = await this.openStorage());
     const identity = (this.identity = await establishIdentity(storage, this.config, this.warn));
     const view = (this.view = await this.clusterView(storage, identity));
@@ -122,9 +128,12 @@ export class QuorumNode {
     const requests = (this.requests = await this.requestPath({ storage, identity, view, replication }));
     const layers: Layers = { storage, identity, view, replication, requests };
     this.collectMetrics(layers);
-    this.http = this.httpServer(layers);
+    this.http = this.httpServer(layers, security);
     const [host, port] = splitHostPort(this.config.listen);
     await this.http.listen(host, port);
+    security.watch();
+    if (!security.serverTls && !isLoopback(host))
+      this.log.warn({ listen: this.config.listen }, 'SERVING WITHOUT TLS ON A NON-LOOPBACK ADDRESS: anyone who can reach this port can read and write every key, and send replica writes and gossip. Set tlsCert, tlsKey and tlsCa (mutual TLS between nodes) and tokenFile (client tokens): see docs/architecture.md, Security');
     await this.join(layers);
     this.startBackground(layers);
     this.ready = true;
@@ -139,6 +148,7 @@ export class QuorumNode {
   async stop(): Promise<void> {
     this.ready = false;
     await this.view?.membership.leave(LEAVE_WAIT_MS).catch((err: unknown) => this.warn('cannot announce leave', { error: String(err) }));
+    this.security?.stop();
     this.replication?.hints.stop();
     this.replication?.admission.stop();
     const reaping = this.requests?.reaper.stop();
@@ -183,27 +193,38 @@ export class QuorumNode {
     const stored = storage.getMeta('ring');
     const ring = stored ? new RingState(decodeRing(stored)) : RingState.create(identity.definition);
     if (!stored) await storage.setMeta('ring', ring.bytes);
-    const membership = new ClusterMembership({
+    // Every ring from a peer is vetted: a member of this cluster may still send one that would cut
+    // this node off (and in insecure mode anyone can send one).
+    const gate = new RingGate({
+      ring,
+      selfId: nodeId,
+      knows: (id) => membership.list.member(id) !== undefined,
+      refused: this.metrics.refusedRings,
+      warn: this.warn,
+      now: Date.now,
+    });
+    const membership: ClusterMembership = new ClusterMembership({
       selfId: nodeId,
       advertise: identity.advertise,
       clusterId,
       probeIntervalMs: c.gossipIntervalMs,
       pool: this.pool,
       now: Date.now,
-      onRefused: (peer, message) => this.log.error({ peer, cluster: clusterId, error: message }, 'a peer refuses this node as belonging to another cluster: check --initial-cluster, --partitions and --n on both'),
+      acceptMetadata: (e) => e.key !== RING_METADATA_KEY || gate.vet(e.value, e.version, 'gossip'),
+      keys: () => this.security?.gossipKeys?.current,
+      onRefused: (peer, why, message) =>
+        this.log.error(
+          { peer, cluster: clusterId, error: message },
+          why === 'foreign'
+            ? 'a peer refuses this node as belonging to another cluster: check --initial-cluster, --partitions and --n on both'
+            : "a peer refuses this node's gossip or internal calls as unauthenticated: check --gossip-key-file (a key both accept) and --tls-ca/--tls-cert (certificates of one cluster CA)",
+        ),
     });
     const buckets = new BucketRegistry({ n: c.n, r: c.r, w: c.w, autoCreate: c.autoCreateBuckets, maxBuckets: c.maxBuckets }, () => ring.current.nodes.length, {
       publish: (key, version, value) => membership.list.setMetadata(key, version, value),
       persist: (key, value) => storage.setMeta(key, value),
     });
     buckets.load(storage.listMeta(BUCKET_METADATA).map((e) => e.value), storage.getMeta('buckets'));
-    const adoptRing = (bytes: Uint8Array): void => {
-      try {
-        ring.adopt(bytes);
-      } catch (err) {
-        this.warn('ignoring corrupt ring', { error: (err as Error).message });
-      }
-    };
     ring.onChange((r, bytes) => {
       buckets.invalidate();
       void storage.setMeta('ring', bytes);
@@ -215,7 +236,8 @@ export class QuorumNode {
     // Registered after the local metadata above: only what peers of this cluster gossip reaches here.
     membership.list.on((e) => {
       if (e.type === 'metadata') {
-        if (e.key === RING_METADATA_KEY) adoptRing(e.value);
+        // Vetted on arrival (acceptMetadata); this node's own ring is published here too.
+        if (e.key === RING_METADATA_KEY) ring.adopt(e.value);
         else buckets.applyMetadata(e.key, e.value);
         return;
       }
@@ -230,7 +252,7 @@ export class QuorumNode {
       buckets,
       header: () => ({ $typeName: 'quorumkv.v1.ReplicaHeader', fromNode: nodeId, ringVersion: BigInt(ring.current.version), clusterId, ring: EMPTY }),
       noteRing: (h) => {
-        if (h && h.clusterId === clusterId && h.ring.length > 0 && h.ringVersion > BigInt(ring.current.version)) adoptRing(h.ring);
+        if (h && h.clusterId === clusterId && h.ring.length > 0 && h.ringVersion > BigInt(ring.current.version)) gate.offer(h.ring, Number(h.ringVersion), 'replica');
       },
     };
   }
@@ -331,7 +353,7 @@ export class QuorumNode {
   }
 
   /** Every service on one port: public KvService and AdminService, internal ReplicaService and MembershipService. */
-  private httpServer({ storage, identity, view, replication, requests }: Layers): HttpServer {
+  private httpServer({ storage, identity, view, replication, requests }: Layers, security: NodeSecurity): HttpServer {
     const c = this.config;
     const { nodeId: selfId, clusterId } = identity;
     const { ring, membership, buckets } = view;
@@ -340,6 +362,7 @@ export class QuorumNode {
     const limits = streamLimitsOf(c);
     const nodeBudget = new NodeBudget(limits.node);
     const streamBudget = streamBudgetFactory({ stream: limits.stream, connection: limits.connections.connection, node: nodeBudget, initialResultBytes: limits.initialResultBytes });
+    const permit = permitOf(security.policy);
     const replicaDeps: ReplicaServiceDeps = {
       selfId,
       clusterId: () => clusterId,
@@ -354,6 +377,9 @@ export class QuorumNode {
     // maxMessageBytes (a Session message larger than that is skipped and answered, up to the ceiling).
     const publicMessages = { readMaxBytes: limits.maxMessageBytes };
     return new HttpServer({
+      ...(security.serverTls ? { tls: security.serverTls } : {}),
+      policy: security.policy,
+      callerOf: security.callerOf,
       ready: () => this.ready,
       metrics: () => metrics.render(),
       readMaxBytes: MAX_ENVELOPE_BYTES,
@@ -373,11 +399,11 @@ export class QuorumNode {
         ],
         [
           '/quorumkv.v1.KvService/Session',
-          { handler: sessionRawStream(frontend, metrics), maxMessageBytes: limits.maxMessageBytes, skipUpToBytes: MAX_ENVELOPE_BYTES, limitName: 'maxMessageBytes' },
+          { handler: sessionRawStream(frontend, metrics, permit), maxMessageBytes: limits.maxMessageBytes, skipUpToBytes: MAX_ENVELOPE_BYTES, limitName: 'maxMessageBytes' },
         ],
       ]),
       routes: (r) => {
-        r.service(KvService, kvService(frontend, info, lister, { metrics, streamBudget }), publicMessages);
+        r.service(KvService, kvService(frontend, info, lister, { metrics, streamBudget, permit }), publicMessages);
         r.service(AdminService, adminService({
           selfId,
           clusterId: () => clusterId,

@@ -1,10 +1,11 @@
 // Glue between the pure SWIM core (@quorumkv/gossip) and the network: messages travel as bytes over
 // MembershipService, tagged with the cluster id, the core is ticked from a timer, and event-loop
 // stalls are reported to it (Lifeguard) so a slow node doubts itself before it accuses others.
-import { Code, ConnectError } from '@connectrpc/connect';
-import { createMemberlist, decodeMessage, encodeMessage, messageChannel, type GossipMessage, type Memberlist } from '@quorumkv/gossip';
+import { ConnectError } from '@connectrpc/connect';
+import { createMemberlist, decodeMessage, encodeMessage, messageChannel, type GossipMessage, type Memberlist, type MetadataEntry } from '@quorumkv/gossip';
 import { ErrorDetailSchema, ErrorReason, MembershipService } from '@quorumkv/protocol';
-import { NodeForeignClusterError } from '../errors/errors.js';
+import { NodeForeignClusterError, NodeUnauthenticatedError } from '../errors/errors.js';
+import { signGossip, verifyGossip, type GossipKeyring } from '../security/gossip-keys.js';
 import type { PeerPool } from '../replication/peer-pool.js';
 
 export interface MembershipOptions {
@@ -14,10 +15,17 @@ export interface MembershipOptions {
   clusterId: string;
   probeIntervalMs: number;
   pool: PeerPool;
-  /** A peer refused our messages as coming from another cluster (called at most once a minute per peer). */
-  onRefused: (address: string, message: string) => void;
+  /**
+   * A peer refused our messages as coming from another cluster (`foreign`), or as not signed with a
+   * gossip key it accepts (`unauthenticated`); called at most once a minute per peer.
+   */
+  onRefused: (address: string, why: 'foreign' | 'unauthenticated', message: string) => void;
   /** Wall clock. */
   now: () => number;
+  /** The gossip keys in force (read on every message, so a reloaded key file applies at once); none: unsigned gossip. */
+  keys?: () => GossipKeyring | undefined;
+  /** Vets cluster metadata from peers (the memberlist's `acceptMetadata`). */
+  acceptMetadata?: (entry: MetadataEntry) => boolean;
 }
 
 /** A gossip request as it arrives over MembershipService. */
@@ -25,9 +33,12 @@ export interface GossipEnvelope {
   clusterId: string;
   fromAddress: string;
   message: Uint8Array;
+  /** HMAC-SHA256 under a gossip key (empty without keys). */
+  tag: Uint8Array;
 }
 
 const TICK_MS = 50;
+const NO_TAG = new Uint8Array(0);
 const SEND_TIMEOUT_MS = 2_000;
 const REFUSAL_LOG_INTERVAL_MS = 60_000;
 
@@ -51,6 +62,7 @@ export class ClusterMembership {
       transport: { send: (to, message) => this.send(to, message) },
       random: Math.random,
       now: o.now,
+      acceptMetadata: o.acceptMetadata,
     });
   }
 
@@ -88,10 +100,13 @@ export class ClusterMembership {
 
   /**
    * Feeds a received message to the core. Throws NodeForeignClusterError for another cluster's
-   * message (dropped unread) and GossipCodecError on malformed bytes.
+   * message and NodeUnauthenticatedError for one without a valid tag (both dropped unread), and
+   * GossipCodecError on malformed bytes.
    */
   receive(envelope: GossipEnvelope): void {
     if (envelope.clusterId !== this.o.clusterId) throw new NodeForeignClusterError(envelope.clusterId, this.o.clusterId);
+    const keys = this.o.keys?.();
+    if (keys && !verifyGossip(keys, envelope, envelope.tag)) throw new NodeUnauthenticatedError();
     this.list.receive(envelope.fromAddress, decodeMessage(envelope.message));
   }
 
@@ -118,7 +133,9 @@ export class ClusterMembership {
 
   private send(to: string, message: GossipMessage): void {
     const client = this.o.pool.client(to, MembershipService);
-    const req = { clusterId: this.o.clusterId, fromAddress: this.o.advertise, message: encodeMessage(message) };
+    const envelope = { clusterId: this.o.clusterId, fromAddress: this.o.advertise, message: encodeMessage(message) };
+    const keys = this.o.keys?.();
+    const req = { ...envelope, tag: keys ? signGossip(keys, envelope) : NO_TAG };
     const opts = { timeoutMs: SEND_TIMEOUT_MS };
     const channel = messageChannel(message);
     const call: Promise<unknown> = channel === 'ping' ? client.ping(req, opts) : channel === 'ping-req' ? client.pingReq(req, opts) : client.pushPull(req, opts);
@@ -130,12 +147,14 @@ export class ClusterMembership {
   }
 
   private noteRefusal(address: string, err: unknown): void {
-    if (!(err instanceof ConnectError) || err.code !== Code.FailedPrecondition) return;
-    if (err.findDetails(ErrorDetailSchema)[0]?.reason !== ErrorReason.FOREIGN_CLUSTER) return;
+    if (!(err instanceof ConnectError)) return;
+    const reason = err.findDetails(ErrorDetailSchema)[0]?.reason;
+    const why = reason === ErrorReason.FOREIGN_CLUSTER ? 'foreign' : reason === ErrorReason.UNAUTHENTICATED ? 'unauthenticated' : undefined;
+    if (why === undefined) return;
     const now = this.o.now();
     if (now - (this.refusalLoggedAt.get(address) ?? -Infinity) < REFUSAL_LOG_INTERVAL_MS) return;
     this.refusalLoggedAt.set(address, now);
-    this.o.onRefused(address, err.rawMessage);
+    this.o.onRefused(address, why, err.rawMessage);
   }
 }
 

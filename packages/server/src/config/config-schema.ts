@@ -210,6 +210,25 @@ export const serverConfigSchema = z
       .meta({ description: 'testing only: added to the timestamps this node gives writes to LWW buckets, to simulate clock skew', unit: 'ms' }),
     mapSizeBytes: z.number().int().min(1024 * 1024).default(8 * 1024 * 1024 * 1024).describe('LMDB map size: the most the data dir may hold'),
     durability: z.enum(['sync', 'nosync']).default('sync').describe('sync acknowledges writes after fsync; nosync after commit (loses recent writes on power loss)'),
+    // Security (docs/architecture.md, "Security"): off for the local quick start, on in every
+    // documented production setup.
+    tlsCert: z.string().min(1).optional().meta({ description: 'PEM certificate of this node: TLS on its port (h2 and http/1.1 by ALPN), and the certificate it shows peers', unit: 'path', defaultText: 'none: plaintext' }),
+    tlsKey: z.string().min(1).optional().meta({ description: 'PEM private key of tlsCert', unit: 'path', defaultText: 'none' }),
+    tlsCa: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ description: 'PEM of the cluster CA: mutual TLS between nodes; internal services only for peers whose certificate it signed', unit: 'path', defaultText: 'none: internal services open' }),
+    tokenFile: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ description: 'JSON file of client bearer tokens (sha256, scopes read/write/admin, optional buckets), reloaded when it changes', unit: 'path', defaultText: 'none: no client authentication' }),
+    gossipKeyFile: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ description: 'file of gossip keys (base64, 32+ bytes, one a line, the primary first): gossip is signed with the primary, accepted under any; followed for rotation', unit: 'path', defaultText: 'none: gossip not signed' }),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level'),
   })
   .strict()
@@ -223,6 +242,9 @@ export const serverConfigSchema = z
         seen.add(founder[field]);
       }
     }
+    if ((c.tlsCert === undefined) !== (c.tlsKey === undefined))
+      ctx.addIssue({ code: 'custom', path: [c.tlsCert === undefined ? 'tlsCert' : 'tlsKey'], message: 'tlsCert and tlsKey go together' });
+    if (c.tlsCa !== undefined && c.tlsCert === undefined) ctx.addIssue({ code: 'custom', path: ['tlsCert'], message: 'is required with tlsCa (a node shows its peers its certificate)' });
     if (c.siblingsWarn > c.siblingsMax)
       ctx.addIssue({ code: 'custom', path: ['siblingsWarn'], message: 'must be at most siblingsMax' });
     const onePut = c.maxValueBytes + c.maxKeyBytes + SESSION_BATCH_BYTES;

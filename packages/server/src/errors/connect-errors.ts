@@ -18,9 +18,11 @@ import {
   NodeMalformedRequestError,
   NodeNotReadyError,
   NodeOverloadedError,
+  NodePermissionDeniedError,
   NodeQuorumNotMetError,
   NodeStorageFullError,
   NodeTooManySiblingsError,
+  NodeUnauthenticatedError,
 } from './errors.js';
 
 /** The Connect code and the reason of an error the node raised. */
@@ -36,6 +38,8 @@ function classify(err: unknown): { code: Code; reason: ErrorReason } {
   if (err instanceof NodeStorageFullError || err instanceof StorageFullError) return { code: Code.ResourceExhausted, reason: ErrorReason.STORAGE_FULL };
   if (err instanceof NodeForeignClusterError) return { code: Code.FailedPrecondition, reason: ErrorReason.FOREIGN_CLUSTER };
   if (err instanceof NodeNotReadyError) return { code: Code.Unavailable, reason: ErrorReason.NOT_READY };
+  if (err instanceof NodeUnauthenticatedError) return { code: Code.Unauthenticated, reason: ErrorReason.UNAUTHENTICATED };
+  if (err instanceof NodePermissionDeniedError) return { code: Code.PermissionDenied, reason: ErrorReason.PERMISSION_DENIED };
   return { code: Code.Internal, reason: ErrorReason.INTERNAL };
 }
 

@@ -122,3 +122,23 @@ export class NodeNotReadyError extends NodeError {
     super(`node not ready: ${reason}`);
   }
 }
+
+/**
+ * The request carries no credentials the node accepts: no bearer token, an unknown or expired one,
+ * or an internal call without a cluster member's certificate (ERROR_REASON_UNAUTHENTICATED). The
+ * message says no more than that, on purpose: it must not help someone guessing.
+ */
+export class NodeUnauthenticatedError extends NodeError {
+  override readonly name = 'NodeUnauthenticatedError';
+  constructor() {
+    super('unauthenticated: this node requires credentials it accepts');
+  }
+}
+
+/** The caller's credentials do not allow this request (ERROR_REASON_PERMISSION_DENIED). */
+export class NodePermissionDeniedError extends NodeError {
+  override readonly name = 'NodePermissionDeniedError';
+  constructor(what: string) {
+    super(`permission denied: ${what}`);
+  }
+}

@@ -1,21 +1,34 @@
-// One port for everything: HTTP/2 without TLS (gRPC and Connect, for Node clients and peers) and
-// HTTP/1.1 (Connect, for browsers), told apart by the HTTP/2 connection preface; plus /healthz,
-// /readyz and /metrics for operators, and / saying what this port serves. Every connection is
+// One port for everything: HTTP/2 (gRPC and Connect, for Node clients and peers) and HTTP/1.1
+// (Connect, for browsers); plus /healthz, /readyz and /metrics for operators, and / saying what this
+// port serves. Without TLS the two are told apart by the HTTP/2 connection preface; with TLS by ALPN
+// (h2, http/1.1), and a peer's client certificate, when the cluster CA signed it, makes it a member.
+// Every RPC passes the access policy before its request is read. Every connection is
 // bounded here: how many may be open, how many streams each may run, how much work and unread output
 // its streams may hold, and how long it may take to send its first byte, its headers, its messages,
 // or to read its responses.
 import * as http from 'node:http';
 import * as http2 from 'node:http2';
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 import { cors, createContextValues, type ConnectRouter } from '@connectrpc/connect';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
+import { enforceAccess } from '../security/access-gate.js';
+import { callerKey, refusalOf, requirementOf, type AccessPolicy, type Caller } from '../security/access-policy.js';
 import { connectionBudgetKey } from './call-budget.js';
 import { FirstByteWatch, H1Watch, H2SessionWatch, H2StreamWatch, bodyReceived } from './connection-watch.js';
 import { answerMalformedRequests, markHandlerReached } from './malformed-request.js';
-import { CONNECT_STREAM_CONTENT_TYPE, serveRawStream, type RawStreamOptions, type RawStreamRoute } from './raw-stream.js';
+import { CONNECT_STREAM_CONTENT_TYPE, refuseRawStream, serveRawStream, type RawStreamOptions, type RawStreamRoute } from './raw-stream.js';
 import { ConnectionBudget, type BudgetLimits, type NodeBudget } from './stream-budget.js';
 import { runWithinBudget, type UnaryBudgetOptions } from './unary-budget.js';
 import { Watchdog, tickFor, type ConnectionTimeouts, type Watched } from './watchdog.js';
+
+/** PEM certificate, key and (for mutual TLS) the cluster CA. */
+export interface ServerTls {
+  cert: string;
+  key: string;
+  /** With it, peers are asked for a client certificate; one it signed makes the peer a member. */
+  ca?: string;
+}
 
 /** Bounds on connections and their streams. */
 export interface ConnectionLimits {
@@ -51,6 +64,11 @@ export interface HttpServerOptions {
   metrics: () => Promise<string>;
   /** Largest request body connect-es reads, bytes (services may set lower limits). */
   readMaxBytes: number;
+  /** TLS on the port; plaintext without. */
+  tls?: ServerTls;
+  /** Who sent a request. */
+  callerOf: (req: http.IncomingMessage | http2.Http2ServerRequest) => Caller;
+  policy: AccessPolicy;
 }
 
 // What someone who opens a node's address in a browser finds: there is no dashboard (yet).
@@ -112,13 +130,17 @@ export class HttpServer {
       routes: (router) => {
         o.routes(router);
         answerMalformedRequests(router);
+        enforceAccess(router, o.policy);
       },
       interceptors: [markHandlerReached],
       fallback: operatorPages(o) as Parameters<typeof connectNodeAdapter>[0]['fallback'],
       // No response compression: it costs more CPU than it saves here (STACK-NOTES #5).
       acceptCompression: [],
       readMaxBytes: o.readMaxBytes,
-      contextValues: (req) => createContextValues().set(connectionBudgetKey, 'stream' in req ? this.budgets.get(req.stream.session!) : undefined),
+      contextValues: (req) =>
+        createContextValues()
+          .set(connectionBudgetKey, 'stream' in req ? this.budgets.get(req.stream.session!) : undefined)
+          .set(callerKey, o.callerOf(req)),
     }) as Handler;
     const h2handler: Handler = (req, res) => this.serveH2(req as http2.Http2ServerRequest, res as http2.Http2ServerResponse, handler);
     const h1handler: Handler = (req, res) => this.serveUnary(req, res, this.budgets.get(req.socket as net.Socket), handler);
@@ -149,40 +171,70 @@ export class HttpServer {
         this.budgets.delete(session);
       });
     });
-    this.tcp = net.createServer({ noDelay: true }, (socket) => this.accept(socket, now));
+    this.tcp = o.tls ? this.secureServer(o.tls, now) : net.createServer({ noDelay: true }, (socket) => this.accept(socket, now));
   }
 
-  private accept(socket: net.Socket, now: () => number): void {
+  /** Counts a new connection against the limit; false (and the socket closed) when it is over. */
+  private admit(socket: net.Socket): boolean {
     socket.on('error', () => socket.destroy());
     if (this.sockets.size >= this.o.limits.maxConnections) {
       this.o.onCut?.('connection', 'connection_limit');
       socket.destroy();
-      return;
+      return false;
     }
     this.sockets.add(socket);
-    let unwatch = this.watchdog.watch(new FirstByteWatch(socket, now(), this.o.limits.timeouts));
-    socket.once('close', () => {
-      this.sockets.delete(socket);
-      unwatch();
-    });
+    socket.once('close', () => this.sockets.delete(socket));
+    return true;
+  }
+
+  private accept(socket: net.Socket, now: () => number): void {
+    if (!this.admit(socket)) return;
+    const unwatch = this.watchdog.watch(new FirstByteWatch(socket, now(), this.o.limits.timeouts));
+    socket.once('close', unwatch);
     socket.once('data', (chunk) => {
       unwatch();
       socket.pause();
       socket.unshift(chunk);
       // HTTP/2 with prior knowledge starts with "PRI * HTTP/2.0". The paused socket keeps the
       // bytes buffered, and the HTTP/2 session reads them from there.
-      if (chunk[0] === 0x50 && chunk[1] === 0x52 && chunk[2] === 0x49) {
-        this.h2.emit('connection', socket);
-        return;
-      }
-      const watch = new H1Watch(socket, now(), this.o.limits.timeouts, now);
-      this.h1Watches.set(socket, watch);
-      this.budgets.set(socket, new ConnectionBudget(this.o.limits.connection, this.o.node));
-      socket.once('close', () => this.budgets.delete(socket));
-      unwatch = this.watchdog.watch(watch);
-      this.h1.emit('connection', socket);
-      socket.resume();
+      if (chunk[0] === 0x50 && chunk[1] === 0x52 && chunk[2] === 0x49) this.h2.emit('connection', socket);
+      else this.serveH1(socket, now);
     });
+  }
+
+  /** Hands a connection to the HTTP/1.1 server, watched for its timeouts. */
+  private serveH1(socket: net.Socket, now: () => number): void {
+    const watch = new H1Watch(socket, now(), this.o.limits.timeouts, now);
+    this.h1Watches.set(socket, watch);
+    this.budgets.set(socket, new ConnectionBudget(this.o.limits.connection, this.o.node));
+    socket.once('close', () => this.budgets.delete(socket));
+    const unwatch = this.watchdog.watch(watch);
+    socket.once('close', unwatch);
+    this.h1.emit('connection', socket);
+    socket.resume();
+  }
+
+  /**
+   * TLS on the port: the handshake must end within the first-byte timeout, then ALPN picks HTTP/2
+   * or HTTP/1.1. With a CA, peers are asked for a client certificate (not required: clients have
+   * none); `authorized` on the socket says whether the CA signed it.
+   */
+  private secureServer(t: ServerTls, now: () => number): net.Server {
+    const server = tls.createServer({
+      cert: t.cert,
+      key: t.key,
+      ALPNProtocols: ['h2', 'http/1.1'],
+      handshakeTimeout: this.o.limits.timeouts.firstByteMs,
+      noDelay: true,
+      ...(t.ca ? { ca: t.ca, requestCert: true, rejectUnauthorized: false } : {}),
+    });
+    server.on('connection', (socket: net.Socket) => this.admit(socket));
+    server.on('secureConnection', (socket: tls.TLSSocket) => {
+      if (socket.alpnProtocol === 'h2') this.h2.emit('connection', socket);
+      else this.serveH1(socket, now);
+    });
+    server.on('tlsClientError', () => this.o.onCut?.('connection', 'tls_handshake'));
+    return server;
   }
 
   /** Routes one HTTP/2 request (raw hot stream or connect-es) and watches its deadlines. */
@@ -207,8 +259,11 @@ export class HttpServer {
       req.stream.resume();
     });
     if (raw) {
+      const caller = o.callerOf(req);
+      const refusal = refusalOf(requirementOf(path), caller, o.policy);
+      if (refusal) return refuseRawStream(res, refusal);
       o.onRawStream?.(path);
-      serveRawStream(req, res, route, this.budgets.get(req.stream.session!) ?? new ConnectionBudget(o.limits.connection, o.node), o.rawStreamOptions);
+      serveRawStream(req, res, route, this.budgets.get(req.stream.session!) ?? new ConnectionBudget(o.limits.connection, o.node), o.rawStreamOptions, caller);
     } else {
       this.serveUnary(req, res, this.budgets.get(req.stream.session!), handler);
     }

@@ -15,6 +15,7 @@ import { toConnectError } from '../errors/connect-errors.js';
 import { NodeLimitExceededError, NodeMalformedRequestError } from '../errors/errors.js';
 import { onceNextTurn } from './next-turn.js';
 import { StreamBudget, type BudgetLimits, type ConnectionBudget } from './stream-budget.js';
+import type { Caller } from '../security/access-policy.js';
 
 /** Where a stream handler writes. */
 export interface RawStreamOutput {
@@ -45,7 +46,7 @@ export interface RawStreamSession {
 }
 
 /** Opens a handler for one stream; it starts work only when `budget` lets it. */
-export type RawStreamHandler = (out: RawStreamOutput, budget: StreamBudget) => RawStreamSession;
+export type RawStreamHandler = (out: RawStreamOutput, budget: StreamBudget, caller: Caller) => RawStreamSession;
 
 /** A raw stream path: its handler and the limits of its messages. */
 export interface RawStreamRoute {
@@ -83,6 +84,7 @@ export function serveRawStream(
   route: RawStreamRoute,
   connection: ConnectionBudget,
   o: RawStreamOptions,
+  caller: Caller,
 ): void {
   let finished = false;
   let paused = false;
@@ -103,7 +105,7 @@ export function serveRawStream(
       if (!res.writableEnded) res.end(encodeEnvelope(error === undefined ? OK_END : endStreamOf(toConnectError(error)), ENVELOPE_END_STREAM));
     },
   };
-  const session = route.handler(out, budget);
+  const session = route.handler(out, budget, caller);
 
   /** Hands buffered messages to the handler while it is ready, then pauses or resumes reading. */
   const pump = (): void => {
@@ -156,4 +158,10 @@ export function serveRawStream(
     finished = true;
     budget.close();
   });
+}
+
+/** Answers a stream the caller may not open with the error at once; nothing it sends is read. */
+export function refuseRawStream(res: http2.Http2ServerResponse, refusal: unknown): void {
+  res.writeHead(200, { 'content-type': CONNECT_STREAM_CONTENT_TYPE });
+  res.end(encodeEnvelope(endStreamOf(toConnectError(refusal)), ENVELOPE_END_STREAM));
 }

@@ -86,6 +86,17 @@ export class NodeMetrics {
     help: 'Replica items refused because the queue for their peer was full (the coordinator used a fallback or a hint)',
     registers: [this.registry],
   });
+  readonly gossipBadTags = new Counter({
+    name: 'quorumkv_gossip_bad_tags_total',
+    help: 'Gossip messages dropped because no gossip key of this node produces their tag',
+    registers: [this.registry],
+  });
+  readonly refusedRings = new Counter({
+    name: 'quorumkv_refused_rings_total',
+    help: 'Rings offered by peers and refused because they cannot follow this node\'s ring, by source (replica header or gossip)',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
   private readonly collectors: ((m: NodeMetrics) => void)[] = [];
 
   constructor(collect?: (m: NodeMetrics) => void) {

@@ -5,6 +5,13 @@ import { createConnectTransport, Http2SessionManager } from '@connectrpc/connect
 import type { DescService } from '@bufbuild/protobuf';
 import type { ByteStream } from '@quorumkv/protocol';
 
+/** TLS to peers: the CA that signed them and this node's own certificate (mutual TLS); empty for the system CAs and no client certificate. */
+export interface PeerTls {
+  ca?: string;
+  cert?: string;
+  key?: string;
+}
+
 interface Peer {
   sessionManager: Http2SessionManager;
   transport: Transport;
@@ -14,12 +21,18 @@ interface Peer {
 /** Connect transports and clients per peer address, created on first use and reused. */
 export class PeerPool {
   private readonly peers = new Map<string, Peer>();
+  private tls: PeerTls | undefined;
+
+  /** Dials peers over TLS from now on (set before the first peer is dialled). */
+  useTls(tls: PeerTls | undefined): void {
+    this.tls = tls;
+  }
 
   private peer(address: string): Peer {
     let p = this.peers.get(address);
     if (!p) {
-      const baseUrl = `http://${address}`;
-      const sessionManager = new Http2SessionManager(baseUrl, { pingIntervalMs: 10_000, pingTimeoutMs: 5_000 });
+      const baseUrl = `${this.tls ? 'https' : 'http'}://${address}`;
+      const sessionManager = new Http2SessionManager(baseUrl, { pingIntervalMs: 10_000, pingTimeoutMs: 5_000 }, this.tls);
       const transport = createConnectTransport({
         baseUrl,
         httpVersion: '2',

@@ -31,20 +31,35 @@ import { guard } from './guard.js';
 import type { RingInfoSource } from './ring-info.js';
 import type { KeyLister } from '../coordinator/key-lister.js';
 import type { NodeMetrics } from '../observability/metrics.js';
+import { callerKey, type Caller, type Permit } from '../security/access-policy.js';
+import type { Scope } from '../security/token-file.js';
 
 /** What the Session handlers need besides the frontend. */
 interface SessionDeps {
   metrics: NodeMetrics;
   streamBudget: StreamBudgetFactory;
+  /** Whether a caller may do what an operation asks (its token's scopes and buckets). */
+  permit: Permit;
+}
+
+/** Throws when the caller may not do `need` on `bucket` (a token restricted to other buckets). */
+type Allow = (need: Scope, bucket: string) => void;
+
+function allowFor(permit: Permit, caller: Caller): Allow {
+  return (need, bucket) => {
+    const refusal = permit(caller, need, bucket);
+    if (refusal) throw refusal;
+  };
 }
 
 export function kvService(kv: KvFrontend, ringInfo: RingInfoSource, lister: KeyLister, deps: SessionDeps): Partial<ServiceImpl<typeof KvService>> {
+  const allow = (ctx: HandlerContext): Allow => allowFor(deps.permit, ctx.values.get(callerKey));
   return {
     // The call's signal and a forwarder's deadline follow the request (coordinator/request-scope.ts).
-    get: (req, ctx) => guard(() => kv.get(req, scopeOf(ctx))),
-    put: (req, ctx) => guard(() => kv.put(req, scopeOf(ctx))),
-    delete: (req, ctx) => guard(() => kv.delete(req, scopeOf(ctx))),
-    listKeys: (req, ctx) => guard(() => lister.list(req, scopeOf(ctx), ctx.timeoutMs())),
+    get: (req, ctx) => guard(() => (allow(ctx)('read', req.bucket), kv.get(req, scopeOf(ctx)))),
+    put: (req, ctx) => guard(() => (allow(ctx)('write', req.bucket), kv.put(req, scopeOf(ctx)))),
+    delete: (req, ctx) => guard(() => (allow(ctx)('write', req.bucket), kv.delete(req, scopeOf(ctx)))),
+    listKeys: (req, ctx) => guard(() => (allow(ctx)('read', req.bucket), lister.list(req, scopeOf(ctx), ctx.timeoutMs()))),
     getRouting: (req) =>
       guard(() => {
         const version = BigInt(ringInfo.version());
@@ -53,7 +68,7 @@ export function kvService(kv: KvFrontend, ringInfo: RingInfoSource, lister: KeyL
         const ring = ringInfo.ringInfo();
         return create(GetRoutingResponseSchema, { ring, nodes: ring.nodes });
       }),
-    session: (requests, ctx) => session(kv, requests, ctx, deps),
+    session: (requests, ctx) => session(kv, requests, ctx, deps, allow(ctx)),
   };
 }
 
@@ -84,6 +99,7 @@ class SessionProcessor implements StreamProcessor<SessionRequest> {
     private readonly metrics: NodeMetrics,
     private readonly budget: StreamBudget,
     private readonly sink: Pick<StreamSink<SessionResponse>, 'send' | 'done'>,
+    private readonly allow: Allow,
   ) {}
 
   /** Whether the stream may read another message: nothing waits, and the budget has room. */
@@ -132,8 +148,10 @@ class SessionProcessor implements StreamProcessor<SessionRequest> {
     this.open++;
     const id = op.id;
     const o = op.op;
+    const refusal = o.case === undefined ? undefined : this.refusal(o.case === 'get' ? 'read' : 'write', o.value.bucket);
     const run =
-      o.case === 'get' ? this.kv.get(o.value).then((v) => ({ case: 'get' as const, value: v }))
+      refusal ? this.kv.refuse(refusal)
+      : o.case === 'get' ? this.kv.get(o.value).then((v) => ({ case: 'get' as const, value: v }))
       : o.case === 'put' ? this.kv.put(o.value).then((v) => ({ case: 'put' as const, value: v }))
       : o.case === 'delete' ? this.kv.delete(o.value).then((v) => ({ case: 'delete' as const, value: v }))
       : this.kv.refuse(new NodeArgumentError('op', 'operation has no get, put or delete'));
@@ -141,6 +159,16 @@ class SessionProcessor implements StreamProcessor<SessionRequest> {
       (result) => this.answer({ $typeName: 'quorumkv.v1.SessionResult', id, result }, ticket),
       (err: unknown) => this.answer({ $typeName: 'quorumkv.v1.SessionResult', id, result: { case: 'error', value: toSessionError(err) } }, ticket),
     );
+  }
+
+  /** Why the caller may not run an operation (scope or bucket), or undefined. */
+  private refusal(need: Scope, bucket: string): Error | undefined {
+    try {
+      this.allow(need, bucket);
+      return undefined;
+    } catch (err) {
+      return err as Error;
+    }
   }
 
   private answer(r: SessionResult, ticket: BudgetTicket): void {
@@ -187,23 +215,24 @@ const SESSION_MESSAGES: StreamMessages<SessionRequest> = {
 };
 
 /** Session through connect-es (gRPC-protocol callers). */
-function session(kv: KvFrontend, requests: AsyncIterable<SessionRequest>, ctx: HandlerContext, deps: SessionDeps): AsyncIterable<SessionResponse> {
+function session(kv: KvFrontend, requests: AsyncIterable<SessionRequest>, ctx: HandlerContext, deps: SessionDeps, allow: Allow): AsyncIterable<SessionResponse> {
   return serveConnectStream<SessionRequest, SessionResponse>({
     requests,
     ctx,
     messages: SESSION_MESSAGES,
     streamBudget: deps.streamBudget,
-    processor: (budget, sink) => new SessionProcessor(kv, deps.metrics, budget, sink),
+    processor: (budget, sink) => new SessionProcessor(kv, deps.metrics, budget, sink, allow),
   });
 }
 
 /** Session on the raw HTTP/2 stream (Connect protocol): the Node SDK's path. */
-export function sessionRawStream(kv: KvFrontend, metrics: NodeMetrics): RawStreamHandler {
-  return (out, budget) => {
-    const processor = new SessionProcessor(kv, metrics, budget, {
-      send: (res, heldBytes) => out.sendFramed(frameEnvelope(encodeSessionResponse(res, ENVELOPE_HEADER_BYTES)), heldBytes),
+export function sessionRawStream(kv: KvFrontend, metrics: NodeMetrics, permit: Permit): RawStreamHandler {
+  return (out, budget, caller) => {
+    const sink = {
+      send: (res: SessionResponse, heldBytes: number) => out.sendFramed(frameEnvelope(encodeSessionResponse(res, ENVELOPE_HEADER_BYTES)), heldBytes),
       done: () => out.finish(),
-    });
+    };
+    const processor = new SessionProcessor(kv, metrics, budget, sink, allowFor(permit, caller));
     return rawStreamSession(out, processor, SESSION_MESSAGES, (prefix, bytes, err) => {
       // The SDK sends any operation larger than a batch alone, so it can be answered by its id.
       const id = soleSessionOpId(prefix, bytes);

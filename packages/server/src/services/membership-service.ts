@@ -1,10 +1,11 @@
 // MembershipService (internal): gossip messages as bytes, fed to the SWIM core. Messages of another
-// cluster are dropped unread, counted, and answered FAILED_PRECONDITION (FOREIGN_CLUSTER).
+// cluster are dropped unread, counted, and answered FAILED_PRECONDITION (FOREIGN_CLUSTER); so are
+// messages without a valid tag when the cluster has gossip keys (UNAUTHENTICATED).
 import type { ServiceImpl } from '@connectrpc/connect';
 import { GossipCodecError } from '@quorumkv/gossip';
 import type { MembershipService } from '@quorumkv/protocol';
 import type { ClusterMembership, GossipEnvelope } from '../cluster/membership.js';
-import { NodeArgumentError, NodeForeignClusterError } from '../errors/errors.js';
+import { NodeArgumentError, NodeForeignClusterError, NodeUnauthenticatedError } from '../errors/errors.js';
 import type { NodeMetrics } from '../observability/metrics.js';
 import { guard } from './guard.js';
 
@@ -16,6 +17,7 @@ export function membershipService(m: ClusterMembership, metrics: NodeMetrics): P
       } catch (err) {
         if (err instanceof GossipCodecError) throw new NodeArgumentError('message', err.message);
         if (err instanceof NodeForeignClusterError) metrics.foreignClusterMessages.labels('membership').inc();
+        if (err instanceof NodeUnauthenticatedError) metrics.gossipBadTags.inc();
         throw err;
       }
       return {};

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file quorumkv/v1/membership.proto.
  */
 export const file_quorumkv_v1_membership: GenFile = /*@__PURE__*/
-  fileDesc("ChxxdW9ydW1rdi92MS9tZW1iZXJzaGlwLnByb3RvEgtxdW9ydW1rdi52MSJICgtQaW5nUmVxdWVzdBIUCgxmcm9tX2FkZHJlc3MYASABKAkSDwoHbWVzc2FnZRgCIAEoDBISCgpjbHVzdGVyX2lkGAMgASgJIg4KDFBpbmdSZXNwb25zZSJLCg5QaW5nUmVxUmVxdWVzdBIUCgxmcm9tX2FkZHJlc3MYASABKAkSDwoHbWVzc2FnZRgCIAEoDBISCgpjbHVzdGVyX2lkGAMgASgJIhEKD1BpbmdSZXFSZXNwb25zZSJMCg9QdXNoUHVsbFJlcXVlc3QSFAoMZnJvbV9hZGRyZXNzGAEgASgJEg8KB21lc3NhZ2UYAiABKAwSEgoKY2x1c3Rlcl9pZBgDIAEoCSISChBQdXNoUHVsbFJlc3BvbnNlMt8BChFNZW1iZXJzaGlwU2VydmljZRI7CgRQaW5nEhgucXVvcnVta3YudjEuUGluZ1JlcXVlc3QaGS5xdW9ydW1rdi52MS5QaW5nUmVzcG9uc2USRAoHUGluZ1JlcRIbLnF1b3J1bWt2LnYxLlBpbmdSZXFSZXF1ZXN0GhwucXVvcnVta3YudjEuUGluZ1JlcVJlc3BvbnNlEkcKCFB1c2hQdWxsEhwucXVvcnVta3YudjEuUHVzaFB1bGxSZXF1ZXN0Gh0ucXVvcnVta3YudjEuUHVzaFB1bGxSZXNwb25zZWIGcHJvdG8z");
+  fileDesc("ChxxdW9ydW1rdi92MS9tZW1iZXJzaGlwLnByb3RvEgtxdW9ydW1rdi52MSJVCgtQaW5nUmVxdWVzdBIUCgxmcm9tX2FkZHJlc3MYASABKAkSDwoHbWVzc2FnZRgCIAEoDBISCgpjbHVzdGVyX2lkGAMgASgJEgsKA3RhZxgEIAEoDCIOCgxQaW5nUmVzcG9uc2UiWAoOUGluZ1JlcVJlcXVlc3QSFAoMZnJvbV9hZGRyZXNzGAEgASgJEg8KB21lc3NhZ2UYAiABKAwSEgoKY2x1c3Rlcl9pZBgDIAEoCRILCgN0YWcYBCABKAwiEQoPUGluZ1JlcVJlc3BvbnNlIlkKD1B1c2hQdWxsUmVxdWVzdBIUCgxmcm9tX2FkZHJlc3MYASABKAkSDwoHbWVzc2FnZRgCIAEoDBISCgpjbHVzdGVyX2lkGAMgASgJEgsKA3RhZxgEIAEoDCISChBQdXNoUHVsbFJlc3BvbnNlMt8BChFNZW1iZXJzaGlwU2VydmljZRI7CgRQaW5nEhgucXVvcnVta3YudjEuUGluZ1JlcXVlc3QaGS5xdW9ydW1rdi52MS5QaW5nUmVzcG9uc2USRAoHUGluZ1JlcRIbLnF1b3J1bWt2LnYxLlBpbmdSZXFSZXF1ZXN0GhwucXVvcnVta3YudjEuUGluZ1JlcVJlc3BvbnNlEkcKCFB1c2hQdWxsEhwucXVvcnVta3YudjEuUHVzaFB1bGxSZXF1ZXN0Gh0ucXVvcnVta3YudjEuUHVzaFB1bGxSZXNwb25zZWIGcHJvdG8z");
 
 /**
  * @generated from message quorumkv.v1.PingRequest
@@ -36,6 +36,13 @@ export type PingRequest = Message<"quorumkv.v1.PingRequest"> & {
    * @generated from field: string cluster_id = 3;
    */
   clusterId: string;
+
+  /**
+   * HMAC-SHA256 of the message under the cluster's gossip key (empty when the cluster has none).
+   *
+   * @generated from field: bytes tag = 4;
+   */
+  tag: Uint8Array;
 };
 
 /**
@@ -82,6 +89,13 @@ export type PingReqRequest = Message<"quorumkv.v1.PingReqRequest"> & {
    * @generated from field: string cluster_id = 3;
    */
   clusterId: string;
+
+  /**
+   * HMAC-SHA256 of the message under the cluster's gossip key (empty when the cluster has none).
+   *
+   * @generated from field: bytes tag = 4;
+   */
+  tag: Uint8Array;
 };
 
 /**
@@ -128,6 +142,13 @@ export type PushPullRequest = Message<"quorumkv.v1.PushPullRequest"> & {
    * @generated from field: string cluster_id = 3;
    */
   clusterId: string;
+
+  /**
+   * HMAC-SHA256 of the message under the cluster's gossip key (empty when the cluster has none).
+   *
+   * @generated from field: bytes tag = 4;
+   */
+  tag: Uint8Array;
 };
 
 /**
@@ -157,8 +178,11 @@ export const PushPullResponseSchema: GenMessage<PushPullResponse> = /*@__PURE__*
  * carries the sender's cluster id, outside the payload (as memberlist's label): a node drops
  * messages of another cluster unread and answers FAILED_PRECONDITION (ERROR_REASON_FOREIGN_CLUSTER).
  * The id guards against misconfiguration (a node of another cluster pointed at this one), not
- * against an attacker: anyone who can read a node's status or traffic can copy it. Authentication
- * of members comes with security (mutual TLS, a gossip key).
+ * against an attacker: anyone who can read a node's status or traffic can copy it. Members are
+ * authenticated by mutual TLS (a certificate of the cluster CA) and, when the cluster has gossip
+ * keys, by each message's `tag`: HMAC-SHA256 under the sender's primary key of the cluster id, the
+ * address and the payload; a node drops a message whose tag none of its keys produces, counts it,
+ * and answers UNAUTHENTICATED.
  *
  * @generated from service quorumkv.v1.MembershipService
  */

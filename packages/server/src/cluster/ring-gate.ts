@@ -1,0 +1,50 @@
+// The one door through which a ring from a peer enters this node: replica headers and gossip
+// (piggybacked and push-pull) both come through here, are vetted (ring-plausibility.ts), and a
+// refusal is counted and logged (at most once a minute per reason, as a peer may repeat it on
+// every message).
+import type { Counter } from 'prom-client';
+import { vetRing, type SuccessorFacts } from './ring-plausibility.js';
+import type { RingState } from './ring-state.js';
+
+/** Where an offered ring came from (the metric's label). */
+export type RingSource = 'gossip' | 'replica';
+
+export interface RingGateOptions extends SuccessorFacts {
+  ring: RingState;
+  refused: Counter<'source'>;
+  warn: (msg: string, fields: Record<string, unknown>) => void;
+  now: () => number;
+}
+
+const LOG_INTERVAL_MS = 60_000;
+const MAX_LOGGED_REASONS = 100;
+
+export class RingGate {
+  private readonly loggedAt = new Map<string, number>();
+
+  constructor(private readonly o: RingGateOptions) {}
+
+  /** Whether `bytes`, declared at `version`, may be taken in (newer and plausible, or harmless because not newer). */
+  vet(bytes: Uint8Array, version: number, source: RingSource): boolean {
+    const { ring } = this.o;
+    const verdict = vetRing(ring.current, ring.bytes, bytes, version, this.o);
+    if (verdict.kind !== 'refused') return true;
+    this.o.refused.labels(source).inc();
+    this.log(source, verdict.reason, version);
+    return false;
+  }
+
+  /** Adopts `bytes` when {@link vet} lets them in and they are newer. */
+  offer(bytes: Uint8Array, version: number, source: RingSource): void {
+    if (this.vet(bytes, version, source)) this.o.ring.adopt(bytes);
+  }
+
+  private log(source: RingSource, reason: string, version: number): void {
+    const key = `${source}\u0000${reason}`;
+    const now = this.o.now();
+    if (now - (this.loggedAt.get(key) ?? -Infinity) < LOG_INTERVAL_MS) return;
+    if (this.loggedAt.size >= MAX_LOGGED_REASONS) this.loggedAt.clear();
+    this.loggedAt.set(key, now);
+    this.o.warn('refusing a ring that cannot follow this node\'s', { source, version, reason, current: this.o.ring.current.version });
+  }
+}

@@ -1,0 +1,84 @@
+// Who may call what. A caller is a cluster member (its TLS client certificate was signed by the
+// cluster CA), a client with a bearer token, or anonymous. Internal services (replica traffic,
+// gossip, a replica's raw record) are for members only once mutual TLS is on; data and admin
+// methods need a token with the matching scope once a token file is configured (a bucket's
+// properties are data clients' to read: the SDK routes with them). Members may call
+// everything: a node forwards client requests and asks peers for their status.
+import type { IncomingMessage } from 'node:http';
+import type { Http2ServerRequest } from 'node:http2';
+import type { TLSSocket } from 'node:tls';
+import { createContextKey } from '@connectrpc/connect';
+import { NodePermissionDeniedError, NodeUnauthenticatedError, type NodeError } from '../errors/errors.js';
+import type { Scope, TokenGrant } from './token-file.js';
+
+/** Who sent a request. */
+export type Caller =
+  | { readonly kind: 'member' }
+  | { readonly kind: 'token'; readonly grant: TokenGrant }
+  /** Sent a token the node does not accept (unknown, expired, malformed). */
+  | { readonly kind: 'bad-token' }
+  | { readonly kind: 'anonymous' };
+
+/** What a method requires of its caller. */
+export type Requirement = 'member' | Scope | 'open';
+
+/** Which of the checks are on. */
+export interface AccessPolicy {
+  /** Mutual TLS is on: internal services only for members. */
+  readonly membersOnly: boolean;
+  /** A token file is configured: data and admin methods need a token. */
+  readonly tokensRequired: boolean;
+}
+
+/** The caller of a request, set for every request before it is handled. */
+export const callerKey = createContextKey<Caller>({ kind: 'anonymous' }, { description: 'quorumkv: who sent the request' });
+
+const INTERNAL_SERVICES = new Set(['quorumkv.v1.ReplicaService', 'quorumkv.v1.MembershipService']);
+const WRITE_METHODS = new Set(['Put', 'Delete']);
+/** Admin methods a data client needs: the SDK routes with a bucket's n. */
+const READ_ADMIN_METHODS = new Set(['GetBucket']);
+
+/** What the method at `path` (`/package.Service/Method`) requires; paths that are not RPCs are open. */
+export function requirementOf(path: string): Requirement {
+  const m = /^\/([^/]+)\/([^/?]+)/.exec(path);
+  if (!m) return 'open';
+  const [, service = '', method = ''] = m;
+  if (INTERNAL_SERVICES.has(service)) return 'member';
+  if (service === 'quorumkv.v1.AdminService') return method === 'LocalGet' ? 'member' : READ_ADMIN_METHODS.has(method) ? 'read' : 'admin';
+  if (service === 'quorumkv.v1.KvService') return WRITE_METHODS.has(method) ? 'write' : 'read';
+  return 'open';
+}
+
+/** Why `caller` may not do what `need` asks, or undefined when it may. */
+export function refusalOf(need: Requirement, caller: Caller, policy: AccessPolicy): NodeError | undefined {
+  if (need === 'open' || caller.kind === 'member') return undefined;
+  if (need === 'member') return policy.membersOnly ? new NodeUnauthenticatedError() : undefined;
+  if (!policy.tokensRequired) return undefined;
+  if (caller.kind !== 'token') return new NodeUnauthenticatedError();
+  if (!caller.grant.scopes.has(need)) return new NodePermissionDeniedError(`the token has no ${need} scope`);
+  return undefined;
+}
+
+/** Why `caller` may not touch `bucket` (a token restricted to other buckets), or undefined. */
+export function bucketRefusalOf(caller: Caller, bucket: string): NodeError | undefined {
+  if (caller.kind !== 'token' || caller.grant.buckets === undefined) return undefined;
+  return caller.grant.buckets.has(bucket || 'default') ? undefined : new NodePermissionDeniedError('the token is not for this bucket');
+}
+
+/** Whether a caller may do `need` on `bucket`: the scope, then the bucket (what a data operation checks). */
+export type Permit = (caller: Caller, need: Scope, bucket: string) => NodeError | undefined;
+
+/** The {@link Permit} of a policy. */
+export function permitOf(policy: AccessPolicy): Permit {
+  return (caller, need, bucket) => refusalOf(need, caller, policy) ?? bucketRefusalOf(caller, bucket);
+}
+
+/** Reads the caller off a request: its TLS client certificate, else its bearer token. */
+export function callerOf(req: IncomingMessage | Http2ServerRequest, lookup: ((token: string) => TokenGrant | undefined) | undefined): Caller {
+  if ((req.socket as TLSSocket | undefined)?.authorized === true) return { kind: 'member' };
+  const auth = req.headers['authorization'];
+  if (typeof auth !== 'string') return { kind: 'anonymous' };
+  const m = /^Bearer ([!-~]{1,512})$/i.exec(auth.trim());
+  const grant = m && lookup ? lookup(m[1]!) : undefined;
+  return grant ? { kind: 'token', grant } : { kind: 'bad-token' };
+}
