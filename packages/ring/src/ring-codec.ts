@@ -68,6 +68,7 @@ function decodeFields(r: ByteReader, withTransition: boolean): RingFields {
 function decodeTransition(r: ByteReader, partitionCount: number): RingTransition {
   const n = r.u8();
   const targetN = r.u8();
+  const since = r.uvarint();
   const { nodes, owners } = decodeOwnedNodes(r, partitionCount, 'target ');
   const done = new Array<boolean>(partitionCount);
   for (let i = 0; i < partitionCount / 8; i++) {
@@ -75,7 +76,7 @@ function decodeTransition(r: ByteReader, partitionCount: number): RingTransition
     // Q is a power of two >= 8, so the bitmap has no spare bits.
     for (let bit = 0; bit < 8; bit++) done[i * 8 + bit] = (byte & (1 << bit)) !== 0;
   }
-  return { n, targetN, nodes, owners, done };
+  return { n, targetN, since, nodes, owners, done };
 }
 
 /** A node list and the owner table indexing it (`what` names which, in errors). */

@@ -13,6 +13,7 @@
  * -- format 2 only: the transition --
  * n         u8       replica count the transfers were computed for
  * targetN   u8       of the target ring
+ * since     varint   ring version at which the transition began
  * nodes     the target members, same layout as above
  * owners    Q × index into the target members
  * done      Q/8 bytes, bit (p mod 8) of byte floor(p/8) set when partition p is done
@@ -89,7 +90,7 @@ export function encodeRingFields(fields: RingFields): Uint8Array {
   const target = t === undefined ? undefined : new OwnedNodes(t.nodes, t.owners);
   const doneBytes = fields.partitionCount / 8;
   let size = 4 + 3 + varintSize(fields.version) + current.size + 4;
-  if (target !== undefined) size += 2 + target.size + doneBytes;
+  if (t !== undefined && target !== undefined) size += 2 + varintSize(t.since) + target.size + doneBytes;
 
   const w = new ByteWriter(new Uint8Array(size));
   for (const b of RING_MAGIC) w.u8(b);
@@ -101,6 +102,7 @@ export function encodeRingFields(fields: RingFields): Uint8Array {
   if (t !== undefined && target !== undefined) {
     w.u8(t.n);
     w.u8(t.targetN);
+    w.uvarint(t.since);
     target.write(w);
     for (let i = 0; i < doneBytes; i++) {
       let byte = 0;

@@ -89,9 +89,13 @@ function buildTransition(t: RingTransition, partitionCount: number): RingTransit
   if (t.done.length !== partitionCount || !t.done.every((d) => typeof d === 'boolean')) {
     throw new RingArgumentError('transition.done', `expected ${partitionCount} booleans`);
   }
+  if (!Number.isSafeInteger(t.since) || t.since < 0) {
+    throw new RingArgumentError('transition.since', `must be a non-negative safe integer, got ${String(t.since)}`);
+  }
   return Object.freeze({
     ...ownedNodes(t.nodes, t.owners, partitionCount, 'transition.owners'),
     targetN: t.targetN,
+    since: t.since,
     n: t.n,
     done: Object.freeze([...t.done]),
   });

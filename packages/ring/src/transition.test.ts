@@ -8,6 +8,7 @@ import {
   TransitionNotDoneError,
 } from './errors.js';
 import { preferenceListForPartition } from './preference-list.js';
+import { decodeRing, encodeRing } from './ring-codec.js';
 import { createRing } from './ring.js';
 import { balanceOf } from './transition-summary.js';
 import { makeNodes, seededRandom } from './test-support/nodes.js';
@@ -257,6 +258,17 @@ describe('ring transitions', () => {
     expect(inTransition(ring, 0, 3)).toBe(false);
     const done = markDone(joined, moved);
     expect(inTransition(done, moved[0]!, 3)).toBe(true);
+  });
+
+  it('round-trips a ring with a transition through the codec, and names the transition by the version it began at', () => {
+    const ring = createRing({ partitionCount: 64, nodes: makeNodes(3) });
+    const begun = beginTransition(ring, plan(ring, { join: [{ id: 'n03', address: 'x', zone: 'z9', weight: 2 }] }), 3);
+    const marked = markDone(begun, pendingPartitions(begun).slice(0, 5));
+    expect(marked.transition!.since).toBe(begun.version);
+    const decoded = decodeRing(encodeRing(marked));
+    expect(decoded).toEqual(marked);
+    expect(decoded.checksum).toBe(marked.checksum);
+    expect(decodeRing(encodeRing(ring)).transition).toBeUndefined();
   });
 
   it('raises targetN through a plan, and the finished ring carries it', () => {

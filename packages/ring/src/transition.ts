@@ -210,6 +210,7 @@ export function beginTransition(ring: Ring, target: Ring | RingPlan, n: number):
     nodes,
     targetN: to.targetN,
     n,
+    since: ring.version + 1,
     done: new Array<boolean>(ring.partitionCount).fill(false),
   };
   const draft = withTransition(ring, transition, ring.version + 1);

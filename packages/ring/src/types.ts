@@ -65,6 +65,11 @@ export interface RingTransition {
   /** targetN of the ring the transition leads to. */
   readonly targetN: number;
   /**
+   * Ring version at which the transition began: it names the transition (markDone changes the
+   * version, not this), so reports about its transfers are never taken for another's.
+   */
+  readonly since: number;
+  /**
    * Largest replica count the transfers cover (the largest bucket n when committed, 1..255):
    * every n up to it is covered, each bucket's keys going to the nodes its own n adds.
    */

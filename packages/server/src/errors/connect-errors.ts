@@ -11,8 +11,10 @@ import {
   type QuorumFailure,
   type SessionError,
 } from '@quorumkv/protocol';
+import { RingError } from '@quorumkv/ring';
 import {
   NodeArgumentError,
+  NodeClusterChangeError,
   NodeForeignClusterError,
   NodeLimitExceededError,
   NodeMalformedRequestError,
@@ -36,6 +38,7 @@ function classify(err: unknown): { code: Code; reason: ErrorReason } {
   if (err instanceof NodeStorageFullError || err instanceof StorageFullError) return { code: Code.ResourceExhausted, reason: ErrorReason.STORAGE_FULL };
   if (err instanceof NodeForeignClusterError) return { code: Code.FailedPrecondition, reason: ErrorReason.FOREIGN_CLUSTER };
   if (err instanceof NodeNotReadyError) return { code: Code.Unavailable, reason: ErrorReason.NOT_READY };
+  if (err instanceof NodeClusterChangeError || err instanceof RingError) return { code: Code.FailedPrecondition, reason: ErrorReason.CLUSTER_CHANGE_REFUSED };
   return { code: Code.Internal, reason: ErrorReason.INTERNAL };
 }
 

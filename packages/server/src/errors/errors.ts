@@ -122,3 +122,11 @@ export class NodeNotReadyError extends NodeError {
     super(`node not ready: ${reason}`);
   }
 }
+
+/**
+ * A membership change refused as asked (nothing staged, a transition in progress, a stale plan, a
+ * node gossip does not know); nothing changed.
+ */
+export class NodeClusterChangeError extends NodeError {
+  override readonly name = 'NodeClusterChangeError';
+}
