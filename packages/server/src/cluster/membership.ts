@@ -18,6 +18,8 @@ export interface MembershipOptions {
   onRefused: (address: string, message: string) => void;
   /** Wall clock. */
   now: () => number;
+  /** What this node says of itself to peers (its gossip member meta). */
+  meta?: Uint8Array;
 }
 
 /** A gossip request as it arrives over MembershipService. */
@@ -40,7 +42,7 @@ export class ClusterMembership {
 
   constructor(private readonly o: MembershipOptions) {
     this.list = createMemberlist({
-      self: { id: o.selfId, address: o.advertise },
+      self: { id: o.selfId, address: o.advertise, ...(o.meta ? { meta: o.meta } : {}) },
       config: {
         probeIntervalMs: o.probeIntervalMs,
         probeTimeoutMs: Math.max(10, Math.floor(o.probeIntervalMs / 2)),
