@@ -6,6 +6,7 @@ import { mapFailure } from './error-mapping.js';
 import { isRetryable } from './retry.js';
 import {
   CancelledError,
+  ClusterChangeError,
   ForeignClusterError,
   InsufficientStorageError,
   InvalidArgumentError,
@@ -40,6 +41,7 @@ const EXPECTED: Record<ErrorReason, { code: Code; error: abstract new (...args: 
   [ErrorReason.NOT_READY]: { code: Code.Unavailable, error: UnavailableError },
   [ErrorReason.INTERNAL]: { code: Code.Internal, error: QuorumKvError },
   [ErrorReason.LIMIT_EXCEEDED]: { code: Code.ResourceExhausted, error: LimitExceededError },
+  [ErrorReason.CLUSTER_CHANGE_REFUSED]: { code: Code.FailedPrecondition, error: ClusterChangeError },
 };
 
 const everyReason = Object.values(ErrorReason).filter((v): v is ErrorReason => typeof v === 'number');

@@ -171,6 +171,13 @@ describe('a cluster that grows and shrinks', () => {
     await work.stop();
     await work.checkAll(rest);
     expect(work.problems).toEqual([]);
+    // Every replica of the final ring holds its own copy.
+    const byId = new Map(rest.map((node) => [node.id, node]));
+    for (const key of [...work.acked.keys()].filter((_, i) => i % 40 === 0)) {
+      for (const id of primariesOf(shrunk, key, 3)) {
+        expect({ key, id, values: (await localRecord(clients, byId.get(id)!, key))?.values }).toEqual({ key, id, values: [work.acked.get(key)] });
+      }
+    }
     // The node that left drops its copies.
     expect(await eventually(async () => (await clients.of(n1).admin.status({})).keys === 0n, 30_000)).toBe(true);
   }, 300_000);
