@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { NodeHandle, freePort, startCluster, type Cluster } from '@quorumkv/harness';
 import { runCli, runJson } from './run-cli.js';
 
-const HOST_BASE = 121;
+const HOST_BASE = 116;
 const FLAGS = ['--partitions', '64', '--n', '3', '--gossip-interval-ms', '200', '--log-level', 'warn'];
 
 let cluster: Cluster;

@@ -318,6 +318,7 @@ export class QuorumNode {
         pool: this.pool,
         isUp: (id) => router.isUp(id),
         bucketN: (name) => view.buckets.resolve(name).n,
+        minBucketN: () => Math.min(view.buckets.resolve('').n, ...view.buckets.list().map((b) => view.buckets.resolve(b.name).n)),
         header: view.header,
         now: Date.now,
         warn: this.warn,

@@ -6,8 +6,9 @@
 // done partitions.
 //
 // The source of a transfer is the first up node among the current replicas that hold every bucket
-// it covers (sources[0], the owner, holds all; sources[i] holds buckets with n > i), so every node
-// picks the same source from the same view, and another takes over when the first is down.
+// it sends (sources[0], the owner, holds all; sources[i] holds buckets with n > i; only buckets that
+// exist count), so every node picks the same source from the same view, and another takes over when
+// the first is down (a claimant killed mid-change is often a source too).
 import { create } from '@bufbuild/protobuf';
 import { HandoffRequestSchema, ReplicaItemSchema, ReplicaOp, ReplicaService, type HandoffProgress, HandoffProgressSchema, type ReplicaHeader } from '@quorumkv/protocol';
 import { transfersOf, type Ring, type Transfer } from '@quorumkv/ring';
@@ -38,6 +39,8 @@ export interface HandoffSenderDeps {
   isUp: (nodeId: string) => boolean;
   /** Effective n of a bucket by name. */
   bucketN: (bucket: string) => number;
+  /** The smallest effective n of any bucket. */
+  minBucketN: () => number;
   header: () => ReplicaHeader;
   now: () => number;
   warn: (msg: string, fields: Record<string, unknown>) => void;
@@ -120,7 +123,8 @@ export class HandoffSender {
   }
 
   private sourceOf(t: Transfer): string | undefined {
-    return t.sources.slice(0, t.minN).find((id) => id === this.d.selfId || this.d.isUp(id));
+    const holdAll = Math.max(t.minN, Math.min(this.d.minBucketN(), t.maxN));
+    return t.sources.slice(0, holdAll).find((id) => id === this.d.selfId || this.d.isUp(id));
   }
 
   /** Streams one transfer from its checkpoint; resolves true once it is complete. */
