@@ -61,10 +61,10 @@ export function registerClusterChangeCommands(cluster: Command, out: Output): vo
   cluster
     .command('commit')
     .description('apply the staged changes: the claimant publishes the next ring version and the data moves')
-    .option('--from-version <v>', 'the ring version the plan was made for (refused if the ring moved on)', positiveInt)
-    .action(async (f: { fromVersion?: number }, cmd: Command) => {
+    .option('--from-version <v>', 'the ring version the plan was made for (refused if the ring moved on); 0 accepts any', positiveInt, 0)
+    .action(async (f: { fromVersion: number }, cmd: Command) => {
       await withClient(cmd, async (client, g) => {
-        const version = await client.admin.commit(f.fromVersion ?? 0);
+        const version = await client.admin.commit(f.fromVersion);
         emit(out, g, { ringVersion: version }, () => `committed: ring version ${version}; data moves now (watch \`cluster status\`)`);
       });
     });
