@@ -17,8 +17,8 @@ import {
   type RingPlan,
   type TransitionSummary,
 } from '@quorumkv/ring';
+import type { Memberlist } from '@quorumkv/gossip';
 import { NodeClusterChangeError } from '../errors/errors.js';
-import type { ClusterMembership } from './membership.js';
 import type { RingState } from './ring-state.js';
 
 export const STAGED_METADATA_KEY = 'staged';
@@ -55,10 +55,16 @@ export interface ClusterPlan {
   readonly staged: StagedChanges;
 }
 
+/** What the claimant needs of gossip: who is up, members, and cluster metadata. */
+export interface ClaimantGossip {
+  isUp(nodeId: string): boolean;
+  readonly list: Pick<Memberlist, 'member' | 'getMetadata' | 'setMetadata'>;
+}
+
 export interface ClaimantDeps {
   selfId: string;
   ring: RingState;
-  membership: ClusterMembership;
+  membership: ClaimantGossip;
   /** Largest effective n of any bucket: the transition's transfers cover every n up to it. */
   transitionN: () => number;
   /** The cluster's configured n: targetN grows to it as nodes join. */
