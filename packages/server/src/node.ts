@@ -320,6 +320,7 @@ export class QuorumNode {
         bucketN: (name) => view.buckets.resolve(name).n,
         minBucketN: () => Math.min(view.buckets.resolve('').n, ...view.buckets.list().map((b) => view.buckets.resolve(b.name).n)),
         header: view.header,
+        metrics: this.metrics,
         now: Date.now,
         warn: this.warn,
         info: (msg, fields) => this.log.info(fields, msg),

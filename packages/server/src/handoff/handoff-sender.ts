@@ -16,6 +16,7 @@ import type { StorageEngine } from '@quorumkv/storage';
 import { HANDOFF_METADATA_PREFIX, transferKey, type HandoffReport } from '../cluster/claimant.js';
 import type { ClusterMembership } from '../cluster/membership.js';
 import type { RingState } from '../cluster/ring-state.js';
+import type { NodeMetrics } from '../observability/metrics.js';
 import type { PeerPool } from '../replication/peer-pool.js';
 
 export interface HandoffSenderOptions {
@@ -42,6 +43,7 @@ export interface HandoffSenderDeps {
   /** The smallest effective n of any bucket. */
   minBucketN: () => number;
   header: () => ReplicaHeader;
+  metrics: NodeMetrics;
   now: () => number;
   warn: (msg: string, fields: Record<string, unknown>) => void;
   info: (msg: string, fields: Record<string, unknown>) => void;
@@ -56,6 +58,8 @@ interface Running {
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 const HANDOFF_TIMEOUT_MS = 30_000;
+const MIN_BACKOFF_MS = 1_000;
+const MAX_BACKOFF_MS = 30_000;
 
 /** Metadata key of the checkpoint (the scan cursor after the last acknowledged batch) of a transfer. */
 function checkpointKey(since: number, t: Transfer): string {
@@ -66,6 +70,8 @@ export class HandoffSender {
   private timer: ReturnType<typeof setInterval> | undefined;
   private readonly running = new Map<string, Running>();
   private readonly completed = new Set<string>();
+  /** Failed transfers wait before their next attempt (doubling from 1 s up to 30 s). */
+  private readonly backoff = new Map<string, { at: number; delayMs: number }>();
   private completedSince = -1;
   private stopped = false;
   /** Bytes sent in the current throttle window and when it began. */
@@ -106,15 +112,20 @@ export class HandoffSender {
     for (const transfer of transfersOf(ring)) {
       if (this.running.size >= this.o.concurrency) return;
       const key = transferKey(transfer.partition, transfer.to);
-      if (this.completed.has(key) || this.running.has(key)) continue;
+      if (this.completed.has(key) || this.running.has(key) || (this.backoff.get(key)?.at ?? 0) > this.d.now()) continue;
       if (this.sourceOf(transfer) !== this.d.selfId || !this.d.isUp(transfer.to)) continue;
       const run: Running = { transfer, sent: 0, total: this.d.storage.countPartition(transfer.partition) };
       this.running.set(key, run);
       void this.send(ring, run)
         .then((finished) => {
+          this.backoff.delete(key);
           if (finished) this.complete(t.since, key);
         })
-        .catch((err: unknown) => this.d.warn('handoff failed; retrying', { partition: transfer.partition, to: transfer.to, error: err instanceof Error ? err.message : String(err) }))
+        .catch((err: unknown) => {
+          const delayMs = Math.min(MAX_BACKOFF_MS, (this.backoff.get(key)?.delayMs ?? MIN_BACKOFF_MS / 2) * 2);
+          this.backoff.set(key, { at: this.d.now() + delayMs, delayMs });
+          this.d.warn('handoff failed; retrying from its checkpoint', { partition: transfer.partition, to: transfer.to, retryInMs: delayMs, error: err instanceof Error ? err.message : String(err) });
+        })
         .finally(() => {
           this.running.delete(key);
           if (!this.stopped) setTimeout(() => this.poll(), 0).unref();
@@ -152,6 +163,8 @@ export class HandoffSender {
         const request = create(HandoffRequestSchema, { header: this.d.header(), partition: transfer.partition, items, total: BigInt(run.total) });
         const res = await client.handoff(oneMessage(request), { timeoutMs: HANDOFF_TIMEOUT_MS });
         if (Number(res.stored) !== items.length) throw new Error(`${transfer.to} stored ${res.stored} of ${items.length} records`);
+        this.d.metrics.handoffRecordsSent.inc(items.length);
+        this.d.metrics.handoffBytesSent.inc(bytes);
       }
       run.sent += page.items.length;
       if (page.next === undefined) return true;
@@ -178,6 +191,7 @@ export class HandoffSender {
   private complete(since: number, key: string): void {
     if (this.completedSince !== since) return;
     this.completed.add(key);
+    this.d.metrics.handoffTransfersDone.inc();
     const report: HandoffReport = { since, done: [...this.completed] };
     const metaKey = HANDOFF_METADATA_PREFIX + this.d.selfId;
     const previous = this.d.membership.list.getMetadata(metaKey)?.version ?? 0;
