@@ -287,7 +287,7 @@ export class QuorumNode {
     const admission = new HintAdmission(
       {
         storage,
-        isMember: (id) => view.ring.current.nodes.some((n) => n.id === id),
+        isMember: (id) => allNodes(view.ring.current).some((n) => n.id === id),
         isUp: (id) => router.isUp(id),
         goneSinceMs: (id) => {
           const m = view.membership.list.member(id);

@@ -27,7 +27,7 @@ import type { ReplicaApplier } from '../replication/replica-applier.js';
 import type { NodeMetrics } from '../observability/metrics.js';
 import { serveConnectStream } from './connect-stream.js';
 import { rawStreamSession, type StreamMessages, type StreamProcessor, type StreamSink } from './stream-processor.js';
-import { guard } from './guard.js';
+import { guard, requestMessages } from './guard.js';
 
 export interface ReplicaServiceDeps {
   selfId: string;
@@ -95,7 +95,7 @@ export function replicaService(d: ReplicaServiceDeps): Partial<ServiceImpl<typeo
         // next is read; the sender checkpoints on the answer, so a batch is never counted twice.
         let stored = 0n;
         let last: ReplicaHeader | undefined;
-        for await (const req of requestMessages(requests, HandoffRequestSchema.typeName)) {
+        for await (const req of requestMessages(requests, HandoffRequestSchema.typeName, 'MAX_ENVELOPE_BYTES')) {
           check(req.header);
           last = req.header;
           const results = await d.applier.applyAll(req.items);
