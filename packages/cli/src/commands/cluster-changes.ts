@@ -28,25 +28,21 @@ function planText(p: ClusterPlanInfo): string {
 
 /** Adds the membership-change commands to the `cluster` command. */
 export function registerClusterChangeCommands(cluster: Command, out: Output): void {
-  cluster
-    .command('join <node>')
-    .description('stage a node (started with --seeds, so a live member) to join the ring')
-    .action(async (node: string, _f: unknown, cmd: Command) => {
-      await withClient(cmd, async (client, g) => {
-        const staged = await client.admin.join(node);
-        emit(out, g, staged, () => stagedLine(staged));
+  const stage = {
+    join: 'stage a node (started with --seeds, so a live member) to join the ring',
+    leave: 'stage a ring member to leave (its partitions move to the others before it goes)',
+  } as const;
+  for (const [verb, description] of Object.entries(stage) as ['join' | 'leave', string][]) {
+    cluster
+      .command(`${verb} <node>`)
+      .description(description)
+      .action(async (node: string, _f: unknown, cmd: Command) => {
+        await withClient(cmd, async (client, g) => {
+          const staged = await client.admin[verb](node);
+          emit(out, g, staged, () => stagedLine(staged));
+        });
       });
-    });
-
-  cluster
-    .command('leave <node>')
-    .description('stage a ring member to leave (its partitions move to the others before it goes)')
-    .action(async (node: string, _f: unknown, cmd: Command) => {
-      await withClient(cmd, async (client, g) => {
-        const staged = await client.admin.leave(node);
-        emit(out, g, staged, () => stagedLine(staged));
-      });
-    });
+  }
 
   cluster
     .command('plan')
