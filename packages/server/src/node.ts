@@ -116,7 +116,14 @@ export class QuorumNode {
   private claimantTimer: ReturnType<typeof setInterval> | undefined;
   private ready = false;
 
-  constructor(readonly config: ServerConfig) {
+  /**
+   * @param events.onLeft called once this node has left the cluster (a committed leave finished: it
+   *   owns nothing and dropped its copies); the binary stops the process then.
+   */
+  constructor(
+    readonly config: ServerConfig,
+    private readonly events: { onLeft?: () => void } = {},
+  ) {
     this.log = pino({ level: config.logLevel, base: { node: config.nodeId } });
     this.warn = (msg, fields) => this.log.warn(fields, msg);
   }
@@ -491,15 +498,23 @@ export class QuorumNode {
     }
   }
 
-  /** Drops this node's copies of partitions it no longer holds once a ring change finished. */
+  /**
+   * Drops this node's copies of partitions it no longer holds once a ring change finished; when
+   * the change removed this node, tells the process (after a few gossip rounds, so the final ring
+   * spreads even when this node was the claimant that made it).
+   */
   private async dropOldCopies(storage: StorageEngine, before: Ring, after: Ring, selfId: string): Promise<void> {
     const lost = partitionsLost(before, after, selfId);
-    if (lost.length === 0) return;
     try {
-      const removed = await dropPartitions(storage, lost);
-      this.log.info({ partitions: lost.length, records: removed }, 'dropped copies of partitions this node no longer holds');
+      const removed = lost.length === 0 ? 0 : await dropPartitions(storage, lost);
+      if (lost.length > 0) this.log.info({ partitions: lost.length, records: removed }, 'dropped copies of partitions this node no longer holds');
     } catch (err) {
-      this.warn('cannot drop old copies', { error: String(err) });
+      return this.warn('cannot drop old copies', { error: String(err) });
+    }
+    const member = (r: Ring): boolean => allNodes(r).some((n) => n.id === selfId);
+    if (member(before) && !member(after)) {
+      this.log.warn({ ringVersion: after.version }, 'this node left the cluster: it owns nothing and holds no data; stopping');
+      setTimeout(() => this.events.onLeft?.(), LEFT_STOP_DELAY_MS);
     }
   }
 
@@ -525,6 +540,9 @@ export class QuorumNode {
     this.stopSweeper = storage.startSweeper({ intervalMs: 10_000, batchLimit: 1000, onError: (err) => this.warn('expiry sweep failed', { error: String(err) }) });
   }
 }
+
+/** How long a node that left keeps gossiping before it stops (the final ring spreads meanwhile). */
+const LEFT_STOP_DELAY_MS = 2_000;
 
 /** How often the claimant looks for completed transfers (and an auto-joining node for its chance). */
 const CLAIMANT_INTERVAL_MS = 500;

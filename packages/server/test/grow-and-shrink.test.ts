@@ -106,7 +106,8 @@ async function settled(clients: Clients, nodes: readonly NodeHandle[], done: (ri
 }
 
 describe('a cluster that grows and shrinks', () => {
-  const { clients, nodes } = useCluster({ nodes: 3, hostBase: HOST_BASE, partitions: Q, n: 3, r: 2, w: 2, extraArgs: FLAGS.slice(6), logFiles: true });
+  const exits = new Map<string, number | null>();
+  const { clients, nodes } = useCluster({ nodes: 3, hostBase: HOST_BASE, partitions: Q, n: 3, r: 2, w: 2, extraArgs: FLAGS.slice(6), onExit: (id, code) => exits.set(id, code) });
   let fourth: NodeHandle | undefined;
 
   afterAll(async () => {
@@ -192,7 +193,9 @@ describe('a cluster that grows and shrinks', () => {
         expect({ key, id, values: (await localRecord(clients, byId.get(id)!, key))?.values }).toEqual({ key, id, values: [work.acked.get(key)] });
       }
     }
-    // The node that left drops its copies.
-    expect(await eventually(async () => (await clients.of(n1).admin.status({})).keys === 0n, 30_000)).toBe(true);
+    // The node that left dropped its copies and stopped by itself, cleanly.
+    expect(await eventually(() => Promise.resolve(exits.has('n1')), 30_000)).toBe(true);
+    expect(exits.get('n1')).toBe(0);
+    expect(n1.logs()).toMatch(/this node left the cluster: it owns nothing and holds no data; stopping/);
   }, 300_000);
 });
