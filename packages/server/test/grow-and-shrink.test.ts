@@ -8,7 +8,7 @@ import type { Ring } from '@quorumkv/ring';
 import { dec, enc, eventually, fetchRing, localRecord, primariesOf, sleep, useCluster, waitAllUp, type Clients } from './support.js';
 
 const Q = 64;
-const KEYS = 1500;
+const KEYS = 1000;
 const HOST_BASE = 250;
 // A replica timeout above the default: the suite shares two cores with other work.
 const FLAGS = ['--partitions', String(Q), '--n', '3', '--r', '2', '--w', '2', '--log-level', 'warn', '--gossip-interval-ms', '200', '--replica-timeout-ms', '3000'];
