@@ -458,6 +458,7 @@ export class QuorumNode {
           isUp: (id) => id === selfId || replication.router.isUp(id),
           claimant: view.claimant,
           handoffs: () => replication.handoff.progress(),
+          othersUp: () => allNodes(ring.current).map((n) => n.id).filter((id) => id !== selfId && replication.router.isUp(id)),
           peerAdmin: (id) => {
             const address = ring.addressOf(id) ?? membership.list.member(id)?.address;
             return address === undefined ? undefined : this.pool.client(address, AdminService);

@@ -60,6 +60,8 @@ export interface AdminDeps {
   handoffs: () => HandoffProgress[];
   /** AdminService of another node (the claimant), for changes asked of this one. */
   peerAdmin: (nodeId: string) => Client<typeof AdminService> | undefined;
+  /** Other ring members that are up now. */
+  othersUp: () => string[];
 }
 
 export function adminService(d: AdminDeps): Partial<ServiceImpl<typeof AdminService>> {

@@ -24,10 +24,32 @@ export interface MembershipChangeDeps {
   claimant: Claimant;
   /** AdminService of another node, or undefined when it has no known address. */
   peerAdmin: (nodeId: string) => Client<typeof AdminService> | undefined;
+  /** Other ring members that are up now. */
+  othersUp: () => string[];
 }
 
 const FORWARDED_HEADER = 'qkv-forwarded-by';
 const FORWARD_TIMEOUT_MS = 10_000;
+/** Longest a commit waits for another member to hold the new ring before it answers. */
+const SPREAD_WAIT_MS = 5_000;
+
+/**
+ * Waits (bounded) until another live member holds ring `version`: a claimant killed right after
+ * answering a commit then cannot take the change with it. Alone, or when no one answers in time,
+ * it answers anyway (the change is in this node's persisted ring and spreads when peers return).
+ */
+async function spread(d: MembershipChangeDeps, version: number): Promise<void> {
+  const until = Date.now() + SPREAD_WAIT_MS;
+  while (Date.now() < until) {
+    const others = d.othersUp();
+    if (others.length === 0) return;
+    const versions = await Promise.all(
+      others.map((id) => d.peerAdmin(id)?.status({}, { timeoutMs: 1_000 }).then((s) => Number(s.ringVersion), () => 0) ?? 0),
+    );
+    if (versions.some((v) => v >= version)) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 function stagedLists(staged: StagedChanges): { stagedJoins: string[]; stagedLeaves: string[] } {
   return { stagedJoins: staged.joins.map((j) => j.id), stagedLeaves: [...staged.leaves] };
@@ -40,7 +62,7 @@ function nodeIdOf(nodeId: string): string {
 
 export function membershipChanges(d: MembershipChangeDeps): Pick<ServiceImpl<typeof AdminService>, 'join' | 'leave' | 'plan' | 'commit' | 'clear'> {
   /** Runs `local` here when this node is the claimant (or was asked by one), else asks the claimant. */
-  const atClaimant = <R>(ctx: HandlerContext, local: () => R, remote: (c: Client<typeof AdminService>, opts: { timeoutMs: number; headers: Record<string, string> }) => Promise<R>): Promise<R> =>
+  const atClaimant = <R>(ctx: HandlerContext, local: () => R | Promise<R>, remote: (c: Client<typeof AdminService>, opts: { timeoutMs: number; headers: Record<string, string> }) => Promise<R>): Promise<R> =>
     guard(async () => {
       if (d.claimant.isClaimant() || ctx.requestHeader.get(FORWARDED_HEADER) !== null) return local();
       const id = d.claimant.claimantId();
@@ -65,7 +87,11 @@ export function membershipChanges(d: MembershipChangeDeps): Pick<ServiceImpl<typ
     commit: (req, ctx) =>
       atClaimant(
         ctx,
-        () => create(CommitResponseSchema, { ringVersion: BigInt(d.claimant.commit(Number(req.fromVersion)).version) }),
+        async () => {
+          const { version } = d.claimant.commit(Number(req.fromVersion));
+          await spread(d, version);
+          return create(CommitResponseSchema, { ringVersion: BigInt(version) });
+        },
         (c, opts) => c.commit(req, opts),
       ),
     plan: (req, ctx) =>
