@@ -157,6 +157,31 @@ export interface VerifyReport {
   readonly ringDisagreements: string[];
 }
 
+/** Membership changes waiting for a commit (answer of {@link AdminClient.join} and {@link AdminClient.leave}). */
+export interface StagedChanges {
+  readonly joins: string[];
+  readonly leaves: string[];
+}
+
+/** What committing the staged changes would do ({@link AdminClient.plan}). */
+export interface ClusterPlanInfo {
+  /** The ring version the plan is for (pass it to {@link AdminClient.commit}). */
+  readonly fromVersion: number;
+  /** The version a commit publishes. */
+  readonly toVersion: number;
+  /** Partitions changing owner. */
+  readonly moves: { partition: number; fromNode: string; toNode: string }[];
+  readonly ownershipAfter: OwnershipInfo[];
+  /** Copies to make ((key-partition, receiving node) pairs), and the records and bytes they carry where known. */
+  readonly transfers: number;
+  readonly keys: number;
+  readonly bytes: number;
+  /** Partitions per unit of weight of the busiest active node over the mean, before and after. */
+  readonly balanceBefore: number;
+  readonly balanceAfter: number;
+  readonly staged: StagedChanges;
+}
+
 /** A node's own stored copy of a key (diagnosis). */
 export interface LocalRecord {
   readonly found: boolean;
@@ -311,6 +336,58 @@ export class AdminClient {
         ringDisagreements: [...res.ringDisagreements],
       } satisfies VerifyReport;
     });
+  }
+
+  /** Stages a node (a live member started with `--seeds`) to join the ring; the claimant keeps the staged changes. */
+  join(nodeId: string, options?: AdminCallOptions): Promise<StagedChanges> {
+    return this.call('join', options, true, async (a) => {
+      const res = await a.clients.admin.join({ nodeId }, { signal: a.signal, timeoutMs: a.timeoutMs });
+      return { joins: [...res.stagedJoins], leaves: [...res.stagedLeaves] } satisfies StagedChanges;
+    });
+  }
+
+  /** Stages a ring member to leave (its partitions move to the others first). */
+  leave(nodeId: string, options?: AdminCallOptions): Promise<StagedChanges> {
+    return this.call('leave', options, true, async (a) => {
+      const res = await a.clients.admin.leave({ nodeId }, { signal: a.signal, timeoutMs: a.timeoutMs });
+      return { joins: [...res.stagedJoins], leaves: [...res.stagedLeaves] } satisfies StagedChanges;
+    });
+  }
+
+  /** What committing the staged changes would do. Throws ClusterChangeError when nothing is staged. */
+  plan(options?: AdminCallOptions): Promise<ClusterPlanInfo> {
+    return this.call('plan', options, true, async (a) => {
+      const p = await a.clients.admin.plan({}, { signal: a.signal, timeoutMs: a.timeoutMs });
+      return {
+        fromVersion: num(p.fromVersion),
+        toVersion: num(p.toVersion),
+        moves: p.moves.map((m) => ({ partition: m.partition, fromNode: m.fromNode, toNode: m.toNode })),
+        ownershipAfter: p.ownershipAfter.map(toOwnership),
+        transfers: p.transfers,
+        keys: num(p.keys),
+        bytes: num(p.bytes),
+        balanceBefore: p.balanceBefore,
+        balanceAfter: p.balanceAfter,
+        staged: { joins: [...p.stagedJoins], leaves: [...p.stagedLeaves] },
+      } satisfies ClusterPlanInfo;
+    });
+  }
+
+  /**
+   * Commits the staged changes: the claimant publishes the ring with the transition and the data
+   * starts moving. `fromVersion` (from {@link plan}; 0 = any) must still be the ring's version.
+   * Answers the new ring version.
+   */
+  commit(fromVersion = 0, options?: AdminCallOptions): Promise<number> {
+    return this.call('commit', options, false, async (a) => {
+      const res = await a.clients.admin.commit({ fromVersion: BigInt(fromVersion) }, { signal: a.signal, timeoutMs: a.timeoutMs });
+      return num(res.ringVersion);
+    });
+  }
+
+  /** Drops the staged changes; answers whether there were any. */
+  clear(options?: AdminCallOptions): Promise<boolean> {
+    return this.call('clear', options, true, async (a) => (await a.clients.admin.clear({}, { signal: a.signal, timeoutMs: a.timeoutMs })).cleared);
   }
 
   /** The asked node's own stored copy of a key, tombstones included (diagnosis). */

@@ -6,6 +6,7 @@ import { mapFailure } from './error-mapping.js';
 import { isRetryable } from './retry.js';
 import {
   CancelledError,
+  ClusterChangeError,
   ForeignClusterError,
   InsufficientStorageError,
   InvalidArgumentError,
@@ -44,6 +45,7 @@ const EXPECTED: Record<ErrorReason, { code: Code; error: abstract new (...args: 
   [ErrorReason.LIMIT_EXCEEDED]: { code: Code.ResourceExhausted, error: LimitExceededError },
   [ErrorReason.UNAUTHENTICATED]: { code: Code.Unauthenticated, error: UnauthenticatedError },
   [ErrorReason.PERMISSION_DENIED]: { code: Code.PermissionDenied, error: PermissionDeniedError },
+  [ErrorReason.CLUSTER_CHANGE_REFUSED]: { code: Code.FailedPrecondition, error: ClusterChangeError },
 };
 
 const everyReason = Object.values(ErrorReason).filter((v): v is ErrorReason => typeof v === 'number');

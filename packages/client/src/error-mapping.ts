@@ -6,6 +6,7 @@ import { Code, ConnectError } from '@connectrpc/connect';
 import { ErrorDetailSchema, ErrorReason, QuorumFailureSchema, type ErrorDetail } from '@quorumkv/protocol';
 import {
   CancelledError,
+  ClusterChangeError,
   ForeignClusterError,
   InsufficientStorageError,
   InvalidArgumentError,
@@ -123,6 +124,7 @@ const BY_REASON: { readonly [R in Exclude<ErrorReason, ErrorReason.UNSPECIFIED>]
   [ErrorReason.NOT_READY]: (f) => ({ ...final(new UnavailableError(`${f.at}: ${describe(f.ce)}`, f.origin)), nodeFailed: true, rejected: true }),
   [ErrorReason.UNAUTHENTICATED]: (f) => final(new UnauthenticatedError(`${f.at}: ${describe(f.ce)}`, f.origin)),
   [ErrorReason.PERMISSION_DENIED]: (f) => final(new PermissionDeniedError(`${f.at}: ${describe(f.ce)}`, f.origin)),
+  [ErrorReason.CLUSTER_CHANGE_REFUSED]: (f) => final(new ClusterChangeError(`${f.at}: ${describe(f.ce)}`, f.origin)),
   [ErrorReason.INTERNAL]: (f) => final(new QuorumKvError(`${f.at}: ${describe(f.ce)}`, codeName(f.ce.code), f.origin)),
   [ErrorReason.LIMIT_EXCEEDED]: (f, d) =>
     final(new LimitExceededError(`${f.at}: limit exceeded: ${d.field}: ${d.description || f.ce.rawMessage}`, { limit: d.field, description: d.description }, f.origin)),

@@ -191,6 +191,17 @@ export class TooManySiblingsError extends QuorumKvError {
   }
 }
 
+/**
+ * A membership change was refused as asked (FAILED_PRECONDITION): nothing staged, a transition in
+ * progress, a plan made for an older ring, a node that is not a live member. Nothing changed.
+ */
+export class ClusterChangeError extends QuorumKvError {
+  override name = 'ClusterChangeError';
+  constructor(message: string, origin?: ErrorOrigin) {
+    super(message, 'failed_precondition', origin);
+  }
+}
+
 /** A node refused the request as coming from another cluster (FAILED_PRECONDITION): an address of the wrong cluster. */
 export class ForeignClusterError extends QuorumKvError {
   override name = 'ForeignClusterError';

@@ -24,6 +24,8 @@ export {
   type RingView,
   type StatusInfo,
   type VerifyReport,
+  type StagedChanges,
+  type ClusterPlanInfo,
 } from './admin.js';
 export type {
   CallOptions,
@@ -42,6 +44,7 @@ export type {
 } from './types.js';
 export {
   CancelledError,
+  ClusterChangeError,
   ForeignClusterError,
   InsufficientStorageError,
   InvalidArgumentError,

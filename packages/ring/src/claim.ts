@@ -7,7 +7,7 @@ import {
 } from './errors.js';
 import { rebalance } from './rebalance.js';
 import { indexRing } from './ring-index.js';
-import { assertWeight, buildRing, normalizeNode, sortNodes } from './ring-value.js';
+import { assertTargetN, assertWeight, buildRing, normalizeNode, sortNodes } from './ring-value.js';
 import { countViolations } from './spread.js';
 import { computeTargets } from './targets.js';
 import type { Ring, RingNode, RingNodeInit, SpreadViolations } from './types.js';
@@ -23,6 +23,11 @@ export interface PlanOptions {
   readonly leave?: readonly string[];
   /** New weights by node id (members or joiners). */
   readonly weights?: Readonly<Record<string, number>>;
+  /**
+   * The targetN of the ring after the plan (default: unchanged). A cluster that started smaller
+   * than its replica count raises it as it grows, so moved partitions are spread for that n.
+   */
+  readonly targetN?: number;
 }
 
 /** One partition changing owner. */
@@ -52,6 +57,8 @@ export interface RingPlan {
   readonly ownership: Readonly<Record<string, OwnershipChange>>;
   /** Spread violations (windows of targetN repeating a node / a zone) after the plan. */
   readonly violations: SpreadViolations;
+  /** targetN of the ring after the plan (absent in plans made before it could change: unchanged). */
+  readonly targetN?: number;
 }
 
 /**
@@ -67,6 +74,8 @@ export interface RingPlan {
  *   NotEnoughNodesError (no active node would remain)
  */
 export function plan(ring: Ring, options: PlanOptions = {}): RingPlan {
+  const targetN = options.targetN ?? ring.targetN;
+  assertTargetN(targetN, ring.partitionCount);
   const index = indexRing(ring);
   const ownedBefore = new Map<string, number>(ring.nodes.map((n) => [n.id, 0]));
   for (const id of ring.owners) ownedBefore.set(id, ownedBefore.get(id)! + 1);
@@ -97,35 +106,50 @@ export function plan(ring: Ring, options: PlanOptions = {}): RingPlan {
   if (!weights.some((w) => w > 0)) throw new NotEnoughNodesError(1, 0, 'active nodes after the plan');
 
   const newIndex = new Map(nodes.map((n, i) => [n.id, i] as const));
-  const zoneIds = new Map<string, number>();
-  const zoneOf = Int32Array.from(nodes, (n) => {
-    if (!zoneIds.has(n.zone)) zoneIds.set(n.zone, zoneIds.size);
-    return zoneIds.get(n.zone)!;
-  });
   const owner = Int32Array.from(index.owner, (x) => newIndex.get(index.ids[x]!)!);
   const current = nodes.map((n) => ownedBefore.get(n.id) ?? 0);
   const targets = computeTargets(ring.partitionCount, weights, current);
-  rebalance(owner, zoneOf, targets, ring.targetN);
+  rebalance(owner, zoneIndexes(nodes), targets, targetN);
+  return describePlan(ring, nodes, Array.from(owner, (x) => nodes[x]!.id), targetN);
+}
 
+/** Zone index of each node (in node order), zones numbered as first met. */
+function zoneIndexes(nodes: readonly RingNode[]): Int32Array {
+  const zoneIds = new Map<string, number>();
+  return Int32Array.from(nodes, (n) => {
+    if (!zoneIds.has(n.zone)) zoneIds.set(n.zone, zoneIds.size);
+    return zoneIds.get(n.zone)!;
+  });
+}
+
+/**
+ * The {@link RingPlan} that takes `ring` to `owners` over `nodes` (sorted by id, every owner
+ * among them): its moves, ownership counts and spread violations.
+ */
+export function describePlan(ring: Ring, nodes: readonly RingNode[], owners: readonly string[], targetN: number): RingPlan {
+  const ownedBefore = new Map<string, number>(ring.nodes.map((n) => [n.id, 0]));
+  for (const id of ring.owners) ownedBefore.set(id, ownedBefore.get(id)! + 1);
+  const newIndex = new Map(nodes.map((n, i) => [n.id, i] as const));
   const moves: PartitionMove[] = [];
   const ownedAfter = new Map<string, number>(nodes.map((n) => [n.id, 0]));
-  for (let p = 0; p < owner.length; p++) {
-    const to = nodes[owner[p]!]!.id;
+  owners.forEach((to, p) => {
     ownedAfter.set(to, ownedAfter.get(to)! + 1);
     const from = ring.owners[p]!;
     if (from !== to) moves.push(Object.freeze({ partition: p, from, to }));
-  }
+  });
   const ownershipChanges: Record<string, OwnershipChange> = {};
   for (const id of [...new Set([...ownedBefore.keys(), ...ownedAfter.keys()])].sort()) {
     ownershipChanges[id] = Object.freeze({ before: ownedBefore.get(id) ?? 0, after: ownedAfter.get(id) ?? 0 });
   }
+  const owner = Int32Array.from(owners, (id) => newIndex.get(id)!);
   return Object.freeze({
     fromVersion: ring.version,
     fromChecksum: ring.checksum,
     moves: Object.freeze(moves),
-    nodes,
+    nodes: Object.freeze([...nodes]),
     ownership: Object.freeze(ownershipChanges),
-    violations: Object.freeze(countViolations(owner, zoneOf, ring.targetN)),
+    violations: Object.freeze(countViolations(owner, zoneIndexes(nodes), targetN)),
+    ...(targetN !== ring.targetN ? { targetN } : {}),
   });
 }
 
@@ -155,7 +179,7 @@ export function apply(ring: Ring, ringPlan: RingPlan): Ring {
   return buildRing({
     version: ring.version + 1,
     partitionCount: ring.partitionCount,
-    targetN: ring.targetN,
+    targetN: ringPlan.targetN ?? ring.targetN,
     owners,
     nodes: ringPlan.nodes,
   });

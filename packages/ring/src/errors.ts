@@ -7,7 +7,10 @@ export type RingErrorCode =
   | 'UNKNOWN_NODE'
   | 'NOT_ENOUGH_NODES'
   | 'CORRUPT_RING'
-  | 'STALE_PLAN';
+  | 'STALE_PLAN'
+  | 'TRANSITION_IN_PROGRESS'
+  | 'NO_TRANSITION'
+  | 'TRANSITION_NOT_DONE';
 
 /** Base class of every error thrown by `@quorumkv/ring`; switch on {@link RingError.code}. */
 export class RingError extends Error {
@@ -100,6 +103,41 @@ export class StalePlanError extends RingError {
     super(
       'STALE_PLAN',
       `stale plan: made for ring version ${planVersion}, ring is at version ${ringVersion}${detail ? ` (${detail})` : ''}`,
+    );
+  }
+}
+
+/** A transition was begun on a ring that already has one: commit the next change after it finishes. */
+export class TransitionInProgressError extends RingError {
+  override name = 'TransitionInProgressError';
+  constructor(
+    readonly ringVersion: number,
+    readonly pending: number,
+  ) {
+    super(
+      'TRANSITION_IN_PROGRESS',
+      `ring version ${ringVersion} already has a transition in progress (${pending} partitions not done): a new one can begin only after it finishes`,
+    );
+  }
+}
+
+/** A transition operation (markDone, finishTransition) on a ring that has none. */
+export class NoTransitionError extends RingError {
+  override name = 'NoTransitionError';
+  constructor(readonly ringVersion: number) {
+    super('NO_TRANSITION', `ring version ${ringVersion} has no transition in progress`);
+  }
+}
+
+/** finishTransition on a ring whose transition still has partitions without their data. */
+export class TransitionNotDoneError extends RingError {
+  override name = 'TransitionNotDoneError';
+  constructor(readonly pendingPartitions: readonly number[]) {
+    const shown = pendingPartitions.slice(0, 8).join(', ');
+    const more = pendingPartitions.length > 8 ? ', ...' : '';
+    super(
+      'TRANSITION_NOT_DONE',
+      `transition not done: ${pendingPartitions.length} partitions still wait for transfers (${shown}${more})`,
     );
   }
 }

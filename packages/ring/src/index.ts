@@ -1,6 +1,6 @@
 // Public API of @quorumkv/ring: a pure (no I/O, no Node built-ins) partition ring.
 
-export type { NodeState, Ring, RingNode, RingNodeInit, SpreadViolations } from './types.js';
+export type { NodeState, Ring, RingNode, RingNodeInit, RingTransition, SpreadViolations } from './types.js';
 
 export {
   DEFAULT_PARTITION_COUNT,
@@ -32,6 +32,32 @@ export {
 } from './preference-list.js';
 
 export { apply, plan, type OwnershipChange, type PartitionMove, type PlanOptions, type RingPlan } from './claim.js';
+export { planMove, planReplace } from './manual-plan.js';
+
+export {
+  allNodes,
+  beginTransition,
+  finishTransition,
+  inTransition,
+  markDone,
+  pendingHolders,
+  pendingPartitions,
+  replicaSets,
+  targetRing,
+  transfersOf,
+  type ReplicaSets,
+  type Transfer,
+} from './transition.js';
+export {
+  balanceOf,
+  summarizeTransition,
+  type Balance,
+  type OwnerRoute,
+  type PartitionStats,
+  type ReceiverTotals,
+  type SummaryOptions,
+  type TransitionSummary,
+} from './transition-summary.js';
 
 export { decodeRing, encodeRing } from './ring-codec.js';
 
@@ -43,7 +69,10 @@ export {
   InvalidPartitionCountError,
   NotEnoughNodesError,
   RingError,
+  NoTransitionError,
   StalePlanError,
+  TransitionInProgressError,
+  TransitionNotDoneError,
   UnknownNodeError,
   type RingErrorCode,
 } from './errors.js';

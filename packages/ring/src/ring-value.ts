@@ -6,7 +6,7 @@ import {
 } from './errors.js';
 import { assertPartitionCount } from './key-hash.js';
 import { checksumHex, encodeRingFields, type RingFields } from './ring-encoding.js';
-import type { NodeState, Ring, RingNode, RingNodeInit } from './types.js';
+import type { NodeState, Ring, RingNode, RingNodeInit, RingTransition } from './types.js';
 
 /** Zone of nodes created without one. */
 export const DEFAULT_ZONE = 'default';
@@ -16,6 +16,8 @@ export const DEFAULT_WEIGHT = 1;
 export const DEFAULT_TARGET_N = 3;
 /** Largest accepted targetN (it is also capped at Q / 2). */
 export const MAX_TARGET_N = 64;
+/** Largest replica count a transition can be computed for (it is encoded in one byte). */
+export const MAX_TRANSITION_N = 255;
 
 const STATES: readonly NodeState[] = ['active', 'leaving'];
 
@@ -59,7 +61,8 @@ export function sortNodes(nodes: readonly RingNode[]): RingNode[] {
 
 /**
  * Builds the frozen ring value from its fields after checking them: Q valid, targetN in range,
- * one owner per partition, every owner a member, ids unique. Nodes may come in any order.
+ * one owner per partition, every owner a member, ids unique; the same for a transition's target,
+ * plus its n and one done flag per partition. Nodes may come in any order.
  */
 export function buildRing(fields: RingFields): Ring {
   assertPartitionCount(fields.partitionCount);
@@ -67,21 +70,51 @@ export function buildRing(fields: RingFields): Ring {
   if (!Number.isSafeInteger(fields.version) || fields.version < 0) {
     throw new RingArgumentError('version', `must be a non-negative safe integer, got ${String(fields.version)}`);
   }
-  if (fields.owners.length !== fields.partitionCount) {
-    throw new RingArgumentError('owners', `expected ${fields.partitionCount} owners, got ${fields.owners.length}`);
-  }
-  const nodes = sortNodes(fields.nodes.map(normalizeNode));
-  const ids = new Set(nodes.map((n) => n.id));
-  for (const owner of fields.owners) {
-    if (!ids.has(owner)) throw new UnknownNodeError(owner);
-  }
   const canonical = {
     version: fields.version,
     partitionCount: fields.partitionCount,
     targetN: fields.targetN,
-    owners: Object.freeze([...fields.owners]),
-    nodes: Object.freeze(nodes),
+    ...ownedNodes(fields.nodes, fields.owners, fields.partitionCount, 'owners'),
+    ...(fields.transition ? { transition: buildTransition(fields.transition, fields.partitionCount) } : {}),
   };
   const checksum = checksumHex(encodeRingFields(canonical));
   return Object.freeze({ ...canonical, checksum });
+}
+
+function buildTransition(t: RingTransition, partitionCount: number): RingTransition {
+  assertTargetN(t.targetN, partitionCount);
+  if (!Number.isInteger(t.n) || t.n < 1 || t.n > MAX_TRANSITION_N) {
+    throw new RingArgumentError('transition.n', `must be an integer from 1 to ${MAX_TRANSITION_N}, got ${String(t.n)}`);
+  }
+  if (t.done.length !== partitionCount || !t.done.every((d) => typeof d === 'boolean')) {
+    throw new RingArgumentError('transition.done', `expected ${partitionCount} booleans`);
+  }
+  if (!Number.isSafeInteger(t.since) || t.since < 0) {
+    throw new RingArgumentError('transition.since', `must be a non-negative safe integer, got ${String(t.since)}`);
+  }
+  return Object.freeze({
+    ...ownedNodes(t.nodes, t.owners, partitionCount, 'transition.owners'),
+    targetN: t.targetN,
+    since: t.since,
+    n: t.n,
+    done: Object.freeze([...t.done]),
+  });
+}
+
+/** Normalized, sorted, frozen nodes and owners, every owner a member. */
+function ownedNodes(
+  nodeList: readonly RingNode[],
+  owners: readonly string[],
+  partitionCount: number,
+  what: string,
+): { owners: readonly string[]; nodes: readonly RingNode[] } {
+  if (owners.length !== partitionCount) {
+    throw new RingArgumentError(what, `expected ${partitionCount} owners, got ${owners.length}`);
+  }
+  const nodes = sortNodes(nodeList.map(normalizeNode));
+  const ids = new Set(nodes.map((n) => n.id));
+  for (const owner of owners) {
+    if (!ids.has(owner)) throw new UnknownNodeError(owner);
+  }
+  return { owners: Object.freeze([...owners]), nodes: Object.freeze(nodes) };
 }

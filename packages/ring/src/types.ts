@@ -42,8 +42,43 @@ export interface Ring {
   readonly owners: readonly string[];
   /** Members sorted by id. */
   readonly nodes: readonly RingNode[];
+  /**
+   * The ownership change in progress, if any (see transition.ts): while it is set, the replica
+   * set of a partition that is not yet `done` is still read from `owners`, and the nodes it gains
+   * under the target receive writes and a transfer.
+   */
+  readonly transition?: RingTransition;
   /** 8 hex digits over the canonical encoding: equal rings have equal checksums. */
   readonly checksum: string;
+}
+
+/**
+ * A committed ownership change on its way: the ring it leads to, and which key-partitions already
+ * have their data on every node that gains them. Made by {@link beginTransition}, advanced by
+ * {@link markDone}, closed by {@link finishTransition}.
+ */
+export interface RingTransition {
+  /** Owner of each partition once the transition finishes; length Q, ids of `nodes`. */
+  readonly owners: readonly string[];
+  /** Members once the transition finishes, sorted by id (leaving nodes own nothing there). */
+  readonly nodes: readonly RingNode[];
+  /** targetN of the ring the transition leads to. */
+  readonly targetN: number;
+  /**
+   * Ring version at which the transition began: it names the transition (markDone changes the
+   * version, not this), so reports about its transfers are never taken for another's.
+   */
+  readonly since: number;
+  /**
+   * Largest replica count the transfers cover (the largest bucket n when committed, 1..255):
+   * every n up to it is covered, each bucket's keys going to the nodes its own n adds.
+   */
+  readonly n: number;
+  /**
+   * `done[p]`: every node that joins a replica set of key-partition p (for any n up to `n`)
+   * holds its data; reads of p then use the target replica sets. Length Q.
+   */
+  readonly done: readonly boolean[];
 }
 
 /** Counts of spread violations: windows of targetN consecutive partitions with a repeat. */

@@ -7,12 +7,14 @@ import { mkdirSync } from 'node:fs';
 import { pino, type Logger } from 'pino';
 import { toBinary, type DescService } from '@bufbuild/protobuf';
 import { AdminService, BucketPropsSchema, KvService, MAX_ENVELOPE_BYTES, MembershipService, ReplicaService, type ReplicaHeader } from '@quorumkv/protocol';
-import { decodeRing, partitionOf } from '@quorumkv/ring';
+import { allNodes, decodeRing, partitionOf, type Ring } from '@quorumkv/ring';
 import { openLmdbEngine, type StorageEngine } from '@quorumkv/storage';
 import { systemTimers } from './clock/timers.js';
 import { ActorEpochs } from './cluster/actor-epochs.js';
 import { BucketRegistry, METADATA_PREFIX as BUCKET_METADATA } from './cluster/buckets.js';
+import { Claimant, encodeMemberMeta } from './cluster/claimant.js';
 import { ClusterMembership } from './cluster/membership.js';
+import { discoverCluster } from './cluster/discovery.js';
 import { establishIdentity, type NodeIdentity } from './cluster/node-identity.js';
 import { RingGate } from './cluster/ring-gate.js';
 import { RING_METADATA_KEY, RingState } from './cluster/ring-state.js';
@@ -22,6 +24,8 @@ import { Coordinator } from './coordinator/coordinator.js';
 import { DeadRecordReaper } from './coordinator/dead-record-reaper.js';
 import { KeyLister } from './coordinator/key-lister.js';
 import { KvFrontend } from './coordinator/kv-frontend.js';
+import { HandoffSender } from './handoff/handoff-sender.js';
+import { dropPartitions, partitionsLost } from './handoff/old-copies.js';
 import { streamBudgetFactory } from './http/call-budget.js';
 import { HttpServer } from './http/http-server.js';
 import { NodeBudget } from './http/stream-budget.js';
@@ -48,6 +52,9 @@ const LEAVE_WAIT_MS = 2_000;
 /** Longest a starting node waits to hear of every ring node before serving (it routes only to nodes it has heard of). */
 const JOIN_WAIT_MS = 3_000;
 
+/** How long a node started with only --seeds tries them before giving up. */
+const DISCOVERY_TIMEOUT_MS = 30_000;
+
 /** How long verify waits for each peer's status. */
 const PEER_STATUS_TIMEOUT_MS = 2_000;
 
@@ -62,15 +69,18 @@ interface ClusterView {
   header: () => ReplicaHeader;
   /** Adopts the ring a peer's header carries when it is newer (and the peer is of this cluster). */
   noteRing: (header: ReplicaHeader | undefined) => void;
+  /** Stages and commits membership changes (when this node is the claimant). */
+  claimant: Claimant;
 }
 
-/** Node-to-node replica traffic and the hints kept for unreachable replicas. */
+/** Node-to-node replica traffic, the hints kept for unreachable replicas, ownership handoff. */
 interface Replication {
   router: ReplicaRouter;
   /** Which hints are kept (members, window, caps, max age). */
   admission: HintAdmission;
   /** Their delivery. */
   hints: HintKeeper;
+  handoff: HandoffSender;
 }
 
 /** Everything that serves a client or replica request. */
@@ -107,9 +117,17 @@ export class QuorumNode {
   private http: HttpServer | undefined;
   private stopSweeper: (() => void) | undefined;
   private security: NodeSecurity | undefined;
+  private claimantTimer: ReturnType<typeof setInterval> | undefined;
   private ready = false;
 
-  constructor(readonly config: ServerConfig) {
+  /**
+   * @param events.onLeft called once this node has left the cluster (a committed leave finished: it
+   *   owns nothing and dropped its copies); the binary stops the process then.
+   */
+  constructor(
+    readonly config: ServerConfig,
+    private readonly events: { onLeft?: () => void } = {},
+  ) {
     this.log = pino({ level: config.logLevel, base: { node: config.nodeId } });
     this.warn = (msg, fields) => this.log.warn(fields, msg);
   }
@@ -122,7 +140,7 @@ export class QuorumNode {
     const security = (this.security = loadSecurity(this.config, { warn: this.warn, info: (msg, fields) => this.log.info(fields, msg) }));
     this.pool.useTls(security.peerTls);
     const storage = (this.storage = await this.openStorage());
-    const identity = (this.identity = await establishIdentity(storage, this.config, this.warn));
+    const identity = (this.identity = await establishIdentity(storage, this.config, this.warn, (seeds) => discoverCluster(seeds, this.pool, DISCOVERY_TIMEOUT_MS)));
     const view = (this.view = await this.clusterView(storage, identity));
     const replication = (this.replication = this.replicationPath({ storage, identity, view }));
     const requests = (this.requests = await this.requestPath({ storage, identity, view, replication }));
@@ -151,6 +169,8 @@ export class QuorumNode {
     this.security?.stop();
     this.replication?.hints.stop();
     this.replication?.admission.stop();
+    this.replication?.handoff.stop();
+    clearInterval(this.claimantTimer);
     const reaping = this.requests?.reaper.stop();
     this.stopSweeper?.();
     await this.http?.close();
@@ -219,13 +239,18 @@ export class QuorumNode {
             ? 'a peer refuses this node as belonging to another cluster: check --initial-cluster, --partitions and --n on both'
             : "a peer refuses this node's gossip or internal calls as unauthenticated: check --gossip-key-file (a key both accept) and --tls-ca/--tls-cert (certificates of one cluster CA)",
         ),
+      meta: encodeMemberMeta(c.zone ?? identity.definition.nodes.find((f) => f.id === nodeId)?.zone ?? 'default', c.weight ?? identity.definition.nodes.find((f) => f.id === nodeId)?.weight ?? 1),
     });
     const buckets = new BucketRegistry({ n: c.n, r: c.r, w: c.w, autoCreate: c.autoCreateBuckets, maxBuckets: c.maxBuckets }, () => ring.current.nodes.length, {
       publish: (key, version, value) => membership.list.setMetadata(key, version, value),
       persist: (key, value) => storage.setMeta(key, value),
     });
     buckets.load(storage.listMeta(BUCKET_METADATA).map((e) => e.value), storage.getMeta('buckets'));
+    let previous: Ring = ring.current;
     ring.onChange((r, bytes) => {
+      const before = previous;
+      previous = r;
+      if (before.transition !== undefined && r.transition === undefined) void this.dropOldCopies(storage, before, r, nodeId);
       buckets.invalidate();
       void storage.setMeta('ring', bytes);
       membership.list.setMetadata(RING_METADATA_KEY, r.version, bytes);
@@ -246,7 +271,21 @@ export class QuorumNode {
       if (e.type !== 'updated') this.log.info({ member: e.member.id, state: e.type, address: e.member.address, incarnation: e.member.incarnation }, 'membership change');
     });
     const EMPTY = new Uint8Array(0);
+    const claimant = new Claimant({
+      selfId: nodeId,
+      ring,
+      membership,
+      transitionN: () => Math.max(buckets.resolve('').n, ...buckets.list().map((b) => buckets.resolve(b.name).n)),
+      definedN: identity.definition.n,
+      partitionStats: (p) => {
+        const keys = storage.countPartition(p);
+        return keys > 0 ? { keys, bytes: 0 } : undefined;
+      },
+      now: Date.now,
+      info: (msg, fields) => this.log.info(fields, msg),
+    });
     return {
+      claimant,
       ring,
       membership,
       buckets,
@@ -277,7 +316,7 @@ export class QuorumNode {
     const admission = new HintAdmission(
       {
         storage,
-        isMember: (id) => view.ring.current.nodes.some((n) => n.id === id),
+        isMember: (id) => allNodes(view.ring.current).some((n) => n.id === id),
         isUp: (id) => router.isUp(id),
         goneSinceMs: (id) => {
           const m = view.membership.list.member(id);
@@ -299,7 +338,25 @@ export class QuorumNode {
     view.membership.list.on((e) => {
       if (e.type !== 'metadata' && e.member.id !== identity.nodeId && (e.type === 'alive' || e.type === 'joined')) void hints.deliverAll();
     });
-    return { router, admission, hints };
+    const handoff = new HandoffSender(
+      {
+        selfId: identity.nodeId,
+        storage,
+        ring: view.ring,
+        membership: view.membership,
+        pool: this.pool,
+        isUp: (id) => router.isUp(id),
+        bucketN: (name) => view.buckets.resolve(name).n,
+        minBucketN: () => Math.min(view.buckets.resolve('').n, ...view.buckets.list().map((b) => view.buckets.resolve(b.name).n)),
+        header: view.header,
+        metrics: this.metrics,
+        now: Date.now,
+        warn: this.warn,
+        info: (msg, fields) => this.log.info(fields, msg),
+      },
+      { batchItems: c.handoffBatchItems, bytesPerSecond: c.handoffBytesPerSecond, concurrency: c.handoffConcurrency, intervalMs: 1_000 },
+    );
+    return { router, admission, hints, handoff };
   }
 
   /** The coordinator and everything around it; durable (the epoch lease) before the node serves. */
@@ -425,6 +482,13 @@ export class QuorumNode {
           requestsInFlight: () => frontend.requestsInFlight,
           hints: () => replication.admission.report(),
           isUp: (id) => id === selfId || replication.router.isUp(id),
+          claimant: view.claimant,
+          handoffs: () => replication.handoff.progress(),
+          othersUp: () => allNodes(ring.current).map((n) => n.id).filter((id) => id !== selfId && replication.router.isUp(id)),
+          peerAdmin: (id) => {
+            const address = ring.addressOf(id) ?? membership.list.member(id)?.address;
+            return address === undefined ? undefined : this.pool.client(address, AdminService);
+          },
         }), publicMessages);
         r.service(ReplicaService, replicaService(replicaDeps));
         r.service(MembershipService, membershipService(membership, metrics), publicMessages);
@@ -438,21 +502,77 @@ export class QuorumNode {
    * once would take its peers for down and hint every write.
    */
   private async join({ identity, view }: Layers): Promise<void> {
-    const others = view.ring.current.nodes.filter((n) => n.id !== identity.nodeId);
+    const others = allNodes(view.ring.current).filter((n) => n.id !== identity.nodeId);
     view.membership.start([...new Set([...this.config.seeds, ...others.map((n) => view.ring.addressOf(n.id) ?? n.address)])]);
     const ids = others.map((n) => n.id);
     const until = Date.now() + JOIN_WAIT_MS;
     while (!view.membership.knowsAll(ids) && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
   }
 
-  private startBackground({ storage, replication, requests }: Layers): void {
+  /** --auto-join: asks the claimant to stage and commit this node's join (retried by the caller's timer). */
+  private async askToJoin(view: ClusterView, selfId: string): Promise<void> {
+    const claimant = view.claimant.claimantId();
+    if (claimant === selfId) return;
+    const address = view.ring.addressOf(claimant);
+    if (address === undefined) return;
+    const admin = this.pool.client(address, AdminService);
+    try {
+      await admin.join({ nodeId: selfId }, { timeoutMs: 5_000 });
+      const { ringVersion } = await admin.commit({ fromVersion: 0n }, { timeoutMs: 5_000 });
+      this.log.info({ ringVersion }, 'auto-join committed');
+    } catch (err) {
+      this.log.debug({ error: String(err) }, 'auto-join not committed yet');
+    }
+  }
+
+  /**
+   * Drops this node's copies of partitions it no longer holds once a ring change finished; when
+   * the change removed this node, tells the process (after a few gossip rounds, so the final ring
+   * spreads even when this node was the claimant that made it).
+   */
+  private async dropOldCopies(storage: StorageEngine, before: Ring, after: Ring, selfId: string): Promise<void> {
+    const lost = partitionsLost(before, after, selfId);
+    try {
+      const removed = lost.length === 0 ? 0 : await dropPartitions(storage, lost);
+      if (lost.length > 0) this.log.info({ partitions: lost.length, records: removed }, 'dropped copies of partitions this node no longer holds');
+    } catch (err) {
+      return this.warn('cannot drop old copies', { error: String(err) });
+    }
+    const member = (r: Ring): boolean => allNodes(r).some((n) => n.id === selfId);
+    if (member(before) && !member(after)) {
+      this.log.warn({ ringVersion: after.version }, 'this node left the cluster: it owns nothing and holds no data; stopping');
+      setTimeout(() => this.events.onLeft?.(), LEFT_STOP_DELAY_MS);
+    }
+  }
+
+  private startBackground({ storage, identity, view, replication, requests }: Layers): void {
     const c = this.config;
     if (c.hintedHandoff) replication.hints.start();
     replication.admission.start();
+    replication.handoff.start();
+    let autoJoining = false;
+    this.claimantTimer = setInterval(() => {
+      try {
+        view.claimant.advance();
+      } catch (err) {
+        this.warn('cannot advance the ring change', { error: String(err) });
+      }
+      if (c.autoJoin && !autoJoining && !allNodes(view.ring.current).some((n) => n.id === identity.nodeId)) {
+        autoJoining = true;
+        void this.askToJoin(view, identity.nodeId).finally(() => (autoJoining = false));
+      }
+    }, CLAIMANT_INTERVAL_MS);
+    this.claimantTimer.unref();
     requests.reaper.start(Math.max(100, Math.min(c.tombstoneGraceMs / 2, 5_000)));
     this.stopSweeper = storage.startSweeper({ intervalMs: 10_000, batchLimit: 1000, onError: (err) => this.warn('expiry sweep failed', { error: String(err) }) });
   }
 }
+
+/** How long a node that left keeps gossiping before it stops (the final ring spreads meanwhile). */
+const LEFT_STOP_DELAY_MS = 2_000;
+
+/** How often the claimant looks for completed transfers (and an auto-joining node for its chance). */
+const CLAIMANT_INTERVAL_MS = 500;
 
 function splitHostPort(hostPort: string): [string, number] {
   const i = hostPort.lastIndexOf(':');

@@ -92,6 +92,8 @@ describe('a node of another cluster pointed at ours', () => {
         '--listen', `${host}:${port}`,
         '--data-dir', strangerDir,
         '--partitions', '64',
+        // A cluster of its own (a node with only --seeds would learn and join ours instead).
+        '--initial-cluster', `intruder=${host}:${port}`,
         '--seeds', cluster.nodes.map((n) => n.address).join(','),
         '--gossip-interval-ms', '100',
         '--log-level', 'warn',

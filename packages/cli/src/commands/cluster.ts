@@ -1,6 +1,7 @@
-// quorumkv cluster status | ring | verify
+// quorumkv cluster status | ring | verify (and the membership changes of cluster-changes.ts)
 import type { HintsInfo } from '@quorumkv/client';
 import type { Command } from 'commander';
+import { registerClusterChangeCommands } from './cluster-changes.js';
 import { emit, withClient } from '../context.js';
 import { CliExit, ExitCode } from '../exit-codes.js';
 import { fields, table, type Output } from '../output.js';
@@ -21,7 +22,8 @@ function hintSummary(pending: number, h: HintsInfo): string {
 
 /** Adds `cluster status|ring|verify` to `program`. */
 export function registerClusterCommands(program: Command, out: Output): void {
-  const cluster = program.command('cluster').description('inspect the cluster');
+  const cluster = program.command('cluster').description('inspect the cluster and change its membership');
+  registerClusterChangeCommands(cluster, out);
 
   cluster
     .command('status')

@@ -21,7 +21,8 @@ async function main(): Promise<void> {
     process.stdout.write(JSON.stringify(loaded.config, null, 2) + '\n');
     return;
   }
-  const node = new QuorumNode(loaded.config);
+  // A node whose leave finished stops by itself, as after SIGTERM.
+  const node: QuorumNode = new QuorumNode(loaded.config, { onLeft: () => stop('left the cluster') });
   const profilePath = process.env['QKV_CPU_PROFILE'];
   const stopProfile = profilePath ? startCpuProfile(profilePath.replace('%p', String(process.pid))) : undefined;
   let stopping = false;

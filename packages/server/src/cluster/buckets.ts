@@ -7,7 +7,7 @@
 // racing on different nodes can overshoot the cap by the few that were not known yet.
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { BucketPropsSchema, ConflictMode, ListBucketsResponseSchema, type BucketProps } from '@quorumkv/protocol';
-import { preferenceListForPartition, type Ring } from '@quorumkv/ring';
+import { preferenceListForPartition, targetRing, type Ring } from '@quorumkv/ring';
 import { NodeArgumentError, NodeLimitExceededError } from '../errors/errors.js';
 
 /** A bucket as a request sees it: properties clamped to the cluster. */
@@ -41,7 +41,11 @@ export const MAX_N = 7;
  * keeps its copies, so whatever must account for every copy of a key (the reaper) asks these.
  */
 export function possibleHolders(ring: Ring, partition: number): readonly string[] {
-  return preferenceListForPartition(ring, partition, MAX_N).primaries;
+  const holders = preferenceListForPartition(ring, partition, MAX_N).primaries;
+  // During an ownership transition the target's replicas receive copies too.
+  const target = targetRing(ring);
+  if (target === undefined) return holders;
+  return [...new Set([...holders, ...preferenceListForPartition(target, partition, MAX_N).primaries])];
 }
 /** Prefix of a bucket's gossip metadata key and of its storage metadata name. */
 export const METADATA_PREFIX = 'bucket:';

@@ -64,7 +64,12 @@ export function defineCluster(founders: readonly { id: string; address: string; 
  * Checks that this node's settings agree with its cluster's definition (the one it founded with, or
  * the one stored in its data dir). Throws {@link ClusterDefinitionError} naming the first that does not.
  */
-export function checkOwnSettings(definition: ClusterDefinition, own: OwnSettings): void {
+export function checkOwnSettings(definition: ClusterDefinition, own: OwnSettings, joined = false): void {
+  if (own.partitions !== definition.partitions)
+    throw new ClusterDefinitionError('partitions', `this node has --partitions ${own.partitions} but its cluster was defined with ${definition.partitions}`);
+  if (own.n !== definition.n) throw new ClusterDefinitionError('n', `this node has --n ${own.n} but its cluster was defined with n ${definition.n}`);
+  // A node that joined later is not a founder: its zone and weight are its own.
+  if (joined && !definition.nodes.some((f) => f.id === own.nodeId)) return;
   const self = founderOf(definition, own.nodeId);
   if (own.partitions !== definition.partitions)
     throw new ClusterDefinitionError('partitions', `this node has --partitions ${own.partitions} but its cluster was defined with ${definition.partitions}`);

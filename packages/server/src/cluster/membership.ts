@@ -26,6 +26,8 @@ export interface MembershipOptions {
   keys?: () => GossipKeyring | undefined;
   /** Vets cluster metadata from peers (the memberlist's `acceptMetadata`). */
   acceptMetadata?: (entry: MetadataEntry) => boolean;
+  /** What this node says of itself to peers (its gossip member meta). */
+  meta?: Uint8Array;
 }
 
 /** A gossip request as it arrives over MembershipService. */
@@ -51,7 +53,7 @@ export class ClusterMembership {
 
   constructor(private readonly o: MembershipOptions) {
     this.list = createMemberlist({
-      self: { id: o.selfId, address: o.advertise },
+      self: { id: o.selfId, address: o.advertise, ...(o.meta ? { meta: o.meta } : {}) },
       config: {
         probeIntervalMs: o.probeIntervalMs,
         probeTimeoutMs: Math.max(10, Math.floor(o.probeIntervalMs / 2)),

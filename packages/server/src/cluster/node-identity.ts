@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { decodeRing } from '@quorumkv/ring';
 import type { StorageEngine } from '@quorumkv/storage';
 import type { ServerConfig } from '../config/config-schema.js';
+import type { DiscoveredCluster } from './discovery.js';
 import {
   checkOwnSettings,
   clusterIdOf,
@@ -38,11 +39,28 @@ const decoder = new TextDecoder();
  * ClusterDefinitionError (a setting that disagrees with the cluster's definition, by name).
  * `warn` hears about settings that an existing data dir makes irrelevant.
  */
-export async function establishIdentity(storage: StorageEngine, c: ServerConfig, warn: (msg: string, fields: Record<string, unknown>) => void): Promise<NodeIdentity> {
+export async function establishIdentity(
+  storage: StorageEngine,
+  c: ServerConfig,
+  warn: (msg: string, fields: Record<string, unknown>) => void,
+  discover: (seeds: readonly string[]) => Promise<DiscoveredCluster>,
+): Promise<NodeIdentity> {
   const nodeId = await stored(storage, 'node-id', c.nodeId, () => c.nodeId ?? 'node-1', c.dataDir);
   const advertise = c.advertise ?? c.initialCluster.find((f) => f.id === nodeId)?.address ?? c.listen;
   const own: OwnSettings = { nodeId, partitions: c.partitions, n: c.n, zone: c.zone, weight: c.weight };
   const storedId = storage.getMeta('cluster-id');
+  if (!storedId && c.initialCluster.length === 0 && c.seeds.length > 0) {
+    // Only seeds: this node joins an existing cluster, learning it from a seed.
+    const found = await discover(c.seeds);
+    const definition = { ...definitionOfRing(found.ring, found.n), partitions: found.partitions };
+    checkOwnSettings(definition, own, true);
+    if (found.ring.nodes.some((n) => n.id === nodeId)) throw new DataDirMismatchError(`node id "${nodeId}" is already a member of cluster ${found.clusterId}: give this node its own --node-id`);
+    await storage.setMeta('cluster-definition', encoder.encode(encodeDefinitionText(definition)));
+    await storage.setMeta('ring', found.ringBytes);
+    await storage.setMeta('cluster-id', encoder.encode(found.clusterId));
+    await storage.setMeta('joined', encoder.encode('1'));
+    return { nodeId, clusterId: found.clusterId, definition, advertise };
+  }
   if (!storedId) {
     const definition = defineCluster(c.initialCluster, { ...own, advertise: c.advertise }, advertise);
     // A node started alone makes a cluster nobody else can derive, so its id is random.
@@ -53,7 +71,7 @@ export async function establishIdentity(storage: StorageEngine, c: ServerConfig,
   }
   const clusterId = decoder.decode(storedId);
   const definition = await storedDefinition(storage, c.n);
-  checkOwnSettings(definition, own);
+  checkOwnSettings(definition, own, storage.getMeta('joined') !== undefined);
   if (c.initialCluster.length > 0 && !defines(c.initialCluster, own, advertise, clusterId))
     warn('--initial-cluster ignored: this data dir already belongs to a cluster with another definition', { cluster: clusterId });
   return { nodeId, clusterId, definition, advertise };

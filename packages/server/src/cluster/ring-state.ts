@@ -50,6 +50,11 @@ export class RingState {
     return true;
   }
 
+  /** Adopts a ring this node made (the claimant's next version); returns true when it changed. */
+  publish(next: Ring): boolean {
+    return this.adopt(encodeRing(next));
+  }
+
   onChange(listener: (ring: Ring, encoded: Uint8Array) => void): void {
     this.listeners.add(listener);
   }

@@ -198,6 +198,12 @@ export const serverConfigSchema = z
       .default(4096)
       .meta({ description: "items waiting for one peer's window; more fail at once and the coordinator uses a fallback or a hint", unit: 'items' }),
     replicaQueueBytes: z.number().int().min(MIB).default(64 * MIB).describe("bytes (records) waiting for one peer's window (as replicaQueueItems)"),
+    autoJoin: z.boolean().default(false).describe('a node that is not in the ring asks the claimant to stage and commit its join'),
+    // The default leaves room for foreground traffic on a small machine; 0 sends as fast as the
+    // receiver stores.
+    handoffBytesPerSecond: z.number().int().min(0).default(16 * 1024 * 1024).meta({ description: 'bytes per second a node sends in ownership handoff, all transfers together (0: unthrottled)', unit: 'bytes/s' }),
+    handoffConcurrency: z.number().int().min(1).max(64).default(2).meta({ description: 'transfers a node sends at once in ownership handoff', unit: 'transfers' }),
+    handoffBatchItems: z.number().int().min(1).max(REPLICA_MAX_ITEMS_PER_MESSAGE).default(256).meta({ description: 'records per ownership handoff message', unit: 'records' }),
     gossipIntervalMs: z.number().int().min(10).default(500).describe('gossip protocol period (SWIM probe interval)'),
     // A testing knob, not a clock setting: Jepsen-style runs give nodes different offsets to show
     // what clock skew does to last-write-wins buckets. Siblings buckets and expiry never see it.

@@ -343,7 +343,7 @@ export class Coordinator {
       hintFor: '',
       deadlineMs: BigInt(deadlineMs),
     };
-    return quorumRequest({
+    const replication = quorumRequest({
       required: w,
       local,
       selfId,
@@ -357,6 +357,18 @@ export class Coordinator {
       timeoutMs: Math.max(1, deadlineMs - this.d.now()),
       timers: this.d.timers,
     });
+    if (plan.pending.length === 0) return replication;
+    // Nodes gaining the key in an ownership transition get the write too, before it is
+    // acknowledged: the transfer may have passed this key already. One that fails gets a hint.
+    const toPending = plan.pending.map((id) =>
+      router
+        .send(id, { ...item, hintFor: '' })
+        .then((res) => res.status === ReplicaStatus.OK)
+        .catch(() => false)
+        .then((ok) => (ok ? undefined : hints.keep(id, plan.bucket.nameBytes, key, encoded))),
+    );
+    const pending = Promise.all(toPending);
+    return { quorum: replication.quorum.then(async (o) => (await pending, o)), all: replication.all.then(async (o) => (await pending, o)) };
   }
 
   // Plain message objects rather than protobuf-es's reflective create(): these are built per request.

@@ -13,9 +13,11 @@
 // Otherwise the record's due time is pushed later (doubling with how overdue it is, bounded).
 // The grace must exceed the longest a stale in-flight item can live: replica items carry
 // deadlines and replicas drop items past them, so only what is stored (copies, hints) can revive a
-// key, and rules 1-3 check all of it. Like Riak, no tombstone is reaped while any node is down.
+// key, and rules 1-3 check all of it. Like Riak, no tombstone is reaped while any node is down,
+// nor while the ring has an ownership transition: copies are then on their way to new holders
+// (rules 2 and 3 could not see a copy in a transfer batch), so reaping waits until it finishes.
 import { ReplicaOp, ReplicaStatus, type ReplicaItem, type ReplicaItemResult } from '@quorumkv/protocol';
-import type { Ring } from '@quorumkv/ring';
+import { allNodes, type Ring } from '@quorumkv/ring';
 import type { DueItem, StorageEngine } from '@quorumkv/storage';
 import { possibleHolders, type EffectiveBucket } from '../cluster/buckets.js';
 import { decodeStored, deathTime, encodeRecord, mergeRecords, type KeyRecord } from '../record/key-record.js';
@@ -117,6 +119,7 @@ export class DeadRecordReaper {
   private async reapBatch(due: DueItem[]): Promise<ReapOutcome[]> {
     // Rule 1, once per batch: with a node down nothing can be reaped, and nothing is rewritten.
     if (!this.allNodesUp()) return [];
+    if (this.d.ring().transition !== undefined) return Promise.all(due.map((item) => this.postpone(item, item.record.dueAtMs ?? this.d.now())));
     return Promise.all(
       due.map((item) =>
         this.consider(item).catch((err: unknown) => {
@@ -146,7 +149,7 @@ export class DeadRecordReaper {
   }
 
   private allNodesUp(): boolean {
-    return this.d.ring().nodes.every((n) => n.id === this.d.selfId || this.d.router.isUp(n.id));
+    return allNodes(this.d.ring()).every((n) => n.id === this.d.selfId || this.d.router.isUp(n.id));
   }
 
   /**
@@ -179,7 +182,7 @@ export class DeadRecordReaper {
   /** Rule 3: no ring node (this one included) keeps a hint for a possible holder of the key. */
   private async noHintsAnywhere(item: DueItem, bucket: EffectiveBucket, holders: readonly string[]): Promise<boolean> {
     if (holders.some((p) => this.d.hints.pendingFor(p))) return false;
-    const nodes = this.d.ring().nodes.map((n) => n.id).filter((id) => id !== this.d.selfId);
+    const nodes = allNodes(this.d.ring()).map((n) => n.id).filter((id) => id !== this.d.selfId);
     if (nodes.length === 0) return true;
     const results = await this.ask(nodes, item, bucket, ReplicaOp.HINTS_PENDING);
     return results.size === nodes.length && [...results.values()].every((r) => r.status === ReplicaStatus.OK);

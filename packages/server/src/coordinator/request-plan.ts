@@ -1,6 +1,6 @@
 // Where a key lives for one request: its bucket's effective properties, its partition and its
 // preference list. Computed once per request: one hash per key.
-import { partitionOf, preferenceListForPartition, type Ring } from '@quorumkv/ring';
+import { partitionOf, preferenceListForPartition, replicaSets, type Ring } from '@quorumkv/ring';
 import type { EffectiveBucket } from '../cluster/buckets.js';
 import { NodeArgumentError } from '../errors/errors.js';
 
@@ -12,6 +12,12 @@ export interface RequestPlan {
   primaries: readonly string[];
   /** Live stand-ins for down primaries, in walk order. */
   fallbacks: readonly string[];
+  /**
+   * During an ownership transition: nodes joining the key's replica set that do not hold its
+   * data yet. They receive every write (so no acknowledged write misses the new copy) but are
+   * not read from and do not count towards W.
+   */
+  pending: readonly string[];
   ring: Ring;
 }
 
@@ -41,7 +47,10 @@ export function effectiveQuorum(field: 'r' | 'w', requested: number | undefined,
 export function planRequest(ring: Ring, bucket: EffectiveBucket, key: Uint8Array, isUp: (id: string) => boolean): RequestPlan {
   const partition = partitionOf(ring.partitionCount, bucket.nameBytes, key);
   const pl = preferenceListForPartition(ring, partition, bucket.n, isUp);
-  return { bucket, key, partition, primaries: pl.primaries, fallbacks: pl.fallbacks, ring };
+  if (ring.transition === undefined) return { bucket, key, partition, primaries: pl.primaries, fallbacks: pl.fallbacks, pending: [], ring };
+  const sets = replicaSets(ring, partition, bucket.n);
+  const fallbacks = pl.fallbacks.filter((id) => !sets.current.includes(id) && !sets.pending.includes(id));
+  return { bucket, key, partition, primaries: sets.current, fallbacks, pending: sets.pending, ring };
 }
 
 /** A per-request deadline (unset means the node default). */

@@ -11,8 +11,10 @@ import {
   type QuorumFailure,
   type SessionError,
 } from '@quorumkv/protocol';
+import { RingError } from '@quorumkv/ring';
 import {
   NodeArgumentError,
+  NodeClusterChangeError,
   NodeForeignClusterError,
   NodeLimitExceededError,
   NodeMalformedRequestError,
@@ -40,6 +42,7 @@ function classify(err: unknown): { code: Code; reason: ErrorReason } {
   if (err instanceof NodeNotReadyError) return { code: Code.Unavailable, reason: ErrorReason.NOT_READY };
   if (err instanceof NodeUnauthenticatedError) return { code: Code.Unauthenticated, reason: ErrorReason.UNAUTHENTICATED };
   if (err instanceof NodePermissionDeniedError) return { code: Code.PermissionDenied, reason: ErrorReason.PERMISSION_DENIED };
+  if (err instanceof NodeClusterChangeError || err instanceof RingError) return { code: Code.FailedPrecondition, reason: ErrorReason.CLUSTER_CHANGE_REFUSED };
   return { code: Code.Internal, reason: ErrorReason.INTERNAL };
 }
 

@@ -142,3 +142,11 @@ export class NodePermissionDeniedError extends NodeError {
     super(`permission denied: ${what}`);
   }
 }
+
+/**
+ * A membership change refused as asked (nothing staged, a transition in progress, a stale plan, a
+ * node gossip does not know); nothing changed.
+ */
+export class NodeClusterChangeError extends NodeError {
+  override readonly name = 'NodeClusterChangeError';
+}

@@ -19,6 +19,10 @@ export class NodeMetrics {
   readonly readRepairs = new Counter({ name: 'quorumkv_read_repairs_total', help: 'Stale replicas repaired by reads', registers: [this.registry] });
   readonly hintsStored = new Counter({ name: 'quorumkv_hints_stored_total', help: 'Hints stored for unreachable replicas', registers: [this.registry] });
   readonly hintsDelivered = new Counter({ name: 'quorumkv_hints_delivered_total', help: 'Hints delivered and acknowledged', registers: [this.registry] });
+  readonly handoffRecordsSent = new Counter({ name: 'quorumkv_handoff_records_sent_total', help: 'Records sent by ownership handoff and acknowledged by the receiver', registers: [this.registry] });
+  readonly handoffBytesSent = new Counter({ name: 'quorumkv_handoff_bytes_sent_total', help: 'Key and record bytes sent by ownership handoff', registers: [this.registry] });
+  readonly handoffTransfersDone = new Counter({ name: 'quorumkv_handoff_transfers_completed_total', help: 'Ownership handoff transfers this node completed as the sender', registers: [this.registry] });
+  readonly handoffRecords = new Counter({ name: 'quorumkv_handoff_records_received_total', help: 'Records received and stored by ownership handoff', registers: [this.registry] });
   readonly shed = new Counter({ name: 'quorumkv_requests_shed_total', help: 'Requests refused with RESOURCE_EXHAUSTED', registers: [this.registry] });
   readonly sessionMessages = new Counter({ name: 'quorumkv_session_messages_total', help: 'KvService.Session request messages received', registers: [this.registry] });
   readonly sessionOps = new Counter({ name: 'quorumkv_session_ops_total', help: 'Operations received in KvService.Session messages', registers: [this.registry] });

@@ -1,7 +1,8 @@
 // AdminService: this node's view of the cluster, buckets, verification and diagnosis.
 import { create } from '@bufbuild/protobuf';
-import type { ServiceImpl } from '@connectrpc/connect';
+import type { Client, ServiceImpl } from '@connectrpc/connect';
 import {
+  type HandoffProgress,
   CreateBucketResponseSchema,
   GetBucketResponseSchema,
   HintTargetSchema,
@@ -17,6 +18,8 @@ import {
   type AdminService,
   type StatusResponse,
 } from '@quorumkv/protocol';
+import type { Claimant } from '../cluster/claimant.js';
+import { membershipChanges } from './membership-changes.js';
 import { preferenceListForPartition, partitionOf } from '@quorumkv/ring';
 import type { StorageEngine } from '@quorumkv/storage';
 import { join } from '@quorumkv/vclock';
@@ -52,6 +55,13 @@ export interface AdminDeps {
   /** The hints this node holds, per target (O(targets)). */
   hints: () => HintReport;
   isUp: (nodeId: string) => boolean;
+  claimant: Claimant;
+  /** Handoff transfers this node is sending now. */
+  handoffs: () => HandoffProgress[];
+  /** AdminService of another node (the claimant), for changes asked of this one. */
+  peerAdmin: (nodeId: string) => Client<typeof AdminService> | undefined;
+  /** Other ring members that are up now. */
+  othersUp: () => string[];
 }
 
 export function adminService(d: AdminDeps): Partial<ServiceImpl<typeof AdminService>> {
@@ -69,7 +79,6 @@ export function adminService(d: AdminDeps): Partial<ServiceImpl<typeof AdminServ
         const stats = d.storage.stats();
         const hints = d.hints();
         const alive = members.filter((m) => m.state === 'alive').length;
-        const liveIds = [d.selfId, ...members.filter((m) => m.state === 'alive').map((m) => m.id)].sort();
         return create(StatusResponseSchema, {
           nodeId: d.selfId,
           clusterId: d.clusterId(),
@@ -101,12 +110,14 @@ export function adminService(d: AdminDeps): Partial<ServiceImpl<typeof AdminServ
           storageFull: stats.full === true,
           partitionsOwned: r.owners.filter((o) => o === d.selfId).length,
           ready: d.ready(),
-          claimant: liveIds[0] ?? d.selfId,
+          claimant: d.claimant.claimantId(),
+          handoffs: d.handoffs(),
           requestsInFlight: d.requestsInFlight(),
           partitionCount: d.definition.partitions,
           n: d.definition.n,
         });
       }),
+    ...membershipChanges(d),
     members: () => guard(() => create(MembersResponseSchema, { members: d.ringInfo.nodes() })),
     ring: () => guard(() => create(RingResponseSchema, { ring: d.ringInfo.ringInfo(), ownership: ownership() })),
     createBucket: (req) =>

@@ -5,6 +5,9 @@ import type { HandlerContext, ServiceImpl } from '@connectrpc/connect';
 import {
   ApplyResponseSchema,
   DeliverHintsResponseSchema,
+  HandoffRequestSchema,
+  HandoffResponseSchema,
+  ReplicaStatus,
   ENVELOPE_HEADER_BYTES,
   REPLICA_MAX_ITEMS_PER_MESSAGE,
   ReplicateRequestSchema,
@@ -24,7 +27,7 @@ import type { ReplicaApplier } from '../replication/replica-applier.js';
 import type { NodeMetrics } from '../observability/metrics.js';
 import { serveConnectStream } from './connect-stream.js';
 import { rawStreamSession, type StreamMessages, type StreamProcessor, type StreamSink } from './stream-processor.js';
-import { guard } from './guard.js';
+import { guard, requestMessages } from './guard.js';
 
 export interface ReplicaServiceDeps {
   selfId: string;
@@ -86,6 +89,23 @@ export function replicaService(d: ReplicaServiceDeps): Partial<ServiceImpl<typeo
         return create(DeliverHintsResponseSchema, { header: header(req.header), results: await d.applier.applyAll(req.items) });
       }),
     replicate: (requests, ctx) => replicate(requests, ctx, d, checks),
+    handoff: (requests) =>
+      guard(async () => {
+        // Ownership handoff, receiving side: each message's records are merged durably before the
+        // next is read; the sender checkpoints on the answer, so a batch is never counted twice.
+        let stored = 0n;
+        let last: ReplicaHeader | undefined;
+        for await (const req of requestMessages(requests, HandoffRequestSchema.typeName, 'MAX_ENVELOPE_BYTES')) {
+          check(req.header);
+          last = req.header;
+          const results = await d.applier.applyAll(req.items);
+          const failed = results.find((r) => r.status !== ReplicaStatus.OK);
+          if (failed) throw new Error(`handoff of partition ${req.partition}: ${failed.error || ReplicaStatus[failed.status]}`);
+          stored += BigInt(results.length);
+          d.metrics.handoffRecords.inc(results.length);
+        }
+        return create(HandoffResponseSchema, { header: header(last), stored });
+      }),
   };
 }
 

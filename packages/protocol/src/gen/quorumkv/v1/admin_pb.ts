@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file quorumkv/v1/admin.proto.
  */
 export const file_quorumkv_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("ChdxdW9ydW1rdi92MS9hZG1pbi5wcm90bxILcXVvcnVta3YudjEiDwoNU3RhdHVzUmVxdWVzdCJlCg9IYW5kb2ZmUHJvZ3Jlc3MSEQoJcGFydGl0aW9uGAEgASgNEhEKCWZyb21fbm9kZRgCIAEoCRIPCgd0b19ub2RlGAMgASgJEgwKBHNlbnQYBCABKAQSDQoFdG90YWwYBSABKAQi5QQKDlN0YXR1c1Jlc3BvbnNlEg8KB25vZGVfaWQYASABKAkSEgoKY2x1c3Rlcl9pZBgCIAEoCRIPCgd2ZXJzaW9uGAMgASgJEhEKCXVwdGltZV9tcxgEIAEoBBIUCgxyaW5nX3ZlcnNpb24YBSABKAQSFQoNcmluZ19jaGVja3N1bRgGIAEoCRIUCgxtZW1iZXJfY291bnQYByABKA0SEwoLYWxpdmVfY291bnQYCCABKA0SFQoNaGludHNfcGVuZGluZxgJIAEoBBIMCgRrZXlzGAogASgEEg0KBWJ5dGVzGAsgASgEEhgKEHBhcnRpdGlvbnNfb3duZWQYDCABKA0SDQoFcmVhZHkYDSABKAgSEAoIY2xhaW1hbnQYDiABKAkSLgoIaGFuZG9mZnMYDyADKAsyHC5xdW9ydW1rdi52MS5IYW5kb2ZmUHJvZ3Jlc3MSGgoScmVxdWVzdHNfaW5fZmxpZ2h0GBAgASgNEhcKD3BhcnRpdGlvbl9jb3VudBgRIAEoDRIJCgFuGBIgASgNEi0KDGhpbnRfdGFyZ2V0cxgTIAMoCzIXLnF1b3J1bWt2LnYxLkhpbnRUYXJnZXQSEgoKaGludF9ieXRlcxgUIAEoBBIYChBoaW50X3F1b3RhX2J5dGVzGBUgASgEEhUKDWhpbnRzX2V2aWN0ZWQYFiABKAQSFQoNaGludHNfZXhwaXJlZBgXIAEoBBIVCg1oaW50c19yZWZ1c2VkGBggASgEEhsKE3N0b3JhZ2VfbGltaXRfYnl0ZXMYGSABKAQSFAoMc3RvcmFnZV9mdWxsGBogASgIIoABCgpIaW50VGFyZ2V0Eg8KB25vZGVfaWQYASABKAkSDwoHcGVuZGluZxgCIAEoBBINCgVieXRlcxgDIAEoBBIVCg1vbGRlc3RfYWdlX21zGAQgASgEEhMKC2Rvd25fZm9yX21zGAUgASgEEhUKDXdpbmRvd19jbG9zZWQYBiABKAgiEAoOTWVtYmVyc1JlcXVlc3QiOQoPTWVtYmVyc1Jlc3BvbnNlEiYKB21lbWJlcnMYASADKAsyFS5xdW9ydW1rdi52MS5Ob2RlSW5mbyINCgtSaW5nUmVxdWVzdCJDCg1Ob2RlT3duZXJzaGlwEg8KB25vZGVfaWQYASABKAkSEgoKcGFydGl0aW9ucxgCIAEoDRINCgVzaGFyZRgDIAEoASJiCgxSaW5nUmVzcG9uc2USIwoEcmluZxgBIAEoCzIVLnF1b3J1bWt2LnYxLlJpbmdJbmZvEi0KCW93bmVyc2hpcBgCIAMoCzIaLnF1b3J1bWt2LnYxLk5vZGVPd25lcnNoaXAiPgoTQ3JlYXRlQnVja2V0UmVxdWVzdBInCgVwcm9wcxgBIAEoCzIYLnF1b3J1bWt2LnYxLkJ1Y2tldFByb3BzIj8KFENyZWF0ZUJ1Y2tldFJlc3BvbnNlEicKBXByb3BzGAEgASgLMhgucXVvcnVta3YudjEuQnVja2V0UHJvcHMiIAoQR2V0QnVja2V0UmVxdWVzdBIMCgRuYW1lGAEgASgJIksKEUdldEJ1Y2tldFJlc3BvbnNlEg0KBWZvdW5kGAEgASgIEicKBXByb3BzGAIgASgLMhgucXVvcnVta3YudjEuQnVja2V0UHJvcHMiFAoSTGlzdEJ1Y2tldHNSZXF1ZXN0IkAKE0xpc3RCdWNrZXRzUmVzcG9uc2USKQoHYnVja2V0cxgBIAMoCzIYLnF1b3J1bWt2LnYxLkJ1Y2tldFByb3BzIh4KC0pvaW5SZXF1ZXN0Eg8KB25vZGVfaWQYASABKAkiOwoMSm9pblJlc3BvbnNlEhQKDHN0YWdlZF9qb2lucxgBIAMoCRIVCg1zdGFnZWRfbGVhdmVzGAIgAygJIh8KDExlYXZlUmVxdWVzdBIPCgdub2RlX2lkGAEgASgJIjwKDUxlYXZlUmVzcG9uc2USFAoMc3RhZ2VkX2pvaW5zGAEgAygJEhUKDXN0YWdlZF9sZWF2ZXMYAiADKAkiDQoLUGxhblJlcXVlc3QiRgoNUGFydGl0aW9uTW92ZRIRCglwYXJ0aXRpb24YASABKA0SEQoJZnJvbV9ub2RlGAIgASgJEg8KB3RvX25vZGUYAyABKAkimAEKDFBsYW5SZXNwb25zZRIUCgxmcm9tX3ZlcnNpb24YASABKAQSEgoKdG9fdmVyc2lvbhgCIAEoBBIpCgVtb3ZlcxgDIAMoCzIaLnF1b3J1bWt2LnYxLlBhcnRpdGlvbk1vdmUSMwoPb3duZXJzaGlwX2FmdGVyGAQgAygLMhoucXVvcnVta3YudjEuTm9kZU93bmVyc2hpcCIlCg1Db21taXRSZXF1ZXN0EhQKDGZyb21fdmVyc2lvbhgBIAEoBCImCg5Db21taXRSZXNwb25zZRIUCgxyaW5nX3ZlcnNpb24YASABKAQiGgoNVmVyaWZ5UmVxdWVzdBIJCgFuGAEgASgNIlUKEFBhcnRpdGlvblByb2JsZW0SEQoJcGFydGl0aW9uGAEgASgNEhAKCHJlcGxpY2FzGAIgAygJEgwKBGRvd24YAyADKAkSDgoGcmVhc29uGAQgASgJInkKDlZlcmlmeVJlc3BvbnNlEg8KB2hlYWx0aHkYASABKAgSCQoBbhgCIAEoDRIvCghwcm9ibGVtcxgDIAMoCzIdLnF1b3J1bWt2LnYxLlBhcnRpdGlvblByb2JsZW0SGgoScmluZ19kaXNhZ3JlZW1lbnRzGAQgAygJIi4KD0xvY2FsR2V0UmVxdWVzdBIOCgZidWNrZXQYASABKAkSCwoDa2V5GAIgASgMIqABChBMb2NhbEdldFJlc3BvbnNlEg0KBWZvdW5kGAEgASgIEiYKCHNpYmxpbmdzGAIgAygLMhQucXVvcnVta3YudjEuU2libGluZxIPCgdjb250ZXh0GAMgASgMEg0KBWNsb2NrGAQgASgJEhEKCXBhcnRpdGlvbhgFIAEoDRIOCgZyZWNvcmQYBiABKAwSEgoKaGludGVkX2ZvchgHIAMoCTLQBgoMQWRtaW5TZXJ2aWNlEkEKBlN0YXR1cxIaLnF1b3J1bWt2LnYxLlN0YXR1c1JlcXVlc3QaGy5xdW9ydW1rdi52MS5TdGF0dXNSZXNwb25zZRJECgdNZW1iZXJzEhsucXVvcnVta3YudjEuTWVtYmVyc1JlcXVlc3QaHC5xdW9ydW1rdi52MS5NZW1iZXJzUmVzcG9uc2USOwoEUmluZxIYLnF1b3J1bWt2LnYxLlJpbmdSZXF1ZXN0GhkucXVvcnVta3YudjEuUmluZ1Jlc3BvbnNlElMKDENyZWF0ZUJ1Y2tldBIgLnF1b3J1bWt2LnYxLkNyZWF0ZUJ1Y2tldFJlcXVlc3QaIS5xdW9ydW1rdi52MS5DcmVhdGVCdWNrZXRSZXNwb25zZRJKCglHZXRCdWNrZXQSHS5xdW9ydW1rdi52MS5HZXRCdWNrZXRSZXF1ZXN0Gh4ucXVvcnVta3YudjEuR2V0QnVja2V0UmVzcG9uc2USUAoLTGlzdEJ1Y2tldHMSHy5xdW9ydW1rdi52MS5MaXN0QnVja2V0c1JlcXVlc3QaIC5xdW9ydW1rdi52MS5MaXN0QnVja2V0c1Jlc3BvbnNlEjsKBEpvaW4SGC5xdW9ydW1rdi52MS5Kb2luUmVxdWVzdBoZLnF1b3J1bWt2LnYxLkpvaW5SZXNwb25zZRI+CgVMZWF2ZRIZLnF1b3J1bWt2LnYxLkxlYXZlUmVxdWVzdBoaLnF1b3J1bWt2LnYxLkxlYXZlUmVzcG9uc2USOwoEUGxhbhIYLnF1b3J1bWt2LnYxLlBsYW5SZXF1ZXN0GhkucXVvcnVta3YudjEuUGxhblJlc3BvbnNlEkEKBkNvbW1pdBIaLnF1b3J1bWt2LnYxLkNvbW1pdFJlcXVlc3QaGy5xdW9ydW1rdi52MS5Db21taXRSZXNwb25zZRJBCgZWZXJpZnkSGi5xdW9ydW1rdi52MS5WZXJpZnlSZXF1ZXN0GhsucXVvcnVta3YudjEuVmVyaWZ5UmVzcG9uc2USRwoITG9jYWxHZXQSHC5xdW9ydW1rdi52MS5Mb2NhbEdldFJlcXVlc3QaHS5xdW9ydW1rdi52MS5Mb2NhbEdldFJlc3BvbnNlYgZwcm90bzM", [file_quorumkv_v1_common]);
+  fileDesc("ChdxdW9ydW1rdi92MS9hZG1pbi5wcm90bxILcXVvcnVta3YudjEiDwoNU3RhdHVzUmVxdWVzdCJlCg9IYW5kb2ZmUHJvZ3Jlc3MSEQoJcGFydGl0aW9uGAEgASgNEhEKCWZyb21fbm9kZRgCIAEoCRIPCgd0b19ub2RlGAMgASgJEgwKBHNlbnQYBCABKAQSDQoFdG90YWwYBSABKAQi5QQKDlN0YXR1c1Jlc3BvbnNlEg8KB25vZGVfaWQYASABKAkSEgoKY2x1c3Rlcl9pZBgCIAEoCRIPCgd2ZXJzaW9uGAMgASgJEhEKCXVwdGltZV9tcxgEIAEoBBIUCgxyaW5nX3ZlcnNpb24YBSABKAQSFQoNcmluZ19jaGVja3N1bRgGIAEoCRIUCgxtZW1iZXJfY291bnQYByABKA0SEwoLYWxpdmVfY291bnQYCCABKA0SFQoNaGludHNfcGVuZGluZxgJIAEoBBIMCgRrZXlzGAogASgEEg0KBWJ5dGVzGAsgASgEEhgKEHBhcnRpdGlvbnNfb3duZWQYDCABKA0SDQoFcmVhZHkYDSABKAgSEAoIY2xhaW1hbnQYDiABKAkSLgoIaGFuZG9mZnMYDyADKAsyHC5xdW9ydW1rdi52MS5IYW5kb2ZmUHJvZ3Jlc3MSGgoScmVxdWVzdHNfaW5fZmxpZ2h0GBAgASgNEhcKD3BhcnRpdGlvbl9jb3VudBgRIAEoDRIJCgFuGBIgASgNEi0KDGhpbnRfdGFyZ2V0cxgTIAMoCzIXLnF1b3J1bWt2LnYxLkhpbnRUYXJnZXQSEgoKaGludF9ieXRlcxgUIAEoBBIYChBoaW50X3F1b3RhX2J5dGVzGBUgASgEEhUKDWhpbnRzX2V2aWN0ZWQYFiABKAQSFQoNaGludHNfZXhwaXJlZBgXIAEoBBIVCg1oaW50c19yZWZ1c2VkGBggASgEEhsKE3N0b3JhZ2VfbGltaXRfYnl0ZXMYGSABKAQSFAoMc3RvcmFnZV9mdWxsGBogASgIIoABCgpIaW50VGFyZ2V0Eg8KB25vZGVfaWQYASABKAkSDwoHcGVuZGluZxgCIAEoBBINCgVieXRlcxgDIAEoBBIVCg1vbGRlc3RfYWdlX21zGAQgASgEEhMKC2Rvd25fZm9yX21zGAUgASgEEhUKDXdpbmRvd19jbG9zZWQYBiABKAgiEAoOTWVtYmVyc1JlcXVlc3QiOQoPTWVtYmVyc1Jlc3BvbnNlEiYKB21lbWJlcnMYASADKAsyFS5xdW9ydW1rdi52MS5Ob2RlSW5mbyINCgtSaW5nUmVxdWVzdCJDCg1Ob2RlT3duZXJzaGlwEg8KB25vZGVfaWQYASABKAkSEgoKcGFydGl0aW9ucxgCIAEoDRINCgVzaGFyZRgDIAEoASJiCgxSaW5nUmVzcG9uc2USIwoEcmluZxgBIAEoCzIVLnF1b3J1bWt2LnYxLlJpbmdJbmZvEi0KCW93bmVyc2hpcBgCIAMoCzIaLnF1b3J1bWt2LnYxLk5vZGVPd25lcnNoaXAiPgoTQ3JlYXRlQnVja2V0UmVxdWVzdBInCgVwcm9wcxgBIAEoCzIYLnF1b3J1bWt2LnYxLkJ1Y2tldFByb3BzIj8KFENyZWF0ZUJ1Y2tldFJlc3BvbnNlEicKBXByb3BzGAEgASgLMhgucXVvcnVta3YudjEuQnVja2V0UHJvcHMiIAoQR2V0QnVja2V0UmVxdWVzdBIMCgRuYW1lGAEgASgJIksKEUdldEJ1Y2tldFJlc3BvbnNlEg0KBWZvdW5kGAEgASgIEicKBXByb3BzGAIgASgLMhgucXVvcnVta3YudjEuQnVja2V0UHJvcHMiFAoSTGlzdEJ1Y2tldHNSZXF1ZXN0IkAKE0xpc3RCdWNrZXRzUmVzcG9uc2USKQoHYnVja2V0cxgBIAMoCzIYLnF1b3J1bWt2LnYxLkJ1Y2tldFByb3BzIh4KC0pvaW5SZXF1ZXN0Eg8KB25vZGVfaWQYASABKAkiOwoMSm9pblJlc3BvbnNlEhQKDHN0YWdlZF9qb2lucxgBIAMoCRIVCg1zdGFnZWRfbGVhdmVzGAIgAygJIh8KDExlYXZlUmVxdWVzdBIPCgdub2RlX2lkGAEgASgJIjwKDUxlYXZlUmVzcG9uc2USFAoMc3RhZ2VkX2pvaW5zGAEgAygJEhUKDXN0YWdlZF9sZWF2ZXMYAiADKAkiDQoLUGxhblJlcXVlc3QiRgoNUGFydGl0aW9uTW92ZRIRCglwYXJ0aXRpb24YASABKA0SEQoJZnJvbV9ub2RlGAIgASgJEg8KB3RvX25vZGUYAyABKAkipAIKDFBsYW5SZXNwb25zZRIUCgxmcm9tX3ZlcnNpb24YASABKAQSEgoKdG9fdmVyc2lvbhgCIAEoBBIpCgVtb3ZlcxgDIAMoCzIaLnF1b3J1bWt2LnYxLlBhcnRpdGlvbk1vdmUSMwoPb3duZXJzaGlwX2FmdGVyGAQgAygLMhoucXVvcnVta3YudjEuTm9kZU93bmVyc2hpcBIRCgl0cmFuc2ZlcnMYBSABKA0SDAoEa2V5cxgGIAEoBBINCgVieXRlcxgHIAEoBBIWCg5iYWxhbmNlX2JlZm9yZRgIIAEoARIVCg1iYWxhbmNlX2FmdGVyGAkgASgBEhQKDHN0YWdlZF9qb2lucxgKIAMoCRIVCg1zdGFnZWRfbGVhdmVzGAsgAygJIiUKDUNvbW1pdFJlcXVlc3QSFAoMZnJvbV92ZXJzaW9uGAEgASgEIiYKDkNvbW1pdFJlc3BvbnNlEhQKDHJpbmdfdmVyc2lvbhgBIAEoBCIOCgxDbGVhclJlcXVlc3QiIAoNQ2xlYXJSZXNwb25zZRIPCgdjbGVhcmVkGAEgASgIIhoKDVZlcmlmeVJlcXVlc3QSCQoBbhgBIAEoDSJVChBQYXJ0aXRpb25Qcm9ibGVtEhEKCXBhcnRpdGlvbhgBIAEoDRIQCghyZXBsaWNhcxgCIAMoCRIMCgRkb3duGAMgAygJEg4KBnJlYXNvbhgEIAEoCSJ5Cg5WZXJpZnlSZXNwb25zZRIPCgdoZWFsdGh5GAEgASgIEgkKAW4YAiABKA0SLwoIcHJvYmxlbXMYAyADKAsyHS5xdW9ydW1rdi52MS5QYXJ0aXRpb25Qcm9ibGVtEhoKEnJpbmdfZGlzYWdyZWVtZW50cxgEIAMoCSIuCg9Mb2NhbEdldFJlcXVlc3QSDgoGYnVja2V0GAEgASgJEgsKA2tleRgCIAEoDCKgAQoQTG9jYWxHZXRSZXNwb25zZRINCgVmb3VuZBgBIAEoCBImCghzaWJsaW5ncxgCIAMoCzIULnF1b3J1bWt2LnYxLlNpYmxpbmcSDwoHY29udGV4dBgDIAEoDBINCgVjbG9jaxgEIAEoCRIRCglwYXJ0aXRpb24YBSABKA0SDgoGcmVjb3JkGAYgASgMEhIKCmhpbnRlZF9mb3IYByADKAkykAcKDEFkbWluU2VydmljZRJBCgZTdGF0dXMSGi5xdW9ydW1rdi52MS5TdGF0dXNSZXF1ZXN0GhsucXVvcnVta3YudjEuU3RhdHVzUmVzcG9uc2USRAoHTWVtYmVycxIbLnF1b3J1bWt2LnYxLk1lbWJlcnNSZXF1ZXN0GhwucXVvcnVta3YudjEuTWVtYmVyc1Jlc3BvbnNlEjsKBFJpbmcSGC5xdW9ydW1rdi52MS5SaW5nUmVxdWVzdBoZLnF1b3J1bWt2LnYxLlJpbmdSZXNwb25zZRJTCgxDcmVhdGVCdWNrZXQSIC5xdW9ydW1rdi52MS5DcmVhdGVCdWNrZXRSZXF1ZXN0GiEucXVvcnVta3YudjEuQ3JlYXRlQnVja2V0UmVzcG9uc2USSgoJR2V0QnVja2V0Eh0ucXVvcnVta3YudjEuR2V0QnVja2V0UmVxdWVzdBoeLnF1b3J1bWt2LnYxLkdldEJ1Y2tldFJlc3BvbnNlElAKC0xpc3RCdWNrZXRzEh8ucXVvcnVta3YudjEuTGlzdEJ1Y2tldHNSZXF1ZXN0GiAucXVvcnVta3YudjEuTGlzdEJ1Y2tldHNSZXNwb25zZRI7CgRKb2luEhgucXVvcnVta3YudjEuSm9pblJlcXVlc3QaGS5xdW9ydW1rdi52MS5Kb2luUmVzcG9uc2USPgoFTGVhdmUSGS5xdW9ydW1rdi52MS5MZWF2ZVJlcXVlc3QaGi5xdW9ydW1rdi52MS5MZWF2ZVJlc3BvbnNlEjsKBFBsYW4SGC5xdW9ydW1rdi52MS5QbGFuUmVxdWVzdBoZLnF1b3J1bWt2LnYxLlBsYW5SZXNwb25zZRJBCgZDb21taXQSGi5xdW9ydW1rdi52MS5Db21taXRSZXF1ZXN0GhsucXVvcnVta3YudjEuQ29tbWl0UmVzcG9uc2USPgoFQ2xlYXISGS5xdW9ydW1rdi52MS5DbGVhclJlcXVlc3QaGi5xdW9ydW1rdi52MS5DbGVhclJlc3BvbnNlEkEKBlZlcmlmeRIaLnF1b3J1bWt2LnYxLlZlcmlmeVJlcXVlc3QaGy5xdW9ydW1rdi52MS5WZXJpZnlSZXNwb25zZRJHCghMb2NhbEdldBIcLnF1b3J1bWt2LnYxLkxvY2FsR2V0UmVxdWVzdBodLnF1b3J1bWt2LnYxLkxvY2FsR2V0UmVzcG9uc2ViBnByb3RvMw", [file_quorumkv_v1_common]);
 
 /**
  * @generated from message quorumkv.v1.StatusRequest
@@ -719,6 +719,50 @@ export type PlanResponse = Message<"quorumkv.v1.PlanResponse"> & {
    * @generated from field: repeated quorumkv.v1.NodeOwnership ownership_after = 4;
    */
   ownershipAfter: NodeOwnership[];
+
+  /**
+   * Copies to make: (key-partition, receiving node) pairs.
+   *
+   * @generated from field: uint32 transfers = 5;
+   */
+  transfers: number;
+
+  /**
+   * Records and bytes the transfers copy, from the sending nodes' counts where this node knows
+   * them (its own partitions), 0 otherwise.
+   *
+   * @generated from field: uint64 keys = 6;
+   */
+  keys: bigint;
+
+  /**
+   * @generated from field: uint64 bytes = 7;
+   */
+  bytes: bigint;
+
+  /**
+   * Partitions per unit of weight of the busiest active node over the mean, before and after.
+   *
+   * @generated from field: double balance_before = 8;
+   */
+  balanceBefore: number;
+
+  /**
+   * @generated from field: double balance_after = 9;
+   */
+  balanceAfter: number;
+
+  /**
+   * Node ids staged to join and to leave.
+   *
+   * @generated from field: repeated string staged_joins = 10;
+   */
+  stagedJoins: string[];
+
+  /**
+   * @generated from field: repeated string staged_leaves = 11;
+   */
+  stagedLeaves: string[];
 };
 
 /**
@@ -768,6 +812,38 @@ export const CommitResponseSchema: GenMessage<CommitResponse> = /*@__PURE__*/
   messageDesc(file_quorumkv_v1_admin, 23);
 
 /**
+ * @generated from message quorumkv.v1.ClearRequest
+ */
+export type ClearRequest = Message<"quorumkv.v1.ClearRequest"> & {
+};
+
+/**
+ * Describes the message quorumkv.v1.ClearRequest.
+ * Use `create(ClearRequestSchema)` to create a new message.
+ */
+export const ClearRequestSchema: GenMessage<ClearRequest> = /*@__PURE__*/
+  messageDesc(file_quorumkv_v1_admin, 24);
+
+/**
+ * @generated from message quorumkv.v1.ClearResponse
+ */
+export type ClearResponse = Message<"quorumkv.v1.ClearResponse"> & {
+  /**
+   * True when there were staged changes to drop.
+   *
+   * @generated from field: bool cleared = 1;
+   */
+  cleared: boolean;
+};
+
+/**
+ * Describes the message quorumkv.v1.ClearResponse.
+ * Use `create(ClearResponseSchema)` to create a new message.
+ */
+export const ClearResponseSchema: GenMessage<ClearResponse> = /*@__PURE__*/
+  messageDesc(file_quorumkv_v1_admin, 25);
+
+/**
  * @generated from message quorumkv.v1.VerifyRequest
  */
 export type VerifyRequest = Message<"quorumkv.v1.VerifyRequest"> & {
@@ -784,7 +860,7 @@ export type VerifyRequest = Message<"quorumkv.v1.VerifyRequest"> & {
  * Use `create(VerifyRequestSchema)` to create a new message.
  */
 export const VerifyRequestSchema: GenMessage<VerifyRequest> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 24);
+  messageDesc(file_quorumkv_v1_admin, 26);
 
 /**
  * A partition that does not have n live, distinct replicas.
@@ -826,7 +902,7 @@ export type PartitionProblem = Message<"quorumkv.v1.PartitionProblem"> & {
  * Use `create(PartitionProblemSchema)` to create a new message.
  */
 export const PartitionProblemSchema: GenMessage<PartitionProblem> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 25);
+  messageDesc(file_quorumkv_v1_admin, 27);
 
 /**
  * @generated from message quorumkv.v1.VerifyResponse
@@ -869,7 +945,7 @@ export type VerifyResponse = Message<"quorumkv.v1.VerifyResponse"> & {
  * Use `create(VerifyResponseSchema)` to create a new message.
  */
 export const VerifyResponseSchema: GenMessage<VerifyResponse> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 26);
+  messageDesc(file_quorumkv_v1_admin, 28);
 
 /**
  * @generated from message quorumkv.v1.LocalGetRequest
@@ -895,7 +971,7 @@ export type LocalGetRequest = Message<"quorumkv.v1.LocalGetRequest"> & {
  * Use `create(LocalGetRequestSchema)` to create a new message.
  */
 export const LocalGetRequestSchema: GenMessage<LocalGetRequest> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 27);
+  messageDesc(file_quorumkv_v1_admin, 29);
 
 /**
  * @generated from message quorumkv.v1.LocalGetResponse
@@ -956,7 +1032,7 @@ export type LocalGetResponse = Message<"quorumkv.v1.LocalGetResponse"> & {
  * Use `create(LocalGetResponseSchema)` to create a new message.
  */
 export const LocalGetResponseSchema: GenMessage<LocalGetResponse> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 28);
+  messageDesc(file_quorumkv_v1_admin, 30);
 
 /**
  * Cluster administration and diagnosis. Served by every node; changes to the ring go through the
@@ -1064,6 +1140,16 @@ export const AdminService: GenService<{
     methodKind: "unary";
     input: typeof CommitRequestSchema;
     output: typeof CommitResponseSchema;
+  },
+  /**
+   * Drop the staged changes (a committed change goes on).
+   *
+   * @generated from rpc quorumkv.v1.AdminService.Clear
+   */
+  clear: {
+    methodKind: "unary";
+    input: typeof ClearRequestSchema;
+    output: typeof ClearResponseSchema;
   },
   /**
    * Check that every partition has n live, distinct replicas.

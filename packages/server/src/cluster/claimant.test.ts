@@ -1,0 +1,118 @@
+import type { MemberInfo, MetadataEntry } from '@quorumkv/gossip';
+import { createRing, pendingPartitions, transfersOf, type Ring } from '@quorumkv/ring';
+import { NodeClusterChangeError } from '../errors/errors.js';
+import { Claimant, HANDOFF_METADATA_PREFIX, encodeMemberMeta, transferKey, type ClaimantGossip, type HandoffReport } from './claimant.js';
+import { RingState } from './ring-state.js';
+
+/** Gossip as the claimant sees it: members with their state and meta, metadata (highest version wins), who is up. */
+class FakeGossip implements ClaimantGossip {
+  readonly members = new Map<string, MemberInfo>();
+  readonly metadata = new Map<string, MetadataEntry>();
+  readonly down = new Set<string>();
+  readonly list = {
+    member: (id: string): MemberInfo | undefined => this.members.get(id),
+    getMetadata: (key: string): MetadataEntry | undefined => this.metadata.get(key),
+    setMetadata: (key: string, version: number, value: Uint8Array): boolean => {
+      if ((this.metadata.get(key)?.version ?? -1) >= version) return false;
+      this.metadata.set(key, { key, version, value });
+      return true;
+    },
+  };
+
+  isUp(id: string): boolean {
+    return !this.down.has(id);
+  }
+
+  addMember(id: string, zone = 'default', weight = 1): void {
+    this.members.set(id, { id, address: `${id}:7070`, state: 'alive', incarnation: 1, meta: encodeMemberMeta(zone, weight), stateChangedAtMs: 0 });
+  }
+
+  report(node: string, report: HandoffReport): void {
+    this.list.setMetadata(HANDOFF_METADATA_PREFIX + node, (this.metadata.get(HANDOFF_METADATA_PREFIX + node)?.version ?? 0) + 1, new TextEncoder().encode(JSON.stringify(report)));
+  }
+}
+
+function setUp(selfId = 'n1'): { gossip: FakeGossip; ring: RingState; claimant: (id?: string) => Claimant } {
+  const gossip = new FakeGossip();
+  const ring = new RingState(createRing({ partitionCount: 32, nodes: ['n1', 'n2', 'n3'].map((id) => ({ id, address: `${id}:7070` })) }));
+  let clock = 1_000;
+  const claimant = (id = selfId): Claimant =>
+    new Claimant({ selfId: id, ring, membership: gossip, transitionN: () => 3, definedN: 3, partitionStats: () => undefined, now: () => clock++, info: () => undefined });
+  return { gossip, ring, claimant };
+}
+
+describe('Claimant', () => {
+  it('is the lowest-id ring member that is up', () => {
+    const { gossip, claimant } = setUp('n2');
+    expect(claimant().claimantId()).toBe('n1');
+    expect(claimant().isClaimant()).toBe(false);
+    gossip.down.add('n1');
+    expect(claimant().isClaimant()).toBe(true);
+  });
+
+  it('stages a live member with the zone and weight it announced, and the next claimant sees the staged changes', () => {
+    const { gossip, claimant } = setUp();
+    expect(() => claimant().stageJoin('n4')).toThrow(/n4 is not a live member of this cluster/);
+    expect(() => claimant().stageJoin('n2')).toThrow(/already a ring member/);
+    gossip.addMember('n4', 'z2', 3);
+    expect(claimant().stageJoin('n4').joins).toEqual([{ id: 'n4', address: 'n4:7070', zone: 'z2', weight: 3 }]);
+    expect(claimant().stageLeave('n3').leaves).toEqual(['n3']);
+    expect(() => claimant().stageLeave('n9')).toThrow(NodeClusterChangeError);
+    // Another node (the next claimant) reads the same gossiped entry.
+    expect(claimant('n2').staged()).toEqual({ joins: [{ id: 'n4', address: 'n4:7070', zone: 'z2', weight: 3 }], leaves: ['n3'] });
+    expect(claimant().clear()).toBe(true);
+    expect(claimant('n2').staged()).toEqual({ joins: [], leaves: [] });
+    expect(claimant().clear()).toBe(false);
+  });
+
+  it('refuses plans and commits that cannot be made, changing nothing', () => {
+    const { gossip, ring, claimant } = setUp();
+    expect(() => claimant().plan()).toThrow(/nothing staged/);
+    claimant().stageLeave('n3');
+    expect(() => claimant().plan()).toThrow(/leave 2 active nodes, fewer than n = 3/);
+    claimant().clear();
+    gossip.addMember('n4');
+    claimant().stageJoin('n4');
+    expect(() => claimant().commit(7)).toThrow(/made for ring version 7, the ring is at version 1/);
+    expect(ring.current.version).toBe(1);
+    expect(claimant().staged().joins.map((j) => j.id)).toEqual(['n4']);
+    claimant().commit(1);
+    claimant().stageLeave('n2');
+    expect(() => claimant().commit(0)).toThrow(/transition in progress/);
+  });
+
+  it('marks done only partitions whose every transfer was reported for this transition, then finishes it', () => {
+    const { gossip, ring, claimant } = setUp();
+    gossip.addMember('n4');
+    gossip.addMember('n5');
+    claimant().stageJoin('n4');
+    claimant().stageJoin('n5');
+    const planned = claimant().plan();
+    const begun = claimant().commit(1);
+    expect(begun.transition!.since).toBe(2);
+    const transfers = transfersOf(begun);
+    // A partition that both joiners enter: it is done only once both copies are reported.
+    const both = transfers.find((t) => transfers.filter((u) => u.partition === t.partition).length === 2)!;
+    expect(both).toBeDefined();
+    const [a, b] = transfers.filter((t) => t.partition === both.partition);
+    gossip.report('n2', { since: 2, done: [transferKey(a!.partition, a!.to)] });
+    // A report of another transition counts for nothing; a node that is not the claimant changes nothing.
+    gossip.report('n3', { since: 99, done: transfers.map((t) => transferKey(t.partition, t.to)) });
+    claimant('n2').advance();
+    expect(ring.current.version).toBe(2);
+    claimant().advance();
+    expect(ring.current.version).toBe(2);
+    expect(pendingPartitions(ring.current)).toContain(both.partition);
+    gossip.report('n2', { since: 2, done: [a, b].map((t) => transferKey(t!.partition, t!.to)) });
+    claimant().advance();
+    expect(ring.current.version).toBe(3);
+    expect(pendingPartitions(ring.current)).not.toContain(both.partition);
+    expect(ring.current.transition).toBeDefined();
+    gossip.report('n3', { since: 2, done: transfers.map((t) => transferKey(t.partition, t.to)) });
+    claimant().advance();
+    const finished: Ring = ring.current;
+    expect(finished.transition).toBeUndefined();
+    expect(finished.version).toBe(5);
+    expect(finished.owners).toEqual(planned.begun.transition!.owners);
+  });
+});

@@ -1,0 +1,215 @@
+// Ownership handoff, sending side: while the ring has a transition, each transfer (a key-partition
+// and a node joining its replica set) is streamed by one source to the new holder over
+// ReplicaService.Handoff, in batches, throttled, and checkpointed after every acknowledged batch
+// so that a transfer interrupted by a crash of either side resumes where it stopped. Completed
+// transfers are reported in gossip metadata ("handoff:<node>"), which the claimant turns into
+// done partitions.
+//
+// The source of a transfer is the first up node among the current replicas that hold every bucket
+// it sends (sources[0], the owner, holds all; sources[i] holds buckets with n > i; only buckets that
+// exist count), so every node picks the same source from the same view, and another takes over when
+// the first is down (a claimant killed mid-change is often a source too).
+import { create } from '@bufbuild/protobuf';
+import { HandoffRequestSchema, ReplicaItemSchema, ReplicaOp, ReplicaService, type HandoffProgress, HandoffProgressSchema, type ReplicaHeader } from '@quorumkv/protocol';
+import { transfersOf, type Ring, type Transfer } from '@quorumkv/ring';
+import type { StorageEngine } from '@quorumkv/storage';
+import { HANDOFF_METADATA_PREFIX, transferKey, type HandoffReport } from '../cluster/claimant.js';
+import type { ClusterMembership } from '../cluster/membership.js';
+import type { RingState } from '../cluster/ring-state.js';
+import type { NodeMetrics } from '../observability/metrics.js';
+import type { PeerPool } from '../replication/peer-pool.js';
+
+export interface HandoffSenderOptions {
+  /** Records per Handoff message. */
+  batchItems: number;
+  /** Bytes per second each node sends in total (0: unthrottled). */
+  bytesPerSecond: number;
+  /** Transfers this node sends at once. */
+  concurrency: number;
+  /** How often the sender looks for work, ms. */
+  intervalMs: number;
+}
+
+export interface HandoffSenderDeps {
+  selfId: string;
+  storage: StorageEngine;
+  ring: RingState;
+  membership: ClusterMembership;
+  pool: PeerPool;
+  /** A node is worth sending to (gossip and the replica channel). */
+  isUp: (nodeId: string) => boolean;
+  /** Effective n of a bucket by name. */
+  bucketN: (bucket: string) => number;
+  /** The smallest effective n of any bucket. */
+  minBucketN: () => number;
+  header: () => ReplicaHeader;
+  metrics: NodeMetrics;
+  now: () => number;
+  warn: (msg: string, fields: Record<string, unknown>) => void;
+  info: (msg: string, fields: Record<string, unknown>) => void;
+}
+
+interface Running {
+  readonly transfer: Transfer;
+  sent: number;
+  total: number;
+}
+
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+const HANDOFF_TIMEOUT_MS = 30_000;
+const MIN_BACKOFF_MS = 1_000;
+const MAX_BACKOFF_MS = 30_000;
+
+/** Metadata key of the checkpoint (the scan cursor after the last acknowledged batch) of a transfer. */
+function checkpointKey(since: number, t: Transfer): string {
+  return `handoff-checkpoint:${since}:${t.partition}:${t.to}`;
+}
+
+export class HandoffSender {
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private readonly running = new Map<string, Running>();
+  private readonly completed = new Set<string>();
+  /** Failed transfers wait before their next attempt (doubling from 1 s up to 30 s). */
+  private readonly backoff = new Map<string, { at: number; delayMs: number }>();
+  private completedSince = -1;
+  private stopped = false;
+  /** Bytes sent in the current throttle window and when it began. */
+  private windowBytes = 0;
+  private windowStart = 0;
+
+  constructor(
+    private readonly d: HandoffSenderDeps,
+    private readonly o: HandoffSenderOptions,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => this.poll(), this.o.intervalMs);
+    this.timer.unref();
+    this.d.ring.onChange(() => this.poll());
+    this.poll();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearInterval(this.timer);
+  }
+
+  /** Transfers this node is sending now, with their progress (records sent / in the partition). */
+  progress(): HandoffProgress[] {
+    return [...this.running.values()].map((r) =>
+      create(HandoffProgressSchema, { partition: r.transfer.partition, fromNode: this.d.selfId, toNode: r.transfer.to, sent: BigInt(r.sent), total: BigInt(r.total) }),
+    );
+  }
+
+  /** Starts the transfers this node is the source of, up to the concurrency limit. */
+  poll(): void {
+    if (this.stopped) return;
+    const ring = this.d.ring.current;
+    const t = ring.transition;
+    if (t === undefined) return;
+    if (this.completedSince !== t.since) this.restoreReport(t.since);
+    for (const transfer of transfersOf(ring)) {
+      if (this.running.size >= this.o.concurrency) return;
+      const key = transferKey(transfer.partition, transfer.to);
+      if (this.completed.has(key) || this.running.has(key) || (this.backoff.get(key)?.at ?? 0) > this.d.now()) continue;
+      if (this.sourceOf(transfer) !== this.d.selfId || !this.d.isUp(transfer.to)) continue;
+      const run: Running = { transfer, sent: 0, total: this.d.storage.countPartition(transfer.partition) };
+      this.running.set(key, run);
+      void this.send(ring, run)
+        .then((finished) => {
+          this.backoff.delete(key);
+          if (finished) this.complete(t.since, key);
+        })
+        .catch((err: unknown) => {
+          const delayMs = Math.min(MAX_BACKOFF_MS, (this.backoff.get(key)?.delayMs ?? MIN_BACKOFF_MS / 2) * 2);
+          this.backoff.set(key, { at: this.d.now() + delayMs, delayMs });
+          this.d.warn('handoff failed; retrying from its checkpoint', { partition: transfer.partition, to: transfer.to, retryInMs: delayMs, error: err instanceof Error ? err.message : String(err) });
+        })
+        .finally(() => {
+          this.running.delete(key);
+          if (!this.stopped) setTimeout(() => this.poll(), 0).unref();
+        });
+    }
+  }
+
+  private sourceOf(t: Transfer): string | undefined {
+    const holdAll = Math.max(t.minN, Math.min(this.d.minBucketN(), t.maxN));
+    return t.sources.slice(0, holdAll).find((id) => id === this.d.selfId || this.d.isUp(id));
+  }
+
+  /** Streams one transfer from its checkpoint; resolves true once it is complete. */
+  private async send(ring: Ring, run: Running): Promise<boolean> {
+    const { transfer } = run;
+    const since = ring.transition!.since;
+    const address = this.d.ring.addressOf(transfer.to) ?? this.d.membership.list.member(transfer.to)?.address;
+    if (address === undefined) throw new Error(`no address for ${transfer.to}`);
+    const client = this.d.pool.client(address, ReplicaService);
+    let after = this.d.storage.getMeta(checkpointKey(since, transfer));
+    for (;;) {
+      if (this.stopped || this.d.ring.current.transition?.since !== since) return false;
+      const page = this.d.storage.scanPartition(transfer.partition, { limit: this.o.batchItems, ...(after ? { after } : {}) });
+      const items = page.items
+        .filter((item) => {
+          const n = this.d.bucketN(decoder.decode(item.bucket));
+          return n >= transfer.minN && n <= transfer.maxN;
+        })
+        .map((item, i) =>
+          create(ReplicaItemSchema, { id: BigInt(i), op: ReplicaOp.WRITE, bucket: decoder.decode(item.bucket), key: item.key, partition: transfer.partition, record: item.record.value }),
+        );
+      if (items.length > 0) {
+        const bytes = items.reduce((sum, item) => sum + item.key.length + item.record.length, 0);
+        await this.throttle(bytes);
+        const request = create(HandoffRequestSchema, { header: this.d.header(), partition: transfer.partition, items, total: BigInt(run.total) });
+        const res = await client.handoff(oneMessage(request), { timeoutMs: HANDOFF_TIMEOUT_MS });
+        if (Number(res.stored) !== items.length) throw new Error(`${transfer.to} stored ${res.stored} of ${items.length} records`);
+        this.d.metrics.handoffRecordsSent.inc(items.length);
+        this.d.metrics.handoffBytesSent.inc(bytes);
+      }
+      run.sent += page.items.length;
+      if (page.next === undefined) return true;
+      after = page.next;
+      await this.d.storage.setMeta(checkpointKey(since, transfer), after);
+    }
+  }
+
+  /** Waits so that this node sends at most bytesPerSecond (one shared budget for all transfers). */
+  private async throttle(bytes: number): Promise<void> {
+    if (this.o.bytesPerSecond <= 0) return;
+    const now = this.d.now();
+    if (now - this.windowStart >= 1000) {
+      this.windowStart = now;
+      this.windowBytes = 0;
+    }
+    this.windowBytes += bytes;
+    if (this.windowBytes > this.o.bytesPerSecond) {
+      const wait = this.windowStart + 1000 - now;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+
+  private complete(since: number, key: string): void {
+    if (this.completedSince !== since) return;
+    this.completed.add(key);
+    this.d.metrics.handoffTransfersDone.inc();
+    const report: HandoffReport = { since, done: [...this.completed] };
+    const metaKey = HANDOFF_METADATA_PREFIX + this.d.selfId;
+    const previous = this.d.membership.list.getMetadata(metaKey)?.version ?? 0;
+    this.d.membership.list.setMetadata(metaKey, Math.max(previous + 1, this.d.now()), encoder.encode(JSON.stringify(report)));
+    this.d.info('handoff complete', { transfer: key, since });
+  }
+
+  /** Takes up what this node already reported for transition `since` (after a restart, gossip may hold it). */
+  private restoreReport(since: number): void {
+    this.completed.clear();
+    this.completedSince = since;
+    const entry = this.d.membership.list.getMetadata(HANDOFF_METADATA_PREFIX + this.d.selfId);
+    if (entry === undefined) return;
+    const report = JSON.parse(decoder.decode(entry.value)) as HandoffReport;
+    if (report.since === since) for (const key of report.done) this.completed.add(key);
+  }
+}
+
+async function* oneMessage<T>(message: T): AsyncIterable<T> {
+  yield message;
+}
