@@ -11,13 +11,15 @@ export interface WebTransportOptions {
   readonly fetch?: typeof globalThis.fetch;
   /** Bearer token sent with every call (the client's `token` option fills it in). */
   readonly token?: string;
+  /** Reach nodes over https; the browser decides which certificates it trusts. */
+  readonly tls?: boolean;
 }
 
 /** A {@link TransportFactory} for browsers (and any runtime with `fetch`): the Connect protocol over HTTP/1.1. */
 export function webTransport(options: WebTransportOptions = {}): TransportFactory {
-  return (baseUrl: string): NodeConnection => {
+  return (url: string): NodeConnection => {
     const transport = createConnectTransport({
-      baseUrl,
+      baseUrl: options.tls ? url.replace(/^http:/, 'https:') : url,
       useBinaryFormat: options.useBinaryFormat ?? true,
       interceptors: bearerInterceptors(options.token),
       ...(options.fetch ? { fetch: options.fetch } : {}),

@@ -87,9 +87,13 @@ const MAX_PIPELINED = 16;
 type Handler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => void;
 
 // Browsers on other origins (apps, the dashboard served elsewhere) may call the public API; the
-// header lists are connect-es's own, so the Connect and gRPC-web protocols work through CORS.
+// header lists are connect-es's own, so the Connect and gRPC-web protocols work through CORS, plus
+// Authorization for the bearer token. A preflight is answered with this list, not with the headers
+// it asks for: a page on any origin may send what the protocols need and nothing else (no header a
+// proxy in front of the node might trust, such as X-Forwarded-For). No credentials mode: the token
+// is the page's to send, never a cookie.
 const corsAllowMethods = cors.allowedMethods.join(', ');
-const corsAllowHeaders = cors.allowedHeaders.join(', ');
+const corsAllowHeaders = [...cors.allowedHeaders, 'Authorization'].join(', ');
 const corsExposeHeaders = cors.exposedHeaders.join(', ');
 
 function withCors(next: Handler): Handler {
@@ -101,7 +105,7 @@ function withCors(next: Handler): Handler {
     res.setHeader('access-control-expose-headers', corsExposeHeaders);
     if (req.method === 'OPTIONS') {
       res.setHeader('access-control-allow-methods', corsAllowMethods);
-      res.setHeader('access-control-allow-headers', String(req.headers['access-control-request-headers'] ?? corsAllowHeaders));
+      res.setHeader('access-control-allow-headers', corsAllowHeaders);
       res.setHeader('access-control-max-age', '7200');
       res.statusCode = 204;
       return void res.end();
