@@ -257,4 +257,38 @@ describe('a secure cluster (TLS, mutual TLS between nodes, client tokens)', () =
     expect(reasonOf(await get(newcomer))).toEqual({ code: undefined, reason: undefined });
     expect(n3.logs()).toMatch(/token file not reloaded: keeping the one in force/);
   });
+
+  it('stops a token removed from the file on a Session stream opened before the removal (the SDK keeps its stream open)', async () => {
+    const n3 = cluster.nodes[2]!;
+    const revoked = 'qkv_revoked_a51c09e7';
+    const extra = [{ name: 'revoked', token: revoked, scopes: ['read'] as ['read'] }];
+    writeFileSync(tokensPath, tokenFile(['admin', 'writer'], extra));
+    const get = () => failure(rpc(n3, { token: revoked }).kv.get({ key: enc('kept') }));
+    expect(await eventually(async () => reasonOf(await get()).code === undefined, 10_000)).toBe(true);
+    // One stream, fed by hand: an operation, then (after the removal) another.
+    type SessionRequest = ReturnType<typeof create<typeof SessionRequestSchema>>;
+    const ids: bigint[] = [];
+    let wake: (() => void) | undefined;
+    async function* requests(): AsyncIterable<SessionRequest> {
+      for (let sent = 0; sent < 2; sent++) {
+        while (ids.length === 0) await new Promise<void>((r) => (wake = r));
+        yield create(SessionRequestSchema, { ops: [{ id: ids.shift()!, op: { case: 'get', value: { key: enc('kept') } } }] });
+      }
+    }
+    const send = (id: bigint): void => {
+      ids.push(id);
+      wake?.();
+    };
+    const responses = rpc(n3, { token: revoked }).kv.session(requests())[Symbol.asyncIterator]();
+    const result = async () => (await responses.next()).value?.results[0]?.result;
+    send(1n);
+    expect((await result())?.case).toBe('get');
+    writeFileSync(tokensPath, tokenFile(['admin', 'writer']));
+    expect(await eventually(async () => reasonOf(await get()).code === Code.Unauthenticated, 10_000)).toBe(true);
+    send(2n);
+    const after = await result();
+    expect(after?.case).toBe('error');
+    expect(after?.case === 'error' ? after.value.code : undefined).toBe(Code.Unauthenticated);
+    void responses.return?.();
+  });
 });

@@ -1,11 +1,12 @@
 import { NodePermissionDeniedError, NodeUnauthenticatedError } from '../errors/errors.js';
-import { bucketRefusalOf, refusalOf, requirementOf, type AccessPolicy, type Caller } from './access-policy.js';
-import type { Scope } from './token-file.js';
+import type { IncomingMessage } from 'node:http';
+import { bucketRefusalOf, callerOf, permitOf, refusalOf, requirementOf, type AccessPolicy, type Caller } from './access-policy.js';
+import { tokenDigest, type Scope, type TokenGrant } from './token-file.js';
 
-const token = (scopes: Scope[], buckets?: string[]): Caller => ({
-  kind: 'token',
-  grant: { name: 't', scopes: new Set(scopes), buckets: buckets && new Set(buckets), expiresAtMs: undefined },
-});
+const token = (scopes: Scope[], buckets?: string[]): Caller => {
+  const grant: TokenGrant = { name: 't', scopes: new Set(scopes), buckets: buckets && new Set(buckets), expiresAtMs: undefined };
+  return { kind: 'token', grant, current: () => grant };
+};
 const secure: AccessPolicy = { membersOnly: true, tokensRequired: true };
 
 describe('access policy', () => {
@@ -71,5 +72,27 @@ describe('access policy', () => {
     expect(bucketRefusalOf(token(['read'], ['default']), '')).toBeUndefined();
     expect(bucketRefusalOf(token(['read']), 'anything')).toBeUndefined();
     expect(bucketRefusalOf({ kind: 'member' }, 'anything')).toBeUndefined();
+  });
+
+  it('checks a token caller against the tokens in force at each operation: a reload that drops it, or its expiry, ends what it may do', () => {
+    const grant = (name: string, expiresAt?: number): TokenGrant => ({ name, scopes: new Set<Scope>(['read', 'write']), buckets: undefined, expiresAtMs: expiresAt });
+    let grants = new Map([[tokenDigest('qkv_a'), grant('a')], [tokenDigest('qkv_b'), grant('b', 1_000)]]);
+    let now = 0;
+    const source = { grants: () => grants, now: () => now };
+    const request = (token: string) => ({ socket: {}, headers: { authorization: `Bearer ${token}` } }) as unknown as IncomingMessage;
+    const permit = permitOf(secure);
+    const a = callerOf(request('qkv_a'), source);
+    const b = callerOf(request('qkv_b'), source);
+    expect(permit(a, 'write', 'x')).toBeUndefined();
+    expect(permit(b, 'write', 'x')).toBeUndefined();
+    // A reload with `a` read-only, then without it.
+    grants = new Map([[tokenDigest('qkv_a'), { ...grant('a'), scopes: new Set<Scope>(['read']) }], [tokenDigest('qkv_b'), grant('b', 1_000)]]);
+    expect(permit(a, 'write', 'x')).toBeInstanceOf(NodePermissionDeniedError);
+    expect(permit(a, 'read', 'x')).toBeUndefined();
+    grants = new Map([[tokenDigest('qkv_b'), grant('b', 1_000)]]);
+    expect(permit(a, 'read', 'x')).toBeInstanceOf(NodeUnauthenticatedError);
+    now = 1_000;
+    expect(permit(b, 'read', 'x')).toBeInstanceOf(NodeUnauthenticatedError);
+    expect(callerOf(request('qkv_b'), source)).toEqual({ kind: 'bad-token' });
   });
 });

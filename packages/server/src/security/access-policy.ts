@@ -9,12 +9,21 @@ import type { Http2ServerRequest } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import { createContextKey } from '@connectrpc/connect';
 import { NodePermissionDeniedError, NodeUnauthenticatedError, type NodeError } from '../errors/errors.js';
-import type { Scope, TokenGrant } from './token-file.js';
+import { isLive, tokenDigest, type Scope, type TokenGrant } from './token-file.js';
 
 /** Who sent a request. */
 export type Caller =
   | { readonly kind: 'member' }
-  | { readonly kind: 'token'; readonly grant: TokenGrant }
+  | {
+      readonly kind: 'token';
+      /** The grant when the request came in. */
+      readonly grant: TokenGrant;
+      /**
+       * The token's grant in force now, or undefined once it is not accepted (removed from a
+       * reloaded file, expired): a stream outlives the file version its caller was checked against.
+       */
+      readonly current: () => TokenGrant | undefined;
+    }
   /** Sent a token the node does not accept (unknown, expired, malformed). */
   | { readonly kind: 'bad-token' }
   | { readonly kind: 'anonymous' };
@@ -68,17 +77,56 @@ export function bucketRefusalOf(caller: Caller, bucket: string): NodeError | und
 /** Whether a caller may do `need` on `bucket`: the scope, then the bucket (what a data operation checks). */
 export type Permit = (caller: Caller, need: Scope, bucket: string) => NodeError | undefined;
 
-/** The {@link Permit} of a policy. */
+/** The {@link Permit} of a policy: a token caller is checked with its grant in force now. */
 export function permitOf(policy: AccessPolicy): Permit {
-  return (caller, need, bucket) => refusalOf(need, caller, policy) ?? bucketRefusalOf(caller, bucket);
+  return (caller, need, bucket) => {
+    const now = callerNow(caller);
+    return refusalOf(need, now, policy) ?? bucketRefusalOf(now, bucket);
+  };
+}
+
+const BAD_TOKEN: Caller = { kind: 'bad-token' };
+
+/** `caller` with its token's grant in force now (a bad token once the grant is gone). */
+export function callerNow(caller: Caller): Caller {
+  if (caller.kind !== 'token') return caller;
+  const grant = caller.current();
+  return grant === undefined ? BAD_TOKEN : grant === caller.grant ? caller : { ...caller, grant };
+}
+
+/** The client tokens in force, as {@link callerOf} reads them. */
+export interface TokenSource {
+  /** The grants by digest; a new map after every reload of the token file. */
+  grants(): ReadonlyMap<string, TokenGrant>;
+  /** Wall-clock time, ms since the epoch (tokens expire). */
+  now(): number;
+}
+
+/**
+ * The grant of `token` in force at each call. The digest is looked up again only when the file was
+ * reloaded, so a stream that checks every operation pays a map comparison, not a hash.
+ */
+function currentGrant(tokens: TokenSource, token: string): () => TokenGrant | undefined {
+  let seen: ReadonlyMap<string, TokenGrant> | undefined;
+  let found: TokenGrant | undefined;
+  return () => {
+    const grants = tokens.grants();
+    if (grants !== seen) {
+      seen = grants;
+      found = grants.get(tokenDigest(token));
+    }
+    return found !== undefined && isLive(found, tokens.now()) ? found : undefined;
+  };
 }
 
 /** Reads the caller off a request: its TLS client certificate, else its bearer token. */
-export function callerOf(req: IncomingMessage | Http2ServerRequest, lookup: ((token: string) => TokenGrant | undefined) | undefined): Caller {
+export function callerOf(req: IncomingMessage | Http2ServerRequest, tokens: TokenSource | undefined): Caller {
   if ((req.socket as TLSSocket | undefined)?.authorized === true) return { kind: 'member' };
   const auth = req.headers['authorization'];
   if (typeof auth !== 'string') return { kind: 'anonymous' };
   const m = /^Bearer ([!-~]{1,512})$/i.exec(auth.trim());
-  const grant = m && lookup ? lookup(m[1]!) : undefined;
-  return grant ? { kind: 'token', grant } : { kind: 'bad-token' };
+  if (!m || !tokens) return BAD_TOKEN;
+  const current = currentGrant(tokens, m[1]!);
+  const grant = current();
+  return grant ? { kind: 'token', grant, current } : BAD_TOKEN;
 }

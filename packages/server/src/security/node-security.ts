@@ -10,7 +10,7 @@ import type { PeerTls } from '../replication/peer-pool.js';
 import { callerOf, type AccessPolicy, type Caller } from './access-policy.js';
 import { FollowedFile } from './followed-file.js';
 import { parseGossipKeys, type GossipKeyring } from './gossip-keys.js';
-import { grantOf, parseTokenFile, type TokenGrant } from './token-file.js';
+import { parseTokenFile, type TokenGrant } from './token-file.js';
 
 type Log = (msg: string, fields: Record<string, unknown>) => void;
 
@@ -61,7 +61,7 @@ export function loadSecurity(c: ServerConfig, log: { warn: Log; info: Log }): No
   }
   const tokens = follow('tokenFile', c.tokenFile, 'token file', parseTokenFile, log);
   const gossipKeys = follow('gossipKeyFile', c.gossipKeyFile, 'gossip key file', parseGossipKeys, log);
-  const lookup = tokens && ((token: string) => grantOf(tokens.current, token, Date.now()));
+  const source = tokens && { grants: () => tokens.current, now: Date.now };
   const files = [tokens, gossipKeys];
   return {
     serverTls,
@@ -69,7 +69,7 @@ export function loadSecurity(c: ServerConfig, log: { warn: Log; info: Log }): No
     tokens,
     gossipKeys,
     policy: { membersOnly: c.tlsCa !== undefined, tokensRequired: tokens !== undefined },
-    callerOf: (req) => callerOf(req, lookup),
+    callerOf: (req) => callerOf(req, source),
     watch: () => files.forEach((f) => f?.watch()),
     stop: () => files.forEach((f) => f?.stop()),
   };

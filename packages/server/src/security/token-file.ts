@@ -76,6 +76,10 @@ export function parseTokenFile(text: string): Map<string, TokenGrant> {
 /** The grant of a presented token, or undefined when it is unknown or expired at `nowMs`. */
 export function grantOf(grants: ReadonlyMap<string, TokenGrant>, token: string, nowMs: number): TokenGrant | undefined {
   const grant = grants.get(tokenDigest(token));
-  if (!grant || (grant.expiresAtMs !== undefined && grant.expiresAtMs <= nowMs)) return undefined;
-  return grant;
+  return grant && isLive(grant, nowMs) ? grant : undefined;
+}
+
+/** Whether `grant` has not expired at `nowMs`. */
+export function isLive(grant: TokenGrant, nowMs: number): boolean {
+  return grant.expiresAtMs === undefined || grant.expiresAtMs > nowMs;
 }
