@@ -33,6 +33,12 @@ export class CorruptRecordError extends StorageError {
  * affected and reads keep working; raise the limit with `resize` or reopen with a larger
  * `mapSizeBytes` and writes succeed again.
  */
+/**
+ * How every StorageFullError's message starts. Replicas report a failed item by its message, so the
+ * coordinator recognises "no room" in a replica's answer by this prefix.
+ */
+export const STORAGE_FULL_MESSAGE_PREFIX = 'storage full: ';
+
 export class StorageFullError extends StorageError {
   constructor(
     /** The configured limit in bytes. */
@@ -41,7 +47,7 @@ export class StorageFullError extends StorageError {
     readonly usedBytes: number,
     options?: { cause?: unknown },
   ) {
-    super(`storage full: ${usedBytes} of ${mapSizeBytes} bytes used`, options);
+    super(`${STORAGE_FULL_MESSAGE_PREFIX}${usedBytes} of ${mapSizeBytes} bytes used`, options);
     this.name = 'StorageFullError';
   }
 }

@@ -37,6 +37,7 @@ export {
   LayoutMismatchError,
   StorageError,
   StorageFullError,
+  STORAGE_FULL_MESSAGE_PREFIX,
 } from './errors.js';
 export { openLmdbEngine, LmdbEngine, type Durability, type LmdbEngineOptions, type SyncMethod } from './lmdb-engine.js';
 export { createMemoryEngine, MemoryEngine, type MemoryEngineOptions } from './memory-engine.js';

@@ -13,7 +13,7 @@ import {
   type ReplicaItemResult,
   type Sibling,
 } from '@quorumkv/protocol';
-import { CorruptRecordError, StorageFullError, type StorageEngine } from '@quorumkv/storage';
+import { CorruptRecordError, STORAGE_FULL_MESSAGE_PREFIX, StorageFullError, type StorageEngine } from '@quorumkv/storage';
 import { join, type VersionVector } from '@quorumkv/vclock';
 import type { ActorEpochs } from '../cluster/actor-epochs.js';
 import type { Timers } from '../clock/timers.js';
@@ -47,8 +47,6 @@ export interface CoordinatorDeps {
 }
 
 const EMPTY: Uint8Array = new Uint8Array(0);
-/** How a replica's (or this node's) StorageFullError reads in its outcome. */
-const STORAGE_FULL_PREFIX = 'storage full: ';
 
 /**
  * The error of a failed quorum: the deadline passed, or too few replicas could answer. A write
@@ -57,9 +55,9 @@ const STORAGE_FULL_PREFIX = 'storage full: ';
  */
 function quorumFailed(operation: 'get' | 'put' | 'delete', o: QuorumOutcome): NodeQuorumNotMetError | NodeStorageFullError {
   const replicas = o.replicas.map((x) => ({ ...x }));
-  const full = o.expired || operation === 'get' ? [] : replicas.filter((r) => !r.ok && r.error.startsWith(STORAGE_FULL_PREFIX));
+  const full = o.expired || operation === 'get' ? [] : replicas.filter((r) => !r.ok && r.error.startsWith(STORAGE_FULL_MESSAGE_PREFIX));
   if (full.length > 0) {
-    const where = full.map((r) => `${r.nodeId} (${r.error.slice(STORAGE_FULL_PREFIX.length)})`).join(', ');
+    const where = full.map((r) => `${r.nodeId} (${r.error.slice(STORAGE_FULL_MESSAGE_PREFIX.length)})`).join(', ');
     return new NodeStorageFullError(`${operation} stored on ${o.answered} of the ${o.required} replicas required; no room on ${where}`);
   }
   return new NodeQuorumNotMetError({ operation, asked: o.asked, answered: o.answered, required: o.required, replicas, deadlinePassed: o.expired });
