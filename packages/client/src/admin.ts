@@ -1,6 +1,5 @@
 // Cluster administration through AdminService, answered by whichever node the call reaches (or the
-// one named in `node`). Results are plain objects with numbers and string enums. Only the calls the
-// server serves are here: Join, Leave, Plan and Commit are in the contract but not served yet.
+// one named in `node`). Results are plain objects with numbers and string enums.
 import {
   ConflictMode,
   Liveness,
@@ -8,6 +7,7 @@ import {
   type BucketProps as PbBucketProps,
   type NodeInfo as PbNodeInfo,
   type NodeOwnership as PbOwnership,
+  type StagedChanges as PbStagedChanges,
 } from '@quorumkv/protocol';
 import { toBytes, type BytesInput } from './codec.js';
 import { num, toSibling, wireMillis } from './convert.js';
@@ -157,10 +157,16 @@ export interface VerifyReport {
   readonly ringDisagreements: string[];
 }
 
-/** Membership changes waiting for a commit (answer of {@link AdminClient.join} and {@link AdminClient.leave}). */
+/** Membership changes waiting for a commit (answer of {@link AdminClient.join} and the other staging calls). */
 export interface StagedChanges {
   readonly joins: string[];
   readonly leaves: string[];
+  /** Members staged to be replaced, and by whom. */
+  readonly replacements: { oldNode: string; newNode: string }[];
+  /** Dead members staged to be removed without a handoff from them. */
+  readonly forceRemoves: string[];
+  /** Manual partition moves, by receiving node. */
+  readonly moves: { toNode: string; partitions: number[] }[];
 }
 
 /** What committing the staged changes would do ({@link AdminClient.plan}). */
@@ -190,6 +196,19 @@ export interface LocalRecord {
   readonly clock: string;
   readonly partition: number;
   readonly hintedFor: string[];
+}
+
+/** The staged changes of an answer; a server that predates `staged` sends only joins and leaves. */
+function toStaged(res: { stagedJoins?: string[]; stagedLeaves?: string[]; staged?: PbStagedChanges }): StagedChanges {
+  const s = res.staged;
+  if (s === undefined) return { joins: [...(res.stagedJoins ?? [])], leaves: [...(res.stagedLeaves ?? [])], replacements: [], forceRemoves: [], moves: [] };
+  return {
+    joins: [...s.joins],
+    leaves: [...s.leaves],
+    replacements: s.replacements.map((r) => ({ oldNode: r.oldNodeId, newNode: r.newNodeId })),
+    forceRemoves: [...s.forceRemoves],
+    moves: s.moves.map((m) => ({ toNode: m.toNode, partitions: [...m.partitions] })),
+  };
 }
 
 const enumName = (names: Record<number, string>, v: number): string => (names[v] ?? 'unspecified').toLowerCase();
@@ -341,17 +360,37 @@ export class AdminClient {
   /** Stages a node (a live member started with `--seeds`) to join the ring; the claimant keeps the staged changes. */
   join(nodeId: string, options?: AdminCallOptions): Promise<StagedChanges> {
     return this.call('join', options, true, async (a) => {
-      const res = await a.clients.admin.join({ nodeId }, { signal: a.signal, timeoutMs: a.timeoutMs });
-      return { joins: [...res.stagedJoins], leaves: [...res.stagedLeaves] } satisfies StagedChanges;
+      return toStaged(await a.clients.admin.join({ nodeId }, { signal: a.signal, timeoutMs: a.timeoutMs }));
     });
   }
 
   /** Stages a ring member to leave (its partitions move to the others first). */
   leave(nodeId: string, options?: AdminCallOptions): Promise<StagedChanges> {
     return this.call('leave', options, true, async (a) => {
-      const res = await a.clients.admin.leave({ nodeId }, { signal: a.signal, timeoutMs: a.timeoutMs });
-      return { joins: [...res.stagedJoins], leaves: [...res.stagedLeaves] } satisfies StagedChanges;
+      return toStaged(await a.clients.admin.leave({ nodeId }, { signal: a.signal, timeoutMs: a.timeoutMs }));
     });
+  }
+
+  /** Stages ring member `oldNode` to be replaced by `newNode` (a live member started with `--seeds`): all its partitions go to the new node. */
+  replace(oldNode: string, newNode: string, options?: AdminCallOptions): Promise<StagedChanges> {
+    return this.call('replace', options, true, async (a) =>
+      toStaged(await a.clients.admin.replace({ oldNodeId: oldNode, newNodeId: newNode }, { signal: a.signal, timeoutMs: a.timeoutMs })),
+    );
+  }
+
+  /**
+   * Stages a dead ring member to be removed without a handoff from it: its partitions go to the
+   * others and are rebuilt from the surviving replicas. Refused while the node is up (use {@link leave}).
+   */
+  forceRemove(nodeId: string, options?: AdminCallOptions): Promise<StagedChanges> {
+    return this.call('forceRemove', options, true, async (a) => toStaged(await a.clients.admin.forceRemove({ nodeId }, { signal: a.signal, timeoutMs: a.timeoutMs })));
+  }
+
+  /** Stages `partitions` to move to the active member `toNode` (a manual reshard). */
+  move(partitions: readonly number[], toNode: string, options?: AdminCallOptions): Promise<StagedChanges> {
+    return this.call('move', options, true, async (a) =>
+      toStaged(await a.clients.admin.move({ partitions: [...partitions], toNode }, { signal: a.signal, timeoutMs: a.timeoutMs })),
+    );
   }
 
   /** What committing the staged changes would do. Throws ClusterChangeError when nothing is staged. */
@@ -368,7 +407,7 @@ export class AdminClient {
         bytes: num(p.bytes),
         balanceBefore: p.balanceBefore,
         balanceAfter: p.balanceAfter,
-        staged: { joins: [...p.stagedJoins], leaves: [...p.stagedLeaves] },
+        staged: toStaged(p),
       } satisfies ClusterPlanInfo;
     });
   }

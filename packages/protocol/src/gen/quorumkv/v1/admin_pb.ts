@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file quorumkv/v1/admin.proto.
  */
 export const file_quorumkv_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("ChdxdW9ydW1rdi92MS9hZG1pbi5wcm90bxILcXVvcnVta3YudjEiDwoNU3RhdHVzUmVxdWVzdCJlCg9IYW5kb2ZmUHJvZ3Jlc3MSEQoJcGFydGl0aW9uGAEgASgNEhEKCWZyb21fbm9kZRgCIAEoCRIPCgd0b19ub2RlGAMgASgJEgwKBHNlbnQYBCABKAQSDQoFdG90YWwYBSABKAQi5QQKDlN0YXR1c1Jlc3BvbnNlEg8KB25vZGVfaWQYASABKAkSEgoKY2x1c3Rlcl9pZBgCIAEoCRIPCgd2ZXJzaW9uGAMgASgJEhEKCXVwdGltZV9tcxgEIAEoBBIUCgxyaW5nX3ZlcnNpb24YBSABKAQSFQoNcmluZ19jaGVja3N1bRgGIAEoCRIUCgxtZW1iZXJfY291bnQYByABKA0SEwoLYWxpdmVfY291bnQYCCABKA0SFQoNaGludHNfcGVuZGluZxgJIAEoBBIMCgRrZXlzGAogASgEEg0KBWJ5dGVzGAsgASgEEhgKEHBhcnRpdGlvbnNfb3duZWQYDCABKA0SDQoFcmVhZHkYDSABKAgSEAoIY2xhaW1hbnQYDiABKAkSLgoIaGFuZG9mZnMYDyADKAsyHC5xdW9ydW1rdi52MS5IYW5kb2ZmUHJvZ3Jlc3MSGgoScmVxdWVzdHNfaW5fZmxpZ2h0GBAgASgNEhcKD3BhcnRpdGlvbl9jb3VudBgRIAEoDRIJCgFuGBIgASgNEi0KDGhpbnRfdGFyZ2V0cxgTIAMoCzIXLnF1b3J1bWt2LnYxLkhpbnRUYXJnZXQSEgoKaGludF9ieXRlcxgUIAEoBBIYChBoaW50X3F1b3RhX2J5dGVzGBUgASgEEhUKDWhpbnRzX2V2aWN0ZWQYFiABKAQSFQoNaGludHNfZXhwaXJlZBgXIAEoBBIVCg1oaW50c19yZWZ1c2VkGBggASgEEhsKE3N0b3JhZ2VfbGltaXRfYnl0ZXMYGSABKAQSFAoMc3RvcmFnZV9mdWxsGBogASgIIoABCgpIaW50VGFyZ2V0Eg8KB25vZGVfaWQYASABKAkSDwoHcGVuZGluZxgCIAEoBBINCgVieXRlcxgDIAEoBBIVCg1vbGRlc3RfYWdlX21zGAQgASgEEhMKC2Rvd25fZm9yX21zGAUgASgEEhUKDXdpbmRvd19jbG9zZWQYBiABKAgiEAoOTWVtYmVyc1JlcXVlc3QiOQoPTWVtYmVyc1Jlc3BvbnNlEiYKB21lbWJlcnMYASADKAsyFS5xdW9ydW1rdi52MS5Ob2RlSW5mbyINCgtSaW5nUmVxdWVzdCJDCg1Ob2RlT3duZXJzaGlwEg8KB25vZGVfaWQYASABKAkSEgoKcGFydGl0aW9ucxgCIAEoDRINCgVzaGFyZRgDIAEoASJiCgxSaW5nUmVzcG9uc2USIwoEcmluZxgBIAEoCzIVLnF1b3J1bWt2LnYxLlJpbmdJbmZvEi0KCW93bmVyc2hpcBgCIAMoCzIaLnF1b3J1bWt2LnYxLk5vZGVPd25lcnNoaXAiPgoTQ3JlYXRlQnVja2V0UmVxdWVzdBInCgVwcm9wcxgBIAEoCzIYLnF1b3J1bWt2LnYxLkJ1Y2tldFByb3BzIj8KFENyZWF0ZUJ1Y2tldFJlc3BvbnNlEicKBXByb3BzGAEgASgLMhgucXVvcnVta3YudjEuQnVja2V0UHJvcHMiIAoQR2V0QnVja2V0UmVxdWVzdBIMCgRuYW1lGAEgASgJIksKEUdldEJ1Y2tldFJlc3BvbnNlEg0KBWZvdW5kGAEgASgIEicKBXByb3BzGAIgASgLMhgucXVvcnVta3YudjEuQnVja2V0UHJvcHMiFAoSTGlzdEJ1Y2tldHNSZXF1ZXN0IkAKE0xpc3RCdWNrZXRzUmVzcG9uc2USKQoHYnVja2V0cxgBIAMoCzIYLnF1b3J1bWt2LnYxLkJ1Y2tldFByb3BzIh4KC0pvaW5SZXF1ZXN0Eg8KB25vZGVfaWQYASABKAkiOwoMSm9pblJlc3BvbnNlEhQKDHN0YWdlZF9qb2lucxgBIAMoCRIVCg1zdGFnZWRfbGVhdmVzGAIgAygJIh8KDExlYXZlUmVxdWVzdBIPCgdub2RlX2lkGAEgASgJIjwKDUxlYXZlUmVzcG9uc2USFAoMc3RhZ2VkX2pvaW5zGAEgAygJEhUKDXN0YWdlZF9sZWF2ZXMYAiADKAkiDQoLUGxhblJlcXVlc3QiRgoNUGFydGl0aW9uTW92ZRIRCglwYXJ0aXRpb24YASABKA0SEQoJZnJvbV9ub2RlGAIgASgJEg8KB3RvX25vZGUYAyABKAkipAIKDFBsYW5SZXNwb25zZRIUCgxmcm9tX3ZlcnNpb24YASABKAQSEgoKdG9fdmVyc2lvbhgCIAEoBBIpCgVtb3ZlcxgDIAMoCzIaLnF1b3J1bWt2LnYxLlBhcnRpdGlvbk1vdmUSMwoPb3duZXJzaGlwX2FmdGVyGAQgAygLMhoucXVvcnVta3YudjEuTm9kZU93bmVyc2hpcBIRCgl0cmFuc2ZlcnMYBSABKA0SDAoEa2V5cxgGIAEoBBINCgVieXRlcxgHIAEoBBIWCg5iYWxhbmNlX2JlZm9yZRgIIAEoARIVCg1iYWxhbmNlX2FmdGVyGAkgASgBEhQKDHN0YWdlZF9qb2lucxgKIAMoCRIVCg1zdGFnZWRfbGVhdmVzGAsgAygJIiUKDUNvbW1pdFJlcXVlc3QSFAoMZnJvbV92ZXJzaW9uGAEgASgEIiYKDkNvbW1pdFJlc3BvbnNlEhQKDHJpbmdfdmVyc2lvbhgBIAEoBCIOCgxDbGVhclJlcXVlc3QiIAoNQ2xlYXJSZXNwb25zZRIPCgdjbGVhcmVkGAEgASgIIhoKDVZlcmlmeVJlcXVlc3QSCQoBbhgBIAEoDSJVChBQYXJ0aXRpb25Qcm9ibGVtEhEKCXBhcnRpdGlvbhgBIAEoDRIQCghyZXBsaWNhcxgCIAMoCRIMCgRkb3duGAMgAygJEg4KBnJlYXNvbhgEIAEoCSJ5Cg5WZXJpZnlSZXNwb25zZRIPCgdoZWFsdGh5GAEgASgIEgkKAW4YAiABKA0SLwoIcHJvYmxlbXMYAyADKAsyHS5xdW9ydW1rdi52MS5QYXJ0aXRpb25Qcm9ibGVtEhoKEnJpbmdfZGlzYWdyZWVtZW50cxgEIAMoCSIuCg9Mb2NhbEdldFJlcXVlc3QSDgoGYnVja2V0GAEgASgJEgsKA2tleRgCIAEoDCKgAQoQTG9jYWxHZXRSZXNwb25zZRINCgVmb3VuZBgBIAEoCBImCghzaWJsaW5ncxgCIAMoCzIULnF1b3J1bWt2LnYxLlNpYmxpbmcSDwoHY29udGV4dBgDIAEoDBINCgVjbG9jaxgEIAEoCRIRCglwYXJ0aXRpb24YBSABKA0SDgoGcmVjb3JkGAYgASgMEhIKCmhpbnRlZF9mb3IYByADKAkykAcKDEFkbWluU2VydmljZRJBCgZTdGF0dXMSGi5xdW9ydW1rdi52MS5TdGF0dXNSZXF1ZXN0GhsucXVvcnVta3YudjEuU3RhdHVzUmVzcG9uc2USRAoHTWVtYmVycxIbLnF1b3J1bWt2LnYxLk1lbWJlcnNSZXF1ZXN0GhwucXVvcnVta3YudjEuTWVtYmVyc1Jlc3BvbnNlEjsKBFJpbmcSGC5xdW9ydW1rdi52MS5SaW5nUmVxdWVzdBoZLnF1b3J1bWt2LnYxLlJpbmdSZXNwb25zZRJTCgxDcmVhdGVCdWNrZXQSIC5xdW9ydW1rdi52MS5DcmVhdGVCdWNrZXRSZXF1ZXN0GiEucXVvcnVta3YudjEuQ3JlYXRlQnVja2V0UmVzcG9uc2USSgoJR2V0QnVja2V0Eh0ucXVvcnVta3YudjEuR2V0QnVja2V0UmVxdWVzdBoeLnF1b3J1bWt2LnYxLkdldEJ1Y2tldFJlc3BvbnNlElAKC0xpc3RCdWNrZXRzEh8ucXVvcnVta3YudjEuTGlzdEJ1Y2tldHNSZXF1ZXN0GiAucXVvcnVta3YudjEuTGlzdEJ1Y2tldHNSZXNwb25zZRI7CgRKb2luEhgucXVvcnVta3YudjEuSm9pblJlcXVlc3QaGS5xdW9ydW1rdi52MS5Kb2luUmVzcG9uc2USPgoFTGVhdmUSGS5xdW9ydW1rdi52MS5MZWF2ZVJlcXVlc3QaGi5xdW9ydW1rdi52MS5MZWF2ZVJlc3BvbnNlEjsKBFBsYW4SGC5xdW9ydW1rdi52MS5QbGFuUmVxdWVzdBoZLnF1b3J1bWt2LnYxLlBsYW5SZXNwb25zZRJBCgZDb21taXQSGi5xdW9ydW1rdi52MS5Db21taXRSZXF1ZXN0GhsucXVvcnVta3YudjEuQ29tbWl0UmVzcG9uc2USPgoFQ2xlYXISGS5xdW9ydW1rdi52MS5DbGVhclJlcXVlc3QaGi5xdW9ydW1rdi52MS5DbGVhclJlc3BvbnNlEkEKBlZlcmlmeRIaLnF1b3J1bWt2LnYxLlZlcmlmeVJlcXVlc3QaGy5xdW9ydW1rdi52MS5WZXJpZnlSZXNwb25zZRJHCghMb2NhbEdldBIcLnF1b3J1bWt2LnYxLkxvY2FsR2V0UmVxdWVzdBodLnF1b3J1bWt2LnYxLkxvY2FsR2V0UmVzcG9uc2ViBnByb3RvMw", [file_quorumkv_v1_common]);
+  fileDesc("ChdxdW9ydW1rdi92MS9hZG1pbi5wcm90bxILcXVvcnVta3YudjEiDwoNU3RhdHVzUmVxdWVzdCJlCg9IYW5kb2ZmUHJvZ3Jlc3MSEQoJcGFydGl0aW9uGAEgASgNEhEKCWZyb21fbm9kZRgCIAEoCRIPCgd0b19ub2RlGAMgASgJEgwKBHNlbnQYBCABKAQSDQoFdG90YWwYBSABKAQi5QQKDlN0YXR1c1Jlc3BvbnNlEg8KB25vZGVfaWQYASABKAkSEgoKY2x1c3Rlcl9pZBgCIAEoCRIPCgd2ZXJzaW9uGAMgASgJEhEKCXVwdGltZV9tcxgEIAEoBBIUCgxyaW5nX3ZlcnNpb24YBSABKAQSFQoNcmluZ19jaGVja3N1bRgGIAEoCRIUCgxtZW1iZXJfY291bnQYByABKA0SEwoLYWxpdmVfY291bnQYCCABKA0SFQoNaGludHNfcGVuZGluZxgJIAEoBBIMCgRrZXlzGAogASgEEg0KBWJ5dGVzGAsgASgEEhgKEHBhcnRpdGlvbnNfb3duZWQYDCABKA0SDQoFcmVhZHkYDSABKAgSEAoIY2xhaW1hbnQYDiABKAkSLgoIaGFuZG9mZnMYDyADKAsyHC5xdW9ydW1rdi52MS5IYW5kb2ZmUHJvZ3Jlc3MSGgoScmVxdWVzdHNfaW5fZmxpZ2h0GBAgASgNEhcKD3BhcnRpdGlvbl9jb3VudBgRIAEoDRIJCgFuGBIgASgNEi0KDGhpbnRfdGFyZ2V0cxgTIAMoCzIXLnF1b3J1bWt2LnYxLkhpbnRUYXJnZXQSEgoKaGludF9ieXRlcxgUIAEoBBIYChBoaW50X3F1b3RhX2J5dGVzGBUgASgEEhUKDWhpbnRzX2V2aWN0ZWQYFiABKAQSFQoNaGludHNfZXhwaXJlZBgXIAEoBBIVCg1oaW50c19yZWZ1c2VkGBggASgEEhsKE3N0b3JhZ2VfbGltaXRfYnl0ZXMYGSABKAQSFAoMc3RvcmFnZV9mdWxsGBogASgIIoABCgpIaW50VGFyZ2V0Eg8KB25vZGVfaWQYASABKAkSDwoHcGVuZGluZxgCIAEoBBINCgVieXRlcxgDIAEoBBIVCg1vbGRlc3RfYWdlX21zGAQgASgEEhMKC2Rvd25fZm9yX21zGAUgASgEEhUKDXdpbmRvd19jbG9zZWQYBiABKAgiEAoOTWVtYmVyc1JlcXVlc3QiOQoPTWVtYmVyc1Jlc3BvbnNlEiYKB21lbWJlcnMYASADKAsyFS5xdW9ydW1rdi52MS5Ob2RlSW5mbyINCgtSaW5nUmVxdWVzdCJDCg1Ob2RlT3duZXJzaGlwEg8KB25vZGVfaWQYASABKAkSEgoKcGFydGl0aW9ucxgCIAEoDRINCgVzaGFyZRgDIAEoASJiCgxSaW5nUmVzcG9uc2USIwoEcmluZxgBIAEoCzIVLnF1b3J1bWt2LnYxLlJpbmdJbmZvEi0KCW93bmVyc2hpcBgCIAMoCzIaLnF1b3J1bWt2LnYxLk5vZGVPd25lcnNoaXAiPgoTQ3JlYXRlQnVja2V0UmVxdWVzdBInCgVwcm9wcxgBIAEoCzIYLnF1b3J1bWt2LnYxLkJ1Y2tldFByb3BzIj8KFENyZWF0ZUJ1Y2tldFJlc3BvbnNlEicKBXByb3BzGAEgASgLMhgucXVvcnVta3YudjEuQnVja2V0UHJvcHMiIAoQR2V0QnVja2V0UmVxdWVzdBIMCgRuYW1lGAEgASgJIksKEUdldEJ1Y2tldFJlc3BvbnNlEg0KBWZvdW5kGAEgASgIEicKBXByb3BzGAIgASgLMhgucXVvcnVta3YudjEuQnVja2V0UHJvcHMiFAoSTGlzdEJ1Y2tldHNSZXF1ZXN0IkAKE0xpc3RCdWNrZXRzUmVzcG9uc2USKQoHYnVja2V0cxgBIAMoCzIYLnF1b3J1bWt2LnYxLkJ1Y2tldFByb3BzIh4KC0pvaW5SZXF1ZXN0Eg8KB25vZGVfaWQYASABKAkiZwoMSm9pblJlc3BvbnNlEhQKDHN0YWdlZF9qb2lucxgBIAMoCRIVCg1zdGFnZWRfbGVhdmVzGAIgAygJEioKBnN0YWdlZBgDIAEoCzIaLnF1b3J1bWt2LnYxLlN0YWdlZENoYW5nZXMiPQoRU3RhZ2VkUmVwbGFjZW1lbnQSEwoLb2xkX25vZGVfaWQYASABKAkSEwoLbmV3X25vZGVfaWQYAiABKAkiMQoKU3RhZ2VkTW92ZRIPCgd0b19ub2RlGAEgASgJEhIKCnBhcnRpdGlvbnMYAiADKA0iowEKDVN0YWdlZENoYW5nZXMSDQoFam9pbnMYASADKAkSDgoGbGVhdmVzGAIgAygJEjQKDHJlcGxhY2VtZW50cxgDIAMoCzIeLnF1b3J1bWt2LnYxLlN0YWdlZFJlcGxhY2VtZW50EhUKDWZvcmNlX3JlbW92ZXMYBCADKAkSJgoFbW92ZXMYBSADKAsyFy5xdW9ydW1rdi52MS5TdGFnZWRNb3ZlIjoKDlJlcGxhY2VSZXF1ZXN0EhMKC29sZF9ub2RlX2lkGAEgASgJEhMKC25ld19ub2RlX2lkGAIgASgJIj0KD1JlcGxhY2VSZXNwb25zZRIqCgZzdGFnZWQYASABKAsyGi5xdW9ydW1rdi52MS5TdGFnZWRDaGFuZ2VzIiUKEkZvcmNlUmVtb3ZlUmVxdWVzdBIPCgdub2RlX2lkGAEgASgJIkEKE0ZvcmNlUmVtb3ZlUmVzcG9uc2USKgoGc3RhZ2VkGAEgASgLMhoucXVvcnVta3YudjEuU3RhZ2VkQ2hhbmdlcyIyCgtNb3ZlUmVxdWVzdBISCgpwYXJ0aXRpb25zGAEgAygNEg8KB3RvX25vZGUYAiABKAkiOgoMTW92ZVJlc3BvbnNlEioKBnN0YWdlZBgBIAEoCzIaLnF1b3J1bWt2LnYxLlN0YWdlZENoYW5nZXMiHwoMTGVhdmVSZXF1ZXN0Eg8KB25vZGVfaWQYASABKAkiaAoNTGVhdmVSZXNwb25zZRIUCgxzdGFnZWRfam9pbnMYASADKAkSFQoNc3RhZ2VkX2xlYXZlcxgCIAMoCRIqCgZzdGFnZWQYAyABKAsyGi5xdW9ydW1rdi52MS5TdGFnZWRDaGFuZ2VzIg0KC1BsYW5SZXF1ZXN0IkYKDVBhcnRpdGlvbk1vdmUSEQoJcGFydGl0aW9uGAEgASgNEhEKCWZyb21fbm9kZRgCIAEoCRIPCgd0b19ub2RlGAMgASgJItACCgxQbGFuUmVzcG9uc2USFAoMZnJvbV92ZXJzaW9uGAEgASgEEhIKCnRvX3ZlcnNpb24YAiABKAQSKQoFbW92ZXMYAyADKAsyGi5xdW9ydW1rdi52MS5QYXJ0aXRpb25Nb3ZlEjMKD293bmVyc2hpcF9hZnRlchgEIAMoCzIaLnF1b3J1bWt2LnYxLk5vZGVPd25lcnNoaXASEQoJdHJhbnNmZXJzGAUgASgNEgwKBGtleXMYBiABKAQSDQoFYnl0ZXMYByABKAQSFgoOYmFsYW5jZV9iZWZvcmUYCCABKAESFQoNYmFsYW5jZV9hZnRlchgJIAEoARIUCgxzdGFnZWRfam9pbnMYCiADKAkSFQoNc3RhZ2VkX2xlYXZlcxgLIAMoCRIqCgZzdGFnZWQYDCABKAsyGi5xdW9ydW1rdi52MS5TdGFnZWRDaGFuZ2VzIiUKDUNvbW1pdFJlcXVlc3QSFAoMZnJvbV92ZXJzaW9uGAEgASgEIiYKDkNvbW1pdFJlc3BvbnNlEhQKDHJpbmdfdmVyc2lvbhgBIAEoBCIOCgxDbGVhclJlcXVlc3QiIAoNQ2xlYXJSZXNwb25zZRIPCgdjbGVhcmVkGAEgASgIIhoKDVZlcmlmeVJlcXVlc3QSCQoBbhgBIAEoDSJVChBQYXJ0aXRpb25Qcm9ibGVtEhEKCXBhcnRpdGlvbhgBIAEoDRIQCghyZXBsaWNhcxgCIAMoCRIMCgRkb3duGAMgAygJEg4KBnJlYXNvbhgEIAEoCSJ5Cg5WZXJpZnlSZXNwb25zZRIPCgdoZWFsdGh5GAEgASgIEgkKAW4YAiABKA0SLwoIcHJvYmxlbXMYAyADKAsyHS5xdW9ydW1rdi52MS5QYXJ0aXRpb25Qcm9ibGVtEhoKEnJpbmdfZGlzYWdyZWVtZW50cxgEIAMoCSIuCg9Mb2NhbEdldFJlcXVlc3QSDgoGYnVja2V0GAEgASgJEgsKA2tleRgCIAEoDCKgAQoQTG9jYWxHZXRSZXNwb25zZRINCgVmb3VuZBgBIAEoCBImCghzaWJsaW5ncxgCIAMoCzIULnF1b3J1bWt2LnYxLlNpYmxpbmcSDwoHY29udGV4dBgDIAEoDBINCgVjbG9jaxgEIAEoCRIRCglwYXJ0aXRpb24YBSABKA0SDgoGcmVjb3JkGAYgASgMEhIKCmhpbnRlZF9mb3IYByADKAky5QgKDEFkbWluU2VydmljZRJBCgZTdGF0dXMSGi5xdW9ydW1rdi52MS5TdGF0dXNSZXF1ZXN0GhsucXVvcnVta3YudjEuU3RhdHVzUmVzcG9uc2USRAoHTWVtYmVycxIbLnF1b3J1bWt2LnYxLk1lbWJlcnNSZXF1ZXN0GhwucXVvcnVta3YudjEuTWVtYmVyc1Jlc3BvbnNlEjsKBFJpbmcSGC5xdW9ydW1rdi52MS5SaW5nUmVxdWVzdBoZLnF1b3J1bWt2LnYxLlJpbmdSZXNwb25zZRJTCgxDcmVhdGVCdWNrZXQSIC5xdW9ydW1rdi52MS5DcmVhdGVCdWNrZXRSZXF1ZXN0GiEucXVvcnVta3YudjEuQ3JlYXRlQnVja2V0UmVzcG9uc2USSgoJR2V0QnVja2V0Eh0ucXVvcnVta3YudjEuR2V0QnVja2V0UmVxdWVzdBoeLnF1b3J1bWt2LnYxLkdldEJ1Y2tldFJlc3BvbnNlElAKC0xpc3RCdWNrZXRzEh8ucXVvcnVta3YudjEuTGlzdEJ1Y2tldHNSZXF1ZXN0GiAucXVvcnVta3YudjEuTGlzdEJ1Y2tldHNSZXNwb25zZRI7CgRKb2luEhgucXVvcnVta3YudjEuSm9pblJlcXVlc3QaGS5xdW9ydW1rdi52MS5Kb2luUmVzcG9uc2USPgoFTGVhdmUSGS5xdW9ydW1rdi52MS5MZWF2ZVJlcXVlc3QaGi5xdW9ydW1rdi52MS5MZWF2ZVJlc3BvbnNlEjsKBFBsYW4SGC5xdW9ydW1rdi52MS5QbGFuUmVxdWVzdBoZLnF1b3J1bWt2LnYxLlBsYW5SZXNwb25zZRJBCgZDb21taXQSGi5xdW9ydW1rdi52MS5Db21taXRSZXF1ZXN0GhsucXVvcnVta3YudjEuQ29tbWl0UmVzcG9uc2USPgoFQ2xlYXISGS5xdW9ydW1rdi52MS5DbGVhclJlcXVlc3QaGi5xdW9ydW1rdi52MS5DbGVhclJlc3BvbnNlEkQKB1JlcGxhY2USGy5xdW9ydW1rdi52MS5SZXBsYWNlUmVxdWVzdBocLnF1b3J1bWt2LnYxLlJlcGxhY2VSZXNwb25zZRJQCgtGb3JjZVJlbW92ZRIfLnF1b3J1bWt2LnYxLkZvcmNlUmVtb3ZlUmVxdWVzdBogLnF1b3J1bWt2LnYxLkZvcmNlUmVtb3ZlUmVzcG9uc2USOwoETW92ZRIYLnF1b3J1bWt2LnYxLk1vdmVSZXF1ZXN0GhkucXVvcnVta3YudjEuTW92ZVJlc3BvbnNlEkEKBlZlcmlmeRIaLnF1b3J1bWt2LnYxLlZlcmlmeVJlcXVlc3QaGy5xdW9ydW1rdi52MS5WZXJpZnlSZXNwb25zZRJHCghMb2NhbEdldBIcLnF1b3J1bWt2LnYxLkxvY2FsR2V0UmVxdWVzdBodLnF1b3J1bWt2LnYxLkxvY2FsR2V0UmVzcG9uc2ViBnByb3RvMw", [file_quorumkv_v1_common]);
 
 /**
  * @generated from message quorumkv.v1.StatusRequest
@@ -586,6 +586,13 @@ export type JoinResponse = Message<"quorumkv.v1.JoinResponse"> & {
    * @generated from field: repeated string staged_leaves = 2;
    */
   stagedLeaves: string[];
+
+  /**
+   * Every staged change (joins and leaves included).
+   *
+   * @generated from field: quorumkv.v1.StagedChanges staged = 3;
+   */
+  staged?: StagedChanges | undefined;
 };
 
 /**
@@ -594,6 +601,239 @@ export type JoinResponse = Message<"quorumkv.v1.JoinResponse"> & {
  */
 export const JoinResponseSchema: GenMessage<JoinResponse> = /*@__PURE__*/
   messageDesc(file_quorumkv_v1_admin, 16);
+
+/**
+ * One ring member staged to be replaced by another node.
+ *
+ * @generated from message quorumkv.v1.StagedReplacement
+ */
+export type StagedReplacement = Message<"quorumkv.v1.StagedReplacement"> & {
+  /**
+   * The member that goes.
+   *
+   * @generated from field: string old_node_id = 1;
+   */
+  oldNodeId: string;
+
+  /**
+   * The node that takes all its partitions.
+   *
+   * @generated from field: string new_node_id = 2;
+   */
+  newNodeId: string;
+};
+
+/**
+ * Describes the message quorumkv.v1.StagedReplacement.
+ * Use `create(StagedReplacementSchema)` to create a new message.
+ */
+export const StagedReplacementSchema: GenMessage<StagedReplacement> = /*@__PURE__*/
+  messageDesc(file_quorumkv_v1_admin, 17);
+
+/**
+ * Partitions staged to move to one node.
+ *
+ * @generated from message quorumkv.v1.StagedMove
+ */
+export type StagedMove = Message<"quorumkv.v1.StagedMove"> & {
+  /**
+   * The receiving node.
+   *
+   * @generated from field: string to_node = 1;
+   */
+  toNode: string;
+
+  /**
+   * The partitions, ascending.
+   *
+   * @generated from field: repeated uint32 partitions = 2;
+   */
+  partitions: number[];
+};
+
+/**
+ * Describes the message quorumkv.v1.StagedMove.
+ * Use `create(StagedMoveSchema)` to create a new message.
+ */
+export const StagedMoveSchema: GenMessage<StagedMove> = /*@__PURE__*/
+  messageDesc(file_quorumkv_v1_admin, 18);
+
+/**
+ * The changes waiting for a commit.
+ *
+ * @generated from message quorumkv.v1.StagedChanges
+ */
+export type StagedChanges = Message<"quorumkv.v1.StagedChanges"> & {
+  /**
+   * Node ids staged to join.
+   *
+   * @generated from field: repeated string joins = 1;
+   */
+  joins: string[];
+
+  /**
+   * Node ids staged to leave (handing off their data first).
+   *
+   * @generated from field: repeated string leaves = 2;
+   */
+  leaves: string[];
+
+  /**
+   * Members staged to be replaced.
+   *
+   * @generated from field: repeated quorumkv.v1.StagedReplacement replacements = 3;
+   */
+  replacements: StagedReplacement[];
+
+  /**
+   * Dead members staged to be removed without handing off from them.
+   *
+   * @generated from field: repeated string force_removes = 4;
+   */
+  forceRemoves: string[];
+
+  /**
+   * Manual partition moves, by receiving node.
+   *
+   * @generated from field: repeated quorumkv.v1.StagedMove moves = 5;
+   */
+  moves: StagedMove[];
+};
+
+/**
+ * Describes the message quorumkv.v1.StagedChanges.
+ * Use `create(StagedChangesSchema)` to create a new message.
+ */
+export const StagedChangesSchema: GenMessage<StagedChanges> = /*@__PURE__*/
+  messageDesc(file_quorumkv_v1_admin, 19);
+
+/**
+ * @generated from message quorumkv.v1.ReplaceRequest
+ */
+export type ReplaceRequest = Message<"quorumkv.v1.ReplaceRequest"> & {
+  /**
+   * The ring member to replace.
+   *
+   * @generated from field: string old_node_id = 1;
+   */
+  oldNodeId: string;
+
+  /**
+   * A live gossip member that is not in the ring (started with --seeds).
+   *
+   * @generated from field: string new_node_id = 2;
+   */
+  newNodeId: string;
+};
+
+/**
+ * Describes the message quorumkv.v1.ReplaceRequest.
+ * Use `create(ReplaceRequestSchema)` to create a new message.
+ */
+export const ReplaceRequestSchema: GenMessage<ReplaceRequest> = /*@__PURE__*/
+  messageDesc(file_quorumkv_v1_admin, 20);
+
+/**
+ * @generated from message quorumkv.v1.ReplaceResponse
+ */
+export type ReplaceResponse = Message<"quorumkv.v1.ReplaceResponse"> & {
+  /**
+   * Every staged change after this request.
+   *
+   * @generated from field: quorumkv.v1.StagedChanges staged = 1;
+   */
+  staged?: StagedChanges | undefined;
+};
+
+/**
+ * Describes the message quorumkv.v1.ReplaceResponse.
+ * Use `create(ReplaceResponseSchema)` to create a new message.
+ */
+export const ReplaceResponseSchema: GenMessage<ReplaceResponse> = /*@__PURE__*/
+  messageDesc(file_quorumkv_v1_admin, 21);
+
+/**
+ * @generated from message quorumkv.v1.ForceRemoveRequest
+ */
+export type ForceRemoveRequest = Message<"quorumkv.v1.ForceRemoveRequest"> & {
+  /**
+   * The ring member to remove; it must be down (a live node leaves with Leave).
+   *
+   * @generated from field: string node_id = 1;
+   */
+  nodeId: string;
+};
+
+/**
+ * Describes the message quorumkv.v1.ForceRemoveRequest.
+ * Use `create(ForceRemoveRequestSchema)` to create a new message.
+ */
+export const ForceRemoveRequestSchema: GenMessage<ForceRemoveRequest> = /*@__PURE__*/
+  messageDesc(file_quorumkv_v1_admin, 22);
+
+/**
+ * @generated from message quorumkv.v1.ForceRemoveResponse
+ */
+export type ForceRemoveResponse = Message<"quorumkv.v1.ForceRemoveResponse"> & {
+  /**
+   * Every staged change after this request.
+   *
+   * @generated from field: quorumkv.v1.StagedChanges staged = 1;
+   */
+  staged?: StagedChanges | undefined;
+};
+
+/**
+ * Describes the message quorumkv.v1.ForceRemoveResponse.
+ * Use `create(ForceRemoveResponseSchema)` to create a new message.
+ */
+export const ForceRemoveResponseSchema: GenMessage<ForceRemoveResponse> = /*@__PURE__*/
+  messageDesc(file_quorumkv_v1_admin, 23);
+
+/**
+ * @generated from message quorumkv.v1.MoveRequest
+ */
+export type MoveRequest = Message<"quorumkv.v1.MoveRequest"> & {
+  /**
+   * Partitions to move (each in 0..Q-1, no repeats).
+   *
+   * @generated from field: repeated uint32 partitions = 1;
+   */
+  partitions: number[];
+
+  /**
+   * The active ring member that receives them.
+   *
+   * @generated from field: string to_node = 2;
+   */
+  toNode: string;
+};
+
+/**
+ * Describes the message quorumkv.v1.MoveRequest.
+ * Use `create(MoveRequestSchema)` to create a new message.
+ */
+export const MoveRequestSchema: GenMessage<MoveRequest> = /*@__PURE__*/
+  messageDesc(file_quorumkv_v1_admin, 24);
+
+/**
+ * @generated from message quorumkv.v1.MoveResponse
+ */
+export type MoveResponse = Message<"quorumkv.v1.MoveResponse"> & {
+  /**
+   * Every staged change after this request.
+   *
+   * @generated from field: quorumkv.v1.StagedChanges staged = 1;
+   */
+  staged?: StagedChanges | undefined;
+};
+
+/**
+ * Describes the message quorumkv.v1.MoveResponse.
+ * Use `create(MoveResponseSchema)` to create a new message.
+ */
+export const MoveResponseSchema: GenMessage<MoveResponse> = /*@__PURE__*/
+  messageDesc(file_quorumkv_v1_admin, 25);
 
 /**
  * @generated from message quorumkv.v1.LeaveRequest
@@ -612,7 +852,7 @@ export type LeaveRequest = Message<"quorumkv.v1.LeaveRequest"> & {
  * Use `create(LeaveRequestSchema)` to create a new message.
  */
 export const LeaveRequestSchema: GenMessage<LeaveRequest> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 17);
+  messageDesc(file_quorumkv_v1_admin, 26);
 
 /**
  * @generated from message quorumkv.v1.LeaveResponse
@@ -631,6 +871,13 @@ export type LeaveResponse = Message<"quorumkv.v1.LeaveResponse"> & {
    * @generated from field: repeated string staged_leaves = 2;
    */
   stagedLeaves: string[];
+
+  /**
+   * Every staged change (joins and leaves included).
+   *
+   * @generated from field: quorumkv.v1.StagedChanges staged = 3;
+   */
+  staged?: StagedChanges | undefined;
 };
 
 /**
@@ -638,7 +885,7 @@ export type LeaveResponse = Message<"quorumkv.v1.LeaveResponse"> & {
  * Use `create(LeaveResponseSchema)` to create a new message.
  */
 export const LeaveResponseSchema: GenMessage<LeaveResponse> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 18);
+  messageDesc(file_quorumkv_v1_admin, 27);
 
 /**
  * @generated from message quorumkv.v1.PlanRequest
@@ -651,7 +898,7 @@ export type PlanRequest = Message<"quorumkv.v1.PlanRequest"> & {
  * Use `create(PlanRequestSchema)` to create a new message.
  */
 export const PlanRequestSchema: GenMessage<PlanRequest> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 19);
+  messageDesc(file_quorumkv_v1_admin, 28);
 
 /**
  * One partition changing owner.
@@ -686,7 +933,7 @@ export type PartitionMove = Message<"quorumkv.v1.PartitionMove"> & {
  * Use `create(PartitionMoveSchema)` to create a new message.
  */
 export const PartitionMoveSchema: GenMessage<PartitionMove> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 20);
+  messageDesc(file_quorumkv_v1_admin, 29);
 
 /**
  * @generated from message quorumkv.v1.PlanResponse
@@ -763,6 +1010,13 @@ export type PlanResponse = Message<"quorumkv.v1.PlanResponse"> & {
    * @generated from field: repeated string staged_leaves = 11;
    */
   stagedLeaves: string[];
+
+  /**
+   * Every staged change (joins and leaves included).
+   *
+   * @generated from field: quorumkv.v1.StagedChanges staged = 12;
+   */
+  staged?: StagedChanges | undefined;
 };
 
 /**
@@ -770,7 +1024,7 @@ export type PlanResponse = Message<"quorumkv.v1.PlanResponse"> & {
  * Use `create(PlanResponseSchema)` to create a new message.
  */
 export const PlanResponseSchema: GenMessage<PlanResponse> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 21);
+  messageDesc(file_quorumkv_v1_admin, 30);
 
 /**
  * @generated from message quorumkv.v1.CommitRequest
@@ -790,7 +1044,7 @@ export type CommitRequest = Message<"quorumkv.v1.CommitRequest"> & {
  * Use `create(CommitRequestSchema)` to create a new message.
  */
 export const CommitRequestSchema: GenMessage<CommitRequest> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 22);
+  messageDesc(file_quorumkv_v1_admin, 31);
 
 /**
  * @generated from message quorumkv.v1.CommitResponse
@@ -809,7 +1063,7 @@ export type CommitResponse = Message<"quorumkv.v1.CommitResponse"> & {
  * Use `create(CommitResponseSchema)` to create a new message.
  */
 export const CommitResponseSchema: GenMessage<CommitResponse> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 23);
+  messageDesc(file_quorumkv_v1_admin, 32);
 
 /**
  * @generated from message quorumkv.v1.ClearRequest
@@ -822,7 +1076,7 @@ export type ClearRequest = Message<"quorumkv.v1.ClearRequest"> & {
  * Use `create(ClearRequestSchema)` to create a new message.
  */
 export const ClearRequestSchema: GenMessage<ClearRequest> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 24);
+  messageDesc(file_quorumkv_v1_admin, 33);
 
 /**
  * @generated from message quorumkv.v1.ClearResponse
@@ -841,7 +1095,7 @@ export type ClearResponse = Message<"quorumkv.v1.ClearResponse"> & {
  * Use `create(ClearResponseSchema)` to create a new message.
  */
 export const ClearResponseSchema: GenMessage<ClearResponse> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 25);
+  messageDesc(file_quorumkv_v1_admin, 34);
 
 /**
  * @generated from message quorumkv.v1.VerifyRequest
@@ -860,7 +1114,7 @@ export type VerifyRequest = Message<"quorumkv.v1.VerifyRequest"> & {
  * Use `create(VerifyRequestSchema)` to create a new message.
  */
 export const VerifyRequestSchema: GenMessage<VerifyRequest> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 26);
+  messageDesc(file_quorumkv_v1_admin, 35);
 
 /**
  * A partition that does not have n live, distinct replicas.
@@ -902,7 +1156,7 @@ export type PartitionProblem = Message<"quorumkv.v1.PartitionProblem"> & {
  * Use `create(PartitionProblemSchema)` to create a new message.
  */
 export const PartitionProblemSchema: GenMessage<PartitionProblem> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 27);
+  messageDesc(file_quorumkv_v1_admin, 36);
 
 /**
  * @generated from message quorumkv.v1.VerifyResponse
@@ -945,7 +1199,7 @@ export type VerifyResponse = Message<"quorumkv.v1.VerifyResponse"> & {
  * Use `create(VerifyResponseSchema)` to create a new message.
  */
 export const VerifyResponseSchema: GenMessage<VerifyResponse> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 28);
+  messageDesc(file_quorumkv_v1_admin, 37);
 
 /**
  * @generated from message quorumkv.v1.LocalGetRequest
@@ -971,7 +1225,7 @@ export type LocalGetRequest = Message<"quorumkv.v1.LocalGetRequest"> & {
  * Use `create(LocalGetRequestSchema)` to create a new message.
  */
 export const LocalGetRequestSchema: GenMessage<LocalGetRequest> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 29);
+  messageDesc(file_quorumkv_v1_admin, 38);
 
 /**
  * @generated from message quorumkv.v1.LocalGetResponse
@@ -1032,7 +1286,7 @@ export type LocalGetResponse = Message<"quorumkv.v1.LocalGetResponse"> & {
  * Use `create(LocalGetResponseSchema)` to create a new message.
  */
 export const LocalGetResponseSchema: GenMessage<LocalGetResponse> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 30);
+  messageDesc(file_quorumkv_v1_admin, 39);
 
 /**
  * Cluster administration and diagnosis. Served by every node; changes to the ring go through the
@@ -1150,6 +1404,39 @@ export const AdminService: GenService<{
     methodKind: "unary";
     input: typeof ClearRequestSchema;
     output: typeof ClearResponseSchema;
+  },
+  /**
+   * Stage a ring member to be replaced by a live non-member: every partition of the old node goes
+   * to the new one and nothing else moves.
+   *
+   * @generated from rpc quorumkv.v1.AdminService.Replace
+   */
+  replace: {
+    methodKind: "unary";
+    input: typeof ReplaceRequestSchema;
+    output: typeof ReplaceResponseSchema;
+  },
+  /**
+   * Stage a dead ring member to be removed without handing off from it: its partitions go to the
+   * others and are rebuilt from the surviving replicas. During a transition, transfers to the
+   * node are given up so the transition can finish; the removal is then planned and committed.
+   *
+   * @generated from rpc quorumkv.v1.AdminService.ForceRemove
+   */
+  forceRemove: {
+    methodKind: "unary";
+    input: typeof ForceRemoveRequestSchema;
+    output: typeof ForceRemoveResponseSchema;
+  },
+  /**
+   * Stage partitions to move to an active member (a manual reshard).
+   *
+   * @generated from rpc quorumkv.v1.AdminService.Move
+   */
+  move: {
+    methodKind: "unary";
+    input: typeof MoveRequestSchema;
+    output: typeof MoveResponseSchema;
   },
   /**
    * Check that every partition has n live, distinct replicas.
