@@ -114,6 +114,7 @@ export class Claimant {
     const staged = stagedLists(this.staged());
     if (staged.joins.some((j) => j.id === nodeId)) return this.setStaged({ ...staged, joins: staged.joins.filter((j) => j.id !== nodeId) });
     this.activeMember(nodeId, 'node_id');
+    if (!staged.leaves.includes(nodeId) && departing(staged).has(nodeId)) throw new NodeClusterChangeError(`node_id: node ${nodeId} is already staged to go`);
     this.keepOneActive(nodeId);
     return this.setStaged({ ...staged, leaves: [...new Set([...staged.leaves, nodeId])] });
   }

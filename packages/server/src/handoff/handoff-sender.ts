@@ -134,7 +134,10 @@ export class HandoffSender {
   }
 
   private sourceOf(t: Transfer): string | undefined {
-    const holdAll = Math.max(t.minN, Math.min(this.d.minBucketN(), t.maxN));
+    // No bucket has an n in minN..maxN: the transfer carries nothing, any live source completes it
+    // (the owner may be a dead node being forced out).
+    const minBucketN = this.d.minBucketN();
+    const holdAll = minBucketN > t.maxN ? t.sources.length : Math.max(t.minN, Math.min(minBucketN, t.maxN));
     return t.sources.slice(0, holdAll).find((id) => id === this.d.selfId || this.d.isUp(id));
   }
 
