@@ -279,7 +279,7 @@ export class QuorumNode {
       definedN: identity.definition.n,
       partitionStats: (p) => {
         const keys = storage.countPartition(p);
-        return keys > 0 ? { keys, bytes: 0 } : undefined;
+        return keys > 0 ? { keys, bytes: storage.partitionBytes(p) } : undefined;
       },
       now: Date.now,
       info: (msg, fields) => this.log.info(fields, msg),
