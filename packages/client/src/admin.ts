@@ -2,6 +2,7 @@
 // one named in `node`). Results are plain objects with numbers and string enums.
 import {
   ConflictMode,
+  HandoffState,
   Liveness,
   NodeState,
   type BucketProps as PbBucketProps,
@@ -9,6 +10,7 @@ import {
   type NodeOwnership as PbOwnership,
   type StagedChanges as PbStagedChanges,
 } from '@quorumkv/protocol';
+import { decodeRing, pendingPartitions, transfersOf } from '@quorumkv/ring';
 import { toBytes, type BytesInput } from './codec.js';
 import { num, toSibling, wireMillis } from './convert.js';
 import type { Executor } from './executor.js';
@@ -58,13 +60,27 @@ export interface MemberInfo {
   readonly incarnation: number;
 }
 
-/** One partition handoff in progress. */
+/** Where a handoff transfer stands on its sender. */
+export type HandoffStateName = 'active' | 'queued' | 'retrying' | 'unspecified';
+
+/** One partition handoff transfer, as its sender reports it. */
 export interface HandoffInfo {
   readonly partition: number;
   readonly fromNode: string;
   readonly toNode: string;
+  /** Records sent (scanned) so far, of `total` in the partition on the sender. */
   readonly sent: number;
   readonly total: number;
+  /** Bytes sent so far, and the bytes the partition's records take on the sender. */
+  readonly bytesSent: number;
+  readonly bytesTotal: number;
+  readonly state: HandoffStateName;
+  /** Milliseconds since this attempt started (0 while queued). */
+  readonly elapsedMs: number;
+  /** Why the last attempt failed (one line), or ''. */
+  readonly error: string;
+  /** Milliseconds until the next attempt, while retrying. */
+  readonly retryInMs: number;
 }
 
 /** The hints a node holds for one target node. */
@@ -139,6 +155,26 @@ export interface RingView {
   /** Owner node id of each partition. */
   readonly owners: string[];
   readonly ownership: OwnershipInfo[];
+  /** The committed change in progress, if any: the version it began at and what is left of it. */
+  readonly transition?: TransitionView;
+}
+
+/** A committed ring change on its way (see {@link RingView.transition}). */
+export interface TransitionView {
+  /** The ring version it began at (it names the change). */
+  readonly since: number;
+  /** Partitions whose new holders do not all have their data yet. */
+  readonly pendingPartitions: number;
+  /** Copies ((partition, receiving node) pairs) still to make. */
+  readonly transfersLeft: number;
+}
+
+/** What is left of the ring's transition, decoded from the ring the node sent. */
+function transitionOf(encoded: Uint8Array | undefined): TransitionView | undefined {
+  if (encoded === undefined || encoded.length === 0) return undefined;
+  const ring = decodeRing(encoded);
+  if (ring.transition === undefined) return undefined;
+  return { since: ring.transition.since, pendingPartitions: pendingPartitions(ring).length, transfersLeft: transfersOf(ring).length };
 }
 
 /** A partition short of live, distinct replicas. */
@@ -286,7 +322,21 @@ export class AdminClient {
         partitionsOwned: s.partitionsOwned,
         ready: s.ready,
         claimant: s.claimant,
-        handoffs: s.handoffs.map((h) => ({ partition: h.partition, fromNode: h.fromNode, toNode: h.toNode, sent: num(h.sent), total: num(h.total) })),
+        handoffs: s.handoffs.map(
+          (h): HandoffInfo => ({
+            partition: h.partition,
+            fromNode: h.fromNode,
+            toNode: h.toNode,
+            sent: num(h.sent),
+            total: num(h.total),
+            bytesSent: num(h.bytesSent),
+            bytesTotal: num(h.bytesTotal),
+            state: enumName(HandoffState, h.state) as HandoffStateName,
+            elapsedMs: num(h.elapsedMs),
+            error: h.error,
+            retryInMs: num(h.retryInMs),
+          }),
+        ),
         requestsInFlight: s.requestsInFlight,
       } satisfies StatusInfo;
     });
@@ -314,6 +364,7 @@ export class AdminClient {
         nodes,
         owners: (r?.owners ?? []).map((i) => nodes[i]?.id ?? ''),
         ownership: res.ownership.map(toOwnership),
+        ...((t) => (t === undefined ? {} : { transition: t }))(transitionOf(r?.encoded)),
       } satisfies RingView;
     });
   }
