@@ -214,10 +214,16 @@ export interface ClusterPlanInfo {
   /** Partitions changing owner. */
   readonly moves: { partition: number; fromNode: string; toNode: string }[];
   readonly ownershipAfter: OwnershipInfo[];
-  /** Copies to make ((key-partition, receiving node) pairs), and the records and bytes they carry where known. */
+  /** Copies to make ((key-partition, receiving node) pairs), and the records and bytes they carry (counted by each sender). */
   readonly transfers: number;
   readonly keys: number;
   readonly bytes: number;
+  /** Seconds the copies take at the configured handoff rate (0: unthrottled). */
+  readonly etaSeconds: number;
+  /** The handoff rate per sending node the ETA assumes (bytes/s; 0: unthrottled). */
+  readonly handoffBytesPerSecond: number;
+  /** Senders that did not answer for their counts (their partitions count 0). */
+  readonly statsMissing: string[];
   /** Partitions per unit of weight of the busiest active node over the mean, before and after. */
   readonly balanceBefore: number;
   readonly balanceAfter: number;
@@ -456,6 +462,9 @@ export class AdminClient {
         transfers: p.transfers,
         keys: num(p.keys),
         bytes: num(p.bytes),
+        etaSeconds: p.etaSeconds,
+        handoffBytesPerSecond: num(p.handoffBytesPerSecond),
+        statsMissing: [...p.statsMissing],
         balanceBefore: p.balanceBefore,
         balanceAfter: p.balanceAfter,
         staged: toStaged(p),

@@ -485,6 +485,8 @@ export class QuorumNode {
           claimant: view.claimant,
           handoffs: () => replication.handoff.progress(),
           othersUp: () => allNodes(ring.current).map((n) => n.id).filter((id) => id !== selfId && replication.router.isUp(id)),
+          partitionStats: (p) => ({ keys: storage.countPartition(p), bytes: storage.partitionBytes(p) }),
+          bytesPerSecond: c.handoffBytesPerSecond,
           peerAdmin: (id) => {
             const address = ring.addressOf(id) ?? membership.list.member(id)?.address;
             return address === undefined ? undefined : this.pool.client(address, AdminService);

@@ -5,7 +5,7 @@
 // acknowledged write stays readable and every final replica holds its own copy.
 import { join } from 'node:path';
 import { NodeHandle, freePort } from '@quorumkv/harness';
-import type { Ring } from '@quorumkv/ring';
+import { partitionOf, preferenceListForPartition, type Ring } from '@quorumkv/ring';
 import { enc, eventually, fetchRing, localRecord, primariesOf, readValues, settled, useCluster, waitAllUp, type Clients } from './support.js';
 
 const Q = 32;
@@ -79,6 +79,17 @@ describe('cluster move | replace | force-remove', () => {
     const replacePlan = await admin.plan({});
     const ofN4 = moved.owners.flatMap((o, p) => (o === 'n4' ? [p] : []));
     expect(replacePlan.moves.map((m) => [m.partition, m.fromNode, m.toNode])).toEqual(ofN4.map((p) => [p, 'n4', 'n5']));
+    // n5 gains every key-partition n4 replicates; their records and bytes are counted by their
+    // senders, though the claimant (n1) holds only some of them.
+    const gained = new Set([...Array(Q).keys()].filter((p) => preferenceListForPartition(moved, p, 3).primaries.includes('n4')));
+    const notOnN1 = [...gained].filter((p) => !preferenceListForPartition(moved, p, 3).primaries.includes('n1'));
+    expect(notOnN1.length).toBeGreaterThan(0);
+    expect(replacePlan.transfers).toBe(gained.size);
+    expect(Number(replacePlan.keys)).toBe(keys.filter((key) => gained.has(partitionOf(Q, 'default', key))).length);
+    expect(Number(replacePlan.bytes)).toBeGreaterThan(Number(replacePlan.keys) * 'v-k0'.length);
+    expect(replacePlan.statsMissing).toEqual([]);
+    expect(replacePlan.handoffBytesPerSecond).toBe(16n * 1024n * 1024n);
+    expect(replacePlan.etaSeconds).toBeGreaterThan(0);
     await admin.commit({ fromVersion: replacePlan.fromVersion });
     const replaced = await settled(clients, [n1, n2, n3, n5], (r) => !r.nodes.some((n) => n.id === 'n4'), SETTLE_MS);
     expect(replaced.nodes.map((n) => n.id)).toEqual(['n1', 'n2', 'n3', 'n5']);

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { emit, withClient } from '../context.js';
 import { fields, table, type Output } from '../output.js';
 import { partitionList, positiveInt } from '../parse.js';
+import { formatBytes, formatSeconds } from '../transfers/transfer-report.js';
 
 function stagedLine(s: StagedChanges): string {
   const parts = [
@@ -18,6 +19,13 @@ function stagedLine(s: StagedChanges): string {
   return parts.length === 0 ? 'nothing staged' : `staged: ${parts.join(', ')} (review with \`cluster plan\`, apply with \`cluster commit\`)`;
 }
 
+/** Copies, records and bytes to move, and how long at the configured rate. */
+function transfersLine(p: ClusterPlanInfo): string {
+  const rate = p.handoffBytesPerSecond > 0 ? `ETA ${formatSeconds(p.etaSeconds)} at ${formatBytes(p.handoffBytesPerSecond)}/s per sender` : 'handoff unthrottled';
+  const missing = p.statsMissing.length > 0 ? ` (no counts from ${p.statsMissing.join(', ')})` : '';
+  return `${p.transfers} copies, ${p.keys} records, ${formatBytes(p.bytes)}; ${rate}${missing}`;
+}
+
 /** The plan in a few lines: routes of owner changes, data to move, balance, partitions per node after. */
 function planText(p: ClusterPlanInfo): string {
   const routes = new Map<string, number>();
@@ -26,7 +34,7 @@ function planText(p: ClusterPlanInfo): string {
     ['ring', `version ${p.fromVersion} -> ${p.toVersion} (commit with --from-version ${p.fromVersion})`],
     ['staged', stagedLine(p.staged).replace(/^staged: /, '').replace(/ \(review.*$/, '')],
     ['owner changes', `${p.moves.length} partitions${routes.size > 0 ? `: ${[...routes].map(([r, n]) => `${r} ${n}`).join(', ')}` : ''}`],
-    ['transfers', `${p.transfers} copies, ${p.keys} records known to this node`],
+    ['transfers', transfersLine(p)],
     ['balance', `max/mean partitions per weight ${p.balanceBefore.toFixed(2)} -> ${p.balanceAfter.toFixed(2)}`],
   ]);
   const rows = p.ownershipAfter.map((o) => [o.nodeId, o.partitions, `${(o.share * 100).toFixed(1)}%`]);

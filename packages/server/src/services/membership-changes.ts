@@ -20,15 +20,19 @@ import {
   StagedReplacementSchema,
   type AdminService,
 } from '@quorumkv/protocol';
+import { summarizeTransition, type PartitionStats } from '@quorumkv/ring';
 import type { Claimant } from '../cluster/claimant.js';
 import { movesByNode, stagedLists, type StagedChanges } from '../cluster/staged-changes.js';
 import { NodeArgumentError, NodeNotReadyError } from '../errors/errors.js';
 import { guard } from './guard.js';
+import { planFigures, type PlanFigureDeps } from './plan-figures.js';
 
 /** What the handlers need of the node. */
-export interface MembershipChangeDeps {
+export interface MembershipChangeDeps extends Omit<PlanFigureDeps, 'localStats'> {
   selfId: string;
   claimant: Claimant;
+  /** This node's own counts of a partition (for plans and PartitionStats). */
+  partitionStats: (partition: number) => PartitionStats;
   /** AdminService of another node, or undefined when it has no known address. */
   peerAdmin: (nodeId: string) => Client<typeof AdminService> | undefined;
   /** Other ring members that are up now. */
@@ -133,8 +137,10 @@ export function membershipChanges(d: MembershipChangeDeps): Pick<ServiceImpl<typ
     plan: (req, ctx) =>
       atClaimant(
         ctx,
-        () => {
-          const { fromVersion, begun, summary, staged } = d.claimant.plan();
+        async () => {
+          const { fromVersion, begun, staged } = d.claimant.plan();
+          const figures = await planFigures({ ...d, localStats: d.partitionStats }, begun);
+          const summary = summarizeTransition(begun, { stats: figures.stats });
           const after = summary.after.partitions;
           const q = begun.partitionCount;
           return create(PlanResponseSchema, {
@@ -148,6 +154,9 @@ export function membershipChanges(d: MembershipChangeDeps): Pick<ServiceImpl<typ
             balanceBefore: summary.before.maxOverMean,
             balanceAfter: summary.after.maxOverMean,
             ...stagedFields(staged),
+            etaSeconds: figures.etaSeconds,
+            handoffBytesPerSecond: BigInt(d.bytesPerSecond),
+            statsMissing: [...figures.missing],
           });
         },
         (c, opts) => c.plan(req, opts),

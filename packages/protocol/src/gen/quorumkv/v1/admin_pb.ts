@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file quorumkv/v1/admin.proto.
  */
 export const file_quorumkv_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("ChdxdW9ydW1rdi92MS9hZG1pbi5wcm90bxILcXVvcnVta3YudjEiDwoNU3RhdHVzUmVxdWVzdCLwAQoPSGFuZG9mZlByb2dyZXNzEhEKCXBhcnRpdGlvbhgBIAEoDRIRCglmcm9tX25vZGUYAiABKAkSDwoHdG9fbm9kZRgDIAEoCRIMCgRzZW50GAQgASgEEg0KBXRvdGFsGAUgASgEEhIKCmJ5dGVzX3NlbnQYBiABKAQSEwoLYnl0ZXNfdG90YWwYByABKAQSKAoFc3RhdGUYCCABKA4yGS5xdW9ydW1rdi52MS5IYW5kb2ZmU3RhdGUSEgoKZWxhcHNlZF9tcxgJIAEoBBINCgVlcnJvchgKIAEoCRITCgtyZXRyeV9pbl9tcxgLIAEoBCLlBAoOU3RhdHVzUmVzcG9uc2USDwoHbm9kZV9pZBgBIAEoCRISCgpjbHVzdGVyX2lkGAIgASgJEg8KB3ZlcnNpb24YAyABKAkSEQoJdXB0aW1lX21zGAQgASgEEhQKDHJpbmdfdmVyc2lvbhgFIAEoBBIVCg1yaW5nX2NoZWNrc3VtGAYgASgJEhQKDG1lbWJlcl9jb3VudBgHIAEoDRITCgthbGl2ZV9jb3VudBgIIAEoDRIVCg1oaW50c19wZW5kaW5nGAkgASgEEgwKBGtleXMYCiABKAQSDQoFYnl0ZXMYCyABKAQSGAoQcGFydGl0aW9uc19vd25lZBgMIAEoDRINCgVyZWFkeRgNIAEoCBIQCghjbGFpbWFudBgOIAEoCRIuCghoYW5kb2ZmcxgPIAMoCzIcLnF1b3J1bWt2LnYxLkhhbmRvZmZQcm9ncmVzcxIaChJyZXF1ZXN0c19pbl9mbGlnaHQYECABKA0SFwoPcGFydGl0aW9uX2NvdW50GBEgASgNEgkKAW4YEiABKA0SLQoMaGludF90YXJnZXRzGBMgAygLMhcucXVvcnVta3YudjEuSGludFRhcmdldBISCgpoaW50X2J5dGVzGBQgASgEEhgKEGhpbnRfcXVvdGFfYnl0ZXMYFSABKAQSFQoNaGludHNfZXZpY3RlZBgWIAEoBBIVCg1oaW50c19leHBpcmVkGBcgASgEEhUKDWhpbnRzX3JlZnVzZWQYGCABKAQSGwoTc3RvcmFnZV9saW1pdF9ieXRlcxgZIAEoBBIUCgxzdG9yYWdlX2Z1bGwYGiABKAgigAEKCkhpbnRUYXJnZXQSDwoHbm9kZV9pZBgBIAEoCRIPCgdwZW5kaW5nGAIgASgEEg0KBWJ5dGVzGAMgASgEEhUKDW9sZGVzdF9hZ2VfbXMYBCABKAQSEwoLZG93bl9mb3JfbXMYBSABKAQSFQoNd2luZG93X2Nsb3NlZBgGIAEoCCIQCg5NZW1iZXJzUmVxdWVzdCI5Cg9NZW1iZXJzUmVzcG9uc2USJgoHbWVtYmVycxgBIAMoCzIVLnF1b3J1bWt2LnYxLk5vZGVJbmZvIg0KC1JpbmdSZXF1ZXN0IkMKDU5vZGVPd25lcnNoaXASDwoHbm9kZV9pZBgBIAEoCRISCgpwYXJ0aXRpb25zGAIgASgNEg0KBXNoYXJlGAMgASgBImIKDFJpbmdSZXNwb25zZRIjCgRyaW5nGAEgASgLMhUucXVvcnVta3YudjEuUmluZ0luZm8SLQoJb3duZXJzaGlwGAIgAygLMhoucXVvcnVta3YudjEuTm9kZU93bmVyc2hpcCI+ChNDcmVhdGVCdWNrZXRSZXF1ZXN0EicKBXByb3BzGAEgASgLMhgucXVvcnVta3YudjEuQnVja2V0UHJvcHMiPwoUQ3JlYXRlQnVja2V0UmVzcG9uc2USJwoFcHJvcHMYASABKAsyGC5xdW9ydW1rdi52MS5CdWNrZXRQcm9wcyIgChBHZXRCdWNrZXRSZXF1ZXN0EgwKBG5hbWUYASABKAkiSwoRR2V0QnVja2V0UmVzcG9uc2USDQoFZm91bmQYASABKAgSJwoFcHJvcHMYAiABKAsyGC5xdW9ydW1rdi52MS5CdWNrZXRQcm9wcyIUChJMaXN0QnVja2V0c1JlcXVlc3QiQAoTTGlzdEJ1Y2tldHNSZXNwb25zZRIpCgdidWNrZXRzGAEgAygLMhgucXVvcnVta3YudjEuQnVja2V0UHJvcHMiHgoLSm9pblJlcXVlc3QSDwoHbm9kZV9pZBgBIAEoCSJnCgxKb2luUmVzcG9uc2USFAoMc3RhZ2VkX2pvaW5zGAEgAygJEhUKDXN0YWdlZF9sZWF2ZXMYAiADKAkSKgoGc3RhZ2VkGAMgASgLMhoucXVvcnVta3YudjEuU3RhZ2VkQ2hhbmdlcyI9ChFTdGFnZWRSZXBsYWNlbWVudBITCgtvbGRfbm9kZV9pZBgBIAEoCRITCgtuZXdfbm9kZV9pZBgCIAEoCSIxCgpTdGFnZWRNb3ZlEg8KB3RvX25vZGUYASABKAkSEgoKcGFydGl0aW9ucxgCIAMoDSKjAQoNU3RhZ2VkQ2hhbmdlcxINCgVqb2lucxgBIAMoCRIOCgZsZWF2ZXMYAiADKAkSNAoMcmVwbGFjZW1lbnRzGAMgAygLMh4ucXVvcnVta3YudjEuU3RhZ2VkUmVwbGFjZW1lbnQSFQoNZm9yY2VfcmVtb3ZlcxgEIAMoCRImCgVtb3ZlcxgFIAMoCzIXLnF1b3J1bWt2LnYxLlN0YWdlZE1vdmUiOgoOUmVwbGFjZVJlcXVlc3QSEwoLb2xkX25vZGVfaWQYASABKAkSEwoLbmV3X25vZGVfaWQYAiABKAkiPQoPUmVwbGFjZVJlc3BvbnNlEioKBnN0YWdlZBgBIAEoCzIaLnF1b3J1bWt2LnYxLlN0YWdlZENoYW5nZXMiJQoSRm9yY2VSZW1vdmVSZXF1ZXN0Eg8KB25vZGVfaWQYASABKAkiQQoTRm9yY2VSZW1vdmVSZXNwb25zZRIqCgZzdGFnZWQYASABKAsyGi5xdW9ydW1rdi52MS5TdGFnZWRDaGFuZ2VzIjIKC01vdmVSZXF1ZXN0EhIKCnBhcnRpdGlvbnMYASADKA0SDwoHdG9fbm9kZRgCIAEoCSI6CgxNb3ZlUmVzcG9uc2USKgoGc3RhZ2VkGAEgASgLMhoucXVvcnVta3YudjEuU3RhZ2VkQ2hhbmdlcyIfCgxMZWF2ZVJlcXVlc3QSDwoHbm9kZV9pZBgBIAEoCSJoCg1MZWF2ZVJlc3BvbnNlEhQKDHN0YWdlZF9qb2lucxgBIAMoCRIVCg1zdGFnZWRfbGVhdmVzGAIgAygJEioKBnN0YWdlZBgDIAEoCzIaLnF1b3J1bWt2LnYxLlN0YWdlZENoYW5nZXMiDQoLUGxhblJlcXVlc3QiRgoNUGFydGl0aW9uTW92ZRIRCglwYXJ0aXRpb24YASABKA0SEQoJZnJvbV9ub2RlGAIgASgJEg8KB3RvX25vZGUYAyABKAki0AIKDFBsYW5SZXNwb25zZRIUCgxmcm9tX3ZlcnNpb24YASABKAQSEgoKdG9fdmVyc2lvbhgCIAEoBBIpCgVtb3ZlcxgDIAMoCzIaLnF1b3J1bWt2LnYxLlBhcnRpdGlvbk1vdmUSMwoPb3duZXJzaGlwX2FmdGVyGAQgAygLMhoucXVvcnVta3YudjEuTm9kZU93bmVyc2hpcBIRCgl0cmFuc2ZlcnMYBSABKA0SDAoEa2V5cxgGIAEoBBINCgVieXRlcxgHIAEoBBIWCg5iYWxhbmNlX2JlZm9yZRgIIAEoARIVCg1iYWxhbmNlX2FmdGVyGAkgASgBEhQKDHN0YWdlZF9qb2lucxgKIAMoCRIVCg1zdGFnZWRfbGVhdmVzGAsgAygJEioKBnN0YWdlZBgMIAEoCzIaLnF1b3J1bWt2LnYxLlN0YWdlZENoYW5nZXMiJQoNQ29tbWl0UmVxdWVzdBIUCgxmcm9tX3ZlcnNpb24YASABKAQiJgoOQ29tbWl0UmVzcG9uc2USFAoMcmluZ192ZXJzaW9uGAEgASgEIg4KDENsZWFyUmVxdWVzdCIgCg1DbGVhclJlc3BvbnNlEg8KB2NsZWFyZWQYASABKAgiGgoNVmVyaWZ5UmVxdWVzdBIJCgFuGAEgASgNIlUKEFBhcnRpdGlvblByb2JsZW0SEQoJcGFydGl0aW9uGAEgASgNEhAKCHJlcGxpY2FzGAIgAygJEgwKBGRvd24YAyADKAkSDgoGcmVhc29uGAQgASgJInkKDlZlcmlmeVJlc3BvbnNlEg8KB2hlYWx0aHkYASABKAgSCQoBbhgCIAEoDRIvCghwcm9ibGVtcxgDIAMoCzIdLnF1b3J1bWt2LnYxLlBhcnRpdGlvblByb2JsZW0SGgoScmluZ19kaXNhZ3JlZW1lbnRzGAQgAygJIi4KD0xvY2FsR2V0UmVxdWVzdBIOCgZidWNrZXQYASABKAkSCwoDa2V5GAIgASgMIqABChBMb2NhbEdldFJlc3BvbnNlEg0KBWZvdW5kGAEgASgIEiYKCHNpYmxpbmdzGAIgAygLMhQucXVvcnVta3YudjEuU2libGluZxIPCgdjb250ZXh0GAMgASgMEg0KBWNsb2NrGAQgASgJEhEKCXBhcnRpdGlvbhgFIAEoDRIOCgZyZWNvcmQYBiABKAwSEgoKaGludGVkX2ZvchgHIAMoCSp9CgxIYW5kb2ZmU3RhdGUSHQoZSEFORE9GRl9TVEFURV9VTlNQRUNJRklFRBAAEhgKFEhBTkRPRkZfU1RBVEVfQUNUSVZFEAESGAoUSEFORE9GRl9TVEFURV9RVUVVRUQQAhIaChZIQU5ET0ZGX1NUQVRFX1JFVFJZSU5HEAMy5QgKDEFkbWluU2VydmljZRJBCgZTdGF0dXMSGi5xdW9ydW1rdi52MS5TdGF0dXNSZXF1ZXN0GhsucXVvcnVta3YudjEuU3RhdHVzUmVzcG9uc2USRAoHTWVtYmVycxIbLnF1b3J1bWt2LnYxLk1lbWJlcnNSZXF1ZXN0GhwucXVvcnVta3YudjEuTWVtYmVyc1Jlc3BvbnNlEjsKBFJpbmcSGC5xdW9ydW1rdi52MS5SaW5nUmVxdWVzdBoZLnF1b3J1bWt2LnYxLlJpbmdSZXNwb25zZRJTCgxDcmVhdGVCdWNrZXQSIC5xdW9ydW1rdi52MS5DcmVhdGVCdWNrZXRSZXF1ZXN0GiEucXVvcnVta3YudjEuQ3JlYXRlQnVja2V0UmVzcG9uc2USSgoJR2V0QnVja2V0Eh0ucXVvcnVta3YudjEuR2V0QnVja2V0UmVxdWVzdBoeLnF1b3J1bWt2LnYxLkdldEJ1Y2tldFJlc3BvbnNlElAKC0xpc3RCdWNrZXRzEh8ucXVvcnVta3YudjEuTGlzdEJ1Y2tldHNSZXF1ZXN0GiAucXVvcnVta3YudjEuTGlzdEJ1Y2tldHNSZXNwb25zZRI7CgRKb2luEhgucXVvcnVta3YudjEuSm9pblJlcXVlc3QaGS5xdW9ydW1rdi52MS5Kb2luUmVzcG9uc2USPgoFTGVhdmUSGS5xdW9ydW1rdi52MS5MZWF2ZVJlcXVlc3QaGi5xdW9ydW1rdi52MS5MZWF2ZVJlc3BvbnNlEjsKBFBsYW4SGC5xdW9ydW1rdi52MS5QbGFuUmVxdWVzdBoZLnF1b3J1bWt2LnYxLlBsYW5SZXNwb25zZRJBCgZDb21taXQSGi5xdW9ydW1rdi52MS5Db21taXRSZXF1ZXN0GhsucXVvcnVta3YudjEuQ29tbWl0UmVzcG9uc2USPgoFQ2xlYXISGS5xdW9ydW1rdi52MS5DbGVhclJlcXVlc3QaGi5xdW9ydW1rdi52MS5DbGVhclJlc3BvbnNlEkQKB1JlcGxhY2USGy5xdW9ydW1rdi52MS5SZXBsYWNlUmVxdWVzdBocLnF1b3J1bWt2LnYxLlJlcGxhY2VSZXNwb25zZRJQCgtGb3JjZVJlbW92ZRIfLnF1b3J1bWt2LnYxLkZvcmNlUmVtb3ZlUmVxdWVzdBogLnF1b3J1bWt2LnYxLkZvcmNlUmVtb3ZlUmVzcG9uc2USOwoETW92ZRIYLnF1b3J1bWt2LnYxLk1vdmVSZXF1ZXN0GhkucXVvcnVta3YudjEuTW92ZVJlc3BvbnNlEkEKBlZlcmlmeRIaLnF1b3J1bWt2LnYxLlZlcmlmeVJlcXVlc3QaGy5xdW9ydW1rdi52MS5WZXJpZnlSZXNwb25zZRJHCghMb2NhbEdldBIcLnF1b3J1bWt2LnYxLkxvY2FsR2V0UmVxdWVzdBodLnF1b3J1bWt2LnYxLkxvY2FsR2V0UmVzcG9uc2ViBnByb3RvMw", [file_quorumkv_v1_common]);
+  fileDesc("ChdxdW9ydW1rdi92MS9hZG1pbi5wcm90bxILcXVvcnVta3YudjEiDwoNU3RhdHVzUmVxdWVzdCLwAQoPSGFuZG9mZlByb2dyZXNzEhEKCXBhcnRpdGlvbhgBIAEoDRIRCglmcm9tX25vZGUYAiABKAkSDwoHdG9fbm9kZRgDIAEoCRIMCgRzZW50GAQgASgEEg0KBXRvdGFsGAUgASgEEhIKCmJ5dGVzX3NlbnQYBiABKAQSEwoLYnl0ZXNfdG90YWwYByABKAQSKAoFc3RhdGUYCCABKA4yGS5xdW9ydW1rdi52MS5IYW5kb2ZmU3RhdGUSEgoKZWxhcHNlZF9tcxgJIAEoBBINCgVlcnJvchgKIAEoCRITCgtyZXRyeV9pbl9tcxgLIAEoBCLlBAoOU3RhdHVzUmVzcG9uc2USDwoHbm9kZV9pZBgBIAEoCRISCgpjbHVzdGVyX2lkGAIgASgJEg8KB3ZlcnNpb24YAyABKAkSEQoJdXB0aW1lX21zGAQgASgEEhQKDHJpbmdfdmVyc2lvbhgFIAEoBBIVCg1yaW5nX2NoZWNrc3VtGAYgASgJEhQKDG1lbWJlcl9jb3VudBgHIAEoDRITCgthbGl2ZV9jb3VudBgIIAEoDRIVCg1oaW50c19wZW5kaW5nGAkgASgEEgwKBGtleXMYCiABKAQSDQoFYnl0ZXMYCyABKAQSGAoQcGFydGl0aW9uc19vd25lZBgMIAEoDRINCgVyZWFkeRgNIAEoCBIQCghjbGFpbWFudBgOIAEoCRIuCghoYW5kb2ZmcxgPIAMoCzIcLnF1b3J1bWt2LnYxLkhhbmRvZmZQcm9ncmVzcxIaChJyZXF1ZXN0c19pbl9mbGlnaHQYECABKA0SFwoPcGFydGl0aW9uX2NvdW50GBEgASgNEgkKAW4YEiABKA0SLQoMaGludF90YXJnZXRzGBMgAygLMhcucXVvcnVta3YudjEuSGludFRhcmdldBISCgpoaW50X2J5dGVzGBQgASgEEhgKEGhpbnRfcXVvdGFfYnl0ZXMYFSABKAQSFQoNaGludHNfZXZpY3RlZBgWIAEoBBIVCg1oaW50c19leHBpcmVkGBcgASgEEhUKDWhpbnRzX3JlZnVzZWQYGCABKAQSGwoTc3RvcmFnZV9saW1pdF9ieXRlcxgZIAEoBBIUCgxzdG9yYWdlX2Z1bGwYGiABKAgigAEKCkhpbnRUYXJnZXQSDwoHbm9kZV9pZBgBIAEoCRIPCgdwZW5kaW5nGAIgASgEEg0KBWJ5dGVzGAMgASgEEhUKDW9sZGVzdF9hZ2VfbXMYBCABKAQSEwoLZG93bl9mb3JfbXMYBSABKAQSFQoNd2luZG93X2Nsb3NlZBgGIAEoCCIQCg5NZW1iZXJzUmVxdWVzdCI5Cg9NZW1iZXJzUmVzcG9uc2USJgoHbWVtYmVycxgBIAMoCzIVLnF1b3J1bWt2LnYxLk5vZGVJbmZvIg0KC1JpbmdSZXF1ZXN0IkMKDU5vZGVPd25lcnNoaXASDwoHbm9kZV9pZBgBIAEoCRISCgpwYXJ0aXRpb25zGAIgASgNEg0KBXNoYXJlGAMgASgBImIKDFJpbmdSZXNwb25zZRIjCgRyaW5nGAEgASgLMhUucXVvcnVta3YudjEuUmluZ0luZm8SLQoJb3duZXJzaGlwGAIgAygLMhoucXVvcnVta3YudjEuTm9kZU93bmVyc2hpcCI+ChNDcmVhdGVCdWNrZXRSZXF1ZXN0EicKBXByb3BzGAEgASgLMhgucXVvcnVta3YudjEuQnVja2V0UHJvcHMiPwoUQ3JlYXRlQnVja2V0UmVzcG9uc2USJwoFcHJvcHMYASABKAsyGC5xdW9ydW1rdi52MS5CdWNrZXRQcm9wcyIgChBHZXRCdWNrZXRSZXF1ZXN0EgwKBG5hbWUYASABKAkiSwoRR2V0QnVja2V0UmVzcG9uc2USDQoFZm91bmQYASABKAgSJwoFcHJvcHMYAiABKAsyGC5xdW9ydW1rdi52MS5CdWNrZXRQcm9wcyIUChJMaXN0QnVja2V0c1JlcXVlc3QiQAoTTGlzdEJ1Y2tldHNSZXNwb25zZRIpCgdidWNrZXRzGAEgAygLMhgucXVvcnVta3YudjEuQnVja2V0UHJvcHMiHgoLSm9pblJlcXVlc3QSDwoHbm9kZV9pZBgBIAEoCSJnCgxKb2luUmVzcG9uc2USFAoMc3RhZ2VkX2pvaW5zGAEgAygJEhUKDXN0YWdlZF9sZWF2ZXMYAiADKAkSKgoGc3RhZ2VkGAMgASgLMhoucXVvcnVta3YudjEuU3RhZ2VkQ2hhbmdlcyI9ChFTdGFnZWRSZXBsYWNlbWVudBITCgtvbGRfbm9kZV9pZBgBIAEoCRITCgtuZXdfbm9kZV9pZBgCIAEoCSIxCgpTdGFnZWRNb3ZlEg8KB3RvX25vZGUYASABKAkSEgoKcGFydGl0aW9ucxgCIAMoDSKjAQoNU3RhZ2VkQ2hhbmdlcxINCgVqb2lucxgBIAMoCRIOCgZsZWF2ZXMYAiADKAkSNAoMcmVwbGFjZW1lbnRzGAMgAygLMh4ucXVvcnVta3YudjEuU3RhZ2VkUmVwbGFjZW1lbnQSFQoNZm9yY2VfcmVtb3ZlcxgEIAMoCRImCgVtb3ZlcxgFIAMoCzIXLnF1b3J1bWt2LnYxLlN0YWdlZE1vdmUiOgoOUmVwbGFjZVJlcXVlc3QSEwoLb2xkX25vZGVfaWQYASABKAkSEwoLbmV3X25vZGVfaWQYAiABKAkiPQoPUmVwbGFjZVJlc3BvbnNlEioKBnN0YWdlZBgBIAEoCzIaLnF1b3J1bWt2LnYxLlN0YWdlZENoYW5nZXMiJQoSRm9yY2VSZW1vdmVSZXF1ZXN0Eg8KB25vZGVfaWQYASABKAkiQQoTRm9yY2VSZW1vdmVSZXNwb25zZRIqCgZzdGFnZWQYASABKAsyGi5xdW9ydW1rdi52MS5TdGFnZWRDaGFuZ2VzIjIKC01vdmVSZXF1ZXN0EhIKCnBhcnRpdGlvbnMYASADKA0SDwoHdG9fbm9kZRgCIAEoCSI6CgxNb3ZlUmVzcG9uc2USKgoGc3RhZ2VkGAEgASgLMhoucXVvcnVta3YudjEuU3RhZ2VkQ2hhbmdlcyIfCgxMZWF2ZVJlcXVlc3QSDwoHbm9kZV9pZBgBIAEoCSJoCg1MZWF2ZVJlc3BvbnNlEhQKDHN0YWdlZF9qb2lucxgBIAMoCRIVCg1zdGFnZWRfbGVhdmVzGAIgAygJEioKBnN0YWdlZBgDIAEoCzIaLnF1b3J1bWt2LnYxLlN0YWdlZENoYW5nZXMiDQoLUGxhblJlcXVlc3QiRgoNUGFydGl0aW9uTW92ZRIRCglwYXJ0aXRpb24YASABKA0SEQoJZnJvbV9ub2RlGAIgASgJEg8KB3RvX25vZGUYAyABKAkingMKDFBsYW5SZXNwb25zZRIUCgxmcm9tX3ZlcnNpb24YASABKAQSEgoKdG9fdmVyc2lvbhgCIAEoBBIpCgVtb3ZlcxgDIAMoCzIaLnF1b3J1bWt2LnYxLlBhcnRpdGlvbk1vdmUSMwoPb3duZXJzaGlwX2FmdGVyGAQgAygLMhoucXVvcnVta3YudjEuTm9kZU93bmVyc2hpcBIRCgl0cmFuc2ZlcnMYBSABKA0SDAoEa2V5cxgGIAEoBBINCgVieXRlcxgHIAEoBBIWCg5iYWxhbmNlX2JlZm9yZRgIIAEoARIVCg1iYWxhbmNlX2FmdGVyGAkgASgBEhQKDHN0YWdlZF9qb2lucxgKIAMoCRIVCg1zdGFnZWRfbGVhdmVzGAsgAygJEioKBnN0YWdlZBgMIAEoCzIaLnF1b3J1bWt2LnYxLlN0YWdlZENoYW5nZXMSEwoLZXRhX3NlY29uZHMYDSABKAESIAoYaGFuZG9mZl9ieXRlc19wZXJfc2Vjb25kGA4gASgEEhUKDXN0YXRzX21pc3NpbmcYDyADKAkiKwoVUGFydGl0aW9uU3RhdHNSZXF1ZXN0EhIKCnBhcnRpdGlvbnMYASADKA0iPwoNUGFydGl0aW9uU3RhdBIRCglwYXJ0aXRpb24YASABKA0SDAoEa2V5cxgCIAEoBBINCgVieXRlcxgDIAEoBCJDChZQYXJ0aXRpb25TdGF0c1Jlc3BvbnNlEikKBXN0YXRzGAEgAygLMhoucXVvcnVta3YudjEuUGFydGl0aW9uU3RhdCIlCg1Db21taXRSZXF1ZXN0EhQKDGZyb21fdmVyc2lvbhgBIAEoBCImCg5Db21taXRSZXNwb25zZRIUCgxyaW5nX3ZlcnNpb24YASABKAQiDgoMQ2xlYXJSZXF1ZXN0IiAKDUNsZWFyUmVzcG9uc2USDwoHY2xlYXJlZBgBIAEoCCIaCg1WZXJpZnlSZXF1ZXN0EgkKAW4YASABKA0iVQoQUGFydGl0aW9uUHJvYmxlbRIRCglwYXJ0aXRpb24YASABKA0SEAoIcmVwbGljYXMYAiADKAkSDAoEZG93bhgDIAMoCRIOCgZyZWFzb24YBCABKAkieQoOVmVyaWZ5UmVzcG9uc2USDwoHaGVhbHRoeRgBIAEoCBIJCgFuGAIgASgNEi8KCHByb2JsZW1zGAMgAygLMh0ucXVvcnVta3YudjEuUGFydGl0aW9uUHJvYmxlbRIaChJyaW5nX2Rpc2FncmVlbWVudHMYBCADKAkiLgoPTG9jYWxHZXRSZXF1ZXN0Eg4KBmJ1Y2tldBgBIAEoCRILCgNrZXkYAiABKAwioAEKEExvY2FsR2V0UmVzcG9uc2USDQoFZm91bmQYASABKAgSJgoIc2libGluZ3MYAiADKAsyFC5xdW9ydW1rdi52MS5TaWJsaW5nEg8KB2NvbnRleHQYAyABKAwSDQoFY2xvY2sYBCABKAkSEQoJcGFydGl0aW9uGAUgASgNEg4KBnJlY29yZBgGIAEoDBISCgpoaW50ZWRfZm9yGAcgAygJKn0KDEhhbmRvZmZTdGF0ZRIdChlIQU5ET0ZGX1NUQVRFX1VOU1BFQ0lGSUVEEAASGAoUSEFORE9GRl9TVEFURV9BQ1RJVkUQARIYChRIQU5ET0ZGX1NUQVRFX1FVRVVFRBACEhoKFkhBTkRPRkZfU1RBVEVfUkVUUllJTkcQAzLACQoMQWRtaW5TZXJ2aWNlEkEKBlN0YXR1cxIaLnF1b3J1bWt2LnYxLlN0YXR1c1JlcXVlc3QaGy5xdW9ydW1rdi52MS5TdGF0dXNSZXNwb25zZRJECgdNZW1iZXJzEhsucXVvcnVta3YudjEuTWVtYmVyc1JlcXVlc3QaHC5xdW9ydW1rdi52MS5NZW1iZXJzUmVzcG9uc2USOwoEUmluZxIYLnF1b3J1bWt2LnYxLlJpbmdSZXF1ZXN0GhkucXVvcnVta3YudjEuUmluZ1Jlc3BvbnNlElMKDENyZWF0ZUJ1Y2tldBIgLnF1b3J1bWt2LnYxLkNyZWF0ZUJ1Y2tldFJlcXVlc3QaIS5xdW9ydW1rdi52MS5DcmVhdGVCdWNrZXRSZXNwb25zZRJKCglHZXRCdWNrZXQSHS5xdW9ydW1rdi52MS5HZXRCdWNrZXRSZXF1ZXN0Gh4ucXVvcnVta3YudjEuR2V0QnVja2V0UmVzcG9uc2USUAoLTGlzdEJ1Y2tldHMSHy5xdW9ydW1rdi52MS5MaXN0QnVja2V0c1JlcXVlc3QaIC5xdW9ydW1rdi52MS5MaXN0QnVja2V0c1Jlc3BvbnNlEjsKBEpvaW4SGC5xdW9ydW1rdi52MS5Kb2luUmVxdWVzdBoZLnF1b3J1bWt2LnYxLkpvaW5SZXNwb25zZRI+CgVMZWF2ZRIZLnF1b3J1bWt2LnYxLkxlYXZlUmVxdWVzdBoaLnF1b3J1bWt2LnYxLkxlYXZlUmVzcG9uc2USOwoEUGxhbhIYLnF1b3J1bWt2LnYxLlBsYW5SZXF1ZXN0GhkucXVvcnVta3YudjEuUGxhblJlc3BvbnNlEkEKBkNvbW1pdBIaLnF1b3J1bWt2LnYxLkNvbW1pdFJlcXVlc3QaGy5xdW9ydW1rdi52MS5Db21taXRSZXNwb25zZRI+CgVDbGVhchIZLnF1b3J1bWt2LnYxLkNsZWFyUmVxdWVzdBoaLnF1b3J1bWt2LnYxLkNsZWFyUmVzcG9uc2USRAoHUmVwbGFjZRIbLnF1b3J1bWt2LnYxLlJlcGxhY2VSZXF1ZXN0GhwucXVvcnVta3YudjEuUmVwbGFjZVJlc3BvbnNlElAKC0ZvcmNlUmVtb3ZlEh8ucXVvcnVta3YudjEuRm9yY2VSZW1vdmVSZXF1ZXN0GiAucXVvcnVta3YudjEuRm9yY2VSZW1vdmVSZXNwb25zZRI7CgRNb3ZlEhgucXVvcnVta3YudjEuTW92ZVJlcXVlc3QaGS5xdW9ydW1rdi52MS5Nb3ZlUmVzcG9uc2USWQoOUGFydGl0aW9uU3RhdHMSIi5xdW9ydW1rdi52MS5QYXJ0aXRpb25TdGF0c1JlcXVlc3QaIy5xdW9ydW1rdi52MS5QYXJ0aXRpb25TdGF0c1Jlc3BvbnNlEkEKBlZlcmlmeRIaLnF1b3J1bWt2LnYxLlZlcmlmeVJlcXVlc3QaGy5xdW9ydW1rdi52MS5WZXJpZnlSZXNwb25zZRJHCghMb2NhbEdldBIcLnF1b3J1bWt2LnYxLkxvY2FsR2V0UmVxdWVzdBodLnF1b3J1bWt2LnYxLkxvY2FsR2V0UmVzcG9uc2ViBnByb3RvMw", [file_quorumkv_v1_common]);
 
 /**
  * @generated from message quorumkv.v1.StatusRequest
@@ -1015,8 +1015,9 @@ export type PlanResponse = Message<"quorumkv.v1.PlanResponse"> & {
   transfers: number;
 
   /**
-   * Records and bytes the transfers copy, from the sending nodes' counts where this node knows
-   * them (its own partitions), 0 otherwise.
+   * Records and bytes the transfers copy, from the counts of each partition's sending node (a
+   * partition whose sender did not answer counts 0; see stats_missing). A transfer that carries
+   * only some buckets of a partition counts the whole partition.
    *
    * @generated from field: uint64 keys = 6;
    */
@@ -1057,6 +1058,28 @@ export type PlanResponse = Message<"quorumkv.v1.PlanResponse"> & {
    * @generated from field: quorumkv.v1.StagedChanges staged = 12;
    */
   staged?: StagedChanges | undefined;
+
+  /**
+   * Seconds the transfers take at the configured handoff rate (each sender sends its share at
+   * handoff_bytes_per_second, senders in parallel); 0 when the rate is unthrottled.
+   *
+   * @generated from field: double eta_seconds = 13;
+   */
+  etaSeconds: number;
+
+  /**
+   * The handoff rate per sending node the ETA assumes (bytes/s; 0: unthrottled).
+   *
+   * @generated from field: uint64 handoff_bytes_per_second = 14;
+   */
+  handoffBytesPerSecond: bigint;
+
+  /**
+   * Sending nodes that did not answer for their partitions' counts.
+   *
+   * @generated from field: repeated string stats_missing = 15;
+   */
+  statsMissing: string[];
 };
 
 /**
@@ -1065,6 +1088,79 @@ export type PlanResponse = Message<"quorumkv.v1.PlanResponse"> & {
  */
 export const PlanResponseSchema: GenMessage<PlanResponse> = /*@__PURE__*/
   messageDesc(file_quorumkv_v1_admin, 30);
+
+/**
+ * @generated from message quorumkv.v1.PartitionStatsRequest
+ */
+export type PartitionStatsRequest = Message<"quorumkv.v1.PartitionStatsRequest"> & {
+  /**
+   * Partitions to report (each in 0..Q-1).
+   *
+   * @generated from field: repeated uint32 partitions = 1;
+   */
+  partitions: number[];
+};
+
+/**
+ * Describes the message quorumkv.v1.PartitionStatsRequest.
+ * Use `create(PartitionStatsRequestSchema)` to create a new message.
+ */
+export const PartitionStatsRequestSchema: GenMessage<PartitionStatsRequest> = /*@__PURE__*/
+  messageDesc(file_quorumkv_v1_admin, 31);
+
+/**
+ * What one node holds of one partition.
+ *
+ * @generated from message quorumkv.v1.PartitionStat
+ */
+export type PartitionStat = Message<"quorumkv.v1.PartitionStat"> & {
+  /**
+   * Partition index.
+   *
+   * @generated from field: uint32 partition = 1;
+   */
+  partition: number;
+
+  /**
+   * Live (unexpired) records stored.
+   *
+   * @generated from field: uint64 keys = 2;
+   */
+  keys: bigint;
+
+  /**
+   * Bytes they take (keys and stored records).
+   *
+   * @generated from field: uint64 bytes = 3;
+   */
+  bytes: bigint;
+};
+
+/**
+ * Describes the message quorumkv.v1.PartitionStat.
+ * Use `create(PartitionStatSchema)` to create a new message.
+ */
+export const PartitionStatSchema: GenMessage<PartitionStat> = /*@__PURE__*/
+  messageDesc(file_quorumkv_v1_admin, 32);
+
+/**
+ * @generated from message quorumkv.v1.PartitionStatsResponse
+ */
+export type PartitionStatsResponse = Message<"quorumkv.v1.PartitionStatsResponse"> & {
+  /**
+   * One entry per partition asked, in the order asked.
+   *
+   * @generated from field: repeated quorumkv.v1.PartitionStat stats = 1;
+   */
+  stats: PartitionStat[];
+};
+
+/**
+ * Describes the message quorumkv.v1.PartitionStatsResponse.
+ * Use `create(PartitionStatsResponseSchema)` to create a new message.
+ */
+export const PartitionStatsResponseSchema: GenMessage<PartitionStatsResponse> = /*@__PURE__*/
+  messageDesc(file_quorumkv_v1_admin, 33);
 
 /**
  * @generated from message quorumkv.v1.CommitRequest
@@ -1084,7 +1180,7 @@ export type CommitRequest = Message<"quorumkv.v1.CommitRequest"> & {
  * Use `create(CommitRequestSchema)` to create a new message.
  */
 export const CommitRequestSchema: GenMessage<CommitRequest> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 31);
+  messageDesc(file_quorumkv_v1_admin, 34);
 
 /**
  * @generated from message quorumkv.v1.CommitResponse
@@ -1103,7 +1199,7 @@ export type CommitResponse = Message<"quorumkv.v1.CommitResponse"> & {
  * Use `create(CommitResponseSchema)` to create a new message.
  */
 export const CommitResponseSchema: GenMessage<CommitResponse> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 32);
+  messageDesc(file_quorumkv_v1_admin, 35);
 
 /**
  * @generated from message quorumkv.v1.ClearRequest
@@ -1116,7 +1212,7 @@ export type ClearRequest = Message<"quorumkv.v1.ClearRequest"> & {
  * Use `create(ClearRequestSchema)` to create a new message.
  */
 export const ClearRequestSchema: GenMessage<ClearRequest> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 33);
+  messageDesc(file_quorumkv_v1_admin, 36);
 
 /**
  * @generated from message quorumkv.v1.ClearResponse
@@ -1135,7 +1231,7 @@ export type ClearResponse = Message<"quorumkv.v1.ClearResponse"> & {
  * Use `create(ClearResponseSchema)` to create a new message.
  */
 export const ClearResponseSchema: GenMessage<ClearResponse> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 34);
+  messageDesc(file_quorumkv_v1_admin, 37);
 
 /**
  * @generated from message quorumkv.v1.VerifyRequest
@@ -1154,7 +1250,7 @@ export type VerifyRequest = Message<"quorumkv.v1.VerifyRequest"> & {
  * Use `create(VerifyRequestSchema)` to create a new message.
  */
 export const VerifyRequestSchema: GenMessage<VerifyRequest> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 35);
+  messageDesc(file_quorumkv_v1_admin, 38);
 
 /**
  * A partition that does not have n live, distinct replicas.
@@ -1196,7 +1292,7 @@ export type PartitionProblem = Message<"quorumkv.v1.PartitionProblem"> & {
  * Use `create(PartitionProblemSchema)` to create a new message.
  */
 export const PartitionProblemSchema: GenMessage<PartitionProblem> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 36);
+  messageDesc(file_quorumkv_v1_admin, 39);
 
 /**
  * @generated from message quorumkv.v1.VerifyResponse
@@ -1239,7 +1335,7 @@ export type VerifyResponse = Message<"quorumkv.v1.VerifyResponse"> & {
  * Use `create(VerifyResponseSchema)` to create a new message.
  */
 export const VerifyResponseSchema: GenMessage<VerifyResponse> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 37);
+  messageDesc(file_quorumkv_v1_admin, 40);
 
 /**
  * @generated from message quorumkv.v1.LocalGetRequest
@@ -1265,7 +1361,7 @@ export type LocalGetRequest = Message<"quorumkv.v1.LocalGetRequest"> & {
  * Use `create(LocalGetRequestSchema)` to create a new message.
  */
 export const LocalGetRequestSchema: GenMessage<LocalGetRequest> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 38);
+  messageDesc(file_quorumkv_v1_admin, 41);
 
 /**
  * @generated from message quorumkv.v1.LocalGetResponse
@@ -1326,7 +1422,7 @@ export type LocalGetResponse = Message<"quorumkv.v1.LocalGetResponse"> & {
  * Use `create(LocalGetResponseSchema)` to create a new message.
  */
 export const LocalGetResponseSchema: GenMessage<LocalGetResponse> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 39);
+  messageDesc(file_quorumkv_v1_admin, 42);
 
 /**
  * Where a handoff transfer stands on its sender.
@@ -1516,6 +1612,16 @@ export const AdminService: GenService<{
     methodKind: "unary";
     input: typeof MoveRequestSchema;
     output: typeof MoveResponseSchema;
+  },
+  /**
+   * Records and bytes this node holds in each of the given partitions (from its counters: cheap).
+   *
+   * @generated from rpc quorumkv.v1.AdminService.PartitionStats
+   */
+  partitionStats: {
+    methodKind: "unary";
+    input: typeof PartitionStatsRequestSchema;
+    output: typeof PartitionStatsResponseSchema;
   },
   /**
    * Check that every partition has n live, distinct replicas.
