@@ -283,6 +283,7 @@ export class QuorumNode {
       },
       now: Date.now,
       info: (msg, fields) => this.log.info(fields, msg),
+      store: storage,
     });
     return {
       claimant,

@@ -16,6 +16,7 @@ import {
   type TransitionSummary,
 } from '@quorumkv/ring';
 import type { Memberlist } from '@quorumkv/gossip';
+import type { StorageEngine } from '@quorumkv/storage';
 import { NodeClusterChangeError } from '../errors/errors.js';
 import type { RingState } from './ring-state.js';
 import {
@@ -71,7 +72,15 @@ export interface ClaimantDeps {
   partitionStats: (partition: number) => PartitionStats | undefined;
   now: () => number;
   info: (msg: string, fields: Record<string, unknown>) => void;
+  /**
+   * Where this node keeps the last staged changes it saw (storage meta), so they survive a restart
+   * of every node: gossip alone would lose them. Absent: gossip only.
+   */
+  store?: Pick<StorageEngine, 'getMeta' | 'setMeta'>;
 }
+
+/** Storage meta name of the persisted staged changes: JSON `{ version, value }` (value: the gossiped text). */
+export const STAGED_META_NAME = 'cluster-staged';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -82,7 +91,29 @@ export function transferKey(partition: number, to: string): string {
 }
 
 export class Claimant {
-  constructor(private readonly d: ClaimantDeps) {}
+  /** Version of the staged entry on disk. */
+  private savedVersion = 0;
+
+  constructor(private readonly d: ClaimantDeps) {
+    this.restoreStaged();
+  }
+
+  /** Offers the persisted staged changes to gossip at their version (a newer gossiped entry wins). */
+  private restoreStaged(): void {
+    const bytes = this.d.store?.getMeta(STAGED_META_NAME);
+    if (bytes === undefined) return;
+    const saved = JSON.parse(decoder.decode(bytes)) as { version: number; value: string };
+    this.savedVersion = saved.version;
+    this.d.membership.list.setMetadata(STAGED_METADATA_KEY, saved.version, encoder.encode(saved.value));
+  }
+
+  /** Saves the gossiped staged changes when they are newer than those on disk (every node does). */
+  persistStaged(): Promise<void> {
+    const entry = this.d.membership.list.getMetadata(STAGED_METADATA_KEY);
+    if (this.d.store === undefined || entry === undefined || entry.version <= this.savedVersion) return Promise.resolve();
+    this.savedVersion = entry.version;
+    return this.d.store.setMeta(STAGED_META_NAME, encoder.encode(JSON.stringify({ version: entry.version, value: decoder.decode(entry.value) })));
+  }
 
   /** The lowest-id ring member (of the current or the target ring) that is up. */
   claimantId(): string {
@@ -211,6 +242,7 @@ export class Claimant {
    * leaves the ring at the next commit (until then it is one missing replica, as any down node).
    */
   advance(): void {
+    this.persistStaged().catch((err: unknown) => this.d.info('cannot persist the staged changes', { error: String(err) }));
     if (!this.isClaimant()) return;
     const ring = this.d.ring.current;
     const t = ring.transition;
