@@ -78,8 +78,8 @@ export function registerClusterChangeCommands(cluster: Command, out: Output): vo
   cluster
     .command('move')
     .description('stage partitions to move to an active member (a manual reshard)')
-    .requiredOption('--partitions <list>', 'partitions to move: 3, 3,7,12 or 0-15', partitionList)
-    .requiredOption('--to <node>', 'the receiving ring member')
+    .requiredOption('--partitions <list>', 'partitions to move: 3, 3,7,12 or 0-15 (required)', partitionList)
+    .requiredOption('--to <node>', 'the receiving ring member, by node id (required)')
     .action(async (f: { partitions: number[]; to: string }, cmd: Command) => staging((c) => c.admin.move(f.partitions, f.to))(cmd));
 
   cluster
