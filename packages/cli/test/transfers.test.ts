@@ -53,10 +53,17 @@ function watch(node: string): Promise<{ code: number | null; stdout: string; std
 describe('cluster transfers', () => {
   it('shows each transfer of a join with a live bar, keys, bytes, rate and ETA, and --json totals', async () => {
     const node = cluster.addresses[0]!;
+    // Every node sees the others up before the writes (a write to a node taken for down is only a hint).
+    let verify = await runCli(['--node', node, 'cluster', 'verify']);
+    for (let i = 0; i < 50 && verify.code !== 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      verify = await runCli(['--node', node, 'cluster', 'verify']);
+    }
+    expect(verify.code).toBe(0);
     const client = createClient({ nodes: cluster.addresses, timeoutMs: 10_000 });
     try {
       const value = new Uint8Array(1000).fill(97);
-      for (let i = 0; i < KEYS; i += 100) await Promise.all(Array.from({ length: 100 }, (_, j) => client.put(`key-${i + j}`, value, { w: 3 })));
+      for (let i = 0; i < KEYS; i += 100) await Promise.all(Array.from({ length: 100 }, (_, j) => client.put(`key-${i + j}`, value, { w: 2 })));
     } finally {
       await client.close();
     }
