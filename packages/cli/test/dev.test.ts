@@ -112,7 +112,7 @@ it('dev add-node: a fourth node joins the running dev cluster by itself and rece
   const node = ['--node', ready.nodes[0]!.address];
   await verifyHealthy(node);
   const client = createClient({ nodes: [ready.nodes[0]!.address], timeoutMs: 10_000 });
-  await Promise.all(Array.from({ length: 200 }, (_, i) => client.put(`k${i}`, `v${i}`, { w: 3 })));
+  await Promise.all(Array.from({ length: 200 }, (_, i) => client.put(`k${i}`, `v${i}`, { w: 2 })));
 
   const add = spawn(process.execPath, [cliBin, 'dev', 'add-node', '--base-port', String(basePort), '--data-dir', dataDir, '--json'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
   let stdout = '';
