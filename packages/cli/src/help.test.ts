@@ -1,5 +1,5 @@
 // `quorumkv --help` and every command's help: each option has a description, a unit or format for
-// its value, and its default. Commander's option definitions are the one source of this text.
+// its value, and its default (or says it is required). Commander's option definitions are the one source of this text.
 import type { Command } from 'commander';
 import { buildProgram } from './program.js';
 
@@ -18,7 +18,9 @@ it('describes every option of every command with its unit and default', () => {
       if (option.long === '--help' || option.long === '--version') continue;
       const line = help.split('\n').find((l) => l.trimStart().startsWith(option.flags)) ?? '';
       const takesValue = option.required || option.optional;
-      const ok = option.description.length >= 8 && (!takesValue || (/<[^>]+>/.test(option.flags) && /\(default: [^)]+\)/.test(line)));
+      // A mandatory option has no default: its help says it is required instead.
+      const stated = option.mandatory ? /\(required\)/.test(line) : /\(default: [^)]+\)/.test(line);
+      const ok = option.description.length >= 8 && (!takesValue || (/<[^>]+>/.test(option.flags) && stated));
       if (!ok) problems.push(`${cmd.name()} ${option.flags}: ${line.trim() || '(not in the help)'}`);
     }
   }

@@ -44,3 +44,18 @@ export function conflicts(value: string): 'siblings' | 'lww' {
   if (value !== 'siblings' && value !== 'lww') throw new InvalidArgumentError('must be siblings or lww');
   return value;
 }
+
+/** Partition numbers: `3`, `3,7,12`, ranges `0-15`, or a mix (`0-3,9`). */
+export function partitionList(value: string): number[] {
+  const out: number[] = [];
+  for (const part of value.split(',')) {
+    const m = /^\s*(\d+)(?:-(\d+))?\s*$/.exec(part);
+    if (!m) throw new InvalidArgumentError('must be partition numbers like 3, 3,7,12 or 0-15');
+    const from = Number(m[1]);
+    const to = m[2] === undefined ? from : Number(m[2]);
+    if (to < from) throw new InvalidArgumentError(`range ${part.trim()} goes backwards`);
+    if (to - from >= 65536) throw new InvalidArgumentError(`range ${part.trim()} is longer than the most partitions a ring has (65536)`);
+    for (let p = from; p <= to; p++) out.push(p);
+  }
+  return out;
+}

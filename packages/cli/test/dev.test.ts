@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createClient } from '@quorumkv/client/node';
 import { cliBin, runCli } from './run-cli.js';
 
 interface DevReady {
@@ -104,3 +105,49 @@ it('--secure: TLS, mutual TLS and a token; the printed CA and token reach it, no
   expect((await stop()).code).toBe(0);
   for (const n of ready.nodes) expect(alive(n.pid)).toBe(false);
 }, 60_000);
+
+it('dev add-node: a fourth node joins the running dev cluster by itself and receives its share of the data', async () => {
+  rmSync(dataDir, { recursive: true, force: true });
+  const { ready, basePort, stop } = await startDev([]);
+  const node = ['--node', ready.nodes[0]!.address];
+  await verifyHealthy(node);
+  const client = createClient({ nodes: [ready.nodes[0]!.address], timeoutMs: 10_000 });
+  await Promise.all(Array.from({ length: 200 }, (_, i) => client.put(`k${i}`, `v${i}`, { w: 2 })));
+
+  const add = spawn(process.execPath, [cliBin, 'dev', 'add-node', '--base-port', String(basePort), '--data-dir', dataDir, '--json'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' } });
+  let stdout = '';
+  let stderr = '';
+  add.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const exited = new Promise<number | null>((done) => add.once('exit', (code) => done(code)));
+  try {
+    const added = await new Promise<{ ready: boolean; node: { id: string; address: string; dataDir: string; partitions: number; pid: number } }>((done, fail) => {
+      add.stdout.on('data', (c: Buffer) => {
+        stdout += c.toString();
+        try {
+          done(JSON.parse(stdout));
+        } catch {
+          // not the whole document yet
+        }
+      });
+      void exited.then((code) => fail(new Error(`add-node exited early (${code}): ${stderr}`)));
+    });
+    expect(added.node).toMatchObject({ id: 'node-4', address: `127.0.0.1:${basePort + 3}`, dataDir: join(dataDir, 'node-4') });
+    expect(added.node.partitions).toBeGreaterThan(0);
+    // The change finishes and node-4 holds its own copies of the keys it now replicates.
+    let keys = 0;
+    for (let i = 0; i < 240 && keys === 0; i++) {
+      const ring = await client.admin.ring().catch(() => undefined);
+      if (ring !== undefined && ring.transition === undefined) keys = (await client.admin.status({ node: added.node.address })).keys;
+      if (keys === 0) await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(keys).toBeGreaterThan(0);
+    expect((await runCli(['--node', added.node.address, 'get', 'k7'])).stdout).toMatch(/v7/);
+    add.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(alive(added.node.pid)).toBe(false);
+  } finally {
+    client.close();
+    if (add.exitCode === null) add.kill('SIGKILL');
+    expect((await stop()).code).toBe(0);
+  }
+}, 120_000);

@@ -1,14 +1,16 @@
 // Cluster administration through AdminService, answered by whichever node the call reaches (or the
-// one named in `node`). Results are plain objects with numbers and string enums. Only the calls the
-// server serves are here: Join, Leave, Plan and Commit are in the contract but not served yet.
+// one named in `node`). Results are plain objects with numbers and string enums.
 import {
   ConflictMode,
+  HandoffState,
   Liveness,
   NodeState,
   type BucketProps as PbBucketProps,
   type NodeInfo as PbNodeInfo,
   type NodeOwnership as PbOwnership,
+  type StagedChanges as PbStagedChanges,
 } from '@quorumkv/protocol';
+import { decodeRing, pendingPartitions, transfersOf } from '@quorumkv/ring';
 import { toBytes, type BytesInput } from './codec.js';
 import { num, toSibling, wireMillis } from './convert.js';
 import type { Executor } from './executor.js';
@@ -58,13 +60,27 @@ export interface MemberInfo {
   readonly incarnation: number;
 }
 
-/** One partition handoff in progress. */
+/** Where a handoff transfer stands on its sender. */
+export type HandoffStateName = 'active' | 'queued' | 'retrying' | 'unspecified';
+
+/** One partition handoff transfer, as its sender reports it. */
 export interface HandoffInfo {
   readonly partition: number;
   readonly fromNode: string;
   readonly toNode: string;
+  /** Records sent (scanned) so far, of `total` in the partition on the sender. */
   readonly sent: number;
   readonly total: number;
+  /** Bytes sent so far, and the bytes the partition's records take on the sender. */
+  readonly bytesSent: number;
+  readonly bytesTotal: number;
+  readonly state: HandoffStateName;
+  /** Milliseconds since this attempt started (0 while queued). */
+  readonly elapsedMs: number;
+  /** Why the last attempt failed (one line), or ''. */
+  readonly error: string;
+  /** Milliseconds until the next attempt, while retrying. */
+  readonly retryInMs: number;
 }
 
 /** The hints a node holds for one target node. */
@@ -139,6 +155,26 @@ export interface RingView {
   /** Owner node id of each partition. */
   readonly owners: string[];
   readonly ownership: OwnershipInfo[];
+  /** The committed change in progress, if any: the version it began at and what is left of it. */
+  readonly transition?: TransitionView;
+}
+
+/** A committed ring change on its way (see {@link RingView.transition}). */
+export interface TransitionView {
+  /** The ring version it began at (it names the change). */
+  readonly since: number;
+  /** Partitions whose new holders do not all have their data yet. */
+  readonly pendingPartitions: number;
+  /** Copies ((partition, receiving node) pairs) still to make. */
+  readonly transfersLeft: number;
+}
+
+/** What is left of the ring's transition, decoded from the ring the node sent. */
+function transitionOf(encoded: Uint8Array | undefined): TransitionView | undefined {
+  if (encoded === undefined || encoded.length === 0) return undefined;
+  const ring = decodeRing(encoded);
+  if (ring.transition === undefined) return undefined;
+  return { since: ring.transition.since, pendingPartitions: pendingPartitions(ring).length, transfersLeft: transfersOf(ring).length };
 }
 
 /** A partition short of live, distinct replicas. */
@@ -157,10 +193,16 @@ export interface VerifyReport {
   readonly ringDisagreements: string[];
 }
 
-/** Membership changes waiting for a commit (answer of {@link AdminClient.join} and {@link AdminClient.leave}). */
+/** Membership changes waiting for a commit (answer of {@link AdminClient.join} and the other staging calls). */
 export interface StagedChanges {
   readonly joins: string[];
   readonly leaves: string[];
+  /** Members staged to be replaced, and by whom. */
+  readonly replacements: { oldNode: string; newNode: string }[];
+  /** Dead members staged to be removed without a handoff from them. */
+  readonly forceRemoves: string[];
+  /** Manual partition moves, by receiving node. */
+  readonly moves: { toNode: string; partitions: number[] }[];
 }
 
 /** What committing the staged changes would do ({@link AdminClient.plan}). */
@@ -172,10 +214,16 @@ export interface ClusterPlanInfo {
   /** Partitions changing owner. */
   readonly moves: { partition: number; fromNode: string; toNode: string }[];
   readonly ownershipAfter: OwnershipInfo[];
-  /** Copies to make ((key-partition, receiving node) pairs), and the records and bytes they carry where known. */
+  /** Copies to make ((key-partition, receiving node) pairs), and the records and bytes they carry (counted by each sender). */
   readonly transfers: number;
   readonly keys: number;
   readonly bytes: number;
+  /** Seconds the copies take at the configured handoff rate (0: unthrottled). */
+  readonly etaSeconds: number;
+  /** The handoff rate per sending node the ETA assumes (bytes/s; 0: unthrottled). */
+  readonly handoffBytesPerSecond: number;
+  /** Senders that did not answer for their counts (their partitions count 0). */
+  readonly statsMissing: string[];
   /** Partitions per unit of weight of the busiest active node over the mean, before and after. */
   readonly balanceBefore: number;
   readonly balanceAfter: number;
@@ -190,6 +238,19 @@ export interface LocalRecord {
   readonly clock: string;
   readonly partition: number;
   readonly hintedFor: string[];
+}
+
+/** The staged changes of an answer; a server that predates `staged` sends only joins and leaves. */
+function toStaged(res: { stagedJoins?: string[]; stagedLeaves?: string[]; staged?: PbStagedChanges }): StagedChanges {
+  const s = res.staged;
+  if (s === undefined) return { joins: [...(res.stagedJoins ?? [])], leaves: [...(res.stagedLeaves ?? [])], replacements: [], forceRemoves: [], moves: [] };
+  return {
+    joins: [...s.joins],
+    leaves: [...s.leaves],
+    replacements: s.replacements.map((r) => ({ oldNode: r.oldNodeId, newNode: r.newNodeId })),
+    forceRemoves: [...s.forceRemoves],
+    moves: s.moves.map((m) => ({ toNode: m.toNode, partitions: [...m.partitions] })),
+  };
 }
 
 const enumName = (names: Record<number, string>, v: number): string => (names[v] ?? 'unspecified').toLowerCase();
@@ -267,7 +328,21 @@ export class AdminClient {
         partitionsOwned: s.partitionsOwned,
         ready: s.ready,
         claimant: s.claimant,
-        handoffs: s.handoffs.map((h) => ({ partition: h.partition, fromNode: h.fromNode, toNode: h.toNode, sent: num(h.sent), total: num(h.total) })),
+        handoffs: s.handoffs.map(
+          (h): HandoffInfo => ({
+            partition: h.partition,
+            fromNode: h.fromNode,
+            toNode: h.toNode,
+            sent: num(h.sent),
+            total: num(h.total),
+            bytesSent: num(h.bytesSent),
+            bytesTotal: num(h.bytesTotal),
+            state: enumName(HandoffState, h.state) as HandoffStateName,
+            elapsedMs: num(h.elapsedMs),
+            error: h.error,
+            retryInMs: num(h.retryInMs),
+          }),
+        ),
         requestsInFlight: s.requestsInFlight,
       } satisfies StatusInfo;
     });
@@ -295,6 +370,7 @@ export class AdminClient {
         nodes,
         owners: (r?.owners ?? []).map((i) => nodes[i]?.id ?? ''),
         ownership: res.ownership.map(toOwnership),
+        ...((t) => (t === undefined ? {} : { transition: t }))(transitionOf(r?.encoded)),
       } satisfies RingView;
     });
   }
@@ -341,17 +417,37 @@ export class AdminClient {
   /** Stages a node (a live member started with `--seeds`) to join the ring; the claimant keeps the staged changes. */
   join(nodeId: string, options?: AdminCallOptions): Promise<StagedChanges> {
     return this.call('join', options, true, async (a) => {
-      const res = await a.clients.admin.join({ nodeId }, { signal: a.signal, timeoutMs: a.timeoutMs });
-      return { joins: [...res.stagedJoins], leaves: [...res.stagedLeaves] } satisfies StagedChanges;
+      return toStaged(await a.clients.admin.join({ nodeId }, { signal: a.signal, timeoutMs: a.timeoutMs }));
     });
   }
 
   /** Stages a ring member to leave (its partitions move to the others first). */
   leave(nodeId: string, options?: AdminCallOptions): Promise<StagedChanges> {
     return this.call('leave', options, true, async (a) => {
-      const res = await a.clients.admin.leave({ nodeId }, { signal: a.signal, timeoutMs: a.timeoutMs });
-      return { joins: [...res.stagedJoins], leaves: [...res.stagedLeaves] } satisfies StagedChanges;
+      return toStaged(await a.clients.admin.leave({ nodeId }, { signal: a.signal, timeoutMs: a.timeoutMs }));
     });
+  }
+
+  /** Stages ring member `oldNode` to be replaced by `newNode` (a live member started with `--seeds`): all its partitions go to the new node. */
+  replace(oldNode: string, newNode: string, options?: AdminCallOptions): Promise<StagedChanges> {
+    return this.call('replace', options, true, async (a) =>
+      toStaged(await a.clients.admin.replace({ oldNodeId: oldNode, newNodeId: newNode }, { signal: a.signal, timeoutMs: a.timeoutMs })),
+    );
+  }
+
+  /**
+   * Stages a dead ring member to be removed without a handoff from it: its partitions go to the
+   * others and are rebuilt from the surviving replicas. Refused while the node is up (use {@link leave}).
+   */
+  forceRemove(nodeId: string, options?: AdminCallOptions): Promise<StagedChanges> {
+    return this.call('forceRemove', options, true, async (a) => toStaged(await a.clients.admin.forceRemove({ nodeId }, { signal: a.signal, timeoutMs: a.timeoutMs })));
+  }
+
+  /** Stages `partitions` to move to the active member `toNode` (a manual reshard). */
+  move(partitions: readonly number[], toNode: string, options?: AdminCallOptions): Promise<StagedChanges> {
+    return this.call('move', options, true, async (a) =>
+      toStaged(await a.clients.admin.move({ partitions: [...partitions], toNode }, { signal: a.signal, timeoutMs: a.timeoutMs })),
+    );
   }
 
   /** What committing the staged changes would do. Throws ClusterChangeError when nothing is staged. */
@@ -366,9 +462,12 @@ export class AdminClient {
         transfers: p.transfers,
         keys: num(p.keys),
         bytes: num(p.bytes),
+        etaSeconds: p.etaSeconds,
+        handoffBytesPerSecond: num(p.handoffBytesPerSecond),
+        statsMissing: [...p.statsMissing],
         balanceBefore: p.balanceBefore,
         balanceAfter: p.balanceAfter,
-        staged: { joins: [...p.stagedJoins], leaves: [...p.stagedLeaves] },
+        staged: toStaged(p),
       } satisfies ClusterPlanInfo;
     });
   }

@@ -15,6 +15,8 @@ export {
   type BucketSpec,
   type ConflictModeName,
   type HandoffInfo,
+  type HandoffStateName,
+  type TransitionView,
   type HintsInfo,
   type HintTargetInfo,
   type LocalRecord,

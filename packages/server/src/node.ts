@@ -279,10 +279,11 @@ export class QuorumNode {
       definedN: identity.definition.n,
       partitionStats: (p) => {
         const keys = storage.countPartition(p);
-        return keys > 0 ? { keys, bytes: 0 } : undefined;
+        return keys > 0 ? { keys, bytes: storage.partitionBytes(p) } : undefined;
       },
       now: Date.now,
       info: (msg, fields) => this.log.info(fields, msg),
+      store: storage,
     });
     return {
       claimant,
@@ -485,6 +486,8 @@ export class QuorumNode {
           claimant: view.claimant,
           handoffs: () => replication.handoff.progress(),
           othersUp: () => allNodes(ring.current).map((n) => n.id).filter((id) => id !== selfId && replication.router.isUp(id)),
+          partitionStats: (p) => ({ keys: storage.countPartition(p), bytes: storage.partitionBytes(p) }),
+          bytesPerSecond: c.handoffBytesPerSecond,
           peerAdmin: (id) => {
             const address = ring.addressOf(id) ?? membership.list.member(id)?.address;
             return address === undefined ? undefined : this.pool.client(address, AdminService);

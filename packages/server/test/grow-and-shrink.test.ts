@@ -4,8 +4,7 @@
 // readable at r = 2 with its value, and no deleted key comes back.
 import { join } from 'node:path';
 import { NodeHandle, freePort } from '@quorumkv/harness';
-import type { Ring } from '@quorumkv/ring';
-import { dec, enc, eventually, fetchRing, localRecord, primariesOf, sleep, useCluster, waitAllUp, type Clients } from './support.js';
+import { dec, enc, eventually, fetchRing, localRecord, primariesOf, settled, sleep, useCluster, waitAllUp, type Clients } from './support.js';
 
 const Q = 64;
 const KEYS = 1000;
@@ -89,22 +88,6 @@ class Workload {
   }
 }
 
-async function ringOf(clients: Clients, node: NodeHandle): Promise<Ring> {
-  return fetchRing(clients, node);
-}
-
-/** Waits (bounded) until every node holds a ring without a transition that satisfies `done`. */
-async function settled(clients: Clients, nodes: readonly NodeHandle[], done: (ring: Ring) => boolean, timeoutMs: number): Promise<Ring> {
-  let last: Ring | undefined;
-  const ok = await eventually(async () => {
-    const rings = await Promise.all(nodes.map((n) => ringOf(clients, n)));
-    last = rings[0];
-    return rings.every((r) => r.transition === undefined && done(r) && r.checksum === rings[0]!.checksum);
-  }, timeoutMs, 250);
-  if (!ok) throw new Error(`ring did not settle: version ${last?.version}, transition ${last?.transition ? 'pending' : 'none'}`);
-  return last!;
-}
-
 describe('a cluster that grows and shrinks', () => {
   const exits = new Map<string, number | null>();
   const { clients, nodes } = useCluster({ nodes: 3, hostBase: HOST_BASE, partitions: Q, n: 3, r: 2, w: 2, extraArgs: FLAGS.slice(6), onExit: (id, code) => exits.set(id, code) });
@@ -144,7 +127,7 @@ describe('a cluster that grows and shrinks', () => {
     await fourth.waitReady(30_000);
     const n4 = fourth;
     expect((await clients.of(n4).admin.status({})).clusterId).toBe((await clients.of(n1).admin.status({})).clusterId);
-    expect((await ringOf(clients, n4)).nodes.map((n) => n.id)).toEqual(['n1', 'n2', 'n3']);
+    expect((await fetchRing(clients, n4)).nodes.map((n) => n.id)).toEqual(['n1', 'n2', 'n3']);
     // It serves by forwarding before it owns anything.
     await work.check('k1', n4);
     expect(await eventually(async () => (await clients.of(n2).admin.members({})).members.length >= 3)).toBe(true);

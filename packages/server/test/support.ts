@@ -67,6 +67,18 @@ export async function nodesForKey(clients: Clients, nodes: readonly NodeHandle[]
   return [...primaries, ...nodes.filter((node) => !primaries.includes(node))];
 }
 
+/** Waits (bounded) until every node holds the same ring, without a transition, that satisfies `done`. */
+export async function settled(clients: Clients, nodes: readonly NodeHandle[], done: (ring: Ring) => boolean, timeoutMs: number): Promise<Ring> {
+  let last: Ring | undefined;
+  const ok = await eventually(async () => {
+    const rings = await Promise.all(nodes.map((n) => fetchRing(clients, n)));
+    last = rings[0];
+    return rings.every((r) => r.transition === undefined && done(r) && r.checksum === rings[0]!.checksum);
+  }, timeoutMs, 250);
+  if (!ok) throw new Error(`ring did not settle: version ${last?.version}, transition ${last?.transition ? 'pending' : 'none'}`);
+  return last!;
+}
+
 /** Polls `check` until it returns true or `timeoutMs` passes; returns whether it succeeded. */
 export async function eventually(check: () => Promise<boolean>, timeoutMs = 15_000, stepMs = 100): Promise<boolean> {
   const until = Date.now() + timeoutMs;

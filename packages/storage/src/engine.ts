@@ -290,6 +290,12 @@ export interface StorageEngine {
   countPartition(partition: number): number;
 
   /**
+   * Bytes the records of a partition take (keys and stored records; expired ones count until
+   * swept). O(1): kept with the partition's record counter, for plans and transfer progress.
+   */
+  partitionBytes(partition: number): number;
+
+  /**
    * One page of a bucket's listed keys (live, unexpired, before their `listedUntilMs`), in
    * (partition, key) order, never the whole bucket at once. Reads keys and the listing index only,
    * never values: the cost is proportional to the keys it passes, whatever their values' size, and a

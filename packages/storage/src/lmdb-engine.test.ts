@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { open } from 'lmdb';
 import { openLmdbEngine, type LmdbEngineOptions } from './lmdb-engine.js';
 import { defineEngineContract } from './test-support/engine-contract.js';
 import type { StorageEngine } from './engine.js';
@@ -46,6 +47,28 @@ describe('lmdb engine data dir', () => {
       await engine.close();
     } finally {
       rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('rebuilds partition counters written before they counted bytes (8-byte values)', async () => {
+    const path = mkdtempSync(join(tmpdir(), 'qkv-storage-counts-'));
+    const options = { path, partitionCount: 8, partitioner: () => 3 };
+    try {
+      let engine = await openLmdbEngine(options);
+      await engine.update(new Uint8Array([1]), new Uint8Array([2]), () => ({ value: new Uint8Array(500) }));
+      const bytes = engine.partitionBytes(3);
+      await engine.close();
+      // What an older version wrote: the record count alone.
+      const env = open({ path, maxDbs: 12 });
+      const counts = env.openDB({ name: 'counts', encoding: 'binary', keyEncoding: 'binary' });
+      const key = [...counts.getKeys({})][0]!;
+      await counts.put(key, Buffer.from([0, 0, 0, 0, 0, 0, 0, 1]));
+      await env.close();
+      engine = await openLmdbEngine(options);
+      expect({ records: engine.countPartition(3), bytes: engine.partitionBytes(3) }).toEqual({ records: 1, bytes });
+      await engine.close();
+    } finally {
+      rmSync(path, { recursive: true, force: true });
     }
   });
 });

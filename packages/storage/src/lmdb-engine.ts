@@ -201,7 +201,7 @@ export class LmdbEngine implements StorageEngine {
         reindex(this.expiry, dataKey, oldExpiry, next.expiresAtMs);
         reindex(this.due, dataKey, oldDue, next.dueAtMs);
         this.relist(dataKey, oldListing, listingEnd(next));
-        if (old === undefined) this.countIn(dataKey, 1);
+        this.countIn(dataKey, old === undefined ? 1 : 0, old === undefined ? dataKey.length + frame.length : frame.length - old.length);
         result = { value: next.value };
         if (next.expiresAtMs !== undefined) result.expiresAtMs = next.expiresAtMs;
         if (next.dueAtMs !== undefined) result.dueAtMs = next.dueAtMs;
@@ -253,6 +253,12 @@ export class LmdbEngine implements StorageEngine {
       last = key;
     }
     return next === undefined ? { items } : { items, next };
+  }
+
+  partitionBytes(partition: number): number {
+    this.checkOpen();
+    checkPartition(partition, this.partitionCount);
+    return this.bytesIn(partition);
   }
 
   countPartition(partition: number): number {
@@ -465,16 +471,20 @@ export class LmdbEngine implements StorageEngine {
    */
   async ensureIndexes(): Promise<void> {
     await this.hints.ensureStats();
-    if (!isEmpty(this.counts) || isEmpty(this.data)) return;
+    if ((!isEmpty(this.counts) && !this.countsWithoutBytes()) || isEmpty(this.data)) return;
     const committed = this.data.transaction(() => {
-      const perPartition = new Map<number, number>();
+      for (const key of this.counts.getKeys({})) this.counts.removeSync(key);
+      const perPartition = new Map<number, { records: number; bytes: number }>();
       for (const { key, value } of this.data.getRange({})) {
         const p = decodeDataKey(key)?.partition;
-        if (p !== undefined) perPartition.set(p, (perPartition.get(p) ?? 0) + 1);
+        if (p !== undefined) {
+          const c = perPartition.get(p) ?? { records: 0, bytes: 0 };
+          perPartition.set(p, { records: c.records + 1, bytes: c.bytes + key.length + value.length });
+        }
         const ends = value.length >= 6 ? frameListingEnd(value) : undefined;
         if (ends !== undefined) this.listing.putSync(key, timeValue(ends));
       }
-      for (const [p, n] of perPartition) this.counts.putSync(partitionStart(p), timeValue(n));
+      for (const [p, c] of perPartition) this.counts.putSync(partitionStart(p), countValue(c.records, c.bytes));
     });
     await this.durable(committed);
   }
@@ -482,15 +492,28 @@ export class LmdbEngine implements StorageEngine {
   /** Records stored in a partition, from its counter. */
   private storedIn(partition: number): number {
     const bytes = this.counts.getBinaryFast(partitionStart(partition));
-    return bytes === undefined || bytes.length !== 8 ? 0 : readU64(bytes, 0);
+    return bytes === undefined || bytes.length < 8 ? 0 : readU64(bytes, 0);
   }
 
-  /** Moves the counter of a data key's partition; inside a write transaction. */
-  private countIn(dataKey: Buffer, delta: number): void {
+  /** Bytes (keys and frames) of the records stored in a partition, from its counter. */
+  private bytesIn(partition: number): number {
+    const bytes = this.counts.getBinaryFast(partitionStart(partition));
+    return bytes === undefined || bytes.length !== COUNT_VALUE_BYTES ? 0 : readU64(bytes, 8);
+  }
+
+  /** True when the counters were written before they counted bytes (8-byte values): rebuild them. */
+  private countsWithoutBytes(): boolean {
+    for (const { value } of this.counts.getRange({ limit: 1 })) return (value as Buffer).length !== COUNT_VALUE_BYTES;
+    return false;
+  }
+
+  /** Moves the counters of a data key's partition; inside a write transaction. */
+  private countIn(dataKey: Buffer, records: number, bytes: number): void {
+    if (records === 0 && bytes === 0) return;
     const p = decodeDataKey(dataKey)!.partition;
-    const n = Math.max(0, this.storedIn(p) + delta);
+    const n = Math.max(0, this.storedIn(p) + records);
     if (n === 0) this.counts.removeSync(partitionStart(p));
-    else this.counts.putSync(partitionStart(p), timeValue(n));
+    else this.counts.putSync(partitionStart(p), countValue(n, Math.max(0, this.bytesIn(p) + bytes)));
   }
 
   /** Moves a record's entry in the listing index; inside a write transaction. */
@@ -508,7 +531,7 @@ export class LmdbEngine implements StorageEngine {
     if (expiresAtMs !== undefined) this.expiry.removeSync(encodeTimeKey(expiresAtMs, dataKey));
     if (dueAtMs !== undefined) this.due.removeSync(encodeTimeKey(dueAtMs, dataKey));
     if (frameListingEnd(frame) !== undefined) this.listing.removeSync(dataKey);
-    this.countIn(dataKey, -1);
+    this.countIn(dataKey, -1, -(dataKey.length + frame.length));
   }
 
   /** The record in `frame` if sound and unexpired; corrupt ones are reported and read as absent. */
@@ -561,6 +584,16 @@ function isEmpty(db: Db): boolean {
 }
 
 /** A u64 as the 8 bytes the listing index and the counters store. */
+/** A partition counter: records, then the bytes their keys and frames take. */
+const COUNT_VALUE_BYTES = 16;
+
+function countValue(records: number, bytes: number): Buffer {
+  const out = Buffer.allocUnsafe(COUNT_VALUE_BYTES);
+  writeU64(out, 0, records);
+  writeU64(out, 8, bytes);
+  return out;
+}
+
 function timeValue(n: number): Buffer {
   const out = Buffer.allocUnsafe(8);
   writeU64(out, 0, n);

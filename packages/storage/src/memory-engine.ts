@@ -140,6 +140,14 @@ export class MemoryEngine implements StorageEngine {
     return { items };
   }
 
+  partitionBytes(partition: number): number {
+    this.checkOpen();
+    checkPartition(partition, this.partitionCount);
+    let bytes = 0;
+    for (const entry of this.partitions.get(partition)?.entries.values() ?? []) bytes += entry.bucket.length + entry.key.length + entry.record.value.length;
+    return bytes;
+  }
+
   countPartition(partition: number): number {
     this.checkOpen();
     checkPartition(partition, this.partitionCount);

@@ -2,6 +2,8 @@
 import type { HintsInfo } from '@quorumkv/client';
 import type { Command } from 'commander';
 import { registerClusterChangeCommands } from './cluster-changes.js';
+import { registerTransfersCommand } from './transfers.js';
+import { transferDetail, transferLabel, transferRow } from '../transfers/transfer-report.js';
 import { emit, withClient } from '../context.js';
 import { CliExit, ExitCode } from '../exit-codes.js';
 import { fields, table, type Output } from '../output.js';
@@ -24,6 +26,7 @@ function hintSummary(pending: number, h: HintsInfo): string {
 export function registerClusterCommands(program: Command, out: Output): void {
   const cluster = program.command('cluster').description('inspect the cluster and change its membership');
   registerClusterChangeCommands(cluster, out);
+  registerTransfersCommand(cluster, out);
 
   cluster
     .command('status')
@@ -41,7 +44,7 @@ export function registerClusterCommands(program: Command, out: Output): void {
             ['hints pending', hintSummary(status.hintsPending, status.hints)],
             ['keys', `${status.keys}, ${status.partitionsOwned} partitions owned`],
             ['storage', `${status.bytes} of ${status.storageLimitBytes} bytes${status.storageFull ? ' (FULL: writes refused until room returns)' : ''}`],
-            ['handoffs', status.handoffs.length === 0 ? 'none' : status.handoffs.map((h) => `p${h.partition} ${h.fromNode}->${h.toNode} ${h.sent}/${h.total}`).join(', ')],
+            ['handoffs', status.handoffs.length === 0 ? 'none' : status.handoffs.map((h) => `\n  ${transferLabel(transferRow(h))}  ${transferDetail(transferRow(h))}`).join('')],
           ]);
           const rows = members.map((m) => [m.id, m.address, m.zone, m.state, m.liveness, m.weight]);
           return `${head}\n\n${table(['id', 'address', 'zone', 'state', 'liveness', 'weight'], rows)}`;

@@ -7,6 +7,8 @@ import { DEFAULT_NODE, globals } from '../context.js';
 import { CliExit, ExitCode } from '../exit-codes.js';
 import { table, toJson, type Output } from '../output.js';
 import { port, positiveInt } from '../parse.js';
+import { registerDevAddNode } from './dev-add-node.js';
+import { untilStopped } from './until-stopped.js';
 
 interface DevFlags {
   nodes: number;
@@ -19,7 +21,7 @@ interface DevFlags {
 
 /** Adds `dev` to `program`. */
 export function registerDevCommand(program: Command, out: Output): void {
-  program
+  const dev = program
     .command('dev')
     .description('run a local cluster of quorumkv-server processes on 127.0.0.1 until Ctrl-C')
     .option('--nodes <n>', 'number of nodes', positiveInt, 3)
@@ -64,25 +66,9 @@ export function registerDevCommand(program: Command, out: Output): void {
         out.out(`try, in another terminal: npx quorumkv${node}${flags} put greeting hello && npx quorumkv${node}${flags} get greeting   (Ctrl-C stops the cluster)`);
       }
 
-      await new Promise<void>((done) => {
-        let stopping = false;
-        const onSignal = (signal: NodeJS.Signals): void => {
-          if (stopping) {
-            // A second Ctrl-C: do not wait for a graceful shutdown.
-            cluster.killNow();
-            process.exit(130);
-          }
-          stopping = true;
-          out.err(`${signal}: stopping ${nodes.length} nodes...`);
-          void cluster.stop(10_000).then(() => {
-            out.err('stopped');
-            done();
-          });
-        };
-        process.on('SIGINT', onSignal);
-        process.on('SIGTERM', onSignal);
-      });
+      await untilStopped(out, `${nodes.length} nodes`, { stop: () => cluster.stop(10_000), killNow: () => cluster.killNow() });
     });
+  registerDevAddNode(dev, out);
 }
 
 /** A new admin token for a secure dev cluster, and the token file granting it, under `dataDir`. */

@@ -115,4 +115,75 @@ describe('Claimant', () => {
     expect(finished.version).toBe(5);
     expect(finished.owners).toEqual(planned.begun.transition!.owners);
   });
+
+  it('stages a replacement: every partition of the old node goes to the new one and nothing else moves', () => {
+    const { gossip, ring, claimant } = setUp();
+    expect(() => claimant().stageReplace('n2', 'n4')).toThrow(/new_node_id: node n4 is not a live member/);
+    expect(() => claimant().stageReplace('n9', 'n4')).toThrow(/old_node_id: node n9 is not a ring member/);
+    gossip.addMember('n4');
+    expect(() => claimant().stageReplace('n2', 'n3')).toThrow(/new_node_id: node n3 is already a ring member/);
+    expect(claimant().stageReplace('n2', 'n4').replacements).toEqual([{ old: 'n2', node: { id: 'n4', address: 'n4:7070', zone: 'default', weight: 1 } }]);
+    expect(() => claimant().stageLeave('n2')).toThrow(/node_id: node n2 is already staged to go/);
+    expect(() => claimant().stageReplace('n2', 'n4')).toThrow(/old_node_id: node n2 is already staged to go/);
+    const { summary, begun } = claimant().plan();
+    const owned = ring.current.owners.flatMap((o, p) => (o === 'n2' ? [p] : []));
+    expect(summary.ownerChanges.map((m) => [m.partition, m.from, m.to])).toEqual(owned.map((p) => [p, 'n2', 'n4']));
+    expect(begun.transition!.nodes.find((n) => n.id === 'n2')!.state).toBe('leaving');
+  });
+
+  it('stages manual moves to active members, refusing partitions out of range and non-members', () => {
+    const { ring, claimant } = setUp();
+    expect(() => claimant().stageMove([1], 'n9')).toThrow(/to_node: node n9 is not a ring member/);
+    expect(() => claimant().stageMove([32], 'n1')).toThrow(/partitions: 32 is not in 0..31/);
+    expect(() => claimant().stageMove([], 'n1')).toThrow(/partitions: name at least one/);
+    const notN3 = ring.current.owners.flatMap((o, p) => (o !== 'n3' ? [p] : [])).slice(0, 3);
+    claimant().stageMove(notN3, 'n3');
+    const { summary } = claimant().plan();
+    expect(summary.ownerChanges.map((m) => m.partition)).toEqual(notN3);
+    expect(summary.ownerChanges.every((m) => m.to === 'n3')).toBe(true);
+  });
+
+  it('force-removes only a node that is down, never the last one, and gives up transfers to it mid-change', () => {
+    const { gossip, ring, claimant } = setUp();
+    expect(() => claimant().stageForceRemove('n3')).toThrow(/node_id: node n3 is up: use `cluster leave`/);
+    gossip.down.add('n3');
+    expect(claimant().stageForceRemove('n3').forceRemoves).toEqual(['n3']);
+    expect(() => claimant().stageForceRemove('n3')).toThrow(/already staged to go/);
+    // Two of three nodes would remain, fewer than n = 3.
+    expect(() => claimant().plan()).toThrow(/leave 2 active nodes, fewer than n = 3/);
+    claimant().clear();
+
+    // A joiner dies mid-change: forcing it out lets the transition finish without its transfers.
+    gossip.down.delete('n3');
+    gossip.addMember('n4');
+    claimant().stageJoin('n4');
+    const begun = claimant().commit(1);
+    const others = transfersOf(begun).filter((t) => t.to !== 'n4');
+    gossip.report('n1', { since: begun.transition!.since, done: others.map((t) => transferKey(t.partition, t.to)) });
+    claimant().advance();
+    expect(ring.current.transition).toBeDefined();
+    gossip.down.add('n4');
+    claimant().stageForceRemove('n4');
+    claimant().advance();
+    expect(ring.current.transition).toBeUndefined();
+    expect(ring.current.nodes.map((n) => n.id)).toContain('n4');
+    const { summary } = claimant().plan();
+    expect(summary.ownerChanges.every((m) => m.from === 'n4')).toBe(true);
+    claimant().commit(0);
+    expect(targetOwners(ring.current)).not.toContain('n4');
+  });
+
+  it('refuses a departure that would leave no active node', () => {
+    const gossip = new FakeGossip();
+    const ring = new RingState(createRing({ partitionCount: 8, nodes: [{ id: 'solo', address: 'solo:7070' }] }));
+    const c = new Claimant({ selfId: 'solo', ring, membership: gossip, transitionN: () => 1, definedN: 3, partitionStats: () => undefined, now: () => 1, info: () => undefined });
+    expect(() => c.stageLeave('solo')).toThrow(/node_id: node solo is the last active node/);
+    gossip.down.add('solo');
+    expect(() => c.stageForceRemove('solo')).toThrow(/last active node/);
+    expect(c.staged()).toEqual({ joins: [], leaves: [] });
+  });
 });
+
+function targetOwners(ring: Ring): readonly string[] {
+  return ring.transition?.owners ?? ring.owners;
+}

@@ -9,34 +9,32 @@ import {
   finishTransition,
   markDone,
   pendingPartitions,
-  plan,
   summarizeTransition,
   transfersOf,
   type PartitionStats,
   type Ring,
-  type RingPlan,
   type TransitionSummary,
 } from '@quorumkv/ring';
 import type { Memberlist } from '@quorumkv/gossip';
+import type { StorageEngine } from '@quorumkv/storage';
 import { NodeClusterChangeError } from '../errors/errors.js';
 import type { RingState } from './ring-state.js';
+import {
+  NOTHING_STAGED,
+  arriving,
+  compactStaged,
+  departing,
+  isNothingStaged,
+  stagedLists,
+  stagedTarget,
+  type JoinCandidate,
+  type StagedChanges,
+} from './staged-changes.js';
+
+export type { JoinCandidate, StagedChanges } from './staged-changes.js';
 
 export const STAGED_METADATA_KEY = 'staged';
 export const HANDOFF_METADATA_PREFIX = 'handoff:';
-
-/** A node staged to join, as it described itself in its gossip member meta. */
-export interface JoinCandidate {
-  readonly id: string;
-  readonly address: string;
-  readonly zone: string;
-  readonly weight: number;
-}
-
-/** Changes waiting for a commit. */
-export interface StagedChanges {
-  readonly joins: readonly JoinCandidate[];
-  readonly leaves: readonly string[];
-}
 
 /** What a node reports of the transfers it completed (metadata "handoff:<node>"). */
 export interface HandoffReport {
@@ -48,7 +46,8 @@ export interface HandoffReport {
 
 /** What a commit would do. */
 export interface ClusterPlan {
-  readonly plan: RingPlan;
+  /** The ring version the plan is for. */
+  readonly fromVersion: number;
   /** The ring a commit publishes: the current one with the transition begun. */
   readonly begun: Ring;
   readonly summary: TransitionSummary;
@@ -73,9 +72,16 @@ export interface ClaimantDeps {
   partitionStats: (partition: number) => PartitionStats | undefined;
   now: () => number;
   info: (msg: string, fields: Record<string, unknown>) => void;
+  /**
+   * Where this node keeps the last staged changes it saw (storage meta), so they survive a restart
+   * of every node: gossip alone would lose them. Absent: gossip only.
+   */
+  store?: Pick<StorageEngine, 'getMeta' | 'setMeta'>;
 }
 
-const NOTHING_STAGED: StagedChanges = Object.freeze({ joins: [], leaves: [] });
+/** Storage meta name of the persisted staged changes: JSON `{ version, value }` (value: the gossiped text). */
+export const STAGED_META_NAME = 'cluster-staged';
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -85,7 +91,29 @@ export function transferKey(partition: number, to: string): string {
 }
 
 export class Claimant {
-  constructor(private readonly d: ClaimantDeps) {}
+  /** Version of the staged entry on disk. */
+  private savedVersion = 0;
+
+  constructor(private readonly d: ClaimantDeps) {
+    this.restoreStaged();
+  }
+
+  /** Offers the persisted staged changes to gossip at their version (a newer gossiped entry wins). */
+  private restoreStaged(): void {
+    const bytes = this.d.store?.getMeta(STAGED_META_NAME);
+    if (bytes === undefined) return;
+    const saved = JSON.parse(decoder.decode(bytes)) as { version: number; value: string };
+    this.savedVersion = saved.version;
+    this.d.membership.list.setMetadata(STAGED_METADATA_KEY, saved.version, encoder.encode(saved.value));
+  }
+
+  /** Saves the gossiped staged changes when they are newer than those on disk (every node does). */
+  persistStaged(): Promise<void> {
+    const entry = this.d.membership.list.getMetadata(STAGED_METADATA_KEY);
+    if (this.d.store === undefined || entry === undefined || entry.version <= this.savedVersion) return Promise.resolve();
+    this.savedVersion = entry.version;
+    return this.d.store.setMeta(STAGED_META_NAME, encoder.encode(JSON.stringify({ version: entry.version, value: decoder.decode(entry.value) })));
+  }
 
   /** The lowest-id ring member (of the current or the target ring) that is up. */
   claimantId(): string {
@@ -107,32 +135,64 @@ export class Claimant {
 
   /** Stages `nodeId` to join: it must be a live gossip member that is not in the ring. */
   stageJoin(nodeId: string): StagedChanges {
-    const ring = this.d.ring.current;
-    if (allNodes(ring).some((n) => n.id === nodeId)) throw new NodeClusterChangeError(`node ${nodeId} is already a ring member`);
-    const member = this.d.membership.list.member(nodeId);
-    if (member === undefined || member.state !== 'alive') {
-      throw new NodeClusterChangeError(`node ${nodeId} is not a live member of this cluster: start it with --seeds <any member> first`);
-    }
-    const self = parseMemberMeta(member.meta);
-    const staged = this.staged();
-    const joins = [...staged.joins.filter((j) => j.id !== nodeId), { id: nodeId, address: member.address, zone: self.zone, weight: self.weight }];
-    return this.setStaged({ joins, leaves: staged.leaves.filter((id) => id !== nodeId) });
+    const candidate = this.candidate(nodeId, 'node_id');
+    const staged = stagedLists(this.staged());
+    return this.setStaged({ ...staged, joins: [...staged.joins.filter((j) => j.id !== nodeId), candidate], leaves: staged.leaves.filter((id) => id !== nodeId) });
   }
 
-  /** Stages `nodeId` to leave: it must be an active ring member. */
+  /** Stages `nodeId` to leave: it must be an active ring member. A staged joiner is unstaged instead. */
   stageLeave(nodeId: string): StagedChanges {
-    const staged = this.staged();
-    if (staged.joins.some((j) => j.id === nodeId)) return this.setStaged({ joins: staged.joins.filter((j) => j.id !== nodeId), leaves: staged.leaves });
-    const node = this.d.ring.current.nodes.find((n) => n.id === nodeId);
-    if (node === undefined) throw new NodeClusterChangeError(`node ${nodeId} is not a ring member`);
-    if (node.state !== 'active') throw new NodeClusterChangeError(`node ${nodeId} is already leaving`);
-    return this.setStaged({ joins: staged.joins, leaves: [...new Set([...staged.leaves, nodeId])] });
+    const staged = stagedLists(this.staged());
+    if (staged.joins.some((j) => j.id === nodeId)) return this.setStaged({ ...staged, joins: staged.joins.filter((j) => j.id !== nodeId) });
+    this.activeMember(nodeId, 'node_id');
+    if (!staged.leaves.includes(nodeId) && departing(staged).has(nodeId)) throw new NodeClusterChangeError(`node_id: node ${nodeId} is already staged to go`);
+    this.keepOneActive(nodeId);
+    return this.setStaged({ ...staged, leaves: [...new Set([...staged.leaves, nodeId])] });
+  }
+
+  /** Stages member `oldId` to be replaced by `newId`, a live gossip member outside the ring. */
+  stageReplace(oldId: string, newId: string): StagedChanges {
+    this.activeMember(oldId, 'old_node_id');
+    const staged = stagedLists(this.staged());
+    if (departing(staged).has(oldId)) throw new NodeClusterChangeError(`old_node_id: node ${oldId} is already staged to go; clear the staged changes first`);
+    if (arriving(staged).has(newId)) throw new NodeClusterChangeError(`new_node_id: node ${newId} is already staged to join`);
+    const node = this.candidate(newId, 'new_node_id');
+    return this.setStaged({ ...staged, replacements: [...staged.replacements, { old: oldId, node }] });
+  }
+
+  /**
+   * Stages the removal of `nodeId` without a handoff from it: it must be down. Its partitions go
+   * to the others, rebuilt from the surviving replicas. While a transition is in progress, the
+   * transfers it should have received are given up (see {@link advance}) so the transition ends.
+   */
+  stageForceRemove(nodeId: string): StagedChanges {
+    const node = allNodes(this.d.ring.current).find((n) => n.id === nodeId);
+    if (node === undefined) throw new NodeClusterChangeError(`node_id: node ${nodeId} is not a ring member`);
+    if (this.d.membership.isUp(nodeId)) throw new NodeClusterChangeError(`node_id: node ${nodeId} is up: use \`cluster leave\`, which hands its data off first`);
+    const staged = stagedLists(this.staged());
+    if (departing(staged).has(nodeId)) throw new NodeClusterChangeError(`node_id: node ${nodeId} is already staged to go`);
+    this.keepOneActive(nodeId);
+    return this.setStaged({ ...staged, forceRemoves: [...staged.forceRemoves, nodeId] });
+  }
+
+  /** Stages `partitions` to move to the active member `to` (a manual reshard). */
+  stageMove(partitions: readonly number[], to: string): StagedChanges {
+    if (partitions.length === 0) throw new NodeClusterChangeError('partitions: name at least one partition');
+    const staged = stagedLists(this.staged());
+    if (!arriving(staged).has(to)) this.activeMember(to, 'to_node');
+    if (departing(staged).has(to)) throw new NodeClusterChangeError(`to_node: node ${to} is staged to go`);
+    const q = this.d.ring.current.partitionCount;
+    const moves: Record<string, string> = { ...staged.moves };
+    for (const p of partitions) {
+      if (!Number.isInteger(p) || p < 0 || p >= q) throw new NodeClusterChangeError(`partitions: ${p} is not in 0..${q - 1}`);
+      moves[String(p)] = to;
+    }
+    return this.setStaged({ ...staged, moves });
   }
 
   /** Drops the staged changes; returns whether there were any. */
   clear(): boolean {
-    const staged = this.staged();
-    if (staged.joins.length === 0 && staged.leaves.length === 0) return false;
+    if (isNothingStaged(this.staged())) return false;
     this.setStaged(NOTHING_STAGED);
     return true;
   }
@@ -145,18 +205,18 @@ export class Claimant {
   plan(): ClusterPlan {
     const ring = this.d.ring.current;
     const staged = this.staged();
-    if (staged.joins.length === 0 && staged.leaves.length === 0) throw new NodeClusterChangeError('nothing staged: stage a join or a leave first');
+    if (isNothingStaged(staged)) throw new NodeClusterChangeError('nothing staged: stage a join, leave, replace, force-remove or move first');
     if (ring.transition !== undefined) {
       throw new NodeClusterChangeError(`ring version ${ring.version} has a transition in progress (${pendingPartitions(ring).length} partitions not done): commit after it finishes`);
     }
     const activeBefore = ring.nodes.filter((n) => n.state === 'active').length;
-    const activeAfter = activeBefore + staged.joins.length - staged.leaves.length;
+    const target = stagedTarget(ring, staged, (activeAfter) => Math.max(ring.targetN, Math.min(this.d.definedN, activeAfter)));
+    const activeAfter = target.nodes.filter((n) => n.state === 'active').length;
     const floor = Math.min(this.d.definedN, activeBefore);
     if (activeAfter < floor) throw new NodeClusterChangeError(`the plan would leave ${activeAfter} active nodes, fewer than n = ${floor}`);
-    const p = plan(ring, { join: staged.joins, leave: staged.leaves, targetN: Math.max(ring.targetN, Math.min(this.d.definedN, activeAfter)) });
-    const begun = beginTransition(ring, p, this.d.transitionN());
+    const begun = beginTransition(ring, target, this.d.transitionN());
     const stats = Array.from({ length: ring.partitionCount }, (_, partition) => this.d.partitionStats(partition));
-    return { plan: p, begun, summary: summarizeTransition(begun, { stats }), staged };
+    return { fromVersion: ring.version, begun, summary: summarizeTransition(begun, { stats }), staged };
   }
 
   /**
@@ -171,15 +231,18 @@ export class Claimant {
     const { begun, staged } = this.plan();
     this.d.ring.publish(begun);
     this.setStaged(NOTHING_STAGED);
-    this.d.info('committed ring change', { version: begun.version, joins: staged.joins.map((j) => j.id), leaves: staged.leaves });
+    this.d.info('committed ring change', { version: begun.version, staged: compactStaged(staged) });
     return begun;
   }
 
   /**
    * Moves the transition along (claimant only): marks done the partitions whose every transfer
-   * some node reported complete, and finishes the transition once all are done.
+   * some node reported complete, and finishes the transition once all are done. Transfers to a
+   * node staged for forced removal are given up: it is down and will never report them, and it
+   * leaves the ring at the next commit (until then it is one missing replica, as any down node).
    */
   advance(): void {
+    this.persistStaged().catch((err: unknown) => this.d.info('cannot persist the staged changes', { error: String(err) }));
     if (!this.isClaimant()) return;
     const ring = this.d.ring.current;
     const t = ring.transition;
@@ -189,9 +252,10 @@ export class Claimant {
       const report = this.report(node.id);
       if (report?.since === t.since) for (const key of report.done) reported.add(key);
     }
+    const givenUp = new Set(stagedLists(this.staged()).forceRemoves);
     const waiting = new Map<number, boolean>();
     for (const transfer of transfersOf(ring)) {
-      const complete = reported.has(transferKey(transfer.partition, transfer.to));
+      const complete = givenUp.has(transfer.to) || reported.has(transferKey(transfer.partition, transfer.to));
       waiting.set(transfer.partition, (waiting.get(transfer.partition) ?? true) && complete);
     }
     const ready = [...waiting].filter(([, complete]) => complete).map(([p]) => p);
@@ -209,10 +273,37 @@ export class Claimant {
     return entry === undefined ? undefined : (JSON.parse(decoder.decode(entry.value)) as HandoffReport);
   }
 
-  private setStaged(staged: StagedChanges): StagedChanges {
+  private setStaged(changes: StagedChanges): StagedChanges {
+    const staged = compactStaged(changes);
     const previous = this.d.membership.list.getMetadata(STAGED_METADATA_KEY)?.version ?? 0;
     this.d.membership.list.setMetadata(STAGED_METADATA_KEY, Math.max(previous + 1, this.d.now()), encoder.encode(JSON.stringify(staged)));
     return staged;
+  }
+
+  /** A live gossip member outside the ring, as it described itself (for a join or a replacement). */
+  private candidate(nodeId: string, field: string): JoinCandidate {
+    if (allNodes(this.d.ring.current).some((n) => n.id === nodeId)) throw new NodeClusterChangeError(`${field}: node ${nodeId} is already a ring member`);
+    const member = this.d.membership.list.member(nodeId);
+    if (member === undefined || member.state !== 'alive') {
+      throw new NodeClusterChangeError(`${field}: node ${nodeId} is not a live member of this cluster: start it with --seeds <any member> first`);
+    }
+    const self = parseMemberMeta(member.meta);
+    return { id: nodeId, address: member.address, zone: self.zone, weight: self.weight };
+  }
+
+  /** Refuses unless `nodeId` is an active member of the current ring. */
+  private activeMember(nodeId: string, field: string): void {
+    const node = this.d.ring.current.nodes.find((n) => n.id === nodeId);
+    if (node === undefined) throw new NodeClusterChangeError(`${field}: node ${nodeId} is not a ring member`);
+    if (node.state !== 'active') throw new NodeClusterChangeError(`${field}: node ${nodeId} is already leaving`);
+  }
+
+  /** Refuses a departure of `nodeId` that would leave no active node, even with the staged joins. */
+  private keepOneActive(nodeId: string): void {
+    const staged = this.staged();
+    const gone = departing(staged).add(nodeId);
+    const staying = this.d.ring.current.nodes.filter((n) => n.state === 'active' && !gone.has(n.id)).length + arriving(staged).size;
+    if (staying === 0) throw new NodeClusterChangeError(`node_id: node ${nodeId} is the last active node: a cluster keeps at least one`);
   }
 }
 

@@ -1,4 +1,4 @@
-import { apply, createRing, encodeRing, plan, type Ring } from '@quorumkv/ring';
+import { apply, beginTransition, createRing, encodeRing, finishTransition, markDone, plan, type Ring } from '@quorumkv/ring';
 import { successorProblem, vetRing, type SuccessorFacts } from './ring-plausibility.js';
 
 const nodes = ['n1', 'n2', 'n3'].map((id, i) => ({ id, address: `127.0.0.${i + 1}:7070` }));
@@ -27,6 +27,13 @@ describe('ring plausibility', () => {
     expect(without.nodes.map((n) => n.id)).toEqual(['n2', 'n3']);
     expect(successorProblem(v1, without, facts())).toBe('drops this node (n1), which has not left');
     expect(successorProblem(leaving, without, facts())).toBeUndefined();
+    // A committed leave is a transition whose target has this node leaving: the ring that finishes
+    // it drops this node, whichever member (usually not this one) finished it.
+    const inTransition = beginTransition(v1, plan(v1, { leave: ['n1'] }), 3);
+    expect(inTransition.nodes.find((n) => n.id === 'n1')?.state).toBe('active');
+    const finished = finishTransition(markDone(inTransition, inTransition.owners.map((_, p) => p)));
+    expect(finished.nodes.map((n) => n.id)).toEqual(['n2', 'n3']);
+    expect(successorProblem(inTransition, finished, facts())).toBeUndefined();
     // Another node may be dropped (a dead node removed by an operator).
     expect(successorProblem(v1, at(createRing({ partitionCount: 64, nodes: nodes.slice(0, 2), targetN: 2 }), 2), facts())).toBeUndefined();
   });

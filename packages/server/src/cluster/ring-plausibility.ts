@@ -27,13 +27,16 @@ export type RingVerdict =
 /**
  * Why `next` cannot follow `current`, or undefined when it can. Rules:
  * - Q is fixed for the life of a cluster;
- * - a ring drops this node only after a ring that had it `leaving` (a graceful leave);
+ * - a ring drops this node only after a ring that had it `leaving` (a graceful leave), or in a
+ *   transition whose target has it leaving (a committed leave or replacement, finished by
+ *   whichever member is the claimant);
  * - every node a ring adds must be known to gossip already (a joiner joins gossip first).
  */
 export function successorProblem(current: Ring, next: Ring, facts: SuccessorFacts): string | undefined {
   if (next.partitionCount !== current.partitionCount) return `changes the partition count from ${current.partitionCount} to ${next.partitionCount}`;
   const self = current.nodes.find((n) => n.id === facts.selfId);
-  if (self?.state === 'active' && !next.nodes.some((n) => n.id === facts.selfId)) return `drops this node (${facts.selfId}), which has not left`;
+  const leavingInTransition = current.transition?.nodes.find((n) => n.id === facts.selfId)?.state === 'leaving';
+  if (self?.state === 'active' && !leavingInTransition && !next.nodes.some((n) => n.id === facts.selfId)) return `drops this node (${facts.selfId}), which has not left`;
   const had = new Set(current.nodes.map((n) => n.id));
   const unknown = next.nodes.filter((n) => !had.has(n.id) && !facts.knows(n.id)).map((n) => n.id);
   if (unknown.length > 0) return `names nodes no member has heard of: ${unknown.slice(0, 5).join(', ')}`;

@@ -10,7 +10,7 @@
 // exist count), so every node picks the same source from the same view, and another takes over when
 // the first is down (a claimant killed mid-change is often a source too).
 import { create } from '@bufbuild/protobuf';
-import { HandoffRequestSchema, ReplicaItemSchema, ReplicaOp, ReplicaService, type HandoffProgress, HandoffProgressSchema, type ReplicaHeader } from '@quorumkv/protocol';
+import { HandoffRequestSchema, HandoffState, ReplicaItemSchema, ReplicaOp, ReplicaService, type HandoffProgress, HandoffProgressSchema, type ReplicaHeader } from '@quorumkv/protocol';
 import { transfersOf, type Ring, type Transfer } from '@quorumkv/ring';
 import type { StorageEngine } from '@quorumkv/storage';
 import { HANDOFF_METADATA_PREFIX, transferKey, type HandoffReport } from '../cluster/claimant.js';
@@ -53,6 +53,9 @@ interface Running {
   readonly transfer: Transfer;
   sent: number;
   total: number;
+  bytesSent: number;
+  readonly bytesTotal: number;
+  readonly startedAt: number;
 }
 
 const decoder = new TextDecoder();
@@ -71,7 +74,7 @@ export class HandoffSender {
   private readonly running = new Map<string, Running>();
   private readonly completed = new Set<string>();
   /** Failed transfers wait before their next attempt (doubling from 1 s up to 30 s). */
-  private readonly backoff = new Map<string, { at: number; delayMs: number }>();
+  private readonly backoff = new Map<string, { at: number; delayMs: number; error: string }>();
   private completedSince = -1;
   private stopped = false;
   /** Bytes sent in the current throttle window and when it began. */
@@ -95,11 +98,42 @@ export class HandoffSender {
     clearInterval(this.timer);
   }
 
-  /** Transfers this node is sending now, with their progress (records sent / in the partition). */
+  /**
+   * Transfers this node sends: the running ones with their progress (records and bytes sent, of
+   * the partition's), then those waiting for a slot or for their retry (with the last error).
+   */
   progress(): HandoffProgress[] {
-    return [...this.running.values()].map((r) =>
-      create(HandoffProgressSchema, { partition: r.transfer.partition, fromNode: this.d.selfId, toNode: r.transfer.to, sent: BigInt(r.sent), total: BigInt(r.total) }),
+    const now = this.d.now();
+    const base = (t: Transfer) => ({ partition: t.partition, fromNode: this.d.selfId, toNode: t.to });
+    const active = [...this.running.values()].map((r) =>
+      create(HandoffProgressSchema, {
+        ...base(r.transfer),
+        state: HandoffState.ACTIVE,
+        sent: BigInt(r.sent),
+        total: BigInt(r.total),
+        bytesSent: BigInt(r.bytesSent),
+        bytesTotal: BigInt(r.bytesTotal),
+        elapsedMs: BigInt(Math.max(0, now - r.startedAt)),
+        error: this.backoff.get(transferKey(r.transfer.partition, r.transfer.to))?.error ?? '',
+      }),
     );
+    const waiting = this.pendingHere().flatMap((t) => {
+      const key = transferKey(t.partition, t.to);
+      if (this.running.has(key)) return [];
+      const retry = this.backoff.get(key);
+      const total = this.d.storage.countPartition(t.partition);
+      const totals = { total: BigInt(total), bytesTotal: BigInt(this.d.storage.partitionBytes(t.partition)) };
+      if (retry === undefined) return [create(HandoffProgressSchema, { ...base(t), ...totals, state: HandoffState.QUEUED })];
+      return [create(HandoffProgressSchema, { ...base(t), ...totals, state: HandoffState.RETRYING, error: retry.error, retryInMs: BigInt(Math.max(0, retry.at - now)) })];
+    });
+    return [...active, ...waiting];
+  }
+
+  /** Transfers of the current transition this node is the source of and has not completed. */
+  private pendingHere(): Transfer[] {
+    const t = this.d.ring.current.transition;
+    if (t === undefined || this.completedSince !== t.since) return [];
+    return transfersOf(this.d.ring.current).filter((transfer) => !this.completed.has(transferKey(transfer.partition, transfer.to)) && this.sourceOf(transfer) === this.d.selfId);
   }
 
   /** Starts the transfers this node is the source of, up to the concurrency limit. */
@@ -114,7 +148,14 @@ export class HandoffSender {
       const key = transferKey(transfer.partition, transfer.to);
       if (this.completed.has(key) || this.running.has(key) || (this.backoff.get(key)?.at ?? 0) > this.d.now()) continue;
       if (this.sourceOf(transfer) !== this.d.selfId || !this.d.isUp(transfer.to)) continue;
-      const run: Running = { transfer, sent: 0, total: this.d.storage.countPartition(transfer.partition) };
+      const run: Running = {
+        transfer,
+        sent: 0,
+        total: this.d.storage.countPartition(transfer.partition),
+        bytesSent: 0,
+        bytesTotal: this.d.storage.partitionBytes(transfer.partition),
+        startedAt: this.d.now(),
+      };
       this.running.set(key, run);
       void this.send(ring, run)
         .then((finished) => {
@@ -123,7 +164,7 @@ export class HandoffSender {
         })
         .catch((err: unknown) => {
           const delayMs = Math.min(MAX_BACKOFF_MS, (this.backoff.get(key)?.delayMs ?? MIN_BACKOFF_MS / 2) * 2);
-          this.backoff.set(key, { at: this.d.now() + delayMs, delayMs });
+          this.backoff.set(key, { at: this.d.now() + delayMs, delayMs, error: oneLine(err) });
           this.d.warn('handoff failed; retrying from its checkpoint', { partition: transfer.partition, to: transfer.to, retryInMs: delayMs, error: err instanceof Error ? err.message : String(err) });
         })
         .finally(() => {
@@ -134,7 +175,10 @@ export class HandoffSender {
   }
 
   private sourceOf(t: Transfer): string | undefined {
-    const holdAll = Math.max(t.minN, Math.min(this.d.minBucketN(), t.maxN));
+    // No bucket has an n in minN..maxN: the transfer carries nothing, any live source completes it
+    // (the owner may be a dead node being forced out).
+    const minBucketN = this.d.minBucketN();
+    const holdAll = minBucketN > t.maxN ? t.sources.length : Math.max(t.minN, Math.min(minBucketN, t.maxN));
     return t.sources.slice(0, holdAll).find((id) => id === this.d.selfId || this.d.isUp(id));
   }
 
@@ -165,6 +209,7 @@ export class HandoffSender {
         if (Number(res.stored) !== items.length) throw new Error(`${transfer.to} stored ${res.stored} of ${items.length} records`);
         this.d.metrics.handoffRecordsSent.inc(items.length);
         this.d.metrics.handoffBytesSent.inc(bytes);
+        run.bytesSent += bytes;
       }
       run.sent += page.items.length;
       if (page.next === undefined) return true;
@@ -208,6 +253,11 @@ export class HandoffSender {
     const report = JSON.parse(decoder.decode(entry.value)) as HandoffReport;
     if (report.since === since) for (const key of report.done) this.completed.add(key);
   }
+}
+
+/** An error as one line (a Connect error's message already names its code). */
+function oneLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 300);
 }
 
 async function* oneMessage<T>(message: T): AsyncIterable<T> {

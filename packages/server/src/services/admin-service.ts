@@ -11,6 +11,8 @@ import {
   MembersResponseSchema,
   NodeOwnershipSchema,
   PartitionProblemSchema,
+  PartitionStatSchema,
+  PartitionStatsResponseSchema,
   RingResponseSchema,
   SiblingSchema,
   StatusResponseSchema,
@@ -62,6 +64,10 @@ export interface AdminDeps {
   peerAdmin: (nodeId: string) => Client<typeof AdminService> | undefined;
   /** Other ring members that are up now. */
   othersUp: () => string[];
+  /** This node's own counts of a partition (O(1)). */
+  partitionStats: (partition: number) => { keys: number; bytes: number };
+  /** Bytes per second each node sends in handoff (0: unthrottled), for plan ETAs. */
+  bytesPerSecond: number;
 }
 
 export function adminService(d: AdminDeps): Partial<ServiceImpl<typeof AdminService>> {
@@ -118,6 +124,18 @@ export function adminService(d: AdminDeps): Partial<ServiceImpl<typeof AdminServ
         });
       }),
     ...membershipChanges(d),
+    partitionStats: (req) =>
+      guard(() => {
+        const q = d.ring.current.partitionCount;
+        const bad = req.partitions.find((p) => p >= q);
+        if (bad !== undefined) throw new NodeArgumentError('partitions', `${bad} is not in 0..${q - 1}`);
+        return create(PartitionStatsResponseSchema, {
+          stats: req.partitions.map((partition) => {
+            const s = d.partitionStats(partition);
+            return create(PartitionStatSchema, { partition, keys: BigInt(s.keys), bytes: BigInt(s.bytes) });
+          }),
+        });
+      }),
     members: () => guard(() => create(MembersResponseSchema, { members: d.ringInfo.nodes() })),
     ring: () => guard(() => create(RingResponseSchema, { ring: d.ringInfo.ringInfo(), ownership: ownership() })),
     createBucket: (req) =>

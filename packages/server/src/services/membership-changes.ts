@@ -7,21 +7,32 @@ import type { Client, HandlerContext, ServiceImpl } from '@connectrpc/connect';
 import {
   ClearResponseSchema,
   CommitResponseSchema,
+  ForceRemoveResponseSchema,
   JoinResponseSchema,
   LeaveResponseSchema,
+  MoveResponseSchema,
   NodeOwnershipSchema,
   PartitionMoveSchema,
   PlanResponseSchema,
+  ReplaceResponseSchema,
+  StagedChangesSchema,
+  StagedMoveSchema,
+  StagedReplacementSchema,
   type AdminService,
 } from '@quorumkv/protocol';
-import type { Claimant, StagedChanges } from '../cluster/claimant.js';
+import { summarizeTransition, type PartitionStats } from '@quorumkv/ring';
+import type { Claimant } from '../cluster/claimant.js';
+import { movesByNode, stagedLists, type StagedChanges } from '../cluster/staged-changes.js';
 import { NodeArgumentError, NodeNotReadyError } from '../errors/errors.js';
 import { guard } from './guard.js';
+import { planFigures, type PlanFigureDeps } from './plan-figures.js';
 
 /** What the handlers need of the node. */
-export interface MembershipChangeDeps {
+export interface MembershipChangeDeps extends Omit<PlanFigureDeps, 'localStats'> {
   selfId: string;
   claimant: Claimant;
+  /** This node's own counts of a partition (for plans and PartitionStats). */
+  partitionStats: (partition: number) => PartitionStats;
   /** AdminService of another node, or undefined when it has no known address. */
   peerAdmin: (nodeId: string) => Client<typeof AdminService> | undefined;
   /** Other ring members that are up now. */
@@ -51,16 +62,27 @@ async function spread(d: MembershipChangeDeps, version: number): Promise<void> {
   }
 }
 
-function stagedLists(staged: StagedChanges): { stagedJoins: string[]; stagedLeaves: string[] } {
-  return { stagedJoins: staged.joins.map((j) => j.id), stagedLeaves: [...staged.leaves] };
+/** The staged changes as answered: the old join and leave lists, and every change. */
+function stagedFields(changes: StagedChanges) {
+  const s = stagedLists(changes);
+  const staged = create(StagedChangesSchema, {
+    joins: s.joins.map((j) => j.id),
+    leaves: [...s.leaves],
+    replacements: s.replacements.map((r) => create(StagedReplacementSchema, { oldNodeId: r.old, newNodeId: r.node.id })),
+    forceRemoves: [...s.forceRemoves],
+    moves: [...movesByNode(changes)].map(([toNode, partitions]) => create(StagedMoveSchema, { toNode, partitions })),
+  });
+  return { stagedJoins: staged.joins, stagedLeaves: staged.leaves, staged };
 }
 
-function nodeIdOf(nodeId: string): string {
-  if (nodeId === '') throw new NodeArgumentError('node_id', 'is required');
+function nodeIdOf(nodeId: string, field = 'node_id'): string {
+  if (nodeId === '') throw new NodeArgumentError(field, 'is required');
   return nodeId;
 }
 
-export function membershipChanges(d: MembershipChangeDeps): Pick<ServiceImpl<typeof AdminService>, 'join' | 'leave' | 'plan' | 'commit' | 'clear'> {
+type ChangeMethods = 'join' | 'leave' | 'replace' | 'forceRemove' | 'move' | 'plan' | 'commit' | 'clear';
+
+export function membershipChanges(d: MembershipChangeDeps): Pick<ServiceImpl<typeof AdminService>, ChangeMethods> {
   /** Runs `local` here when this node is the claimant (or was asked by one), else asks the claimant. */
   const atClaimant = <R>(ctx: HandlerContext, local: () => R | Promise<R>, remote: (c: Client<typeof AdminService>, opts: { timeoutMs: number; headers: Record<string, string> }) => Promise<R>): Promise<R> =>
     guard(async () => {
@@ -74,14 +96,32 @@ export function membershipChanges(d: MembershipChangeDeps): Pick<ServiceImpl<typ
     join: (req, ctx) =>
       atClaimant(
         ctx,
-        () => create(JoinResponseSchema, stagedLists(d.claimant.stageJoin(nodeIdOf(req.nodeId)))),
+        () => create(JoinResponseSchema, stagedFields(d.claimant.stageJoin(nodeIdOf(req.nodeId)))),
         (c, opts) => c.join(req, opts),
       ),
     leave: (req, ctx) =>
       atClaimant(
         ctx,
-        () => create(LeaveResponseSchema, stagedLists(d.claimant.stageLeave(nodeIdOf(req.nodeId)))),
+        () => create(LeaveResponseSchema, stagedFields(d.claimant.stageLeave(nodeIdOf(req.nodeId)))),
         (c, opts) => c.leave(req, opts),
+      ),
+    replace: (req, ctx) =>
+      atClaimant(
+        ctx,
+        () => create(ReplaceResponseSchema, { staged: stagedFields(d.claimant.stageReplace(nodeIdOf(req.oldNodeId, 'old_node_id'), nodeIdOf(req.newNodeId, 'new_node_id'))).staged }),
+        (c, opts) => c.replace(req, opts),
+      ),
+    forceRemove: (req, ctx) =>
+      atClaimant(
+        ctx,
+        () => create(ForceRemoveResponseSchema, { staged: stagedFields(d.claimant.stageForceRemove(nodeIdOf(req.nodeId))).staged }),
+        (c, opts) => c.forceRemove(req, opts),
+      ),
+    move: (req, ctx) =>
+      atClaimant(
+        ctx,
+        () => create(MoveResponseSchema, { staged: stagedFields(d.claimant.stageMove(req.partitions, nodeIdOf(req.toNode, 'to_node'))).staged }),
+        (c, opts) => c.move(req, opts),
       ),
     clear: (req, ctx) => atClaimant(ctx, () => create(ClearResponseSchema, { cleared: d.claimant.clear() }), (c, opts) => c.clear(req, opts)),
     commit: (req, ctx) =>
@@ -97,12 +137,14 @@ export function membershipChanges(d: MembershipChangeDeps): Pick<ServiceImpl<typ
     plan: (req, ctx) =>
       atClaimant(
         ctx,
-        () => {
-          const { plan, begun, summary, staged } = d.claimant.plan();
+        async () => {
+          const { fromVersion, begun, staged } = d.claimant.plan();
+          const figures = await planFigures({ ...d, localStats: d.partitionStats }, begun);
+          const summary = summarizeTransition(begun, { stats: figures.stats });
           const after = summary.after.partitions;
           const q = begun.partitionCount;
           return create(PlanResponseSchema, {
-            fromVersion: BigInt(plan.fromVersion),
+            fromVersion: BigInt(fromVersion),
             toVersion: BigInt(begun.version),
             moves: summary.ownerChanges.map((m) => create(PartitionMoveSchema, { partition: m.partition, fromNode: m.from, toNode: m.to })),
             ownershipAfter: Object.entries(after).map(([nodeId, partitions]) => create(NodeOwnershipSchema, { nodeId, partitions, share: partitions / q })),
@@ -111,7 +153,10 @@ export function membershipChanges(d: MembershipChangeDeps): Pick<ServiceImpl<typ
             bytes: BigInt(summary.bytes),
             balanceBefore: summary.before.maxOverMean,
             balanceAfter: summary.after.maxOverMean,
-            ...stagedLists(staged),
+            ...stagedFields(staged),
+            etaSeconds: figures.etaSeconds,
+            handoffBytesPerSecond: BigInt(d.bytesPerSecond),
+            statsMissing: [...figures.missing],
           });
         },
         (c, opts) => c.plan(req, opts),

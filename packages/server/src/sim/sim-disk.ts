@@ -252,6 +252,10 @@ class DiskView implements StorageEngine {
     return this.e.countPartition(partition);
   }
 
+  partitionBytes(partition: number): number {
+    return this.e.partitionBytes(partition);
+  }
+
   listKeys(...args: Parameters<StorageEngine['listKeys']>): ReturnType<StorageEngine['listKeys']> {
     return this.e.listKeys(...args);
   }

@@ -206,6 +206,27 @@ export function defineEngineContract(name: string, factory: EngineFactory): void
       expect(() => engine.scanPartition(0, { limit: 0 })).toThrow(StorageArgumentError);
     });
 
+    it('counts the bytes of each partition: growing with writes, shrinking with deletes, kept across reopen', async () => {
+      const p = engine.partitionOf(b('bk'), b('k0'));
+      expect(engine.partitionBytes(p)).toBe(0);
+      await put('bk', 'k0', 'x'.repeat(1000));
+      const one = engine.partitionBytes(p);
+      expect(one).toBeGreaterThanOrEqual(1000);
+      await put('bk', 'k0', 'x'.repeat(3000));
+      expect(engine.partitionBytes(p)).toBe(one + 2000);
+      await put('bk', 'k0', 'x'.repeat(10));
+      expect(engine.partitionBytes(p)).toBe(one - 990);
+      const others = [...Array(PARTITIONS).keys()].filter((q) => q !== p);
+      expect(others.map((q) => engine.partitionBytes(q))).toEqual(others.map(() => 0));
+      if (h.reopen) {
+        engine = await h.reopen();
+        expect(engine.partitionBytes(p)).toBe(one - 990);
+      }
+      expect(await engine.reap(b('bk'), b('k0'), b('x'.repeat(10)))).toBe(true);
+      expect(engine.partitionBytes(p)).toBe(0);
+      expect(() => engine.partitionBytes(PARTITIONS)).toThrow(StorageArgumentError);
+    });
+
     it('lists a bucket page by page, with a prefix, without other buckets or expired keys', async () => {
       const writes: Promise<unknown>[] = [];
       for (let i = 0; i < 120; i++) writes.push(put('users', `u${String(i).padStart(3, '0')}`, 'x'));

@@ -2,8 +2,8 @@
 // @generated from file quorumkv/v1/admin.proto (package quorumkv.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { BucketProps, NodeInfo, RingInfo, Sibling } from "./common_pb.js";
 import { file_quorumkv_v1_common } from "./common_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file quorumkv/v1/admin.proto.
  */
 export const file_quorumkv_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("ChdxdW9ydW1rdi92MS9hZG1pbi5wcm90bxILcXVvcnVta3YudjEiDwoNU3RhdHVzUmVxdWVzdCJlCg9IYW5kb2ZmUHJvZ3Jlc3MSEQoJcGFydGl0aW9uGAEgASgNEhEKCWZyb21fbm9kZRgCIAEoCRIPCgd0b19ub2RlGAMgASgJEgwKBHNlbnQYBCABKAQSDQoFdG90YWwYBSABKAQi5QQKDlN0YXR1c1Jlc3BvbnNlEg8KB25vZGVfaWQYASABKAkSEgoKY2x1c3Rlcl9pZBgCIAEoCRIPCgd2ZXJzaW9uGAMgASgJEhEKCXVwdGltZV9tcxgEIAEoBBIUCgxyaW5nX3ZlcnNpb24YBSABKAQSFQoNcmluZ19jaGVja3N1bRgGIAEoCRIUCgxtZW1iZXJfY291bnQYByABKA0SEwoLYWxpdmVfY291bnQYCCABKA0SFQoNaGludHNfcGVuZGluZxgJIAEoBBIMCgRrZXlzGAogASgEEg0KBWJ5dGVzGAsgASgEEhgKEHBhcnRpdGlvbnNfb3duZWQYDCABKA0SDQoFcmVhZHkYDSABKAgSEAoIY2xhaW1hbnQYDiABKAkSLgoIaGFuZG9mZnMYDyADKAsyHC5xdW9ydW1rdi52MS5IYW5kb2ZmUHJvZ3Jlc3MSGgoScmVxdWVzdHNfaW5fZmxpZ2h0GBAgASgNEhcKD3BhcnRpdGlvbl9jb3VudBgRIAEoDRIJCgFuGBIgASgNEi0KDGhpbnRfdGFyZ2V0cxgTIAMoCzIXLnF1b3J1bWt2LnYxLkhpbnRUYXJnZXQSEgoKaGludF9ieXRlcxgUIAEoBBIYChBoaW50X3F1b3RhX2J5dGVzGBUgASgEEhUKDWhpbnRzX2V2aWN0ZWQYFiABKAQSFQoNaGludHNfZXhwaXJlZBgXIAEoBBIVCg1oaW50c19yZWZ1c2VkGBggASgEEhsKE3N0b3JhZ2VfbGltaXRfYnl0ZXMYGSABKAQSFAoMc3RvcmFnZV9mdWxsGBogASgIIoABCgpIaW50VGFyZ2V0Eg8KB25vZGVfaWQYASABKAkSDwoHcGVuZGluZxgCIAEoBBINCgVieXRlcxgDIAEoBBIVCg1vbGRlc3RfYWdlX21zGAQgASgEEhMKC2Rvd25fZm9yX21zGAUgASgEEhUKDXdpbmRvd19jbG9zZWQYBiABKAgiEAoOTWVtYmVyc1JlcXVlc3QiOQoPTWVtYmVyc1Jlc3BvbnNlEiYKB21lbWJlcnMYASADKAsyFS5xdW9ydW1rdi52MS5Ob2RlSW5mbyINCgtSaW5nUmVxdWVzdCJDCg1Ob2RlT3duZXJzaGlwEg8KB25vZGVfaWQYASABKAkSEgoKcGFydGl0aW9ucxgCIAEoDRINCgVzaGFyZRgDIAEoASJiCgxSaW5nUmVzcG9uc2USIwoEcmluZxgBIAEoCzIVLnF1b3J1bWt2LnYxLlJpbmdJbmZvEi0KCW93bmVyc2hpcBgCIAMoCzIaLnF1b3J1bWt2LnYxLk5vZGVPd25lcnNoaXAiPgoTQ3JlYXRlQnVja2V0UmVxdWVzdBInCgVwcm9wcxgBIAEoCzIYLnF1b3J1bWt2LnYxLkJ1Y2tldFByb3BzIj8KFENyZWF0ZUJ1Y2tldFJlc3BvbnNlEicKBXByb3BzGAEgASgLMhgucXVvcnVta3YudjEuQnVja2V0UHJvcHMiIAoQR2V0QnVja2V0UmVxdWVzdBIMCgRuYW1lGAEgASgJIksKEUdldEJ1Y2tldFJlc3BvbnNlEg0KBWZvdW5kGAEgASgIEicKBXByb3BzGAIgASgLMhgucXVvcnVta3YudjEuQnVja2V0UHJvcHMiFAoSTGlzdEJ1Y2tldHNSZXF1ZXN0IkAKE0xpc3RCdWNrZXRzUmVzcG9uc2USKQoHYnVja2V0cxgBIAMoCzIYLnF1b3J1bWt2LnYxLkJ1Y2tldFByb3BzIh4KC0pvaW5SZXF1ZXN0Eg8KB25vZGVfaWQYASABKAkiOwoMSm9pblJlc3BvbnNlEhQKDHN0YWdlZF9qb2lucxgBIAMoCRIVCg1zdGFnZWRfbGVhdmVzGAIgAygJIh8KDExlYXZlUmVxdWVzdBIPCgdub2RlX2lkGAEgASgJIjwKDUxlYXZlUmVzcG9uc2USFAoMc3RhZ2VkX2pvaW5zGAEgAygJEhUKDXN0YWdlZF9sZWF2ZXMYAiADKAkiDQoLUGxhblJlcXVlc3QiRgoNUGFydGl0aW9uTW92ZRIRCglwYXJ0aXRpb24YASABKA0SEQoJZnJvbV9ub2RlGAIgASgJEg8KB3RvX25vZGUYAyABKAkipAIKDFBsYW5SZXNwb25zZRIUCgxmcm9tX3ZlcnNpb24YASABKAQSEgoKdG9fdmVyc2lvbhgCIAEoBBIpCgVtb3ZlcxgDIAMoCzIaLnF1b3J1bWt2LnYxLlBhcnRpdGlvbk1vdmUSMwoPb3duZXJzaGlwX2FmdGVyGAQgAygLMhoucXVvcnVta3YudjEuTm9kZU93bmVyc2hpcBIRCgl0cmFuc2ZlcnMYBSABKA0SDAoEa2V5cxgGIAEoBBINCgVieXRlcxgHIAEoBBIWCg5iYWxhbmNlX2JlZm9yZRgIIAEoARIVCg1iYWxhbmNlX2FmdGVyGAkgASgBEhQKDHN0YWdlZF9qb2lucxgKIAMoCRIVCg1zdGFnZWRfbGVhdmVzGAsgAygJIiUKDUNvbW1pdFJlcXVlc3QSFAoMZnJvbV92ZXJzaW9uGAEgASgEIiYKDkNvbW1pdFJlc3BvbnNlEhQKDHJpbmdfdmVyc2lvbhgBIAEoBCIOCgxDbGVhclJlcXVlc3QiIAoNQ2xlYXJSZXNwb25zZRIPCgdjbGVhcmVkGAEgASgIIhoKDVZlcmlmeVJlcXVlc3QSCQoBbhgBIAEoDSJVChBQYXJ0aXRpb25Qcm9ibGVtEhEKCXBhcnRpdGlvbhgBIAEoDRIQCghyZXBsaWNhcxgCIAMoCRIMCgRkb3duGAMgAygJEg4KBnJlYXNvbhgEIAEoCSJ5Cg5WZXJpZnlSZXNwb25zZRIPCgdoZWFsdGh5GAEgASgIEgkKAW4YAiABKA0SLwoIcHJvYmxlbXMYAyADKAsyHS5xdW9ydW1rdi52MS5QYXJ0aXRpb25Qcm9ibGVtEhoKEnJpbmdfZGlzYWdyZWVtZW50cxgEIAMoCSIuCg9Mb2NhbEdldFJlcXVlc3QSDgoGYnVja2V0GAEgASgJEgsKA2tleRgCIAEoDCKgAQoQTG9jYWxHZXRSZXNwb25zZRINCgVmb3VuZBgBIAEoCBImCghzaWJsaW5ncxgCIAMoCzIULnF1b3J1bWt2LnYxLlNpYmxpbmcSDwoHY29udGV4dBgDIAEoDBINCgVjbG9jaxgEIAEoCRIRCglwYXJ0aXRpb24YBSABKA0SDgoGcmVjb3JkGAYgASgMEhIKCmhpbnRlZF9mb3IYByADKAkykAcKDEFkbWluU2VydmljZRJBCgZTdGF0dXMSGi5xdW9ydW1rdi52MS5TdGF0dXNSZXF1ZXN0GhsucXVvcnVta3YudjEuU3RhdHVzUmVzcG9uc2USRAoHTWVtYmVycxIbLnF1b3J1bWt2LnYxLk1lbWJlcnNSZXF1ZXN0GhwucXVvcnVta3YudjEuTWVtYmVyc1Jlc3BvbnNlEjsKBFJpbmcSGC5xdW9ydW1rdi52MS5SaW5nUmVxdWVzdBoZLnF1b3J1bWt2LnYxLlJpbmdSZXNwb25zZRJTCgxDcmVhdGVCdWNrZXQSIC5xdW9ydW1rdi52MS5DcmVhdGVCdWNrZXRSZXF1ZXN0GiEucXVvcnVta3YudjEuQ3JlYXRlQnVja2V0UmVzcG9uc2USSgoJR2V0QnVja2V0Eh0ucXVvcnVta3YudjEuR2V0QnVja2V0UmVxdWVzdBoeLnF1b3J1bWt2LnYxLkdldEJ1Y2tldFJlc3BvbnNlElAKC0xpc3RCdWNrZXRzEh8ucXVvcnVta3YudjEuTGlzdEJ1Y2tldHNSZXF1ZXN0GiAucXVvcnVta3YudjEuTGlzdEJ1Y2tldHNSZXNwb25zZRI7CgRKb2luEhgucXVvcnVta3YudjEuSm9pblJlcXVlc3QaGS5xdW9ydW1rdi52MS5Kb2luUmVzcG9uc2USPgoFTGVhdmUSGS5xdW9ydW1rdi52MS5MZWF2ZVJlcXVlc3QaGi5xdW9ydW1rdi52MS5MZWF2ZVJlc3BvbnNlEjsKBFBsYW4SGC5xdW9ydW1rdi52MS5QbGFuUmVxdWVzdBoZLnF1b3J1bWt2LnYxLlBsYW5SZXNwb25zZRJBCgZDb21taXQSGi5xdW9ydW1rdi52MS5Db21taXRSZXF1ZXN0GhsucXVvcnVta3YudjEuQ29tbWl0UmVzcG9uc2USPgoFQ2xlYXISGS5xdW9ydW1rdi52MS5DbGVhclJlcXVlc3QaGi5xdW9ydW1rdi52MS5DbGVhclJlc3BvbnNlEkEKBlZlcmlmeRIaLnF1b3J1bWt2LnYxLlZlcmlmeVJlcXVlc3QaGy5xdW9ydW1rdi52MS5WZXJpZnlSZXNwb25zZRJHCghMb2NhbEdldBIcLnF1b3J1bWt2LnYxLkxvY2FsR2V0UmVxdWVzdBodLnF1b3J1bWt2LnYxLkxvY2FsR2V0UmVzcG9uc2ViBnByb3RvMw", [file_quorumkv_v1_common]);
+  fileDesc("ChdxdW9ydW1rdi92MS9hZG1pbi5wcm90bxILcXVvcnVta3YudjEiDwoNU3RhdHVzUmVxdWVzdCLwAQoPSGFuZG9mZlByb2dyZXNzEhEKCXBhcnRpdGlvbhgBIAEoDRIRCglmcm9tX25vZGUYAiABKAkSDwoHdG9fbm9kZRgDIAEoCRIMCgRzZW50GAQgASgEEg0KBXRvdGFsGAUgASgEEhIKCmJ5dGVzX3NlbnQYBiABKAQSEwoLYnl0ZXNfdG90YWwYByABKAQSKAoFc3RhdGUYCCABKA4yGS5xdW9ydW1rdi52MS5IYW5kb2ZmU3RhdGUSEgoKZWxhcHNlZF9tcxgJIAEoBBINCgVlcnJvchgKIAEoCRITCgtyZXRyeV9pbl9tcxgLIAEoBCLlBAoOU3RhdHVzUmVzcG9uc2USDwoHbm9kZV9pZBgBIAEoCRISCgpjbHVzdGVyX2lkGAIgASgJEg8KB3ZlcnNpb24YAyABKAkSEQoJdXB0aW1lX21zGAQgASgEEhQKDHJpbmdfdmVyc2lvbhgFIAEoBBIVCg1yaW5nX2NoZWNrc3VtGAYgASgJEhQKDG1lbWJlcl9jb3VudBgHIAEoDRITCgthbGl2ZV9jb3VudBgIIAEoDRIVCg1oaW50c19wZW5kaW5nGAkgASgEEgwKBGtleXMYCiABKAQSDQoFYnl0ZXMYCyABKAQSGAoQcGFydGl0aW9uc19vd25lZBgMIAEoDRINCgVyZWFkeRgNIAEoCBIQCghjbGFpbWFudBgOIAEoCRIuCghoYW5kb2ZmcxgPIAMoCzIcLnF1b3J1bWt2LnYxLkhhbmRvZmZQcm9ncmVzcxIaChJyZXF1ZXN0c19pbl9mbGlnaHQYECABKA0SFwoPcGFydGl0aW9uX2NvdW50GBEgASgNEgkKAW4YEiABKA0SLQoMaGludF90YXJnZXRzGBMgAygLMhcucXVvcnVta3YudjEuSGludFRhcmdldBISCgpoaW50X2J5dGVzGBQgASgEEhgKEGhpbnRfcXVvdGFfYnl0ZXMYFSABKAQSFQoNaGludHNfZXZpY3RlZBgWIAEoBBIVCg1oaW50c19leHBpcmVkGBcgASgEEhUKDWhpbnRzX3JlZnVzZWQYGCABKAQSGwoTc3RvcmFnZV9saW1pdF9ieXRlcxgZIAEoBBIUCgxzdG9yYWdlX2Z1bGwYGiABKAgigAEKCkhpbnRUYXJnZXQSDwoHbm9kZV9pZBgBIAEoCRIPCgdwZW5kaW5nGAIgASgEEg0KBWJ5dGVzGAMgASgEEhUKDW9sZGVzdF9hZ2VfbXMYBCABKAQSEwoLZG93bl9mb3JfbXMYBSABKAQSFQoNd2luZG93X2Nsb3NlZBgGIAEoCCIQCg5NZW1iZXJzUmVxdWVzdCI5Cg9NZW1iZXJzUmVzcG9uc2USJgoHbWVtYmVycxgBIAMoCzIVLnF1b3J1bWt2LnYxLk5vZGVJbmZvIg0KC1JpbmdSZXF1ZXN0IkMKDU5vZGVPd25lcnNoaXASDwoHbm9kZV9pZBgBIAEoCRISCgpwYXJ0aXRpb25zGAIgASgNEg0KBXNoYXJlGAMgASgBImIKDFJpbmdSZXNwb25zZRIjCgRyaW5nGAEgASgLMhUucXVvcnVta3YudjEuUmluZ0luZm8SLQoJb3duZXJzaGlwGAIgAygLMhoucXVvcnVta3YudjEuTm9kZU93bmVyc2hpcCI+ChNDcmVhdGVCdWNrZXRSZXF1ZXN0EicKBXByb3BzGAEgASgLMhgucXVvcnVta3YudjEuQnVja2V0UHJvcHMiPwoUQ3JlYXRlQnVja2V0UmVzcG9uc2USJwoFcHJvcHMYASABKAsyGC5xdW9ydW1rdi52MS5CdWNrZXRQcm9wcyIgChBHZXRCdWNrZXRSZXF1ZXN0EgwKBG5hbWUYASABKAkiSwoRR2V0QnVja2V0UmVzcG9uc2USDQoFZm91bmQYASABKAgSJwoFcHJvcHMYAiABKAsyGC5xdW9ydW1rdi52MS5CdWNrZXRQcm9wcyIUChJMaXN0QnVja2V0c1JlcXVlc3QiQAoTTGlzdEJ1Y2tldHNSZXNwb25zZRIpCgdidWNrZXRzGAEgAygLMhgucXVvcnVta3YudjEuQnVja2V0UHJvcHMiHgoLSm9pblJlcXVlc3QSDwoHbm9kZV9pZBgBIAEoCSJnCgxKb2luUmVzcG9uc2USFAoMc3RhZ2VkX2pvaW5zGAEgAygJEhUKDXN0YWdlZF9sZWF2ZXMYAiADKAkSKgoGc3RhZ2VkGAMgASgLMhoucXVvcnVta3YudjEuU3RhZ2VkQ2hhbmdlcyI9ChFTdGFnZWRSZXBsYWNlbWVudBITCgtvbGRfbm9kZV9pZBgBIAEoCRITCgtuZXdfbm9kZV9pZBgCIAEoCSIxCgpTdGFnZWRNb3ZlEg8KB3RvX25vZGUYASABKAkSEgoKcGFydGl0aW9ucxgCIAMoDSKjAQoNU3RhZ2VkQ2hhbmdlcxINCgVqb2lucxgBIAMoCRIOCgZsZWF2ZXMYAiADKAkSNAoMcmVwbGFjZW1lbnRzGAMgAygLMh4ucXVvcnVta3YudjEuU3RhZ2VkUmVwbGFjZW1lbnQSFQoNZm9yY2VfcmVtb3ZlcxgEIAMoCRImCgVtb3ZlcxgFIAMoCzIXLnF1b3J1bWt2LnYxLlN0YWdlZE1vdmUiOgoOUmVwbGFjZVJlcXVlc3QSEwoLb2xkX25vZGVfaWQYASABKAkSEwoLbmV3X25vZGVfaWQYAiABKAkiPQoPUmVwbGFjZVJlc3BvbnNlEioKBnN0YWdlZBgBIAEoCzIaLnF1b3J1bWt2LnYxLlN0YWdlZENoYW5nZXMiJQoSRm9yY2VSZW1vdmVSZXF1ZXN0Eg8KB25vZGVfaWQYASABKAkiQQoTRm9yY2VSZW1vdmVSZXNwb25zZRIqCgZzdGFnZWQYASABKAsyGi5xdW9ydW1rdi52MS5TdGFnZWRDaGFuZ2VzIjIKC01vdmVSZXF1ZXN0EhIKCnBhcnRpdGlvbnMYASADKA0SDwoHdG9fbm9kZRgCIAEoCSI6CgxNb3ZlUmVzcG9uc2USKgoGc3RhZ2VkGAEgASgLMhoucXVvcnVta3YudjEuU3RhZ2VkQ2hhbmdlcyIfCgxMZWF2ZVJlcXVlc3QSDwoHbm9kZV9pZBgBIAEoCSJoCg1MZWF2ZVJlc3BvbnNlEhQKDHN0YWdlZF9qb2lucxgBIAMoCRIVCg1zdGFnZWRfbGVhdmVzGAIgAygJEioKBnN0YWdlZBgDIAEoCzIaLnF1b3J1bWt2LnYxLlN0YWdlZENoYW5nZXMiDQoLUGxhblJlcXVlc3QiRgoNUGFydGl0aW9uTW92ZRIRCglwYXJ0aXRpb24YASABKA0SEQoJZnJvbV9ub2RlGAIgASgJEg8KB3RvX25vZGUYAyABKAkingMKDFBsYW5SZXNwb25zZRIUCgxmcm9tX3ZlcnNpb24YASABKAQSEgoKdG9fdmVyc2lvbhgCIAEoBBIpCgVtb3ZlcxgDIAMoCzIaLnF1b3J1bWt2LnYxLlBhcnRpdGlvbk1vdmUSMwoPb3duZXJzaGlwX2FmdGVyGAQgAygLMhoucXVvcnVta3YudjEuTm9kZU93bmVyc2hpcBIRCgl0cmFuc2ZlcnMYBSABKA0SDAoEa2V5cxgGIAEoBBINCgVieXRlcxgHIAEoBBIWCg5iYWxhbmNlX2JlZm9yZRgIIAEoARIVCg1iYWxhbmNlX2FmdGVyGAkgASgBEhQKDHN0YWdlZF9qb2lucxgKIAMoCRIVCg1zdGFnZWRfbGVhdmVzGAsgAygJEioKBnN0YWdlZBgMIAEoCzIaLnF1b3J1bWt2LnYxLlN0YWdlZENoYW5nZXMSEwoLZXRhX3NlY29uZHMYDSABKAESIAoYaGFuZG9mZl9ieXRlc19wZXJfc2Vjb25kGA4gASgEEhUKDXN0YXRzX21pc3NpbmcYDyADKAkiKwoVUGFydGl0aW9uU3RhdHNSZXF1ZXN0EhIKCnBhcnRpdGlvbnMYASADKA0iPwoNUGFydGl0aW9uU3RhdBIRCglwYXJ0aXRpb24YASABKA0SDAoEa2V5cxgCIAEoBBINCgVieXRlcxgDIAEoBCJDChZQYXJ0aXRpb25TdGF0c1Jlc3BvbnNlEikKBXN0YXRzGAEgAygLMhoucXVvcnVta3YudjEuUGFydGl0aW9uU3RhdCIlCg1Db21taXRSZXF1ZXN0EhQKDGZyb21fdmVyc2lvbhgBIAEoBCImCg5Db21taXRSZXNwb25zZRIUCgxyaW5nX3ZlcnNpb24YASABKAQiDgoMQ2xlYXJSZXF1ZXN0IiAKDUNsZWFyUmVzcG9uc2USDwoHY2xlYXJlZBgBIAEoCCIaCg1WZXJpZnlSZXF1ZXN0EgkKAW4YASABKA0iVQoQUGFydGl0aW9uUHJvYmxlbRIRCglwYXJ0aXRpb24YASABKA0SEAoIcmVwbGljYXMYAiADKAkSDAoEZG93bhgDIAMoCRIOCgZyZWFzb24YBCABKAkieQoOVmVyaWZ5UmVzcG9uc2USDwoHaGVhbHRoeRgBIAEoCBIJCgFuGAIgASgNEi8KCHByb2JsZW1zGAMgAygLMh0ucXVvcnVta3YudjEuUGFydGl0aW9uUHJvYmxlbRIaChJyaW5nX2Rpc2FncmVlbWVudHMYBCADKAkiLgoPTG9jYWxHZXRSZXF1ZXN0Eg4KBmJ1Y2tldBgBIAEoCRILCgNrZXkYAiABKAwioAEKEExvY2FsR2V0UmVzcG9uc2USDQoFZm91bmQYASABKAgSJgoIc2libGluZ3MYAiADKAsyFC5xdW9ydW1rdi52MS5TaWJsaW5nEg8KB2NvbnRleHQYAyABKAwSDQoFY2xvY2sYBCABKAkSEQoJcGFydGl0aW9uGAUgASgNEg4KBnJlY29yZBgGIAEoDBISCgpoaW50ZWRfZm9yGAcgAygJKn0KDEhhbmRvZmZTdGF0ZRIdChlIQU5ET0ZGX1NUQVRFX1VOU1BFQ0lGSUVEEAASGAoUSEFORE9GRl9TVEFURV9BQ1RJVkUQARIYChRIQU5ET0ZGX1NUQVRFX1FVRVVFRBACEhoKFkhBTkRPRkZfU1RBVEVfUkVUUllJTkcQAzLACQoMQWRtaW5TZXJ2aWNlEkEKBlN0YXR1cxIaLnF1b3J1bWt2LnYxLlN0YXR1c1JlcXVlc3QaGy5xdW9ydW1rdi52MS5TdGF0dXNSZXNwb25zZRJECgdNZW1iZXJzEhsucXVvcnVta3YudjEuTWVtYmVyc1JlcXVlc3QaHC5xdW9ydW1rdi52MS5NZW1iZXJzUmVzcG9uc2USOwoEUmluZxIYLnF1b3J1bWt2LnYxLlJpbmdSZXF1ZXN0GhkucXVvcnVta3YudjEuUmluZ1Jlc3BvbnNlElMKDENyZWF0ZUJ1Y2tldBIgLnF1b3J1bWt2LnYxLkNyZWF0ZUJ1Y2tldFJlcXVlc3QaIS5xdW9ydW1rdi52MS5DcmVhdGVCdWNrZXRSZXNwb25zZRJKCglHZXRCdWNrZXQSHS5xdW9ydW1rdi52MS5HZXRCdWNrZXRSZXF1ZXN0Gh4ucXVvcnVta3YudjEuR2V0QnVja2V0UmVzcG9uc2USUAoLTGlzdEJ1Y2tldHMSHy5xdW9ydW1rdi52MS5MaXN0QnVja2V0c1JlcXVlc3QaIC5xdW9ydW1rdi52MS5MaXN0QnVja2V0c1Jlc3BvbnNlEjsKBEpvaW4SGC5xdW9ydW1rdi52MS5Kb2luUmVxdWVzdBoZLnF1b3J1bWt2LnYxLkpvaW5SZXNwb25zZRI+CgVMZWF2ZRIZLnF1b3J1bWt2LnYxLkxlYXZlUmVxdWVzdBoaLnF1b3J1bWt2LnYxLkxlYXZlUmVzcG9uc2USOwoEUGxhbhIYLnF1b3J1bWt2LnYxLlBsYW5SZXF1ZXN0GhkucXVvcnVta3YudjEuUGxhblJlc3BvbnNlEkEKBkNvbW1pdBIaLnF1b3J1bWt2LnYxLkNvbW1pdFJlcXVlc3QaGy5xdW9ydW1rdi52MS5Db21taXRSZXNwb25zZRI+CgVDbGVhchIZLnF1b3J1bWt2LnYxLkNsZWFyUmVxdWVzdBoaLnF1b3J1bWt2LnYxLkNsZWFyUmVzcG9uc2USRAoHUmVwbGFjZRIbLnF1b3J1bWt2LnYxLlJlcGxhY2VSZXF1ZXN0GhwucXVvcnVta3YudjEuUmVwbGFjZVJlc3BvbnNlElAKC0ZvcmNlUmVtb3ZlEh8ucXVvcnVta3YudjEuRm9yY2VSZW1vdmVSZXF1ZXN0GiAucXVvcnVta3YudjEuRm9yY2VSZW1vdmVSZXNwb25zZRI7CgRNb3ZlEhgucXVvcnVta3YudjEuTW92ZVJlcXVlc3QaGS5xdW9ydW1rdi52MS5Nb3ZlUmVzcG9uc2USWQoOUGFydGl0aW9uU3RhdHMSIi5xdW9ydW1rdi52MS5QYXJ0aXRpb25TdGF0c1JlcXVlc3QaIy5xdW9ydW1rdi52MS5QYXJ0aXRpb25TdGF0c1Jlc3BvbnNlEkEKBlZlcmlmeRIaLnF1b3J1bWt2LnYxLlZlcmlmeVJlcXVlc3QaGy5xdW9ydW1rdi52MS5WZXJpZnlSZXNwb25zZRJHCghMb2NhbEdldBIcLnF1b3J1bWt2LnYxLkxvY2FsR2V0UmVxdWVzdBodLnF1b3J1bWt2LnYxLkxvY2FsR2V0UmVzcG9uc2ViBnByb3RvMw", [file_quorumkv_v1_common]);
 
 /**
  * @generated from message quorumkv.v1.StatusRequest
@@ -67,6 +67,46 @@ export type HandoffProgress = Message<"quorumkv.v1.HandoffProgress"> & {
    * @generated from field: uint64 total = 5;
    */
   total: bigint;
+
+  /**
+   * Bytes (keys and records) sent so far, and the bytes the partition's records take on the sender.
+   *
+   * @generated from field: uint64 bytes_sent = 6;
+   */
+  bytesSent: bigint;
+
+  /**
+   * @generated from field: uint64 bytes_total = 7;
+   */
+  bytesTotal: bigint;
+
+  /**
+   * Running, waiting for a free slot, or waiting to retry after a failure.
+   *
+   * @generated from field: quorumkv.v1.HandoffState state = 8;
+   */
+  state: HandoffState;
+
+  /**
+   * Milliseconds since this attempt started (0 while queued).
+   *
+   * @generated from field: uint64 elapsed_ms = 9;
+   */
+  elapsedMs: bigint;
+
+  /**
+   * Why the last attempt failed, in one line (peer down, disk full, refused...); empty if none did.
+   *
+   * @generated from field: string error = 10;
+   */
+  error: string;
+
+  /**
+   * Milliseconds until the next attempt, while retrying.
+   *
+   * @generated from field: uint64 retry_in_ms = 11;
+   */
+  retryInMs: bigint;
 };
 
 /**
@@ -180,7 +220,7 @@ export type StatusResponse = Message<"quorumkv.v1.StatusResponse"> & {
   claimant: string;
 
   /**
-   * Handoffs in progress involving this node.
+   * Handoff transfers this node sends: active ones, then queued and retrying ones.
    *
    * @generated from field: repeated quorumkv.v1.HandoffProgress handoffs = 15;
    */
@@ -586,6 +626,13 @@ export type JoinResponse = Message<"quorumkv.v1.JoinResponse"> & {
    * @generated from field: repeated string staged_leaves = 2;
    */
   stagedLeaves: string[];
+
+  /**
+   * Every staged change (joins and leaves included).
+   *
+   * @generated from field: quorumkv.v1.StagedChanges staged = 3;
+   */
+  staged?: StagedChanges | undefined;
 };
 
 /**
@@ -594,6 +641,239 @@ export type JoinResponse = Message<"quorumkv.v1.JoinResponse"> & {
  */
 export const JoinResponseSchema: GenMessage<JoinResponse> = /*@__PURE__*/
   messageDesc(file_quorumkv_v1_admin, 16);
+
+/**
+ * One ring member staged to be replaced by another node.
+ *
+ * @generated from message quorumkv.v1.StagedReplacement
+ */
+export type StagedReplacement = Message<"quorumkv.v1.StagedReplacement"> & {
+  /**
+   * The member that goes.
+   *
+   * @generated from field: string old_node_id = 1;
+   */
+  oldNodeId: string;
+
+  /**
+   * The node that takes all its partitions.
+   *
+   * @generated from field: string new_node_id = 2;
+   */
+  newNodeId: string;
+};
+
+/**
+ * Describes the message quorumkv.v1.StagedReplacement.
+ * Use `create(StagedReplacementSchema)` to create a new message.
+ */
+export const StagedReplacementSchema: GenMessage<StagedReplacement> = /*@__PURE__*/
+  messageDesc(file_quorumkv_v1_admin, 17);
+
+/**
+ * Partitions staged to move to one node.
+ *
+ * @generated from message quorumkv.v1.StagedMove
+ */
+export type StagedMove = Message<"quorumkv.v1.StagedMove"> & {
+  /**
+   * The receiving node.
+   *
+   * @generated from field: string to_node = 1;
+   */
+  toNode: string;
+
+  /**
+   * The partitions, ascending.
+   *
+   * @generated from field: repeated uint32 partitions = 2;
+   */
+  partitions: number[];
+};
+
+/**
+ * Describes the message quorumkv.v1.StagedMove.
+ * Use `create(StagedMoveSchema)` to create a new message.
+ */
+export const StagedMoveSchema: GenMessage<StagedMove> = /*@__PURE__*/
+  messageDesc(file_quorumkv_v1_admin, 18);
+
+/**
+ * The changes waiting for a commit.
+ *
+ * @generated from message quorumkv.v1.StagedChanges
+ */
+export type StagedChanges = Message<"quorumkv.v1.StagedChanges"> & {
+  /**
+   * Node ids staged to join.
+   *
+   * @generated from field: repeated string joins = 1;
+   */
+  joins: string[];
+
+  /**
+   * Node ids staged to leave (handing off their data first).
+   *
+   * @generated from field: repeated string leaves = 2;
+   */
+  leaves: string[];
+
+  /**
+   * Members staged to be replaced.
+   *
+   * @generated from field: repeated quorumkv.v1.StagedReplacement replacements = 3;
+   */
+  replacements: StagedReplacement[];
+
+  /**
+   * Dead members staged to be removed without handing off from them.
+   *
+   * @generated from field: repeated string force_removes = 4;
+   */
+  forceRemoves: string[];
+
+  /**
+   * Manual partition moves, by receiving node.
+   *
+   * @generated from field: repeated quorumkv.v1.StagedMove moves = 5;
+   */
+  moves: StagedMove[];
+};
+
+/**
+ * Describes the message quorumkv.v1.StagedChanges.
+ * Use `create(StagedChangesSchema)` to create a new message.
+ */
+export const StagedChangesSchema: GenMessage<StagedChanges> = /*@__PURE__*/
+  messageDesc(file_quorumkv_v1_admin, 19);
+
+/**
+ * @generated from message quorumkv.v1.ReplaceRequest
+ */
+export type ReplaceRequest = Message<"quorumkv.v1.ReplaceRequest"> & {
+  /**
+   * The ring member to replace.
+   *
+   * @generated from field: string old_node_id = 1;
+   */
+  oldNodeId: string;
+
+  /**
+   * A live gossip member that is not in the ring (started with --seeds).
+   *
+   * @generated from field: string new_node_id = 2;
+   */
+  newNodeId: string;
+};
+
+/**
+ * Describes the message quorumkv.v1.ReplaceRequest.
+ * Use `create(ReplaceRequestSchema)` to create a new message.
+ */
+export const ReplaceRequestSchema: GenMessage<ReplaceRequest> = /*@__PURE__*/
+  messageDesc(file_quorumkv_v1_admin, 20);
+
+/**
+ * @generated from message quorumkv.v1.ReplaceResponse
+ */
+export type ReplaceResponse = Message<"quorumkv.v1.ReplaceResponse"> & {
+  /**
+   * Every staged change after this request.
+   *
+   * @generated from field: quorumkv.v1.StagedChanges staged = 1;
+   */
+  staged?: StagedChanges | undefined;
+};
+
+/**
+ * Describes the message quorumkv.v1.ReplaceResponse.
+ * Use `create(ReplaceResponseSchema)` to create a new message.
+ */
+export const ReplaceResponseSchema: GenMessage<ReplaceResponse> = /*@__PURE__*/
+  messageDesc(file_quorumkv_v1_admin, 21);
+
+/**
+ * @generated from message quorumkv.v1.ForceRemoveRequest
+ */
+export type ForceRemoveRequest = Message<"quorumkv.v1.ForceRemoveRequest"> & {
+  /**
+   * The ring member to remove; it must be down (a live node leaves with Leave).
+   *
+   * @generated from field: string node_id = 1;
+   */
+  nodeId: string;
+};
+
+/**
+ * Describes the message quorumkv.v1.ForceRemoveRequest.
+ * Use `create(ForceRemoveRequestSchema)` to create a new message.
+ */
+export const ForceRemoveRequestSchema: GenMessage<ForceRemoveRequest> = /*@__PURE__*/
+  messageDesc(file_quorumkv_v1_admin, 22);
+
+/**
+ * @generated from message quorumkv.v1.ForceRemoveResponse
+ */
+export type ForceRemoveResponse = Message<"quorumkv.v1.ForceRemoveResponse"> & {
+  /**
+   * Every staged change after this request.
+   *
+   * @generated from field: quorumkv.v1.StagedChanges staged = 1;
+   */
+  staged?: StagedChanges | undefined;
+};
+
+/**
+ * Describes the message quorumkv.v1.ForceRemoveResponse.
+ * Use `create(ForceRemoveResponseSchema)` to create a new message.
+ */
+export const ForceRemoveResponseSchema: GenMessage<ForceRemoveResponse> = /*@__PURE__*/
+  messageDesc(file_quorumkv_v1_admin, 23);
+
+/**
+ * @generated from message quorumkv.v1.MoveRequest
+ */
+export type MoveRequest = Message<"quorumkv.v1.MoveRequest"> & {
+  /**
+   * Partitions to move (each in 0..Q-1, no repeats).
+   *
+   * @generated from field: repeated uint32 partitions = 1;
+   */
+  partitions: number[];
+
+  /**
+   * The active ring member that receives them.
+   *
+   * @generated from field: string to_node = 2;
+   */
+  toNode: string;
+};
+
+/**
+ * Describes the message quorumkv.v1.MoveRequest.
+ * Use `create(MoveRequestSchema)` to create a new message.
+ */
+export const MoveRequestSchema: GenMessage<MoveRequest> = /*@__PURE__*/
+  messageDesc(file_quorumkv_v1_admin, 24);
+
+/**
+ * @generated from message quorumkv.v1.MoveResponse
+ */
+export type MoveResponse = Message<"quorumkv.v1.MoveResponse"> & {
+  /**
+   * Every staged change after this request.
+   *
+   * @generated from field: quorumkv.v1.StagedChanges staged = 1;
+   */
+  staged?: StagedChanges | undefined;
+};
+
+/**
+ * Describes the message quorumkv.v1.MoveResponse.
+ * Use `create(MoveResponseSchema)` to create a new message.
+ */
+export const MoveResponseSchema: GenMessage<MoveResponse> = /*@__PURE__*/
+  messageDesc(file_quorumkv_v1_admin, 25);
 
 /**
  * @generated from message quorumkv.v1.LeaveRequest
@@ -612,7 +892,7 @@ export type LeaveRequest = Message<"quorumkv.v1.LeaveRequest"> & {
  * Use `create(LeaveRequestSchema)` to create a new message.
  */
 export const LeaveRequestSchema: GenMessage<LeaveRequest> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 17);
+  messageDesc(file_quorumkv_v1_admin, 26);
 
 /**
  * @generated from message quorumkv.v1.LeaveResponse
@@ -631,6 +911,13 @@ export type LeaveResponse = Message<"quorumkv.v1.LeaveResponse"> & {
    * @generated from field: repeated string staged_leaves = 2;
    */
   stagedLeaves: string[];
+
+  /**
+   * Every staged change (joins and leaves included).
+   *
+   * @generated from field: quorumkv.v1.StagedChanges staged = 3;
+   */
+  staged?: StagedChanges | undefined;
 };
 
 /**
@@ -638,7 +925,7 @@ export type LeaveResponse = Message<"quorumkv.v1.LeaveResponse"> & {
  * Use `create(LeaveResponseSchema)` to create a new message.
  */
 export const LeaveResponseSchema: GenMessage<LeaveResponse> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 18);
+  messageDesc(file_quorumkv_v1_admin, 27);
 
 /**
  * @generated from message quorumkv.v1.PlanRequest
@@ -651,7 +938,7 @@ export type PlanRequest = Message<"quorumkv.v1.PlanRequest"> & {
  * Use `create(PlanRequestSchema)` to create a new message.
  */
 export const PlanRequestSchema: GenMessage<PlanRequest> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 19);
+  messageDesc(file_quorumkv_v1_admin, 28);
 
 /**
  * One partition changing owner.
@@ -686,7 +973,7 @@ export type PartitionMove = Message<"quorumkv.v1.PartitionMove"> & {
  * Use `create(PartitionMoveSchema)` to create a new message.
  */
 export const PartitionMoveSchema: GenMessage<PartitionMove> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 20);
+  messageDesc(file_quorumkv_v1_admin, 29);
 
 /**
  * @generated from message quorumkv.v1.PlanResponse
@@ -728,8 +1015,9 @@ export type PlanResponse = Message<"quorumkv.v1.PlanResponse"> & {
   transfers: number;
 
   /**
-   * Records and bytes the transfers copy, from the sending nodes' counts where this node knows
-   * them (its own partitions), 0 otherwise.
+   * Records and bytes the transfers copy, from the counts of each partition's sending node (a
+   * partition whose sender did not answer counts 0; see stats_missing). A transfer that carries
+   * only some buckets of a partition counts the whole partition.
    *
    * @generated from field: uint64 keys = 6;
    */
@@ -763,6 +1051,35 @@ export type PlanResponse = Message<"quorumkv.v1.PlanResponse"> & {
    * @generated from field: repeated string staged_leaves = 11;
    */
   stagedLeaves: string[];
+
+  /**
+   * Every staged change (joins and leaves included).
+   *
+   * @generated from field: quorumkv.v1.StagedChanges staged = 12;
+   */
+  staged?: StagedChanges | undefined;
+
+  /**
+   * Seconds the transfers take at the configured handoff rate (each sender sends its share at
+   * handoff_bytes_per_second, senders in parallel); 0 when the rate is unthrottled.
+   *
+   * @generated from field: double eta_seconds = 13;
+   */
+  etaSeconds: number;
+
+  /**
+   * The handoff rate per sending node the ETA assumes (bytes/s; 0: unthrottled).
+   *
+   * @generated from field: uint64 handoff_bytes_per_second = 14;
+   */
+  handoffBytesPerSecond: bigint;
+
+  /**
+   * Sending nodes that did not answer for their partitions' counts.
+   *
+   * @generated from field: repeated string stats_missing = 15;
+   */
+  statsMissing: string[];
 };
 
 /**
@@ -770,7 +1087,80 @@ export type PlanResponse = Message<"quorumkv.v1.PlanResponse"> & {
  * Use `create(PlanResponseSchema)` to create a new message.
  */
 export const PlanResponseSchema: GenMessage<PlanResponse> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 21);
+  messageDesc(file_quorumkv_v1_admin, 30);
+
+/**
+ * @generated from message quorumkv.v1.PartitionStatsRequest
+ */
+export type PartitionStatsRequest = Message<"quorumkv.v1.PartitionStatsRequest"> & {
+  /**
+   * Partitions to report (each in 0..Q-1).
+   *
+   * @generated from field: repeated uint32 partitions = 1;
+   */
+  partitions: number[];
+};
+
+/**
+ * Describes the message quorumkv.v1.PartitionStatsRequest.
+ * Use `create(PartitionStatsRequestSchema)` to create a new message.
+ */
+export const PartitionStatsRequestSchema: GenMessage<PartitionStatsRequest> = /*@__PURE__*/
+  messageDesc(file_quorumkv_v1_admin, 31);
+
+/**
+ * What one node holds of one partition.
+ *
+ * @generated from message quorumkv.v1.PartitionStat
+ */
+export type PartitionStat = Message<"quorumkv.v1.PartitionStat"> & {
+  /**
+   * Partition index.
+   *
+   * @generated from field: uint32 partition = 1;
+   */
+  partition: number;
+
+  /**
+   * Live (unexpired) records stored.
+   *
+   * @generated from field: uint64 keys = 2;
+   */
+  keys: bigint;
+
+  /**
+   * Bytes they take (keys and stored records).
+   *
+   * @generated from field: uint64 bytes = 3;
+   */
+  bytes: bigint;
+};
+
+/**
+ * Describes the message quorumkv.v1.PartitionStat.
+ * Use `create(PartitionStatSchema)` to create a new message.
+ */
+export const PartitionStatSchema: GenMessage<PartitionStat> = /*@__PURE__*/
+  messageDesc(file_quorumkv_v1_admin, 32);
+
+/**
+ * @generated from message quorumkv.v1.PartitionStatsResponse
+ */
+export type PartitionStatsResponse = Message<"quorumkv.v1.PartitionStatsResponse"> & {
+  /**
+   * One entry per partition asked, in the order asked.
+   *
+   * @generated from field: repeated quorumkv.v1.PartitionStat stats = 1;
+   */
+  stats: PartitionStat[];
+};
+
+/**
+ * Describes the message quorumkv.v1.PartitionStatsResponse.
+ * Use `create(PartitionStatsResponseSchema)` to create a new message.
+ */
+export const PartitionStatsResponseSchema: GenMessage<PartitionStatsResponse> = /*@__PURE__*/
+  messageDesc(file_quorumkv_v1_admin, 33);
 
 /**
  * @generated from message quorumkv.v1.CommitRequest
@@ -790,7 +1180,7 @@ export type CommitRequest = Message<"quorumkv.v1.CommitRequest"> & {
  * Use `create(CommitRequestSchema)` to create a new message.
  */
 export const CommitRequestSchema: GenMessage<CommitRequest> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 22);
+  messageDesc(file_quorumkv_v1_admin, 34);
 
 /**
  * @generated from message quorumkv.v1.CommitResponse
@@ -809,7 +1199,7 @@ export type CommitResponse = Message<"quorumkv.v1.CommitResponse"> & {
  * Use `create(CommitResponseSchema)` to create a new message.
  */
 export const CommitResponseSchema: GenMessage<CommitResponse> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 23);
+  messageDesc(file_quorumkv_v1_admin, 35);
 
 /**
  * @generated from message quorumkv.v1.ClearRequest
@@ -822,7 +1212,7 @@ export type ClearRequest = Message<"quorumkv.v1.ClearRequest"> & {
  * Use `create(ClearRequestSchema)` to create a new message.
  */
 export const ClearRequestSchema: GenMessage<ClearRequest> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 24);
+  messageDesc(file_quorumkv_v1_admin, 36);
 
 /**
  * @generated from message quorumkv.v1.ClearResponse
@@ -841,7 +1231,7 @@ export type ClearResponse = Message<"quorumkv.v1.ClearResponse"> & {
  * Use `create(ClearResponseSchema)` to create a new message.
  */
 export const ClearResponseSchema: GenMessage<ClearResponse> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 25);
+  messageDesc(file_quorumkv_v1_admin, 37);
 
 /**
  * @generated from message quorumkv.v1.VerifyRequest
@@ -860,7 +1250,7 @@ export type VerifyRequest = Message<"quorumkv.v1.VerifyRequest"> & {
  * Use `create(VerifyRequestSchema)` to create a new message.
  */
 export const VerifyRequestSchema: GenMessage<VerifyRequest> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 26);
+  messageDesc(file_quorumkv_v1_admin, 38);
 
 /**
  * A partition that does not have n live, distinct replicas.
@@ -902,7 +1292,7 @@ export type PartitionProblem = Message<"quorumkv.v1.PartitionProblem"> & {
  * Use `create(PartitionProblemSchema)` to create a new message.
  */
 export const PartitionProblemSchema: GenMessage<PartitionProblem> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 27);
+  messageDesc(file_quorumkv_v1_admin, 39);
 
 /**
  * @generated from message quorumkv.v1.VerifyResponse
@@ -945,7 +1335,7 @@ export type VerifyResponse = Message<"quorumkv.v1.VerifyResponse"> & {
  * Use `create(VerifyResponseSchema)` to create a new message.
  */
 export const VerifyResponseSchema: GenMessage<VerifyResponse> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 28);
+  messageDesc(file_quorumkv_v1_admin, 40);
 
 /**
  * @generated from message quorumkv.v1.LocalGetRequest
@@ -971,7 +1361,7 @@ export type LocalGetRequest = Message<"quorumkv.v1.LocalGetRequest"> & {
  * Use `create(LocalGetRequestSchema)` to create a new message.
  */
 export const LocalGetRequestSchema: GenMessage<LocalGetRequest> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 29);
+  messageDesc(file_quorumkv_v1_admin, 41);
 
 /**
  * @generated from message quorumkv.v1.LocalGetResponse
@@ -1032,7 +1422,46 @@ export type LocalGetResponse = Message<"quorumkv.v1.LocalGetResponse"> & {
  * Use `create(LocalGetResponseSchema)` to create a new message.
  */
 export const LocalGetResponseSchema: GenMessage<LocalGetResponse> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 30);
+  messageDesc(file_quorumkv_v1_admin, 42);
+
+/**
+ * Where a handoff transfer stands on its sender.
+ *
+ * @generated from enum quorumkv.v1.HandoffState
+ */
+export enum HandoffState {
+  /**
+   * @generated from enum value: HANDOFF_STATE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Streaming now.
+   *
+   * @generated from enum value: HANDOFF_STATE_ACTIVE = 1;
+   */
+  ACTIVE = 1,
+
+  /**
+   * Waiting for one of the sender's concurrent transfer slots.
+   *
+   * @generated from enum value: HANDOFF_STATE_QUEUED = 2;
+   */
+  QUEUED = 2,
+
+  /**
+   * The last attempt failed; it resumes from its checkpoint after a backoff.
+   *
+   * @generated from enum value: HANDOFF_STATE_RETRYING = 3;
+   */
+  RETRYING = 3,
+}
+
+/**
+ * Describes the enum quorumkv.v1.HandoffState.
+ */
+export const HandoffStateSchema: GenEnum<HandoffState> = /*@__PURE__*/
+  enumDesc(file_quorumkv_v1_admin, 0);
 
 /**
  * Cluster administration and diagnosis. Served by every node; changes to the ring go through the
@@ -1150,6 +1579,49 @@ export const AdminService: GenService<{
     methodKind: "unary";
     input: typeof ClearRequestSchema;
     output: typeof ClearResponseSchema;
+  },
+  /**
+   * Stage a ring member to be replaced by a live non-member: every partition of the old node goes
+   * to the new one and nothing else moves.
+   *
+   * @generated from rpc quorumkv.v1.AdminService.Replace
+   */
+  replace: {
+    methodKind: "unary";
+    input: typeof ReplaceRequestSchema;
+    output: typeof ReplaceResponseSchema;
+  },
+  /**
+   * Stage a dead ring member to be removed without handing off from it: its partitions go to the
+   * others and are rebuilt from the surviving replicas. During a transition, transfers to the
+   * node are given up so the transition can finish; the removal is then planned and committed.
+   *
+   * @generated from rpc quorumkv.v1.AdminService.ForceRemove
+   */
+  forceRemove: {
+    methodKind: "unary";
+    input: typeof ForceRemoveRequestSchema;
+    output: typeof ForceRemoveResponseSchema;
+  },
+  /**
+   * Stage partitions to move to an active member (a manual reshard).
+   *
+   * @generated from rpc quorumkv.v1.AdminService.Move
+   */
+  move: {
+    methodKind: "unary";
+    input: typeof MoveRequestSchema;
+    output: typeof MoveResponseSchema;
+  },
+  /**
+   * Records and bytes this node holds in each of the given partitions (from its counters: cheap).
+   *
+   * @generated from rpc quorumkv.v1.AdminService.PartitionStats
+   */
+  partitionStats: {
+    methodKind: "unary";
+    input: typeof PartitionStatsRequestSchema;
+    output: typeof PartitionStatsResponseSchema;
   },
   /**
    * Check that every partition has n live, distinct replicas.
