@@ -375,12 +375,15 @@ export class QuorumNode {
     });
     const merging = { storage, epochs, tombstoneGraceMs: c.tombstoneGraceMs };
     const coordinator = new Coordinator({ selfId, epochs, config: c, storage, router, hints: admission, metrics, warn, now: Date.now, timers: systemTimers, random: Math.random });
+    const applier = new ReplicaApplier({ ...merging, selfId, buckets, ring: () => ring.current, reachAllFrom: () => ring.writesReachAllFrom, metrics, hints: admission, now: Date.now });
+    // Hints for a node that left go to the holders of their keys (forwarding.ts).
+    admission.redirectWith((hint) => applier.redirectHint(hint));
     return {
       epochs,
       coordinator,
       frontend: new KvFrontend({ selfId, config: c, ring, buckets, router, pool: this.pool, coordinator, metrics }),
       lister: new KeyLister({ selfId, storage, ring, buckets, router, pool: this.pool, maxPageKeys: c.maxListKeysPage, now: Date.now }),
-      applier: new ReplicaApplier({ ...merging, selfId, buckets, ring: () => ring.current, reachAllFrom: () => ring.writesReachAllFrom, metrics, hints: admission, now: Date.now }),
+      applier,
       reaper: new DeadRecordReaper({ ...merging, selfId, ring: () => ring.current, buckets, router, hints: admission, replicaTimeoutMs: c.replicaTimeoutMs, now: Date.now, timers: systemTimers, warn }),
       info: ringInfoSource(ring, (id) => view.membership.list.member(id), selfId, () => buckets.resolve('').n),
     };

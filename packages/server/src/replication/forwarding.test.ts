@@ -57,6 +57,11 @@ describe('forwarding writes routed by an older ring', () => {
     expect(forwardDecision({ selfId: 'd', ring: before, reachAllFrom: before.version, senderVersion: during.version, partition, n: N })).toEqual({ keep: true, to: [] });
   });
 
+  it('has a handoff source forward a write routed by the transition’s ring (a delivered hint) to the nodes gaining the partition', () => {
+    const d = forwardDecision({ selfId: gives, ring: during, reachAllFrom: during.transition!.since, senderVersion: during.version, partition, n: N });
+    expect(d).toEqual({ keep: true, to: ['d'] });
+  });
+
   it('sends a write for a partition this node gave up only to its holders', () => {
     const d = forwardDecision({ selfId: gives, ring: after, reachAllFrom: during.transition!.since, senderVersion: before.version, partition, n: N });
     expect(d.keep).toBe(false);
@@ -86,6 +91,14 @@ describe('forwarding writes routed by an older ring', () => {
       expect((await applier.apply(item, { ringVersion: before.version })).status).toBe(ReplicaStatus.OK);
       expect(storage.get(enc('default'), item.key, partition)).toBeDefined();
       expect(storage.hintsFor('d', 10).map((h) => dec(h.key))).toEqual(['late-key']);
+    });
+
+    it('redirects a hint kept for a node that left to the holders of its key', async () => {
+      const { storage, applier } = await applierOf(keeper, after, during.transition!.since);
+      expect(await applier.redirectHint({ id: 1, bucket: enc('default'), key: enc('for-gone'), value: record })).toBe(true);
+      expect(storage.get(enc('default'), enc('for-gone'), partition)).toBeDefined();
+      const others = replicaSets(after, partition, N).current.filter((id) => id !== keeper);
+      for (const holder of others) expect(storage.hintsFor(holder, 10).map((h) => dec(h.key))).toEqual(['for-gone']);
     });
 
     it('does not keep a late write for a partition it dropped, but hints it for every holder', async () => {

@@ -6,14 +6,9 @@
 // for a node that holds nothing of the key's partition any more (a hint for a node that left, or
 // for one that gave the partition up) goes to the partition's holders instead of being kept where
 // nobody reads it (and where a later drop or a reaped tombstone would make it a loss or a ghost).
+// Hints kept for a node the ring no longer names are redirected the same way (hint-admission.ts).
 import { replicaSets, type Ring } from '@quorumkv/ring';
 import { possibleHolders } from '../cluster/buckets.js';
-
-/** Nodes holding, or about to hold, keys of `partition` with replica count `n` under `ring`. */
-export function holdersOf(ring: Ring, partition: number, n: number): readonly string[] {
-  const sets = replicaSets(ring, partition, n);
-  return [...new Set([...sets.current, ...sets.next])];
-}
 
 /** What a replica does with a write, given who routed it by which ring. */
 export interface ForwardDecision {
@@ -37,17 +32,25 @@ export interface ForwardQuestion {
 
 /**
  * Where a replica write goes. Routed by a ring newer than this node's: kept (this node's ring is
- * the stale one). Otherwise a node that may no longer hold the partition forwards it to the
- * holders instead of keeping it, and a write routed by a ring older than `reachAllFrom` is kept
- * and forwarded to the other holders.
+ * the stale one). Otherwise:
+ * - a node that may no longer hold the partition forwards it to the holders instead of keeping it;
+ * - a write routed by a ring older than `reachAllFrom` is kept and forwarded to the other holders;
+ * - a node giving the partition up in the current transition (a handoff source: its scan may have
+ *   passed the key) keeps it and forwards it to the nodes gaining the partition; writes routed by
+ *   the transition's ring reached them already, but a delivered hint made earlier did not.
  */
 export function forwardDecision(q: ForwardQuestion): ForwardDecision {
-  const { ring, senderVersion } = q;
-  if (senderVersion === undefined || senderVersion > ring.version || q.partition >= ring.partitionCount) return { keep: true, to: [] };
-  const keep = mayHold(ring, q.partition, q.selfId);
-  if (keep && senderVersion >= q.reachAllFrom) return { keep: true, to: [] };
-  return { keep, to: holdersOf(ring, q.partition, q.n).filter((id) => id !== q.selfId) };
+  const { ring, senderVersion, selfId } = q;
+  if (senderVersion === undefined || senderVersion > ring.version || q.partition >= ring.partitionCount) return KEEP;
+  const keep = mayHold(ring, q.partition, selfId);
+  const sets = replicaSets(ring, q.partition, q.n);
+  const others = (): string[] => [...new Set([...sets.current, ...sets.next])].filter((id) => id !== selfId);
+  if (!keep || senderVersion < q.reachAllFrom) return { keep, to: others() };
+  if (sets.next.includes(selfId)) return KEEP;
+  return { keep, to: sets.current.includes(selfId) ? sets.pending : others() };
 }
+
+const KEEP: ForwardDecision = Object.freeze({ keep: true, to: Object.freeze([]) as readonly string[] });
 
 /** Per ring and node: whether it may hold each partition (asked on every replica write, so cached). */
 const holding = new WeakMap<Ring, Map<string, (boolean | undefined)[]>>();

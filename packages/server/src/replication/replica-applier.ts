@@ -1,7 +1,7 @@
 // The replica side of ReplicaService: applies one item to local storage.
-import { ReplicaOp, ReplicaStatus, newReplicaItemResult, type ReplicaItem, type ReplicaItemResult } from '@quorumkv/protocol';
+import { ReplicaOp, ReplicaStatus, newReplicaItem, newReplicaItemResult, type ReplicaItem, type ReplicaItemResult } from '@quorumkv/protocol';
 import type { Ring } from '@quorumkv/ring';
-import { CorruptRecordError, StorageFullError } from '@quorumkv/storage';
+import { CorruptRecordError, StorageFullError, type Hint } from '@quorumkv/storage';
 import { possibleHolders, type BucketRegistry } from '../cluster/buckets.js';
 import type { NodeMetrics } from '../observability/metrics.js';
 import { decodeRecord } from '../record/key-record.js';
@@ -10,6 +10,7 @@ import { HintRefusedError, type HintAdmission } from './hint-admission.js';
 import { mergeIntoLocal, type LocalMergeDeps } from './local-merge.js';
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 const EMPTY = new Uint8Array(0);
 
 function result(id: bigint, status: ReplicaStatus, error = '', record: Uint8Array = EMPTY): ReplicaItemResult {
@@ -46,6 +47,17 @@ export class ReplicaApplier {
   /** Applies a message's items concurrently (their writes share LMDB commits); results in item order. */
   applyAll(items: readonly ReplicaItem[], sender?: ItemSender): Promise<ReplicaItemResult[]> {
     return Promise.all(items.map((i) => this.apply(i, sender)));
+  }
+
+  /**
+   * Takes a hint kept for a node the ring no longer names as a write routed by a ring older than
+   * any: kept here if this node holds its partition, and forwarded to the partition's holders.
+   * Resolves true once it is durable here or as hints.
+   */
+  async redirectHint(hint: Hint): Promise<boolean> {
+    const bucket = decoder.decode(hint.bucket);
+    const item = { ...newReplicaItem(), op: ReplicaOp.WRITE, bucket, key: hint.key, partition: this.storage.partitionOf(hint.bucket, hint.key), record: hint.value };
+    return (await this.apply(item, { ringVersion: -1 })).status === ReplicaStatus.OK;
   }
 
   async apply(item: ReplicaItem, sender?: ItemSender): Promise<ReplicaItemResult> {
