@@ -546,6 +546,12 @@ export class QuorumNode {
     }
     const member = (r: Ring): boolean => allNodes(r).some((n) => n.id === selfId);
     if (member(before) && !member(after)) {
+      // Hints this node keeps for others are not lost with its data: each goes to its target, or
+      // to a remaining member that keeps it for the target.
+      const [replication, view] = [this.replication, this.view];
+      const relayFor = (target: string): string | undefined => after.nodes.find((n) => n.id !== target && view?.membership.isUp(n.id))?.id;
+      const left = await replication?.hints.handOver(relayFor, systemTimers.monotonicMs() + HINT_HAND_OVER_MS);
+      if (left) this.warn('hints not handed over before leaving', { hints: left });
       this.log.warn({ ringVersion: after.version }, 'this node left the cluster: it owns nothing and holds no data; stopping');
       setTimeout(() => this.events.onLeft?.(), LEFT_STOP_DELAY_MS);
     }
@@ -573,6 +579,9 @@ export class QuorumNode {
     this.stopSweeper = storage.startSweeper({ intervalMs: 10_000, batchLimit: 1000, onError: (err) => this.warn('expiry sweep failed', { error: String(err) }) });
   }
 }
+
+/** How long a node that left tries to hand over the hints it keeps before it stops anyway. */
+const HINT_HAND_OVER_MS = 30_000;
 
 /** How long a node that left keeps gossiping before it stops (the final ring spreads meanwhile). */
 const LEFT_STOP_DELAY_MS = 2_000;

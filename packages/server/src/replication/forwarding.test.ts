@@ -95,7 +95,7 @@ describe('forwarding writes routed by an older ring', () => {
 
     it('redirects a hint kept for a node that left to the holders of its key', async () => {
       const { storage, applier } = await applierOf(keeper, after, during.transition!.since);
-      expect(await applier.redirectHint({ id: 1, bucket: enc('default'), key: enc('for-gone'), value: record })).toBe(true);
+      expect(await applier.redirectHint({ id: 1, bucket: enc('default'), key: enc('for-gone'), value: record, createdAtMs: nowMs })).toBe(true);
       expect(storage.get(enc('default'), enc('for-gone'), partition)).toBeDefined();
       const others = replicaSets(after, partition, N).current.filter((id) => id !== keeper);
       for (const holder of others) expect(storage.hintsFor(holder, 10).map((h) => dec(h.key))).toEqual(['for-gone']);
