@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { pino, type Logger } from 'pino';
 import { toBinary, type DescService } from '@bufbuild/protobuf';
 import { AdminService, BucketPropsSchema, KvService, MAX_ENVELOPE_BYTES, MembershipService, ReplicaService, type ReplicaHeader } from '@quorumkv/protocol';
-import { allNodes, decodeRing, partitionOf, type Ring } from '@quorumkv/ring';
+import { allNodes, decodeRing, partitionOf, targetRing, type Ring } from '@quorumkv/ring';
 import { openLmdbEngine, type StorageEngine } from '@quorumkv/storage';
 import { systemTimers } from './clock/timers.js';
 import { ActorEpochs } from './cluster/actor-epochs.js';
@@ -241,10 +241,18 @@ export class QuorumNode {
         ),
       meta: encodeMemberMeta(c.zone ?? identity.definition.nodes.find((f) => f.id === nodeId)?.zone ?? 'default', c.weight ?? identity.definition.nodes.find((f) => f.id === nodeId)?.weight ?? 1),
     });
-    const buckets = new BucketRegistry({ n: c.n, r: c.r, w: c.w, autoCreate: c.autoCreateBuckets, maxBuckets: c.maxBuckets }, () => ring.current.nodes.length, {
-      publish: (key, version, value) => membership.list.setMetadata(key, version, value),
-      persist: (key, value) => storage.setMeta(key, value),
-    });
+    const buckets = new BucketRegistry(
+      { n: c.n, r: c.r, w: c.w, autoCreate: c.autoCreateBuckets, maxBuckets: c.maxBuckets },
+      () => ring.current.nodes.length,
+      {
+        publish: (key, version, value) => membership.list.setMetadata(key, version, value),
+        persist: (key, value) => storage.setMeta(key, value),
+      },
+      () => {
+        const t = ring.current.transition;
+        return t && { n: t.n, targetNodes: targetRing(ring.current)!.nodes.length };
+      },
+    );
     buckets.load(storage.listMeta(BUCKET_METADATA).map((e) => e.value), storage.getMeta('buckets'));
     let previous: Ring = ring.current;
     ring.onChange((r, bytes) => {
