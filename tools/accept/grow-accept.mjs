@@ -110,7 +110,7 @@ try {
   // The node that left stops by itself, and its data dir holds nothing.
   const exitDeadline = Date.now() + 60_000;
   while (!exits.has('n3') && Date.now() < exitDeadline) await sleep(200);
-  if (exits.get('n3') !== 0) problems.push(`n3 did not exit with 0 (exit: ${exits.get('n3')})`);
+  if (exits.get('n3') !== 0) problems.push(`n3 did not exit with 0 (exit: ${exits.get('n3')}); its last log lines:\n${n3.logs().split('\n').slice(-15).join('\n')}`);
   else {
     const storage = await openLmdbEngine({ path: n3.dataDir, partitionCount: Q, partitioner: (b, k) => partitionOf(Q, b, k) });
     let records = 0;
