@@ -1,4 +1,4 @@
-// A coordinator that missed a whole ownership change (paused with SIGSTOP from before the commit
+// Ring changes seen from a node that is not the claimant. A coordinator that missed a whole ownership change (paused with SIGSTOP from before the commit
 // until the change finished) writes, right after SIGCONT, by its old ring: to the founders only,
 // never to the node that joined. The replicas that answer know the newer ring: they forward each
 // such write to its holders (forwarding.ts), so every owner of the final ring holds its own copy
@@ -13,7 +13,8 @@ const FLAGS = ['--partitions', String(Q), '--n', '3', '--r', '2', '--w', '2', '-
 const LATE_WRITES = 120;
 
 describe('a coordinator that missed a ring change', () => {
-  const { clients, nodes } = useCluster({ nodes: 3, hostBase: HOST_BASE, partitions: Q, n: 3, r: 2, w: 2, extraArgs: FLAGS.slice(6) });
+  const exits = new Map<string, number | null>();
+  const { clients, nodes } = useCluster({ nodes: 3, hostBase: HOST_BASE, partitions: Q, n: 3, r: 2, w: 2, extraArgs: FLAGS.slice(6), onExit: (id, code) => exits.set(id, code) });
   let fourth: NodeHandle | undefined;
 
   afterAll(async () => {
@@ -74,5 +75,21 @@ describe('a coordinator that missed a ring change', () => {
     let last: string[] = [];
     await eventually(async () => (last = await missing()).length === 0, 15_000, 500);
     expect({ moved: moved.length, missing: last }).toEqual({ moved: moved.length, missing: [] });
+  }, 120_000);
+
+  // The claimant made (and so never vetted) the ring that removes it when it left; any other
+  // leaver receives that ring from a peer.
+  it('a founder that is not the claimant leaves, takes the ring that removes it, and stops by itself', async () => {
+    const [n1, n2] = nodes() as [NodeHandle, NodeHandle];
+    const rest = [n1, fourth!, nodes()[2]!];
+    await clients.of(n1).admin.leave({ nodeId: 'n2' });
+    await clients.of(n1).admin.commit({ fromVersion: 0n });
+    const left = await eventually(async () => {
+      const rings = await Promise.all(rest.map((n) => fetchRing(clients, n)));
+      return rings.every((r) => r.transition === undefined && !r.nodes.some((x) => x.id === 'n2'));
+    }, 60_000, 250);
+    expect(left).toBe(true);
+    expect(await eventually(() => Promise.resolve(exits.has('n2')), 30_000)).toBe(true);
+    expect({ exit: exits.get('n2'), log: n2.logs().match(/this node left the cluster/)?.[0] }).toEqual({ exit: 0, log: 'this node left the cluster' });
   }, 120_000);
 });
