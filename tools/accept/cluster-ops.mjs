@@ -3,7 +3,7 @@
 // node holds the same ring without a transition, and reading a node's Prometheus counters.
 import { join } from 'node:path';
 import { createClient } from '@connectrpc/connect';
-import { createConnectTransport, Http2SessionManager } from '@connectrpc/connect-node';
+import { createConnectTransport } from '@connectrpc/connect-node';
 import { NodeHandle, freePort } from '@quorumkv/harness';
 import { AdminService, KvService } from '@quorumkv/protocol';
 import { decodeRing } from '@quorumkv/ring';
@@ -12,25 +12,19 @@ export const enc = (s) => new TextEncoder().encode(s);
 export const dec = (b) => new TextDecoder().decode(b);
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Connect clients per node over one HTTP/2 session each. */
+/**
+ * Connect clients per node address. Their HTTP/2 sessions close after idling; the scripts exit
+ * the process when done rather than wait for that.
+ */
 export class Clients {
-  sessions = [];
   byAddress = new Map();
 
   of(node) {
-    let c = this.byAddress.get(node.address);
-    if (!c) {
-      const sessionManager = new Http2SessionManager(node.url);
-      this.sessions.push(sessionManager);
-      const transport = createConnectTransport({ baseUrl: node.url, httpVersion: '2', sessionManager, acceptCompression: [] });
-      c = { kv: createClient(KvService, transport), admin: createClient(AdminService, transport) };
-      this.byAddress.set(node.address, c);
+    if (!this.byAddress.has(node.address)) {
+      const transport = createConnectTransport({ baseUrl: node.url, httpVersion: '2' });
+      this.byAddress.set(node.address, { kv: createClient(KvService, transport), admin: createClient(AdminService, transport) });
     }
-    return c;
-  }
-
-  close() {
-    for (const s of this.sessions) s.abort();
+    return this.byAddress.get(node.address);
   }
 }
 

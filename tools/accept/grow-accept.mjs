@@ -123,7 +123,6 @@ try {
 } catch (err) {
   problems.push(`scenario failed: ${err instanceof Error ? err.stack : String(err)}`);
 } finally {
-  clients.close();
   await Promise.all(joiners.map((n) => n.stop()));
   await cluster.stop();
   for (const n of joiners) rmSync(n.dataDir, { recursive: true, force: true });
@@ -134,3 +133,4 @@ if (problems.length > 0) {
   process.exit(1);
 }
 log('accept:grow passed');
+process.exit(0);

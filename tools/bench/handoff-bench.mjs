@@ -59,7 +59,6 @@ async function transferRate(run) {
     const seconds = (samples[end].t - start.t) / 1000;
     return { bytes: last.bytes, records: last.records, seconds, mbPerSec: last.bytes / 2 ** 20 / seconds, keysPerSec: last.records / seconds };
   } finally {
-    clients.close();
     await joiner?.stop();
     await cluster.stop();
     if (joiner) rmSync(joiner.dataDir, { recursive: true, force: true });
@@ -91,7 +90,6 @@ async function foreground(run) {
     const activeS = (Math.min(balancedAt, ycsbEnd) - committedAt) / 1000;
     return { p99Without: without.latency.p99Ms, p99During: during.latency.p99Ms, errorsDuring: during.errors, opsWithout: without.opsPerSec, opsDuring: during.opsPerSec, balanceS: (balancedAt - committedAt) / 1000, activeS, windowS: (ycsbEnd - committedAt) / 1000 };
   } finally {
-    clients.close();
     await joiner?.stop();
     await cluster.stop();
     if (joiner) rmSync(joiner.dataDir, { recursive: true, force: true });
@@ -135,3 +133,4 @@ ${machine()}; load average ${fmt(loadBefore)} before, ${fmt(loadAfter)} after (t
 `;
 process.stdout.write(`${body}\n`);
 if (process.env.QKV_HANDOFF_WRITE !== '0') writeSection('handoff', body);
+process.exit(0);
