@@ -8,6 +8,8 @@
 //      and YCSB-B runs again right from the commit, in the same run; p99 of both, and how long
 //      the transfers were active within the second window.
 //   3. The time from commit to balanced is measured in phase 2 too (every node holds the final ring).
+// QKV_HANDOFF_BATCH_ITEMS sets the sender's --handoff-batch-items in phase 1 (default: the
+// server's); QKV_HANDOFF_FOREGROUND=0 runs phase 1 only (then nothing is written).
 // Repeats QKV_HANDOFF_RUNS times (default 3) and reports medians and every run. Writes the
 // "handoff" section of docs/benchmarks.md unless QKV_HANDOFF_WRITE=0.
 import os from 'node:os';
@@ -22,6 +24,8 @@ const RECORDS = envInt('QKV_HANDOFF_RECORDS', 40_000);
 const YCSB_RECORDS = envInt('QKV_HANDOFF_YCSB_RECORDS', 20_000);
 const SECONDS = envInt('QKV_HANDOFF_SECONDS', 10);
 const RUNS = envInt('QKV_HANDOFF_RUNS', 3);
+const BATCH_ITEMS = process.env.QKV_HANDOFF_BATCH_ITEMS;
+const FOREGROUND = process.env.QKV_HANDOFF_FOREGROUND !== '0';
 const Q = 16;
 const log = (line) => process.stderr.write(`${line}\n`);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -29,7 +33,7 @@ const COMMON = ['--gossip-interval-ms', '200', '--log-level', 'warn'];
 
 /** Phase 1: one transfer at a time, unthrottled. */
 async function transferRate(run) {
-  const sender = ['--handoff-bytes-per-second', '0', '--handoff-concurrency', '1'];
+  const sender = ['--handoff-bytes-per-second', '0', '--handoff-concurrency', '1', ...(BATCH_ITEMS ? ['--handoff-batch-items', BATCH_ITEMS] : [])];
   const cluster = await startCluster({ nodes: 1, hostBase: 104, idPrefix: 'r', partitions: Q, n: 1, r: 1, w: 1, extraArgs: [...COMMON, ...sender], logLevel: 'warn' });
   const clients = new Clients();
   let joiner;
@@ -102,6 +106,7 @@ const fg = [];
 for (let run = 0; run < RUNS; run++) {
   rates.push(await transferRate(run));
   log(`transfer run ${run + 1}: ${JSON.stringify(rates.at(-1))}`);
+  if (!FOREGROUND) continue;
   fg.push(await foreground(run));
   log(`foreground run ${run + 1}: ${JSON.stringify(fg.at(-1))}`);
 }
@@ -132,5 +137,5 @@ ${machine()}; load average ${fmt(loadBefore)} before, ${fmt(loadAfter)} after (t
 | commit to balanced, s | ${fmt(median(fg.map((f) => f.balanceS)))} | ${fg.map((f) => fmt(f.balanceS)).join(', ')} |
 `;
 process.stdout.write(`${body}\n`);
-if (process.env.QKV_HANDOFF_WRITE !== '0') writeSection('handoff', body);
+if (process.env.QKV_HANDOFF_WRITE !== '0' && FOREGROUND) writeSection('handoff', body);
 process.exit(0);
