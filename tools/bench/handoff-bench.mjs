@@ -121,7 +121,7 @@ ${machine()}; load average ${fmt(loadBefore)} before, ${fmt(loadAfter)} after (t
 
 | | median | runs |
 |---|---|---|
-| MB/s per transfer | ${fmt(median(rates.map((r) => r.mbPerSec)))} | ${rates.map((r) => fmt(r.mbPerSec)).join(', ')} |
+| MiB/s per transfer | ${fmt(median(rates.map((r) => r.mbPerSec)))} | ${rates.map((r) => fmt(r.mbPerSec)).join(', ')} |
 | keys/s per transfer | ${fmt(median(rates.map((r) => r.keysPerSec)), 0)} | ${rates.map((r) => fmt(r.keysPerSec, 0)).join(', ')} |
 | MiB moved | ${fmt(median(rates.map((r) => r.bytes / 2 ** 20)))} | |
 
