@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { pino, type Logger } from 'pino';
 import { toBinary, type DescService } from '@bufbuild/protobuf';
 import { AdminService, BucketPropsSchema, KvService, MAX_ENVELOPE_BYTES, MembershipService, ReplicaService, type ReplicaHeader } from '@quorumkv/protocol';
-import { allNodes, decodeRing, partitionOf, type Ring } from '@quorumkv/ring';
+import { allNodes, decodeRing, partitionOf, targetRing, type Ring } from '@quorumkv/ring';
 import { openLmdbEngine, type StorageEngine } from '@quorumkv/storage';
 import { systemTimers } from './clock/timers.js';
 import { ActorEpochs } from './cluster/actor-epochs.js';
@@ -241,10 +241,18 @@ export class QuorumNode {
         ),
       meta: encodeMemberMeta(c.zone ?? identity.definition.nodes.find((f) => f.id === nodeId)?.zone ?? 'default', c.weight ?? identity.definition.nodes.find((f) => f.id === nodeId)?.weight ?? 1),
     });
-    const buckets = new BucketRegistry({ n: c.n, r: c.r, w: c.w, autoCreate: c.autoCreateBuckets, maxBuckets: c.maxBuckets }, () => ring.current.nodes.length, {
-      publish: (key, version, value) => membership.list.setMetadata(key, version, value),
-      persist: (key, value) => storage.setMeta(key, value),
-    });
+    const buckets = new BucketRegistry(
+      { n: c.n, r: c.r, w: c.w, autoCreate: c.autoCreateBuckets, maxBuckets: c.maxBuckets },
+      () => ring.current.nodes.length,
+      {
+        publish: (key, version, value) => membership.list.setMetadata(key, version, value),
+        persist: (key, value) => storage.setMeta(key, value),
+      },
+      () => {
+        const t = ring.current.transition;
+        return t && { n: t.n, targetNodes: targetRing(ring.current)!.nodes.length };
+      },
+    );
     buckets.load(storage.listMeta(BUCKET_METADATA).map((e) => e.value), storage.getMeta('buckets'));
     let previous: Ring = ring.current;
     ring.onChange((r, bytes) => {
@@ -375,12 +383,15 @@ export class QuorumNode {
     });
     const merging = { storage, epochs, tombstoneGraceMs: c.tombstoneGraceMs };
     const coordinator = new Coordinator({ selfId, epochs, config: c, storage, router, hints: admission, metrics, warn, now: Date.now, timers: systemTimers, random: Math.random });
+    const applier = new ReplicaApplier({ ...merging, selfId, buckets, ring: () => ring.current, reachAllFrom: () => ring.writesReachAllFrom, metrics, hints: admission, now: Date.now });
+    // Hints for a node that left go to the holders of their keys (forwarding.ts).
+    admission.redirectWith((hint) => applier.redirectHint(hint));
     return {
       epochs,
       coordinator,
       frontend: new KvFrontend({ selfId, config: c, ring, buckets, router, pool: this.pool, coordinator, metrics }),
       lister: new KeyLister({ selfId, storage, ring, buckets, router, pool: this.pool, maxPageKeys: c.maxListKeysPage, now: Date.now }),
-      applier: new ReplicaApplier({ ...merging, selfId, buckets, ring: () => ring.current, metrics, hints: admission, now: Date.now }),
+      applier,
       reaper: new DeadRecordReaper({ ...merging, selfId, ring: () => ring.current, buckets, router, hints: admission, replicaTimeoutMs: c.replicaTimeoutMs, now: Date.now, timers: systemTimers, warn }),
       info: ringInfoSource(ring, (id) => view.membership.list.member(id), selfId, () => buckets.resolve('').n),
     };
@@ -543,6 +554,12 @@ export class QuorumNode {
     }
     const member = (r: Ring): boolean => allNodes(r).some((n) => n.id === selfId);
     if (member(before) && !member(after)) {
+      // Hints this node keeps for others are not lost with its data: each goes to its target, or
+      // to a remaining member that keeps it for the target.
+      const [replication, view] = [this.replication, this.view];
+      const relayFor = (target: string): string | undefined => after.nodes.find((n) => n.id !== target && view?.membership.isUp(n.id))?.id;
+      const left = await replication?.hints.handOver(relayFor, systemTimers.monotonicMs() + HINT_HAND_OVER_MS);
+      if (left) this.warn('hints not handed over before leaving', { hints: left });
       this.log.warn({ ringVersion: after.version }, 'this node left the cluster: it owns nothing and holds no data; stopping');
       setTimeout(() => this.events.onLeft?.(), LEFT_STOP_DELAY_MS);
     }
@@ -570,6 +587,9 @@ export class QuorumNode {
     this.stopSweeper = storage.startSweeper({ intervalMs: 10_000, batchLimit: 1000, onError: (err) => this.warn('expiry sweep failed', { error: String(err) }) });
   }
 }
+
+/** How long a node that left tries to hand over the hints it keeps before it stops anyway. */
+const HINT_HAND_OVER_MS = 30_000;
 
 /** How long a node that left keeps gossiping before it stops (the final ring spreads meanwhile). */
 const LEFT_STOP_DELAY_MS = 2_000;

@@ -9,7 +9,7 @@ import { createClient, type Client } from '@connectrpc/connect';
 import { createConnectTransport, Http2SessionManager } from '@connectrpc/connect-node';
 import { AdminService, KvService, SessionOpSchema, SessionRequestSchema, type Liveness, type SessionRequest } from '@quorumkv/protocol';
 import { decodeRing, preferenceList, type Ring } from '@quorumkv/ring';
-import { startCluster, type Cluster, type NodeHandle, type StartClusterOptions } from '@quorumkv/harness';
+import { freePort, NodeHandle, startCluster, type Cluster, type StartClusterOptions } from '@quorumkv/harness';
 
 export const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 export const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
@@ -266,4 +266,25 @@ export async function probeHealthz(node: NodeHandle, intervalMs = 10): Promise<H
       return JSON.parse(out.trim().split('\n').pop()!) as HealthzFigures;
     },
   };
+}
+
+/**
+ * Starts a node that knows only `seed` (`--seeds`), on 127.0.0.<hostBase + index>, with its data
+ * dir beside `near` (another node's data dir); resolves once it is ready. The caller stops it.
+ */
+export async function startSeeded(options: { id: string; hostBase: number; index: number; seed: NodeHandle; near: NodeHandle; args: readonly string[]; onExit?: (code: number | null) => void }): Promise<NodeHandle> {
+  const host = `127.0.0.${options.hostBase + options.index}`;
+  const port = await freePort(host);
+  const dataDir = join(options.near.dataDir!, '..', options.id);
+  const node = new NodeHandle({
+    id: options.id,
+    host,
+    port,
+    dataDir,
+    args: ['--node-id', options.id, '--listen', `${host}:${port}`, '--data-dir', dataDir, '--seeds', options.seed.address, ...options.args],
+    ...(options.onExit ? { onExit: options.onExit } : {}),
+  });
+  node.start();
+  await node.waitReady(30_000);
+  return node;
 }

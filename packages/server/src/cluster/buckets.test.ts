@@ -1,6 +1,6 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { BucketPropsSchema, ListBucketsResponseSchema, type BucketProps } from '@quorumkv/protocol';
-import { NodeLimitExceededError } from '../errors/errors.js';
+import { NodeClusterChangeError, NodeLimitExceededError } from '../errors/errors.js';
 import { BucketRegistry, type BucketStore } from './buckets.js';
 
 describe('BucketRegistry', () => {
@@ -53,5 +53,23 @@ describe('BucketRegistry', () => {
     expect(buckets.resolve('first').name).toBe('first');
     expect(() => buckets.resolve('second')).toThrow(NodeLimitExceededError);
     expect(buckets.list().map((b) => b.name)).toEqual(['default', 'first']);
+  });
+
+  it('refuses, during a ring change, a bucket with more replicas than the change copies data for, and a raise of n past it', async () => {
+    let transition: { n: number; targetNodes: number } | undefined = { n: 3, targetNodes: 5 };
+    const buckets = new BucketRegistry({ n: 3, r: 2, w: 2, autoCreate: false, maxBuckets: 10 }, () => 3, store, () => transition);
+    await buckets.create(create(BucketPropsSchema, { name: 'three', n: 3 }));
+    const err = await buckets.create(create(BucketPropsSchema, { name: 'five', n: 5 })).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(NodeClusterChangeError);
+    expect((err as Error).message).toContain('props.n: bucket "five" with n=5 would have 5 replicas, more than the n=3 the ring change in progress copies data for');
+    const raise = await buckets.create(create(BucketPropsSchema, { name: 'three', n: 4 })).then(() => undefined, (e: unknown) => e);
+    expect(raise).toBeInstanceOf(NodeClusterChangeError);
+    expect(buckets.get('five')).toBeUndefined();
+    expect(buckets.get('three')?.n).toBe(3);
+    // n=7 on a cluster of 3 nodes: 3 replicas, which the change covers.
+    transition = { n: 3, targetNodes: 3 };
+    await buckets.create(create(BucketPropsSchema, { name: 'seven', n: 7 }));
+    transition = undefined;
+    expect((await buckets.create(create(BucketPropsSchema, { name: 'five', n: 5 }))).n).toBe(5);
   });
 });

@@ -8,7 +8,7 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { BucketPropsSchema, ConflictMode, ListBucketsResponseSchema, type BucketProps } from '@quorumkv/protocol';
 import { preferenceListForPartition, targetRing, type Ring } from '@quorumkv/ring';
-import { NodeArgumentError, NodeLimitExceededError } from '../errors/errors.js';
+import { NodeArgumentError, NodeClusterChangeError, NodeLimitExceededError } from '../errors/errors.js';
 
 /** A bucket as a request sees it: properties clamped to the cluster. */
 export interface EffectiveBucket {
@@ -56,6 +56,12 @@ export interface BucketStore {
   persist(key: string, value: Uint8Array): Promise<void>;
 }
 
+/** The ownership change in progress: the largest n its transfers copy data for, and its target's node count. */
+export interface TransitionCover {
+  n: number;
+  targetNodes: number;
+}
+
 /** The node's view of every bucket. */
 export class BucketRegistry {
   private readonly buckets = new Map<string, BucketProps>();
@@ -65,6 +71,8 @@ export class BucketRegistry {
     private readonly defaults: BucketDefaults,
     private readonly clusterSize: () => number,
     private readonly store: BucketStore,
+    /** The ring's transition, if any: a bucket whose keys its transfers would not copy is refused meanwhile. */
+    private readonly transition: () => TransitionCover | undefined = () => undefined,
   ) {}
 
   /**
@@ -114,6 +122,7 @@ export class BucketRegistry {
     if (w < 1 || w > n) throw new NodeArgumentError('props.w', `must be between 1 and n=${n} (got ${w})`);
     const current = this.buckets.get(name);
     if (!current) this.checkRoom(name);
+    this.checkCovered(name, n, current?.n);
     const props = create(BucketPropsSchema, {
       name,
       n,
@@ -167,6 +176,21 @@ export class BucketRegistry {
 
   private defaultProps(name: string): BucketProps {
     return create(BucketPropsSchema, { name, n: this.defaults.n, r: this.defaults.r, w: this.defaults.w, conflicts: ConflictMode.SIBLINGS, version: 0n });
+  }
+
+  /**
+   * Refuses, during an ownership transition, a bucket (or a raise of its n) whose replicas under
+   * the target ring would include nodes the transition's transfers do not copy its keys to (they
+   * cover n up to the transition's n): once the change finished, those replicas would lack data.
+   */
+  private checkCovered(name: string, n: number, previousN: number | undefined): void {
+    const t = this.transition();
+    if (t === undefined) return;
+    const effective = Math.min(n, t.targetNodes);
+    if (effective <= t.n || effective <= Math.min(previousN ?? 0, t.targetNodes)) return;
+    throw new NodeClusterChangeError(
+      `props.n: bucket "${name}" with n=${n} would have ${effective} replicas, more than the n=${t.n} the ring change in progress copies data for; create it (or raise its n) once the change finishes`,
+    );
   }
 
   /** Refuses a new bucket once the cluster has `maxBuckets`. */

@@ -14,10 +14,12 @@ export class RingState {
   /** Addresses gossip reported, by node id. */
   private readonly gossiped = new Map<string, string>();
   private readonly listeners = new Set<(ring: Ring, encoded: Uint8Array) => void>();
+  private reachFrom: number;
 
   constructor(initial: Ring) {
     this.ring = initial;
     this.encoded = encodeRing(initial);
+    this.reachFrom = initial.transition?.since ?? initial.version;
     this.index();
   }
 
@@ -43,6 +45,7 @@ export class RingState {
   adopt(bytes: Uint8Array): boolean {
     const ring = decodeRing(bytes);
     if (ring.version <= this.ring.version) return false;
+    this.reachFrom = reachFrom(this.ring, ring);
     this.ring = ring;
     this.encoded = bytes;
     this.index();
@@ -53,6 +56,15 @@ export class RingState {
   /** Adopts a ring this node made (the claimant's next version); returns true when it changed. */
   publish(next: Ring): boolean {
     return this.adopt(encodeRing(next));
+  }
+
+  /**
+   * The oldest ring version whose routing reaches every node that holds (or is about to hold) a
+   * key under the current ring: the version the current transition began at, or that ended in
+   * the current ring. A write routed by an older ring may have missed a holder (see forwarding.ts).
+   */
+  get writesReachAllFrom(): number {
+    return this.reachFrom;
   }
 
   onChange(listener: (ring: Ring, encoded: Uint8Array) => void): void {
@@ -68,4 +80,17 @@ export class RingState {
   noteAddress(nodeId: string, address: string): void {
     this.gossiped.set(nodeId, address);
   }
+}
+
+/** {@link RingState.writesReachAllFrom} once `next` follows `previous`. */
+function reachFrom(previous: Ring, next: Ring): number {
+  if (next.transition !== undefined) return next.transition.since;
+  // The end of the transition `previous` was in: its writers already wrote to the new holders.
+  const t = previous.transition;
+  if (t !== undefined && next.version === previous.version + 1 && sameOwners(t.owners, next.owners)) return t.since;
+  return next.version;
+}
+
+function sameOwners(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((id, i) => id === b[i]);
 }

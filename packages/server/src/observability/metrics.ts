@@ -22,6 +22,7 @@ export class NodeMetrics {
   readonly handoffRecordsSent = new Counter({ name: 'quorumkv_handoff_records_sent_total', help: 'Records sent by ownership handoff and acknowledged by the receiver', registers: [this.registry] });
   readonly handoffBytesSent = new Counter({ name: 'quorumkv_handoff_bytes_sent_total', help: 'Key and record bytes sent by ownership handoff', registers: [this.registry] });
   readonly handoffTransfersDone = new Counter({ name: 'quorumkv_handoff_transfers_completed_total', help: 'Ownership handoff transfers this node completed as the sender', registers: [this.registry] });
+  readonly writesForwarded = new Counter({ name: 'quorumkv_writes_forwarded_total', help: 'Replica writes routed by an older ring (or meant for a node that no longer holds them) forwarded as hints to the holders', labelNames: ['why'], registers: [this.registry] });
   readonly handoffRecords = new Counter({ name: 'quorumkv_handoff_records_received_total', help: 'Records received and stored by ownership handoff', registers: [this.registry] });
   readonly shed = new Counter({ name: 'quorumkv_requests_shed_total', help: 'Requests refused with RESOURCE_EXHAUSTED', registers: [this.registry] });
   readonly sessionMessages = new Counter({ name: 'quorumkv_session_messages_total', help: 'KvService.Session request messages received', registers: [this.registry] });

@@ -124,6 +124,28 @@ describe('HintAdmission', () => {
     expect(hints.report()).toMatchObject({ pending: 1, expired: 1, dropped: 12_000 });
   });
 
+  it('redirects hints for a node that left instead of dropping them, and keeps those not yet redirected', async () => {
+    hints = make({ limits: { maxPerTarget: 100, maxTotal: 100, maxBytes: 1e6 } });
+    for (let i = 0; i < 4; i++) await store('c', `c${i}`);
+    members.delete('c');
+    const redirected: string[] = [];
+    hints.redirectWith(async (h) => {
+      const key = new TextDecoder().decode(h.key);
+      if (key === 'c3' && !redirected.includes('c3-refused')) {
+        redirected.push('c3-refused');
+        return false;
+      }
+      redirected.push(key);
+      return true;
+    });
+    await hints.sweep();
+    expect(redirected).toEqual(['c0', 'c1', 'c2', 'c3-refused']);
+    expect(storage.hintsFor('c', 10).map((h) => new TextDecoder().decode(h.key))).toEqual(['c3']);
+    await hints.sweep();
+    expect(storage.countHints('c')).toBe(0);
+    expect(hints.report().dropped).toBe(0);
+  });
+
   it('keep() never rejects: the coordinator’s hints are best effort', async () => {
     await expect(hints.keep('zz', enc('default'), enc('k'), enc('v'))).resolves.toBeUndefined();
     await storage.close();

@@ -16,7 +16,7 @@
 // dropped, which could land after the reaper asked. Delivery items carry a deadline (their call's
 // timeout), so for HINT_DROP_QUARANTINE_MS after any drop this node answers HINTS_PENDING as if it
 // still held hints for every target.
-import { StorageArgumentError, type HintAdded, type HintLimits, type StorageEngine } from '@quorumkv/storage';
+import { StorageArgumentError, type Hint, type HintAdded, type HintLimits, type StorageEngine } from '@quorumkv/storage';
 import type { CancelTimer, Timers } from '../clock/timers.js';
 import type { NodeMetrics } from '../observability/metrics.js';
 
@@ -95,6 +95,7 @@ export class HintAdmission {
   private readonly totals = { evicted: 0, expired: 0, refused: 0, dropped: 0 };
   private cancelTimer: CancelTimer | undefined;
   private sweeping = false;
+  private redirect: ((hint: Hint) => Promise<boolean>) | undefined;
 
   constructor(
     private readonly d: HintAdmissionDeps,
@@ -145,6 +146,15 @@ export class HintAdmission {
     return this.d.storage.hasHints() || this.quarantined();
   }
 
+  /**
+   * Sends hints for nodes the ring no longer names (a node that left) to the holders of their keys
+   * instead of dropping them: `redirect` resolves true once a hint is durably on its way (kept here
+   * as a holder's copy, or as hints for the holders). Without it such hints are dropped.
+   */
+  redirectWith(redirect: (hint: Hint) => Promise<boolean>): void {
+    this.redirect = redirect;
+  }
+
   /** Sweeps on a timer: often enough that hints outlive their max age by at most a tenth of it. */
   start(): void {
     const intervalMs = Math.min(10_000, Math.max(250, Math.floor(this.o.maxAgeMs / 10)));
@@ -156,9 +166,9 @@ export class HintAdmission {
   }
 
   /**
-   * Drops hints past their max age and hints for nodes the ring no longer names (once membership
-   * changes exist, those will go to the partitions' new owners instead), and forgets outages of
-   * targets seen up again. At most {@link SWEEP_BUDGET} hints per call.
+   * Drops hints past their max age, redirects (or without a redirect, drops) hints for nodes the
+   * ring no longer names, and forgets outages of targets seen up again. At most
+   * {@link SWEEP_BUDGET} hints per call.
    */
   async sweep(): Promise<void> {
     if (this.sweeping) return;
@@ -174,6 +184,10 @@ export class HintAdmission {
       }
       for (const target of this.d.storage.hintTargets()) {
         if (this.d.isMember(target)) continue;
+        if (this.redirect) {
+          budget -= await this.redirectAll(target, this.redirect, budget);
+          continue;
+        }
         for (let more = true; more && budget > 0; ) {
           const r = await this.d.storage.dropHints(target, Math.min(SWEEP_BATCH, budget));
           this.removed(r.removed, 'not_member');
@@ -186,6 +200,21 @@ export class HintAdmission {
     } finally {
       this.sweeping = false;
     }
+  }
+
+  /** Redirects up to `budget` hints for `target`; stops at the first batch not wholly redirected. Returns how many it handled. */
+  private async redirectAll(target: string, redirect: (hint: Hint) => Promise<boolean>, budget: number): Promise<number> {
+    let handled = 0;
+    while (handled < budget) {
+      const hints = this.d.storage.hintsFor(target, Math.min(SWEEP_BATCH, budget - handled));
+      if (hints.length === 0) break;
+      const done = await Promise.all(hints.map((h) => redirect(h).catch(() => false)));
+      const acked = hints.filter((_, i) => done[i]).map((h) => h.id);
+      await this.d.storage.ackHints(target, acked);
+      handled += hints.length;
+      if (acked.length < hints.length) break;
+    }
+    return handled;
   }
 
   /** Figures for status and metrics: O(targets). */

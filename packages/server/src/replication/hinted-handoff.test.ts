@@ -71,4 +71,25 @@ describe('HintKeeper', () => {
     expect(calls.map((c) => c.items)).toEqual([8, 4, 2, 4, 8, 6]);
     expect(storage.hintsFor('t', 10)).toEqual([]);
   });
+
+  it('hands every hint over before the node leaves: to its target when up, else through a relay that keeps it for the target', async () => {
+    const relayed: string[] = [];
+    const { storage, keeper, calls, up, hint } = setup({
+      up: acceptAll,
+      relay: async (items) => {
+        relayed.push(...items.map((i) => `${i.hintFor}:${new TextDecoder().decode(i.key)}`));
+        return acceptAll(items, 0);
+      },
+    });
+    await hint('up', 2);
+    await hint('down', 2);
+    up.delete('down');
+    expect(await keeper.handOver((target) => (target === 'down' ? 'relay' : undefined), 1_000)).toBe(0);
+    expect(calls).toEqual([
+      { target: 'up', items: 2 },
+      { target: 'relay', items: 2 },
+    ]);
+    expect(relayed).toEqual(['down:down-0', 'down:down-1']);
+    expect(storage.hasHints()).toBe(false);
+  });
 });

@@ -142,8 +142,33 @@ export class HintKeeper {
     st.notBefore = this.now() + delay;
   }
 
-  /** Offers `target` its hints, batch after batch; `complete` unless it refused some of a batch. */
-  private async deliverTo(target: string, st: TargetState): Promise<{ delivered: number; complete: boolean }> {
+  /**
+   * Before this node stops for good (its leave finished): delivers every hint it holds, to its
+   * target when that is up, else to `relayFor(target)` (a remaining member), which keeps it as its
+   * own hint for the target. Tries until none is left or `deadlineMs` (monotonic) passes; resolves
+   * with how many are left (lost when the node's data goes).
+   */
+  async handOver(relayFor: (target: string) => string | undefined, deadlineMs: number): Promise<number> {
+    while (this.storage.hasHints() && this.now() < deadlineMs) {
+      for (const target of this.storage.hintTargets()) {
+        const via = this.router.isUp(target) ? target : relayFor(target);
+        if (via === undefined) continue;
+        try {
+          await this.deliverTo(target, this.stateOf(target), via);
+        } catch (err) {
+          this.warn('hint hand-over failed', { target, via, error: (err as Error).message });
+        }
+      }
+      if (this.storage.hasHints()) await new Promise<void>((resolve) => this.options.timers.after(this.options.intervalMs, resolve));
+    }
+    return this.storage.countHints();
+  }
+
+  /**
+   * Offers `target` its hints, batch after batch (through `via`, which keeps them as hints for
+   * `target`, when it is another node); `complete` unless some of a batch were refused.
+   */
+  private async deliverTo(target: string, st: TargetState, via = target): Promise<{ delivered: number; complete: boolean }> {
     let delivered = 0;
     for (;;) {
       const hints = this.storage.hintsFor(target, st.batch);
@@ -159,9 +184,10 @@ export class HintKeeper {
           partition: this.storage.partitionOf(h.bucket, h.key),
           record: h.value,
           deadlineMs,
+          hintFor: via === target ? '' : target,
         }),
       );
-      const results = await this.router.deliverHints(target, items, { timeoutMs });
+      const results = await this.router.deliverHints(via, items, { timeoutMs });
       const acked = results.filter((r) => r.status === ReplicaStatus.OK).map((r) => Number(r.id));
       await this.storage.ackHints(target, acked);
       delivered += acked.length;

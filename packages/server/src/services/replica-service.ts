@@ -23,7 +23,7 @@ import { NodeArgumentError, NodeForeignClusterError } from '../errors/errors.js'
 import type { StreamBudgetFactory } from '../http/call-budget.js';
 import type { RawStreamHandler } from '../http/raw-stream.js';
 import type { StreamBudget } from '../http/stream-budget.js';
-import type { ReplicaApplier } from '../replication/replica-applier.js';
+import type { ItemSender, ReplicaApplier } from '../replication/replica-applier.js';
 import type { NodeMetrics } from '../observability/metrics.js';
 import { serveConnectStream } from './connect-stream.js';
 import { rawStreamSession, type StreamMessages, type StreamProcessor, type StreamSink } from './stream-processor.js';
@@ -81,12 +81,12 @@ export function replicaService(d: ReplicaServiceDeps): Partial<ServiceImpl<typeo
       guard(async () => {
         check(req.header);
         if (!req.item) throw new NodeArgumentError('item', 'is required');
-        return create(ApplyResponseSchema, { header: header(req.header), result: await d.applier.apply(req.item) });
+        return create(ApplyResponseSchema, { header: header(req.header), result: await d.applier.apply(req.item, senderOf(req.header)) });
       }),
     deliverHints: (req) =>
       guard(async () => {
         check(req.header);
-        return create(DeliverHintsResponseSchema, { header: header(req.header), results: await d.applier.applyAll(req.items) });
+        return create(DeliverHintsResponseSchema, { header: header(req.header), results: await d.applier.applyAll(req.items, senderOf(req.header)) });
       }),
     replicate: (requests, ctx) => replicate(requests, ctx, d, checks),
     handoff: (requests) =>
@@ -98,7 +98,7 @@ export function replicaService(d: ReplicaServiceDeps): Partial<ServiceImpl<typeo
         for await (const req of requestMessages(requests, HandoffRequestSchema.typeName, 'MAX_ENVELOPE_BYTES')) {
           check(req.header);
           last = req.header;
-          const results = await d.applier.applyAll(req.items);
+          const results = await d.applier.applyAll(req.items, senderOf(req.header));
           const failed = results.find((r) => r.status !== ReplicaStatus.OK);
           if (failed) throw new Error(`handoff of partition ${req.partition}: ${failed.error || ReplicaStatus[failed.status]}`);
           stored += BigInt(results.length);
@@ -116,7 +116,7 @@ export function replicaService(d: ReplicaServiceDeps): Partial<ServiceImpl<typeo
 async function replicateMessage(req: ReplicateRequest, d: ReplicaServiceDeps, header: (h: ReplicaHeader | undefined) => ReplicaHeader): Promise<ReplicateResponse> {
   d.metrics.replicaMessages.inc();
   d.metrics.replicaItems.inc(req.items.length);
-  const results = await d.applier.applyAll(req.items);
+  const results = await d.applier.applyAll(req.items, senderOf(req.header));
   return { $typeName: 'quorumkv.v1.ReplicateResponse', messageId: req.messageId, header: header(req.header), results };
 }
 
@@ -173,6 +173,11 @@ class ReplicateProcessor implements StreamProcessor<ReplicateRequest> {
   private doneIfIdle(): void {
     if (this.inputDone && this.open === 0 && this.waiting === undefined) this.sink.done();
   }
+}
+
+/** The ring version the sender routed by (checked headers always carry one). */
+function senderOf(h: ReplicaHeader | undefined): ItemSender | undefined {
+  return h ? { ringVersion: Number(h.ringVersion) } : undefined;
 }
 
 /** Bytes an acknowledgement holds until read: records of READ answers dominate it. */

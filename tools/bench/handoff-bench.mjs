@@ -1,0 +1,141 @@
+// npm run bench:handoff: ownership handoff figures, on real processes with real LMDB (loopback).
+//   1. Transfer rate with the throttle off: one node (n=1) holding QKV_HANDOFF_RECORDS records of
+//      1 KiB; a second node joins; the founder sends one transfer at a time (concurrency 1), so
+//      bytes sent / time sending is the rate of one transfer. Time sending runs from the first to
+//      the last change of quorumkv_handoff_bytes_sent_total, polled every 25 ms.
+//   2. Foreground cost: a 3-node cluster (n=3 r=2 w=2, durable), YCSB-B through the SDK for
+//      QKV_HANDOFF_SECONDS without any transfer, then a fourth node joins with the default throttle
+//      and YCSB-B runs again right from the commit, in the same run; p99 of both, and how long
+//      the transfers were active within the second window.
+//   3. The time from commit to balanced is measured in phase 2 too (every node holds the final ring).
+// QKV_HANDOFF_BATCH_ITEMS sets the sender's --handoff-batch-items in phase 1 (default: the
+// server's); QKV_HANDOFF_FOREGROUND=0 runs phase 1 only (then nothing is written).
+// Repeats QKV_HANDOFF_RUNS times (default 3) and reports medians and every run. Writes the
+// "handoff" section of docs/benchmarks.md unless QKV_HANDOFF_WRITE=0.
+import os from 'node:os';
+import { rmSync } from 'node:fs';
+import { startCluster } from '@quorumkv/harness';
+import { quorumKvStore } from '../../packages/client/bench/quorumkv-store.mjs';
+import { Clients, enc, metric, pool, settled, sleep, stage, startSeeded } from '../accept/cluster-ops.mjs';
+import { codeVersion, envInt, machine, writeSection } from './bench-report.mjs';
+import { runYcsb } from './ycsb.mjs';
+
+const RECORDS = envInt('QKV_HANDOFF_RECORDS', 40_000);
+const YCSB_RECORDS = envInt('QKV_HANDOFF_YCSB_RECORDS', 20_000);
+const SECONDS = envInt('QKV_HANDOFF_SECONDS', 10);
+const RUNS = envInt('QKV_HANDOFF_RUNS', 3);
+const BATCH_ITEMS = process.env.QKV_HANDOFF_BATCH_ITEMS;
+const FOREGROUND = process.env.QKV_HANDOFF_FOREGROUND !== '0';
+const Q = 16;
+const log = (line) => process.stderr.write(`${line}\n`);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const COMMON = ['--gossip-interval-ms', '200', '--log-level', 'warn'];
+
+/** Phase 1: one transfer at a time, unthrottled. */
+async function transferRate(run) {
+  const sender = ['--handoff-bytes-per-second', '0', '--handoff-concurrency', '1', ...(BATCH_ITEMS ? ['--handoff-batch-items', BATCH_ITEMS] : [])];
+  const cluster = await startCluster({ nodes: 1, hostBase: 104, idPrefix: 'r', partitions: Q, n: 1, r: 1, w: 1, extraArgs: [...COMMON, ...sender], logLevel: 'warn' });
+  const clients = new Clients();
+  let joiner;
+  try {
+    const [r1] = cluster.nodes;
+    const value = new Uint8Array(1024).fill(run + 1);
+    await pool(Array.from({ length: RECORDS }, (_, i) => `rec-${i}`), 64, (key) => clients.of(r1).kv.put({ key: enc(key), value, w: 1 }));
+    joiner = await startSeeded({ id: 'r2', host: '127.0.0.105', seed: r1, near: r1, args: ['--partitions', String(Q), '--n', '1', '--r', '1', '--w', '1', ...COMMON] });
+    await stage(clients, r1, { join: 'r2' });
+    const { fromVersion } = await clients.of(r1).admin.plan({});
+    const samples = [];
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        samples.push({ t: performance.now(), bytes: await metric(r1, 'quorumkv_handoff_bytes_sent_total'), records: await metric(r1, 'quorumkv_handoff_records_sent_total') });
+        await sleep(25);
+      }
+    })();
+    await clients.of(r1).admin.commit({ fromVersion });
+    await settled(clients, [r1, joiner], (r) => r.nodes.length === 2, 300_000);
+    sampling = false;
+    await sampler;
+    const first = samples.findIndex((s) => s.bytes > 0);
+    const last = samples.at(-1);
+    const end = samples.findIndex((s) => s.bytes === last.bytes);
+    const start = samples[Math.max(0, first - 1)];
+    const seconds = (samples[end].t - start.t) / 1000;
+    return { bytes: last.bytes, records: last.records, seconds, mbPerSec: last.bytes / 2 ** 20 / seconds, keysPerSec: last.records / seconds };
+  } finally {
+    await joiner?.stop();
+    await cluster.stop();
+    if (joiner) rmSync(joiner.dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Phase 2: YCSB-B p99 without transfers, then from a join's commit with the default throttle. */
+async function foreground(run) {
+  const cluster = await startCluster({ nodes: 3, hostBase: 96, idPrefix: 'f', partitions: Q, n: 3, r: 2, w: 2, extraArgs: [...COMMON, '--durability', 'sync', '--replica-transport', 'stream'], logLevel: 'warn' });
+  const clients = new Clients();
+  let joiner;
+  try {
+    const nodes = cluster.nodes;
+    const opts = { recordCount: YCSB_RECORDS, valueBytes: 1024, callers: 32, seconds: SECONDS, workloads: ['B'], seed: 42 + run, log: () => undefined };
+    const storeOptions = { nodes: nodes.map((n) => n.address), routing: true };
+    const quiet = await runYcsb(quorumKvStore(storeOptions), opts);
+    const without = quiet.phases.find((p) => p.phase === 'B');
+    joiner = await startSeeded({ id: 'f4', host: '127.0.0.99', seed: nodes[0], near: nodes[0], args: ['--partitions', String(Q), '--n', '3', '--r', '2', '--w', '2', ...COMMON, '--durability', 'sync', '--replica-transport', 'stream'] });
+    await stage(clients, nodes[0], { join: 'f4' });
+    const { fromVersion } = await clients.of(nodes[0]).admin.plan({});
+    const committedAt = performance.now();
+    await clients.of(nodes[0]).admin.commit({ fromVersion });
+    let balancedAt;
+    const balancing = settled(clients, [...nodes, joiner], (r) => r.nodes.length === 4, 300_000).then(() => (balancedAt = performance.now()));
+    const busy = await runYcsb(quorumKvStore(storeOptions), { ...opts, skipLoad: true });
+    const ycsbEnd = performance.now();
+    await balancing;
+    const during = busy.phases.find((p) => p.phase === 'B');
+    const activeS = (Math.min(balancedAt, ycsbEnd) - committedAt) / 1000;
+    return { p99Without: without.latency.p99Ms, p99During: during.latency.p99Ms, errorsDuring: during.errors, opsWithout: without.opsPerSec, opsDuring: during.opsPerSec, balanceS: (balancedAt - committedAt) / 1000, activeS, windowS: (ycsbEnd - committedAt) / 1000 };
+  } finally {
+    await joiner?.stop();
+    await cluster.stop();
+    if (joiner) rmSync(joiner.dataDir, { recursive: true, force: true });
+  }
+}
+
+const loadBefore = os.loadavg()[0];
+const rates = [];
+const fg = [];
+for (let run = 0; run < RUNS; run++) {
+  rates.push(await transferRate(run));
+  log(`transfer run ${run + 1}: ${JSON.stringify(rates.at(-1))}`);
+  if (!FOREGROUND) continue;
+  fg.push(await foreground(run));
+  log(`foreground run ${run + 1}: ${JSON.stringify(fg.at(-1))}`);
+}
+const loadAfter = os.loadavg()[0];
+const fmt = (x, d = 1) => (x === undefined || Number.isNaN(x) ? 'n/a' : x.toFixed(d));
+const { commit, dirty } = codeVersion();
+const body = `### Ownership handoff (issue 19)
+
+${machine()}; load average ${fmt(loadBefore)} before, ${fmt(loadAfter)} after (the machine is shared). Code ${commit}${dirty ? ' (with local changes)' : ''}. Medians of ${RUNS} runs (\`npm run bench:handoff\`).
+
+**Transfer rate, throttle off** (one node with ${RECORDS} records of 1 KiB, n=1, Q=${Q}; a second node joins; one transfer at a time):
+
+| | median | runs |
+|---|---|---|
+| MiB/s per transfer | ${fmt(median(rates.map((r) => r.mbPerSec)))} | ${rates.map((r) => fmt(r.mbPerSec)).join(', ')} |
+| keys/s per transfer | ${fmt(median(rates.map((r) => r.keysPerSec)), 0)} | ${rates.map((r) => fmt(r.keysPerSec, 0)).join(', ')} |
+| MiB moved | ${fmt(median(rates.map((r) => r.bytes / 2 ** 20)))} | |
+
+**Foreground YCSB-B during transfers, default throttle** (3 nodes, n=3 r=2 w=2, durable, ${YCSB_RECORDS} records of 1 KiB, 32 callers, ${SECONDS} s windows; a fourth node joins at the start of the second window):
+
+| | median | runs |
+|---|---|---|
+| p99 without transfers, ms | ${fmt(median(fg.map((f) => f.p99Without)), 2)} | ${fg.map((f) => fmt(f.p99Without, 2)).join(', ')} |
+| p99 from the commit, ms | ${fmt(median(fg.map((f) => f.p99During)), 2)} | ${fg.map((f) => fmt(f.p99During, 2)).join(', ')} |
+| ratio | ${fmt(median(fg.map((f) => f.p99During / f.p99Without)), 2)} | ${fg.map((f) => fmt(f.p99During / f.p99Without, 2)).join(', ')} |
+| ops/s without / during | ${fmt(median(fg.map((f) => f.opsWithout)), 0)} / ${fmt(median(fg.map((f) => f.opsDuring)), 0)} | |
+| transfers active in the window, s | ${fmt(median(fg.map((f) => f.activeS)))} of ${fmt(median(fg.map((f) => f.windowS)))} | ${fg.map((f) => fmt(f.activeS)).join(', ')} |
+| commit to balanced, s | ${fmt(median(fg.map((f) => f.balanceS)))} | ${fg.map((f) => fmt(f.balanceS)).join(', ')} |
+`;
+process.stdout.write(`${body}\n`);
+if (process.env.QKV_HANDOFF_WRITE !== '0' && FOREGROUND) writeSection('handoff', body);
+process.exit(0);
