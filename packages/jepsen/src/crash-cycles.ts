@@ -13,6 +13,8 @@ export interface CrashCycleOptions {
   readonly nodes: number;
   /** Concurrent writers. Default 4. */
   readonly writers?: number;
+  /** Pause of each writer between writes, ms. Default 25: a steady load, not a flood to re-read. */
+  readonly thinkMs?: number;
   /** Older acknowledged writes re-read after each cycle (besides the cycle's own). Default 200. */
   readonly sampleOld?: number;
   /** Node i on 127.0.0.(hostBase + i). Default 76. */
@@ -68,8 +70,8 @@ export async function runCrashCycles(o: CrashCycleOptions): Promise<CrashCycleRe
           acked.push(key);
         } catch {
           unknown++;
-          await sleep(20);
         }
+        await sleep(o.thinkMs ?? 25);
       }
     });
     const reader = newClient();
