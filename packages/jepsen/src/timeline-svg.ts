@@ -16,12 +16,15 @@ export interface TimelineOptions {
   readonly ops: readonly Operation[];
   readonly bands: readonly TimelineBand[];
   readonly healMs: number;
+  /** First line: what ran. */
   readonly title: string;
+  /** Second line: the verdicts. */
+  readonly subtitle?: string;
 }
 
 const BAND_COLOUR: Readonly<Record<string, string>> = { kill: '#d62728', pause: '#9467bd', partition: '#1f77b4', slow: '#8c564b', skew: '#e377c2' };
 const OUTCOME_COLOUR = { ok: '#2ca02c', fail: '#d62728', info: '#ff7f0e' } as const;
-const [WIDTH, LANE, LEFT, TOP] = [1400, 14, 90, 40];
+const [WIDTH, LANE, LEFT, TOP, RIGHT] = [1400, 14, 110, 56, 40];
 /** Ok marks drawn at most (evenly thinned beyond), so a long run's picture stays a few hundred KB; failures are all drawn. */
 const MAX_OK_MARKS = 4_000;
 
@@ -31,18 +34,20 @@ export function timelineSvg(o: TimelineOptions): string {
   const processes = [...new Set(o.ops.map((op) => op.process))].sort((a, b) => a - b);
   const lane = new Map(processes.map((p, i) => [p, i]));
   const endMs = Math.max(o.healMs, ...o.ops.map((op) => op.completeMs), 1);
-  const x = (ms: number): number => LEFT + (ms / endMs) * (WIDTH - LEFT - 10);
+  const x = (ms: number): number => LEFT + (ms / endMs) * (WIDTH - LEFT - RIGHT);
   const height = TOP + processes.length * LANE + 60;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" font-family="monospace" font-size="10">`,
     `<text x="4" y="14" font-size="12">${escape(o.title)}</text>`,
+    `<text x="4" y="28">${escape(o.subtitle ?? '')}</text>`,
   ];
   for (const [i, b] of o.bands.entries()) {
     const colour = BAND_COLOUR[b.kind] ?? '#7f7f7f';
     parts.push(`<rect x="${x(b.startMs).toFixed(1)}" y="${TOP - 6}" width="${Math.max(1, x(b.endMs) - x(b.startMs)).toFixed(1)}" height="${processes.length * LANE + 6}" fill="${colour}" fill-opacity="0.15"><title>${escape(b.label)}</title></rect>`);
     parts.push(`<text x="${x(b.startMs).toFixed(1)}" y="${TOP - 10 - (i % 2) * 10}" fill="${colour}">${escape(b.label)}</text>`);
   }
-  for (const [p, i] of lane) parts.push(`<text x="4" y="${TOP + i * LANE + 9}">${escape(`client ${p}`)}</text>`);
+  const workloadOf = new Map(o.ops.map((op) => [op.process, op.workload]));
+  for (const [p, i] of lane) parts.push(`<text x="4" y="${TOP + i * LANE + 9}">${escape(`client ${p} ${workloadOf.get(p)}`)}</text>`);
   // Failures last, so they are drawn over the many ok marks.
   const order = { ok: 0, info: 1, fail: 2 } as const;
   const oks = o.ops.filter((op) => op.outcome === 'ok');
