@@ -17,6 +17,7 @@ export { createClusterCerts, writeClusterCerts, type ClusterCertFiles, type Clus
 export { NodeHandle, type NodeHandleOptions } from './node-handle.js';
 export { FaultProxy, type LinkFault } from './fault-proxy.js';
 export { freePort } from './free-port.js';
+export { SeededRandom } from './seeded-random.js';
 export { killOnExit, stopProcess } from './processes.js';
 export { locateServer, type ServerCommand } from './server-locator.js';
 export { HarnessError, type HarnessErrorReason } from './harness-error.js';

@@ -3,8 +3,7 @@
 // are read back at the read quorum, with a seeded sample of the older ones; after the last cycle,
 // every acknowledged write is.
 import { createClient, type QuorumKvClient } from '@quorumkv/client/node';
-import { startCluster } from '@quorumkv/harness';
-import { SeededRandom } from './seeded-random.js';
+import { SeededRandom, startCluster } from '@quorumkv/harness';
 
 /** Options of {@link runCrashCycles}. */
 export interface CrashCycleOptions {

@@ -1,7 +1,7 @@
 // One Jepsen-style run: a real cluster behind fault proxies, clients recording a history while the
 // nemesis works through its seeded plan, then heal, convergence, final reads at R = N, and checks.
 import { createClient, type QuorumKvClient } from '@quorumkv/client/node';
-import { startCluster, type Cluster } from '@quorumkv/harness';
+import { SeededRandom, startCluster, type Cluster } from '@quorumkv/harness';
 import { bytesToString } from '@quorumkv/client';
 import { checkLwwSet, checkSet } from './checkers/set-checker.js';
 import { checkRegister } from './checkers/register-checker.js';
@@ -10,7 +10,6 @@ import { awaitConvergence, type BucketKey, type ConvergenceResult } from './conv
 import { elapsedMs, type Operation, type Workload } from './history.js';
 import { Nemesis, type AppliedWindow } from './nemesis.js';
 import { planNemesis, type FaultWindow, type NemesisKind } from './nemesis-schedule.js';
-import { SeededRandom } from './seeded-random.js';
 import { BUCKET_OF, KEYS_PER_WORKLOAD, keyOf, runClient } from './workload.js';
 
 /** Options of {@link runJepsen}. */

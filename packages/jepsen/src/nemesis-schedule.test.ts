@@ -1,5 +1,5 @@
 import { NEMESIS_KINDS, partitionLinks, planNemesis } from './nemesis-schedule.js';
-import { SeededRandom } from './seeded-random.js';
+import { SeededRandom } from '@quorumkv/harness';
 
 describe('planNemesis', () => {
   const plan = (seed: number) => planNemesis({ random: new SeededRandom(seed), nodes: 5, kinds: NEMESIS_KINDS, durationMs: 300_000 });

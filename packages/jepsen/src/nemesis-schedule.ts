@@ -1,7 +1,7 @@
 // The nemesis's plan, drawn entirely from the seed before the run starts: which fault, on which
 // nodes or links, from when to when. One fault at a time, with quiet gaps between, so every
 // failure in the timeline sits inside a known window.
-import type { SeededRandom } from './seeded-random.js';
+import type { SeededRandom } from '@quorumkv/harness';
 
 export const NEMESIS_KINDS = ['kill', 'pause', 'partition', 'slow', 'skew'] as const;
 export type NemesisKind = (typeof NEMESIS_KINDS)[number];

@@ -3,7 +3,7 @@
 // asked and what it was told. Keys, values and pauses come from the client's own seeded generator.
 import { InvalidArgumentError, LimitExceededError, PermissionDeniedError, UnauthenticatedError, bytesToString, type QuorumKvClient } from '@quorumkv/client';
 import type { Operation, Outcome, Workload } from './history.js';
-import type { SeededRandom } from './seeded-random.js';
+import type { SeededRandom } from '@quorumkv/harness';
 import { decodeSet, encodeSet } from './checkers/set-checker.js';
 
 /** Buckets of the workloads: the set and register live in a siblings bucket, `lww` in an LWW one. */

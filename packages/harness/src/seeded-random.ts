@@ -1,11 +1,12 @@
-// The harness's only source of randomness: pure-rand's xoroshiro128+ from the run's seed. Each
-// concern (the nemesis schedule, each client's operations) takes its own fork, so drawing more
-// numbers for one does not shift the others and a seed names the same schedule every time.
+// Seeded randomness for fault schedules and simulations: pure-rand's xoroshiro128+ from one seed.
+// Each concern (a nemesis plan, each client, the simulated network) takes its own fork, so drawing
+// more numbers for one does not shift the others and a seed names the same schedule every time.
 import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import type { RandomGenerator } from 'pure-rand/types/RandomGenerator';
 
+/** A seeded generator: the one source of randomness of the Jepsen-style runs and the server's simulation. */
 export class SeededRandom {
   private readonly rng: RandomGenerator;
 
