@@ -21,7 +21,8 @@ export interface Operation {
   readonly value: string;
   /**
    * Register writes: the values of the read whose context the write carried (what it supersedes);
-   * empty for a blind write. Adds: the elements the read returned.
+   * empty for a blind write. Adds: empty (the set checker needs only the element; the sets read
+   * grow to thousands of elements, too many to repeat in every operation).
    */
   readonly saw: readonly string[];
   /** Invocation and completion, ms since the run started (process.hrtime). */

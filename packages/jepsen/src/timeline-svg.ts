@@ -26,7 +26,7 @@ const BAND_COLOUR: Readonly<Record<string, string>> = { kill: '#d62728', pause: 
 const OUTCOME_COLOUR = { ok: '#2ca02c', fail: '#d62728', info: '#ff7f0e' } as const;
 const [WIDTH, LANE, LEFT, TOP, RIGHT] = [1400, 14, 110, 56, 40];
 /** Ok marks drawn at most (evenly thinned beyond), so a long run's picture stays a few hundred KB; failures are all drawn. */
-const MAX_OK_MARKS = 4_000;
+const MAX_OK_MARKS = 2_000;
 
 const escape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 

@@ -55,8 +55,9 @@ export async function runClient(o: ClientLoopOptions): Promise<void> {
       await sleep(think);
       continue;
     }
-    const saw = o.workload === 'register' ? read.values : [...decodeSet(read.values)].sort();
-    const next = o.workload === 'register' ? value : encodeSet(new Set([...saw, value]));
+    const register = o.workload === 'register';
+    const saw = register ? read.values : [];
+    const next = register ? value : encodeSet(new Set([...decodeSet(read.values), value]));
     try {
       const res = await o.client.put(key, next, { bucket, ...(read.context ? { context: read.context } : {}) });
       finish('ok', { saw, context: Buffer.from(res.context).toString('base64'), lwwLost: res.receipt.lwwLost });
