@@ -27,6 +27,8 @@ const OUTCOME_COLOUR = { ok: '#2ca02c', fail: '#d62728', info: '#ff7f0e' } as co
 const [WIDTH, LANE, LEFT, TOP, RIGHT] = [1400, 14, 110, 56, 40];
 /** Ok marks drawn at most (evenly thinned beyond), so a long run's picture stays a few hundred KB; failures are all drawn. */
 const MAX_OK_MARKS = 2_000;
+/** Fault labels are listed under the plot (numbered as on the bands), in this many columns. */
+const LEGEND_COLUMNS = 4;
 
 const escape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
@@ -35,7 +37,8 @@ export function timelineSvg(o: TimelineOptions): string {
   const lane = new Map(processes.map((p, i) => [p, i]));
   const endMs = Math.max(o.healMs, ...o.ops.map((op) => op.completeMs), 1);
   const x = (ms: number): number => LEFT + (ms / endMs) * (WIDTH - LEFT - RIGHT);
-  const height = TOP + processes.length * LANE + 60;
+  const legendRows = Math.ceil(o.bands.length / LEGEND_COLUMNS);
+  const height = TOP + processes.length * LANE + 64 + legendRows * 12;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" font-family="monospace" font-size="10">`,
     `<text x="4" y="14" font-size="12">${escape(o.title)}</text>`,
@@ -44,7 +47,7 @@ export function timelineSvg(o: TimelineOptions): string {
   for (const [i, b] of o.bands.entries()) {
     const colour = BAND_COLOUR[b.kind] ?? '#7f7f7f';
     parts.push(`<rect x="${x(b.startMs).toFixed(1)}" y="${TOP - 6}" width="${Math.max(1, x(b.endMs) - x(b.startMs)).toFixed(1)}" height="${processes.length * LANE + 6}" fill="${colour}" fill-opacity="0.15"><title>${escape(b.label)}</title></rect>`);
-    parts.push(`<text x="${x(b.startMs).toFixed(1)}" y="${TOP - 10 - (i % 2) * 10}" fill="${colour}">${escape(b.label)}</text>`);
+    parts.push(`<text x="${x(b.startMs).toFixed(1)}" y="${TOP - 10 - (i % 2) * 9}" fill="${colour}">${i + 1}</text>`);
   }
   const workloadOf = new Map(o.ops.map((op) => [op.process, op.workload]));
   for (const [p, i] of lane) parts.push(`<text x="4" y="${TOP + i * LANE + 9}">${escape(`client ${p} ${workloadOf.get(p)}`)}</text>`);
@@ -64,6 +67,13 @@ export function timelineSvg(o: TimelineOptions): string {
   parts.push(`<text x="${x(o.healMs).toFixed(1)}" y="${bottom + 12}">heal</text>`);
   for (let s = 0; s * 1000 <= endMs; s += Math.max(1, Math.ceil(endMs / 1000 / 20))) parts.push(`<text x="${x(s * 1000).toFixed(1)}" y="${bottom + 28}">${s}s</text>`);
   const thinned = stride > 1 ? ` (1 in ${stride} of ${oks.length} ok drawn)` : '';
-  parts.push(`<text x="4" y="${bottom + 48}">${escape(`green ok${thinned} · orange unknown (info) · red fail · bands: faults (hover for details)`)}</text>`, '</svg>');
+  parts.push(`<text x="4" y="${bottom + 48}">${escape(`green ok${thinned} · orange unknown (info) · red fail · bands: faults, numbered:`)}</text>`);
+  const columnWidth = (WIDTH - 8) / LEGEND_COLUMNS;
+  for (const [i, b] of o.bands.entries()) {
+    const label = `${i + 1}. ${b.label} (${(b.startMs / 1000).toFixed(1)}-${(b.endMs / 1000).toFixed(1)} s)`;
+    const [column, row] = [i % LEGEND_COLUMNS, Math.floor(i / LEGEND_COLUMNS)];
+    parts.push(`<text x="${(4 + column * columnWidth).toFixed(1)}" y="${bottom + 62 + row * 12}" fill="${BAND_COLOUR[b.kind] ?? '#7f7f7f'}">${escape(label)}</text>`);
+  }
+  parts.push('</svg>');
   return `${parts.join('\n')}\n`;
 }
