@@ -18,6 +18,8 @@ export interface ConvergenceResult {
   readonly seconds: number | null;
   /** Read repair was used (the passive phase ran out). */
   readonly readRepair: boolean;
+  /** Keys whose replicas still disagreed when the passive phase ran out (empty if it converged). */
+  readonly passiveDivergentKeys: readonly string[];
   /** Keys whose replicas still disagreed at the end. */
   readonly divergentKeys: readonly string[];
 }
@@ -44,14 +46,15 @@ export async function awaitConvergence(o: ConvergenceOptions): Promise<Convergen
     const divergent = (): Promise<BucketKey[]> => divergentKeys(o, admins);
     let left = await pollUntilAgreed(divergent, o.phaseMs);
     const passiveSeconds = left.length === 0 ? seconds() : null;
-    if (left.length === 0) return { passiveSeconds, seconds: passiveSeconds, readRepair: false, divergentKeys: [] };
+    if (left.length === 0) return { passiveSeconds, seconds: passiveSeconds, readRepair: false, passiveDivergentKeys: [], divergentKeys: [] };
+    const passiveDivergentKeys = left.map((k) => `${k.bucket}/${k.key}`);
     const phaseEnd = performance.now() + o.phaseMs;
     while (left.length > 0 && performance.now() < phaseEnd) {
       await Promise.all(left.map((k) => o.client.get(k.key, { bucket: k.bucket, r: o.n, resolve: null }).catch(() => undefined)));
       await sleep(250);
       left = await divergent();
     }
-    return { passiveSeconds, seconds: left.length === 0 ? seconds() : null, readRepair: true, divergentKeys: left.map((k) => `${k.bucket}/${k.key}`) };
+    return { passiveSeconds, seconds: left.length === 0 ? seconds() : null, readRepair: true, passiveDivergentKeys, divergentKeys: left.map((k) => `${k.bucket}/${k.key}`) };
   } finally {
     for (const a of admins) a.close();
   }
