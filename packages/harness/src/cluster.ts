@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createClusterCerts, writeClusterCerts } from './cluster-certs.js';
 import { newGossipKeyFile } from './client-tokens.js';
-import { FaultProxy } from './fault-proxy.js';
+import { FaultProxy, type LinkFault } from './fault-proxy.js';
+import { HarnessError } from './harness-error.js';
 import { freePort } from './free-port.js';
 import { NodeHandle } from './node-handle.js';
 import type { ServerCommand } from './server-locator.js';
@@ -50,7 +51,9 @@ export interface StartClusterOptions {
   readonly onExit?: (nodeId: string, code: number | null, signal: NodeJS.Signals | null) => void;
   /**
    * Put a {@link FaultProxy} in front of every node for node-to-node traffic: nodes advertise the
-   * proxy's address to each other, while clients use the node's own address.
+   * proxy's address to each other, while clients use the node's own address. Nodes connect to each
+   * other from their own address (`--source-address`), so a proxy knows which node calls and
+   * {@link Cluster.setLinkFault} can fault one direction between two nodes.
    */
   readonly proxied?: boolean;
   /** How long to wait for every node's `/readyz`, in ms. Default 30000. */
@@ -94,6 +97,20 @@ export interface Cluster {
   stop(graceMs?: number): Promise<void>;
   /** SIGKILLs every node at once, without waiting (exit paths that cannot wait). */
   killNow(): void;
+  /**
+   * With `proxied`: faults what node `from` sends to node `to` (indexes into {@link nodes}) and the
+   * answers on those connections, or lifts the fault with `undefined`. Only that direction: `to`
+   * still reaches `from` over its own connections. A partition is a block each way.
+   */
+  setLinkFault(from: number, to: number, fault: LinkFault | undefined): void;
+  /** With `proxied`: lifts every link fault. */
+  clearLinkFaults(): void;
+  /**
+   * The node's own address for one the cluster advertises (a proxy's, with `proxied`); other
+   * addresses unchanged. An SDK client that routes by the ring takes it as `mapAddress`, so its
+   * requests bypass the proxies.
+   */
+  clientAddressOf(advertised: string): string;
 }
 
 /** The TLS material of a secure cluster. */
@@ -159,7 +176,25 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<C
     await stop(2_000);
     throw err;
   }
-  return { nodes, proxies, addresses: nodes.map((n) => n.address), initialCluster, dataDir: root, ...(tls ? { tls } : {}), stop, killNow };
+  const setLinkFault = (from: number, to: number, fault: LinkFault | undefined): void => {
+    const [caller, proxy] = [plans[from], proxies[to]];
+    if (!caller || !proxy) throw new HarnessError('not-proxied', `link faults need startCluster({ proxied: true }) and node indexes below ${nodes.length} (got ${from} -> ${to})`);
+    proxy.setLinkFault(caller.host, fault);
+  };
+  const toClient = new Map(plans.map((p) => [p.advertise, `${p.host}:${p.port}`]));
+  return {
+    nodes,
+    proxies,
+    addresses: nodes.map((n) => n.address),
+    initialCluster,
+    dataDir: root,
+    ...(tls ? { tls } : {}),
+    stop,
+    killNow,
+    setLinkFault,
+    clearLinkFaults: () => proxies.forEach((p) => p.clearLinkFaults()),
+    clientAddressOf: (advertised) => toClient.get(advertised) ?? advertised,
+  };
 }
 
 /** Ids, addresses and ports (and proxies, with `proxied`) of the nodes. */
@@ -200,6 +235,7 @@ function nodeFor(p: NodePlan, index: number, initialCluster: string, root: strin
     '--node-id', p.id,
     '--listen', `${p.host}:${p.port}`,
     '--advertise', p.advertise,
+    ...(o.proxied ? ['--source-address', p.host] : []),
     '--data-dir', dataDir,
     '--initial-cluster', initialCluster,
     '--log-level', o.logLevel ?? (o.verbose ? 'info' : 'warn'),

@@ -15,8 +15,9 @@ export { startCluster, type Cluster, type ClusterTls, type StartClusterOptions }
 export { issueTokens, newGossipKeyFile, tokenDigest, type IssuedTokens, type TokenSpec } from './client-tokens.js';
 export { createClusterCerts, writeClusterCerts, type ClusterCertFiles, type ClusterCerts, type ClusterCertsOptions, type PemPair } from './cluster-certs.js';
 export { NodeHandle, type NodeHandleOptions } from './node-handle.js';
-export { FaultProxy } from './fault-proxy.js';
+export { FaultProxy, type LinkFault } from './fault-proxy.js';
 export { freePort } from './free-port.js';
+export { SeededRandom } from './seeded-random.js';
 export { killOnExit, stopProcess } from './processes.js';
 export { locateServer, type ServerCommand } from './server-locator.js';
 export { HarnessError, type HarnessErrorReason } from './harness-error.js';

@@ -105,7 +105,7 @@ interface Layers {
 
 export class QuorumNode {
   readonly log: Logger;
-  private readonly pool = new PeerPool();
+  private readonly pool: PeerPool;
   private readonly metrics = new NodeMetrics();
   private readonly warn: Warn;
   private readonly startedAtMs = Date.now();
@@ -128,6 +128,7 @@ export class QuorumNode {
     readonly config: ServerConfig,
     private readonly events: { onLeft?: () => void } = {},
   ) {
+    this.pool = new PeerPool({ sourceAddress: config.sourceAddress });
     this.log = pino({ level: config.logLevel, base: { node: config.nodeId } });
     this.warn = (msg, fields) => this.log.warn(fields, msg);
   }

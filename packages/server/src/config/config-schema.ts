@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { MAX_ENVELOPE_BYTES, REPLICA_MAX_ITEMS_PER_MESSAGE, SESSION_BATCH_BYTES } from '@quorumkv/protocol';
 
@@ -31,6 +32,13 @@ export const serverConfigSchema = z
     listen: hostPort.default('127.0.0.1:7070').meta({ description: 'address the server binds', unit: 'host:port' }),
     advertise: hostPort.optional().meta({ description: 'address other nodes and clients use to reach this node', unit: 'host:port', defaultText: 'listen' }),
     dataDir: z.string().min(1).default('./data').meta({ description: 'LMDB environment directory', unit: 'path' }),
+    // A proxy or firewall in front of a node sees which node calls only when nodes on one host
+    // connect from their own addresses (the test harness's per-link partitions rely on it).
+    sourceAddress: z
+      .string()
+      .refine((s) => isIP(s) !== 0, 'must be an IP address of this host, e.g. 127.0.0.2')
+      .optional()
+      .meta({ description: 'local address connections to other nodes are made from', unit: 'ip', defaultText: 'chosen by the system' }),
     seeds: z.array(hostPort).default([]).meta({ description: 'addresses of existing members to join through', unit: 'host:port,...' }),
     // With `partitions` and `n` the founders are the cluster's definition: every founder computes
     // the same first ring from it, and its hash is the cluster id (like etcd's flag).

@@ -16,6 +16,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig(['--max-value-bytes', String(64 * 1024 * 1024)], {})).toThrow(/maxValueBytes/);
   });
 
+  it('takes the address to connect to peers from, and refuses one that is not an IP naming the setting', () => {
+    expect(loadConfig(['--source-address', '127.0.0.2'], {}).config.sourceAddress).toBe('127.0.0.2');
+    expect(loadConfig([], {}).config.sourceAddress).toBeUndefined();
+    expect(() => loadConfig(['--source-address', 'localhost'], {})).toThrow(/sourceAddress: must be an IP address/);
+  });
+
   it('serves alone with defaults when nothing is configured', () => {
     const { config } = loadConfig([], {});
     expect(config).toMatchObject({ listen: '127.0.0.1:7070', dataDir: './data', partitions: 256, n: 3, r: 2, w: 2, durability: 'sync' });

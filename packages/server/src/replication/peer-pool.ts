@@ -18,10 +18,18 @@ interface Peer {
   clients: Map<DescService, Client<DescService>>;
 }
 
+/** Options of {@link PeerPool}. */
+export interface PeerPoolOptions {
+  /** Local address every connection is made from (`sourceAddress`); default the system's choice. */
+  readonly sourceAddress?: string | undefined;
+}
+
 /** Connect transports and clients per peer address, created on first use and reused. */
 export class PeerPool {
   private readonly peers = new Map<string, Peer>();
   private tls: PeerTls | undefined;
+
+  constructor(private readonly options: PeerPoolOptions = {}) {}
 
   /** Dials peers over TLS from now on (set before the first peer is dialled). */
   useTls(tls: PeerTls | undefined): void {
@@ -32,7 +40,9 @@ export class PeerPool {
     let p = this.peers.get(address);
     if (!p) {
       const baseUrl = `${this.tls ? 'https' : 'http'}://${address}`;
-      const sessionManager = new Http2SessionManager(baseUrl, { pingIntervalMs: 10_000, pingTimeoutMs: 5_000 }, this.tls);
+      const { sourceAddress } = this.options;
+      const connectOptions = sourceAddress !== undefined ? { ...this.tls, localAddress: sourceAddress } : this.tls;
+      const sessionManager = new Http2SessionManager(baseUrl, { pingIntervalMs: 10_000, pingTimeoutMs: 5_000 }, connectOptions);
       const transport = createConnectTransport({
         baseUrl,
         httpVersion: '2',

@@ -1,0 +1,92 @@
+// Convergence after heal: every replica of every key the run wrote holds the same causal state
+// (the same clock and the same siblings), read from each node with the admin LocalGet, which
+// reads that node's own store and nothing else.
+import { createClient, type QuorumKvClient } from '@quorumkv/client/node';
+import type { Cluster } from '@quorumkv/harness';
+
+/** A key of a bucket. */
+export interface BucketKey {
+  readonly bucket: string;
+  readonly key: string;
+}
+
+/** What the convergence check measured. */
+export interface ConvergenceResult {
+  /** Replicas agreed with no client reads after heal (hints and gossip alone), and when (s after heal). */
+  readonly passiveSeconds: number | null;
+  /** Replicas agreed, and when (s after heal): passively, or after read repair (reads at R = N). */
+  readonly seconds: number | null;
+  /** Read repair was used (the passive phase ran out). */
+  readonly readRepair: boolean;
+  /** Keys whose replicas still disagreed when the passive phase ran out (empty if it converged). */
+  readonly passiveDivergentKeys: readonly string[];
+  /** Keys whose replicas still disagreed at the end. */
+  readonly divergentKeys: readonly string[];
+}
+
+/** Options of {@link awaitConvergence}. */
+export interface ConvergenceOptions {
+  readonly cluster: Cluster;
+  readonly keys: readonly BucketKey[];
+  /** A routing client, to learn each key's replicas and to read at R = N. */
+  readonly client: QuorumKvClient;
+  /** Replicas per key (the buckets' N). */
+  readonly n: number;
+  /** How long each phase (passive, then read repair) may take, ms. */
+  readonly phaseMs: number;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export async function awaitConvergence(o: ConvergenceOptions): Promise<ConvergenceResult> {
+  const admins = o.cluster.nodes.map((n) => createClient({ nodes: [n.address], routing: false, timeoutMs: 3_000 }));
+  const started = performance.now();
+  const seconds = (): number => (performance.now() - started) / 1000;
+  try {
+    const divergent = (): Promise<BucketKey[]> => divergentKeys(o, admins);
+    let left = await pollUntilAgreed(divergent, o.phaseMs);
+    const passiveSeconds = left.length === 0 ? seconds() : null;
+    if (left.length === 0) return { passiveSeconds, seconds: passiveSeconds, readRepair: false, passiveDivergentKeys: [], divergentKeys: [] };
+    const passiveDivergentKeys = left.map((k) => `${k.bucket}/${k.key}`);
+    const phaseEnd = performance.now() + o.phaseMs;
+    while (left.length > 0 && performance.now() < phaseEnd) {
+      await Promise.all(left.map((k) => o.client.get(k.key, { bucket: k.bucket, r: o.n, resolve: null }).catch(() => undefined)));
+      await sleep(250);
+      left = await divergent();
+    }
+    return { passiveSeconds, seconds: left.length === 0 ? seconds() : null, readRepair: true, passiveDivergentKeys, divergentKeys: left.map((k) => `${k.bucket}/${k.key}`) };
+  } finally {
+    for (const a of admins) a.close();
+  }
+}
+
+async function pollUntilAgreed(divergent: () => Promise<BucketKey[]>, ms: number): Promise<BucketKey[]> {
+  const until = performance.now() + ms;
+  for (;;) {
+    const left = await divergent();
+    if (left.length === 0 || performance.now() >= until) return left;
+    await sleep(250);
+  }
+}
+
+/** The keys whose replicas do not all hold the same clock and siblings (or cannot be read). */
+async function divergentKeys(o: ConvergenceOptions, admins: readonly QuorumKvClient[]): Promise<BucketKey[]> {
+  const out: BucketKey[] = [];
+  for (const k of o.keys) {
+    const replicas = o.client.replicasOf(k.key, k.bucket).map((a) => o.cluster.addresses.indexOf(o.cluster.clientAddressOf(a)));
+    if (replicas.length < o.n || replicas.includes(-1)) {
+      out.push(k);
+      continue;
+    }
+    const states = await Promise.all(replicas.map((i) => stateOn(admins[i]!, k).catch(() => 'unreadable')));
+    if (states.some((s) => s !== states[0] || s === 'unreadable')) out.push(k);
+  }
+  return out;
+}
+
+async function stateOn(admin: QuorumKvClient, k: BucketKey): Promise<string> {
+  const rec = await admin.admin.localGet(k.key, { bucket: k.bucket });
+  if (!rec.found) return 'absent';
+  const siblings = rec.siblings.map((s) => `${s.tombstone ? '-' : '+'}${Buffer.from(s.value).toString('base64')}`).sort();
+  return `${rec.clock}|${siblings.join(',')}`;
+}

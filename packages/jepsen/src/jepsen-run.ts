@@ -1,0 +1,156 @@
+// One Jepsen-style run: a real cluster behind fault proxies, clients recording a history while the
+// nemesis works through its seeded plan, then heal, convergence, final reads at R = N, and checks.
+import { createClient, type QuorumKvClient } from '@quorumkv/client/node';
+import { SeededRandom, startCluster, type Cluster } from '@quorumkv/harness';
+import { bytesToString } from '@quorumkv/client';
+import { checkLwwSet, checkSet } from './checkers/set-checker.js';
+import { checkRegister } from './checkers/register-checker.js';
+import type { CheckResult, FinalState } from './checkers/check-result.js';
+import { awaitConvergence, type BucketKey, type ConvergenceResult } from './convergence.js';
+import { elapsedMs, type Operation, type Workload } from './history.js';
+import { Nemesis, type AppliedWindow } from './nemesis.js';
+import { planNemesis, type FaultWindow, type NemesisKind } from './nemesis-schedule.js';
+import { BUCKET_OF, KEYS_PER_WORKLOAD, keyOf, runClient } from './workload.js';
+
+/** Options of {@link runJepsen}. */
+export interface JepsenOptions {
+  readonly seed: number;
+  /** Length of the faulty, loaded part, ms. */
+  readonly timeMs: number;
+  readonly nodes: number;
+  readonly workloads: readonly Workload[];
+  readonly nemesis: readonly NemesisKind[];
+  /** Clients per workload. Default 3. */
+  readonly clientsPerWorkload?: number;
+  /** Node i on 127.0.0.(hostBase + i). Default 76. */
+  readonly hostBase?: number;
+  /** How long each convergence phase may take after heal, ms. Default 30000. */
+  readonly convergenceMs?: number;
+  /** Ring partitions. Default 64. */
+  readonly partitions?: number;
+  readonly log?: (line: string) => void;
+}
+
+/** Everything a run produced: the plan, what happened, and the verdicts. */
+export interface JepsenResult {
+  readonly seed: number;
+  readonly options: { readonly timeMs: number; readonly nodes: number; readonly workloads: readonly Workload[]; readonly nemesis: readonly NemesisKind[] };
+  readonly plan: readonly FaultWindow[];
+  readonly applied: readonly AppliedWindow[];
+  readonly healMs: number;
+  readonly ops: readonly Operation[];
+  readonly final: Readonly<Record<string, readonly string[]>>;
+  readonly convergence: ConvergenceResult;
+  readonly checks: readonly CheckResult[];
+  /** False when any checker failed (or replicas never converged). */
+  readonly valid: boolean;
+}
+
+const N = 3;
+
+export async function runJepsen(o: JepsenOptions): Promise<JepsenResult> {
+  const log = o.log ?? (() => {});
+  const random = new SeededRandom(o.seed);
+  const plan = planNemesis({ random: random.fork(), nodes: o.nodes, kinds: o.nemesis, durationMs: o.timeMs });
+  const clientRandoms = o.workloads.flatMap(() => Array.from({ length: o.clientsPerWorkload ?? 3 }, () => random.fork()));
+  const cluster = await startCluster({
+    nodes: o.nodes,
+    n: Math.min(N, o.nodes),
+    partitions: o.partitions ?? 64,
+    hostBase: o.hostBase ?? 76,
+    proxied: true,
+    idPrefix: 'n',
+    extraArgs: ['--hint-delivery-interval-ms', '250'],
+    exitOnSignal: true,
+  });
+  const clients: QuorumKvClient[] = [];
+  const newClient = (): QuorumKvClient => {
+    const c = createClient({ nodes: cluster.addresses, mapAddress: cluster.clientAddressOf, timeoutMs: 3_000 });
+    clients.push(c);
+    return c;
+  };
+  try {
+    await createBuckets(cluster, o.workloads, newClient);
+    const origin = process.hrtime.bigint();
+    const now = (): number => elapsedMs(origin);
+    const ops: Operation[] = [];
+    const over = (): boolean => now() >= o.timeMs;
+    const nemesis = new Nemesis(cluster, now, log);
+    const loops = o.workloads.flatMap((workload, w) =>
+      Array.from({ length: o.clientsPerWorkload ?? 3 }, (_, c) => {
+        const process = w * (o.clientsPerWorkload ?? 3) + c;
+        return runClient({ process, workload, client: newClient(), random: clientRandoms[process]!, now, stop: over, record: (op) => ops.push(op) });
+      }),
+    );
+    await Promise.all([nemesis.run(plan, over), ...loops]);
+    log(`${now().toFixed(0)} ms: heal`);
+    await nemesis.heal();
+    const healMs = now();
+    const keys: BucketKey[] = o.workloads.flatMap((w) => Array.from({ length: KEYS_PER_WORKLOAD }, (_, i) => ({ bucket: BUCKET_OF[w], key: keyOf(w, i) })));
+    const reader = newClient();
+    await reader.refreshRing();
+    const convergence = await awaitConvergence({ cluster, keys, client: reader, n: Math.min(N, o.nodes), phaseMs: o.convergenceMs ?? 30_000 });
+    log(`convergence: ${JSON.stringify(convergence)}`);
+    const final = await finalReads(reader, keys, Math.min(N, o.nodes));
+    const checks = check(o.workloads, ops, final);
+    const valid = checks.every((c) => c.verdict !== 'fail') && convergence.seconds !== null;
+    return {
+      seed: o.seed,
+      options: { timeMs: o.timeMs, nodes: o.nodes, workloads: o.workloads, nemesis: o.nemesis },
+      plan,
+      applied: nemesis.applied,
+      healMs,
+      ops,
+      final: Object.fromEntries(final),
+      convergence,
+      checks,
+      valid,
+    };
+  } finally {
+    for (const c of clients) c.close();
+    await cluster.stop();
+  }
+}
+
+function check(workloads: readonly Workload[], ops: readonly Operation[], final: FinalState): CheckResult[] {
+  const checks: CheckResult[] = [];
+  if (workloads.includes('set')) checks.push(checkSet(ops, final));
+  if (workloads.includes('register')) checks.push(checkRegister(ops, final));
+  if (workloads.includes('lww')) checks.push(checkLwwSet(ops, final));
+  return checks;
+}
+
+/** Creates the workloads' buckets and waits (bounded) until every node knows them. */
+async function createBuckets(cluster: Cluster, workloads: readonly Workload[], newClient: () => QuorumKvClient): Promise<void> {
+  const admin = newClient().admin;
+  for (const w of workloads) await admin.createBucket({ name: BUCKET_OF[w], conflicts: w === 'lww' ? 'lww' : 'siblings' });
+  const perNode = cluster.nodes.map((n) => createClient({ nodes: [n.address], routing: false, timeoutMs: 3_000 }));
+  try {
+    for (let i = 0; i < 200; i++) {
+      const known = await Promise.all(perNode.flatMap((c) => workloads.map(async (w) => (await c.admin.getBucket(BUCKET_OF[w]).catch(() => undefined)) !== undefined)));
+      if (known.every(Boolean)) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error('the workloads\' buckets did not reach every node within 20 s');
+  } finally {
+    for (const c of perNode) c.close();
+  }
+}
+
+/** Every key read at R = N (after heal every replica should answer); retried a few times. */
+async function finalReads(client: QuorumKvClient, keys: readonly BucketKey[], n: number): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  for (const k of keys) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const res = await client.get(k.key, { bucket: k.bucket, r: n, resolve: null });
+        out.set(k.key, res.values.map((v) => bytesToString(v)));
+        break;
+      } catch (err) {
+        if (attempt >= 10) throw new Error(`final read of ${k.bucket}/${k.key} failed: ${String(err)}`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  }
+  return out;
+}

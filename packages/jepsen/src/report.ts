@@ -1,0 +1,32 @@
+// What a run leaves behind: the result as JSON (the history beside it, in its own file, since it
+// is large), the timeline SVG, and one verdict line per checker for stdout.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { verdictLine } from './checkers/check-result.js';
+import { toEvents } from './history.js';
+import type { JepsenResult } from './jepsen-run.js';
+import { timelineSvg } from './timeline-svg.js';
+
+/** The lines printed after a run: one per checker, plus convergence. */
+export function verdictLines(r: JepsenResult): string[] {
+  const c = r.convergence;
+  const convergence =
+    c.seconds === null
+      ? `convergence: FAIL (replicas of ${c.divergentKeys.length} keys still differ)`
+      : `convergence: PASS (${c.seconds.toFixed(1)} s after heal${c.readRepair ? ', after read repair' : ', passive'})`;
+  return [...r.checks.map(verdictLine), convergence];
+}
+
+/** Writes `<name>.json` (result without the history), `<name>.history.json` and `<name>.svg` under `dir`; returns their paths. */
+export function writeReport(dir: string, name: string, r: JepsenResult): string[] {
+  mkdirSync(dir, { recursive: true });
+  const { ops, ...summary } = r;
+  const counts = { operations: ops.length, ok: ops.filter((o) => o.outcome === 'ok').length, fail: ops.filter((o) => o.outcome === 'fail').length, info: ops.filter((o) => o.outcome === 'info').length };
+  const files = [join(dir, `${name}.json`), join(dir, `${name}.history.json`), join(dir, `${name}.svg`)] as const;
+  writeFileSync(files[0], `${JSON.stringify({ ...summary, counts, verdicts: verdictLines(r) }, null, 2)}\n`);
+  writeFileSync(files[1], `${JSON.stringify({ seed: r.seed, ops, events: toEvents(ops) })}\n`);
+  const bands = r.applied.map((a) => ({ label: a.description, kind: a.kind, startMs: a.startMs, endMs: a.endMs }));
+  const title = `seed ${r.seed}: ${r.options.nodes} nodes, ${(r.options.timeMs / 1000).toFixed(0)} s, workloads ${r.options.workloads.join(',')}, nemesis ${r.options.nemesis.join(',')}`;
+  writeFileSync(files[2], timelineSvg({ ops, bands, healMs: r.healMs, title, subtitle: verdictLines(r).join(' | ') }));
+  return [...files];
+}
