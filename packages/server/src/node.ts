@@ -16,7 +16,8 @@ import { Claimant, encodeMemberMeta } from './cluster/claimant.js';
 import { ClusterMembership } from './cluster/membership.js';
 import { discoverCluster } from './cluster/discovery.js';
 import { establishIdentity, type NodeIdentity } from './cluster/node-identity.js';
-import { RingGate } from './cluster/ring-gate.js';
+import { RingGate, type RingSource } from './cluster/ring-gate.js';
+import { RingPuller, type ServedRing } from './cluster/ring-pull.js';
 import { RING_METADATA_KEY, RingState } from './cluster/ring-state.js';
 import type { ServerConfig } from './config/config-schema.js';
 import { streamLimitsOf } from './config/connection-limits.js';
@@ -25,7 +26,8 @@ import { DeadRecordReaper } from './coordinator/dead-record-reaper.js';
 import { KeyLister } from './coordinator/key-lister.js';
 import { KvFrontend } from './coordinator/kv-frontend.js';
 import { HandoffSender } from './handoff/handoff-sender.js';
-import { dropPartitions, partitionsLost } from './handoff/old-copies.js';
+import { HandoffLedger } from './handoff/handoff-ledger.js';
+import { OldCopies } from './handoff/old-copies.js';
 import { streamBudgetFactory } from './http/call-budget.js';
 import { HttpServer } from './http/http-server.js';
 import { NodeBudget } from './http/stream-budget.js';
@@ -71,6 +73,10 @@ interface ClusterView {
   noteRing: (header: ReplicaHeader | undefined) => void;
   /** Stages and commits membership changes (when this node is the claimant). */
   claimant: Claimant;
+  /** Pulls the ring from the claimant when an unauthenticated sender hints at a newer one. */
+  puller: RingPuller;
+  /** Drops copies of partitions lost in a finished transition, once their new holders confirm. */
+  oldCopies: OldCopies;
 }
 
 /** Node-to-node replica traffic, the hints kept for unreachable replicas, ownership handoff. */
@@ -170,6 +176,8 @@ export class QuorumNode {
     this.replication?.hints.stop();
     this.replication?.admission.stop();
     this.replication?.handoff.stop();
+    this.view?.puller.stop();
+    this.view?.oldCopies.stop();
     clearInterval(this.claimantTimer);
     const reaping = this.requests?.reaper.stop();
     this.stopSweeper?.();
@@ -214,7 +222,10 @@ export class QuorumNode {
     const ring = stored ? new RingState(decodeRing(stored)) : RingState.create(identity.definition);
     if (!stored) await storage.setMeta('ring', ring.bytes);
     // Every ring from a peer is vetted: a member of this cluster may still send one that would cut
-    // this node off (and in insecure mode anyone can send one).
+    // this node off (and in insecure mode anyone can send one, so there a newer ring from a request
+    // or gossip is only a hint to pull the ring from the claimant).
+    const security = this.security!;
+    const trusted = (source: RingSource): boolean => source === 'pull' || security.policy.membersOnly || (source === 'gossip' && security.gossipKeys !== undefined);
     const gate = new RingGate({
       ring,
       selfId: nodeId,
@@ -222,6 +233,51 @@ export class QuorumNode {
       refused: this.metrics.refusedRings,
       warn: this.warn,
       now: Date.now,
+      trusted,
+      hint: (version) => puller.hint(version),
+    });
+    const addressOf = (id: string): string | undefined => ring.addressOf(id) ?? membership.list.member(id)?.address;
+    const EMPTY = new Uint8Array(0);
+    const header = (): ReplicaHeader => ({ $typeName: 'quorumkv.v1.ReplicaHeader', fromNode: nodeId, ringVersion: BigInt(ring.current.version), clusterId, ring: EMPTY });
+    const puller: RingPuller = new RingPuller({
+      selfId: nodeId,
+      currentVersion: () => ring.current.version,
+      claimantId: () => claimant.claimantId(),
+      othersUp: () => {
+        const inRing = allNodes(ring.current).map((n) => n.id);
+        const up = (id: string): boolean => id !== nodeId && membership.isUp(id);
+        const others = membership.list.members().map((m) => m.id).filter((id) => !inRing.includes(id));
+        return [...inRing.filter(up).sort(), ...others.filter(up).sort()];
+      },
+      fetch: async (id): Promise<ServedRing | undefined> => {
+        const address = addressOf(id);
+        if (address === undefined) throw new Error(`no address for ${id}`);
+        const res = await this.pool.client(address, ReplicaService).getRing({ header: header() }, { timeoutMs: RING_PULL_TIMEOUT_MS });
+        const h = res.header;
+        return h && h.clusterId === clusterId && h.ring.length > 0 ? { bytes: h.ring, version: Number(h.ringVersion) } : undefined;
+      },
+      adopt: (served, from) => {
+        if (!gate.admit(served.bytes, served.version, 'pull') || !ring.adopt(served.bytes)) return false;
+        this.log.info({ version: served.version, from }, 'pulled a newer ring');
+        return true;
+      },
+      timers: systemTimers,
+      debug: (msg, fields) => this.log.debug(fields, msg),
+    });
+    const oldCopies = new OldCopies({
+      selfId: nodeId,
+      storage,
+      ring: () => ring.current,
+      held: async (id, since, partitions) => {
+        const address = addressOf(id);
+        if (address === undefined) throw new Error(`no address for ${id}`);
+        const res = await this.pool.client(address, ReplicaService).handoffHeld({ header: header(), since: BigInt(since), partitions: [...partitions] }, { timeoutMs: RING_PULL_TIMEOUT_MS });
+        return res.complete;
+      },
+      timers: systemTimers,
+      info: (msg, fields) => this.log.info(fields, msg),
+      warn: this.warn,
+      onLeft: () => setTimeout(() => this.events.onLeft?.(), LEFT_STOP_DELAY_MS),
     });
     const membership: ClusterMembership = new ClusterMembership({
       selfId: nodeId,
@@ -230,7 +286,7 @@ export class QuorumNode {
       probeIntervalMs: c.gossipIntervalMs,
       pool: this.pool,
       now: Date.now,
-      acceptMetadata: (e) => e.key !== RING_METADATA_KEY || gate.vet(e.value, e.version, 'gossip'),
+      acceptMetadata: (e) => e.key !== RING_METADATA_KEY || gate.admit(e.value, e.version, 'gossip'),
       keys: () => this.security?.gossipKeys?.current,
       onRefused: (peer, why, message) =>
         this.log.error(
@@ -250,7 +306,7 @@ export class QuorumNode {
     ring.onChange((r, bytes) => {
       const before = previous;
       previous = r;
-      if (before.transition !== undefined && r.transition === undefined) void this.dropOldCopies(storage, before, r, nodeId);
+      if (before.transition !== undefined && r.transition === undefined) oldCopies.finished(before, r);
       buckets.invalidate();
       void storage.setMeta('ring', bytes);
       membership.list.setMetadata(RING_METADATA_KEY, r.version, bytes);
@@ -270,7 +326,6 @@ export class QuorumNode {
       ring.noteAddress(e.member.id, e.member.address);
       if (e.type !== 'updated') this.log.info({ member: e.member.id, state: e.type, address: e.member.address, incarnation: e.member.incarnation }, 'membership change');
     });
-    const EMPTY = new Uint8Array(0);
     const claimant = new Claimant({
       selfId: nodeId,
       ring,
@@ -287,12 +342,17 @@ export class QuorumNode {
     });
     return {
       claimant,
+      puller,
+      oldCopies,
       ring,
       membership,
       buckets,
-      header: () => ({ $typeName: 'quorumkv.v1.ReplicaHeader', fromNode: nodeId, ringVersion: BigInt(ring.current.version), clusterId, ring: EMPTY }),
+      header,
       noteRing: (h) => {
-        if (h && h.clusterId === clusterId && h.ring.length > 0 && h.ringVersion > BigInt(ring.current.version)) gate.offer(h.ring, Number(h.ringVersion), 'replica');
+        if (!h || h.clusterId !== clusterId || h.ringVersion <= BigInt(ring.current.version)) return;
+        if (h.ring.length > 0) gate.offer(h.ring, Number(h.ringVersion), 'replica');
+        // A peer's request names a newer version without carrying it: worth a pull where we pull.
+        else if (!trusted('replica')) puller.hint(Number(h.ringVersion));
       },
     };
   }
@@ -428,6 +488,7 @@ export class QuorumNode {
       ringBytes: () => ring.bytes,
       noteRing: view.noteRing,
       applier,
+      handoffs: new HandoffLedger({ selfId, storage, ring: () => ring.current }),
       metrics,
       streamBudget,
     };
@@ -528,26 +589,6 @@ export class QuorumNode {
     }
   }
 
-  /**
-   * Drops this node's copies of partitions it no longer holds once a ring change finished; when
-   * the change removed this node, tells the process (after a few gossip rounds, so the final ring
-   * spreads even when this node was the claimant that made it).
-   */
-  private async dropOldCopies(storage: StorageEngine, before: Ring, after: Ring, selfId: string): Promise<void> {
-    const lost = partitionsLost(before, after, selfId);
-    try {
-      const removed = lost.length === 0 ? 0 : await dropPartitions(storage, lost);
-      if (lost.length > 0) this.log.info({ partitions: lost.length, records: removed }, 'dropped copies of partitions this node no longer holds');
-    } catch (err) {
-      return this.warn('cannot drop old copies', { error: String(err) });
-    }
-    const member = (r: Ring): boolean => allNodes(r).some((n) => n.id === selfId);
-    if (member(before) && !member(after)) {
-      this.log.warn({ ringVersion: after.version }, 'this node left the cluster: it owns nothing and holds no data; stopping');
-      setTimeout(() => this.events.onLeft?.(), LEFT_STOP_DELAY_MS);
-    }
-  }
-
   private startBackground({ storage, identity, view, replication, requests }: Layers): void {
     const c = this.config;
     if (c.hintedHandoff) replication.hints.start();
@@ -573,6 +614,9 @@ export class QuorumNode {
 
 /** How long a node that left keeps gossiping before it stops (the final ring spreads meanwhile). */
 const LEFT_STOP_DELAY_MS = 2_000;
+
+/** How long a ring pull or a HandoffHeld question waits for its answer. */
+const RING_PULL_TIMEOUT_MS = 5_000;
 
 /** How often the claimant looks for completed transfers (and an auto-joining node for its chance). */
 const CLAIMANT_INTERVAL_MS = 500;

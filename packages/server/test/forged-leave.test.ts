@@ -76,12 +76,13 @@ describe('a well-formed forged leave sent to a quick-start (insecure) cluster', 
       const seen = await fetchRing(clients, node);
       expect({ node: node.id, version: seen.version, n1: seen.nodes.find((x) => x.id === 'n1')?.state }).toEqual({ node: node.id, version: ring.version, n1: 'active' });
     }
-    // n1 still serves and is still routed to: a write through n2 reaches n1's copies.
+    // n1 still serves and is still routed to: a write through n2 reaches n1's copies (a sibling
+    // of the first value: it is written without its context).
     const n1Keys = Array.from({ length: KEYS }, (_, i) => `k${i}`);
     for (const key of n1Keys) await clients.of(n2).kv.put({ key: enc(key), value: enc(`w-${key}`), w: 3 });
     for (const key of n1Keys) {
       const record = await localRecord(clients, n1, key);
-      if (record) expect(record.values).toEqual([`w-${key}`]);
+      if (record) expect(record.values).toContain(`w-${key}`);
     }
   }, 90_000);
 });

@@ -5,6 +5,8 @@ import type { HandlerContext, ServiceImpl } from '@connectrpc/connect';
 import {
   ApplyResponseSchema,
   DeliverHintsResponseSchema,
+  GetRingResponseSchema,
+  HandoffHeldResponseSchema,
   HandoffRequestSchema,
   HandoffResponseSchema,
   ReplicaStatus,
@@ -19,7 +21,9 @@ import {
   type ReplicateRequest,
   type ReplicateResponse,
 } from '@quorumkv/protocol';
+import { MAX_PARTITION_COUNT } from '@quorumkv/ring';
 import { NodeArgumentError, NodeForeignClusterError } from '../errors/errors.js';
+import type { HandoffLedger } from '../handoff/handoff-ledger.js';
 import type { StreamBudgetFactory } from '../http/call-budget.js';
 import type { RawStreamHandler } from '../http/raw-stream.js';
 import type { StreamBudget } from '../http/stream-budget.js';
@@ -37,6 +41,8 @@ export interface ReplicaServiceDeps {
   /** A peer's ring may be newer than ours. */
   noteRing: (header: ReplicaHeader | undefined) => void;
   applier: ReplicaApplier;
+  /** What this node received complete by handoff. */
+  handoffs: HandoffLedger;
   metrics: NodeMetrics;
   /** Budgets of streams served by connect-es. */
   streamBudget: StreamBudgetFactory;
@@ -98,13 +104,26 @@ export function replicaService(d: ReplicaServiceDeps): Partial<ServiceImpl<typeo
         for await (const req of requestMessages(requests, HandoffRequestSchema.typeName, 'MAX_ENVELOPE_BYTES')) {
           check(req.header);
           last = req.header;
+          d.handoffs.admit(req.partition, Number(req.since));
           const results = await d.applier.applyAll(req.items);
           const failed = results.find((r) => r.status !== ReplicaStatus.OK);
           if (failed) throw new Error(`handoff of partition ${req.partition}: ${failed.error || ReplicaStatus[failed.status]}`);
           stored += BigInt(results.length);
           d.metrics.handoffRecords.inc(results.length);
+          if (req.last) await d.handoffs.complete(req.partition, Number(req.since));
         }
         return create(HandoffResponseSchema, { header: header(last), stored });
+      }),
+    handoffHeld: (req) =>
+      guard(async () => {
+        check(req.header);
+        if (req.partitions.length > MAX_PARTITION_COUNT) throw new NodeArgumentError('partitions', `has ${req.partitions.length} entries, at most ${MAX_PARTITION_COUNT}`);
+        return create(HandoffHeldResponseSchema, { header: header(req.header), complete: d.handoffs.held(Number(req.since), req.partitions) });
+      }),
+    getRing: (req) =>
+      guard(async () => {
+        check(req.header);
+        return create(GetRingResponseSchema, { header: header(req.header) });
       }),
   };
 }
