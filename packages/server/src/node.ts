@@ -234,51 +234,12 @@ export class QuorumNode {
       warn: this.warn,
       now: Date.now,
       trusted,
-      hint: (version) => puller.hint(version),
+      hint: (version) => pulling.puller?.hint(version),
     });
-    const addressOf = (id: string): string | undefined => ring.addressOf(id) ?? membership.list.member(id)?.address;
+    // The puller is made once gossip and the claimant exist (below); no hint comes before gossip runs.
+    const pulling: { puller?: RingPuller } = {};
     const EMPTY = new Uint8Array(0);
     const header = (): ReplicaHeader => ({ $typeName: 'quorumkv.v1.ReplicaHeader', fromNode: nodeId, ringVersion: BigInt(ring.current.version), clusterId, ring: EMPTY });
-    const puller: RingPuller = new RingPuller({
-      selfId: nodeId,
-      currentVersion: () => ring.current.version,
-      claimantId: () => claimant.claimantId(),
-      othersUp: () => {
-        const inRing = allNodes(ring.current).map((n) => n.id);
-        const up = (id: string): boolean => id !== nodeId && membership.isUp(id);
-        const others = membership.list.members().map((m) => m.id).filter((id) => !inRing.includes(id));
-        return [...inRing.filter(up).sort(), ...others.filter(up).sort()];
-      },
-      fetch: async (id): Promise<ServedRing | undefined> => {
-        const address = addressOf(id);
-        if (address === undefined) throw new Error(`no address for ${id}`);
-        const res = await this.pool.client(address, ReplicaService).getRing({ header: header() }, { timeoutMs: RING_PULL_TIMEOUT_MS });
-        const h = res.header;
-        return h && h.clusterId === clusterId && h.ring.length > 0 ? { bytes: h.ring, version: Number(h.ringVersion) } : undefined;
-      },
-      adopt: (served, from) => {
-        if (!gate.admit(served.bytes, served.version, 'pull') || !ring.adopt(served.bytes)) return false;
-        this.log.info({ version: served.version, from }, 'pulled a newer ring');
-        return true;
-      },
-      timers: systemTimers,
-      debug: (msg, fields) => this.log.debug(fields, msg),
-    });
-    const oldCopies = new OldCopies({
-      selfId: nodeId,
-      storage,
-      ring: () => ring.current,
-      held: async (id, since, partitions) => {
-        const address = addressOf(id);
-        if (address === undefined) throw new Error(`no address for ${id}`);
-        const res = await this.pool.client(address, ReplicaService).handoffHeld({ header: header(), since: BigInt(since), partitions: [...partitions] }, { timeoutMs: RING_PULL_TIMEOUT_MS });
-        return res.complete;
-      },
-      timers: systemTimers,
-      info: (msg, fields) => this.log.info(fields, msg),
-      warn: this.warn,
-      onLeft: () => setTimeout(() => this.events.onLeft?.(), LEFT_STOP_DELAY_MS),
-    });
     const membership: ClusterMembership = new ClusterMembership({
       selfId: nodeId,
       advertise: identity.advertise,
@@ -302,6 +263,7 @@ export class QuorumNode {
       persist: (key, value) => storage.setMeta(key, value),
     });
     buckets.load(storage.listMeta(BUCKET_METADATA).map((e) => e.value), storage.getMeta('buckets'));
+    const oldCopies = this.oldCopies({ nodeId, storage, ring, membership, header });
     let previous: Ring = ring.current;
     ring.onChange((r, bytes) => {
       const before = previous;
@@ -340,6 +302,7 @@ export class QuorumNode {
       info: (msg, fields) => this.log.info(fields, msg),
       store: storage,
     });
+    const puller = (pulling.puller = this.ringPuller({ nodeId, clusterId, ring, membership, gate, claimant, header }));
     return {
       claimant,
       puller,
@@ -355,6 +318,59 @@ export class QuorumNode {
         else if (!trusted('replica')) puller.hint(Number(h.ringVersion));
       },
     };
+  }
+
+  /** Where `id` is reached: the address gossip or the ring knows. Throws when neither does. */
+  private static addressOf(ring: RingState, membership: ClusterMembership, id: string): string {
+    const address = ring.addressOf(id) ?? membership.list.member(id)?.address;
+    if (address === undefined) throw new Error(`no address for ${id}`);
+    return address;
+  }
+
+  /** Pulls the ring, on a hint, from the claimant (or the other live members) with ReplicaService.GetRing. */
+  private ringPuller(o: { nodeId: string; clusterId: string; ring: RingState; membership: ClusterMembership; gate: RingGate; claimant: Claimant; header: () => ReplicaHeader }): RingPuller {
+    const { nodeId, clusterId, ring, membership, gate } = o;
+    return new RingPuller({
+      selfId: nodeId,
+      currentVersion: () => ring.current.version,
+      claimantId: () => o.claimant.claimantId(),
+      othersUp: () => {
+        const inRing = allNodes(ring.current).map((n) => n.id);
+        const up = (id: string): boolean => id !== nodeId && membership.isUp(id);
+        const others = membership.list.members().map((m) => m.id).filter((id) => !inRing.includes(id));
+        return [...inRing.filter(up).sort(), ...others.filter(up).sort()];
+      },
+      fetch: async (id): Promise<ServedRing | undefined> => {
+        const client = this.pool.client(QuorumNode.addressOf(ring, membership, id), ReplicaService);
+        const h = (await client.getRing({ header: o.header() }, { timeoutMs: PEER_CALL_TIMEOUT_MS })).header;
+        return h && h.clusterId === clusterId && h.ring.length > 0 ? { bytes: h.ring, version: Number(h.ringVersion) } : undefined;
+      },
+      adopt: (served, from) => {
+        if (!gate.admit(served.bytes, served.version, 'pull') || !ring.adopt(served.bytes)) return false;
+        this.log.info({ version: served.version, from }, 'pulled a newer ring');
+        return true;
+      },
+      timers: systemTimers,
+      debug: (msg, fields) => this.log.debug(fields, msg),
+    });
+  }
+
+  /** Drops copies of partitions a finished transition took away, once their new holders confirm (ReplicaService.HandoffHeld). */
+  private oldCopies(o: { nodeId: string; storage: StorageEngine; ring: RingState; membership: ClusterMembership; header: () => ReplicaHeader }): OldCopies {
+    const { ring, membership } = o;
+    return new OldCopies({
+      selfId: o.nodeId,
+      storage: o.storage,
+      ring: () => ring.current,
+      held: async (id, since, partitions) => {
+        const client = this.pool.client(QuorumNode.addressOf(ring, membership, id), ReplicaService);
+        return (await client.handoffHeld({ header: o.header(), since: BigInt(since), partitions: [...partitions] }, { timeoutMs: PEER_CALL_TIMEOUT_MS })).complete;
+      },
+      timers: systemTimers,
+      info: (msg, fields) => this.log.info(fields, msg),
+      warn: this.warn,
+      onLeft: () => setTimeout(() => this.events.onLeft?.(), LEFT_STOP_DELAY_MS),
+    });
   }
 
   /** Replica channels to peers at the addresses gossip reports, and hinted handoff over them. */
@@ -616,7 +632,7 @@ export class QuorumNode {
 const LEFT_STOP_DELAY_MS = 2_000;
 
 /** How long a ring pull or a HandoffHeld question waits for its answer. */
-const RING_PULL_TIMEOUT_MS = 5_000;
+const PEER_CALL_TIMEOUT_MS = 5_000;
 
 /** How often the claimant looks for completed transfers (and an auto-joining node for its chance). */
 const CLAIMANT_INTERVAL_MS = 500;
