@@ -40,6 +40,7 @@ export {
   finishTransition,
   inTransition,
   markDone,
+  partitionTransfers,
   pendingHolders,
   pendingPartitions,
   replicaSets,

@@ -18,6 +18,7 @@ import {
   finishTransition,
   inTransition,
   markDone,
+  partitionTransfers,
   pendingHolders,
   pendingPartitions,
   replicaSets,
@@ -188,6 +189,24 @@ describe('ring transitions', () => {
     for (let p = 0; p < 64; p++) {
       if (!withTransfers.has(p)) expect(replicaSets(begun, p, 3)).toEqual({ current: replicaSets(begun, p, 3).next, next: replicaSets(begun, p, 3).next, pending: [] });
     }
+  });
+
+  it('lists the transfers of a partition whether done or not, the same as transfersOf before any is done', () => {
+    fc.assert(
+      fc.property(changeArb, (c) => {
+        const setup = setUp(c);
+        if (setup === undefined) return;
+        const begun = beginTransition(setup.ring, setup.plan, c.n);
+        const all = Array.from({ length: c.q }, (_, p) => partitionTransfers(begun, p)).flat();
+        const finishedLast = markDone(begun, Array.from({ length: c.q }, (_, p) => p));
+        expect(all).toEqual([...transfersOf(begun)]);
+        expect(Array.from({ length: c.q }, (_, p) => partitionTransfers(finishedLast, p)).flat()).toEqual(all);
+        expect(partitionTransfers(finishTransition(finishedLast), 0)).toEqual([]);
+      }),
+      { seed: 1717, numRuns: 60 },
+    );
+    const ring = createRing({ partitionCount: 16, nodes: makeNodes(3) });
+    expect(() => partitionTransfers(beginTransition(ring, plan(ring, { join: [{ id: 'n09', address: 'x' }] }), 2), 16)).toThrow(RingArgumentError);
   });
 
   it('sends a node only the buckets it gains: a node already holding n=3 keys still receives n=2 keys', () => {

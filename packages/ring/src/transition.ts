@@ -154,6 +154,21 @@ export function transfersOf(ring: Ring): readonly Transfer[] {
 }
 
 /**
+ * The transfers of `partition` in the transition of `ring`, done or not (transfersOf lists only
+ * those still to do): after a transition finishes, whoever drops its copies asks each `to` here
+ * whether it holds them. Empty without a transition.
+ * @throws RingArgumentError for a partition outside 0..Q-1
+ */
+export function partitionTransfers(ring: Ring, partition: number): readonly Transfer[] {
+  const t = ring.transition;
+  if (t === undefined) return NO_TRANSFERS;
+  if (!Number.isInteger(partition) || partition < 0 || partition >= ring.partitionCount) {
+    throw new RingArgumentError('partition', `${String(partition)} is not in 0..${ring.partitionCount - 1}`);
+  }
+  return gains(ring, partition, t.n);
+}
+
+/**
  * The transfers of partition p (done or not): node X gains the keys of buckets with n from the
  * first n where X is in the next set to the last n before it is in the current set.
  */

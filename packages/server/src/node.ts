@@ -16,7 +16,8 @@ import { Claimant, encodeMemberMeta } from './cluster/claimant.js';
 import { ClusterMembership } from './cluster/membership.js';
 import { discoverCluster } from './cluster/discovery.js';
 import { establishIdentity, type NodeIdentity } from './cluster/node-identity.js';
-import { RingGate } from './cluster/ring-gate.js';
+import { RingGate, type RingSource } from './cluster/ring-gate.js';
+import { RingPuller, type ServedRing } from './cluster/ring-pull.js';
 import { RING_METADATA_KEY, RingState } from './cluster/ring-state.js';
 import type { ServerConfig } from './config/config-schema.js';
 import { streamLimitsOf } from './config/connection-limits.js';
@@ -25,7 +26,8 @@ import { DeadRecordReaper } from './coordinator/dead-record-reaper.js';
 import { KeyLister } from './coordinator/key-lister.js';
 import { KvFrontend } from './coordinator/kv-frontend.js';
 import { HandoffSender } from './handoff/handoff-sender.js';
-import { dropPartitions, partitionsLost } from './handoff/old-copies.js';
+import { HandoffLedger } from './handoff/handoff-ledger.js';
+import { OldCopies } from './handoff/old-copies.js';
 import { streamBudgetFactory } from './http/call-budget.js';
 import { HttpServer } from './http/http-server.js';
 import { NodeBudget } from './http/stream-budget.js';
@@ -71,6 +73,10 @@ interface ClusterView {
   noteRing: (header: ReplicaHeader | undefined) => void;
   /** Stages and commits membership changes (when this node is the claimant). */
   claimant: Claimant;
+  /** Pulls the ring from the claimant when an unauthenticated sender hints at a newer one. */
+  puller: RingPuller;
+  /** Drops copies of partitions lost in a finished transition, once their new holders confirm. */
+  oldCopies: OldCopies;
 }
 
 /** Node-to-node replica traffic, the hints kept for unreachable replicas, ownership handoff. */
@@ -171,6 +177,8 @@ export class QuorumNode {
     this.replication?.hints.stop();
     this.replication?.admission.stop();
     this.replication?.handoff.stop();
+    this.view?.puller.stop();
+    this.view?.oldCopies.stop();
     clearInterval(this.claimantTimer);
     const reaping = this.requests?.reaper.stop();
     this.stopSweeper?.();
@@ -215,7 +223,10 @@ export class QuorumNode {
     const ring = stored ? new RingState(decodeRing(stored)) : RingState.create(identity.definition);
     if (!stored) await storage.setMeta('ring', ring.bytes);
     // Every ring from a peer is vetted: a member of this cluster may still send one that would cut
-    // this node off (and in insecure mode anyone can send one).
+    // this node off (and in insecure mode anyone can send one, so there a newer ring from a request
+    // or gossip is only a hint to pull the ring from the claimant).
+    const security = this.security!;
+    const trusted = (source: RingSource): boolean => source === 'pull' || security.policy.membersOnly || (source === 'gossip' && security.gossipKeys !== undefined);
     const gate = new RingGate({
       ring,
       selfId: nodeId,
@@ -223,7 +234,13 @@ export class QuorumNode {
       refused: this.metrics.refusedRings,
       warn: this.warn,
       now: Date.now,
+      trusted,
+      hint: (version) => pulling.puller?.hint(version),
     });
+    // The puller is made once gossip and the claimant exist (below); no hint comes before gossip runs.
+    const pulling: { puller?: RingPuller } = {};
+    const EMPTY = new Uint8Array(0);
+    const header = (): ReplicaHeader => ({ $typeName: 'quorumkv.v1.ReplicaHeader', fromNode: nodeId, ringVersion: BigInt(ring.current.version), clusterId, ring: EMPTY });
     const membership: ClusterMembership = new ClusterMembership({
       selfId: nodeId,
       advertise: identity.advertise,
@@ -231,7 +248,7 @@ export class QuorumNode {
       probeIntervalMs: c.gossipIntervalMs,
       pool: this.pool,
       now: Date.now,
-      acceptMetadata: (e) => e.key !== RING_METADATA_KEY || gate.vet(e.value, e.version, 'gossip'),
+      acceptMetadata: (e) => e.key !== RING_METADATA_KEY || gate.admit(e.value, e.version, 'gossip'),
       keys: () => this.security?.gossipKeys?.current,
       onRefused: (peer, why, message) =>
         this.log.error(
@@ -255,11 +272,12 @@ export class QuorumNode {
       },
     );
     buckets.load(storage.listMeta(BUCKET_METADATA).map((e) => e.value), storage.getMeta('buckets'));
+    const oldCopies = this.oldCopies({ nodeId, storage, ring, membership, header });
     let previous: Ring = ring.current;
     ring.onChange((r, bytes) => {
       const before = previous;
       previous = r;
-      if (before.transition !== undefined && r.transition === undefined) void this.dropOldCopies(storage, before, r, nodeId);
+      if (before.transition !== undefined && r.transition === undefined) oldCopies.finished(before, r);
       buckets.invalidate();
       void storage.setMeta('ring', bytes);
       membership.list.setMetadata(RING_METADATA_KEY, r.version, bytes);
@@ -279,7 +297,6 @@ export class QuorumNode {
       ring.noteAddress(e.member.id, e.member.address);
       if (e.type !== 'updated') this.log.info({ member: e.member.id, state: e.type, address: e.member.address, incarnation: e.member.incarnation }, 'membership change');
     });
-    const EMPTY = new Uint8Array(0);
     const claimant = new Claimant({
       selfId: nodeId,
       ring,
@@ -294,16 +311,75 @@ export class QuorumNode {
       info: (msg, fields) => this.log.info(fields, msg),
       store: storage,
     });
+    const puller = (pulling.puller = this.ringPuller({ nodeId, clusterId, ring, membership, gate, claimant, header }));
     return {
       claimant,
+      puller,
+      oldCopies,
       ring,
       membership,
       buckets,
-      header: () => ({ $typeName: 'quorumkv.v1.ReplicaHeader', fromNode: nodeId, ringVersion: BigInt(ring.current.version), clusterId, ring: EMPTY }),
+      header,
       noteRing: (h) => {
-        if (h && h.clusterId === clusterId && h.ring.length > 0 && h.ringVersion > BigInt(ring.current.version)) gate.offer(h.ring, Number(h.ringVersion), 'replica');
+        if (!h || h.clusterId !== clusterId || h.ringVersion <= BigInt(ring.current.version)) return;
+        if (h.ring.length > 0) gate.offer(h.ring, Number(h.ringVersion), 'replica');
+        // A peer's request names a newer version without carrying it: worth a pull where we pull.
+        else if (!trusted('replica')) puller.hint(Number(h.ringVersion));
       },
     };
+  }
+
+  /** Where `id` is reached: the address gossip or the ring knows. Throws when neither does. */
+  private static addressOf(ring: RingState, membership: ClusterMembership, id: string): string {
+    const address = ring.addressOf(id) ?? membership.list.member(id)?.address;
+    if (address === undefined) throw new Error(`no address for ${id}`);
+    return address;
+  }
+
+  /** Pulls the ring, on a hint, from the claimant (or the other live members) with ReplicaService.GetRing. */
+  private ringPuller(o: { nodeId: string; clusterId: string; ring: RingState; membership: ClusterMembership; gate: RingGate; claimant: Claimant; header: () => ReplicaHeader }): RingPuller {
+    const { nodeId, clusterId, ring, membership, gate } = o;
+    return new RingPuller({
+      selfId: nodeId,
+      currentVersion: () => ring.current.version,
+      claimantId: () => o.claimant.claimantId(),
+      othersUp: () => {
+        const inRing = allNodes(ring.current).map((n) => n.id);
+        const up = (id: string): boolean => id !== nodeId && membership.isUp(id);
+        const others = membership.list.members().map((m) => m.id).filter((id) => !inRing.includes(id));
+        return [...inRing.filter(up).sort(), ...others.filter(up).sort()];
+      },
+      fetch: async (id): Promise<ServedRing | undefined> => {
+        const client = this.pool.client(QuorumNode.addressOf(ring, membership, id), ReplicaService);
+        const h = (await client.getRing({ header: o.header() }, { timeoutMs: PEER_CALL_TIMEOUT_MS })).header;
+        return h && h.clusterId === clusterId && h.ring.length > 0 ? { bytes: h.ring, version: Number(h.ringVersion) } : undefined;
+      },
+      adopt: (served, from) => {
+        if (!gate.admit(served.bytes, served.version, 'pull') || !ring.adopt(served.bytes)) return false;
+        this.log.info({ version: served.version, from }, 'pulled a newer ring');
+        return true;
+      },
+      timers: systemTimers,
+      debug: (msg, fields) => this.log.debug(fields, msg),
+    });
+  }
+
+  /** Drops copies of partitions a finished transition took away, once their new holders confirm (ReplicaService.HandoffHeld). */
+  private oldCopies(o: { nodeId: string; storage: StorageEngine; ring: RingState; membership: ClusterMembership; header: () => ReplicaHeader }): OldCopies {
+    const { ring, membership } = o;
+    return new OldCopies({
+      selfId: o.nodeId,
+      storage: o.storage,
+      ring: () => ring.current,
+      held: async (id, since, partitions) => {
+        const client = this.pool.client(QuorumNode.addressOf(ring, membership, id), ReplicaService);
+        return (await client.handoffHeld({ header: o.header(), since: BigInt(since), partitions: [...partitions] }, { timeoutMs: PEER_CALL_TIMEOUT_MS })).complete;
+      },
+      timers: systemTimers,
+      info: (msg, fields) => this.log.info(fields, msg),
+      warn: this.warn,
+      onLeft: () => void this.leaveCluster(ring.current),
+    });
   }
 
   /** Replica channels to peers at the addresses gossip reports, and hinted handoff over them. */
@@ -440,6 +516,7 @@ export class QuorumNode {
       ringBytes: () => ring.bytes,
       noteRing: view.noteRing,
       applier,
+      handoffs: new HandoffLedger({ selfId, storage, ring: () => ring.current }),
       metrics,
       streamBudget,
     };
@@ -541,29 +618,21 @@ export class QuorumNode {
   }
 
   /**
-   * Drops this node's copies of partitions it no longer holds once a ring change finished; when
-   * the change removed this node, tells the process (after a few gossip rounds, so the final ring
-   * spreads even when this node was the claimant that made it).
+   * This node's leave finished and every copy is dropped: the hints it keeps for others are not
+   * lost with it (each goes to its target, or to a remaining member that keeps it for the target);
+   * then the process is told, after a few gossip rounds so the final ring spreads even when this
+   * node was the claimant that made it.
    */
-  private async dropOldCopies(storage: StorageEngine, before: Ring, after: Ring, selfId: string): Promise<void> {
-    const lost = partitionsLost(before, after, selfId);
+  private async leaveCluster(after: Ring): Promise<void> {
+    const [replication, view] = [this.replication, this.view];
+    const relayFor = (target: string): string | undefined => after.nodes.find((n) => n.id !== target && view?.membership.isUp(n.id))?.id;
     try {
-      const removed = lost.length === 0 ? 0 : await dropPartitions(storage, lost);
-      if (lost.length > 0) this.log.info({ partitions: lost.length, records: removed }, 'dropped copies of partitions this node no longer holds');
-    } catch (err) {
-      return this.warn('cannot drop old copies', { error: String(err) });
-    }
-    const member = (r: Ring): boolean => allNodes(r).some((n) => n.id === selfId);
-    if (member(before) && !member(after)) {
-      // Hints this node keeps for others are not lost with its data: each goes to its target, or
-      // to a remaining member that keeps it for the target.
-      const [replication, view] = [this.replication, this.view];
-      const relayFor = (target: string): string | undefined => after.nodes.find((n) => n.id !== target && view?.membership.isUp(n.id))?.id;
       const left = await replication?.hints.handOver(relayFor, systemTimers.monotonicMs() + HINT_HAND_OVER_MS);
       if (left) this.warn('hints not handed over before leaving', { hints: left });
-      this.log.warn({ ringVersion: after.version }, 'this node left the cluster: it owns nothing and holds no data; stopping');
-      setTimeout(() => this.events.onLeft?.(), LEFT_STOP_DELAY_MS);
+    } catch (err) {
+      this.warn('cannot hand over hints before leaving', { error: String(err) });
     }
+    setTimeout(() => this.events.onLeft?.(), LEFT_STOP_DELAY_MS);
   }
 
   private startBackground({ storage, identity, view, replication, requests }: Layers): void {
@@ -594,6 +663,9 @@ const HINT_HAND_OVER_MS = 30_000;
 
 /** How long a node that left keeps gossiping before it stops (the final ring spreads meanwhile). */
 const LEFT_STOP_DELAY_MS = 2_000;
+
+/** How long a ring pull or a HandoffHeld question waits for its answer. */
+const PEER_CALL_TIMEOUT_MS = 5_000;
 
 /** How often the claimant looks for completed transfers (and an auto-joining node for its chance). */
 const CLAIMANT_INTERVAL_MS = 500;

@@ -3,7 +3,8 @@
 // mutual TLS between nodes (a cluster CA) and client tokens on, internal services serve only
 // peers whose certificate the cluster CA signed, refused before their request is read, and each
 // client call needs a token with the scope it asks for.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { get as httpsGet } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { create } from '@bufbuild/protobuf';
@@ -16,6 +17,7 @@ import {
   ErrorReason,
   KvService,
   MembershipService,
+  HandoffRequestSchema,
   ReplicaHeaderSchema,
   ReplicaItemSchema,
   ReplicaOp,
@@ -25,6 +27,7 @@ import {
 } from '@quorumkv/protocol';
 import { partitionOf } from '@quorumkv/ring';
 import { createClusterCerts, issueTokens, startCluster, type Cluster, type NodeHandle, type PemPair } from '@quorumkv/harness';
+import { parseGossipKeys, signGossip } from '../src/security/gossip-keys.js';
 import { enc, dec, eventually } from './support.js';
 
 const HOST_BASE = 64;
@@ -34,6 +37,7 @@ const TOKENS = {
   admin: { secret: 'qkv_admin_5f1d8c0e', scopes: ['read', 'write', 'admin'] },
   reader: { secret: 'qkv_reader_91ab77e2', scopes: ['read'] },
   writer: { secret: 'qkv_writer_0c4e19d3', scopes: ['read', 'write'] },
+  writeOnly: { secret: 'qkv_writeonly_6a93d0b4', scopes: ['write'] },
   users: { secret: 'qkv_users_7d2f60aa', scopes: ['read', 'write'], buckets: ['users'] },
   expired: { secret: 'qkv_expired_44e0b1c9', scopes: ['read', 'write', 'admin'], expiresAt: '2020-01-01T00:00:00Z' },
 } as const;
@@ -75,11 +79,10 @@ describe('a secure cluster (TLS, mutual TLS between nodes, client tokens)', () =
   let rogue: PemPair;
 
   beforeAll(async () => {
-    writeFileSync(tokensPath, tokenFile(['admin', 'reader', 'writer', 'users', 'expired']));
+    writeFileSync(tokensPath, tokenFile(['admin', 'reader', 'writer', 'writeOnly', 'users', 'expired']));
     cluster = await startCluster({ nodes: 3, n: 3, r: 2, w: 2, partitions: PARTITIONS, hostBase: HOST_BASE, secure: true, extraArgs: ['--token-file', tokensPath, '--hint-delivery-interval-ms', '300'] });
     // A certificate of this cluster's CA, as a member holds (the test speaks as a node), and one
     // of another CA with the same names, as an intruder could make.
-    const { readFileSync } = await import('node:fs');
     member = { cert: readFileSync(join(cluster.tls!.dir, 'n1.pem'), 'utf8'), key: readFileSync(join(cluster.tls!.dir, 'n1-key.pem'), 'utf8') };
     rogue = (await createClusterCerts({ nodes: ['n1'], hosts: ['localhost', ...cluster.nodes.map((n) => n.host)] })).nodes['n1']!;
   });
@@ -208,6 +211,47 @@ describe('a secure cluster (TLS, mutual TLS between nodes, client tokens)', () =
     expect(await values(n1, 'planted')).toEqual([]);
   });
 
+  it("refuses a member whose certificate names another node than its message claims (replica header, gossip sender), and counts it", async () => {
+    const [n1, , n3] = cluster.nodes as [NodeHandle, NodeHandle, NodeHandle];
+    const status = await rpc(n3, { token: 'admin' }).admin.status({});
+    await rpc(n3, { token: 'admin' }).kv.put({ key: enc('claimed'), value: enc('original'), w: 3 });
+    const { record } = await rpc(n3, { cert: member }).admin.localGet({ key: enc('claimed') });
+    const item = create(ReplicaItemSchema, { id: 1n, op: ReplicaOp.WRITE, bucket: 'default', key: enc('claimed-planted'), partition: partitionOf(PARTITIONS, 'default', 'claimed-planted'), record });
+    const headerOf = (fromNode: string) => create(ReplicaHeaderSchema, { fromNode, clusterId: status.clusterId, ringVersion: status.ringVersion });
+    // The certificate is n1's: as n1 it is a member, as n2 it is not believed.
+    const gossipAs = (sourceId: string) => {
+      const message = encodeMessage({ type: 'gossip', sourceId, gossip: [{ kind: 'suspect', id: 'n3', incarnation: 1_000, from: sourceId }] });
+      const envelope = { clusterId: status.clusterId, fromAddress: n1.address, message };
+      return { ...envelope, tag: signGossip(parseGossipKeys(readFileSync(cluster.tls!.gossipKeyFile, 'utf8')), envelope) };
+    };
+    for (const grpc of [false, true]) {
+      const c = rpc(n3, { cert: member, grpc });
+      const header = headerOf('n2');
+      const calls: [string, () => Promise<unknown>][] = [
+        ['replicate', () => drain(c.replica.replicate(one(create(ReplicateRequestSchema, { messageId: 1n, header, items: [item] }))))],
+        ['apply', () => c.replica.apply({ header, item })],
+        ['deliverHints', () => c.replica.deliverHints({ header, items: [item] })],
+        ['handoff', () => c.replica.handoff(one(create(HandoffRequestSchema, { header, partition: item.partition, items: [item], since: status.ringVersion, last: true })))],
+        ['gossip', () => c.membership.ping(gossipAs('n2'))],
+      ];
+      for (const [name, call] of calls) expect({ grpc, name, ...reasonOf(await failure(call())) }).toEqual({ grpc, name, ...UNAUTHENTICATED });
+      // What the certificate's own node sends is served.
+      expect(reasonOf(await failure(c.replica.deliverHints({ header: headerOf('n1'), items: [] })))).toEqual({ code: undefined, reason: undefined });
+    }
+    const local = await rpc(n3, { cert: member }).admin.localGet({ key: enc('claimed-planted') });
+    expect(local.found).toBe(false);
+    const metrics = await new Promise<string>((resolve, reject) => {
+      httpsGet(`${n3.url}/metrics`, { ca: cluster.tls!.ca }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve(text));
+      }).on('error', reject);
+    });
+    const counted = (service: string): number => Number(new RegExp(`quorumkv_peer_identity_mismatches_total\\{service="${service}"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
+    expect({ replica: counted('replica'), membership: counted('membership') }).toEqual({ replica: 8, membership: 2 });
+  });
+
   it('gives each client the code its token earns and changes nothing for the refused ones', async () => {
     const [n1, n2] = cluster.nodes as [NodeHandle, NodeHandle];
     await rpc(n1, { token: 'admin' }).kv.put({ key: enc('kept'), value: enc('original'), w: 3 });
@@ -241,6 +285,12 @@ describe('a secure cluster (TLS, mutual TLS between nodes, client tokens)', () =
     expect(reasonOf(await createUsers('admin'))).toEqual({ code: undefined, reason: undefined });
     await eventually(async () => (await rpc(n2, { token: 'admin' }).admin.listBuckets({})).buckets.some((b) => b.name === 'users'));
     await rpc(n2, { token: 'users' }).kv.put({ bucket: 'users', key: enc('profile'), value: enc('mine') });
+
+    // A write-only token opens a Session (opening needs read or write) and writes in it; each
+    // operation is still checked, so its reads are denied.
+    expect(reasonOf(await sessionOp(n1, 'writeOnly', 'get'))).toEqual(PERMISSION_DENIED);
+    expect(await sessionOp(n1, 'writeOnly', 'put')).toBeUndefined();
+    expect(await values(n1, 'kept')).toContain('changed');
   });
 
   it('follows the token file without a restart: a new token works, a removed one stops working', async () => {

@@ -103,13 +103,17 @@ export class ClusterMembership {
   /**
    * Feeds a received message to the core. Throws NodeForeignClusterError for another cluster's
    * message and NodeUnauthenticatedError for one without a valid tag (both dropped unread), and
-   * GossipCodecError on malformed bytes.
+   * GossipCodecError on malformed bytes. `senderRefusal` may refuse the sender the message names
+   * (a member whose certificate names another node): its error is thrown and nothing is applied.
    */
-  receive(envelope: GossipEnvelope): void {
+  receive(envelope: GossipEnvelope, senderRefusal?: (sourceId: string) => Error | undefined): void {
     if (envelope.clusterId !== this.o.clusterId) throw new NodeForeignClusterError(envelope.clusterId, this.o.clusterId);
     const keys = this.o.keys?.();
     if (keys && !verifyGossip(keys, envelope, envelope.tag)) throw new NodeUnauthenticatedError();
-    this.list.receive(envelope.fromAddress, decodeMessage(envelope.message));
+    const message = decodeMessage(envelope.message);
+    const refusal = senderRefusal?.(message.sourceId);
+    if (refusal) throw refusal;
+    this.list.receive(envelope.fromAddress, message);
   }
 
   /**

@@ -1,19 +1,25 @@
-// The one door through which a ring from a peer enters this node: replica headers and gossip
-// (piggybacked and push-pull) both come through here, are vetted (ring-plausibility.ts), and a
-// refusal is counted and logged (at most once a minute per reason, as a peer may repeat it on
-// every message).
+// The one door through which a ring from a peer enters this node: replica headers, gossip
+// (piggybacked and push-pull) and pulls all come through here, are vetted (ring-plausibility.ts),
+// and a refusal is counted and logged (at most once a minute per reason, as a peer may repeat it on
+// every message). A newer ring from a sender that is not authenticated (no mutual TLS; for gossip,
+// no gossip key either) is not adopted: it is only a hint, and the node pulls the ring from the
+// claimant itself (ring-pull.ts).
 import type { Counter } from 'prom-client';
 import { vetRing, type SuccessorFacts } from './ring-plausibility.js';
 import type { RingState } from './ring-state.js';
 
 /** Where an offered ring came from (the metric's label). */
-export type RingSource = 'gossip' | 'replica';
+export type RingSource = 'gossip' | 'replica' | 'pull';
 
 export interface RingGateOptions extends SuccessorFacts {
   ring: RingState;
   refused: Counter<'source'>;
   warn: (msg: string, fields: Record<string, unknown>) => void;
   now: () => number;
+  /** Whether rings from `source` come from authenticated cluster members. */
+  trusted: (source: RingSource) => boolean;
+  /** A newer ring, from a sender that is not authenticated, is at `version`. */
+  hint: (version: number) => void;
 }
 
 const LOG_INTERVAL_MS = 60_000;
@@ -34,9 +40,20 @@ export class RingGate {
     return false;
   }
 
-  /** Adopts `bytes` when {@link vet} lets them in and they are newer. */
+  /**
+   * Whether `bytes` may be taken in as they are: {@link vet} lets them in, and they are not newer
+   * or come from an authenticated sender. A newer ring from anyone else becomes a hint.
+   */
+  admit(bytes: Uint8Array, version: number, source: RingSource): boolean {
+    if (!this.vet(bytes, version, source)) return false;
+    if (version <= this.o.ring.current.version || this.o.trusted(source)) return true;
+    this.o.hint(version);
+    return false;
+  }
+
+  /** Adopts `bytes` when {@link admit} takes them in and they are newer. */
   offer(bytes: Uint8Array, version: number, source: RingSource): void {
-    if (this.vet(bytes, version, source)) this.o.ring.adopt(bytes);
+    if (this.admit(bytes, version, source)) this.o.ring.adopt(bytes);
   }
 
   private log(source: RingSource, reason: string, version: number): void {

@@ -129,10 +129,18 @@ export class NodeNotReadyError extends NodeError {
  * message says no more than that, on purpose: it must not help someone guessing.
  */
 export class NodeUnauthenticatedError extends NodeError {
-  override readonly name = 'NodeUnauthenticatedError';
+  override readonly name: string = 'NodeUnauthenticatedError';
   constructor() {
     super('unauthenticated: this node requires credentials it accepts');
   }
+}
+
+/**
+ * A member's certificate names another node than the one its message claims to come from (the
+ * gossip sender, a replica header's from-node): refused as unauthenticated, with the same message.
+ */
+export class NodeIdentityMismatchError extends NodeUnauthenticatedError {
+  override readonly name = 'NodeIdentityMismatchError';
 }
 
 /** The caller's credentials do not allow this request (ERROR_REASON_PERMISSION_DENIED). */

@@ -201,10 +201,13 @@ export class HandoffSender {
         .map((item, i) =>
           create(ReplicaItemSchema, { id: BigInt(i), op: ReplicaOp.WRITE, bucket: decoder.decode(item.bucket), key: item.key, partition: transfer.partition, record: item.record.value }),
         );
-      if (items.length > 0) {
+      // The last page is sent even when it has nothing for this transfer: it tells the receiver it
+      // now holds the partition complete (see handoff-ledger.ts).
+      const last = page.next === undefined;
+      if (items.length > 0 || last) {
         const bytes = items.reduce((sum, item) => sum + item.key.length + item.record.length, 0);
         await this.throttle(bytes);
-        const request = create(HandoffRequestSchema, { header: this.d.header(), partition: transfer.partition, items, total: BigInt(run.total) });
+        const request = create(HandoffRequestSchema, { header: this.d.header(), partition: transfer.partition, items, total: BigInt(run.total), since: BigInt(since), last });
         const res = await client.handoff(oneMessage(request), { timeoutMs: HANDOFF_TIMEOUT_MS });
         if (Number(res.stored) !== items.length) throw new Error(`${transfer.to} stored ${res.stored} of ${items.length} records`);
         this.d.metrics.handoffRecordsSent.inc(items.length);

@@ -1,10 +1,11 @@
 // After an ownership transition finishes, a node that is no longer a possible holder of a
-// partition drops its copies of it. Left behind, they could come back: a later transition may make
+// partition drops its copies of it, once the nodes that gained it confirm they hold it. Left behind, they could come back: a later transition may make
 // this node a source again, and its stale copy of a key whose tombstone was reaped meanwhile would
 // revive the key. Records are removed with storage.reap (only if the bytes are still the ones
 // scanned), so a write that lands meanwhile is kept.
-import type { Ring } from '@quorumkv/ring';
+import { allNodes, partitionTransfers, type Ring } from '@quorumkv/ring';
 import type { StorageEngine } from '@quorumkv/storage';
+import type { Timers } from '../clock/timers.js';
 import { possibleHolders } from '../cluster/buckets.js';
 
 const PAGE = 512;
@@ -33,4 +34,137 @@ export async function dropPartitions(storage: StorageEngine, partitions: readonl
     }
   }
   return removed;
+}
+
+/** What dropping old copies needs. */
+export interface OldCopiesDeps {
+  selfId: string;
+  storage: StorageEngine;
+  /** The ring in force now (a partition this node holds again is kept). */
+  ring: () => Ring;
+  /**
+   * Asks `nodeId`, at the address this node knows for it, which of `partitions` it received
+   * complete in transition `since`. Rejects when it cannot be asked.
+   */
+  held: (nodeId: string, since: number, partitions: readonly number[]) => Promise<readonly number[]>;
+  timers: Timers;
+  info: (msg: string, fields: Record<string, unknown>) => void;
+  warn: (msg: string, fields: Record<string, unknown>) => void;
+  /** Called once this node left the cluster and dropped every copy it held. */
+  onLeft: () => void;
+}
+
+export interface OldCopiesOptions {
+  /** First delay before asking again, ms; doubles up to {@link maxDelayMs}. */
+  minDelayMs: number;
+  maxDelayMs: number;
+  /** Rounds of asking before the copies are kept for good (until a restart or the next change). */
+  maxRounds: number;
+}
+
+export const DEFAULT_OLD_COPIES: OldCopiesOptions = { minDelayMs: 1_000, maxDelayMs: 60_000, maxRounds: 20 };
+
+/** One finished transition's copies still to drop. */
+interface DropJob {
+  readonly since: number;
+  /** Unconfirmed new holders of each partition still held. */
+  readonly waiting: Map<number, Set<string>>;
+  /** This node left the cluster in this transition. */
+  readonly left: boolean;
+  rounds: number;
+  delayMs: number;
+}
+
+/**
+ * Drops this node's copies of partitions it lost when a transition finished, each only once every
+ * node that gained the partition in that transition confirms (HandoffHeld, asked by this node at
+ * the address it knows) that it holds it complete. A finished ring whose transfers never happened,
+ * forged or finished by forged reports, thus drops nothing. Unconfirmed copies are asked about
+ * again with a doubling delay, a bounded number of times, then kept. A node that left the cluster
+ * stops (onLeft) only once it dropped every copy.
+ */
+export class OldCopies {
+  private stopped = false;
+  private readonly cancels = new Set<() => void>();
+
+  constructor(
+    private readonly d: OldCopiesDeps,
+    private readonly o: OldCopiesOptions = DEFAULT_OLD_COPIES,
+  ) {}
+
+  /** `before` (the last ring of a transition) was followed by `after`, which ended it. */
+  finished(before: Ring, after: Ring): void {
+    const since = before.transition?.since;
+    if (since === undefined || after.transition !== undefined) return;
+    const waiting = new Map<number, Set<string>>();
+    for (const p of partitionsLost(before, after, this.d.selfId)) {
+      waiting.set(p, new Set(partitionTransfers(before, p).map((t) => t.to).filter((id) => id !== this.d.selfId)));
+    }
+    const member = (r: Ring): boolean => allNodes(r).some((n) => n.id === this.d.selfId);
+    const job: DropJob = { since, waiting, left: member(before) && !member(after), rounds: 0, delayMs: this.o.minDelayMs };
+    if (waiting.size === 0 && !job.left) return;
+    void this.round(job);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const cancel of this.cancels) cancel();
+    this.cancels.clear();
+  }
+
+  private async round(job: DropJob): Promise<void> {
+    job.rounds++;
+    await this.confirm(job);
+    if (this.stopped) return;
+    const ring = this.d.ring();
+    const ready: number[] = [];
+    for (const [p, holders] of job.waiting) {
+      // The ring moved on and makes this node a holder again: the copy is needed.
+      if (possibleHolders(ring, p).includes(this.d.selfId)) job.waiting.delete(p);
+      else if (holders.size === 0) ready.push(p);
+    }
+    try {
+      const removed = ready.length === 0 ? 0 : await dropPartitions(this.d.storage, ready);
+      for (const p of ready) job.waiting.delete(p);
+      if (ready.length > 0) this.d.info('dropped copies of partitions this node no longer holds, their new holders confirmed', { since: job.since, partitions: ready.length, records: removed });
+    } catch (err) {
+      this.d.warn('cannot drop old copies', { error: String(err) });
+    }
+    if (job.waiting.size > 0) return this.retry(job);
+    if (job.left && !allNodes(this.d.ring()).some((n) => n.id === this.d.selfId)) {
+      this.d.warn('this node left the cluster: it owns nothing and holds no data; stopping', { ringVersion: this.d.ring().version });
+      this.d.onLeft();
+    }
+  }
+
+  /** Asks each unconfirmed new holder, once, about the partitions it should hold. */
+  private async confirm(job: DropJob): Promise<void> {
+    const byHolder = new Map<string, number[]>();
+    for (const [p, holders] of job.waiting) for (const h of holders) byHolder.set(h, [...(byHolder.get(h) ?? []), p]);
+    await Promise.all(
+      [...byHolder].map(async ([holder, partitions]) => {
+        try {
+          for (const p of await this.d.held(holder, job.since, partitions)) job.waiting.get(p)?.delete(holder);
+        } catch (err) {
+          this.d.warn('cannot ask a new holder whether it holds the partitions this node would drop', { holder, since: job.since, error: String(err) });
+        }
+      }),
+    );
+  }
+
+  private retry(job: DropJob): void {
+    const unconfirmed = [...job.waiting.keys()];
+    if (job.rounds >= this.o.maxRounds) {
+      this.d.warn('keeping copies of partitions this node no longer holds: their new holders never confirmed they hold them', { since: job.since, partitions: unconfirmed.length });
+      return;
+    }
+    const delay = job.delayMs;
+    job.delayMs = Math.min(this.o.maxDelayMs, job.delayMs * 2);
+    this.d.info('keeping copies until their new holders confirm they hold them', { since: job.since, partitions: unconfirmed.length, retryInMs: delay });
+    const cancel = this.d.timers.after(delay, () => {
+      this.cancels.delete(cancel);
+      if (!this.stopped) void this.round(job);
+    });
+    this.cancels.add(cancel);
+  }
 }

@@ -91,6 +91,12 @@ export class NodeMetrics {
     help: 'Replica items refused because the queue for their peer was full (the coordinator used a fallback or a hint)',
     registers: [this.registry],
   });
+  readonly identityMismatches = new Counter({
+    name: 'quorumkv_peer_identity_mismatches_total',
+    help: "Internal messages refused because the sender's certificate names another node than the message claims, by service",
+    labelNames: ['service'] as const,
+    registers: [this.registry],
+  });
   readonly gossipBadTags = new Counter({
     name: 'quorumkv_gossip_bad_tags_total',
     help: 'Gossip messages dropped because no gossip key of this node produces their tag',

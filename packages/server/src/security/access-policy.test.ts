@@ -40,7 +40,7 @@ describe('access policy', () => {
       '/quorumkv.v1.KvService/Put': 'write',
       '/quorumkv.v1.KvService/Delete': 'write',
       '/quorumkv.v1.KvService/Get': 'read',
-      '/quorumkv.v1.KvService/Session': 'read',
+      '/quorumkv.v1.KvService/Session': 'data',
       '/quorumkv.v1.KvService/GetRouting': 'read',
       '/metrics': 'open',
       '/healthz': 'open',
@@ -57,6 +57,11 @@ describe('access policy', () => {
     expect(refusalOf('admin', token(['read', 'write']), secure)).toBeInstanceOf(NodePermissionDeniedError);
     expect(refusalOf('write', token(['write']), secure)).toBeUndefined();
     expect(refusalOf('open', { kind: 'bad-token' }, secure)).toBeUndefined();
+    // A Session is opened with read or write (each operation is checked for its own scope after).
+    expect(refusalOf('data', token(['write']), secure)).toBeUndefined();
+    expect(refusalOf('data', token(['read']), secure)).toBeUndefined();
+    expect(refusalOf('data', token(['admin']), secure)).toBeInstanceOf(NodePermissionDeniedError);
+    expect(refusalOf('data', { kind: 'anonymous' }, secure)).toBeInstanceOf(NodeUnauthenticatedError);
   });
 
   it('with security off (the quick start) nobody is refused; tokens alone do not close internal services', () => {

@@ -6,14 +6,18 @@
 // everything: a node forwards client requests and asks peers for their status.
 import type { IncomingMessage } from 'node:http';
 import type { Http2ServerRequest } from 'node:http2';
-import type { TLSSocket } from 'node:tls';
+import type { PeerCertificate, TLSSocket } from 'node:tls';
 import { createContextKey } from '@connectrpc/connect';
-import { NodePermissionDeniedError, NodeUnauthenticatedError, type NodeError } from '../errors/errors.js';
+import { NodeIdentityMismatchError, NodePermissionDeniedError, NodeUnauthenticatedError, type NodeError } from '../errors/errors.js';
 import { isLive, tokenDigest, type Scope, type TokenGrant } from './token-file.js';
 
 /** Who sent a request. */
 export type Caller =
-  | { readonly kind: 'member' }
+  | {
+      readonly kind: 'member';
+      /** The node its certificate names (the subject's common name, as `certs create` writes it). */
+      readonly node?: string;
+    }
   | {
       readonly kind: 'token';
       /** The grant when the request came in. */
@@ -28,8 +32,11 @@ export type Caller =
   | { readonly kind: 'bad-token' }
   | { readonly kind: 'anonymous' };
 
-/** What a method requires of its caller. */
-export type Requirement = 'member' | Scope | 'open';
+/**
+ * What a method requires of its caller. `data` (read or write) opens a Session: each of its
+ * operations is then checked for its own scope, so a write-only client can stream writes.
+ */
+export type Requirement = 'member' | Scope | 'data' | 'open';
 
 /** Which of the checks are on. */
 export interface AccessPolicy {
@@ -54,7 +61,7 @@ export function requirementOf(path: string): Requirement {
   const [, service = '', method = ''] = m;
   if (INTERNAL_SERVICES.has(service)) return 'member';
   if (service === 'quorumkv.v1.AdminService') return method === 'LocalGet' ? 'member' : READ_ADMIN_METHODS.has(method) ? 'read' : 'admin';
-  if (service === 'quorumkv.v1.KvService') return WRITE_METHODS.has(method) ? 'write' : 'read';
+  if (service === 'quorumkv.v1.KvService') return method === 'Session' ? 'data' : WRITE_METHODS.has(method) ? 'write' : 'read';
   return 'open';
 }
 
@@ -64,7 +71,9 @@ export function refusalOf(need: Requirement, caller: Caller, policy: AccessPolic
   if (need === 'member') return policy.membersOnly ? new NodeUnauthenticatedError() : undefined;
   if (!policy.tokensRequired) return undefined;
   if (caller.kind !== 'token') return new NodeUnauthenticatedError();
-  if (!caller.grant.scopes.has(need)) return new NodePermissionDeniedError(`the token has no ${need} scope`);
+  const { scopes } = caller.grant;
+  if (need === 'data') return scopes.has('read') || scopes.has('write') ? undefined : new NodePermissionDeniedError('the token has neither the read nor the write scope');
+  if (!scopes.has(need)) return new NodePermissionDeniedError(`the token has no ${need} scope`);
   return undefined;
 }
 
@@ -119,9 +128,28 @@ function currentGrant(tokens: TokenSource, token: string): () => TokenGrant | un
   };
 }
 
+/**
+ * Why a message that claims to come from node `claimed` is refused from `caller`: a member whose
+ * certificate names another node. Undefined when it may (every other caller is judged by the
+ * policy; with mutual TLS off nobody can be checked).
+ */
+export function claimRefusalOf(caller: Caller, claimed: string): NodeError | undefined {
+  return caller.kind === 'member' && caller.node !== undefined && caller.node !== claimed ? new NodeIdentityMismatchError() : undefined;
+}
+
+/** The common name of a peer certificate's subject (Node gives a repeated one as an array). */
+function commonName(cert: PeerCertificate | undefined): string | undefined {
+  const cn = (cert?.subject as Record<string, string | string[]> | undefined)?.['CN'];
+  return Array.isArray(cn) ? cn[0] : cn;
+}
+
 /** Reads the caller off a request: its TLS client certificate, else its bearer token. */
 export function callerOf(req: IncomingMessage | Http2ServerRequest, tokens: TokenSource | undefined): Caller {
-  if ((req.socket as TLSSocket | undefined)?.authorized === true) return { kind: 'member' };
+  const socket = req.socket as TLSSocket | undefined;
+  if (socket?.authorized === true) {
+    const node = commonName(socket.getPeerCertificate());
+    return node === undefined ? { kind: 'member' } : { kind: 'member', node };
+  }
   const auth = req.headers['authorization'];
   if (typeof auth !== 'string') return { kind: 'anonymous' };
   const m = /^Bearer ([!-~]{1,512})$/i.exec(auth.trim());

@@ -5,6 +5,8 @@ import type { HandlerContext, ServiceImpl } from '@connectrpc/connect';
 import {
   ApplyResponseSchema,
   DeliverHintsResponseSchema,
+  GetRingResponseSchema,
+  HandoffHeldResponseSchema,
   HandoffRequestSchema,
   HandoffResponseSchema,
   ReplicaStatus,
@@ -19,12 +21,15 @@ import {
   type ReplicateRequest,
   type ReplicateResponse,
 } from '@quorumkv/protocol';
+import { MAX_PARTITION_COUNT } from '@quorumkv/ring';
 import { NodeArgumentError, NodeForeignClusterError } from '../errors/errors.js';
+import type { HandoffLedger } from '../handoff/handoff-ledger.js';
 import type { StreamBudgetFactory } from '../http/call-budget.js';
 import type { RawStreamHandler } from '../http/raw-stream.js';
 import type { StreamBudget } from '../http/stream-budget.js';
 import type { ItemSender, ReplicaApplier } from '../replication/replica-applier.js';
 import type { NodeMetrics } from '../observability/metrics.js';
+import { callerKey, claimRefusalOf, type Caller } from '../security/access-policy.js';
 import { serveConnectStream } from './connect-stream.js';
 import { rawStreamSession, type StreamMessages, type StreamProcessor, type StreamSink } from './stream-processor.js';
 import { guard, requestMessages } from './guard.js';
@@ -37,14 +42,16 @@ export interface ReplicaServiceDeps {
   /** A peer's ring may be newer than ours. */
   noteRing: (header: ReplicaHeader | undefined) => void;
   applier: ReplicaApplier;
+  /** What this node received complete by handoff. */
+  handoffs: HandoffLedger;
   metrics: NodeMetrics;
   /** Budgets of streams served by connect-es. */
   streamBudget: StreamBudgetFactory;
 }
 
-/** Checks a sender's header (cluster, ring) and builds this node's answer header. */
+/** Checks a sender's header (cluster, who sent it, ring) and builds this node's answer header. */
 interface HeaderChecks {
-  check: (h: ReplicaHeader | undefined) => void;
+  check: (h: ReplicaHeader | undefined, caller: Caller) => void;
   header: (h: ReplicaHeader | undefined) => ReplicaHeader;
 }
 
@@ -60,13 +67,19 @@ function headerChecks(d: ReplicaServiceDeps): HeaderChecks {
       ring: req && req.ringVersion < BigInt(version) ? d.ringBytes() : EMPTY,
     };
   };
-  // Every internal request names its cluster: one without a header, or from another cluster, is
+  // Every internal request names its cluster and sender: one without a header, from another
+  // cluster, or from a member whose certificate names another node than the header's from-node, is
   // refused before anything in it (items, hints, its ring) is looked at.
-  const check = (h: ReplicaHeader | undefined): void => {
+  const check = (h: ReplicaHeader | undefined, caller: Caller): void => {
     if (!h) throw new NodeArgumentError('header', 'is required on internal requests');
     if (h.clusterId !== d.clusterId()) {
       d.metrics.foreignClusterMessages.labels('replica').inc();
       throw new NodeForeignClusterError(h.clusterId, d.clusterId());
+    }
+    const mismatch = claimRefusalOf(caller, h.fromNode);
+    if (mismatch) {
+      d.metrics.identityMismatches.labels('replica').inc();
+      throw mismatch;
     }
     d.noteRing(h);
   };
@@ -77,34 +90,47 @@ export function replicaService(d: ReplicaServiceDeps): Partial<ServiceImpl<typeo
   const checks = headerChecks(d);
   const { check, header } = checks;
   return {
-    apply: (req) =>
+    apply: (req, ctx) =>
       guard(async () => {
-        check(req.header);
+        check(req.header, ctx.values.get(callerKey));
         if (!req.item) throw new NodeArgumentError('item', 'is required');
         return create(ApplyResponseSchema, { header: header(req.header), result: await d.applier.apply(req.item, senderOf(req.header)) });
       }),
-    deliverHints: (req) =>
+    deliverHints: (req, ctx) =>
       guard(async () => {
-        check(req.header);
+        check(req.header, ctx.values.get(callerKey));
         return create(DeliverHintsResponseSchema, { header: header(req.header), results: await d.applier.applyAll(req.items, senderOf(req.header)) });
       }),
     replicate: (requests, ctx) => replicate(requests, ctx, d, checks),
-    handoff: (requests) =>
+    handoff: (requests, ctx) =>
       guard(async () => {
         // Ownership handoff, receiving side: each message's records are merged durably before the
         // next is read; the sender checkpoints on the answer, so a batch is never counted twice.
         let stored = 0n;
         let last: ReplicaHeader | undefined;
         for await (const req of requestMessages(requests, HandoffRequestSchema.typeName, 'MAX_ENVELOPE_BYTES')) {
-          check(req.header);
+          check(req.header, ctx.values.get(callerKey));
           last = req.header;
+          d.handoffs.admit(req.partition, Number(req.since));
           const results = await d.applier.applyAll(req.items, senderOf(req.header));
           const failed = results.find((r) => r.status !== ReplicaStatus.OK);
           if (failed) throw new Error(`handoff of partition ${req.partition}: ${failed.error || ReplicaStatus[failed.status]}`);
           stored += BigInt(results.length);
           d.metrics.handoffRecords.inc(results.length);
+          if (req.last) await d.handoffs.complete(req.partition, Number(req.since));
         }
         return create(HandoffResponseSchema, { header: header(last), stored });
+      }),
+    handoffHeld: (req, ctx) =>
+      guard(async () => {
+        check(req.header, ctx.values.get(callerKey));
+        if (req.partitions.length > MAX_PARTITION_COUNT) throw new NodeArgumentError('partitions', `has ${req.partitions.length} entries, at most ${MAX_PARTITION_COUNT}`);
+        return create(HandoffHeldResponseSchema, { header: header(req.header), complete: d.handoffs.held(Number(req.since), req.partitions) });
+      }),
+    getRing: (req, ctx) =>
+      guard(async () => {
+        check(req.header, ctx.values.get(callerKey));
+        return create(GetRingResponseSchema, { header: header(req.header) });
       }),
   };
 }
@@ -188,13 +214,13 @@ function responseBytes(res: ReplicateResponse): number {
 }
 
 /** Replicate request messages: at most REPLICA_MAX_ITEMS_PER_MESSAGE items and the protocol's ceiling. */
-function replicateMessages(checks: HeaderChecks): StreamMessages<ReplicateRequest> {
+function replicateMessages(checks: HeaderChecks, caller: Caller): StreamMessages<ReplicateRequest> {
   return {
     type: ReplicateRequestSchema.typeName,
     sizeLimit: 'MAX_ENVELOPE_BYTES',
     countLimit: { name: 'REPLICA_MAX_ITEMS_PER_MESSAGE', max: REPLICA_MAX_ITEMS_PER_MESSAGE, count: (req) => req.items.length },
     decode: (data) => decodeReplicateRequest(data),
-    check: (req) => checks.check(req.header),
+    check: (req) => checks.check(req.header, caller),
   };
 }
 
@@ -203,7 +229,7 @@ function replicate(requests: AsyncIterable<ReplicateRequest>, ctx: HandlerContex
   return serveConnectStream<ReplicateRequest, ReplicateResponse>({
     requests,
     ctx,
-    messages: replicateMessages(checks),
+    messages: replicateMessages(checks, ctx.values.get(callerKey)),
     streamBudget: d.streamBudget,
     processor: (budget, sink) => new ReplicateProcessor(d, checks.header, budget, sink),
   });
@@ -212,8 +238,8 @@ function replicate(requests: AsyncIterable<ReplicateRequest>, ctx: HandlerContex
 /** Replicate on the raw HTTP/2 stream (Connect protocol): the path nodes use between themselves. */
 export function replicateRawStream(d: ReplicaServiceDeps): RawStreamHandler {
   const checks = headerChecks(d);
-  const messages = replicateMessages(checks);
-  return (out, budget) => {
+  return (out, budget, caller) => {
+    const messages = replicateMessages(checks, caller);
     const processor = new ReplicateProcessor(d, checks.header, budget, {
       send: (res, heldBytes) => out.sendFramed(frameEnvelope(encodeReplicateResponse(res, ENVELOPE_HEADER_BYTES)), heldBytes),
       done: () => out.finish(),

@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file quorumkv/v1/replica.proto.
  */
 export const file_quorumkv_v1_replica: GenFile = /*@__PURE__*/
-  fileDesc("ChlxdW9ydW1rdi92MS9yZXBsaWNhLnByb3RvEgtxdW9ydW1rdi52MSJaCg1SZXBsaWNhSGVhZGVyEhEKCWZyb21fbm9kZRgBIAEoCRIUCgxyaW5nX3ZlcnNpb24YAiABKAQSEgoKY2x1c3Rlcl9pZBgDIAEoCRIMCgRyaW5nGAQgASgMIrsBCgtSZXBsaWNhSXRlbRIKCgJpZBgBIAEoBBIiCgJvcBgCIAEoDjIWLnF1b3J1bWt2LnYxLlJlcGxpY2FPcBIOCgZidWNrZXQYAyABKAkSCwoDa2V5GAQgASgMEhEKCXBhcnRpdGlvbhgFIAEoDRIOCgZyZWNvcmQYBiABKAwSFQoNZXhwaXJlc19hdF9tcxgHIAEoBBIQCghoaW50X2ZvchgIIAEoCRITCgtkZWFkbGluZV9tcxgJIAEoBCKBAQoRUmVwbGljYUl0ZW1SZXN1bHQSCgoCaWQYASABKAQSKgoGc3RhdHVzGAIgASgOMhoucXVvcnVta3YudjEuUmVwbGljYVN0YXR1cxIOCgZyZWNvcmQYAyABKAwSFQoNZXhwaXJlc19hdF9tcxgEIAEoBBINCgVlcnJvchgFIAEoCSJiCgxBcHBseVJlcXVlc3QSKgoGaGVhZGVyGAEgASgLMhoucXVvcnVta3YudjEuUmVwbGljYUhlYWRlchImCgRpdGVtGAIgASgLMhgucXVvcnVta3YudjEuUmVwbGljYUl0ZW0iawoNQXBwbHlSZXNwb25zZRIqCgZoZWFkZXIYASABKAsyGi5xdW9ydW1rdi52MS5SZXBsaWNhSGVhZGVyEi4KBnJlc3VsdBgCIAEoCzIeLnF1b3J1bWt2LnYxLlJlcGxpY2FJdGVtUmVzdWx0ImMKDEJhdGNoUmVxdWVzdBIqCgZoZWFkZXIYASABKAsyGi5xdW9ydW1rdi52MS5SZXBsaWNhSGVhZGVyEicKBWl0ZW1zGAIgAygLMhgucXVvcnVta3YudjEuUmVwbGljYUl0ZW0ibAoNQmF0Y2hSZXNwb25zZRIqCgZoZWFkZXIYASABKAsyGi5xdW9ydW1rdi52MS5SZXBsaWNhSGVhZGVyEi8KB3Jlc3VsdHMYAiADKAsyHi5xdW9ydW1rdi52MS5SZXBsaWNhSXRlbVJlc3VsdCJ7ChBSZXBsaWNhdGVSZXF1ZXN0EhIKCm1lc3NhZ2VfaWQYASABKAQSKgoGaGVhZGVyGAIgASgLMhoucXVvcnVta3YudjEuUmVwbGljYUhlYWRlchInCgVpdGVtcxgDIAMoCzIYLnF1b3J1bWt2LnYxLlJlcGxpY2FJdGVtIoQBChFSZXBsaWNhdGVSZXNwb25zZRISCgptZXNzYWdlX2lkGAEgASgEEioKBmhlYWRlchgCIAEoCzIaLnF1b3J1bWt2LnYxLlJlcGxpY2FIZWFkZXISLwoHcmVzdWx0cxgDIAMoCzIeLnF1b3J1bWt2LnYxLlJlcGxpY2FJdGVtUmVzdWx0ImoKE0RlbGl2ZXJIaW50c1JlcXVlc3QSKgoGaGVhZGVyGAEgASgLMhoucXVvcnVta3YudjEuUmVwbGljYUhlYWRlchInCgVpdGVtcxgCIAMoCzIYLnF1b3J1bWt2LnYxLlJlcGxpY2FJdGVtInMKFERlbGl2ZXJIaW50c1Jlc3BvbnNlEioKBmhlYWRlchgBIAEoCzIaLnF1b3J1bWt2LnYxLlJlcGxpY2FIZWFkZXISLwoHcmVzdWx0cxgCIAMoCzIeLnF1b3J1bWt2LnYxLlJlcGxpY2FJdGVtUmVzdWx0IocBCg5IYW5kb2ZmUmVxdWVzdBIqCgZoZWFkZXIYASABKAsyGi5xdW9ydW1rdi52MS5SZXBsaWNhSGVhZGVyEhEKCXBhcnRpdGlvbhgCIAEoDRInCgVpdGVtcxgDIAMoCzIYLnF1b3J1bWt2LnYxLlJlcGxpY2FJdGVtEg0KBXRvdGFsGAQgASgEIk0KD0hhbmRvZmZSZXNwb25zZRIqCgZoZWFkZXIYASABKAsyGi5xdW9ydW1rdi52MS5SZXBsaWNhSGVhZGVyEg4KBnN0b3JlZBgCIAEoBCKFAQoUR2V0TWVya2xlVHJlZVJlcXVlc3QSKgoGaGVhZGVyGAEgASgLMhoucXVvcnVta3YudjEuUmVwbGljYUhlYWRlchIRCglwYXJ0aXRpb24YAiABKA0SGAoQaW5jbHVkZV9zZWdtZW50cxgDIAEoCBIUCgxrZXlfc2VnbWVudHMYBCADKA0iNgoJTWVya2xlS2V5Eg4KBmJ1Y2tldBgBIAEoCRILCgNrZXkYAiABKAwSDAoEaGFzaBgDIAEoBCKPAQoVR2V0TWVya2xlVHJlZVJlc3BvbnNlEioKBmhlYWRlchgBIAEoCzIaLnF1b3J1bWt2LnYxLlJlcGxpY2FIZWFkZXISDAoEcm9vdBgCIAEoBBIWCg5zZWdtZW50X2hhc2hlcxgDIAMoBBIkCgRrZXlzGAQgAygLMhYucXVvcnVta3YudjEuTWVya2xlS2V5KocBCglSZXBsaWNhT3ASGgoWUkVQTElDQV9PUF9VTlNQRUNJRklFRBAAEhMKD1JFUExJQ0FfT1BfUkVBRBABEhQKEFJFUExJQ0FfT1BfV1JJVEUQAhIcChhSRVBMSUNBX09QX0hJTlRTX1BFTkRJTkcQBCIECAMQAyoPUkVQTElDQV9PUF9SRUFQKvQBCg1SZXBsaWNhU3RhdHVzEh4KGlJFUExJQ0FfU1RBVFVTX1VOU1BFQ0lGSUVEEAASFQoRUkVQTElDQV9TVEFUVVNfT0sQARIcChhSRVBMSUNBX1NUQVRVU19OT1RfRk9VTkQQAhIaChZSRVBMSUNBX1NUQVRVU19USU1FT1VUEAMSGgoWUkVQTElDQV9TVEFUVVNfQ09SUlVQVBAEEh8KG1JFUExJQ0FfU1RBVFVTX1NUT1JBR0VfRlVMTBAFEhgKFFJFUExJQ0FfU1RBVFVTX0VSUk9SEAYSGwoXUkVQTElDQV9TVEFUVVNfQ09ORkxJQ1QQBzLVAwoOUmVwbGljYVNlcnZpY2USPgoFQXBwbHkSGS5xdW9ydW1rdi52MS5BcHBseVJlcXVlc3QaGi5xdW9ydW1rdi52MS5BcHBseVJlc3BvbnNlEj4KBUJhdGNoEhkucXVvcnVta3YudjEuQmF0Y2hSZXF1ZXN0GhoucXVvcnVta3YudjEuQmF0Y2hSZXNwb25zZRJOCglSZXBsaWNhdGUSHS5xdW9ydW1rdi52MS5SZXBsaWNhdGVSZXF1ZXN0Gh4ucXVvcnVta3YudjEuUmVwbGljYXRlUmVzcG9uc2UoATABElMKDERlbGl2ZXJIaW50cxIgLnF1b3J1bWt2LnYxLkRlbGl2ZXJIaW50c1JlcXVlc3QaIS5xdW9ydW1rdi52MS5EZWxpdmVySGludHNSZXNwb25zZRJGCgdIYW5kb2ZmEhsucXVvcnVta3YudjEuSGFuZG9mZlJlcXVlc3QaHC5xdW9ydW1rdi52MS5IYW5kb2ZmUmVzcG9uc2UoARJWCg1HZXRNZXJrbGVUcmVlEiEucXVvcnVta3YudjEuR2V0TWVya2xlVHJlZVJlcXVlc3QaIi5xdW9ydW1rdi52MS5HZXRNZXJrbGVUcmVlUmVzcG9uc2ViBnByb3RvMw");
+  fileDesc("ChlxdW9ydW1rdi92MS9yZXBsaWNhLnByb3RvEgtxdW9ydW1rdi52MSJaCg1SZXBsaWNhSGVhZGVyEhEKCWZyb21fbm9kZRgBIAEoCRIUCgxyaW5nX3ZlcnNpb24YAiABKAQSEgoKY2x1c3Rlcl9pZBgDIAEoCRIMCgRyaW5nGAQgASgMIrsBCgtSZXBsaWNhSXRlbRIKCgJpZBgBIAEoBBIiCgJvcBgCIAEoDjIWLnF1b3J1bWt2LnYxLlJlcGxpY2FPcBIOCgZidWNrZXQYAyABKAkSCwoDa2V5GAQgASgMEhEKCXBhcnRpdGlvbhgFIAEoDRIOCgZyZWNvcmQYBiABKAwSFQoNZXhwaXJlc19hdF9tcxgHIAEoBBIQCghoaW50X2ZvchgIIAEoCRITCgtkZWFkbGluZV9tcxgJIAEoBCKBAQoRUmVwbGljYUl0ZW1SZXN1bHQSCgoCaWQYASABKAQSKgoGc3RhdHVzGAIgASgOMhoucXVvcnVta3YudjEuUmVwbGljYVN0YXR1cxIOCgZyZWNvcmQYAyABKAwSFQoNZXhwaXJlc19hdF9tcxgEIAEoBBINCgVlcnJvchgFIAEoCSJiCgxBcHBseVJlcXVlc3QSKgoGaGVhZGVyGAEgASgLMhoucXVvcnVta3YudjEuUmVwbGljYUhlYWRlchImCgRpdGVtGAIgASgLMhgucXVvcnVta3YudjEuUmVwbGljYUl0ZW0iawoNQXBwbHlSZXNwb25zZRIqCgZoZWFkZXIYASABKAsyGi5xdW9ydW1rdi52MS5SZXBsaWNhSGVhZGVyEi4KBnJlc3VsdBgCIAEoCzIeLnF1b3J1bWt2LnYxLlJlcGxpY2FJdGVtUmVzdWx0ImMKDEJhdGNoUmVxdWVzdBIqCgZoZWFkZXIYASABKAsyGi5xdW9ydW1rdi52MS5SZXBsaWNhSGVhZGVyEicKBWl0ZW1zGAIgAygLMhgucXVvcnVta3YudjEuUmVwbGljYUl0ZW0ibAoNQmF0Y2hSZXNwb25zZRIqCgZoZWFkZXIYASABKAsyGi5xdW9ydW1rdi52MS5SZXBsaWNhSGVhZGVyEi8KB3Jlc3VsdHMYAiADKAsyHi5xdW9ydW1rdi52MS5SZXBsaWNhSXRlbVJlc3VsdCJ7ChBSZXBsaWNhdGVSZXF1ZXN0EhIKCm1lc3NhZ2VfaWQYASABKAQSKgoGaGVhZGVyGAIgASgLMhoucXVvcnVta3YudjEuUmVwbGljYUhlYWRlchInCgVpdGVtcxgDIAMoCzIYLnF1b3J1bWt2LnYxLlJlcGxpY2FJdGVtIoQBChFSZXBsaWNhdGVSZXNwb25zZRISCgptZXNzYWdlX2lkGAEgASgEEioKBmhlYWRlchgCIAEoCzIaLnF1b3J1bWt2LnYxLlJlcGxpY2FIZWFkZXISLwoHcmVzdWx0cxgDIAMoCzIeLnF1b3J1bWt2LnYxLlJlcGxpY2FJdGVtUmVzdWx0ImoKE0RlbGl2ZXJIaW50c1JlcXVlc3QSKgoGaGVhZGVyGAEgASgLMhoucXVvcnVta3YudjEuUmVwbGljYUhlYWRlchInCgVpdGVtcxgCIAMoCzIYLnF1b3J1bWt2LnYxLlJlcGxpY2FJdGVtInMKFERlbGl2ZXJIaW50c1Jlc3BvbnNlEioKBmhlYWRlchgBIAEoCzIaLnF1b3J1bWt2LnYxLlJlcGxpY2FIZWFkZXISLwoHcmVzdWx0cxgCIAMoCzIeLnF1b3J1bWt2LnYxLlJlcGxpY2FJdGVtUmVzdWx0IqQBCg5IYW5kb2ZmUmVxdWVzdBIqCgZoZWFkZXIYASABKAsyGi5xdW9ydW1rdi52MS5SZXBsaWNhSGVhZGVyEhEKCXBhcnRpdGlvbhgCIAEoDRInCgVpdGVtcxgDIAMoCzIYLnF1b3J1bWt2LnYxLlJlcGxpY2FJdGVtEg0KBXRvdGFsGAQgASgEEg0KBXNpbmNlGAUgASgEEgwKBGxhc3QYBiABKAgiTQoPSGFuZG9mZlJlc3BvbnNlEioKBmhlYWRlchgBIAEoCzIaLnF1b3J1bWt2LnYxLlJlcGxpY2FIZWFkZXISDgoGc3RvcmVkGAIgASgEIoUBChRHZXRNZXJrbGVUcmVlUmVxdWVzdBIqCgZoZWFkZXIYASABKAsyGi5xdW9ydW1rdi52MS5SZXBsaWNhSGVhZGVyEhEKCXBhcnRpdGlvbhgCIAEoDRIYChBpbmNsdWRlX3NlZ21lbnRzGAMgASgIEhQKDGtleV9zZWdtZW50cxgEIAMoDSI2CglNZXJrbGVLZXkSDgoGYnVja2V0GAEgASgJEgsKA2tleRgCIAEoDBIMCgRoYXNoGAMgASgEIo8BChVHZXRNZXJrbGVUcmVlUmVzcG9uc2USKgoGaGVhZGVyGAEgASgLMhoucXVvcnVta3YudjEuUmVwbGljYUhlYWRlchIMCgRyb290GAIgASgEEhYKDnNlZ21lbnRfaGFzaGVzGAMgAygEEiQKBGtleXMYBCADKAsyFi5xdW9ydW1rdi52MS5NZXJrbGVLZXkiYwoSSGFuZG9mZkhlbGRSZXF1ZXN0EioKBmhlYWRlchgBIAEoCzIaLnF1b3J1bWt2LnYxLlJlcGxpY2FIZWFkZXISDQoFc2luY2UYAiABKAQSEgoKcGFydGl0aW9ucxgDIAMoDSJTChNIYW5kb2ZmSGVsZFJlc3BvbnNlEioKBmhlYWRlchgBIAEoCzIaLnF1b3J1bWt2LnYxLlJlcGxpY2FIZWFkZXISEAoIY29tcGxldGUYAiADKA0iPAoOR2V0UmluZ1JlcXVlc3QSKgoGaGVhZGVyGAEgASgLMhoucXVvcnVta3YudjEuUmVwbGljYUhlYWRlciI9Cg9HZXRSaW5nUmVzcG9uc2USKgoGaGVhZGVyGAEgASgLMhoucXVvcnVta3YudjEuUmVwbGljYUhlYWRlciqHAQoJUmVwbGljYU9wEhoKFlJFUExJQ0FfT1BfVU5TUEVDSUZJRUQQABITCg9SRVBMSUNBX09QX1JFQUQQARIUChBSRVBMSUNBX09QX1dSSVRFEAISHAoYUkVQTElDQV9PUF9ISU5UU19QRU5ESU5HEAQiBAgDEAMqD1JFUExJQ0FfT1BfUkVBUCr0AQoNUmVwbGljYVN0YXR1cxIeChpSRVBMSUNBX1NUQVRVU19VTlNQRUNJRklFRBAAEhUKEVJFUExJQ0FfU1RBVFVTX09LEAESHAoYUkVQTElDQV9TVEFUVVNfTk9UX0ZPVU5EEAISGgoWUkVQTElDQV9TVEFUVVNfVElNRU9VVBADEhoKFlJFUExJQ0FfU1RBVFVTX0NPUlJVUFQQBBIfChtSRVBMSUNBX1NUQVRVU19TVE9SQUdFX0ZVTEwQBRIYChRSRVBMSUNBX1NUQVRVU19FUlJPUhAGEhsKF1JFUExJQ0FfU1RBVFVTX0NPTkZMSUNUEAcy7QQKDlJlcGxpY2FTZXJ2aWNlEj4KBUFwcGx5EhkucXVvcnVta3YudjEuQXBwbHlSZXF1ZXN0GhoucXVvcnVta3YudjEuQXBwbHlSZXNwb25zZRI+CgVCYXRjaBIZLnF1b3J1bWt2LnYxLkJhdGNoUmVxdWVzdBoaLnF1b3J1bWt2LnYxLkJhdGNoUmVzcG9uc2USTgoJUmVwbGljYXRlEh0ucXVvcnVta3YudjEuUmVwbGljYXRlUmVxdWVzdBoeLnF1b3J1bWt2LnYxLlJlcGxpY2F0ZVJlc3BvbnNlKAEwARJTCgxEZWxpdmVySGludHMSIC5xdW9ydW1rdi52MS5EZWxpdmVySGludHNSZXF1ZXN0GiEucXVvcnVta3YudjEuRGVsaXZlckhpbnRzUmVzcG9uc2USRgoHSGFuZG9mZhIbLnF1b3J1bWt2LnYxLkhhbmRvZmZSZXF1ZXN0GhwucXVvcnVta3YudjEuSGFuZG9mZlJlc3BvbnNlKAESUAoLSGFuZG9mZkhlbGQSHy5xdW9ydW1rdi52MS5IYW5kb2ZmSGVsZFJlcXVlc3QaIC5xdW9ydW1rdi52MS5IYW5kb2ZmSGVsZFJlc3BvbnNlEkQKB0dldFJpbmcSGy5xdW9ydW1rdi52MS5HZXRSaW5nUmVxdWVzdBocLnF1b3J1bWt2LnYxLkdldFJpbmdSZXNwb25zZRJWCg1HZXRNZXJrbGVUcmVlEiEucXVvcnVta3YudjEuR2V0TWVya2xlVHJlZVJlcXVlc3QaIi5xdW9ydW1rdi52MS5HZXRNZXJrbGVUcmVlUmVzcG9uc2ViBnByb3RvMw");
 
 /**
  * Sender and ring version of an internal request or response.
@@ -432,6 +432,21 @@ export type HandoffRequest = Message<"quorumkv.v1.HandoffRequest"> & {
    * @generated from field: uint64 total = 4;
    */
   total: bigint;
+
+  /**
+   * The transition (the ring version it began at) this handoff belongs to.
+   *
+   * @generated from field: uint64 since = 5;
+   */
+  since: bigint;
+
+  /**
+   * True on the last message of the transfer: once its records are stored, the receiver records
+   * that it holds the partition complete for `since` (see HandoffHeld).
+   *
+   * @generated from field: bool last = 6;
+   */
+  last: boolean;
 };
 
 /**
@@ -581,6 +596,103 @@ export type GetMerkleTreeResponse = Message<"quorumkv.v1.GetMerkleTreeResponse">
  */
 export const GetMerkleTreeResponseSchema: GenMessage<GetMerkleTreeResponse> = /*@__PURE__*/
   messageDesc(file_quorumkv_v1_replica, 15);
+
+/**
+ * @generated from message quorumkv.v1.HandoffHeldRequest
+ */
+export type HandoffHeldRequest = Message<"quorumkv.v1.HandoffHeldRequest"> & {
+  /**
+   * Sender and ring version.
+   *
+   * @generated from field: quorumkv.v1.ReplicaHeader header = 1;
+   */
+  header?: ReplicaHeader | undefined;
+
+  /**
+   * The transition: the ring version it began at.
+   *
+   * @generated from field: uint64 since = 2;
+   */
+  since: bigint;
+
+  /**
+   * Partitions to ask about, each in 0..Q-1.
+   *
+   * @generated from field: repeated uint32 partitions = 3;
+   */
+  partitions: number[];
+};
+
+/**
+ * Describes the message quorumkv.v1.HandoffHeldRequest.
+ * Use `create(HandoffHeldRequestSchema)` to create a new message.
+ */
+export const HandoffHeldRequestSchema: GenMessage<HandoffHeldRequest> = /*@__PURE__*/
+  messageDesc(file_quorumkv_v1_replica, 16);
+
+/**
+ * @generated from message quorumkv.v1.HandoffHeldResponse
+ */
+export type HandoffHeldResponse = Message<"quorumkv.v1.HandoffHeldResponse"> & {
+  /**
+   * Receiver and its ring when newer.
+   *
+   * @generated from field: quorumkv.v1.ReplicaHeader header = 1;
+   */
+  header?: ReplicaHeader | undefined;
+
+  /**
+   * The asked partitions this node received complete in transition `since`.
+   *
+   * @generated from field: repeated uint32 complete = 2;
+   */
+  complete: number[];
+};
+
+/**
+ * Describes the message quorumkv.v1.HandoffHeldResponse.
+ * Use `create(HandoffHeldResponseSchema)` to create a new message.
+ */
+export const HandoffHeldResponseSchema: GenMessage<HandoffHeldResponse> = /*@__PURE__*/
+  messageDesc(file_quorumkv_v1_replica, 17);
+
+/**
+ * @generated from message quorumkv.v1.GetRingRequest
+ */
+export type GetRingRequest = Message<"quorumkv.v1.GetRingRequest"> & {
+  /**
+   * Sender and its ring version.
+   *
+   * @generated from field: quorumkv.v1.ReplicaHeader header = 1;
+   */
+  header?: ReplicaHeader | undefined;
+};
+
+/**
+ * Describes the message quorumkv.v1.GetRingRequest.
+ * Use `create(GetRingRequestSchema)` to create a new message.
+ */
+export const GetRingRequestSchema: GenMessage<GetRingRequest> = /*@__PURE__*/
+  messageDesc(file_quorumkv_v1_replica, 18);
+
+/**
+ * @generated from message quorumkv.v1.GetRingResponse
+ */
+export type GetRingResponse = Message<"quorumkv.v1.GetRingResponse"> & {
+  /**
+   * Receiver, with its ring when the sender's version is older.
+   *
+   * @generated from field: quorumkv.v1.ReplicaHeader header = 1;
+   */
+  header?: ReplicaHeader | undefined;
+};
+
+/**
+ * Describes the message quorumkv.v1.GetRingResponse.
+ * Use `create(GetRingResponseSchema)` to create a new message.
+ */
+export const GetRingResponseSchema: GenMessage<GetRingResponse> = /*@__PURE__*/
+  messageDesc(file_quorumkv_v1_replica, 19);
 
 /**
  * What a replica item asks for.
@@ -752,6 +864,32 @@ export const ReplicaService: GenService<{
     methodKind: "client_streaming";
     input: typeof HandoffRequestSchema;
     output: typeof HandoffResponseSchema;
+  },
+  /**
+   * Which of the given partitions this node received complete, by handoff, in the transition that
+   * began at ring version `since`. A node that lost a partition when a transition finished asks
+   * every new holder of it before it drops its own copies (a forged finished ring whose transfers
+   * never happened then drops nothing).
+   *
+   * @generated from rpc quorumkv.v1.ReplicaService.HandoffHeld
+   */
+  handoffHeld: {
+    methodKind: "unary";
+    input: typeof HandoffHeldRequestSchema;
+    output: typeof HandoffHeldResponseSchema;
+  },
+  /**
+   * This node's ring: the answer's header carries it when the caller's header names an older
+   * version. A node of a cluster whose peers are not authenticated (no mutual TLS) takes a newer
+   * ring only from this call to the claimant at the address gossip knows, never from what a
+   * request or gossip message carries.
+   *
+   * @generated from rpc quorumkv.v1.ReplicaService.GetRing
+   */
+  getRing: {
+    methodKind: "unary";
+    input: typeof GetRingRequestSchema;
+    output: typeof GetRingResponseSchema;
   },
   /**
    * Anti-entropy: the Merkle tree of a partition (root, segment hashes, or the keys of segments).

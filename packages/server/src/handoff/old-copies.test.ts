@@ -1,0 +1,102 @@
+import { createMemoryEngine } from '@quorumkv/storage';
+import { beginTransition, createRing, finishTransition, markDone, partitionTransfers, plan, type Ring } from '@quorumkv/ring';
+import { VirtualClock } from '../sim/virtual-clock.js';
+import { possibleHolders } from '../cluster/buckets.js';
+import { OldCopies, partitionsLost } from './old-copies.js';
+
+const Q = 16;
+const BUCKET = new TextEncoder().encode('b');
+
+/** A 4-node ring, the transition in which n1 leaves (all partitions done) and its end. */
+function leaveOfN1(): { start: Ring; last: Ring; end: Ring } {
+  const start = createRing({ partitionCount: Q, nodes: ['n1', 'n2', 'n3', 'n4'].map((id) => ({ id, address: `${id}:1` })), targetN: 3 });
+  const last = markDone(beginTransition(start, plan(start, { leave: ['n1'] }), 3), Array.from({ length: Q }, (_, p) => p));
+  return { start, last, end: finishTransition(last) };
+}
+
+/** n1 with one record in every partition, and new holders that confirm what `confirms` says. */
+async function setUp(confirms: (holder: string, partitions: readonly number[], round: number) => readonly number[] | 'unreachable') {
+  const clock = new VirtualClock(0);
+  const storage = createMemoryEngine({ partitionCount: Q, partitioner: () => 0, now: () => clock.now() });
+  for (let p = 0; p < Q; p++) await storage.update(BUCKET, new TextEncoder().encode(`k${p}`), () => ({ value: new Uint8Array([p]) }), p);
+  const { start, last, end } = leaveOfN1();
+  let ring = end;
+  const asked: { holder: string; since: number; partitions: readonly number[]; at: number }[] = [];
+  let left = 0;
+  const rounds = new Map<string, number>();
+  const copies = new OldCopies(
+    {
+      selfId: 'n1',
+      storage,
+      ring: () => ring,
+      held: async (holder, since, partitions) => {
+        asked.push({ holder, since, partitions, at: clock.now() });
+        const round = (rounds.get(holder) ?? 0) + 1;
+        rounds.set(holder, round);
+        const answer = confirms(holder, partitions, round);
+        if (answer === 'unreachable') throw new Error('unreachable');
+        return answer;
+      },
+      timers: clock.timersFor({ alive: true }),
+      info: () => {},
+      warn: () => {},
+      onLeft: () => left++,
+    },
+    { minDelayMs: 100, maxDelayMs: 400, maxRounds: 4 },
+  );
+  const held = (): number => Array.from({ length: Q }, (_, p) => storage.countPartition(p)).reduce((a, b) => a + b, 0);
+  return { clock, copies, start, last, end, asked, held, left: () => left, setRing: (r: Ring) => (ring = r) };
+}
+
+describe('dropping copies after a transition finishes', () => {
+  it('drops a partition only when every node that gained it confirms, then stops a node that left', async () => {
+    const s = await setUp((_, partitions) => partitions);
+    const lost = partitionsLost(s.last, s.end, 'n1');
+    expect(lost.length).toBe(Q);
+    s.copies.finished(s.last, s.end);
+    await s.clock.run(0);
+    // Each holder is asked once, about the partitions it gained, for this transition.
+    const gained = new Map<string, number[]>();
+    for (const p of lost) for (const t of partitionTransfers(s.last, p)) gained.set(t.to, [...(gained.get(t.to) ?? []), p]);
+    expect(s.asked.map((a) => ({ holder: a.holder, since: a.since, partitions: a.partitions })).sort((a, b) => a.holder.localeCompare(b.holder))).toEqual(
+      [...gained].sort(([a], [b]) => a.localeCompare(b)).map(([holder, partitions]) => ({ holder, since: s.last.transition!.since, partitions })),
+    );
+    expect({ held: s.held(), left: s.left() }).toEqual({ held: 0, left: 1 });
+  });
+
+  it('keeps every copy some node should have gained, and does not stop, when no new holder confirms (a forged finished ring)', async () => {
+    const s = await setUp(() => []);
+    s.copies.finished(s.last, s.end);
+    await s.clock.run(10_000);
+    // Asked in 4 rounds (0, 100, 300, 700 ms) and then kept. A partition nobody gains (n1 was not
+    // among its first n replicas, so it held no replica of it) is dropped at once.
+    expect([...new Set(s.asked.map((a) => a.at))]).toEqual([0, 100, 300, 700]);
+    const gained = Array.from({ length: Q }, (_, p) => p).filter((p) => partitionTransfers(s.last, p).length > 0);
+    expect(gained.length).toBeGreaterThan(Q / 2);
+    expect({ held: s.held(), left: s.left() }).toEqual({ held: gained.length, left: 0 });
+  });
+
+  it('drops what is confirmed, asks again about the rest, and drops it once confirmed', async () => {
+    // The first holder (by id) is down for two rounds.
+    const late = [...new Set(Array.from({ length: Q }, (_, p) => partitionTransfers(leaveOfN1().last, p).map((t) => t.to)).flat())].sort()[0]!;
+    const s = await setUp((holder, partitions, round) => (holder === late && round <= 2 ? 'unreachable' : partitions));
+    s.copies.finished(s.last, s.end);
+    await s.clock.run(0);
+    const afterFirst = s.held();
+    expect(afterFirst).toBeGreaterThan(0);
+    expect(afterFirst).toBeLessThan(Q);
+    expect(s.left()).toBe(0);
+    await s.clock.run(1_000);
+    expect({ held: s.held(), left: s.left() }).toEqual({ held: 0, left: 1 });
+  });
+
+  it('keeps a partition the ring in force makes this node hold again', async () => {
+    const s = await setUp((_, partitions) => partitions);
+    // A later change brings n1 back into every partition's holders before the drop.
+    s.setRing(s.start);
+    expect(possibleHolders(s.start, 0)).toContain('n1');
+    s.copies.finished(s.last, s.end);
+    await s.clock.run(0);
+    expect({ held: s.held(), left: s.left() }).toEqual({ held: Q, left: 0 });
+  });
+});
