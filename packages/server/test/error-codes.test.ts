@@ -7,7 +7,7 @@ import { endStreamFromJson, errorFromJsonBytes } from '@connectrpc/connect/proto
 import { findTrailerError } from '@connectrpc/connect/protocol-grpc';
 import { trailerParse } from '@connectrpc/connect/protocol-grpc-web';
 import { createConnectTransport, createGrpcTransport, Http2SessionManager } from '@connectrpc/connect-node';
-import { ErrorDetailSchema, ErrorReason, KvService, QuorumFailureSchema } from '@quorumkv/protocol';
+import { AdminService, ErrorDetailSchema, ErrorReason, KvService, QuorumFailureSchema } from '@quorumkv/protocol';
 import { startCluster, type Cluster, type NodeHandle } from '@quorumkv/harness';
 import { Clients, dec, enc, fetchRing, primariesOf } from './support.js';
 
@@ -155,6 +155,26 @@ describe('error codes at the edges', () => {
       const res = await h2Post(n1.url, path, 'application/grpc+proto', envelope(GARBAGE));
       expectMalformed(findTrailerError(headersOf({ ...res.headers, ...res.trailers })));
       await stillServes(n1, `after-grpc-${path}`);
+    });
+  });
+
+  describe("a peer's error passes on with its code, not its response headers", () => {
+    // Found by the fuzzer (issue #18): a membership change asked of a node that is not the
+    // claimant is forwarded to it, and the claimant's refusal came back with the claimant's HTTP
+    // response headers (content-length, date...) as its metadata; written into a gRPC response
+    // they broke it, and the client saw its stream reset instead of FAILED_PRECONDITION.
+    it.each(['Connect', 'gRPC'])('AdminService/Plan with nothing staged, asked of a node that is not the claimant, over %s', async (protocol) => {
+      const n2 = cluster.nodes[1]!;
+      const session = new Http2SessionManager(n2.url);
+      sessions.push(session);
+      const transport = protocol === 'gRPC' ? createGrpcTransport({ baseUrl: n2.url, sessionManager: session }) : createConnectTransport({ baseUrl: n2.url, httpVersion: '2', sessionManager: session });
+      const err = await createClient(AdminService, transport).plan({}).then(
+        () => undefined,
+        (e: unknown) => ConnectError.from(e),
+      );
+      expect(err && Code[err.code]).toBe(Code[Code.FailedPrecondition]);
+      expect(err!.rawMessage).toMatch(/nothing staged/);
+      expect(err!.findDetails(ErrorDetailSchema)[0]?.reason).toBe(ErrorReason.CLUSTER_CHANGE_REFUSED);
     });
   });
 
