@@ -1,6 +1,7 @@
 // The node's error codes at the edges a handler does not see: a body that is not protobuf is the
 // caller's fault (INVALID_ARGUMENT, reason MALFORMED_REQUEST) on every protocol and stream, and a
 // request whose deadline passes before its quorum is DEADLINE_EXCEEDED with the quorum facts.
+import * as http from 'node:http';
 import * as http2 from 'node:http2';
 import { Code, ConnectError, createClient } from '@connectrpc/connect';
 import { endStreamFromJson, errorFromJsonBytes } from '@connectrpc/connect/protocol-connect';
@@ -155,6 +156,41 @@ describe('error codes at the edges', () => {
       const res = await h2Post(n1.url, path, 'application/grpc+proto', envelope(GARBAGE));
       expectMalformed(findTrailerError(headersOf({ ...res.headers, ...res.trailers })));
       await stillServes(n1, `after-grpc-${path}`);
+    });
+  });
+
+  describe('a request over the size limit on an HTTP/1.1 keep-alive connection', () => {
+    // Found by the fuzzer (issue #18): a gRPC-web body over the limit was refused after connect-es
+    // had begun reading it, which destroyed the request and left the rest of its body unread: the
+    // next request on the connection went unanswered until the idle timeout cut it (120 s).
+    function h1Post(agent: http.Agent, contentType: string, body: Uint8Array): Promise<{ status: number; body: Uint8Array; reusedSocket: boolean }> {
+      return new Promise((resolve, reject) => {
+        const url = new URL(n1.url);
+        const req = http.request({ host: url.hostname, port: url.port, method: 'POST', path: '/quorumkv.v1.KvService/GetRouting', agent, headers: { 'content-type': contentType, 'content-length': String(body.length) } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode!, body: new Uint8Array(Buffer.concat(chunks)), reusedSocket: req.reusedSocket }));
+        });
+        const timer = setTimeout(() => req.destroy(new Error('no answer within 5 s')), 5_000);
+        req.once('close', () => clearTimeout(timer));
+        req.on('error', reject);
+        req.end(body);
+      });
+    }
+
+    it.each([
+      ['gRPC-web', 'application/grpc-web+proto', (size: number) => envelope(new Uint8Array(size))],
+      ['Connect', 'application/proto', (size: number) => new Uint8Array(size)],
+    ])('%s: is refused as LIMIT_EXCEEDED, and the connection serves the next request', async (_name, contentType, body) => {
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      try {
+        const refused = await h1Post(agent, contentType, body(3 * 1024 * 1024));
+        expect(new TextDecoder().decode(refused.body)).toMatch(/resource_exhausted|grpc-status: ?8/);
+        const next = await h1Post(agent, contentType, body(0));
+        expect(next).toMatchObject({ status: 200, reusedSocket: true });
+      } finally {
+        agent.destroy();
+      }
     });
   });
 

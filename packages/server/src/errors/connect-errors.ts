@@ -71,7 +71,12 @@ function quorumOf(err: unknown): QuorumFailure | undefined {
  * grpc-status...), which are not this response's and, written into a gRPC response, break it.
  */
 export function toConnectError(err: unknown): ConnectError {
-  if (err instanceof ConnectError) return [...err.metadata.keys()].length === 0 ? err : new ConnectError(err.rawMessage, err.code, undefined, err.details, err.cause);
+  if (err instanceof ConnectError) {
+    const names: string[] = [];
+    err.metadata.forEach((_value, name) => names.push(name));
+    for (const name of names) err.metadata.delete(name);
+    return err;
+  }
   const { code, reason } = classify(err);
   const message = err instanceof Error ? err.message : String(err);
   const ce = new ConnectError(message, code, undefined, [{ desc: ErrorDetailSchema, value: detailOf(err, reason) }], err);
