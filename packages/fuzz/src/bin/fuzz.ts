@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // `npm run fuzz -- --requests 100000 --seed 7`: one run against a new local cluster; prints the
 // counts, writes the whole report as JSON with --out, exits 1 when the run failed.
+// `--replay 12,345` sends only those requests of the seed's run, one by one, and prints each answer.
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { formatReport } from '../format-report.js';
+import { replay } from '../replay.js';
 import { runFuzz } from '../run-fuzz.js';
 
 const { values } = parseArgs({
@@ -14,6 +16,7 @@ const { values } = parseArgs({
     'host-base': { type: 'string', default: '112' },
     concurrency: { type: 'string', default: '32' },
     out: { type: 'string' },
+    replay: { type: 'string' },
   },
 });
 const int = (name: keyof typeof values): number => {
@@ -21,6 +24,12 @@ const int = (name: keyof typeof values): number => {
   if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a whole number, got ${String(values[name])}`);
   return n;
 };
+
+if (values.replay !== undefined) {
+  const indices = values.replay.split(',').map(Number);
+  for (const r of await replay({ seed: int('seed'), nodes: int('nodes'), hostBase: int('host-base'), indices })) process.stdout.write(JSON.stringify(r) + '\n');
+  process.exit(0);
+}
 
 const report = await runFuzz({
   requests: int('requests'),
