@@ -2,6 +2,7 @@
 // a clear error (a Connect/gRPC code other than internal/unknown/data_loss, or an HTTP 4xx), an
 // internal error (those codes or HTTP 5xx: the node's fault, never the caller's), a connection cut
 // (reset), or nothing in time (timeout).
+import { ENVELOPE_END_STREAM, EnvelopeReader, parseEndStream } from '@quorumkv/protocol';
 
 /** The classes of answers. `unsent`: the fuzzer's own HTTP client refused to send the request. */
 export type AnswerClass = 'ok' | 'error' | 'internal' | 'reset' | 'timeout' | 'unsent';
@@ -74,21 +75,22 @@ function grpcWebAnswer(res: RawResponse): Answer {
 function connectStreamAnswer(res: RawResponse): Answer {
   if (res.status !== 200) return byCode(`http-${res.status}`);
   for (const [flags, data] of envelopes(res.body)) {
-    if (!(flags & 0x02)) continue;
-    const end = parseJson(data) as { error?: { code?: string; message?: string } } | undefined;
-    if (!end) return byCode('internal', 'unreadable end-stream message');
-    return end.error?.code ? byCode(end.error.code, end.error.message) : byCode('ok');
+    if (!(flags & ENVELOPE_END_STREAM)) continue;
+    const error = parseEndStream(data);
+    return error ? byCode(error.code, error.message) : byCode('ok');
   }
   return byCode('internal', 'stream answer without end-stream message');
 }
 
-/** The envelopes of a body: [flags, data]. */
+/** The envelopes of a body: [flags, data] (a last one cut short, or declared absurdly long, is left out). */
 function envelopes(body: Uint8Array): [number, Uint8Array][] {
+  const reader = new EnvelopeReader();
+  reader.append(body);
   const out: [number, Uint8Array][] = [];
-  for (let at = 0; at + 5 <= body.length; ) {
-    const length = new DataView(body.buffer, body.byteOffset + at + 1, 4).getUint32(0);
-    out.push([body[at]!, body.subarray(at + 5, at + 5 + length)]);
-    at += 5 + length;
+  try {
+    for (let e = reader.next(); e; e = reader.next()) out.push([e.flags, e.data]);
+  } catch {
+    // MessageLimitError: what follows is not a response this protocol allows; the caller sees no end.
   }
   return out;
 }
