@@ -32,15 +32,30 @@ export class NodeClient {
 
 /** Creates the canary bucket and writes `count` keys with w = n = 3 through `client`; returns them. */
 export async function writeCanaries(client: NodeClient, count: number, n: number): Promise<Map<string, string>> {
-  await client.admin.createBucket({ props: { name: CANARY_BUCKET, n, r: Math.min(2, n), w: n, conflicts: ConflictMode.SIBLINGS } });
+  await withRetries(() => client.admin.createBucket({ props: { name: CANARY_BUCKET, n, r: Math.min(2, n), w: n, conflicts: ConflictMode.SIBLINGS } }));
   const written = new Map<string, string>();
   for (let i = 0; i < count; i++) {
     const key = `canary-${i}`;
     const value = `value-${i}-${'x'.repeat(i % 97)}`;
-    await client.kv.put({ bucket: CANARY_BUCKET, key: enc(key), value: enc(value), w: n });
+    await withRetries(() => client.kv.put({ bucket: CANARY_BUCKET, key: enc(key), value: enc(value), w: n, timeoutMs: 10_000 }));
     written.set(key, value);
   }
   return written;
+}
+
+/**
+ * Runs `call` until it succeeds, at most 5 times: before the run, on a loaded machine, a write with
+ * w = n can find a replica slow (UNAVAILABLE); that is no finding, and the run needs its canaries.
+ */
+async function withRetries<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      await new Promise((r) => setTimeout(r, 200 * attempt));
+    }
+  }
 }
 
 /** The canary keys that `client` does not read back with exactly their value (as the only sibling). */
