@@ -139,6 +139,27 @@ describe('error codes at the edges', () => {
       expectMalformed(findTrailerError(trailerParse(data)));
     });
 
+    describe('a JSON body whose parse error quotes half of a surrogate pair', () => {
+      // Found by the fuzzer (issue #18): V8 quotes the start of the body in its JSON.parse error and
+      // cuts it inside an emoji; connect-es then failed writing that message into the grpc-message
+      // trailer (encodeURIComponent throws on a lone surrogate), and the node never answered.
+      const body = Buffer.from('0a20e69687d0962020d096e4b8add09600e69687f09f988000c3847fe4b8ade69687120284a4', 'hex');
+
+      it('gRPC', async () => {
+        const res = await h2Post(n1.url, '/quorumkv.v1.AdminService/Status', 'application/grpc+json', envelope(body));
+        const err = findTrailerError(headersOf({ ...res.headers, ...res.trailers }));
+        expectMalformed(err);
+        expect(err!.rawMessage).toMatch(/^malformed quorumkv\.v1\.StatusRequest: /);
+        await stillServes(n1, 'after-grpc-json');
+      });
+
+      it('gRPC-web over HTTP/1.1', async () => {
+        const res = await fetch(`${n1.url}/quorumkv.v1.AdminService/Status`, { method: 'POST', headers: { 'content-type': 'application/grpc-web+json' }, body: envelope(body), signal: AbortSignal.timeout(10_000) });
+        const frames = envelopes(new Uint8Array(await res.arrayBuffer()));
+        expectMalformed(findTrailerError(trailerParse(frames[frames.length - 1]![1])));
+      });
+    });
+
     it.each([
       ['ReplicaService/Replicate', '/quorumkv.v1.ReplicaService/Replicate'],
       ['KvService/Session', '/quorumkv.v1.KvService/Session'],
