@@ -58,13 +58,15 @@ async function withRetries<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
-/** The canary keys that `client` does not read back with exactly their value (as the only sibling). */
+/** The canary keys that `client` does not read back with their value (and nothing else). */
 export async function lostCanaries(client: NodeClient, written: ReadonlyMap<string, string>): Promise<string[]> {
   const lost: string[] = [];
   for (const [key, value] of written) {
     const got = await client.kv.get({ bucket: CANARY_BUCKET, key: enc(key) });
     const values = got.siblings.filter((s) => !s.tombstone).map((s) => dec(s.value));
-    if (values.length !== 1 || values[0] !== value) lost.push(key);
+    // A canary write retried after an UNAVAILABLE that had reached some replicas leaves the same
+    // value twice, as siblings: intact is every live sibling holding the value written.
+    if (values.length === 0 || values.some((v) => v !== value)) lost.push(key);
   }
   return lost;
 }
