@@ -467,7 +467,7 @@ export class QuorumNode {
       epochs,
       coordinator,
       frontend: new KvFrontend({ selfId, config: c, ring, buckets, router, pool: this.pool, coordinator, metrics }),
-      lister: new KeyLister({ selfId, storage, ring, buckets, router, pool: this.pool, maxPageKeys: c.maxListKeysPage, now: Date.now }),
+      lister: new KeyLister({ selfId, storage, ring, buckets, router, pool: this.pool, maxPageKeys: c.maxListKeysPage, maxKeyBytes: c.maxKeyBytes, now: Date.now }),
       applier,
       reaper: new DeadRecordReaper({ ...merging, selfId, ring: () => ring.current, buckets, router, hints: admission, replicaTimeoutMs: c.replicaTimeoutMs, now: Date.now, timers: systemTimers, warn }),
       info: ringInfoSource(ring, (id) => view.membership.list.member(id), selfId, () => buckets.resolve('').n),

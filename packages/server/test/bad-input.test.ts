@@ -36,6 +36,9 @@ describe('bad input', () => {
     ['an unknown bucket', () => clients.of(node).kv.put({ bucket: 'no-such-bucket', key: enc('k'), value: enc('x') }), 'bucket'],
     ['an empty key', () => clients.of(node).kv.get({ key: new Uint8Array(0) }), 'key'],
     ['a forged context', () => clients.of(node).kv.put({ key: enc('k'), value: enc('x'), context: new Uint8Array([255, 1, 2]) }), 'context'],
+    // Found by the fuzzer (issue #18): these reached storage, whose key-size error was INTERNAL.
+    ['a ListKeys prefix longer than any key', () => clients.of(node).kv.listKeys({ prefix: new Uint8Array(3000) }), 'prefix'],
+    ['a ListKeys cursor past any key', () => clients.of(node).kv.listKeys({ cursor: new Uint8Array([1, 0, 0, 0, 0, ...new Uint8Array(3000)]) }), 'cursor'],
   ])('refuses %s with INVALID_ARGUMENT naming the field', async (_what, call, field) => {
     const err = await fails(call());
     expect(err.code).toBe(3);

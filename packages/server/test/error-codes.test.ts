@@ -1,13 +1,14 @@
 // The node's error codes at the edges a handler does not see: a body that is not protobuf is the
 // caller's fault (INVALID_ARGUMENT, reason MALFORMED_REQUEST) on every protocol and stream, and a
 // request whose deadline passes before its quorum is DEADLINE_EXCEEDED with the quorum facts.
+import * as http from 'node:http';
 import * as http2 from 'node:http2';
 import { Code, ConnectError, createClient } from '@connectrpc/connect';
 import { endStreamFromJson, errorFromJsonBytes } from '@connectrpc/connect/protocol-connect';
 import { findTrailerError } from '@connectrpc/connect/protocol-grpc';
 import { trailerParse } from '@connectrpc/connect/protocol-grpc-web';
 import { createConnectTransport, createGrpcTransport, Http2SessionManager } from '@connectrpc/connect-node';
-import { ErrorDetailSchema, ErrorReason, KvService, QuorumFailureSchema } from '@quorumkv/protocol';
+import { AdminService, ErrorDetailSchema, ErrorReason, KvService, QuorumFailureSchema } from '@quorumkv/protocol';
 import { startCluster, type Cluster, type NodeHandle } from '@quorumkv/harness';
 import { Clients, dec, enc, fetchRing, primariesOf } from './support.js';
 
@@ -138,6 +139,27 @@ describe('error codes at the edges', () => {
       expectMalformed(findTrailerError(trailerParse(data)));
     });
 
+    describe('a JSON body whose parse error quotes half of a surrogate pair', () => {
+      // Found by the fuzzer (issue #18): V8 quotes the start of the body in its JSON.parse error and
+      // cuts it inside an emoji; connect-es then failed writing that message into the grpc-message
+      // trailer (encodeURIComponent throws on a lone surrogate), and the node never answered.
+      const body = Buffer.from('0a20e69687d0962020d096e4b8add09600e69687f09f988000c3847fe4b8ade69687120284a4', 'hex');
+
+      it('gRPC', async () => {
+        const res = await h2Post(n1.url, '/quorumkv.v1.AdminService/Status', 'application/grpc+json', envelope(body));
+        const err = findTrailerError(headersOf({ ...res.headers, ...res.trailers }));
+        expectMalformed(err);
+        expect(err!.rawMessage).toMatch(/^malformed quorumkv\.v1\.StatusRequest: /);
+        await stillServes(n1, 'after-grpc-json');
+      });
+
+      it('gRPC-web over HTTP/1.1', async () => {
+        const res = await fetch(`${n1.url}/quorumkv.v1.AdminService/Status`, { method: 'POST', headers: { 'content-type': 'application/grpc-web+json' }, body: envelope(body), signal: AbortSignal.timeout(10_000) });
+        const frames = envelopes(new Uint8Array(await res.arrayBuffer()));
+        expectMalformed(findTrailerError(trailerParse(frames[frames.length - 1]![1])));
+      });
+    });
+
     it.each([
       ['ReplicaService/Replicate', '/quorumkv.v1.ReplicaService/Replicate'],
       ['KvService/Session', '/quorumkv.v1.KvService/Session'],
@@ -155,6 +177,61 @@ describe('error codes at the edges', () => {
       const res = await h2Post(n1.url, path, 'application/grpc+proto', envelope(GARBAGE));
       expectMalformed(findTrailerError(headersOf({ ...res.headers, ...res.trailers })));
       await stillServes(n1, `after-grpc-${path}`);
+    });
+  });
+
+  describe('a request over the size limit on an HTTP/1.1 keep-alive connection', () => {
+    // Found by the fuzzer (issue #18): a gRPC-web body over the limit was refused after connect-es
+    // had begun reading it, which destroyed the request and left the rest of its body unread: the
+    // next request on the connection went unanswered until the idle timeout cut it (120 s).
+    function h1Post(agent: http.Agent, contentType: string, body: Uint8Array): Promise<{ status: number; body: Uint8Array; reusedSocket: boolean }> {
+      return new Promise((resolve, reject) => {
+        const url = new URL(n1.url);
+        const req = http.request({ host: url.hostname, port: url.port, method: 'POST', path: '/quorumkv.v1.KvService/GetRouting', agent, headers: { 'content-type': contentType, 'content-length': String(body.length) } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode!, body: new Uint8Array(Buffer.concat(chunks)), reusedSocket: req.reusedSocket }));
+        });
+        const timer = setTimeout(() => req.destroy(new Error('no answer within 5 s')), 5_000);
+        req.once('close', () => clearTimeout(timer));
+        req.on('error', reject);
+        req.end(body);
+      });
+    }
+
+    it.each([
+      ['gRPC-web', 'application/grpc-web+proto', (size: number) => envelope(new Uint8Array(size))],
+      ['Connect', 'application/proto', (size: number) => new Uint8Array(size)],
+    ])('%s: is refused as LIMIT_EXCEEDED, and the connection serves the next request', async (_name, contentType, body) => {
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      try {
+        const refused = await h1Post(agent, contentType, body(3 * 1024 * 1024));
+        expect(new TextDecoder().decode(refused.body)).toMatch(/resource_exhausted|grpc-status: ?8/);
+        const next = await h1Post(agent, contentType, body(0));
+        expect(next).toMatchObject({ status: 200, reusedSocket: true });
+      } finally {
+        agent.destroy();
+      }
+    });
+  });
+
+  describe("a peer's error passes on with its code, not its response headers", () => {
+    // Found by the fuzzer (issue #18): a membership change asked of a node that is not the
+    // claimant is forwarded to it, and the claimant's refusal came back with the claimant's HTTP
+    // response headers (content-length, date...) as its metadata; written into a gRPC response
+    // they broke it, and the client saw its stream reset instead of FAILED_PRECONDITION.
+    it.each(['Connect', 'gRPC'])('AdminService/Plan with nothing staged, asked of a node that is not the claimant, over %s', async (protocol) => {
+      const n2 = cluster.nodes[1]!;
+      const session = new Http2SessionManager(n2.url);
+      sessions.push(session);
+      const transport = protocol === 'gRPC' ? createGrpcTransport({ baseUrl: n2.url, sessionManager: session }) : createConnectTransport({ baseUrl: n2.url, httpVersion: '2', sessionManager: session });
+      const err = await createClient(AdminService, transport).plan({}).then(
+        () => undefined,
+        (e: unknown) => ConnectError.from(e),
+      );
+      expect(err && Code[err.code]).toBe(Code[Code.FailedPrecondition]);
+      expect(err!.rawMessage).toMatch(/nothing staged/);
+      expect(err!.findDetails(ErrorDetailSchema)[0]?.reason).toBe(ErrorReason.CLUSTER_CHANGE_REFUSED);
     });
   });
 

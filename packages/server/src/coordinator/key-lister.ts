@@ -44,9 +44,9 @@ function encodeCursor(c: Cursor): Uint8Array {
   return out;
 }
 
-function decodeCursor(bytes: Uint8Array, partitions: number): Cursor {
+function decodeCursor(bytes: Uint8Array, partitions: number, maxKeyBytes: number): Cursor {
   if (bytes.length === 0) return { mode: GLOBAL, partition: 0, after: EMPTY };
-  if (bytes.length < 5 || (bytes[0] !== GLOBAL && bytes[0] !== LOCAL)) throw new NodeArgumentError('cursor', 'not a cursor returned by ListKeys');
+  if (bytes.length < 5 || bytes.length - 5 > maxKeyBytes || (bytes[0] !== GLOBAL && bytes[0] !== LOCAL)) throw new NodeArgumentError('cursor', 'not a cursor returned by ListKeys');
   const partition = new DataView(bytes.buffer, bytes.byteOffset, 5).getUint32(1);
   if (partition >= partitions) throw new NodeArgumentError('cursor', 'partition out of range');
   return { mode: bytes[0]!, partition, after: bytes.subarray(5) };
@@ -62,6 +62,8 @@ export interface KeyListerDeps {
   pool: PeerPool;
   /** Largest page (`limit`) accepted. */
   maxPageKeys: number;
+  /** Largest key: a longer prefix, or a cursor past a longer key, is no ListKeys request's. */
+  maxKeyBytes: number;
   /** Wall clock (ms) for deadlines. */
   now: () => number;
 }
@@ -78,9 +80,10 @@ export class KeyLister {
     const deadlineMs = deadlineOf(scope, timeoutMs ?? PAGE_TIMEOUT_MS, this.d.now());
     const limit = req.limit === 0 ? Math.min(DEFAULT_PAGE, this.d.maxPageKeys) : req.limit;
     if (limit > this.d.maxPageKeys) throw new NodeArgumentError('limit', `must be at most ${this.d.maxPageKeys} (got ${limit})`);
+    if (req.prefix.length > this.d.maxKeyBytes) throw new NodeArgumentError('prefix', `must be at most ${this.d.maxKeyBytes} bytes, the largest key (got ${req.prefix.length})`);
     const bucket = this.d.buckets.resolve(req.bucket);
     const ring = this.d.ring.current;
-    const cursor = decodeCursor(req.cursor, ring.partitionCount);
+    const cursor = decodeCursor(req.cursor, ring.partitionCount, this.d.maxKeyBytes);
     if (cursor.mode === LOCAL) {
       const keys = await this.localPartition(bucket, req.prefix, cursor.partition, cursor.after, limit);
       const next = keys.length === limit ? encodeCursor({ mode: LOCAL, partition: cursor.partition, after: keys[keys.length - 1]! }) : EMPTY;

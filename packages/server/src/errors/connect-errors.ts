@@ -66,10 +66,17 @@ function quorumOf(err: unknown): QuorumFailure | undefined {
 
 /**
  * Maps any error thrown by the node to the ConnectError a client receives. A ConnectError passes
- * unchanged: it is a peer's answer (with the peer's details) or connect-es's own.
+ * with its code, message and details: it is a peer's answer or connect-es's own. Its metadata is
+ * dropped: on a peer's answer it holds the peer's HTTP response headers (content-length, date,
+ * grpc-status...), which are not this response's and, written into a gRPC response, break it.
  */
 export function toConnectError(err: unknown): ConnectError {
-  if (err instanceof ConnectError) return err;
+  if (err instanceof ConnectError) {
+    const names: string[] = [];
+    err.metadata.forEach((_value, name) => names.push(name));
+    for (const name of names) err.metadata.delete(name);
+    return err;
+  }
   const { code, reason } = classify(err);
   const message = err instanceof Error ? err.message : String(err);
   const ce = new ConnectError(message, code, undefined, [{ desc: ErrorDetailSchema, value: detailOf(err, reason) }], err);

@@ -157,6 +157,14 @@ export class HttpServer {
     // Before the handler, which may answer at once.
     this.h1.prependListener('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
       res.setHeader('keep-alive', keepAlive);
+      // connect-es reads a body with for-await and stops early when it refuses it (a gRPC-web
+      // message over the size limit). Node's iterator then destroys the request, which leaves the
+      // rest of the body unread and the keep-alive connection stuck: its next request is never
+      // answered. So the request is not destroyed, and what is left of it is read and dropped.
+      req[Symbol.asyncIterator] = () => req.iterator({ destroyOnReturn: false });
+      res.once('finish', () => {
+        if (!req.readableEnded) req.resume();
+      });
       const watch = this.h1Watches.get(req.socket);
       watch?.onRequest(req, res);
       // Browsers and Connect clients never pipeline; requests parsed ahead of their turn (see

@@ -53,10 +53,21 @@ export function answerMalformedRequests(router: ConnectRouter): void {
 
 async function answer(h: UniversalHandler, req: UniversalServerRequest): Promise<UniversalServerResponse> {
   const contextValues = req.contextValues ?? createContextValues();
-  const res = await h({ ...req, contextValues });
-  if (contextValues.get(reachedHandler)) return res;
   const request: RequestKind = { type: h.method.input.typeName, limit: messageLimitName(h.service.typeName) };
   const contentType = req.header.get('content-type') ?? '';
+  let res: UniversalServerResponse;
+  try {
+    res = await h({ ...req, contextValues });
+  } catch (err) {
+    // connect-es failed writing its own error: gRPC percent-encodes the message into a trailer,
+    // which throws on a lone surrogate (a JSON parse error quoting a body cut inside an emoji).
+    // Unanswered, the call would hang; it is the caller's unreadable body.
+    if (contextValues.get(reachedHandler) || !contentType.startsWith('application/grpc')) throw err;
+    const unreadable = toConnectError(new NodeMalformedRequestError(`malformed ${request.type}: the body could not be read`));
+    if (contentType.startsWith('application/grpc-web')) return { status: 200, header: new Headers({ 'content-type': contentType }), body: once(encodeEnvelope(trailerFlag, trailerSerialize(setTrailerStatus(new Headers(), unreadable)))) };
+    return { status: 200, header: new Headers({ 'content-type': contentType }), trailer: setTrailerStatus(new Headers(), unreadable) };
+  }
+  if (contextValues.get(reachedHandler)) return res;
   if (contentType.startsWith('application/grpc-web')) return grpcWebAnswer(res, request);
   if (contentType.startsWith('application/grpc')) return grpcAnswer(res, request);
   return connectAnswer(res, request);
