@@ -18,6 +18,7 @@ interface ComposeService {
   volumes: string[];
   ports: string[];
   healthcheck?: { test: string[] };
+  profiles?: string[];
 }
 
 /** The Dockerfile's ENTRYPOINT as an argv array. */
@@ -60,15 +61,17 @@ function services(files: readonly string[]): Record<string, ComposeService> {
  * Runs the topology of `files` as processes: hostname node-N → 127.0.0.(hostBase + N - 1) with a free
  * port standing in for 7070, `/data` → a temporary dir, and `subst` for anything else (the certs).
  */
-async function runTopology(files: readonly string[], hostBase: number, secure?: { subst: (arg: string) => string; ca: string }): Promise<(name: string) => string> {
+async function runTopology(files: readonly string[], hostBase: number, secure?: { subst: (arg: string) => string; ca: string }): Promise<Topology> {
   const all = services(files);
-  const names = Object.keys(all).sort();
+  const names = Object.keys(all)
+    .filter((name) => !all[name]!.profiles)
+    .sort();
   expect(names).toEqual(['node-1', 'node-2', 'node-3']);
   const [program, ...entryArgs] = entrypoint();
   expect(program).toBe('quorumkv-server');
 
   const hosts = new Map<string, { host: string; port: number }>();
-  for (const [i, name] of names.entries()) {
+  for (const [i, name] of Object.keys(all).sort().entries()) {
     const svc = all[name]!;
     expect(svc.hostname).toBe(name);
     expect(svc.ports).toEqual([`${7070 + i}:7070`]);
@@ -89,17 +92,29 @@ async function runTopology(files: readonly string[], hostBase: number, secure?: 
       });
   };
 
-  const started: NodeHandle[] = [];
-  for (const name of names) {
+  const start = (name: string): NodeHandle => {
     const dataDir = join(dataRoot, `${hostBase}-${name}`);
     const args = [...entryArgs, ...all[name]!.command].map((a) => substitute(a, name, dataDir));
     const node = new NodeHandle({ id: name, ...hosts.get(name)!, args, dataDir, ...(secure ? { tlsCa: secure.ca } : {}) });
     nodes.push(node);
-    started.push(node);
     node.start();
-  }
-  await Promise.all(started.map((n) => n.waitReady()));
-  return (name: string): string => `${hosts.get(name)!.host}:${hosts.get(name)!.port}`;
+    return node;
+  };
+  await Promise.all(names.map((name) => start(name).waitReady()));
+  return {
+    addr: (name: string): string => `${hosts.get(name)!.host}:${hosts.get(name)!.port}`,
+    startProfiled: async (name: string) => {
+      expect(all[name]?.profiles).toBeDefined();
+      await start(name).waitReady();
+    },
+  };
+}
+
+interface Topology {
+  /** host:port of a service's process. */
+  addr: (name: string) => string;
+  /** Starts a service that runs only under a compose profile (as `docker compose --profile P up -d NAME`). */
+  startProfiled: (name: string) => Promise<void>;
 }
 
 /** A write on node-1 is read on the others; `flags` are the CLI's (TLS and token for the secure variant). */
@@ -115,9 +130,23 @@ async function replicates(addr: (name: string) => string, flags: string[] = []):
   }
 }
 
-it('runs the compose topology as processes and replicates a write to every node', async () => {
-  await replicates(await runTopology(['docker-compose.yml'], 11));
-}, 60_000);
+it('runs the compose topology as processes and replicates a write to every node; node-4 (profile grow) joins with --seeds only', async () => {
+  const { addr, startProfiled } = await runTopology(['docker-compose.yml'], 11);
+  await replicates(addr);
+  await startProfiled('node-4');
+  // --auto-join: the claimant stages and commits the join, and node-4 ends up owning partitions.
+  const deadline = Date.now() + 90_000;
+  let owned = 0;
+  while (Date.now() < deadline) {
+    const ring = await runJson<{ ownership: { nodeId: string; partitions: number }[] }>(['--node', addr('node-4'), 'cluster', 'ring']);
+    owned = ring.json.ownership.find((o) => o.nodeId === 'node-4')?.partitions ?? 0;
+    if (owned > 0) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  expect(owned).toBeGreaterThan(0);
+  const got = await runJson<{ values: string[] }>(['--node', addr('node-4'), 'get', 'compose-key', '--r', '2']);
+  expect(got.json.values).toEqual(['from node-1']);
+}, 150_000);
 
 it('runs the secure variant (certs from `quorumkv certs create`) as processes: TLS, mutual TLS, tokens', async () => {
   dataRoot ||= mkdtempSync(join(tmpdir(), 'qkv-compose-'));
@@ -125,7 +154,7 @@ it('runs the secure variant (certs from `quorumkv certs create`) as processes: T
   const hosts = ['localhost', '127.0.0.21', '127.0.0.22', '127.0.0.23'];
   expect((await runCli(['certs', 'create', '--out', certs, '--hosts', hosts.join(',')])).code).toBe(0);
   const ca = join(certs, 'ca.pem');
-  const addr = await runTopology(['docker-compose.yml', 'docker-compose.secure.yml'], 21, { subst: (a) => a.replace(/^\/certs\//, `${certs}/`), ca: readFileSync(ca, 'utf8') });
+  const { addr } = await runTopology(['docker-compose.yml', 'docker-compose.secure.yml'], 21, { subst: (a) => a.replace(/^\/certs\//, `${certs}/`), ca: readFileSync(ca, 'utf8') });
   const token = readFileSync(join(certs, 'admin.token'), 'utf8').trim();
   await replicates(addr, ['--ca', ca, '--token', token]);
   // Without a token the same cluster refuses.
