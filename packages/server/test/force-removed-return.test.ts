@@ -18,7 +18,7 @@ describe('a member forced out while it was only unreachable, then back', () => {
     const [n1, n2, n3, n4] = nodes() as [NodeHandle, NodeHandle, NodeHandle, NodeHandle];
     await waitAllUp(clients, nodes());
     for (const key of keys) await clients.of(n1).kv.put({ key: enc(key), value: enc(`v-${key}`), w: 3 });
-    const held = [];
+    const held: string[] = [];
     for (const key of keys) if ((await localRecord(clients, n4, key))?.values[0] === `v-${key}`) held.push(key);
     expect(held.length).toBeGreaterThan(5);
 

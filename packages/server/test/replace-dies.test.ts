@@ -1,9 +1,9 @@
 // Adversarial review of issue #19's replace: the replacement dies (kill -9, for good) while the
 // transfers to it run. The change must not stall for ever: the operator forces the dead node out,
 // the transition ends, the next commit removes it, and every acknowledged write stays readable
-// and on three replicas. The replaced node must not be left running for ever either.
+// and on three replicas. The replaced node must not be left running for ever with its old copies.
 import type { NodeHandle } from '@quorumkv/harness';
-import { enc, eventually, localRecord, primariesOf, readValues, settled, startSeeded, useCluster, waitAllUp } from './support.js';
+import { enc, eventually, fetchRing, localRecord, primariesOf, readValues, settled, startSeeded, useCluster, waitAllUp } from './support.js';
 
 const Q = 16;
 const KEYS = 200;
@@ -27,11 +27,14 @@ describe('a replacement that dies mid-transfer', () => {
     for (let i = 0; i < KEYS; i += 50) await Promise.all(keys.slice(i, i + 50).map((key) => clients.of(n1).kv.put({ key: enc(key), value: enc(`v-${key}`), w: 3 })));
     fifth = await startSeeded({ id: 'n5', hostBase: HOST_BASE, index: 4, seed: n3, near: n1, args: ['--partitions', String(Q), '--n', '3', ...FLAGS, ...THROTTLE] });
     const admin = clients.of(n1).admin;
+    const start = await fetchRing(clients, n1);
     expect(await eventually(async () => (await admin.replace({ oldNodeId: 'n4', newNodeId: 'n5' }).catch(() => undefined)) !== undefined, 20_000, 250)).toBe(true);
     await admin.commit({ fromVersion: 0n });
-    // Let some records reach n5, then it dies for good.
-    expect(await eventually(async () => (await clients.of(fifth!).admin.status({})).handoffs.length >= 0 && keys.some(() => true), 2_000)).toBe(true);
-    await new Promise((r) => setTimeout(r, 1_500));
+    // Some records reach n5 (the transfers are throttled: far from done), then it dies for good.
+    const n5 = fifth;
+    const ofN4 = keys.filter((key) => primariesOf(start, key, 3).includes('n4')).slice(0, 10);
+    expect(await eventually(async () => (await Promise.all(ofN4.map((key) => localRecord(clients, n5, key)))).some((r) => r !== undefined), 20_000, 100)).toBe(true);
+    expect((await fetchRing(clients, n1)).transition).toBeDefined();
     await fifth.kill('SIGKILL');
     clients.reset(fifth);
 
@@ -53,30 +56,11 @@ describe('a replacement that dies mid-transfer', () => {
     const unread: string[] = [];
     for (const [i, key] of keys.entries()) if ((await readValues(clients, rest[i % 3]!, key, 2))[0] !== `v-${key}`) unread.push(key);
     expect({ missing: missing.length, unread }).toEqual({ missing: 0, unread: [] });
-    // n4 handed its partitions to a node that is gone: it cannot get them confirmed, but it is no
-    // ring member any more. Does it stop?
+    // n4 handed its partitions to a node that is gone and cannot confirm them; the second change
+    // rebuilt them elsewhere, and their receivers confirm instead: n4 drops its copies and stops.
+    // (Before old-copies took that over, n4 kept 146 of 200 copies and ran on; joined again after
+    // every key was deleted and reaped, it revived 65 of them.)
     const n4Stopped = await eventually(() => Promise.resolve(exits.has('n4')), 20_000, 250);
-    if (!n4Stopped) {
-      // It still runs and is a live gossip member outside the ring: an operator may join it again.
-      // Every key is deleted and reaped on the members meanwhile; n4's old copies must not revive.
-      for (const key of keys) {
-        const read = await clients.of(n1).kv.get({ key: enc(key), r: 3 });
-        await clients.of(n1).kv.delete({ key: enc(key), context: read.context, w: 3 });
-      }
-      expect(
-        await eventually(async () => {
-          for (const key of keys.slice(0, 40)) for (const node of rest) if ((await localRecord(clients, node, key)) !== undefined) return false;
-          return true;
-        }, 30_000, 250),
-      ).toBe(true);
-      const n4Copies = (await Promise.all(keys.map((key) => localRecord(clients, n4, key)))).filter((r) => r?.values[0]?.startsWith('v-')).length;
-      expect(await eventually(async () => (await admin.join({ nodeId: 'n4' }).catch(() => undefined)) !== undefined, 20_000, 250)).toBe(true);
-      await admin.commit({ fromVersion: 0n });
-      await settled(clients, nodes(), (r) => r.transition === undefined && r.nodes.some((n) => n.id === 'n4'), 90_000);
-      const revived: string[] = [];
-      for (const [i, key] of keys.entries()) if ((await readValues(clients, nodes()[i % 4]!, key, 2)).length > 0) revived.push(key);
-      expect({ n4Copies, revived: revived.length }).toEqual({ n4Copies, revived: 0 });
-    }
     expect({ n4Stopped, n4Running: n4.pid !== undefined && !exits.has('n4') }).toEqual({ n4Stopped: true, n4Running: false });
   }, 240_000);
 });
