@@ -90,6 +90,31 @@ describe('dropping copies after a transition finishes', () => {
     expect({ held: s.held(), left: s.left() }).toEqual({ held: 0, left: 1 });
   });
 
+  it('drops copies whose receiver died and was forced out once the next change rebuilt them elsewhere', async () => {
+    // n1 left; one node that gained some of its partitions dies before confirming, and is forced
+    // out by the next change, which gives its partitions to the others (rebuilt from survivors).
+    const { last } = leaveOfN1();
+    const dead = [...new Set(Array.from({ length: Q }, (_, p) => partitionTransfers(last, p).map((t) => t.to)).flat())].sort()[0]!;
+    const s = await setUp((holder, partitions) => (holder === dead ? 'unreachable' : partitions));
+    s.copies.finished(s.last, s.end);
+    await s.clock.run(10_000);
+    const orphaned = s.held();
+    expect(orphaned).toBeGreaterThan(0);
+    expect(s.left()).toBe(0);
+    const last2 = markDone(beginTransition(s.end, plan(s.end, { leave: [dead] }), 3), Array.from({ length: Q }, (_, p) => p));
+    const end2 = finishTransition(last2);
+    s.setRing(end2);
+    s.copies.finished(last2, end2);
+    await s.clock.run(10_000);
+    // Asked of the second change's receivers, for that change.
+    expect(s.asked.filter((a) => a.since === last2.transition!.since).every((a) => a.holder !== dead)).toBe(true);
+    // Only 2 nodes remain: a partition both already held is gained by nobody, so nobody can
+    // confirm it for the dead one, and it is kept (a ring alone is no proof, as above).
+    const unrescued = Array.from({ length: Q }, (_, p) => p).filter((p) => partitionTransfers(s.last, p).some((t) => t.to === dead) && partitionTransfers(last2, p).length === 0);
+    expect(unrescued.length).toBeLessThan(orphaned);
+    expect({ held: s.held(), left: s.left() }).toEqual({ held: unrescued.length, left: 0 });
+  });
+
   it('keeps a partition the ring in force makes this node hold again', async () => {
     const s = await setUp((_, partitions) => partitions);
     // A later change brings n1 back into every partition's holders before the drop.

@@ -69,8 +69,8 @@ interface DropJob {
   readonly since: number;
   /** Unconfirmed new holders of each partition still held. */
   readonly waiting: Map<number, Set<string>>;
-  /** This node left the cluster in this transition. */
-  readonly left: boolean;
+  /** This node left the cluster in this transition (moved to a later job that takes its partitions over). */
+  left: boolean;
   rounds: number;
   delayMs: number;
 }
@@ -86,6 +86,8 @@ interface DropJob {
 export class OldCopies {
   private stopped = false;
   private readonly cancels = new Set<() => void>();
+  /** Jobs with copies still unconfirmed (retrying or given up): a later transition may rescue them. */
+  private readonly unconfirmed = new Set<DropJob>();
 
   constructor(
     private readonly d: OldCopiesDeps,
@@ -102,8 +104,35 @@ export class OldCopies {
     }
     const member = (r: Ring): boolean => allNodes(r).some((n) => n.id === this.d.selfId);
     const job: DropJob = { since, waiting, left: member(before) && !member(after), rounds: 0, delayMs: this.o.minDelayMs };
+    this.takeOverOrphans(job, before, after);
     if (waiting.size === 0 && !job.left) return;
+    if (waiting.size > 0) this.unconfirmed.add(job);
     void this.round(job);
+  }
+
+  /**
+   * An earlier job may wait for a holder that is gone from the ring (a replacement or joiner that
+   * died and was forced out): it can never confirm, and the copies would be kept for good, to
+   * revive reaped keys if this node is joined again. When this transition gave such a partition
+   * to new receivers (rebuilt from the surviving replicas), their confirmation for this
+   * transition stands in for the lost one.
+   */
+  private takeOverOrphans(job: DropJob, before: Ring, after: Ring): void {
+    const members = new Set(allNodes(after).map((n) => n.id));
+    for (const old of this.unconfirmed) {
+      for (const [p, holders] of old.waiting) {
+        if ([...holders].every((h) => members.has(h))) continue;
+        const receivers = partitionTransfers(before, p).map((t) => t.to).filter((id) => id !== this.d.selfId);
+        if (receivers.length === 0 || job.waiting.has(p)) continue;
+        old.waiting.delete(p);
+        job.waiting.set(p, new Set(receivers));
+        job.left ||= old.left;
+      }
+      if (old.waiting.size === 0) {
+        old.left = false;
+        this.unconfirmed.delete(old);
+      }
+    }
   }
 
   stop(): void {
@@ -131,7 +160,9 @@ export class OldCopies {
       this.d.warn('cannot drop old copies', { error: String(err) });
     }
     if (job.waiting.size > 0) return this.retry(job);
-    if (job.left && !allNodes(this.d.ring()).some((n) => n.id === this.d.selfId)) {
+    this.unconfirmed.delete(job);
+    // Copies of an earlier job still unconfirmed: that job stops the node once they are dropped.
+    if (job.left && this.unconfirmed.size === 0 && !allNodes(this.d.ring()).some((n) => n.id === this.d.selfId)) {
       this.d.warn('this node left the cluster: it owns nothing and holds no data; stopping', { ringVersion: this.d.ring().version });
       this.d.onLeft();
     }
