@@ -125,14 +125,17 @@ export class QuorumNode {
   private security: NodeSecurity | undefined;
   private claimantTimer: ReturnType<typeof setInterval> | undefined;
   private ready = false;
+  private removed = false;
 
   /**
    * @param events.onLeft called once this node has left the cluster (a committed leave finished: it
    *   owns nothing and dropped its copies); the binary stops the process then.
+   * @param events.onRemoved called once the claimant's ring shows this node force-removed (dropped
+   *   without a leave); the binary stops the process with an error then.
    */
   constructor(
     readonly config: ServerConfig,
-    private readonly events: { onLeft?: () => void } = {},
+    private readonly events: { onLeft?: () => void; onRemoved?: () => void } = {},
   ) {
     this.pool = new PeerPool({ sourceAddress: config.sourceAddress });
     this.log = pino({ level: config.logLevel, base: { node: config.nodeId } });
@@ -236,6 +239,7 @@ export class QuorumNode {
       now: Date.now,
       trusted,
       hint: (version) => pulling.puller?.hint(version),
+      removed: (version) => this.removedFromCluster(version),
     });
     // The puller is made once gossip and the claimant exist (below); no hint comes before gossip runs.
     const pulling: { puller?: RingPuller } = {};
@@ -515,6 +519,7 @@ export class QuorumNode {
       ringVersion: () => ring.current.version,
       ringBytes: () => ring.bytes,
       noteRing: view.noteRing,
+      ringMember: (id) => allNodes(ring.current).some((n) => n.id === id),
       applier,
       handoffs: new HandoffLedger({ selfId, storage, ring: () => ring.current }),
       metrics,
@@ -615,6 +620,19 @@ export class QuorumNode {
     } catch (err) {
       this.log.debug({ error: String(err) }, 'auto-join not committed yet');
     }
+  }
+
+  /**
+   * The claimant's ring no longer names this node, which never left: it was force-removed. Serving
+   * on from its old ring would hand out (and read-repair back) values the cluster has deleted and
+   * reaped since, so the node stops at once; its data dir must be wiped before it joins again.
+   */
+  private removedFromCluster(version: number): void {
+    if (this.removed) return;
+    this.removed = true;
+    this.ready = false;
+    this.log.error({ ringVersion: version }, 'this node was force-removed from the cluster (the claimant\'s ring no longer names it); stopping: wipe its data dir before it joins again');
+    this.events.onRemoved?.();
   }
 
   /**

@@ -2,8 +2,9 @@
 // view, so a member that is alive but unreachable (here paused with SIGSTOP) can be forced out.
 // Once out of the ring it no longer counts as a replica, so tombstones of keys it holds are
 // reaped on the survivors; when it comes back it still holds the values deleted meanwhile.
-// A client that reads through it (it still answers Get with its old ring) must not get them back,
-// and nothing it does may bring them back on the ring's members.
+// A client that reads through it must not get them back, and nothing it does may bring them back
+// on the ring's members: the members refuse replica traffic from a node their ring removed, and
+// the node, once the claimant's ring shows it removed, stops (exit code 3).
 import type { NodeHandle } from '@quorumkv/harness';
 import { enc, eventually, fetchRing, localRecord, readValues, settled, sleep, useCluster, waitAllUp } from './support.js';
 
@@ -11,7 +12,8 @@ const KEYS = 20;
 const FLAGS = ['--log-level', 'warn', '--gossip-interval-ms', '200', '--replica-timeout-ms', '2000', '--tombstone-grace-ms', '1000'];
 
 describe('a member forced out while it was only unreachable, then back', () => {
-  const { clients, nodes } = useCluster({ nodes: 4, hostBase: 46, partitions: 16, n: 3, r: 2, w: 2, extraArgs: FLAGS });
+  const exits = new Map<string, number | null>();
+  const { clients, nodes } = useCluster({ nodes: 4, hostBase: 46, partitions: 16, n: 3, r: 2, w: 2, extraArgs: FLAGS, onExit: (id, code) => exits.set(id, code) });
   const keys = Array.from({ length: KEYS }, (_, i) => `fr${i}`);
 
   it('does not resurrect keys deleted (and reaped) while it was out', async () => {
@@ -53,5 +55,8 @@ describe('a member forced out while it was only unreachable, then back', () => {
       if (viaN1.length > 0) back.push(`${key} via n1`);
     }
     expect(back).toEqual([]);
+    // Told by the claimant that it was removed, n4 stops with exit code 3 (wipe before rejoining).
+    expect(await eventually(() => Promise.resolve(exits.has('n4')), 30_000)).toBe(true);
+    expect(exits.get('n4')).toBe(3);
   }, 180_000);
 });

@@ -21,12 +21,13 @@ async function main(): Promise<void> {
     process.stdout.write(JSON.stringify(loaded.config, null, 2) + '\n');
     return;
   }
-  // A node whose leave finished stops by itself, as after SIGTERM.
-  const node: QuorumNode = new QuorumNode(loaded.config, { onLeft: () => stop('left the cluster') });
+  // A node whose leave finished stops by itself, as after SIGTERM; a force-removed one stops with
+  // exit code 3 (its data dir is stale: it must be wiped before the node joins again).
+  const node: QuorumNode = new QuorumNode(loaded.config, { onLeft: () => stop('left the cluster'), onRemoved: () => stop('removed from the cluster', 3) });
   const profilePath = process.env['QKV_CPU_PROFILE'];
   const stopProfile = profilePath ? startCpuProfile(profilePath.replace('%p', String(process.pid))) : undefined;
   let stopping = false;
-  const stop = (signal: string): void => {
+  const stop = (signal: string, exitCode = 0): void => {
     if (stopping) return;
     stopping = true;
     node.log.info({ signal }, 'stopping');
@@ -36,7 +37,7 @@ async function main(): Promise<void> {
       .stop()
       .then(() => stopProfile?.())
       .then(
-      () => process.exit(0),
+      () => process.exit(exitCode),
       () => process.exit(1),
     );
   };

@@ -10,6 +10,7 @@ const leaveOfN1: Ring = beginTransition(v1, plan(v1, { leave: ['n1'] }), 3);
 function setUp(trustedSources: RingSource[]) {
   const ring = new RingState(v1);
   const hints: number[] = [];
+  const removed: number[] = [];
   const refused = new Counter({ name: 'refused', help: 'refused', labelNames: ['source'] as const, registers: [new Registry()] });
   const gate = new RingGate({
     ring,
@@ -20,8 +21,9 @@ function setUp(trustedSources: RingSource[]) {
     now: () => 0,
     trusted: (source) => trustedSources.includes(source),
     hint: (version) => hints.push(version),
+    removed: (version) => removed.push(version),
   });
-  return { ring, gate, hints };
+  return { ring, gate, hints, removed };
 }
 
 describe('the ring gate', () => {
@@ -43,9 +45,19 @@ describe('the ring gate', () => {
 
   it('gives no hint for a ring it refuses, nor for one that is not newer', () => {
     const s = setUp(['pull']);
-    const forged = { ...createRing({ partitionCount: 16, nodes: [{ id: 'ghost', address: 'x:1' }], targetN: 1 }), version: 1001 };
+    // Another partition count: refused outright (a ring that only drops this node is a hint, below).
+    const forged = { ...createRing({ partitionCount: 8, nodes: [{ id: 'ghost', address: 'x:1' }], targetN: 1 }), version: 1001 };
     s.gate.offer(encodeRing(forged), 1001, 'replica');
     expect(s.gate.admit(encodeRing(v1), v1.version, 'gossip')).toBe(true);
     expect(s.hints).toEqual([]);
+  });
+
+  it('a well-formed ring that drops this node without a leave: from anyone a hint, from the claimant (pulled) a removal', () => {
+    const s = setUp(['pull']);
+    const without = { ...createRing({ partitionCount: 16, nodes: nodes.filter((n) => n.id !== 'n1'), targetN: 3 }), version: 7 };
+    s.gate.offer(encodeRing(without), 7, 'replica');
+    expect({ version: s.ring.current.version, hints: s.hints, removed: s.removed }).toEqual({ version: v1.version, hints: [7], removed: [] });
+    s.gate.offer(encodeRing(without), 7, 'pull');
+    expect({ version: s.ring.current.version, removed: s.removed }).toEqual({ version: v1.version, removed: [7] });
   });
 });

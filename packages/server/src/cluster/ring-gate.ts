@@ -20,6 +20,11 @@ export interface RingGateOptions extends SuccessorFacts {
   trusted: (source: RingSource) => boolean;
   /** A newer ring, from a sender that is not authenticated, is at `version`. */
   hint: (version: number) => void;
+  /**
+   * A trusted ring at `version` dropped this node without a leave: it was force-removed (the
+   * node must stop serving its old ring, whose copies may hold deletes the cluster has reaped).
+   */
+  removed: (version: number) => void;
 }
 
 const LOG_INTERVAL_MS = 60_000;
@@ -37,6 +42,12 @@ export class RingGate {
     if (verdict.kind !== 'refused') return true;
     this.o.refused.labels(source).inc();
     this.log(source, verdict.reason, version);
+    // Only the claimant's ring (or an authenticated member's) may tell this node it was removed;
+    // anyone else's is a reason to ask the claimant.
+    if (verdict.removed) {
+      if (this.o.trusted(source)) this.o.removed(version);
+      else this.o.hint(version);
+    }
     return false;
   }
 

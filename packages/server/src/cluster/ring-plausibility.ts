@@ -21,8 +21,11 @@ export type RingVerdict =
   | { kind: 'successor'; ring: Ring }
   /** Not newer than the current ring (and no different ring at the same version): nothing to do. */
   | { kind: 'stale' }
-  /** Refused; `reason` says why, for the log. */
-  | { kind: 'refused'; reason: string };
+  /**
+   * Refused; `reason` says why, for the log. `removed`: the ring is refused only because it drops
+   * this node without a leave; coming from the claimant, that means this node was force-removed.
+   */
+  | { kind: 'refused'; reason: string; removed?: boolean };
 
 /**
  * Why `next` cannot follow `current`, or undefined when it can. Rules:
@@ -33,14 +36,24 @@ export type RingVerdict =
  * - every node a ring adds must be known to gossip already (a joiner joins gossip first).
  */
 export function successorProblem(current: Ring, next: Ring, facts: SuccessorFacts): string | undefined {
+  if (dropsSelf(current, next, facts.selfId)) return `drops this node (${facts.selfId}), which has not left`;
+  return shapeProblem(current, next, facts);
+}
+
+/** The rules other than dropping this node: Q fixed, every added node known to gossip. */
+function shapeProblem(current: Ring, next: Ring, facts: SuccessorFacts): string | undefined {
   if (next.partitionCount !== current.partitionCount) return `changes the partition count from ${current.partitionCount} to ${next.partitionCount}`;
-  const self = current.nodes.find((n) => n.id === facts.selfId);
-  const leavingInTransition = current.transition?.nodes.find((n) => n.id === facts.selfId)?.state === 'leaving';
-  if (self?.state === 'active' && !leavingInTransition && !next.nodes.some((n) => n.id === facts.selfId)) return `drops this node (${facts.selfId}), which has not left`;
   const had = new Set(current.nodes.map((n) => n.id));
   const unknown = next.nodes.filter((n) => !had.has(n.id) && !facts.knows(n.id)).map((n) => n.id);
   if (unknown.length > 0) return `names nodes no member has heard of: ${unknown.slice(0, 5).join(', ')}`;
   return undefined;
+}
+
+/** Whether `next` drops `selfId`, active in `current`, without a leave or replacement of it. */
+export function dropsSelf(current: Ring, next: Ring, selfId: string): boolean {
+  const self = current.nodes.find((n) => n.id === selfId);
+  const leavingInTransition = current.transition?.nodes.find((n) => n.id === selfId)?.state === 'leaving';
+  return self?.state === 'active' && !leavingInTransition && !next.nodes.some((n) => n.id === selfId);
 }
 
 /**
@@ -61,7 +74,9 @@ export function vetRing(current: Ring, currentBytes: Uint8Array, bytes: Uint8Arr
     return sameBytes(bytes, currentBytes) ? { kind: 'stale' } : { kind: 'refused', reason: `a different ring at this node's version ${current.version}` };
   }
   const problem = successorProblem(current, next, facts);
-  return problem === undefined ? { kind: 'successor', ring: next } : { kind: 'refused', reason: problem };
+  if (problem === undefined) return { kind: 'successor', ring: next };
+  // Refused only for dropping this node: a well-formed ring that, from the claimant, means removal.
+  return shapeProblem(current, next, facts) === undefined ? { kind: 'refused', reason: problem, removed: true } : { kind: 'refused', reason: problem };
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -22,7 +22,7 @@ import {
   type ReplicateResponse,
 } from '@quorumkv/protocol';
 import { MAX_PARTITION_COUNT } from '@quorumkv/ring';
-import { NodeArgumentError, NodeForeignClusterError } from '../errors/errors.js';
+import { NodeArgumentError, NodeClusterChangeError, NodeForeignClusterError } from '../errors/errors.js';
 import type { HandoffLedger } from '../handoff/handoff-ledger.js';
 import type { StreamBudgetFactory } from '../http/call-budget.js';
 import type { RawStreamHandler } from '../http/raw-stream.js';
@@ -41,6 +41,8 @@ export interface ReplicaServiceDeps {
   ringBytes: () => Uint8Array;
   /** A peer's ring may be newer than ours. */
   noteRing: (header: ReplicaHeader | undefined) => void;
+  /** Whether this node's ring (or its transition) names `nodeId`. */
+  ringMember: (nodeId: string) => boolean;
   applier: ReplicaApplier;
   /** What this node received complete by handoff. */
   handoffs: HandoffLedger;
@@ -52,6 +54,8 @@ export interface ReplicaServiceDeps {
 /** Checks a sender's header (cluster, who sent it, ring) and builds this node's answer header. */
 interface HeaderChecks {
   check: (h: ReplicaHeader | undefined, caller: Caller) => void;
+  /** {@link check}, and refuses a sender that a newer ring removed (replica reads and writes). */
+  checkWriter: (h: ReplicaHeader | undefined, caller: Caller) => void;
   header: (h: ReplicaHeader | undefined) => ReplicaHeader;
 }
 
@@ -83,22 +87,34 @@ function headerChecks(d: ReplicaServiceDeps): HeaderChecks {
     }
     d.noteRing(h);
   };
-  return { check, header };
+  // Writes (and reads) from a node our ring no longer names, routed by an older ring, come from a
+  // node removed without leaving (force-remove) that still runs on its old ring: its copies may
+  // hold values the cluster deleted and reaped since, so they must not come back through it. A
+  // joiner is not refused (it routes by the current ring), nor a leaver handing over its hints
+  // (it holds the ring that removed it).
+  const checkWriter = (h: ReplicaHeader | undefined, caller: Caller): void => {
+    check(h, caller);
+    const version = d.ringVersion();
+    if (h && !d.ringMember(h.fromNode) && Number(h.ringVersion) < version) {
+      throw new NodeClusterChangeError(`${h.fromNode} is not in ring version ${version} and routes by version ${h.ringVersion}: a removed node's replica traffic is refused`);
+    }
+  };
+  return { check, checkWriter, header };
 }
 
 export function replicaService(d: ReplicaServiceDeps): Partial<ServiceImpl<typeof ReplicaService>> {
   const checks = headerChecks(d);
-  const { check, header } = checks;
+  const { check, checkWriter, header } = checks;
   return {
     apply: (req, ctx) =>
       guard(async () => {
-        check(req.header, ctx.values.get(callerKey));
+        checkWriter(req.header, ctx.values.get(callerKey));
         if (!req.item) throw new NodeArgumentError('item', 'is required');
         return create(ApplyResponseSchema, { header: header(req.header), result: await d.applier.apply(req.item, senderOf(req.header)) });
       }),
     deliverHints: (req, ctx) =>
       guard(async () => {
-        check(req.header, ctx.values.get(callerKey));
+        checkWriter(req.header, ctx.values.get(callerKey));
         return create(DeliverHintsResponseSchema, { header: header(req.header), results: await d.applier.applyAll(req.items, senderOf(req.header)) });
       }),
     replicate: (requests, ctx) => replicate(requests, ctx, d, checks),
@@ -109,7 +125,7 @@ export function replicaService(d: ReplicaServiceDeps): Partial<ServiceImpl<typeo
         let stored = 0n;
         let last: ReplicaHeader | undefined;
         for await (const req of requestMessages(requests, HandoffRequestSchema.typeName, 'MAX_ENVELOPE_BYTES')) {
-          check(req.header, ctx.values.get(callerKey));
+          checkWriter(req.header, ctx.values.get(callerKey));
           last = req.header;
           d.handoffs.admit(req.partition, Number(req.since));
           const results = await d.applier.applyAll(req.items, senderOf(req.header));
@@ -220,7 +236,7 @@ function replicateMessages(checks: HeaderChecks, caller: Caller): StreamMessages
     sizeLimit: 'MAX_ENVELOPE_BYTES',
     countLimit: { name: 'REPLICA_MAX_ITEMS_PER_MESSAGE', max: REPLICA_MAX_ITEMS_PER_MESSAGE, count: (req) => req.items.length },
     decode: (data) => decodeReplicateRequest(data),
-    check: (req) => checks.check(req.header, caller),
+    check: (req) => checks.checkWriter(req.header, caller),
   };
 }
 
