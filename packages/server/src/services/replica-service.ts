@@ -95,7 +95,9 @@ function headerChecks(d: ReplicaServiceDeps): HeaderChecks {
   const checkWriter = (h: ReplicaHeader | undefined, caller: Caller): void => {
     check(h, caller);
     const version = d.ringVersion();
-    if (h && !d.ringMember(h.fromNode) && Number(h.ringVersion) < version) {
+    // The version test first: the member lookup (which copies and sorts the nodes during a
+    // transition) then runs only for the rare sender on an older ring, not on every message.
+    if (h && Number(h.ringVersion) < version && !d.ringMember(h.fromNode)) {
       throw new NodeClusterChangeError(`${h.fromNode} is not in ring version ${version} and routes by version ${h.ringVersion}: a removed node's replica traffic is refused`);
     }
   };
