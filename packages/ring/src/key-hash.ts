@@ -86,6 +86,8 @@ export function keyHash(bucket: KeyInput, key: KeyInput): bigint {
  */
 export function partitionOf(partitionCount: number, bucket: KeyInput, key: KeyInput): number {
   if (!isValidPartitionCount(partitionCount)) throw new InvalidPartitionCountError(partitionCount);
-  const hi = xxHash64High(scratch, frame(bucket, key));
+  // Frame first: framing may replace `scratch` with a larger buffer, which must be the one hashed.
+  const len = frame(bucket, key);
+  const hi = xxHash64High(scratch, len);
   return hi >>> (1 + clz32(partitionCount));
 }

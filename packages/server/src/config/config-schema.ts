@@ -1,7 +1,9 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { MAX_ENVELOPE_BYTES, REPLICA_MAX_ITEMS_PER_MESSAGE, SESSION_BATCH_BYTES } from '@quorumkv/protocol';
+import { MAX_BUCKET_BYTES, MAX_DATA_KEY_BYTES } from '@quorumkv/storage';
 
+const MAX_STORABLE_KEY_BYTES = MAX_DATA_KEY_BYTES - 5 - MAX_BUCKET_BYTES;
 const KIB = 1024;
 const MIB = 1024 * KIB;
 
@@ -87,7 +89,9 @@ export const serverConfigSchema = z
       .max(600_000)
       .default(50)
       .describe('a Get that asked only R replicas asks the rest when R have not answered after this long'),
-    maxKeyBytes: z.number().int().min(1).max(65_536).default(1024).describe('largest key accepted'),
+    // Storage keys carry a 5-byte header and the bucket name (up to 255 bytes) in front of the key,
+    // under LMDB's key limit: a larger setting would accept keys the store then refuses.
+    maxKeyBytes: z.number().int().min(1).max(MAX_STORABLE_KEY_BYTES).default(1024).describe('largest key accepted'),
     // At most 63 MiB: a value and its request must fit in one 64 MiB message.
     maxValueBytes: z.number().int().min(1).max(MAX_ENVELOPE_BYTES - MIB).default(MIB).describe('largest value accepted'),
     // Internal traffic (whole records, any number of siblings) keeps the protocol's 64 MiB ceiling.

@@ -14,6 +14,9 @@ describe('loadConfig', () => {
     expect(maxMessageBytesOf(loadConfig(['--max-message-bytes', '3000000'], {}).config)).toBe(3_000_000);
     expect(() => loadConfig(['--max-message-bytes', '1048576'], {})).toThrow(/maxMessageBytes: must be at least maxValueBytes \+ maxKeyBytes \+ 65536/);
     expect(() => loadConfig(['--max-value-bytes', String(64 * 1024 * 1024)], {})).toThrow(/maxValueBytes/);
+    // Larger keys would pass the request check and then fail in storage (INTERNAL instead of a clear error).
+    expect(() => loadConfig(['--max-key-bytes', '1641'], {})).toThrow(/maxKeyBytes/);
+    expect(loadConfig(['--max-key-bytes', '1640'], {}).config.maxKeyBytes).toBe(1640);
   });
 
   it('takes the address to connect to peers from, and refuses one that is not an IP naming the setting', () => {
