@@ -49,6 +49,8 @@ export interface JepsenResult {
   readonly plan: readonly FaultWindow[];
   readonly applied: readonly AppliedWindow[];
   readonly healMs: number;
+  /** With membership changes: seconds after heal until the ring had finished them. */
+  readonly membershipSettledSeconds?: number;
   readonly ops: readonly Operation[];
   readonly final: Readonly<Record<string, readonly string[]>>;
   readonly convergence: ConvergenceResult;
@@ -97,6 +99,7 @@ export async function runJepsen(o: JepsenOptions): Promise<JepsenResult> {
     log(`${now().toFixed(0)} ms: heal`);
     await nemesis.heal();
     const healMs = now();
+    if (nemesis.membershipSettledSeconds !== undefined) log(`membership settled ${nemesis.membershipSettledSeconds.toFixed(1)} s after heal`);
     const keys: BucketKey[] = o.workloads.flatMap((w) => Array.from({ length: KEYS_PER_WORKLOAD }, (_, i) => ({ bucket: BUCKET_OF[w], key: keyOf(w, i) })));
     const reader = newClient();
     await reader.refreshRing();
@@ -111,6 +114,7 @@ export async function runJepsen(o: JepsenOptions): Promise<JepsenResult> {
       plan,
       applied: nemesis.applied,
       healMs,
+      ...(nemesis.membershipSettledSeconds !== undefined ? { membershipSettledSeconds: nemesis.membershipSettledSeconds } : {}),
       ops,
       final: Object.fromEntries(final),
       convergence,

@@ -1,6 +1,7 @@
 // A bounded Jepsen-style run inside npm test: three real nodes behind fault proxies, partitions,
-// kill -9 and pauses from the seeded nemesis, set and register clients on the SDK; the set and
-// causal-register checkers must pass and the replicas must converge after heal.
+// kill -9 and pauses from the seeded nemesis, set and register clients on the SDK with its session
+// option and reads at R = 1 (where plain reads go back under these faults); the set, causal-register,
+// read-your-writes and monotonic-reads checkers must pass and the replicas must converge after heal.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +20,8 @@ beforeAll(async () => {
     workloads: ['set', 'register'],
     nemesis: ['partition', 'kill', 'pause'],
     clientsPerWorkload: 2,
+    sessions: true,
+    readR: 1,
     convergenceMs: 20_000,
   });
 }, 150_000);
@@ -32,10 +35,11 @@ describe('a bounded Jepsen-style run (seed 18)', () => {
     for (const o of result.ops) expect(o.completeMs).toBeGreaterThanOrEqual(o.invokeMs);
   });
 
-  it('lost no acknowledged add and kept the causal register, and the replicas converged', () => {
+  it('lost no acknowledged add, kept the causal register and each session\'s reads, and the replicas converged', () => {
     const lines = verdictLines(result).join('\n');
     for (const c of result.checks) expect({ checker: c.checker, verdict: c.verdict, lines }).toEqual({ checker: c.checker, verdict: 'pass', lines });
-    expect(result.checks.map((c) => c.checker)).toEqual(['set', 'register']);
+    expect(result.checks.map((c) => c.checker)).toEqual(['set', 'register', 'read-your-writes', 'monotonic-reads']);
+    expect(result.checks.find((c) => c.checker === 'read-your-writes')!.counts['reads']).toBeGreaterThan(50);
     expect(result.convergence.seconds).not.toBeNull();
     expect(result.valid).toBe(true);
   });
