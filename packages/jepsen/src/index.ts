@@ -1,7 +1,7 @@
 /**
  * A Jepsen-style harness for QuorumKV: real `quorumkv-server` processes behind fault proxies, a
- * seeded nemesis (kill -9, SIGSTOP, partitions, slow links, LWW clock skew), clients on the SDK
- * recording a history, and checkers that judge it. `npm run jepsen` is its command line.
+ * seeded nemesis (kill -9, SIGSTOP, partitions, slow links, LWW clock skew, nodes joining and
+ * leaving), clients on the SDK recording a history, and checkers that judge it. `npm run jepsen` is its command line.
  *
  * @packageDocumentation
  */
