@@ -14,6 +14,8 @@ import { DEFAULT_RING_REFRESH_INTERVAL_MS, DEFAULT_TIMEOUT_MS, type ClientOption
 import { RetryBudget, retryPolicy } from './retry.js';
 import { RING_FETCH_NODE_TIMEOUT_MS, RING_FETCH_TIMEOUT_MS, Router } from './routing.js';
 import { addressOf, type TransportFactory } from './transport.js';
+import { contextVersion, SessionFloors } from './session/session-floors.js';
+import { readInSession, type SessionAttempt } from './session/session-read.js';
 import type {
   CallOptions,
   DeleteOptions,
@@ -51,6 +53,14 @@ export interface NodeStatus {
 }
 
 const DEFAULT_BUCKET = 'default';
+/** Default of `SessionOptions.staleRetries`. */
+const DEFAULT_STALE_RETRIES = 3;
+
+/** A client's session state, when `session` is on. */
+interface ClientSession {
+  readonly floors: SessionFloors;
+  readonly staleRetries: number;
+}
 /** The server accepts request deadlines up to ten minutes. */
 const MAX_WIRE_TIMEOUT_MS = 600_000;
 const wireTimeout = (ms: number): number => Math.max(1, Math.min(MAX_WIRE_TIMEOUT_MS, ms));
@@ -68,6 +78,9 @@ export class QuorumKvClient {
   private readonly ewma: EwmaSelector;
   private readonly prober: Prober;
   private closed = false;
+  private readonly session: ClientSession | undefined;
+  private readonly timeoutMs: number;
+  private readonly now: () => number;
 
   constructor(options: CoreClientOptions) {
     const seeds = options.nodes.map(addressOf).filter((n) => n.length > 0);
@@ -79,7 +92,11 @@ export class QuorumKvClient {
     this.ewma = ewma;
     this.pool = new NodePool(options.transport);
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.timeoutMs = timeoutMs;
+    this.now = now;
     this.resolver = options.resolve;
+    const session = options.session === true ? {} : options.session || undefined;
+    this.session = session ? { floors: new SessionFloors(session), staleRetries: session.staleRetries ?? DEFAULT_STALE_RETRIES } : undefined;
     this.prober = new Prober(
       health,
       {
@@ -160,27 +177,10 @@ export class QuorumKvClient {
   async get(key: BytesInput, options: GetOptions = {}): Promise<GetResult> {
     const bucket = options.bucket ?? DEFAULT_BUCKET;
     const keyBytes = toBytes(key, 'key');
-    const res = await this.exec.run({ operation: 'get', target: { bucket, key: keyBytes }, idempotent: true, hedge: true, options }, async (a) => {
-      const r = await a.clients.kv.get(
-        { bucket: bucket === DEFAULT_BUCKET ? '' : bucket, key: keyBytes, r: options.r, timeoutMs: wireTimeout(a.serverTimeoutMs) },
-        { signal: a.signal, timeoutMs: wireTimeout(a.timeoutMs) },
-      );
-      return { r, node: a.node };
-    });
-    const receipt = toReceipt(res.r.receipt, res.node);
-    this.router.observeRingVersion(receipt.ringVersion);
-    const siblings = res.r.siblings.map(toSibling);
-    const result: GetResult = {
-      found: res.r.found && siblings.length > 0,
-      values: siblings.map((s) => s.value),
-      siblings,
-      context: res.r.context,
-      receipt,
-      resolved: false,
-    };
+    const result = this.session ? await this.getInSession(bucket, keyBytes, options, this.session) : await this.readOnce(bucket, keyBytes, options, {});
     const resolve = options.resolve === null ? undefined : (options.resolve ?? this.resolver);
-    if (!resolve || siblings.length < 2) return result;
-    const merged = toBytes(await resolve(siblings));
+    if (!resolve || result.siblings.length < 2) return result;
+    const merged = toBytes(await resolve(result.siblings));
     const put = await this.put(keyBytes, merged, {
       bucket,
       context: result.context,
@@ -225,6 +225,7 @@ export class QuorumKvClient {
     );
     const receipt = toReceipt(res.r.receipt, res.node);
     this.router.observeRingVersion(receipt.ringVersion);
+    if (this.session) observeWrite(this.session, bucket, keyBytes, res.r.context);
     return { context: res.r.context, siblings: res.r.siblings.map(toSibling), receipt };
   }
 
@@ -301,6 +302,44 @@ export class QuorumKvClient {
     this.pool.close();
   }
 
+  /** One get as the executor runs it (routed, hedged, failing over), or pinned to one node. */
+  private async readOnce(bucket: string, keyBytes: Uint8Array, options: GetOptions, pin: Partial<SessionAttempt>): Promise<GetResult> {
+    const callOptions = pin.timeoutMs !== undefined ? { ...options, timeoutMs: pin.timeoutMs } : options;
+    const r = pin.r ?? options.r;
+    const spec = { operation: 'get', target: { bucket, key: keyBytes }, idempotent: true, hedge: pin.node === undefined, options: callOptions, ...(pin.node !== undefined ? { node: pin.node } : {}) };
+    const res = await this.exec.run(spec, async (a) => {
+      const got = await a.clients.kv.get(
+        { bucket: bucket === DEFAULT_BUCKET ? '' : bucket, key: keyBytes, r, timeoutMs: wireTimeout(a.serverTimeoutMs) },
+        { signal: a.signal, timeoutMs: wireTimeout(a.timeoutMs) },
+      );
+      return { r: got, node: a.node };
+    });
+    const receipt = toReceipt(res.r.receipt, res.node);
+    this.router.observeRingVersion(receipt.ringVersion);
+    const siblings = res.r.siblings.map(toSibling);
+    return { found: res.r.found && siblings.length > 0, values: siblings.map((s) => s.value), siblings, context: res.r.context, receipt, resolved: false };
+  }
+
+  /** A get that returns only a state including everything this session saw of the key. */
+  private async getInSession(bucket: string, keyBytes: Uint8Array, options: GetOptions, session: ClientSession): Promise<GetResult> {
+    const target = { bucket, key: keyBytes };
+    const { replicas, fallbacks } = this.router.replicasOf(target);
+    const { result, version } = await readInSession({
+      name: `${bucket}/${bytesToString(keyBytes)}`,
+      read: (attempt) => this.readOnce(bucket, keyBytes, options, attempt),
+      versionOf: (res) => contextVersion(res.context),
+      covers: (v) => session.floors.covers(bucket, keyBytes, v),
+      alternatives: (tried) => [...new Set([...replicas, ...fallbacks, ...this.router.nodes])].filter((n) => !tried.has(n) && this.health.isUp(n)),
+      n: replicas.length > 1 ? replicas.length : undefined,
+      r: options.r,
+      retries: session.staleRetries,
+      timeoutMs: options.timeoutMs ?? this.timeoutMs,
+      now: this.now,
+    });
+    session.floors.observe(bucket, keyBytes, version);
+    return result;
+  }
+
   private async getTyped<T>(
     key: BytesInput,
     options: TypedGetOptions<T>,
@@ -314,6 +353,21 @@ export class QuorumKvClient {
     const res = await this.get(key, { ...rest, ...(resolve !== undefined ? { resolve } : {}) });
     return { ...res, values: res.values.map(decode) };
   }
+}
+
+/**
+ * Raises the session's floor to the context a node handed out for an acknowledged write. A context
+ * no node could have made (a broken proxy) is left out rather than failing a write that happened:
+ * the write then has no read-your-writes guarantee, which is what a session without it would give.
+ */
+function observeWrite(session: ClientSession, bucket: string, key: Uint8Array, context: Uint8Array): void {
+  let version;
+  try {
+    version = contextVersion(context);
+  } catch {
+    return;
+  }
+  session.floors.observe(bucket, key, version);
 }
 
 /** Creates a client with an explicit transport factory (the `/node` and `/web` entries pick one for you). */

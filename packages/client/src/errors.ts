@@ -175,6 +175,26 @@ export class UnavailableError extends QuorumKvError {
   }
 }
 
+/**
+ * A get of a client with `session` on found no replica set that had caught up with what this
+ * client already read or wrote of the key (UNAVAILABLE): rather than return an older state, the
+ * SDK read again at other coordinators and then gave up. Nothing was written; the replicas catch
+ * up through hinted handoff and read repair, so a later get usually succeeds.
+ */
+export class StaleReadError extends QuorumKvError {
+  override name = 'StaleReadError';
+  /** Reads made, the first included. */
+  readonly attempts: number;
+  /** host:port of the coordinators whose answer was older than the session's. */
+  readonly staleNodes: readonly string[];
+
+  constructor(message: string, facts: { attempts: number; staleNodes: readonly string[] }, origin?: ErrorOrigin) {
+    super(message, 'unavailable', origin);
+    this.attempts = facts.attempts;
+    this.staleNodes = facts.staleNodes;
+  }
+}
+
 /** The caller's `AbortSignal` fired; the request was cancelled. */
 export class CancelledError extends QuorumKvError {
   override name = 'CancelledError';

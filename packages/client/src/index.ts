@@ -7,6 +7,7 @@
  */
 export { QuorumKvClient, createClient, type CoreClientOptions, type NodeStatus, type TypedGetOptions } from './client.js';
 export type { ClientOptions, HedgeOptions } from './options.js';
+export type { SessionOptions } from './session/session-floors.js';
 export { DEFAULT_TIMEOUT_MS, DEFAULT_RING_REFRESH_INTERVAL_MS } from './options.js';
 export {
   AdminClient,
@@ -55,6 +56,7 @@ export {
   PermissionDeniedError,
   QuorumKvError,
   QuorumNotMetError,
+  StaleReadError,
   TimeoutError,
   TooManySiblingsError,
   UnauthenticatedError,

@@ -2,6 +2,7 @@
 import type { EwmaOptions } from './node-selector/ewma.js';
 import type { NodeHealthOptions } from './node-selector/health.js';
 import type { RetryOptions } from './retry.js';
+import type { SessionOptions } from './session/session-floors.js';
 import type { SiblingResolver } from './types.js';
 
 /** Options shared by every entry point (`@quorumkv/client/node`, `/web`, or the core with a transport). */
@@ -43,6 +44,14 @@ export interface ClientOptions {
   };
   /** Latency averaging. */
   readonly ewma?: EwmaOptions;
+  /**
+   * Session guarantees for this client's gets: read-your-writes and monotonic reads per key. The
+   * client remembers, per key, the version of the newest state it read or wrote, and a get never
+   * returns an older or incomparable one: it reads again at other coordinators (the first time at
+   * R = N) and else fails with `StaleReadError`. `true` for the defaults. Default off.
+   * See the README's "Sessions" for what is and is not guaranteed.
+   */
+  readonly session?: boolean | SessionOptions;
   /** Clock in ms (tests). Default `performance.now`-based. */
   readonly now?: () => number;
   /** Uniform random in [0, 1) for backoff jitter (tests). Default `Math.random`. */

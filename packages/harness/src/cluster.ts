@@ -106,11 +106,30 @@ export interface Cluster {
   /** With `proxied`: lifts every link fault. */
   clearLinkFaults(): void;
   /**
+   * Starts one more node that knows only a seed (`--seeds`, node `seed`'s advertised address,
+   * default node 0) and is not in the initial cluster: it joins when asked to (or by itself, given
+   * `--auto-join` in `args`). It is appended to {@link nodes} (and, with `proxied`, gets its own
+   * proxy), on `host` (default 127.0.0.(hostBase + its index)); resolves once it answers `/readyz`.
+   */
+  addNode(options?: AddNodeOptions): Promise<NodeHandle>;
+  /**
    * The node's own address for one the cluster advertises (a proxy's, with `proxied`); other
    * addresses unchanged. An SDK client that routes by the ring takes it as `mapAddress`, so its
    * requests bypass the proxies.
    */
   clientAddressOf(advertised: string): string;
+}
+
+/** Options of {@link Cluster.addNode}. */
+export interface AddNodeOptions {
+  /** Flags after the cluster's `extraArgs`. */
+  readonly args?: readonly string[];
+  /** Index of the node whose address goes in `--seeds`. Default 0. */
+  readonly seed?: number;
+  /** The host to listen on (e.g. one a node that left freed). Default 127.0.0.(hostBase + index). */
+  readonly host?: string;
+  /** Default 30000. */
+  readonly readyTimeoutMs?: number;
 }
 
 /** The TLS material of a secure cluster. */
@@ -147,7 +166,7 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<C
   const root = temporary ? mkdtempSync(join(tmpdir(), 'qkv-cluster-')) : resolve(options.dataDir!);
   mkdirSync(root, { recursive: true });
   const tls = options.secure === true ? await writeCerts(plans, join(root, 'tls')) : options.secure ? certsIn(resolve(options.secure.dir)) : undefined;
-  const nodes = plans.map((p, i) => nodeFor(p, i, initialCluster, root, options, tls));
+  const nodes = plans.map((p, i) => nodeFor(p, i, ['--initial-cluster', initialCluster], root, options, tls));
 
   let stopping: Promise<void> | undefined;
   const onSignal = (): void => {
@@ -182,10 +201,26 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<C
     proxy.setLinkFault(caller.host, fault);
   };
   const toClient = new Map(plans.map((p) => [p.advertise, `${p.host}:${p.port}`]));
+  const addresses = nodes.map((n) => n.address);
+  const addNode = async (a: AddNodeOptions = {}): Promise<NodeHandle> => {
+    if (tls) throw new HarnessError('unsupported', 'addNode does not make certificates for secure clusters');
+    const seed = plans[a.seed ?? 0];
+    if (!seed) throw new HarnessError('unsupported', `addNode: no node ${a.seed} to seed from`);
+    const index = nodes.length;
+    const plan = await planNode({ ...options, hosts: undefined }, index, a.host, proxies);
+    plans.push(plan);
+    const node = nodeFor(plan, index, ['--seeds', seed.advertise], root, { ...options, nodeArgs: { [index]: a.args ?? [] } }, undefined);
+    nodes.push(node);
+    addresses.push(node.address);
+    toClient.set(plan.advertise, node.address);
+    node.start();
+    await node.waitReady(a.readyTimeoutMs ?? 30_000);
+    return node;
+  };
   return {
     nodes,
     proxies,
-    addresses: nodes.map((n) => n.address),
+    addresses,
     initialCluster,
     dataDir: root,
     ...(tls ? { tls } : {}),
@@ -193,6 +228,7 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<C
     killNow,
     setLinkFault,
     clearLinkFaults: () => proxies.forEach((p) => p.clearLinkFaults()),
+    addNode,
     clientAddressOf: (advertised) => toClient.get(advertised) ?? advertised,
   };
 }
@@ -200,18 +236,21 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<C
 /** Ids, addresses and ports (and proxies, with `proxied`) of the nodes. */
 async function planNodes(options: StartClusterOptions, proxies: FaultProxy[]): Promise<NodePlan[]> {
   const plans: NodePlan[] = [];
-  for (let i = 0; i < (options.nodes ?? 3); i++) {
-    const host = options.hosts?.[i] ?? `127.0.0.${(options.hostBase ?? 11) + i}`;
-    const port = options.basePort !== undefined ? options.basePort + i : await freePort(host);
-    let advertise = `${host}:${port}`;
-    if (options.proxied) {
-      const proxy = await FaultProxy.start(host, { host, port });
-      proxies.push(proxy);
-      advertise = proxy.address;
-    }
-    plans.push({ id: `${options.idPrefix ?? 'n'}${i + 1}`, host, port, advertise });
-  }
+  for (let i = 0; i < (options.nodes ?? 3); i++) plans.push(await planNode(options, i, options.hosts?.[i], proxies));
   return plans;
+}
+
+/** Node `i`'s id, address and port (and proxy, with `proxied`). */
+async function planNode(options: StartClusterOptions, i: number, givenHost: string | undefined, proxies: FaultProxy[]): Promise<NodePlan> {
+  const host = givenHost ?? `127.0.0.${(options.hostBase ?? 11) + i}`;
+  const port = options.basePort !== undefined ? options.basePort + i : await freePort(host);
+  let advertise = `${host}:${port}`;
+  if (options.proxied) {
+    const proxy = await FaultProxy.start(host, { host, port });
+    proxies[i] = proxy;
+    advertise = proxy.address;
+  }
+  return { id: `${options.idPrefix ?? 'n'}${i + 1}`, host, port, advertise };
 }
 
 /** Makes the CA and one certificate per node, valid for every node's host and localhost, and writes them to `dir`. */
@@ -229,7 +268,8 @@ function certsIn(dir: string): ClusterTls {
   return { ca: readFileSync(caFile, 'utf8'), caFile, caKeyFile: join(dir, 'ca-key.pem'), dir, gossipKeyFile: join(dir, 'gossip.keys') };
 }
 
-function nodeFor(p: NodePlan, index: number, initialCluster: string, root: string, o: StartClusterOptions, tls: ClusterTls | undefined): NodeHandle {
+/** `membership`: how the node finds its cluster (`--initial-cluster ...` or `--seeds ...`). */
+function nodeFor(p: NodePlan, index: number, membership: readonly string[], root: string, o: StartClusterOptions, tls: ClusterTls | undefined): NodeHandle {
   const dataDir = join(root, p.id);
   const args = [
     '--node-id', p.id,
@@ -237,7 +277,7 @@ function nodeFor(p: NodePlan, index: number, initialCluster: string, root: strin
     '--advertise', p.advertise,
     ...(o.proxied ? ['--source-address', p.host] : []),
     '--data-dir', dataDir,
-    '--initial-cluster', initialCluster,
+    ...membership,
     '--log-level', o.logLevel ?? (o.verbose ? 'info' : 'warn'),
     ...(o.partitions !== undefined ? ['--partitions', String(o.partitions)] : []),
     ...(o.n !== undefined ? ['--n', String(o.n)] : []),

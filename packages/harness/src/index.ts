@@ -11,7 +11,7 @@
  *
  * @packageDocumentation
  */
-export { startCluster, type Cluster, type ClusterTls, type StartClusterOptions } from './cluster.js';
+export { startCluster, type AddNodeOptions, type Cluster, type ClusterTls, type StartClusterOptions } from './cluster.js';
 export { issueTokens, newGossipKeyFile, tokenDigest, type IssuedTokens, type TokenSpec } from './client-tokens.js';
 export { createClusterCerts, writeClusterCerts, type ClusterCertFiles, type ClusterCerts, type ClusterCertsOptions, type PemPair } from './cluster-certs.js';
 export { NodeHandle, type NodeHandleOptions } from './node-handle.js';

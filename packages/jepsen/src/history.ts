@@ -25,6 +25,11 @@ export interface Operation {
    * grow to thousands of elements, too many to repeat in every operation).
    */
   readonly saw: readonly string[];
+  /**
+   * Register and set operations that read first: when that read returned (ms since the run
+   * started). Absent for a blind write and for a read that failed. Its values are `saw` (register).
+   */
+  readonly readCompleteMs?: number;
   /** Invocation and completion, ms since the run started (process.hrtime). */
   readonly invokeMs: number;
   readonly completeMs: number;

@@ -1,7 +1,7 @@
 /**
  * A Jepsen-style harness for QuorumKV: real `quorumkv-server` processes behind fault proxies, a
- * seeded nemesis (kill -9, SIGSTOP, partitions, slow links, LWW clock skew), clients on the SDK
- * recording a history, and checkers that judge it. `npm run jepsen` is its command line.
+ * seeded nemesis (kill -9, SIGSTOP, partitions, slow links, LWW clock skew, nodes joining and
+ * leaving), clients on the SDK recording a history, and checkers that judge it. `npm run jepsen` is its command line.
  *
  * @packageDocumentation
  */
@@ -9,6 +9,7 @@ export { runJepsen, type JepsenOptions, type JepsenResult } from './jepsen-run.j
 export { runCrashCycles, type CrashCycleOptions, type CrashCycleResult } from './crash-cycles.js';
 export { checkSet, checkLwwSet, decodeSet, encodeSet } from './checkers/set-checker.js';
 export { checkRegister } from './checkers/register-checker.js';
+export { checkSessions } from './checkers/session-checker.js';
 export { verdictLine, type CheckResult, type FinalState, type Verdict } from './checkers/check-result.js';
 export { awaitConvergence, type BucketKey, type ConvergenceOptions, type ConvergenceResult } from './convergence.js';
 export { toEvents, type HistoryEvent, type Operation, type Outcome, type Workload } from './history.js';

@@ -5,6 +5,7 @@ import { SeededRandom, startCluster, type Cluster } from '@quorumkv/harness';
 import { bytesToString } from '@quorumkv/client';
 import { checkLwwSet, checkSet } from './checkers/set-checker.js';
 import { checkRegister } from './checkers/register-checker.js';
+import { checkSessions } from './checkers/session-checker.js';
 import type { CheckResult, FinalState } from './checkers/check-result.js';
 import { awaitConvergence, type BucketKey, type ConvergenceResult } from './convergence.js';
 import { elapsedMs, type Operation, type Workload } from './history.js';
@@ -26,6 +27,16 @@ export interface JepsenOptions {
   readonly hostBase?: number;
   /** How long each convergence phase may take after heal, ms. Default 30000. */
   readonly convergenceMs?: number;
+  /**
+   * The workload clients use the SDK's session option (read-your-writes and monotonic reads per
+   * key): the session checkers then judge (pass/fail) instead of reporting. Default false.
+   */
+  readonly sessions?: boolean;
+  /**
+   * R of the workload clients' reads (default the buckets', 2): 1 makes plain reads go back under
+   * faults, which sessions must then prevent.
+   */
+  readonly readR?: number;
   /** Ring partitions. Default 64. */
   readonly partitions?: number;
   readonly log?: (line: string) => void;
@@ -34,10 +45,12 @@ export interface JepsenOptions {
 /** Everything a run produced: the plan, what happened, and the verdicts. */
 export interface JepsenResult {
   readonly seed: number;
-  readonly options: { readonly timeMs: number; readonly nodes: number; readonly workloads: readonly Workload[]; readonly nemesis: readonly NemesisKind[] };
+  readonly options: { readonly timeMs: number; readonly nodes: number; readonly workloads: readonly Workload[]; readonly nemesis: readonly NemesisKind[]; readonly sessions: boolean; readonly readR?: number };
   readonly plan: readonly FaultWindow[];
   readonly applied: readonly AppliedWindow[];
   readonly healMs: number;
+  /** With membership changes: seconds after heal until the ring had finished them. */
+  readonly membershipSettledSeconds?: number;
   readonly ops: readonly Operation[];
   readonly final: Readonly<Record<string, readonly string[]>>;
   readonly convergence: ConvergenceResult;
@@ -64,8 +77,8 @@ export async function runJepsen(o: JepsenOptions): Promise<JepsenResult> {
     exitOnSignal: true,
   });
   const clients: QuorumKvClient[] = [];
-  const newClient = (): QuorumKvClient => {
-    const c = createClient({ nodes: cluster.addresses, mapAddress: cluster.clientAddressOf, timeoutMs: 3_000 });
+  const newClient = (session = false): QuorumKvClient => {
+    const c = createClient({ nodes: cluster.addresses, mapAddress: cluster.clientAddressOf, timeoutMs: 3_000, session });
     clients.push(c);
     return c;
   };
@@ -79,27 +92,29 @@ export async function runJepsen(o: JepsenOptions): Promise<JepsenResult> {
     const loops = o.workloads.flatMap((workload, w) =>
       Array.from({ length: o.clientsPerWorkload ?? 3 }, (_, c) => {
         const process = w * (o.clientsPerWorkload ?? 3) + c;
-        return runClient({ process, workload, client: newClient(), random: clientRandoms[process]!, now, stop: over, record: (op) => ops.push(op) });
+        return runClient({ process, workload, client: newClient(o.sessions ?? false), random: clientRandoms[process]!, ...(o.readR !== undefined ? { readR: o.readR } : {}), now, stop: over, record: (op) => ops.push(op) });
       }),
     );
     await Promise.all([nemesis.run(plan, over), ...loops]);
     log(`${now().toFixed(0)} ms: heal`);
     await nemesis.heal();
     const healMs = now();
+    if (nemesis.membershipSettledSeconds !== undefined) log(`membership settled ${nemesis.membershipSettledSeconds.toFixed(1)} s after heal`);
     const keys: BucketKey[] = o.workloads.flatMap((w) => Array.from({ length: KEYS_PER_WORKLOAD }, (_, i) => ({ bucket: BUCKET_OF[w], key: keyOf(w, i) })));
     const reader = newClient();
     await reader.refreshRing();
     const convergence = await awaitConvergence({ cluster, keys, client: reader, n: Math.min(N, o.nodes), phaseMs: o.convergenceMs ?? 30_000 });
     log(`convergence: ${JSON.stringify(convergence)}`);
     const final = await finalReads(reader, keys, Math.min(N, o.nodes));
-    const checks = check(o.workloads, ops, final);
+    const checks = check(o.workloads, ops, final, o.sessions ?? false);
     const valid = checks.every((c) => c.verdict !== 'fail') && convergence.seconds !== null;
     return {
       seed: o.seed,
-      options: { timeMs: o.timeMs, nodes: o.nodes, workloads: o.workloads, nemesis: o.nemesis },
+      options: { timeMs: o.timeMs, nodes: o.nodes, workloads: o.workloads, nemesis: o.nemesis, sessions: o.sessions ?? false, ...(o.readR !== undefined ? { readR: o.readR } : {}) },
       plan,
       applied: nemesis.applied,
       healMs,
+      ...(nemesis.membershipSettledSeconds !== undefined ? { membershipSettledSeconds: nemesis.membershipSettledSeconds } : {}),
       ops,
       final: Object.fromEntries(final),
       convergence,
@@ -112,16 +127,16 @@ export async function runJepsen(o: JepsenOptions): Promise<JepsenResult> {
   }
 }
 
-function check(workloads: readonly Workload[], ops: readonly Operation[], final: FinalState): CheckResult[] {
+function check(workloads: readonly Workload[], ops: readonly Operation[], final: FinalState, sessions: boolean): CheckResult[] {
   const checks: CheckResult[] = [];
   if (workloads.includes('set')) checks.push(checkSet(ops, final));
-  if (workloads.includes('register')) checks.push(checkRegister(ops, final));
+  if (workloads.includes('register')) checks.push(checkRegister(ops, final), ...checkSessions(ops, sessions));
   if (workloads.includes('lww')) checks.push(checkLwwSet(ops, final));
   return checks;
 }
 
 /** Creates the workloads' buckets and waits (bounded) until every node knows them. */
-async function createBuckets(cluster: Cluster, workloads: readonly Workload[], newClient: () => QuorumKvClient): Promise<void> {
+export async function createBuckets(cluster: Cluster, workloads: readonly Workload[], newClient: (session?: boolean) => QuorumKvClient): Promise<void> {
   const admin = newClient().admin;
   for (const w of workloads) await admin.createBucket({ name: BUCKET_OF[w], conflicts: w === 'lww' ? 'lww' : 'siblings' });
   const perNode = cluster.nodes.map((n) => createClient({ nodes: [n.address], routing: false, timeoutMs: 3_000 }));

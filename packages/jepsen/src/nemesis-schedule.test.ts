@@ -19,6 +19,27 @@ describe('planNemesis', () => {
     }
     expect(new Set(windows.map((w) => w.kind))).toEqual(new Set(NEMESIS_KINDS));
   });
+
+  it('alternates joins and leaves, never below the starting nodes, and faults only members', () => {
+    let members = [0, 1, 2, 3, 4];
+    let next = 5;
+    let changes = 0;
+    for (const w of plan(5)) {
+      const touched = w.kind === 'membership' ? [] : 'nodes' in w ? w.nodes : w.links.flat();
+      for (const i of touched) expect({ window: w, member: members.includes(i) }).toEqual({ window: w, member: true });
+      if (w.kind !== 'membership') continue;
+      changes++;
+      if (w.action === 'join') {
+        expect({ members: members.length, node: w.node }).toEqual({ members: 5, node: next++ });
+        members = [...members, w.node];
+      } else {
+        expect(members).toContain(w.node);
+        expect(members.length).toBe(6);
+        members = members.filter((m) => m !== w.node);
+      }
+    }
+    expect(changes).toBeGreaterThanOrEqual(2); // a join and a leave at least
+  });
 });
 
 describe('partitionLinks', () => {

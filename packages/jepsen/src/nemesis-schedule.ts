@@ -3,7 +3,7 @@
 // failure in the timeline sits inside a known window.
 import type { SeededRandom } from '@quorumkv/harness';
 
-export const NEMESIS_KINDS = ['kill', 'pause', 'partition', 'slow', 'skew'] as const;
+export const NEMESIS_KINDS = ['kill', 'pause', 'partition', 'slow', 'skew', 'membership'] as const;
 export type NemesisKind = (typeof NEMESIS_KINDS)[number];
 
 /** The shapes of partition: two random halves, one node cut off, a bridge node that sees both halves, one way only. */
@@ -23,7 +23,13 @@ export type FaultWindow =
   | (WindowBase & { readonly kind: 'pause'; readonly nodes: readonly number[] })
   | (WindowBase & { readonly kind: 'partition'; readonly shape: PartitionShape; readonly block: 'refuse' | 'drop'; readonly links: readonly Link[] })
   | (WindowBase & { readonly kind: 'slow'; readonly delayMs: number; readonly links: readonly Link[] })
-  | (WindowBase & { readonly kind: 'skew'; readonly nodes: readonly number[]; readonly offsetMs: number });
+  | (WindowBase & { readonly kind: 'skew'; readonly nodes: readonly number[]; readonly offsetMs: number })
+  /**
+   * `join`: node `node` (a new index, the next after every node started so far) starts with
+   * `--seeds` and `--auto-join`; `leave`: member `node` is asked to leave (staged, planned,
+   * committed). Not undone at the end: the cluster keeps its new membership.
+   */
+  | (WindowBase & { readonly kind: 'membership'; readonly action: 'join' | 'leave'; readonly node: number });
 
 /** Options of {@link planNemesis}. */
 export interface NemesisPlanOptions {
@@ -38,22 +44,37 @@ export interface NemesisPlanOptions {
   readonly faultMs?: readonly [number, number];
 }
 
-/** The fault windows of a run, in time order, from the seed alone. */
+/**
+ * The fault windows of a run, in time order, from the seed alone. Membership windows alternate:
+ * with `nodes` members one joins, with one more a random member leaves, so the cluster never has
+ * fewer than `nodes` members nor more than one extra; later windows pick among the members then.
+ */
 export function planNemesis(o: NemesisPlanOptions): FaultWindow[] {
   const [gapMin, gapMax] = o.gapMs ?? [2_000, 5_000];
   const [faultMin, faultMax] = o.faultMs ?? [3_000, 10_000];
   const windows: FaultWindow[] = [];
   if (o.kinds.length === 0 || o.nodes < 2) return windows;
+  let members = Array.from({ length: o.nodes }, (_, i) => i);
+  let nextNode = o.nodes;
   for (let t = o.random.int(gapMin, gapMax); ; t += o.random.int(gapMin, gapMax)) {
     const length = o.random.int(faultMin, faultMax);
     if (t + length > o.durationMs) return windows;
-    windows.push(faultWindow(o.random, o.random.pick(o.kinds), o.nodes, { startMs: t, endMs: t + length }));
+    const kind = o.random.pick(o.kinds);
+    const span = { startMs: t, endMs: t + length };
+    if (kind === 'membership') {
+      const joining = members.length === o.nodes;
+      const node = joining ? nextNode++ : o.random.pick(members);
+      members = joining ? [...members, node] : members.filter((m) => m !== node);
+      windows.push({ ...span, kind, action: joining ? 'join' : 'leave', node });
+    } else {
+      windows.push(faultWindow(o.random, kind, members, span));
+    }
     t += length;
   }
 }
 
-function faultWindow(random: SeededRandom, kind: NemesisKind, n: number, span: WindowBase): FaultWindow {
-  const all = Array.from({ length: n }, (_, i) => i);
+function faultWindow(random: SeededRandom, kind: Exclude<NemesisKind, 'membership'>, all: readonly number[], span: WindowBase): FaultWindow {
+  const n = all.length;
   // A minority at most, so a quorum of the cluster stays up (but not always of a key's replicas).
   const minority = (): number[] => random.shuffle(all).slice(0, random.int(1, Math.max(1, Math.floor((n - 1) / 2))));
   switch (kind) {
@@ -106,6 +127,8 @@ export function describeWindow(w: FaultWindow): string {
       return `${w.kind} ${ids(w.nodes)}`;
     case 'skew':
       return `skew ${ids(w.nodes)} ${w.offsetMs > 0 ? '+' : ''}${w.offsetMs} ms`;
+    case 'membership':
+      return `${w.action} ${ids([w.node])}`;
     case 'partition':
       return `partition ${w.shape} (${w.block}, ${w.links.length} links)`;
     case 'slow':

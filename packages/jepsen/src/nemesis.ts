@@ -1,7 +1,9 @@
 // Carries out a nemesis plan against a running cluster, from outside the nodes: kill -9 and
 // restart, SIGSTOP/SIGCONT, per-link blocks and delays in the fault proxies, and restarts with a
-// skewed LWW clock. `heal()` undoes whatever is in force.
+// skewed LWW clock, and membership changes (a node joins, a member leaves). `heal()` undoes
+// whatever is in force, and waits for membership changes to finish (they are not undone).
 import type { Cluster } from '@quorumkv/harness';
+import { MembershipFaults } from './membership-faults.js';
 import { describeWindow, type FaultWindow } from './nemesis-schedule.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));
@@ -19,12 +21,17 @@ export class Nemesis {
   private readonly paused = new Set<number>();
   private readonly skewed = new Set<number>();
   readonly applied: AppliedWindow[] = [];
+  /** Seconds the ring took after heal to finish the membership changes, when there were any. */
+  membershipSettledSeconds: number | undefined;
+  private readonly membership: MembershipFaults;
 
   constructor(
     private readonly cluster: Cluster,
     private readonly now: () => number,
     private readonly log: (line: string) => void = () => {},
-  ) {}
+  ) {
+    this.membership = new MembershipFaults(cluster, log);
+  }
 
   /** Runs every window at its time; resolves after the last one ends (faults lifted). */
   async run(plan: readonly FaultWindow[], stop: () => boolean): Promise<void> {
@@ -52,6 +59,7 @@ export class Nemesis {
     this.skewed.clear();
     const open = this.applied[this.applied.length - 1];
     if (open && Number.isNaN(open.endMs)) open.endMs = this.now();
+    this.membershipSettledSeconds = await this.membership.settle(180_000);
   }
 
   private async begin(w: FaultWindow): Promise<void> {
@@ -74,6 +82,11 @@ export class Nemesis {
         w.nodes.forEach((i) => this.skewed.add(i));
         await Promise.all(w.nodes.map((i) => nodes[i]!.restart({ signal: 'SIGTERM', extraArgs: ['--lww-clock-offset-ms', String(w.offsetMs)], readyTimeoutMs: 60_000 })));
         return;
+      case 'membership':
+        // A commit waits for an earlier change to finish moving data: up to a minute.
+        if (w.action === 'join') await this.membership.join(w.node);
+        else await this.membership.leave(w.node, 60_000);
+        return;
     }
   }
 
@@ -95,6 +108,8 @@ export class Nemesis {
         // Back to the node's own flags: the offset was an extra argument of the restart.
         await Promise.all(w.nodes.map((i) => nodes[i]!.restart({ signal: 'SIGTERM', readyTimeoutMs: 60_000 })));
         w.nodes.forEach((i) => this.skewed.delete(i));
+        return;
+      case 'membership':
         return;
     }
   }

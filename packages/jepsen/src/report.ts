@@ -26,7 +26,7 @@ export function writeReport(dir: string, name: string, r: JepsenResult): string[
   writeFileSync(files[0], `${JSON.stringify({ ...summary, counts, verdicts: verdictLines(r) }, null, 2)}\n`);
   writeFileSync(files[1], `${JSON.stringify({ seed: r.seed, ops, events: toEvents(ops) })}\n`);
   const bands = r.applied.map((a) => ({ label: a.description, kind: a.kind, startMs: a.startMs, endMs: a.endMs }));
-  const title = `seed ${r.seed}: ${r.options.nodes} nodes, ${(r.options.timeMs / 1000).toFixed(0)} s, workloads ${r.options.workloads.join(',')}, nemesis ${r.options.nemesis.join(',')}`;
+  const title = `seed ${r.seed}: ${r.options.nodes} nodes, ${(r.options.timeMs / 1000).toFixed(0)} s, workloads ${r.options.workloads.join(',')}, nemesis ${r.options.nemesis.join(',')}${r.options.sessions ? ', sessions' : ''}${r.options.readR !== undefined ? `, reads at R=${r.options.readR}` : ''}`;
   writeFileSync(files[2], timelineSvg({ ops, bands, healMs: r.healMs, title, subtitle: verdictLines(r).join(' | ') }));
   return [...files];
 }

@@ -22,7 +22,7 @@ export interface TimelineOptions {
   readonly subtitle?: string;
 }
 
-const BAND_COLOUR: Readonly<Record<string, string>> = { kill: '#d62728', pause: '#9467bd', partition: '#1f77b4', slow: '#8c564b', skew: '#e377c2' };
+const BAND_COLOUR: Readonly<Record<string, string>> = { kill: '#d62728', pause: '#9467bd', partition: '#1f77b4', slow: '#8c564b', skew: '#e377c2', membership: '#17becf' };
 const OUTCOME_COLOUR = { ok: '#2ca02c', fail: '#d62728', info: '#ff7f0e' } as const;
 const [WIDTH, LANE, LEFT, TOP, RIGHT] = [1400, 14, 110, 56, 40];
 /** Ok marks drawn at most (evenly thinned beyond), so a long run's picture stays a few hundred KB; failures are all drawn. */

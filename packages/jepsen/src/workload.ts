@@ -24,6 +24,8 @@ export interface ClientLoopOptions {
   /** Stop issuing operations once this returns true. */
   readonly stop: () => boolean;
   readonly record: (op: Operation) => void;
+  /** R of the reads; default the bucket's. */
+  readonly readR?: number;
   /** Pause between operations, ms. Default [0, 40]. */
   readonly thinkMs?: readonly [number, number];
 }
@@ -49,27 +51,29 @@ export async function runClient(o: ClientLoopOptions): Promise<void> {
       o.record({ process: o.process, workload: o.workload, key, value, saw: [], invokeMs, completeMs: o.now(), outcome, ...rest });
     let read: { values: string[]; context: Uint8Array | undefined };
     try {
-      read = blind ? { values: [], context: undefined } : await readKey(o.client, key, bucket);
+      read = blind ? { values: [], context: undefined } : await readKey(o.client, key, bucket, o.readR);
     } catch (err) {
       finish('fail', { error: `read: ${describe(err)}` }); // nothing was written
       await sleep(think);
       continue;
     }
+    const readCompleteMs = blind ? undefined : o.now();
     const register = o.workload === 'register';
     const saw = register ? read.values : [];
+    const readFacts = readCompleteMs !== undefined ? { readCompleteMs } : {};
     const next = register ? value : encodeSet(new Set([...decodeSet(read.values), value]));
     try {
       const res = await o.client.put(key, next, { bucket, ...(read.context ? { context: read.context } : {}) });
-      finish('ok', { saw, context: Buffer.from(res.context).toString('base64'), lwwLost: res.receipt.lwwLost });
+      finish('ok', { saw, ...readFacts, context: Buffer.from(res.context).toString('base64'), lwwLost: res.receipt.lwwLost });
     } catch (err) {
-      finish(definite(err) ? 'fail' : 'info', { saw, error: describe(err) });
+      finish(definite(err) ? 'fail' : 'info', { saw, ...readFacts, error: describe(err) });
     }
     await sleep(think);
   }
 }
 
-async function readKey(client: QuorumKvClient, key: string, bucket: string): Promise<{ values: string[]; context: Uint8Array | undefined }> {
-  const res = await client.get(key, { bucket, resolve: null });
+async function readKey(client: QuorumKvClient, key: string, bucket: string, r: number | undefined): Promise<{ values: string[]; context: Uint8Array | undefined }> {
+  const res = await client.get(key, { bucket, resolve: null, ...(r !== undefined ? { r } : {}) });
   return { values: res.values.map((v) => bytesToString(v)), context: res.context.length > 0 ? res.context : undefined };
 }
 

@@ -59,3 +59,5 @@ export {
   encodeDVVSet,
   decodeDVVSet,
 } from './codec.js';
+
+export { type BoundContext, encodeBoundContext, decodeBoundContext } from './bound-context.js';

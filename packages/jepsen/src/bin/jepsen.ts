@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run jepsen -- --time 300 --nodes 5 --seed S [--workload set,register,lww]
-// [--nemesis kill,pause,partition,slow,skew] [--out DIR]`, or `--crash-cycles N`. Exit code 1 when
+// [--nemesis kill,pause,partition,slow,skew] [--sessions] [--read-r R] [--out DIR]`, or `--crash-cycles N`. Exit code 1 when
 // a checker found a violation, 2 on bad arguments.
 import { parseArgs } from 'node:util';
 import { writeFileSync, mkdirSync } from 'node:fs';
@@ -42,6 +42,8 @@ const { values } = parseArgs({
     'crash-cycles': { type: 'string' },
     clients: { type: 'string' },
     'host-base': { type: 'string' },
+    sessions: { type: 'boolean' },
+    'read-r': { type: 'string' },
   },
   strict: true,
 });
@@ -56,7 +58,7 @@ if (values['crash-cycles'] !== undefined) {
   const result = await runCrashCycles({ seed, nodes, cycles: intOf('crash-cycles', values['crash-cycles'], 100, 1), hostBase, log });
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, `crash-cycles-seed-${seed}.json`), `${JSON.stringify(result, null, 2)}\n`);
-  process.stdout.write(`crash-cycles: ${result.valid ? 'PASS' : 'FAIL'} (cycles=${result.cycles} acknowledged=${result.acknowledged} unknown=${result.unknown} checks=${result.checks} lost=${result.lost.length})\n`);
+  process.stdout.write(`crash-cycles: ${result.valid ? 'PASS' : 'FAIL'} (cycles=${result.cycles} keys=${result.keys} acknowledged=${result.acknowledged} unknown=${result.unknown} checkedWrites=${result.checkedWrites} reads=${result.checks} late=${result.lateReads} lost=${result.lost.length} unexpected=${result.unexpected})\n`);
   process.exit(result.valid ? 0 : 1);
 }
 
@@ -68,6 +70,8 @@ const result = await runJepsen({
   workloads: values.workload ? listOf('workload', values.workload, WORKLOADS) : WORKLOADS,
   nemesis: values.nemesis !== undefined ? listOf<NemesisKind>('nemesis', values.nemesis, NEMESIS_KINDS) : [...NEMESIS_KINDS],
   clientsPerWorkload: intOf('clients', values.clients, 3, 1),
+  sessions: values.sessions ?? false,
+  ...(values['read-r'] !== undefined ? { readR: intOf('read-r', values['read-r'], 2, 1) } : {}),
   log,
 });
 const files = writeReport(out, `jepsen-seed-${seed}`, result);

@@ -1,17 +1,13 @@
 // The causal context handed to clients, bound to the (bucket, key) it was read from, so a context
-// from another key is refused instead of silently superseding values the client never saw:
+// from another key is refused instead of silently superseding values the client never saw. The
+// layout (binding version, the ring's 64-bit hash of (bucket, key), the version vector) is
+// @quorumkv/vclock's bound context; the SDK's sessions read it too.
 //
-//   byte 0      binding version (1)
-//   bytes 1-8   the ring's stable 64-bit hash of (bucket, key), big-endian
-//   bytes 9-    the version vector (@quorumkv/vclock's context encoding)
-//
-// Clients treat the bytes as opaque; only the node that receives them back decodes them.
+// Clients treat the bytes as opaque; a node decodes them when they come back.
 import { keyHash } from '@quorumkv/ring';
-import { decodeContext, encodeContext, type VersionVector } from '@quorumkv/vclock';
+import { decodeBoundContext, encodeBoundContext, type VersionVector } from '@quorumkv/vclock';
 import { NodeArgumentError } from '../errors/errors.js';
 
-const VERSION = 1;
-const HEADER = 9;
 /**
  * Largest counter a context may carry. A new dot's counter is one more than the highest the record
  * and the context know of its actor, and must stay a safe integer: a context claiming nearly 2^53
@@ -22,12 +18,7 @@ const MAX_COUNTER = 2 ** 48;
 
 /** The context clients get for `(bucket, key)`. */
 export function encodeKeyContext(bucket: Uint8Array, key: Uint8Array, vv: VersionVector): Uint8Array {
-  const body = encodeContext(vv);
-  const out = new Uint8Array(HEADER + body.length);
-  out[0] = VERSION;
-  new DataView(out.buffer).setBigUint64(1, keyHash(bucket, key));
-  out.set(body, HEADER);
-  return out;
+  return encodeBoundContext(keyHash(bucket, key), vv);
 }
 
 /**
@@ -36,18 +27,17 @@ export function encodeKeyContext(bucket: Uint8Array, key: Uint8Array, vv: Versio
  */
 export function decodeKeyContext(bytes: Uint8Array, bucket: Uint8Array, key: Uint8Array): VersionVector | undefined {
   if (bytes.length === 0) return undefined;
-  if (bytes.length < HEADER || bytes[0] !== VERSION) throw new NodeArgumentError('context', 'not a context returned by QuorumKV');
-  if (new DataView(bytes.buffer, bytes.byteOffset, HEADER).getBigUint64(1) !== keyHash(bucket, key)) {
-    throw new NodeArgumentError('context', 'belongs to another bucket or key: pass the context a get or put of this key returned');
-  }
-  let vv: VersionVector;
+  let bound;
   try {
-    vv = decodeContext(bytes.subarray(HEADER));
+    bound = decodeBoundContext(bytes);
   } catch (err) {
     throw new NodeArgumentError('context', `not a context returned by QuorumKV: ${(err as Error).message}`);
   }
-  for (const counter of vv.values()) {
+  if (bound.keyHash !== keyHash(bucket, key)) {
+    throw new NodeArgumentError('context', 'belongs to another bucket or key: pass the context a get or put of this key returned');
+  }
+  for (const counter of bound.versionVector.values()) {
     if (counter > MAX_COUNTER) throw new NodeArgumentError('context', `not a context returned by QuorumKV: counter ${counter} is above ${MAX_COUNTER}`);
   }
-  return vv;
+  return bound.versionVector;
 }
