@@ -3,6 +3,7 @@
 // reads that node's own store and nothing else.
 import { createClient, type QuorumKvClient } from '@quorumkv/client/node';
 import type { Cluster } from '@quorumkv/harness';
+import { createHash } from 'node:crypto';
 
 /** A key of a bucket. */
 export interface BucketKey {
@@ -22,6 +23,14 @@ export interface ConvergenceResult {
   readonly passiveDivergentKeys: readonly string[];
   /** Keys whose replicas still disagreed at the end. */
   readonly divergentKeys: readonly string[];
+  /**
+   * When the passive phase ran out: what each replica of each divergent key held (`clock|siblings`,
+   * by node id), and the hints each node still held, to tell a missing hint from a late one.
+   */
+  readonly passiveDetail?: {
+    readonly states: Readonly<Record<string, Readonly<Record<string, string>>>>;
+    readonly hintsPending: Readonly<Record<string, number | string>>;
+  };
 }
 
 /** Options of {@link awaitConvergence}. */
@@ -48,13 +57,14 @@ export async function awaitConvergence(o: ConvergenceOptions): Promise<Convergen
     const passiveSeconds = left.length === 0 ? seconds() : null;
     if (left.length === 0) return { passiveSeconds, seconds: passiveSeconds, readRepair: false, passiveDivergentKeys: [], divergentKeys: [] };
     const passiveDivergentKeys = left.map((k) => `${k.bucket}/${k.key}`);
+    const passiveDetail = await describeDivergence(o, admins, left);
     const phaseEnd = performance.now() + o.phaseMs;
     while (left.length > 0 && performance.now() < phaseEnd) {
       await Promise.all(left.map((k) => o.client.get(k.key, { bucket: k.bucket, r: o.n, resolve: null }).catch(() => undefined)));
       await sleep(250);
       left = await divergent();
     }
-    return { passiveSeconds, seconds: left.length === 0 ? seconds() : null, readRepair: true, passiveDivergentKeys, divergentKeys: left.map((k) => `${k.bucket}/${k.key}`) };
+    return { passiveSeconds, seconds: left.length === 0 ? seconds() : null, readRepair: true, passiveDivergentKeys, divergentKeys: left.map((k) => `${k.bucket}/${k.key}`), passiveDetail };
   } finally {
     for (const a of admins) a.close();
   }
@@ -82,6 +92,34 @@ async function divergentKeys(o: ConvergenceOptions, admins: readonly QuorumKvCli
     if (states.some((s) => s !== states[0] || s === 'unreadable')) out.push(k);
   }
   return out;
+}
+
+/** Each divergent key's state on each of its replicas, and every node's pending hints. */
+async function describeDivergence(o: ConvergenceOptions, admins: readonly QuorumKvClient[], keys: readonly BucketKey[]): Promise<NonNullable<ConvergenceResult['passiveDetail']>> {
+  const states: Record<string, Record<string, string>> = {};
+  for (const k of keys) {
+    const byNode: Record<string, string> = {};
+    for (const a of o.client.replicasOf(k.key, k.bucket)) {
+      const i = o.cluster.addresses.indexOf(o.cluster.clientAddressOf(a));
+      byNode[o.cluster.nodes[i]?.id ?? a] = i < 0 ? 'unknown' : await stateOn(admins[i]!, k).then(summary, (err: unknown) => `unreadable: ${String(err)}`);
+    }
+    states[`${k.bucket}/${k.key}`] = byNode;
+  }
+  const hintsPending: Record<string, number | string> = {};
+  await Promise.all(
+    o.cluster.nodes.map(async (n, i) => {
+      hintsPending[n.id] = await admins[i]!.admin.status().then((s) => s.hintsPending, (err: unknown) => `unreadable: ${String(err)}`);
+    }),
+  );
+  return { states, hintsPending };
+}
+
+/** A state short enough to print: its clock, and a digest of its siblings (set values are large). */
+function summary(state: string): string {
+  const bar = state.indexOf('|');
+  if (bar < 0) return state;
+  const siblings = state.slice(bar + 1);
+  return `${state.slice(0, bar)} siblings=${siblings === '' ? 0 : siblings.split(',').length} #${createHash('sha256').update(siblings).digest('hex').slice(0, 12)}`;
 }
 
 async function stateOn(admin: QuorumKvClient, k: BucketKey): Promise<string> {
