@@ -4,8 +4,9 @@
 // fallback standing in for it) still silent at the deadline left its primary without the write
 // for good, until a read at R = N repaired it. Four proxied nodes; the coordinator's link to a
 // replica (and to the first fallback) drops bytes, as behind a dead link, while gossip still sees
-// every node alive (indirect probes through the others); nothing reads the keys, so only hints can
-// bring the writes to the replica after the link heals.
+// every node alive (indirect probes through the others), or a replica and its stand-in are paused
+// (SIGSTOP) and drop the items, then past their deadline, when they resume. Nothing reads the
+// keys, so only hints can bring the writes to the replica afterwards.
 import { preferenceList } from '@quorumkv/ring';
 import { startCluster, type Cluster, type NodeHandle } from '@quorumkv/harness';
 import { Clients, enc, fetchRing, localValues, sleep, waitAllUp } from './support.js';
@@ -87,6 +88,24 @@ describe('a replica still silent at the deadline gets a hint', () => {
     }
     const tookMs = await arrives(silent, key, 'v2', 8_000);
     process.stdout.write(`failed write reached ${silent.id} ${tookMs ?? 'never (8 s)'} ms after the links healed\n`);
+    expect(tookMs).toBeDefined();
+  });
+
+  it('an acknowledged write while a replica and its stand-in were paused (SIGSTOP)', async () => {
+    const { key, coordinator, silent, fallback } = await roles('paused');
+    silent.pause();
+    fallback.pause();
+    try {
+      const res = await clients.of(coordinator).kv.put({ key: enc(key), value: enc('v3'), w: 2, timeoutMs: 1_200 });
+      expect(res.receipt?.answered).toBe(2);
+      // Answered at once (W = 2 without them); they stay paused until the items' deadline has passed.
+      await sleep(1_700);
+    } finally {
+      silent.resume();
+      fallback.resume();
+    }
+    const tookMs = await arrives(silent, key, 'v3', 8_000);
+    process.stdout.write(`acknowledged write reached the paused ${silent.id} ${tookMs ?? 'never (8 s)'} ms after SIGCONT\n`);
     expect(tookMs).toBeDefined();
   });
 });
