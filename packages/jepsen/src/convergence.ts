@@ -27,6 +27,10 @@ export interface ConvergenceResult {
    * When the passive phase ran out: what each replica of each divergent key held (`clock|siblings`,
    * by node id), and the hints each node still held, to tell a missing hint from a late one.
    */
+  /** Every node's pending hints when the check began (just after heal). */
+  readonly hintsAtHeal?: Readonly<Record<string, number | string>>;
+  /** The passive phase, poll by poll: seconds after heal and how many keys still differed (each change only). */
+  readonly passiveTrace?: readonly (readonly [seconds: number, keys: number])[];
   readonly passiveDetail?: {
     readonly states: Readonly<Record<string, Readonly<Record<string, string>>>>;
     readonly hintsPending: Readonly<Record<string, number | string>>;
@@ -52,10 +56,17 @@ export async function awaitConvergence(o: ConvergenceOptions): Promise<Convergen
   const started = performance.now();
   const seconds = (): number => (performance.now() - started) / 1000;
   try {
+    const hintsAtHeal = await hintsPendingByNode(o, admins);
+    const passiveTrace: [number, number][] = [];
     const divergent = (): Promise<BucketKey[]> => divergentKeys(o, admins);
-    let left = await pollUntilAgreed(divergent, o.phaseMs);
+    const traced = async (): Promise<BucketKey[]> => {
+      const keys = await divergent();
+      if (passiveTrace.at(-1)?.[1] !== keys.length) passiveTrace.push([Math.round(seconds() * 10) / 10, keys.length]);
+      return keys;
+    };
+    let left = await pollUntilAgreed(traced, o.phaseMs);
     const passiveSeconds = left.length === 0 ? seconds() : null;
-    if (left.length === 0) return { passiveSeconds, seconds: passiveSeconds, readRepair: false, passiveDivergentKeys: [], divergentKeys: [] };
+    if (left.length === 0) return { passiveSeconds, seconds: passiveSeconds, readRepair: false, passiveDivergentKeys: [], divergentKeys: [], hintsAtHeal, passiveTrace };
     const passiveDivergentKeys = left.map((k) => `${k.bucket}/${k.key}`);
     const passiveDetail = await describeDivergence(o, admins, left);
     const phaseEnd = performance.now() + o.phaseMs;
@@ -64,7 +75,7 @@ export async function awaitConvergence(o: ConvergenceOptions): Promise<Convergen
       await sleep(250);
       left = await divergent();
     }
-    return { passiveSeconds, seconds: left.length === 0 ? seconds() : null, readRepair: true, passiveDivergentKeys, divergentKeys: left.map((k) => `${k.bucket}/${k.key}`), passiveDetail };
+    return { passiveSeconds, seconds: left.length === 0 ? seconds() : null, readRepair: true, passiveDivergentKeys, divergentKeys: left.map((k) => `${k.bucket}/${k.key}`), hintsAtHeal, passiveTrace, passiveDetail };
   } finally {
     for (const a of admins) a.close();
   }
@@ -105,13 +116,18 @@ async function describeDivergence(o: ConvergenceOptions, admins: readonly Quorum
     }
     states[`${k.bucket}/${k.key}`] = byNode;
   }
-  const hintsPending: Record<string, number | string> = {};
+  return { states, hintsPending: await hintsPendingByNode(o, admins) };
+}
+
+/** The hints each node holds (status), by node id. */
+async function hintsPendingByNode(o: ConvergenceOptions, admins: readonly QuorumKvClient[]): Promise<Record<string, number | string>> {
+  const out: Record<string, number | string> = {};
   await Promise.all(
     o.cluster.nodes.map(async (n, i) => {
-      hintsPending[n.id] = await admins[i]!.admin.status().then((s) => s.hintsPending, (err: unknown) => `unreadable: ${String(err)}`);
+      out[n.id] = await admins[i]!.admin.status().then((s) => s.hintsPending, (err: unknown) => `unreadable: ${String(err)}`);
     }),
   );
-  return { states, hintsPending };
+  return out;
 }
 
 /** A state short enough to print: its clock, and a digest of its siblings (set values are large). */
