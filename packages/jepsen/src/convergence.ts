@@ -29,8 +29,11 @@ export interface ConvergenceResult {
    */
   /** Every node's pending hints when the check began (just after heal). */
   readonly hintsAtHeal?: Readonly<Record<string, number | string>>;
-  /** The passive phase, poll by poll: seconds after heal and how many keys still differed (each change only). */
-  readonly passiveTrace?: readonly (readonly [seconds: number, keys: number])[];
+  /**
+   * The passive phase, poll by poll (each change only): seconds after heal, how many keys still
+   * differed, and the nodes whose LocalGet failed in that poll (a restarted node not answering yet).
+   */
+  readonly passiveTrace?: readonly (readonly [seconds: number, keys: number, unreadable: string])[];
   readonly passiveDetail?: {
     readonly states: Readonly<Record<string, Readonly<Record<string, string>>>>;
     readonly hintsPending: Readonly<Record<string, number | string>>;
@@ -57,11 +60,14 @@ export async function awaitConvergence(o: ConvergenceOptions): Promise<Convergen
   const seconds = (): number => (performance.now() - started) / 1000;
   try {
     const hintsAtHeal = await hintsPendingByNode(o, admins);
-    const passiveTrace: [number, number][] = [];
+    const passiveTrace: [number, number, string][] = [];
     const divergent = (): Promise<BucketKey[]> => divergentKeys(o, admins);
     const traced = async (): Promise<BucketKey[]> => {
-      const keys = await divergent();
-      if (passiveTrace.at(-1)?.[1] !== keys.length) passiveTrace.push([Math.round(seconds() * 10) / 10, keys.length]);
+      const unreadable = new Set<string>();
+      const keys = await divergentKeys(o, admins, unreadable);
+      const nodes = [...unreadable].sort().join(',');
+      const last = passiveTrace.at(-1);
+      if (last?.[1] !== keys.length || last[2] !== nodes) passiveTrace.push([Math.round(seconds() * 10) / 10, keys.length, nodes]);
       return keys;
     };
     let left = await pollUntilAgreed(traced, o.phaseMs);
@@ -90,8 +96,8 @@ async function pollUntilAgreed(divergent: () => Promise<BucketKey[]>, ms: number
   }
 }
 
-/** The keys whose replicas do not all hold the same clock and siblings (or cannot be read). */
-async function divergentKeys(o: ConvergenceOptions, admins: readonly QuorumKvClient[]): Promise<BucketKey[]> {
+/** The keys whose replicas do not all hold the same clock and siblings (or cannot be read); adds the nodes that could not be read to `unreadable`. */
+async function divergentKeys(o: ConvergenceOptions, admins: readonly QuorumKvClient[], unreadable = new Set<string>()): Promise<BucketKey[]> {
   const out: BucketKey[] = [];
   for (const k of o.keys) {
     const replicas = o.client.replicasOf(k.key, k.bucket).map((a) => o.cluster.addresses.indexOf(o.cluster.clientAddressOf(a)));
@@ -99,7 +105,14 @@ async function divergentKeys(o: ConvergenceOptions, admins: readonly QuorumKvCli
       out.push(k);
       continue;
     }
-    const states = await Promise.all(replicas.map((i) => stateOn(admins[i]!, k).catch(() => 'unreadable')));
+    const states = await Promise.all(
+      replicas.map((i) =>
+        stateOn(admins[i]!, k).catch(() => {
+          unreadable.add(o.cluster.nodes[i]!.id);
+          return 'unreadable';
+        }),
+      ),
+    );
     if (states.some((s) => s !== states[0] || s === 'unreadable')) out.push(k);
   }
   return out;
