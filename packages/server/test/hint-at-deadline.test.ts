@@ -59,53 +59,65 @@ describe('a replica still silent at the deadline gets a hint', () => {
     return undefined;
   }
 
+  /** Applies `fault`, runs `write` and waits `holdMs`, lifts the fault; then `value` must reach `silent` within 8 s. */
+  async function reachesAfter(o: { fault: () => void; lift: () => void; write: () => Promise<void>; holdMs: number; silent: NodeHandle; key: string; value: string; what: string }): Promise<void> {
+    o.fault();
+    try {
+      await o.write();
+      await sleep(o.holdMs);
+    } finally {
+      o.lift();
+    }
+    const tookMs = await arrives(o.silent, o.key, o.value, 8_000);
+    process.stdout.write(`${o.what} reached ${o.silent.id} ${tookMs ?? 'never (8 s)'} ms after the fault was lifted\n`);
+    expect(tookMs).toBeDefined();
+  }
+
   it('an acknowledged write whose deadline came before any replica timeout', async () => {
     const { key, coordinator, silent } = await roles('ack');
-    cluster.setLinkFault(indexOf(coordinator), indexOf(silent), { block: 'drop' });
-    try {
+    await reachesAfter({
+      fault: () => cluster.setLinkFault(indexOf(coordinator), indexOf(silent), { block: 'drop' }),
+      lift: () => cluster.clearLinkFaults(),
       // 250 ms is shorter than the replica timeout: no stand-in is tried, the deadline ends the wait.
-      const res = await clients.of(coordinator).kv.put({ key: enc(key), value: enc('v1'), w: 2, timeoutMs: 250 });
-      expect(res.receipt?.answered).toBe(2);
-      await sleep(500);
-    } finally {
-      cluster.clearLinkFaults();
-    }
-    const tookMs = await arrives(silent, key, 'v1', 8_000);
-    process.stdout.write(`acknowledged write reached ${silent.id} ${tookMs ?? 'never (8 s)'} ms after the link healed\n`);
-    expect(tookMs).toBeDefined();
+      write: async () => expect((await clients.of(coordinator).kv.put({ key: enc(key), value: enc('v1'), w: 2, timeoutMs: 250 })).receipt?.answered).toBe(2),
+      holdMs: 500,
+      silent,
+      key,
+      value: 'v1',
+      what: 'acknowledged write',
+    });
   });
 
   it('a write that missed W while the stand-in for a replica was silent too', async () => {
     const { key, coordinator, silent, fallback } = await roles('failed');
-    cluster.setLinkFault(indexOf(coordinator), indexOf(silent), { block: 'drop' });
-    cluster.setLinkFault(indexOf(coordinator), indexOf(fallback), { block: 'drop' });
-    try {
+    await reachesAfter({
+      fault: () => {
+        cluster.setLinkFault(indexOf(coordinator), indexOf(silent), { block: 'drop' });
+        cluster.setLinkFault(indexOf(coordinator), indexOf(fallback), { block: 'drop' });
+      },
+      lift: () => cluster.clearLinkFaults(),
       // w = 3: the write fails (2 of 3), yet n1 and the other primary keep it, so the third must too.
-      await expect(clients.of(coordinator).kv.put({ key: enc(key), value: enc('v2'), w: 3, timeoutMs: 1_200 })).rejects.toThrow(/answered 2, required 3/);
-      await sleep(500);
-    } finally {
-      cluster.clearLinkFaults();
-    }
-    const tookMs = await arrives(silent, key, 'v2', 8_000);
-    process.stdout.write(`failed write reached ${silent.id} ${tookMs ?? 'never (8 s)'} ms after the links healed\n`);
-    expect(tookMs).toBeDefined();
+      write: () => expect(clients.of(coordinator).kv.put({ key: enc(key), value: enc('v2'), w: 3, timeoutMs: 1_200 })).rejects.toThrow(/answered 2, required 3/),
+      holdMs: 500,
+      silent,
+      key,
+      value: 'v2',
+      what: 'failed write',
+    });
   });
 
   it('an acknowledged write while a replica and its stand-in were paused (SIGSTOP)', async () => {
     const { key, coordinator, silent, fallback } = await roles('paused');
-    silent.pause();
-    fallback.pause();
-    try {
-      const res = await clients.of(coordinator).kv.put({ key: enc(key), value: enc('v3'), w: 2, timeoutMs: 1_200 });
-      expect(res.receipt?.answered).toBe(2);
+    await reachesAfter({
+      fault: () => [silent, fallback].forEach((n) => n.pause()),
+      lift: () => [silent, fallback].forEach((n) => n.resume()),
+      write: async () => expect((await clients.of(coordinator).kv.put({ key: enc(key), value: enc('v3'), w: 2, timeoutMs: 1_200 })).receipt?.answered).toBe(2),
       // Answered at once (W = 2 without them); they stay paused until the items' deadline has passed.
-      await sleep(1_700);
-    } finally {
-      silent.resume();
-      fallback.resume();
-    }
-    const tookMs = await arrives(silent, key, 'v3', 8_000);
-    process.stdout.write(`acknowledged write reached the paused ${silent.id} ${tookMs ?? 'never (8 s)'} ms after SIGCONT\n`);
-    expect(tookMs).toBeDefined();
+      holdMs: 1_700,
+      silent,
+      key,
+      value: 'v3',
+      what: 'acknowledged write, replica paused,',
+    });
   });
 });
