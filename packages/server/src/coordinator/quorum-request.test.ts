@@ -78,6 +78,19 @@ describe('quorumRequest', () => {
     expect(sent).toEqual(['b', 'c']);
   });
 
+  it('reports the primaries still silent at the deadline, or whose stand-ins were, met quorum or not', async () => {
+    // No replica timeout before the deadline: c is silent, the write met W = 2 with b.
+    const met = run({ c: 'silent' }, { replicaTimeoutMs: 30, timeoutMs: 30 });
+    expect((await met.quorum).answered).toBe(2);
+    await met.all;
+    expect(met.unreached).toEqual(['c']);
+    // c timed out and its stand-in d stayed silent until the deadline: W = 3 failed, c is reported.
+    const missed = run({ c: 'silent', d: 'silent' }, { required: 3, replicaTimeoutMs: 20, timeoutMs: 60 });
+    await expect(missed.quorum).rejects.toMatchObject({ expired: true, answered: 2 });
+    expect(missed.sent).toEqual(['b', 'c', 'd->c']);
+    expect(missed.unreached).toEqual(['c']);
+  });
+
   it('skips primaries known to be down without asking them', async () => {
     const { quorum, sent } = run({}, { isAvailable: (id) => id !== 'c' });
     await quorum;

@@ -30,7 +30,7 @@ export interface QuorumRequestOptions {
   isAvailable: (nodeId: string) => boolean;
   /** Whether a result counts towards the quorum. */
   accept: (result: ReplicaItemResult) => boolean;
-  /** A primary that neither answered nor had a stand-in. */
+  /** A primary that neither answered nor had a stand-in that answered (also when the deadline cut the wait short). */
   onUnreached?: (primary: string) => void;
   /** Per replica answer timeout, ms. */
   replicaTimeoutMs: number;
@@ -216,7 +216,13 @@ export function quorumRequest(o: QuorumRequestOptions): { quorum: Promise<Quorum
     }
     cancelDeadlineTimer = o.timers.after(o.timeoutMs, () => {
       state.expired = true;
-      for (const a of attempts) if (!a.done) finish(a, false, `deadline of ${o.timeoutMs} ms passed`);
+      for (const a of attempts) {
+        if (a.done) continue;
+        finish(a, false, `deadline of ${o.timeoutMs} ms passed`);
+        // No time is left for a stand-in, but the write may be on other replicas (the coordinator's
+        // own copy at least) whether or not it met its quorum: the silent one's primary gets a hint.
+        o.onUnreached?.(a.standingInFor || a.outcome.nodeId);
+      }
       pending = 0;
       check();
     });

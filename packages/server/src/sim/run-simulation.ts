@@ -36,7 +36,17 @@ export interface SimulationResult {
   /** Every dot seen, with its value. */
   ledger: DotLedger;
   violations: Violation[];
-  stats: { virtualMs: number; events: number; messages: number; ops: number; acknowledged: number; warnings: number; hintsLeft: number };
+  stats: {
+    virtualMs: number;
+    events: number;
+    messages: number;
+    ops: number;
+    acknowledged: number;
+    warnings: number;
+    hintsLeft: number;
+    /** Keys whose primaries' disks still differed after heal and the first settle, before any final read (hints and background work alone). */
+    divergedAfterSettle: number;
+  };
 }
 
 /** A fixed, realistic epoch: expiries and deadlines are absolute times. */
@@ -67,8 +77,17 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRes
   await clock.run(DRAIN_MS);
   await cluster.healAll();
   const reader = new SimClient(-1, cluster, clock, history, keys);
+  let divergedAfterSettle = 0;
   for (const round of [1, 2]) {
     await clock.run(SETTLE_MS);
+    if (round === 1) {
+      for (const key of keys) {
+        const differ = cluster.disksDiffer(key);
+        if (differ === undefined) continue;
+        divergedAfterSettle++;
+        history.note(clock.now(), `replicas of ${key} still differ after settling: ${differ}`);
+      }
+    }
     for (const key of keys) {
       const { values, read, unrepairable } = cluster.valuesOnDisks(key);
       const op = history.invoke({ client: -1, kind: 'get', key, via: 'disks', finalRound: round, fromDisks: true, invokedMs: clock.now() });
@@ -95,6 +114,7 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRes
       acknowledged: history.ops.filter((op) => op.outcome === 'ok' && op.kind !== 'get').length,
       warnings: cluster.warnings,
       hintsLeft: cluster.pendingHints(),
+      divergedAfterSettle,
     },
   };
 

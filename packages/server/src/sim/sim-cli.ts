@@ -62,11 +62,15 @@ async function main(): Promise<number> {
   const maxMs = args['max-seconds'] === undefined ? Infinity : integer('max-seconds', args['max-seconds']) * 1000;
   const byCheck = new Map<string, number>();
   let failing = 0;
+  let diverged = 0;
+  let divergedRuns = 0;
   const started = performance.now();
   let done = 0;
   for (let seed = first; seed < first + runs && performance.now() - started < maxMs; seed++, done++) {
     const o: SimulationOptions = { ...base, seed };
     const r = await runSimulation(o);
+    diverged += r.stats.divergedAfterSettle;
+    if (r.stats.divergedAfterSettle > 0) divergedRuns++;
     if (r.violations.length === 0) continue;
     failing++;
     for (const check of new Set(r.violations.map((v) => v.check))) byCheck.set(check, (byCheck.get(check) ?? 0) + 1);
@@ -76,6 +80,7 @@ async function main(): Promise<number> {
   const checks = [...byCheck].map(([c, n]) => `${c} ${n}`).join(', ');
   const cut = done < runs ? ` (time budget spent: seeds ${first}-${first + done - 1})` : '';
   console.log(`${done} runs in ${seconds.toFixed(1)} s (${(done / seconds).toFixed(0)} runs/s)${cut}: ${failing} failing${failing ? ` (${checks})` : ''}`);
+  console.log(`replicas still unequal after heal and settling, before any final read: ${diverged} keys in ${divergedRuns} runs`);
   return failing > 0 ? 1 : 0;
 }
 

@@ -3,6 +3,7 @@
 // process starts believing everyone is up), and the faults the nemesis applies.
 import { createRing, preferenceListForPartition, partitionOf, type Ring } from '@quorumkv/ring';
 import type { Hint } from '@quorumkv/storage';
+import { join } from '@quorumkv/vclock';
 import { serverConfigSchema, type ServerConfig } from '../config/config-schema.js';
 import { decodeRecord, liveSiblings, mergeRecords, type KeyRecord } from '../record/key-record.js';
 import { assessLoss } from './copy-loss.js';
@@ -254,6 +255,25 @@ export class SimCluster {
     const values = merged ? liveSiblings(merged, this.o.clock.now()).map((s) => decoder.decode(s.value)) : [];
     // A corrupt copy with no intact copy anywhere: read repair has nothing to rewrite it from.
     return { values: values.sort(), read, unrepairable: corrupt && !merged };
+  }
+
+  /**
+   * When the intact copies on `key`'s primaries' disks hold different causal states (clock or
+   * siblings), or some primary holds none while another does, what each holds; undefined when they
+   * agree. Corrupt copies count as missing.
+   */
+  disksDiffer(key: string): string | undefined {
+    const k = encoder.encode(key);
+    const copies = this.primaries(key).map((id) => {
+      const disk = this.node(id).disk;
+      const stored = disk.isCorrupt(BUCKET_BYTES, k) ? undefined : disk.peek(BUCKET_BYTES, k);
+      if (!stored) return { id, state: 'absent', text: 'absent' };
+      const r = decodeRecord(stored.value);
+      const siblings = r.siblings.map((s) => Buffer.from(s.value).toString('base64')).sort();
+      return { id, state: JSON.stringify([[...join(r)].sort(), siblings]), text: describeRecord(stored.value, this.o.clock.now()) };
+    });
+    if (copies.every((c) => c.state === copies[0]!.state)) return undefined;
+    return copies.map((c) => `${c.id}: ${c.text}`).join('; ');
   }
 
   /** Notes in the history what `node` losing its record of `key` (and its hints, with `hints`) destroys. */

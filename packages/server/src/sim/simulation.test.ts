@@ -8,6 +8,8 @@ import { formatReport } from './sim-report.js';
 
 /** Runs per `npm test` of the `basic` property (~20 ms of CPU each under jest); larger sweeps: CONTRIBUTING.md. */
 const BASIC_RUNS = 100;
+/** Runs of the passive-convergence property per `npm test`. */
+const CONVERGENCE_RUNS = 200;
 /** How many runs the planted bug may take to be caught. */
 const PLANTED_BUG_BUDGET = 100;
 
@@ -41,6 +43,20 @@ describe('whole-cluster simulation', () => {
     await fc.assert(
       fc.asyncProperty(seeds, stepCounts, (seed, steps) => holds({ seed, steps, faults: 'basic' })),
       { seed: 42, numRuns: BASIC_RUNS },
+    );
+  }, 300_000);
+
+  it(`leaves every key's replicas equal after heal from hints alone, with no crash and unbounded hints (${CONVERGENCE_RUNS} runs)`, async () => {
+    // No read after heal, so no read repair: what the replicas hold then came from writes and
+    // hints. A crashed coordinator takes the hints it had not yet stored with it, and small hint
+    // bounds drop hints by design; both are left out here (issue #18).
+    await fc.assert(
+      fc.asyncProperty(seeds, stepCounts, async (seed, steps) => {
+        const o: SimulationOptions = { seed, steps, faults: 'basic', without: ['crash', 'hint-bounds'] };
+        const r = await runSimulation(o);
+        if (r.stats.divergedAfterSettle > 0) throw new Error(formatReport(await runSimulation({ ...o, trace: true }), o));
+      }),
+      { seed: 42, numRuns: CONVERGENCE_RUNS },
     );
   }, 300_000);
 
