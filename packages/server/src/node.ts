@@ -285,7 +285,7 @@ export class QuorumNode {
     ring.onChange((r, bytes) => {
       const before = previous;
       previous = r;
-      if (before.transition !== undefined && r.transition === undefined) oldCopies.finished(before, r);
+      oldCopies.ringChanged(before, r);
       buckets.invalidate();
       void storage.setMeta('ring', bytes);
       membership.list.setMetadata(RING_METADATA_KEY, r.version, bytes);
@@ -379,9 +379,9 @@ export class QuorumNode {
       selfId: o.nodeId,
       storage: o.storage,
       ring: () => ring.current,
-      held: async (id, since, partitions) => {
+      held: async (id, since, partitions, orLater) => {
         const client = this.pool.client(QuorumNode.addressOf(ring, membership, id), ReplicaService);
-        return (await client.handoffHeld({ header: o.header(), since: BigInt(since), partitions: [...partitions] }, { timeoutMs: PEER_CALL_TIMEOUT_MS })).complete;
+        return (await client.handoffHeld({ header: o.header(), since: BigInt(since), partitions: [...partitions], orLater }, { timeoutMs: PEER_CALL_TIMEOUT_MS })).complete;
       },
       timers: systemTimers,
       info: (msg, fields) => this.log.info(fields, msg),

@@ -3,10 +3,10 @@
 // this node a source again, and its stale copy of a key whose tombstone was reaped meanwhile would
 // revive the key. Records are removed with storage.reap (only if the bytes are still the ones
 // scanned), so a write that lands meanwhile is kept.
-import { allNodes, partitionTransfers, type Ring } from '@quorumkv/ring';
+import { allNodes, partitionTransfers, preferenceListForPartition, targetRing, type Ring } from '@quorumkv/ring';
 import type { StorageEngine } from '@quorumkv/storage';
 import type { Timers } from '../clock/timers.js';
-import { possibleHolders } from '../cluster/buckets.js';
+import { MAX_N, possibleHolders } from '../cluster/buckets.js';
 
 const PAGE = 512;
 
@@ -17,6 +17,13 @@ export function partitionsLost(before: Ring, after: Ring, selfId: string): numbe
     if (possibleHolders(before, p).includes(selfId) && !possibleHolders(after, p).includes(selfId)) lost.push(p);
   }
   return lost;
+}
+
+/** Whether `after` is the ring `ring`'s transition ends in (the same owners and members as its target). */
+function endsIn(ring: Ring, after: Ring): boolean {
+  const target = targetRing(ring);
+  const ids = (r: Ring): string => r.nodes.map((n) => `${n.id}/${n.state}`).join(',');
+  return target !== undefined && target.owners.join(',') === after.owners.join(',') && ids(target) === ids(after);
 }
 
 /** Drops every record of `partitions` here; returns how many were removed. */
@@ -44,9 +51,10 @@ export interface OldCopiesDeps {
   ring: () => Ring;
   /**
    * Asks `nodeId`, at the address this node knows for it, which of `partitions` it received
-   * complete in transition `since`. Rejects when it cannot be asked.
+   * complete in transition `since` (`orLater`: in any transition that began at or after it).
+   * Rejects when it cannot be asked.
    */
-  held: (nodeId: string, since: number, partitions: readonly number[]) => Promise<readonly number[]>;
+  held: (nodeId: string, since: number, partitions: readonly number[], orLater: boolean) => Promise<readonly number[]>;
   timers: Timers;
   info: (msg: string, fields: Record<string, unknown>) => void;
   warn: (msg: string, fields: Record<string, unknown>) => void;
@@ -67,6 +75,8 @@ export const DEFAULT_OLD_COPIES: OldCopiesOptions = { minDelayMs: 1_000, maxDela
 /** One finished transition's copies still to drop. */
 interface DropJob {
   readonly since: number;
+  /** Confirmations of any transition since `since` count: the node missed the transitions' rings. */
+  readonly orLater: boolean;
   /** Unconfirmed new holders of each partition still held. */
   readonly waiting: Map<number, Set<string>>;
   /** This node left the cluster in this transition (moved to a later job that takes its partitions over). */
@@ -89,10 +99,54 @@ export class OldCopies {
   /** Jobs with copies still unconfirmed (retrying or given up): a later transition may rescue them. */
   private readonly unconfirmed = new Set<DropJob>();
 
+  /** The last ring without a transition this node held (undefined while it knows none). */
+  private base: Ring | undefined;
+
   constructor(
     private readonly d: OldCopiesDeps,
     private readonly o: OldCopiesOptions = DEFAULT_OLD_COPIES,
-  ) {}
+  ) {
+    const ring = d.ring();
+    if (ring.transition === undefined) this.base = ring;
+  }
+
+  /**
+   * This node's ring went from `before` to `after`. Copies are weighed once a ring without a
+   * transition is reached, against the last such ring this node held: when `before` is the
+   * transition that began from it and `after` is where it ends, as {@link finished}; when the
+   * node missed rings on the way (it was paused or cut off through a whole change, or through its
+   * end and the next), as {@link jumped}.
+   */
+  ringChanged(before: Ring, after: Ring): void {
+    if (after.transition !== undefined) return;
+    const base = this.base;
+    this.base = after;
+    const t = before.transition;
+    if (t !== undefined && (base === undefined || t.since === base.version + 1) && endsIn(before, after)) return this.finished(before, after);
+    const from = base ?? before;
+    if (from.version < after.version) this.jumped(from, after);
+  }
+
+  /**
+   * The node went from `from` to `after` without the rings between: it cannot know the transfers,
+   * only who holds each partition it lost now and did not then. Each of those must confirm it
+   * received the partition complete in a transition that began after `from`.
+   */
+  private jumped(from: Ring, after: Ring): void {
+    const self = this.d.selfId;
+    const waiting = new Map<number, Set<string>>();
+    for (const p of partitionsLost(from, after, self)) {
+      const had = new Set(preferenceListForPartition(from, p, MAX_N).primaries);
+      waiting.set(p, new Set(possibleHolders(after, p).filter((id) => id !== self && !had.has(id))));
+    }
+    if (waiting.size === 0) return;
+    const member = (r: Ring): boolean => allNodes(r).some((n) => n.id === self);
+    const since = from.transition?.since ?? from.version + 1;
+    const job: DropJob = { since, orLater: true, waiting, left: member(from) && !member(after), rounds: 0, delayMs: this.o.minDelayMs };
+    this.d.info('this node missed ring versions between these: its lost copies wait for their holders to confirm', { from: from.version, to: after.version, partitions: waiting.size });
+    this.unconfirmed.add(job);
+    void this.round(job);
+  }
 
   /** `before` (the last ring of a transition) was followed by `after`, which ended it. */
   finished(before: Ring, after: Ring): void {
@@ -103,7 +157,7 @@ export class OldCopies {
       waiting.set(p, new Set(partitionTransfers(before, p).map((t) => t.to).filter((id) => id !== this.d.selfId)));
     }
     const member = (r: Ring): boolean => allNodes(r).some((n) => n.id === this.d.selfId);
-    const job: DropJob = { since, waiting, left: member(before) && !member(after), rounds: 0, delayMs: this.o.minDelayMs };
+    const job: DropJob = { since, orLater: false, waiting, left: member(before) && !member(after), rounds: 0, delayMs: this.o.minDelayMs };
     this.takeOverOrphans(job, before, after);
     if (waiting.size === 0 && !job.left) return;
     if (waiting.size > 0) this.unconfirmed.add(job);
@@ -175,7 +229,7 @@ export class OldCopies {
     await Promise.all(
       [...byHolder].map(async ([holder, partitions]) => {
         try {
-          for (const p of await this.d.held(holder, job.since, partitions)) job.waiting.get(p)?.delete(holder);
+          for (const p of await this.d.held(holder, job.since, partitions, job.orLater)) job.waiting.get(p)?.delete(holder);
         } catch (err) {
           this.d.warn('cannot ask a new holder whether it holds the partitions this node would drop', { holder, since: job.since, error: String(err) });
         }
