@@ -280,7 +280,9 @@ export class QuorumNode {
       },
     );
     buckets.load(storage.listMeta(BUCKET_METADATA).map((e) => e.value), storage.getMeta('buckets'));
-    const oldCopies = this.oldCopies({ nodeId, storage, ring, membership, header });
+    // The largest n of any bucket: a transition's transfers cover every n up to it.
+    const transitionN = (): number => Math.max(buckets.resolve('').n, ...buckets.list().map((b) => buckets.resolve(b.name).n));
+    const oldCopies = this.oldCopies({ nodeId, storage, ring, membership, header, replicaCount: transitionN });
     let previous: Ring = ring.current;
     ring.onChange((r, bytes) => {
       const before = previous;
@@ -309,7 +311,7 @@ export class QuorumNode {
       selfId: nodeId,
       ring,
       membership,
-      transitionN: () => Math.max(buckets.resolve('').n, ...buckets.list().map((b) => buckets.resolve(b.name).n)),
+      transitionN,
       definedN: identity.definition.n,
       partitionStats: (p) => {
         const keys = storage.countPartition(p);
@@ -373,7 +375,7 @@ export class QuorumNode {
   }
 
   /** Drops copies of partitions a finished transition took away, once their new holders confirm (ReplicaService.HandoffHeld). */
-  private oldCopies(o: { nodeId: string; storage: StorageEngine; ring: RingState; membership: ClusterMembership; header: () => ReplicaHeader }): OldCopies {
+  private oldCopies(o: { nodeId: string; storage: StorageEngine; ring: RingState; membership: ClusterMembership; header: () => ReplicaHeader; replicaCount: () => number }): OldCopies {
     const { ring, membership } = o;
     return new OldCopies({
       selfId: o.nodeId,
@@ -383,6 +385,7 @@ export class QuorumNode {
         const client = this.pool.client(QuorumNode.addressOf(ring, membership, id), ReplicaService);
         return (await client.handoffHeld({ header: o.header(), since: BigInt(since), partitions: [...partitions], orLater }, { timeoutMs: PEER_CALL_TIMEOUT_MS })).complete;
       },
+      replicaCount: o.replicaCount,
       timers: systemTimers,
       info: (msg, fields) => this.log.info(fields, msg),
       warn: this.warn,

@@ -6,7 +6,7 @@
 import { allNodes, partitionTransfers, preferenceListForPartition, targetRing, type Ring } from '@quorumkv/ring';
 import type { StorageEngine } from '@quorumkv/storage';
 import type { Timers } from '../clock/timers.js';
-import { MAX_N, possibleHolders } from '../cluster/buckets.js';
+import { possibleHolders } from '../cluster/buckets.js';
 
 const PAGE = 512;
 
@@ -55,6 +55,8 @@ export interface OldCopiesDeps {
    * Rejects when it cannot be asked.
    */
   held: (nodeId: string, since: number, partitions: readonly number[], orLater: boolean) => Promise<readonly number[]>;
+  /** The largest replica count of any bucket: who held a partition's data, for a node that missed the transfers. */
+  replicaCount: () => number;
   timers: Timers;
   info: (msg: string, fields: Record<string, unknown>) => void;
   warn: (msg: string, fields: Record<string, unknown>) => void;
@@ -129,15 +131,17 @@ export class OldCopies {
 
   /**
    * The node went from `from` to `after` without the rings between: it cannot know the transfers,
-   * only who holds each partition it lost now and did not then. Each of those must confirm it
-   * received the partition complete in a transition that began after `from`.
+   * only who holds each partition's data now (its first replicas, as many as the largest bucket n)
+   * and did not then. Each of those must confirm it received the partition complete in a
+   * transition that began after `from`.
    */
   private jumped(from: Ring, after: Ring): void {
     const self = this.d.selfId;
+    const n = this.d.replicaCount();
     const waiting = new Map<number, Set<string>>();
     for (const p of partitionsLost(from, after, self)) {
-      const had = new Set(preferenceListForPartition(from, p, MAX_N).primaries);
-      waiting.set(p, new Set(possibleHolders(after, p).filter((id) => id !== self && !had.has(id))));
+      const had = new Set(preferenceListForPartition(from, p, n).primaries);
+      waiting.set(p, new Set(preferenceListForPartition(after, p, n).primaries.filter((id) => id !== self && !had.has(id))));
     }
     if (waiting.size === 0) return;
     const member = (r: Ring): boolean => allNodes(r).some((n) => n.id === self);
