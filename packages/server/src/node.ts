@@ -704,6 +704,7 @@ export class QuorumNode {
     if (c.hintedHandoff) replication.hints.start();
     replication.admission.start();
     replication.handoff.start();
+    view.oldCopies.resume();
     let autoJoining = false;
     this.claimantTimer = setInterval(() => {
       try {

@@ -6,6 +6,7 @@ import { allNodes, decodeRing } from '@quorumkv/ring';
 import type { StorageEngine } from '@quorumkv/storage';
 import type { ServerConfig } from '../config/config-schema.js';
 import type { DiscoveredCluster } from './discovery.js';
+import { OLD_COPIES_BASE_META, OLD_COPIES_META } from '../handoff/old-copies.js';
 import {
   checkOwnSettings,
   clusterIdOf,
@@ -84,6 +85,9 @@ export async function storeJoinedCluster(storage: StorageEngine, found: Discover
     throw new DataDirMismatchError(`node id "${own.nodeId}" is already a member of cluster ${found.clusterId}: give this node its own --node-id`);
   await storage.setMeta('cluster-definition', encoder.encode(encodeDefinitionText(definition)));
   await storage.setMeta('ring', found.ringBytes);
+  // A node that took a proposed cluster drops nothing its own one-node ring had: it was empty.
+  await storage.setMeta(OLD_COPIES_BASE_META, found.ringBytes);
+  await storage.setMeta(OLD_COPIES_META, encoder.encode('[]'));
   await storage.setMeta('joined', encoder.encode('1'));
   // Last: a data dir with a cluster id is one that belongs to that cluster.
   await storage.setMeta('cluster-id', encoder.encode(found.clusterId));
