@@ -46,7 +46,7 @@ async function setUp(confirms: (holder: string, partitions: readonly number[], r
     { minDelayMs: 100, maxDelayMs: 400, maxRounds: 4 },
   );
   const held = (): number => Array.from({ length: Q }, (_, p) => storage.countPartition(p)).reduce((a, b) => a + b, 0);
-  return { clock, copies, start, last, end, asked, held, left: () => left, setRing: (r: Ring) => (ring = r) };
+  return { clock, storage, copies, start, last, end, asked, held, left: () => left, setRing: (r: Ring) => (ring = r) };
 }
 
 describe('dropping copies after a transition finishes', () => {
@@ -197,5 +197,42 @@ describe('a node that missed the rings of a change', () => {
     await s.go(s.begun, s.last, s.end);
     expect(s.heldLost()).toBe(0);
     expect(s.asked.every((a) => !a.orLater && a.since === s.begun.transition!.since)).toBe(true);
+  });
+});
+
+describe('copies still to drop across a restart', () => {
+  it('a new instance on the same storage asks again and drops once confirmed', async () => {
+    let confirming = false;
+    const s = await setUp((_, partitions) => (confirming ? partitions : []));
+    s.copies.finished(s.last, s.end);
+    await s.clock.run(10_000);
+    const kept = s.held();
+    expect(kept).toBeGreaterThan(0);
+    s.copies.stop();
+    // The same data dir after a restart: the ring in force is the finished one.
+    confirming = true;
+    const asked: number[] = [];
+    let left = 0;
+    const again = new OldCopies(
+      {
+        selfId: 'n1',
+        storage: s.storage,
+        ring: () => s.end,
+        held: async (_holder, since, partitions) => {
+          asked.push(since);
+          return partitions;
+        },
+        replicaCount: () => 3,
+        timers: s.clock.timersFor({ alive: true }),
+        info: () => {},
+        warn: () => {},
+        onLeft: () => left++,
+      },
+      { minDelayMs: 100, maxDelayMs: 400, maxRounds: 4 },
+    );
+    again.resume();
+    await s.clock.run(1_000);
+    expect(new Set(asked)).toEqual(new Set([s.last.transition!.since]));
+    expect({ held: s.held(), left }).toEqual({ held: 0, left: 1 });
   });
 });
