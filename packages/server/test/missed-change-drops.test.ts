@@ -7,7 +7,7 @@
 // written to all 7 founders (a bucket of n = 7).
 import type { NodeHandle } from '@quorumkv/harness';
 import { apply, plan, preferenceListForPartition, type Ring } from '@quorumkv/ring';
-import { eventually, fetchRing, loadKeys, localValues, primariesOf, sleep, startSeeded, useCluster, waitAllUp } from './support.js';
+import { eventually, fetchRing, type Clients, loadKeys, localValues, primariesOf, sleep, startSeeded, useCluster, waitAllUp } from './support.js';
 
 const HOST_BASE = 143;
 const Q = 16;
@@ -20,6 +20,30 @@ const FLAGS = ['--partitions', String(Q), '--n', '3', '--log-level', 'warn', '--
 function partitionsLostBy(before: Ring, after: Ring, id: string): number {
   const among = (r: Ring, p: number): boolean => preferenceListForPartition(r, p, MAX_N).primaries.includes(id);
   return Array.from({ length: before.partitionCount }, (_, p) => p).filter((p) => among(before, p) && !among(after, p)).length;
+}
+
+/**
+ * Waits until `node` holds none of `keys`. Their new holders confirm at the first round, or a
+ * later one (1 s, doubling) if the node did not reach them yet: 45 s covers five rounds.
+ */
+async function expectDropped(clients: Clients, node: NodeHandle, keys: readonly string[]): Promise<void> {
+  const stillHeld = async (): Promise<string[]> => {
+    const held = await Promise.all(keys.map(async (k) => ((await localValues(clients, node, k, BUCKET)) === undefined ? undefined : k)));
+    return held.filter((k): k is string => k !== undefined);
+  };
+  let left: readonly string[] = keys;
+  await eventually(async () => (left = await stillHeld()).length === 0, 45_000, 500);
+  expect({ lost: keys.length, stillHeld: left }).toEqual({ lost: keys.length, stillHeld: [] });
+}
+
+/** Every one of `keys` is held by each of its holders under `ring`. */
+async function expectOnHolders(clients: Clients, ring: Ring, keys: readonly string[], nodes: readonly NodeHandle[]): Promise<void> {
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  for (const k of keys) {
+    const holders = primariesOf(ring, k, MAX_N, BUCKET);
+    const values = await Promise.all(holders.map((id) => localValues(clients, byId.get(id)!, k, BUCKET)));
+    expect({ k, missing: holders.filter((_, i) => values[i] === undefined) }).toEqual({ k, missing: [] });
+  }
 }
 
 describe('a node that missed a whole ring change', () => {
@@ -69,23 +93,10 @@ describe('a node that missed a whole ring change', () => {
     const kept = keys.filter((k) => primariesOf(final!, k, MAX_N, BUCKET).includes(paused.id));
     expect(lost.length).toBeGreaterThan(0);
     expect(await eventually(async () => (await fetchRing(clients, paused)).checksum === final!.checksum, 30_000, 250)).toBe(true);
-    // Its new holders confirm at the first round, or a later one (1 s, doubling) if the node did not
-    // reach them yet: 45 s covers five rounds.
-    const stillHeld = async (): Promise<string[]> => {
-      const held = await Promise.all(lost.map(async (k) => ((await localValues(clients, paused, k, BUCKET)) === undefined ? undefined : k)));
-      return held.filter((k): k is string => k !== undefined);
-    };
-    let left: string[] = lost;
-    await eventually(async () => (left = await stillHeld()).length === 0, 45_000, 500);
-    expect({ lost: lost.length, stillHeld: left }).toEqual({ lost: lost.length, stillHeld: [] });
+    await expectDropped(clients, paused, lost);
     // What it still holds a share of is kept, and every key is still on its final holders.
     expect((await Promise.all(kept.map((k) => localValues(clients, paused, k, BUCKET)))).every((v) => v !== undefined)).toBe(true);
-    for (const k of lost) {
-      const holders = primariesOf(final!, k, MAX_N, BUCKET).filter((id) => id !== paused.id);
-      const byId = new Map([...founders, joiner].map((n) => [n.id, n]));
-      const values = await Promise.all(holders.map((id) => localValues(clients, byId.get(id)!, k, BUCKET)));
-      expect({ k, missing: holders.filter((_, i) => values[i] === undefined) }).toEqual({ k, missing: [] });
-    }
+    await expectOnHolders(clients, final!, lost, [...founders, joiner]);
   }, 240_000);
   // The copies it still has to drop are kept in its storage meta: killed with -9 while their new
   // holder cannot answer, it resumes the confirm-and-drop when it restarts.
@@ -134,17 +145,7 @@ describe('a node that missed a whole ring change', () => {
     await paused.restart({ signal: 'SIGKILL', readyTimeoutMs: 30_000 });
     clients.reset(paused);
     ninth.resume();
-    const stillHeld = async (): Promise<string[]> => {
-      const held = await Promise.all(lost.map(async (k) => ((await localValues(clients, paused, k, BUCKET)) === undefined ? undefined : k)));
-      return held.filter((k): k is string => k !== undefined);
-    };
-    let left: string[] = lost;
-    await eventually(async () => (left = await stillHeld()).length === 0, 45_000, 500);
-    expect({ lost: lost.length, stillHeld: left }).toEqual({ lost: lost.length, stillHeld: [] });
-    const byId = new Map([...founders, joiner!, ninth].map((n) => [n.id, n]));
-    for (const k of lost) {
-      const values = await Promise.all(holders(final!, k).map((id) => localValues(clients, byId.get(id)!, k, BUCKET)));
-      expect({ k, missing: holders(final!, k).filter((_, i) => values[i] === undefined) }).toEqual({ k, missing: [] });
-    }
+    await expectDropped(clients, paused, lost);
+    await expectOnHolders(clients, final!, lost, [...founders, joiner!, ninth]);
   }, 240_000);
 });
