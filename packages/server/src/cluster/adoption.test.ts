@@ -31,12 +31,14 @@ describe('who may be brought in by cluster create', () => {
 
 describe('the addresses and answers of a create', () => {
   it('refuses an address twice, the own address, malformed ones and too few nodes for n', () => {
-    expect(addressProblem(['a:1', 'b:2'], 'o:0', 3)).toBeUndefined();
-    expect(addressProblem(['a:1', 'a:1'], 'o:0', 2)).toBe('a:1 is listed twice');
-    expect(addressProblem(['o:0', 'a:1'], 'o:0', 2)).toMatch(/^o:0 is the node the cluster forms around/);
-    expect(addressProblem(['a'], 'o:0', 2)).toMatch(/is not host:port/);
-    expect(addressProblem(['a:1'], 'o:0', 3)).toMatch(/a cluster of 2 nodes keeps fewer than n = 3/);
-    expect(addressProblem([], 'o:0', 1)).toMatch(/at least one/);
+    expect(addressProblem(['a:1', 'b:2'], 'o:9', 3)).toBeUndefined();
+    expect(addressProblem(['a:1', 'a:1'], 'o:9', 2)).toBe('a:1 is listed twice');
+    expect(addressProblem(['o:9', 'a:1'], 'o:9', 2)).toMatch(/^o:9 is the node the cluster forms around/);
+    expect(addressProblem(['a'], 'o:9', 2)).toMatch(/is not host:port/);
+    // What a URL would not take (a fuzzed address drew an internal error before).
+    for (const bad of ['a\u0000b:1', 'a/b:1', 'a b:1', 'a:0', 'a:70000', '[::1]:1', 'a@b:1']) expect(addressProblem([bad], 'o:9', 1)).toMatch(/is not host:port/);
+    expect(addressProblem(['a:1'], 'o:9', 3)).toMatch(/a cluster of 2 nodes keeps fewer than n = 3/);
+    expect(addressProblem([], 'o:9', 1)).toMatch(/at least one/);
   });
 
   it('lists every refusal, and refuses two nodes with one id or a ring member not listed', () => {

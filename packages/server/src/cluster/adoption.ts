@@ -60,6 +60,17 @@ export type ProposalAnswer =
   | { readonly address: string; readonly nodeId: string; readonly alreadyMember: boolean }
   | { readonly address: string; readonly error: string };
 
+/** Whether `address` is a plain `host:port` a node can be dialled at (as an http URL's host). */
+export function isHostPort(address: string): boolean {
+  const m = /^([A-Za-z0-9.-]+):(\d{1,5})$/.exec(address);
+  if (m === null || Number(m[2]) < 1 || Number(m[2]) > 65_535) return false;
+  try {
+    return new URL(`http://${address}`).host === address.toLowerCase();
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Checks the addresses a create was asked for before anything is proposed: each once, not this
  * node's own, and enough nodes for n replicas. Returns the problem naming the field, or undefined.
@@ -68,7 +79,7 @@ export function addressProblem(addresses: readonly string[], own: string, n: num
   if (addresses.length === 0) return 'name at least one other node to bring in';
   const seen = new Set<string>();
   for (const a of addresses) {
-    if (!/^[^\s:]+:\d{1,5}$/.test(a)) return `${JSON.stringify(a)} is not host:port`;
+    if (!isHostPort(a)) return `${JSON.stringify(a)} is not host:port`;
     if (a === own) return `${a} is the node the cluster forms around: list only the others`;
     if (seen.has(a)) return `${a} is listed twice`;
     seen.add(a);

@@ -8,7 +8,7 @@ import { create } from '@bufbuild/protobuf';
 import { Code, ConnectError, type Client, type ServiceImpl } from '@connectrpc/connect';
 import { AdoptClusterResponseSchema, CreateClusterResponseSchema, ProposedNodeSchema, type AdminService } from '@quorumkv/protocol';
 import { allNodes, type Ring } from '@quorumkv/ring';
-import { addressProblem, answersProblem, refusalToAdopt, refusalToPropose, type LoneNodeFacts, type ProposalAnswer } from '../cluster/adoption.js';
+import { addressProblem, answersProblem, isHostPort, refusalToAdopt, refusalToPropose, type LoneNodeFacts, type ProposalAnswer } from '../cluster/adoption.js';
 import type { Claimant } from '../cluster/claimant.js';
 import type { DiscoveredCluster } from '../cluster/discovery.js';
 import { NodeArgumentError, NodeClusterChangeError } from '../errors/errors.js';
@@ -57,9 +57,8 @@ async function propose(d: ClusterCreateDeps, addresses: readonly string[], check
   const request = { seed: d.advertise, clusterId: d.clusterId(), partitions: d.partitions, n: d.n, checkOnly };
   return Promise.all(
     addresses.map((address) =>
-      d
-        .adminAt(address)
-        .adoptCluster(request, { timeoutMs: PROPOSAL_TIMEOUT_MS })
+      Promise.resolve()
+        .then(() => d.adminAt(address).adoptCluster(request, { timeoutMs: PROPOSAL_TIMEOUT_MS }))
         .then(
           (res): ProposalAnswer => ({ address, nodeId: res.nodeId, alreadyMember: res.alreadyMember }),
           (err: unknown): ProposalAnswer => ({ address, error: failure(err) }),
@@ -109,7 +108,7 @@ export function clusterCreate(d: ClusterCreateDeps): Pick<ServiceImpl<typeof Adm
       }),
     adoptCluster: (req) =>
       guard(async () => {
-        if (req.seed === '') throw new NodeArgumentError('seed', 'is required');
+        if (!isHostPort(req.seed)) throw new NodeArgumentError('seed', `${JSON.stringify(req.seed)} is not host:port`);
         if (req.clusterId === '') throw new NodeArgumentError('cluster_id', 'is required');
         if (req.clusterId === d.clusterId()) return create(AdoptClusterResponseSchema, { nodeId: d.selfId, alreadyMember: true });
         const shape = { partitions: req.partitions, n: req.n };
@@ -122,7 +121,9 @@ export function clusterCreate(d: ClusterCreateDeps): Pick<ServiceImpl<typeof Adm
         if (req.checkOnly) return create(AdoptClusterResponseSchema, { nodeId: d.selfId });
         adopting = true;
         try {
-          const found = await d.discover(req.seed);
+          const found = await d.discover(req.seed).catch((err: unknown) => {
+            throw new NodeClusterChangeError(`seed: ${req.seed} did not answer with its cluster (${err instanceof Error ? err.message : String(err)})`);
+          });
           if (found.clusterId !== req.clusterId) throw new NodeClusterChangeError(`seed: ${req.seed} belongs to cluster ${found.clusterId}, not the proposed ${req.clusterId}`);
           adopting = false;
           // Asked again: a record may have arrived while the seed was asked.
