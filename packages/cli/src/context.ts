@@ -22,11 +22,11 @@ export interface GlobalOptions {
   tls?: boolean;
 }
 
-/** Runs `fn` with a client for the node named by --node, and closes it afterwards. */
-export async function withClient<T>(cmd: Command, fn: (client: QuorumKvClient, g: GlobalOptions) => Promise<T>): Promise<T> {
+/** Runs `fn` with a client for the node named by --node (or `node`), and closes it afterwards. */
+export async function withClient<T>(cmd: Command, fn: (client: QuorumKvClient, g: GlobalOptions) => Promise<T>, node?: string): Promise<T> {
   const g = globals(cmd);
   // The CLI talks to the node it was pointed at (no routing): one call, no ring fetch first.
-  const client = createClient({ nodes: [g.node], routing: false, timeoutMs: g.timeout, retry: { maxAttempts: 2 }, ...security(g) });
+  const client = createClient({ nodes: [node ?? g.node], routing: false, timeoutMs: g.timeout, retry: { maxAttempts: 2 }, ...security(g) });
   try {
     return await fn(client, g);
   } finally {

@@ -205,6 +205,24 @@ export interface StagedChanges {
   readonly moves: { toNode: string; partitions: number[] }[];
 }
 
+/** A node brought into the cluster by {@link AdminClient.createCluster}. */
+export interface ProposedNodeInfo {
+  /** Its address, as given. */
+  readonly address: string;
+  readonly nodeId: string;
+  /** It already belonged to the cluster (an earlier create that stopped halfway). */
+  readonly alreadyMember: boolean;
+}
+
+/** What {@link AdminClient.createCluster} did. */
+export interface CreatedCluster {
+  /** The cluster every node now belongs to (the asked node's). */
+  readonly clusterId: string;
+  readonly nodes: ProposedNodeInfo[];
+  /** The staged changes: the nodes' joins (plan and commit them). */
+  readonly staged: StagedChanges;
+}
+
 /** What committing the staged changes would do ({@link AdminClient.plan}). */
 export interface ClusterPlanInfo {
   /** The ring version the plan is for (pass it to {@link AdminClient.commit}). */
@@ -448,6 +466,27 @@ export class AdminClient {
     return this.call('move', options, true, async (a) =>
       toStaged(await a.clients.admin.move({ partitions: [...partitions], toNode }, { signal: a.signal, timeoutMs: a.timeoutMs })),
     );
+  }
+
+  /**
+   * Forms one cluster from nodes started alone: the asked node (`options.node`) proposes its
+   * cluster to the nodes at `addresses`; each must be alone and empty (no records, hints or
+   * buckets; the same partition count and n), else nothing changes and the call throws
+   * ClusterChangeError naming each refusal, and an unreachable one. Then each takes the cluster
+   * (it restarts on it) and their joins are staged: {@link plan} and {@link commit} them. Running
+   * it again after a failure goes on where it stopped.
+   * @throws InvalidArgumentError for an address listed twice, the asked node's own address, or too
+   *   few nodes for n replicas
+   */
+  createCluster(addresses: readonly string[], options?: AdminCallOptions): Promise<CreatedCluster> {
+    return this.call('createCluster', options, false, async (a) => {
+      const res = await a.clients.admin.createCluster({ addresses: [...addresses] }, { signal: a.signal, timeoutMs: a.timeoutMs });
+      return {
+        clusterId: res.clusterId,
+        nodes: res.nodes.map((n) => ({ address: n.address, nodeId: n.nodeId, alreadyMember: n.alreadyMember })),
+        staged: toStaged(res),
+      } satisfies CreatedCluster;
+    });
   }
 
   /** What committing the staged changes would do. Throws ClusterChangeError when nothing is staged. */

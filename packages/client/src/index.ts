@@ -29,6 +29,8 @@ export {
   type VerifyReport,
   type StagedChanges,
   type ClusterPlanInfo,
+  type CreatedCluster,
+  type ProposedNodeInfo,
 } from './admin.js';
 export type {
   CallOptions,

@@ -15,7 +15,7 @@ import { BucketRegistry, METADATA_PREFIX as BUCKET_METADATA } from './cluster/bu
 import { Claimant, encodeMemberMeta } from './cluster/claimant.js';
 import { ClusterMembership } from './cluster/membership.js';
 import { discoverCluster } from './cluster/discovery.js';
-import { establishIdentity, type NodeIdentity } from './cluster/node-identity.js';
+import { establishIdentity, storeJoinedCluster, type NodeIdentity } from './cluster/node-identity.js';
 import { RingGate, type RingSource } from './cluster/ring-gate.js';
 import { RingPuller, type ServedRing } from './cluster/ring-pull.js';
 import { RING_METADATA_KEY, RingState } from './cluster/ring-state.js';
@@ -38,6 +38,7 @@ import { PeerPool } from './replication/peer-pool.js';
 import { ReplicaApplier } from './replication/replica-applier.js';
 import { ReplicaRouter } from './replication/replica-router.js';
 import { adminService } from './services/admin-service.js';
+import { clusterCreate } from './services/cluster-create.js';
 import { kvService, sessionRawStream } from './services/kv-service.js';
 import { membershipService } from './services/membership-service.js';
 import { replicaService, replicateRawStream, type ReplicaServiceDeps } from './services/replica-service.js';
@@ -132,10 +133,13 @@ export class QuorumNode {
    *   owns nothing and dropped its copies); the binary stops the process then.
    * @param events.onRemoved called once the claimant's ring shows this node force-removed (dropped
    *   without a leave); the binary stops the process with an error then.
+   * @param events.onAdopted called once this node, started alone, took a proposed cluster (cluster
+   *   create) and stored it in its data dir: the binary stops the node and starts it again on it.
+   *   Without it, the node refuses proposals.
    */
   constructor(
     readonly config: ServerConfig,
-    private readonly events: { onLeft?: () => void; onRemoved?: () => void } = {},
+    private readonly events: { onLeft?: () => void; onRemoved?: () => void; onAdopted?: () => void } = {},
   ) {
     this.pool = new PeerPool({ sourceAddress: config.sourceAddress });
     this.log = pino({ level: config.logLevel, base: { node: config.nodeId } });
@@ -276,12 +280,14 @@ export class QuorumNode {
       },
     );
     buckets.load(storage.listMeta(BUCKET_METADATA).map((e) => e.value), storage.getMeta('buckets'));
-    const oldCopies = this.oldCopies({ nodeId, storage, ring, membership, header });
+    // The largest n of any bucket: a transition's transfers cover every n up to it.
+    const transitionN = (): number => Math.max(buckets.resolve('').n, ...buckets.list().map((b) => buckets.resolve(b.name).n));
+    const oldCopies = this.oldCopies({ nodeId, storage, ring, membership, header, replicaCount: transitionN });
     let previous: Ring = ring.current;
     ring.onChange((r, bytes) => {
       const before = previous;
       previous = r;
-      if (before.transition !== undefined && r.transition === undefined) oldCopies.finished(before, r);
+      oldCopies.ringChanged(before, r);
       buckets.invalidate();
       void storage.setMeta('ring', bytes);
       membership.list.setMetadata(RING_METADATA_KEY, r.version, bytes);
@@ -305,7 +311,7 @@ export class QuorumNode {
       selfId: nodeId,
       ring,
       membership,
-      transitionN: () => Math.max(buckets.resolve('').n, ...buckets.list().map((b) => buckets.resolve(b.name).n)),
+      transitionN,
       definedN: identity.definition.n,
       partitionStats: (p) => {
         const keys = storage.countPartition(p);
@@ -369,16 +375,17 @@ export class QuorumNode {
   }
 
   /** Drops copies of partitions a finished transition took away, once their new holders confirm (ReplicaService.HandoffHeld). */
-  private oldCopies(o: { nodeId: string; storage: StorageEngine; ring: RingState; membership: ClusterMembership; header: () => ReplicaHeader }): OldCopies {
+  private oldCopies(o: { nodeId: string; storage: StorageEngine; ring: RingState; membership: ClusterMembership; header: () => ReplicaHeader; replicaCount: () => number }): OldCopies {
     const { ring, membership } = o;
     return new OldCopies({
       selfId: o.nodeId,
       storage: o.storage,
       ring: () => ring.current,
-      held: async (id, since, partitions) => {
+      held: async (id, since, partitions, orLater) => {
         const client = this.pool.client(QuorumNode.addressOf(ring, membership, id), ReplicaService);
-        return (await client.handoffHeld({ header: o.header(), since: BigInt(since), partitions: [...partitions] }, { timeoutMs: PEER_CALL_TIMEOUT_MS })).complete;
+        return (await client.handoffHeld({ header: o.header(), since: BigInt(since), partitions: [...partitions], orLater }, { timeoutMs: PEER_CALL_TIMEOUT_MS })).complete;
       },
+      replicaCount: o.replicaCount,
       timers: systemTimers,
       info: (msg, fields) => this.log.info(fields, msg),
       warn: this.warn,
@@ -556,7 +563,7 @@ export class QuorumNode {
       ]),
       routes: (r) => {
         r.service(KvService, kvService(frontend, info, lister, { metrics, streamBudget, permit }), publicMessages);
-        r.service(AdminService, adminService({
+        r.service(AdminService, { ...adminService({
           selfId,
           clusterId: () => clusterId,
           definition: identity.definition,
@@ -586,10 +593,49 @@ export class QuorumNode {
             const address = ring.addressOf(id) ?? membership.list.member(id)?.address;
             return address === undefined ? undefined : this.pool.client(address, AdminService);
           },
-        }), publicMessages);
+        }), ...this.clusterCreate({ storage, identity, view, replication }) }, publicMessages);
         r.service(ReplicaService, replicaService(replicaDeps));
         r.service(MembershipService, membershipService(membership, metrics), publicMessages);
       },
+    });
+  }
+
+  /** CreateCluster (this node proposes its cluster) and AdoptCluster (this node, alone, takes one). */
+  private clusterCreate({ storage, identity, view, replication }: Omit<Layers, 'requests'>): ReturnType<typeof clusterCreate> {
+    const c = this.config;
+    const { nodeId: selfId } = identity;
+    const { ring, membership, buckets } = view;
+    return clusterCreate({
+      selfId,
+      clusterId: () => identity.clusterId,
+      advertise: identity.advertise,
+      partitions: identity.definition.partitions,
+      n: identity.definition.n,
+      ring: () => ring.current,
+      facts: () => ({
+        selfId,
+        ring: ring.current,
+        peers: membership.list.members().filter((m) => m.id !== selfId && (m.state === 'alive' || m.state === 'suspect')).map((m) => m.id),
+        records: storage.stats().keys,
+        hints: replication.admission.report().pending,
+        buckets: buckets.list().filter((b) => b.version > 0n).map((b) => b.name),
+        partitions: c.partitions,
+        n: c.n,
+      }),
+      isAlive: (id) => membership.list.member(id)?.state === 'alive',
+      claimant: view.claimant,
+      adminAt: (address) => this.pool.client(address, AdminService),
+      discover: (seed) => discoverCluster([seed], this.pool, PEER_CALL_TIMEOUT_MS),
+      store: async (found) => {
+        await storeJoinedCluster(storage, found, { nodeId: selfId, partitions: c.partitions, n: c.n, zone: c.zone, weight: c.weight });
+      },
+      adopted: () => {
+        this.ready = false;
+        this.log.warn({ cluster: identity.clusterId }, 'this node took a proposed cluster (cluster create): restarting on it');
+        setTimeout(() => this.events.onAdopted?.(), ADOPT_RESTART_DELAY_MS);
+      },
+      canRestart: this.events.onAdopted !== undefined,
+      now: Date.now,
     });
   }
 
@@ -658,6 +704,7 @@ export class QuorumNode {
     if (c.hintedHandoff) replication.hints.start();
     replication.admission.start();
     replication.handoff.start();
+    view.oldCopies.resume();
     let autoJoining = false;
     this.claimantTimer = setInterval(() => {
       try {
@@ -678,6 +725,9 @@ export class QuorumNode {
 
 /** How long a node that left tries to hand over the hints it keeps before it stops anyway. */
 const HINT_HAND_OVER_MS = 30_000;
+
+/** How long a node that took a proposed cluster waits (its answer is sent meanwhile) before it restarts on it. */
+const ADOPT_RESTART_DELAY_MS = 100;
 
 /** How long a node that left keeps gossiping before it stops (the final ring spreads meanwhile). */
 const LEFT_STOP_DELAY_MS = 2_000;

@@ -27,7 +27,7 @@ function transfersLine(p: ClusterPlanInfo): string {
 }
 
 /** The plan in a few lines: routes of owner changes, data to move, balance, partitions per node after. */
-function planText(p: ClusterPlanInfo): string {
+export function planText(p: ClusterPlanInfo): string {
   const routes = new Map<string, number>();
   for (const m of p.moves) routes.set(`${m.fromNode} -> ${m.toNode}`, (routes.get(`${m.fromNode} -> ${m.toNode}`) ?? 0) + 1);
   const head = fields([

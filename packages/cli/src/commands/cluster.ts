@@ -2,6 +2,7 @@
 import type { HintsInfo } from '@quorumkv/client';
 import type { Command } from 'commander';
 import { registerClusterChangeCommands } from './cluster-changes.js';
+import { registerClusterCreateCommand } from './cluster-create.js';
 import { registerTransfersCommand } from './transfers.js';
 import { transferDetail, transferLabel, transferRow } from '../transfers/transfer-report.js';
 import { emit, withClient } from '../context.js';
@@ -26,6 +27,7 @@ function hintSummary(pending: number, h: HintsInfo): string {
 export function registerClusterCommands(program: Command, out: Output): void {
   const cluster = program.command('cluster').description('inspect the cluster and change its membership');
   registerClusterChangeCommands(cluster, out);
+  registerClusterCreateCommand(cluster, out);
   registerTransfersCommand(cluster, out);
 
   cluster

@@ -23,7 +23,11 @@ async function main(): Promise<void> {
   }
   // A node whose leave finished stops by itself, as after SIGTERM; a force-removed one stops with
   // exit code 3 (its data dir is stale: it must be wiped before the node joins again).
-  const node: QuorumNode = new QuorumNode(loaded.config, { onLeft: () => stop('left the cluster'), onRemoved: () => stop('removed from the cluster', 3) });
+  const config = loaded.config;
+  // A node started alone that took a proposed cluster (cluster create) stops and starts again on it:
+  // every layer is built from the cluster it belongs to.
+  const events = { onLeft: () => stop('left the cluster'), onRemoved: () => stop('removed from the cluster', 3), onAdopted: () => void restart() };
+  let node: QuorumNode = new QuorumNode(config, events);
   const profilePath = process.env['QKV_CPU_PROFILE'];
   const stopProfile = profilePath ? startCpuProfile(profilePath.replace('%p', String(process.pid))) : undefined;
   let stopping = false;
@@ -40,6 +44,18 @@ async function main(): Promise<void> {
       () => process.exit(exitCode),
       () => process.exit(1),
     );
+  };
+  const restart = async (): Promise<void> => {
+    if (stopping) return;
+    try {
+      await node.stop();
+      if (stopping) return process.exit(0);
+      node = new QuorumNode(config, events);
+      await node.start();
+    } catch (err) {
+      process.stderr.write(`quorumkv-server: cannot restart on the new cluster: ${(err as Error).message}\n`);
+      process.exit(1);
+    }
   };
   // Background work (read repair, hint delivery, reaping) is fire-and-forget; a failure there is
   // logged, never allowed to take the node down with requests in flight.

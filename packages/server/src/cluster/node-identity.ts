@@ -2,10 +2,11 @@
 // definition and its id. A new data dir takes them from the config (every founder derives the same
 // definition and id); an existing one keeps what it holds, and the config must agree with it.
 import { randomUUID } from 'node:crypto';
-import { decodeRing } from '@quorumkv/ring';
+import { allNodes, decodeRing } from '@quorumkv/ring';
 import type { StorageEngine } from '@quorumkv/storage';
 import type { ServerConfig } from '../config/config-schema.js';
 import type { DiscoveredCluster } from './discovery.js';
+import { OLD_COPIES_BASE_META, OLD_COPIES_META } from '../handoff/old-copies.js';
 import {
   checkOwnSettings,
   clusterIdOf,
@@ -52,13 +53,7 @@ export async function establishIdentity(
   if (!storedId && c.initialCluster.length === 0 && c.seeds.length > 0) {
     // Only seeds: this node joins an existing cluster, learning it from a seed.
     const found = await discover(c.seeds);
-    const definition = { ...definitionOfRing(found.ring, found.n), partitions: found.partitions };
-    checkOwnSettings(definition, own, true);
-    if (found.ring.nodes.some((n) => n.id === nodeId)) throw new DataDirMismatchError(`node id "${nodeId}" is already a member of cluster ${found.clusterId}: give this node its own --node-id`);
-    await storage.setMeta('cluster-definition', encoder.encode(encodeDefinitionText(definition)));
-    await storage.setMeta('ring', found.ringBytes);
-    await storage.setMeta('cluster-id', encoder.encode(found.clusterId));
-    await storage.setMeta('joined', encoder.encode('1'));
+    const definition = await storeJoinedCluster(storage, found, own);
     return { nodeId, clusterId: found.clusterId, definition, advertise };
   }
   if (!storedId) {
@@ -75,6 +70,28 @@ export async function establishIdentity(
   if (c.initialCluster.length > 0 && !defines(c.initialCluster, own, advertise, clusterId))
     warn('--initial-cluster ignored: this data dir already belongs to a cluster with another definition', { cluster: clusterId });
   return { nodeId, clusterId, definition, advertise };
+}
+
+/**
+ * Makes the data dir a member of `found` (learnt from a seed) that owns nothing yet: its
+ * definition, ring and id. Used at the first start with only --seeds, and by a node started alone
+ * that takes a proposed cluster (AdoptCluster), which then restarts on it.
+ * @throws ClusterDefinitionError (partitions or n disagree), DataDirMismatchError (the node id is taken)
+ */
+export async function storeJoinedCluster(storage: StorageEngine, found: DiscoveredCluster, own: OwnSettings): Promise<ClusterDefinition> {
+  const definition = { ...definitionOfRing(found.ring, found.n), partitions: found.partitions };
+  checkOwnSettings(definition, own, true);
+  if (allNodes(found.ring).some((n) => n.id === own.nodeId))
+    throw new DataDirMismatchError(`node id "${own.nodeId}" is already a member of cluster ${found.clusterId}: give this node its own --node-id`);
+  await storage.setMeta('cluster-definition', encoder.encode(encodeDefinitionText(definition)));
+  await storage.setMeta('ring', found.ringBytes);
+  // A node that took a proposed cluster drops nothing its own one-node ring had: it was empty.
+  await storage.setMeta(OLD_COPIES_BASE_META, found.ringBytes);
+  await storage.setMeta(OLD_COPIES_META, encoder.encode('[]'));
+  await storage.setMeta('joined', encoder.encode('1'));
+  // Last: a data dir with a cluster id is one that belongs to that cluster.
+  await storage.setMeta('cluster-id', encoder.encode(found.clusterId));
+  return definition;
 }
 
 function defines(founders: ServerConfig['initialCluster'], own: OwnSettings, advertise: string, clusterId: string): boolean {

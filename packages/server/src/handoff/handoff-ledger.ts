@@ -45,8 +45,14 @@ export class HandoffLedger {
     return this.d.storage.setMeta(noteKey(since, partition), HELD);
   }
 
-  /** Which of `partitions` this node received complete in transition `since`. */
-  held(since: number, partitions: readonly number[]): number[] {
-    return partitions.filter((p) => this.d.storage.getMeta(noteKey(since, p)) !== undefined);
+  /** Which of `partitions` this node received complete in transition `since` (or, `orLater`, any that began at or after it). */
+  held(since: number, partitions: readonly number[], orLater = false): number[] {
+    if (!orLater) return partitions.filter((p) => this.d.storage.getMeta(noteKey(since, p)) !== undefined);
+    const received = new Set<number>();
+    for (const { name } of this.d.storage.listMeta(PREFIX)) {
+      const [began, partition] = name.slice(PREFIX.length).split(':').map(Number);
+      if (began !== undefined && partition !== undefined && began >= since) received.add(partition);
+    }
+    return partitions.filter((p) => received.has(p));
   }
 }

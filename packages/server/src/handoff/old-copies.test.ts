@@ -1,5 +1,5 @@
 import { createMemoryEngine } from '@quorumkv/storage';
-import { beginTransition, createRing, finishTransition, markDone, partitionTransfers, plan, type Ring } from '@quorumkv/ring';
+import { beginTransition, createRing, finishTransition, markDone, partitionTransfers, plan, preferenceListForPartition, type Ring } from '@quorumkv/ring';
 import { VirtualClock } from '../sim/virtual-clock.js';
 import { possibleHolders } from '../cluster/buckets.js';
 import { OldCopies, partitionsLost } from './old-copies.js';
@@ -37,6 +37,7 @@ async function setUp(confirms: (holder: string, partitions: readonly number[], r
         if (answer === 'unreachable') throw new Error('unreachable');
         return answer;
       },
+      replicaCount: () => 3,
       timers: clock.timersFor({ alive: true }),
       info: () => {},
       warn: () => {},
@@ -45,7 +46,7 @@ async function setUp(confirms: (holder: string, partitions: readonly number[], r
     { minDelayMs: 100, maxDelayMs: 400, maxRounds: 4 },
   );
   const held = (): number => Array.from({ length: Q }, (_, p) => storage.countPartition(p)).reduce((a, b) => a + b, 0);
-  return { clock, copies, start, last, end, asked, held, left: () => left, setRing: (r: Ring) => (ring = r) };
+  return { clock, storage, copies, start, last, end, asked, held, left: () => left, setRing: (r: Ring) => (ring = r) };
 }
 
 describe('dropping copies after a transition finishes', () => {
@@ -123,5 +124,115 @@ describe('dropping copies after a transition finishes', () => {
     s.copies.finished(s.last, s.end);
     await s.clock.run(0);
     expect({ held: s.held(), left: s.left() }).toEqual({ held: Q, left: 0 });
+  });
+});
+
+describe('a node that missed the rings of a change', () => {
+  /** 8 nodes, a ninth joins; `self` is a founder that loses some partitions (more than MAX_N nodes). */
+  async function jump(confirms: (holder: string, since: number, orLater: boolean) => boolean) {
+    const ids = ['n1', 'n2', 'n3', 'n4', 'n5', 'n6', 'n7', 'n8'];
+    const start = createRing({ partitionCount: Q, nodes: ids.map((id) => ({ id, address: `${id}:1` })), targetN: 3 });
+    const begun = beginTransition(start, plan(start, { join: [{ id: 'n9', address: 'n9:1' }] }), 3);
+    const last = markDone(begun, Array.from({ length: Q }, (_, p) => p));
+    const end = finishTransition(last);
+    const self = ids.find((id) => partitionsLost(start, end, id).length > 0)!;
+    const clock = new VirtualClock(0);
+    const storage = createMemoryEngine({ partitionCount: Q, partitioner: () => 0, now: () => clock.now() });
+    for (let p = 0; p < Q; p++) await storage.update(BUCKET, new TextEncoder().encode(`k${p}`), () => ({ value: new Uint8Array([p]) }), p);
+    let ring = start;
+    const asked: { holder: string; since: number; orLater: boolean; partitions: readonly number[] }[] = [];
+    const copies = new OldCopies(
+      {
+        selfId: self,
+        storage,
+        ring: () => ring,
+        held: async (holder, since, partitions, orLater) => {
+          asked.push({ holder, since, orLater, partitions });
+          return confirms(holder, since, orLater) ? partitions : [];
+        },
+        replicaCount: () => 3,
+        timers: clock.timersFor({ alive: true }),
+        info: () => {},
+        warn: () => {},
+        onLeft: () => {},
+      },
+      { minDelayMs: 100, maxDelayMs: 400, maxRounds: 4 },
+    );
+    const lost = partitionsLost(start, end, self);
+    const heldLost = (): number => lost.map((p) => storage.countPartition(p)).reduce((a, b) => a + b, 0);
+    const go = (...rings: Ring[]): Promise<void> => {
+      let before = ring;
+      for (const r of rings) {
+        ring = r;
+        copies.ringChanged(before, r);
+        before = r;
+      }
+      return clock.run(10_000);
+    };
+    return { start, begun, last, end, self, lost, asked, heldLost, go };
+  }
+
+  it('drops what it lost once its new first replicas confirm any transition since its old ring', async () => {
+    const s = await jump(() => true);
+    expect(s.lost.length).toBeGreaterThan(0);
+    await s.go(s.end);
+    expect(s.heldLost()).toBe(0);
+    // Asked of the nodes among each lost partition's first 3 replicas now that were not before.
+    const newcomers = new Set(s.lost.flatMap((p) => preferenceListForPartition(s.end, p, 3).primaries.filter((id) => !preferenceListForPartition(s.start, p, 3).primaries.includes(id))));
+    expect(new Set(s.asked.map((a) => a.holder))).toEqual(newcomers);
+    expect(s.asked.every((a) => a.orLater && a.since === s.start.version + 1)).toBe(true);
+    // Every partition it still may hold keeps its copy.
+    expect(Array.from({ length: Q }, (_, p) => p).filter((p) => !s.lost.includes(p)).length).toBeGreaterThan(0);
+  });
+
+  it('keeps what it lost while a new holder does not confirm', async () => {
+    const s = await jump((holder) => holder !== 'n9');
+    await s.go(s.end);
+    expect(s.asked.some((a) => a.holder === 'n9')).toBe(true);
+    expect(s.heldLost()).toBeGreaterThan(0);
+  });
+
+  it('asks about the exact transition when it held every ring of the change', async () => {
+    const s = await jump(() => true);
+    await s.go(s.begun, s.last, s.end);
+    expect(s.heldLost()).toBe(0);
+    expect(s.asked.every((a) => !a.orLater && a.since === s.begun.transition!.since)).toBe(true);
+  });
+});
+
+describe('copies still to drop across a restart', () => {
+  it('a new instance on the same storage asks again and drops once confirmed', async () => {
+    let confirming = false;
+    const s = await setUp((_, partitions) => (confirming ? partitions : []));
+    s.copies.finished(s.last, s.end);
+    await s.clock.run(10_000);
+    const kept = s.held();
+    expect(kept).toBeGreaterThan(0);
+    s.copies.stop();
+    // The same data dir after a restart: the ring in force is the finished one.
+    confirming = true;
+    const asked: number[] = [];
+    let left = 0;
+    const again = new OldCopies(
+      {
+        selfId: 'n1',
+        storage: s.storage,
+        ring: () => s.end,
+        held: async (_holder, since, partitions) => {
+          asked.push(since);
+          return partitions;
+        },
+        replicaCount: () => 3,
+        timers: s.clock.timersFor({ alive: true }),
+        info: () => {},
+        warn: () => {},
+        onLeft: () => left++,
+      },
+      { minDelayMs: 100, maxDelayMs: 400, maxRounds: 4 },
+    );
+    again.resume();
+    await s.clock.run(1_000);
+    expect(new Set(asked)).toEqual(new Set([s.last.transition!.since]));
+    expect({ held: s.held(), left }).toEqual({ held: 0, left: 1 });
   });
 });

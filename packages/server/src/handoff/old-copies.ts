@@ -3,7 +3,7 @@
 // this node a source again, and its stale copy of a key whose tombstone was reaped meanwhile would
 // revive the key. Records are removed with storage.reap (only if the bytes are still the ones
 // scanned), so a write that lands meanwhile is kept.
-import { allNodes, partitionTransfers, type Ring } from '@quorumkv/ring';
+import { allNodes, decodeRing, encodeRing, partitionTransfers, preferenceListForPartition, targetRing, type Ring } from '@quorumkv/ring';
 import type { StorageEngine } from '@quorumkv/storage';
 import type { Timers } from '../clock/timers.js';
 import { possibleHolders } from '../cluster/buckets.js';
@@ -17,6 +17,13 @@ export function partitionsLost(before: Ring, after: Ring, selfId: string): numbe
     if (possibleHolders(before, p).includes(selfId) && !possibleHolders(after, p).includes(selfId)) lost.push(p);
   }
   return lost;
+}
+
+/** Whether `after` is the ring `ring`'s transition ends in (the same owners and members as its target). */
+function endsIn(ring: Ring, after: Ring): boolean {
+  const target = targetRing(ring);
+  const ids = (r: Ring): string => r.nodes.map((n) => `${n.id}/${n.state}`).join(',');
+  return target !== undefined && target.owners.join(',') === after.owners.join(',') && ids(target) === ids(after);
 }
 
 /** Drops every record of `partitions` here; returns how many were removed. */
@@ -44,9 +51,12 @@ export interface OldCopiesDeps {
   ring: () => Ring;
   /**
    * Asks `nodeId`, at the address this node knows for it, which of `partitions` it received
-   * complete in transition `since`. Rejects when it cannot be asked.
+   * complete in transition `since` (`orLater`: in any transition that began at or after it).
+   * Rejects when it cannot be asked.
    */
-  held: (nodeId: string, since: number, partitions: readonly number[]) => Promise<readonly number[]>;
+  held: (nodeId: string, since: number, partitions: readonly number[], orLater: boolean) => Promise<readonly number[]>;
+  /** The largest replica count of any bucket: who held a partition's data, for a node that missed the transfers. */
+  replicaCount: () => number;
   timers: Timers;
   info: (msg: string, fields: Record<string, unknown>) => void;
   warn: (msg: string, fields: Record<string, unknown>) => void;
@@ -64,9 +74,27 @@ export interface OldCopiesOptions {
 
 export const DEFAULT_OLD_COPIES: OldCopiesOptions = { minDelayMs: 1_000, maxDelayMs: 60_000, maxRounds: 20 };
 
+/** Storage meta of the copies still to drop (JSON {@link SavedJob}[]): a restart goes on asking. */
+export const OLD_COPIES_META = 'old-copies';
+/** Storage meta of the last ring without a transition whose lost copies are accounted for (ring bytes). */
+export const OLD_COPIES_BASE_META = 'old-copies-base';
+
+interface SavedJob {
+  since: number;
+  orLater: boolean;
+  left: boolean;
+  /** [partition, unconfirmed holders] pairs. */
+  waiting: [number, string[]][];
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
 /** One finished transition's copies still to drop. */
 interface DropJob {
   readonly since: number;
+  /** Confirmations of any transition since `since` count: the node missed the transitions' rings. */
+  readonly orLater: boolean;
   /** Unconfirmed new holders of each partition still held. */
   readonly waiting: Map<number, Set<string>>;
   /** This node left the cluster in this transition (moved to a later job that takes its partitions over). */
@@ -89,10 +117,97 @@ export class OldCopies {
   /** Jobs with copies still unconfirmed (retrying or given up): a later transition may rescue them. */
   private readonly unconfirmed = new Set<DropJob>();
 
+  /** The last ring without a transition this node held (undefined while it knows none). */
+  private base: Ring | undefined;
+  /** The last write of the jobs and base to storage meta (writes go in order). */
+  private saving: Promise<void> = Promise.resolve();
+
   constructor(
     private readonly d: OldCopiesDeps,
     private readonly o: OldCopiesOptions = DEFAULT_OLD_COPIES,
-  ) {}
+  ) {
+    const saved = d.storage.getMeta(OLD_COPIES_BASE_META);
+    const ring = d.ring();
+    this.base = saved !== undefined ? decodeRing(saved) : ring.transition === undefined ? ring : undefined;
+  }
+
+  /**
+   * Goes on with what the last run left (after a restart, kill -9 included): the copies it still
+   * had to drop are asked about again, and copies lost between the last ring it accounted for and
+   * the ring it holds now (it stopped before it could note them) are weighed as a jump.
+   */
+  resume(): void {
+    const text = this.d.storage.getMeta(OLD_COPIES_META);
+    const saved = text === undefined || text.length === 0 ? [] : (JSON.parse(decoder.decode(text)) as SavedJob[]);
+    const jobs = saved.map((j): DropJob => ({ since: j.since, orLater: j.orLater, left: j.left, waiting: new Map(j.waiting.map(([p, h]) => [p, new Set(h)])), rounds: 0, delayMs: this.o.minDelayMs }));
+    for (const job of jobs) this.unconfirmed.add(job);
+    if (jobs.length > 0) this.d.info('asking again about copies this node still has to drop', { jobs: jobs.length, partitions: jobs.reduce((n, j) => n + j.waiting.size, 0) });
+    const ring = this.d.ring();
+    const base = this.base;
+    if (ring.transition === undefined) {
+      this.base = ring;
+      if (base !== undefined && base.version < ring.version) this.jumped(base, ring);
+      this.persist(ring);
+    }
+    for (const job of jobs) void this.round(job);
+  }
+
+  /** Writes the jobs with copies still unconfirmed, and `base` when given, to storage meta (in order). */
+  private persist(base?: Ring): void {
+    const jobs: SavedJob[] = [...this.unconfirmed].map((j) => ({ since: j.since, orLater: j.orLater, left: j.left, waiting: [...j.waiting].map(([p, h]) => [p, [...h]]) }));
+    const bytes = encoder.encode(JSON.stringify(jobs));
+    const baseBytes = base && encodeRing(base);
+    this.saving = this.saving
+      .then(async () => {
+        await this.d.storage.setMeta(OLD_COPIES_META, bytes);
+        if (baseBytes !== undefined) await this.d.storage.setMeta(OLD_COPIES_BASE_META, baseBytes);
+      })
+      .catch((err: unknown) => this.d.warn('cannot save the copies still to drop', { error: String(err) }));
+  }
+
+  /**
+   * This node's ring went from `before` to `after`. Copies are weighed once a ring without a
+   * transition is reached, against the last such ring this node held: when `before` is the
+   * transition that began from it and `after` is where it ends, as {@link finished}; when the
+   * node missed rings on the way (it was paused or cut off through a whole change, or through its
+   * end and the next), as {@link jumped}.
+   */
+  ringChanged(before: Ring, after: Ring): void {
+    if (after.transition !== undefined) return;
+    const base = this.base;
+    this.base = after;
+    const t = before.transition;
+    if (t !== undefined && (base === undefined || t.since === base.version + 1) && endsIn(before, after)) this.finished(before, after);
+    else {
+      const from = base ?? before;
+      if (from.version < after.version) this.jumped(from, after);
+    }
+    this.persist(after);
+  }
+
+  /**
+   * The node went from `from` to `after` without the rings between: it cannot know the transfers,
+   * only who holds each partition's data now (its first replicas, as many as the largest bucket n)
+   * and did not then. Each of those must confirm it received the partition complete in a
+   * transition that began after `from`.
+   */
+  private jumped(from: Ring, after: Ring): void {
+    const self = this.d.selfId;
+    const n = this.d.replicaCount();
+    const waiting = new Map<number, Set<string>>();
+    for (const p of partitionsLost(from, after, self)) {
+      const had = new Set(preferenceListForPartition(from, p, n).primaries);
+      waiting.set(p, new Set(preferenceListForPartition(after, p, n).primaries.filter((id) => id !== self && !had.has(id))));
+    }
+    if (waiting.size === 0) return;
+    const member = (r: Ring): boolean => allNodes(r).some((n) => n.id === self);
+    const since = from.transition?.since ?? from.version + 1;
+    const job: DropJob = { since, orLater: true, waiting, left: member(from) && !member(after), rounds: 0, delayMs: this.o.minDelayMs };
+    this.d.info('this node missed ring versions between these: its lost copies wait for their holders to confirm', { from: from.version, to: after.version, partitions: waiting.size });
+    this.unconfirmed.add(job);
+    this.persist();
+    void this.round(job);
+  }
 
   /** `before` (the last ring of a transition) was followed by `after`, which ended it. */
   finished(before: Ring, after: Ring): void {
@@ -103,10 +218,11 @@ export class OldCopies {
       waiting.set(p, new Set(partitionTransfers(before, p).map((t) => t.to).filter((id) => id !== this.d.selfId)));
     }
     const member = (r: Ring): boolean => allNodes(r).some((n) => n.id === this.d.selfId);
-    const job: DropJob = { since, waiting, left: member(before) && !member(after), rounds: 0, delayMs: this.o.minDelayMs };
+    const job: DropJob = { since, orLater: false, waiting, left: member(before) && !member(after), rounds: 0, delayMs: this.o.minDelayMs };
     this.takeOverOrphans(job, before, after);
-    if (waiting.size === 0 && !job.left) return;
     if (waiting.size > 0) this.unconfirmed.add(job);
+    this.persist();
+    if (waiting.size === 0 && !job.left) return;
     void this.round(job);
   }
 
@@ -159,8 +275,12 @@ export class OldCopies {
     } catch (err) {
       this.d.warn('cannot drop old copies', { error: String(err) });
     }
-    if (job.waiting.size > 0) return this.retry(job);
+    if (job.waiting.size > 0) {
+      if (ready.length > 0) this.persist();
+      return this.retry(job);
+    }
     this.unconfirmed.delete(job);
+    this.persist();
     // Copies of an earlier job still unconfirmed: that job stops the node once they are dropped.
     if (job.left && this.unconfirmed.size === 0 && !allNodes(this.d.ring()).some((n) => n.id === this.d.selfId)) {
       this.d.warn('this node left the cluster: it owns nothing and holds no data; stopping', { ringVersion: this.d.ring().version });
@@ -175,7 +295,7 @@ export class OldCopies {
     await Promise.all(
       [...byHolder].map(async ([holder, partitions]) => {
         try {
-          for (const p of await this.d.held(holder, job.since, partitions)) job.waiting.get(p)?.delete(holder);
+          for (const p of await this.d.held(holder, job.since, partitions, job.orLater)) job.waiting.get(p)?.delete(holder);
         } catch (err) {
           this.d.warn('cannot ask a new holder whether it holds the partitions this node would drop', { holder, since: job.since, error: String(err) });
         }

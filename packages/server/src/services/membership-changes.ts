@@ -63,7 +63,7 @@ async function spread(d: MembershipChangeDeps, version: number): Promise<void> {
 }
 
 /** The staged changes as answered: the old join and leave lists, and every change. */
-function stagedFields(changes: StagedChanges) {
+export function stagedFields(changes: StagedChanges) {
   const s = stagedLists(changes);
   const staged = create(StagedChangesSchema, {
     joins: s.joins.map((j) => j.id),

@@ -143,7 +143,7 @@ export function replicaService(d: ReplicaServiceDeps): Partial<ServiceImpl<typeo
       guard(async () => {
         check(req.header, ctx.values.get(callerKey));
         if (req.partitions.length > MAX_PARTITION_COUNT) throw new NodeArgumentError('partitions', `has ${req.partitions.length} entries, at most ${MAX_PARTITION_COUNT}`);
-        return create(HandoffHeldResponseSchema, { header: header(req.header), complete: d.handoffs.held(Number(req.since), req.partitions) });
+        return create(HandoffHeldResponseSchema, { header: header(req.header), complete: d.handoffs.held(Number(req.since), req.partitions, req.orLater) });
       }),
     getRing: (req, ctx) =>
       guard(async () => {

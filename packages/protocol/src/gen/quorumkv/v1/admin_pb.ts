@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file quorumkv/v1/admin.proto.
  */
 export const file_quorumkv_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("ChdxdW9ydW1rdi92MS9hZG1pbi5wcm90bxILcXVvcnVta3YudjEiDwoNU3RhdHVzUmVxdWVzdCLwAQoPSGFuZG9mZlByb2dyZXNzEhEKCXBhcnRpdGlvbhgBIAEoDRIRCglmcm9tX25vZGUYAiABKAkSDwoHdG9fbm9kZRgDIAEoCRIMCgRzZW50GAQgASgEEg0KBXRvdGFsGAUgASgEEhIKCmJ5dGVzX3NlbnQYBiABKAQSEwoLYnl0ZXNfdG90YWwYByABKAQSKAoFc3RhdGUYCCABKA4yGS5xdW9ydW1rdi52MS5IYW5kb2ZmU3RhdGUSEgoKZWxhcHNlZF9tcxgJIAEoBBINCgVlcnJvchgKIAEoCRITCgtyZXRyeV9pbl9tcxgLIAEoBCLlBAoOU3RhdHVzUmVzcG9uc2USDwoHbm9kZV9pZBgBIAEoCRISCgpjbHVzdGVyX2lkGAIgASgJEg8KB3ZlcnNpb24YAyABKAkSEQoJdXB0aW1lX21zGAQgASgEEhQKDHJpbmdfdmVyc2lvbhgFIAEoBBIVCg1yaW5nX2NoZWNrc3VtGAYgASgJEhQKDG1lbWJlcl9jb3VudBgHIAEoDRITCgthbGl2ZV9jb3VudBgIIAEoDRIVCg1oaW50c19wZW5kaW5nGAkgASgEEgwKBGtleXMYCiABKAQSDQoFYnl0ZXMYCyABKAQSGAoQcGFydGl0aW9uc19vd25lZBgMIAEoDRINCgVyZWFkeRgNIAEoCBIQCghjbGFpbWFudBgOIAEoCRIuCghoYW5kb2ZmcxgPIAMoCzIcLnF1b3J1bWt2LnYxLkhhbmRvZmZQcm9ncmVzcxIaChJyZXF1ZXN0c19pbl9mbGlnaHQYECABKA0SFwoPcGFydGl0aW9uX2NvdW50GBEgASgNEgkKAW4YEiABKA0SLQoMaGludF90YXJnZXRzGBMgAygLMhcucXVvcnVta3YudjEuSGludFRhcmdldBISCgpoaW50X2J5dGVzGBQgASgEEhgKEGhpbnRfcXVvdGFfYnl0ZXMYFSABKAQSFQoNaGludHNfZXZpY3RlZBgWIAEoBBIVCg1oaW50c19leHBpcmVkGBcgASgEEhUKDWhpbnRzX3JlZnVzZWQYGCABKAQSGwoTc3RvcmFnZV9saW1pdF9ieXRlcxgZIAEoBBIUCgxzdG9yYWdlX2Z1bGwYGiABKAgigAEKCkhpbnRUYXJnZXQSDwoHbm9kZV9pZBgBIAEoCRIPCgdwZW5kaW5nGAIgASgEEg0KBWJ5dGVzGAMgASgEEhUKDW9sZGVzdF9hZ2VfbXMYBCABKAQSEwoLZG93bl9mb3JfbXMYBSABKAQSFQoNd2luZG93X2Nsb3NlZBgGIAEoCCIQCg5NZW1iZXJzUmVxdWVzdCI5Cg9NZW1iZXJzUmVzcG9uc2USJgoHbWVtYmVycxgBIAMoCzIVLnF1b3J1bWt2LnYxLk5vZGVJbmZvIg0KC1JpbmdSZXF1ZXN0IkMKDU5vZGVPd25lcnNoaXASDwoHbm9kZV9pZBgBIAEoCRISCgpwYXJ0aXRpb25zGAIgASgNEg0KBXNoYXJlGAMgASgBImIKDFJpbmdSZXNwb25zZRIjCgRyaW5nGAEgASgLMhUucXVvcnVta3YudjEuUmluZ0luZm8SLQoJb3duZXJzaGlwGAIgAygLMhoucXVvcnVta3YudjEuTm9kZU93bmVyc2hpcCI+ChNDcmVhdGVCdWNrZXRSZXF1ZXN0EicKBXByb3BzGAEgASgLMhgucXVvcnVta3YudjEuQnVja2V0UHJvcHMiPwoUQ3JlYXRlQnVja2V0UmVzcG9uc2USJwoFcHJvcHMYASABKAsyGC5xdW9ydW1rdi52MS5CdWNrZXRQcm9wcyIgChBHZXRCdWNrZXRSZXF1ZXN0EgwKBG5hbWUYASABKAkiSwoRR2V0QnVja2V0UmVzcG9uc2USDQoFZm91bmQYASABKAgSJwoFcHJvcHMYAiABKAsyGC5xdW9ydW1rdi52MS5CdWNrZXRQcm9wcyIUChJMaXN0QnVja2V0c1JlcXVlc3QiQAoTTGlzdEJ1Y2tldHNSZXNwb25zZRIpCgdidWNrZXRzGAEgAygLMhgucXVvcnVta3YudjEuQnVja2V0UHJvcHMiHgoLSm9pblJlcXVlc3QSDwoHbm9kZV9pZBgBIAEoCSJnCgxKb2luUmVzcG9uc2USFAoMc3RhZ2VkX2pvaW5zGAEgAygJEhUKDXN0YWdlZF9sZWF2ZXMYAiADKAkSKgoGc3RhZ2VkGAMgASgLMhoucXVvcnVta3YudjEuU3RhZ2VkQ2hhbmdlcyI9ChFTdGFnZWRSZXBsYWNlbWVudBITCgtvbGRfbm9kZV9pZBgBIAEoCRITCgtuZXdfbm9kZV9pZBgCIAEoCSIxCgpTdGFnZWRNb3ZlEg8KB3RvX25vZGUYASABKAkSEgoKcGFydGl0aW9ucxgCIAMoDSKjAQoNU3RhZ2VkQ2hhbmdlcxINCgVqb2lucxgBIAMoCRIOCgZsZWF2ZXMYAiADKAkSNAoMcmVwbGFjZW1lbnRzGAMgAygLMh4ucXVvcnVta3YudjEuU3RhZ2VkUmVwbGFjZW1lbnQSFQoNZm9yY2VfcmVtb3ZlcxgEIAMoCRImCgVtb3ZlcxgFIAMoCzIXLnF1b3J1bWt2LnYxLlN0YWdlZE1vdmUiOgoOUmVwbGFjZVJlcXVlc3QSEwoLb2xkX25vZGVfaWQYASABKAkSEwoLbmV3X25vZGVfaWQYAiABKAkiPQoPUmVwbGFjZVJlc3BvbnNlEioKBnN0YWdlZBgBIAEoCzIaLnF1b3J1bWt2LnYxLlN0YWdlZENoYW5nZXMiJQoSRm9yY2VSZW1vdmVSZXF1ZXN0Eg8KB25vZGVfaWQYASABKAkiQQoTRm9yY2VSZW1vdmVSZXNwb25zZRIqCgZzdGFnZWQYASABKAsyGi5xdW9ydW1rdi52MS5TdGFnZWRDaGFuZ2VzIjIKC01vdmVSZXF1ZXN0EhIKCnBhcnRpdGlvbnMYASADKA0SDwoHdG9fbm9kZRgCIAEoCSI6CgxNb3ZlUmVzcG9uc2USKgoGc3RhZ2VkGAEgASgLMhoucXVvcnVta3YudjEuU3RhZ2VkQ2hhbmdlcyIfCgxMZWF2ZVJlcXVlc3QSDwoHbm9kZV9pZBgBIAEoCSJoCg1MZWF2ZVJlc3BvbnNlEhQKDHN0YWdlZF9qb2lucxgBIAMoCRIVCg1zdGFnZWRfbGVhdmVzGAIgAygJEioKBnN0YWdlZBgDIAEoCzIaLnF1b3J1bWt2LnYxLlN0YWdlZENoYW5nZXMiDQoLUGxhblJlcXVlc3QiRgoNUGFydGl0aW9uTW92ZRIRCglwYXJ0aXRpb24YASABKA0SEQoJZnJvbV9ub2RlGAIgASgJEg8KB3RvX25vZGUYAyABKAkingMKDFBsYW5SZXNwb25zZRIUCgxmcm9tX3ZlcnNpb24YASABKAQSEgoKdG9fdmVyc2lvbhgCIAEoBBIpCgVtb3ZlcxgDIAMoCzIaLnF1b3J1bWt2LnYxLlBhcnRpdGlvbk1vdmUSMwoPb3duZXJzaGlwX2FmdGVyGAQgAygLMhoucXVvcnVta3YudjEuTm9kZU93bmVyc2hpcBIRCgl0cmFuc2ZlcnMYBSABKA0SDAoEa2V5cxgGIAEoBBINCgVieXRlcxgHIAEoBBIWCg5iYWxhbmNlX2JlZm9yZRgIIAEoARIVCg1iYWxhbmNlX2FmdGVyGAkgASgBEhQKDHN0YWdlZF9qb2lucxgKIAMoCRIVCg1zdGFnZWRfbGVhdmVzGAsgAygJEioKBnN0YWdlZBgMIAEoCzIaLnF1b3J1bWt2LnYxLlN0YWdlZENoYW5nZXMSEwoLZXRhX3NlY29uZHMYDSABKAESIAoYaGFuZG9mZl9ieXRlc19wZXJfc2Vjb25kGA4gASgEEhUKDXN0YXRzX21pc3NpbmcYDyADKAkiKwoVUGFydGl0aW9uU3RhdHNSZXF1ZXN0EhIKCnBhcnRpdGlvbnMYASADKA0iPwoNUGFydGl0aW9uU3RhdBIRCglwYXJ0aXRpb24YASABKA0SDAoEa2V5cxgCIAEoBBINCgVieXRlcxgDIAEoBCJDChZQYXJ0aXRpb25TdGF0c1Jlc3BvbnNlEikKBXN0YXRzGAEgAygLMhoucXVvcnVta3YudjEuUGFydGl0aW9uU3RhdCIlCg1Db21taXRSZXF1ZXN0EhQKDGZyb21fdmVyc2lvbhgBIAEoBCImCg5Db21taXRSZXNwb25zZRIUCgxyaW5nX3ZlcnNpb24YASABKAQiDgoMQ2xlYXJSZXF1ZXN0IiAKDUNsZWFyUmVzcG9uc2USDwoHY2xlYXJlZBgBIAEoCCIaCg1WZXJpZnlSZXF1ZXN0EgkKAW4YASABKA0iVQoQUGFydGl0aW9uUHJvYmxlbRIRCglwYXJ0aXRpb24YASABKA0SEAoIcmVwbGljYXMYAiADKAkSDAoEZG93bhgDIAMoCRIOCgZyZWFzb24YBCABKAkieQoOVmVyaWZ5UmVzcG9uc2USDwoHaGVhbHRoeRgBIAEoCBIJCgFuGAIgASgNEi8KCHByb2JsZW1zGAMgAygLMh0ucXVvcnVta3YudjEuUGFydGl0aW9uUHJvYmxlbRIaChJyaW5nX2Rpc2FncmVlbWVudHMYBCADKAkiLgoPTG9jYWxHZXRSZXF1ZXN0Eg4KBmJ1Y2tldBgBIAEoCRILCgNrZXkYAiABKAwioAEKEExvY2FsR2V0UmVzcG9uc2USDQoFZm91bmQYASABKAgSJgoIc2libGluZ3MYAiADKAsyFC5xdW9ydW1rdi52MS5TaWJsaW5nEg8KB2NvbnRleHQYAyABKAwSDQoFY2xvY2sYBCABKAkSEQoJcGFydGl0aW9uGAUgASgNEg4KBnJlY29yZBgGIAEoDBISCgpoaW50ZWRfZm9yGAcgAygJKn0KDEhhbmRvZmZTdGF0ZRIdChlIQU5ET0ZGX1NUQVRFX1VOU1BFQ0lGSUVEEAASGAoUSEFORE9GRl9TVEFURV9BQ1RJVkUQARIYChRIQU5ET0ZGX1NUQVRFX1FVRVVFRBACEhoKFkhBTkRPRkZfU1RBVEVfUkVUUllJTkcQAzLACQoMQWRtaW5TZXJ2aWNlEkEKBlN0YXR1cxIaLnF1b3J1bWt2LnYxLlN0YXR1c1JlcXVlc3QaGy5xdW9ydW1rdi52MS5TdGF0dXNSZXNwb25zZRJECgdNZW1iZXJzEhsucXVvcnVta3YudjEuTWVtYmVyc1JlcXVlc3QaHC5xdW9ydW1rdi52MS5NZW1iZXJzUmVzcG9uc2USOwoEUmluZxIYLnF1b3J1bWt2LnYxLlJpbmdSZXF1ZXN0GhkucXVvcnVta3YudjEuUmluZ1Jlc3BvbnNlElMKDENyZWF0ZUJ1Y2tldBIgLnF1b3J1bWt2LnYxLkNyZWF0ZUJ1Y2tldFJlcXVlc3QaIS5xdW9ydW1rdi52MS5DcmVhdGVCdWNrZXRSZXNwb25zZRJKCglHZXRCdWNrZXQSHS5xdW9ydW1rdi52MS5HZXRCdWNrZXRSZXF1ZXN0Gh4ucXVvcnVta3YudjEuR2V0QnVja2V0UmVzcG9uc2USUAoLTGlzdEJ1Y2tldHMSHy5xdW9ydW1rdi52MS5MaXN0QnVja2V0c1JlcXVlc3QaIC5xdW9ydW1rdi52MS5MaXN0QnVja2V0c1Jlc3BvbnNlEjsKBEpvaW4SGC5xdW9ydW1rdi52MS5Kb2luUmVxdWVzdBoZLnF1b3J1bWt2LnYxLkpvaW5SZXNwb25zZRI+CgVMZWF2ZRIZLnF1b3J1bWt2LnYxLkxlYXZlUmVxdWVzdBoaLnF1b3J1bWt2LnYxLkxlYXZlUmVzcG9uc2USOwoEUGxhbhIYLnF1b3J1bWt2LnYxLlBsYW5SZXF1ZXN0GhkucXVvcnVta3YudjEuUGxhblJlc3BvbnNlEkEKBkNvbW1pdBIaLnF1b3J1bWt2LnYxLkNvbW1pdFJlcXVlc3QaGy5xdW9ydW1rdi52MS5Db21taXRSZXNwb25zZRI+CgVDbGVhchIZLnF1b3J1bWt2LnYxLkNsZWFyUmVxdWVzdBoaLnF1b3J1bWt2LnYxLkNsZWFyUmVzcG9uc2USRAoHUmVwbGFjZRIbLnF1b3J1bWt2LnYxLlJlcGxhY2VSZXF1ZXN0GhwucXVvcnVta3YudjEuUmVwbGFjZVJlc3BvbnNlElAKC0ZvcmNlUmVtb3ZlEh8ucXVvcnVta3YudjEuRm9yY2VSZW1vdmVSZXF1ZXN0GiAucXVvcnVta3YudjEuRm9yY2VSZW1vdmVSZXNwb25zZRI7CgRNb3ZlEhgucXVvcnVta3YudjEuTW92ZVJlcXVlc3QaGS5xdW9ydW1rdi52MS5Nb3ZlUmVzcG9uc2USWQoOUGFydGl0aW9uU3RhdHMSIi5xdW9ydW1rdi52MS5QYXJ0aXRpb25TdGF0c1JlcXVlc3QaIy5xdW9ydW1rdi52MS5QYXJ0aXRpb25TdGF0c1Jlc3BvbnNlEkEKBlZlcmlmeRIaLnF1b3J1bWt2LnYxLlZlcmlmeVJlcXVlc3QaGy5xdW9ydW1rdi52MS5WZXJpZnlSZXNwb25zZRJHCghMb2NhbEdldBIcLnF1b3J1bWt2LnYxLkxvY2FsR2V0UmVxdWVzdBodLnF1b3J1bWt2LnYxLkxvY2FsR2V0UmVzcG9uc2ViBnByb3RvMw", [file_quorumkv_v1_common]);
+  fileDesc("ChdxdW9ydW1rdi92MS9hZG1pbi5wcm90bxILcXVvcnVta3YudjEiDwoNU3RhdHVzUmVxdWVzdCLwAQoPSGFuZG9mZlByb2dyZXNzEhEKCXBhcnRpdGlvbhgBIAEoDRIRCglmcm9tX25vZGUYAiABKAkSDwoHdG9fbm9kZRgDIAEoCRIMCgRzZW50GAQgASgEEg0KBXRvdGFsGAUgASgEEhIKCmJ5dGVzX3NlbnQYBiABKAQSEwoLYnl0ZXNfdG90YWwYByABKAQSKAoFc3RhdGUYCCABKA4yGS5xdW9ydW1rdi52MS5IYW5kb2ZmU3RhdGUSEgoKZWxhcHNlZF9tcxgJIAEoBBINCgVlcnJvchgKIAEoCRITCgtyZXRyeV9pbl9tcxgLIAEoBCLlBAoOU3RhdHVzUmVzcG9uc2USDwoHbm9kZV9pZBgBIAEoCRISCgpjbHVzdGVyX2lkGAIgASgJEg8KB3ZlcnNpb24YAyABKAkSEQoJdXB0aW1lX21zGAQgASgEEhQKDHJpbmdfdmVyc2lvbhgFIAEoBBIVCg1yaW5nX2NoZWNrc3VtGAYgASgJEhQKDG1lbWJlcl9jb3VudBgHIAEoDRITCgthbGl2ZV9jb3VudBgIIAEoDRIVCg1oaW50c19wZW5kaW5nGAkgASgEEgwKBGtleXMYCiABKAQSDQoFYnl0ZXMYCyABKAQSGAoQcGFydGl0aW9uc19vd25lZBgMIAEoDRINCgVyZWFkeRgNIAEoCBIQCghjbGFpbWFudBgOIAEoCRIuCghoYW5kb2ZmcxgPIAMoCzIcLnF1b3J1bWt2LnYxLkhhbmRvZmZQcm9ncmVzcxIaChJyZXF1ZXN0c19pbl9mbGlnaHQYECABKA0SFwoPcGFydGl0aW9uX2NvdW50GBEgASgNEgkKAW4YEiABKA0SLQoMaGludF90YXJnZXRzGBMgAygLMhcucXVvcnVta3YudjEuSGludFRhcmdldBISCgpoaW50X2J5dGVzGBQgASgEEhgKEGhpbnRfcXVvdGFfYnl0ZXMYFSABKAQSFQoNaGludHNfZXZpY3RlZBgWIAEoBBIVCg1oaW50c19leHBpcmVkGBcgASgEEhUKDWhpbnRzX3JlZnVzZWQYGCABKAQSGwoTc3RvcmFnZV9saW1pdF9ieXRlcxgZIAEoBBIUCgxzdG9yYWdlX2Z1bGwYGiABKAgigAEKCkhpbnRUYXJnZXQSDwoHbm9kZV9pZBgBIAEoCRIPCgdwZW5kaW5nGAIgASgEEg0KBWJ5dGVzGAMgASgEEhUKDW9sZGVzdF9hZ2VfbXMYBCABKAQSEwoLZG93bl9mb3JfbXMYBSABKAQSFQoNd2luZG93X2Nsb3NlZBgGIAEoCCIQCg5NZW1iZXJzUmVxdWVzdCI5Cg9NZW1iZXJzUmVzcG9uc2USJgoHbWVtYmVycxgBIAMoCzIVLnF1b3J1bWt2LnYxLk5vZGVJbmZvIg0KC1JpbmdSZXF1ZXN0IkMKDU5vZGVPd25lcnNoaXASDwoHbm9kZV9pZBgBIAEoCRISCgpwYXJ0aXRpb25zGAIgASgNEg0KBXNoYXJlGAMgASgBImIKDFJpbmdSZXNwb25zZRIjCgRyaW5nGAEgASgLMhUucXVvcnVta3YudjEuUmluZ0luZm8SLQoJb3duZXJzaGlwGAIgAygLMhoucXVvcnVta3YudjEuTm9kZU93bmVyc2hpcCI+ChNDcmVhdGVCdWNrZXRSZXF1ZXN0EicKBXByb3BzGAEgASgLMhgucXVvcnVta3YudjEuQnVja2V0UHJvcHMiPwoUQ3JlYXRlQnVja2V0UmVzcG9uc2USJwoFcHJvcHMYASABKAsyGC5xdW9ydW1rdi52MS5CdWNrZXRQcm9wcyIgChBHZXRCdWNrZXRSZXF1ZXN0EgwKBG5hbWUYASABKAkiSwoRR2V0QnVja2V0UmVzcG9uc2USDQoFZm91bmQYASABKAgSJwoFcHJvcHMYAiABKAsyGC5xdW9ydW1rdi52MS5CdWNrZXRQcm9wcyIUChJMaXN0QnVja2V0c1JlcXVlc3QiQAoTTGlzdEJ1Y2tldHNSZXNwb25zZRIpCgdidWNrZXRzGAEgAygLMhgucXVvcnVta3YudjEuQnVja2V0UHJvcHMiHgoLSm9pblJlcXVlc3QSDwoHbm9kZV9pZBgBIAEoCSJnCgxKb2luUmVzcG9uc2USFAoMc3RhZ2VkX2pvaW5zGAEgAygJEhUKDXN0YWdlZF9sZWF2ZXMYAiADKAkSKgoGc3RhZ2VkGAMgASgLMhoucXVvcnVta3YudjEuU3RhZ2VkQ2hhbmdlcyI9ChFTdGFnZWRSZXBsYWNlbWVudBITCgtvbGRfbm9kZV9pZBgBIAEoCRITCgtuZXdfbm9kZV9pZBgCIAEoCSIxCgpTdGFnZWRNb3ZlEg8KB3RvX25vZGUYASABKAkSEgoKcGFydGl0aW9ucxgCIAMoDSKjAQoNU3RhZ2VkQ2hhbmdlcxINCgVqb2lucxgBIAMoCRIOCgZsZWF2ZXMYAiADKAkSNAoMcmVwbGFjZW1lbnRzGAMgAygLMh4ucXVvcnVta3YudjEuU3RhZ2VkUmVwbGFjZW1lbnQSFQoNZm9yY2VfcmVtb3ZlcxgEIAMoCRImCgVtb3ZlcxgFIAMoCzIXLnF1b3J1bWt2LnYxLlN0YWdlZE1vdmUiKQoUQ3JlYXRlQ2x1c3RlclJlcXVlc3QSEQoJYWRkcmVzc2VzGAEgAygJIkgKDFByb3Bvc2VkTm9kZRIPCgdhZGRyZXNzGAEgASgJEg8KB25vZGVfaWQYAiABKAkSFgoOYWxyZWFkeV9tZW1iZXIYAyABKAgigQEKFUNyZWF0ZUNsdXN0ZXJSZXNwb25zZRISCgpjbHVzdGVyX2lkGAEgASgJEigKBW5vZGVzGAIgAygLMhkucXVvcnVta3YudjEuUHJvcG9zZWROb2RlEioKBnN0YWdlZBgDIAEoCzIaLnF1b3J1bWt2LnYxLlN0YWdlZENoYW5nZXMiagoTQWRvcHRDbHVzdGVyUmVxdWVzdBIMCgRzZWVkGAEgASgJEhIKCmNsdXN0ZXJfaWQYAiABKAkSEgoKcGFydGl0aW9ucxgDIAEoDRIJCgFuGAQgASgNEhIKCmNoZWNrX29ubHkYBSABKAgiPwoUQWRvcHRDbHVzdGVyUmVzcG9uc2USDwoHbm9kZV9pZBgBIAEoCRIWCg5hbHJlYWR5X21lbWJlchgCIAEoCCI6Cg5SZXBsYWNlUmVxdWVzdBITCgtvbGRfbm9kZV9pZBgBIAEoCRITCgtuZXdfbm9kZV9pZBgCIAEoCSI9Cg9SZXBsYWNlUmVzcG9uc2USKgoGc3RhZ2VkGAEgASgLMhoucXVvcnVta3YudjEuU3RhZ2VkQ2hhbmdlcyIlChJGb3JjZVJlbW92ZVJlcXVlc3QSDwoHbm9kZV9pZBgBIAEoCSJBChNGb3JjZVJlbW92ZVJlc3BvbnNlEioKBnN0YWdlZBgBIAEoCzIaLnF1b3J1bWt2LnYxLlN0YWdlZENoYW5nZXMiMgoLTW92ZVJlcXVlc3QSEgoKcGFydGl0aW9ucxgBIAMoDRIPCgd0b19ub2RlGAIgASgJIjoKDE1vdmVSZXNwb25zZRIqCgZzdGFnZWQYASABKAsyGi5xdW9ydW1rdi52MS5TdGFnZWRDaGFuZ2VzIh8KDExlYXZlUmVxdWVzdBIPCgdub2RlX2lkGAEgASgJImgKDUxlYXZlUmVzcG9uc2USFAoMc3RhZ2VkX2pvaW5zGAEgAygJEhUKDXN0YWdlZF9sZWF2ZXMYAiADKAkSKgoGc3RhZ2VkGAMgASgLMhoucXVvcnVta3YudjEuU3RhZ2VkQ2hhbmdlcyINCgtQbGFuUmVxdWVzdCJGCg1QYXJ0aXRpb25Nb3ZlEhEKCXBhcnRpdGlvbhgBIAEoDRIRCglmcm9tX25vZGUYAiABKAkSDwoHdG9fbm9kZRgDIAEoCSKeAwoMUGxhblJlc3BvbnNlEhQKDGZyb21fdmVyc2lvbhgBIAEoBBISCgp0b192ZXJzaW9uGAIgASgEEikKBW1vdmVzGAMgAygLMhoucXVvcnVta3YudjEuUGFydGl0aW9uTW92ZRIzCg9vd25lcnNoaXBfYWZ0ZXIYBCADKAsyGi5xdW9ydW1rdi52MS5Ob2RlT3duZXJzaGlwEhEKCXRyYW5zZmVycxgFIAEoDRIMCgRrZXlzGAYgASgEEg0KBWJ5dGVzGAcgASgEEhYKDmJhbGFuY2VfYmVmb3JlGAggASgBEhUKDWJhbGFuY2VfYWZ0ZXIYCSABKAESFAoMc3RhZ2VkX2pvaW5zGAogAygJEhUKDXN0YWdlZF9sZWF2ZXMYCyADKAkSKgoGc3RhZ2VkGAwgASgLMhoucXVvcnVta3YudjEuU3RhZ2VkQ2hhbmdlcxITCgtldGFfc2Vjb25kcxgNIAEoARIgChhoYW5kb2ZmX2J5dGVzX3Blcl9zZWNvbmQYDiABKAQSFQoNc3RhdHNfbWlzc2luZxgPIAMoCSIrChVQYXJ0aXRpb25TdGF0c1JlcXVlc3QSEgoKcGFydGl0aW9ucxgBIAMoDSI/Cg1QYXJ0aXRpb25TdGF0EhEKCXBhcnRpdGlvbhgBIAEoDRIMCgRrZXlzGAIgASgEEg0KBWJ5dGVzGAMgASgEIkMKFlBhcnRpdGlvblN0YXRzUmVzcG9uc2USKQoFc3RhdHMYASADKAsyGi5xdW9ydW1rdi52MS5QYXJ0aXRpb25TdGF0IiUKDUNvbW1pdFJlcXVlc3QSFAoMZnJvbV92ZXJzaW9uGAEgASgEIiYKDkNvbW1pdFJlc3BvbnNlEhQKDHJpbmdfdmVyc2lvbhgBIAEoBCIOCgxDbGVhclJlcXVlc3QiIAoNQ2xlYXJSZXNwb25zZRIPCgdjbGVhcmVkGAEgASgIIhoKDVZlcmlmeVJlcXVlc3QSCQoBbhgBIAEoDSJVChBQYXJ0aXRpb25Qcm9ibGVtEhEKCXBhcnRpdGlvbhgBIAEoDRIQCghyZXBsaWNhcxgCIAMoCRIMCgRkb3duGAMgAygJEg4KBnJlYXNvbhgEIAEoCSJ5Cg5WZXJpZnlSZXNwb25zZRIPCgdoZWFsdGh5GAEgASgIEgkKAW4YAiABKA0SLwoIcHJvYmxlbXMYAyADKAsyHS5xdW9ydW1rdi52MS5QYXJ0aXRpb25Qcm9ibGVtEhoKEnJpbmdfZGlzYWdyZWVtZW50cxgEIAMoCSIuCg9Mb2NhbEdldFJlcXVlc3QSDgoGYnVja2V0GAEgASgJEgsKA2tleRgCIAEoDCKgAQoQTG9jYWxHZXRSZXNwb25zZRINCgVmb3VuZBgBIAEoCBImCghzaWJsaW5ncxgCIAMoCzIULnF1b3J1bWt2LnYxLlNpYmxpbmcSDwoHY29udGV4dBgDIAEoDBINCgVjbG9jaxgEIAEoCRIRCglwYXJ0aXRpb24YBSABKA0SDgoGcmVjb3JkGAYgASgMEhIKCmhpbnRlZF9mb3IYByADKAkqfQoMSGFuZG9mZlN0YXRlEh0KGUhBTkRPRkZfU1RBVEVfVU5TUEVDSUZJRUQQABIYChRIQU5ET0ZGX1NUQVRFX0FDVElWRRABEhgKFEhBTkRPRkZfU1RBVEVfUVVFVUVEEAISGgoWSEFORE9GRl9TVEFURV9SRVRSWUlORxADMu0KCgxBZG1pblNlcnZpY2USQQoGU3RhdHVzEhoucXVvcnVta3YudjEuU3RhdHVzUmVxdWVzdBobLnF1b3J1bWt2LnYxLlN0YXR1c1Jlc3BvbnNlEkQKB01lbWJlcnMSGy5xdW9ydW1rdi52MS5NZW1iZXJzUmVxdWVzdBocLnF1b3J1bWt2LnYxLk1lbWJlcnNSZXNwb25zZRI7CgRSaW5nEhgucXVvcnVta3YudjEuUmluZ1JlcXVlc3QaGS5xdW9ydW1rdi52MS5SaW5nUmVzcG9uc2USUwoMQ3JlYXRlQnVja2V0EiAucXVvcnVta3YudjEuQ3JlYXRlQnVja2V0UmVxdWVzdBohLnF1b3J1bWt2LnYxLkNyZWF0ZUJ1Y2tldFJlc3BvbnNlEkoKCUdldEJ1Y2tldBIdLnF1b3J1bWt2LnYxLkdldEJ1Y2tldFJlcXVlc3QaHi5xdW9ydW1rdi52MS5HZXRCdWNrZXRSZXNwb25zZRJQCgtMaXN0QnVja2V0cxIfLnF1b3J1bWt2LnYxLkxpc3RCdWNrZXRzUmVxdWVzdBogLnF1b3J1bWt2LnYxLkxpc3RCdWNrZXRzUmVzcG9uc2USOwoESm9pbhIYLnF1b3J1bWt2LnYxLkpvaW5SZXF1ZXN0GhkucXVvcnVta3YudjEuSm9pblJlc3BvbnNlEj4KBUxlYXZlEhkucXVvcnVta3YudjEuTGVhdmVSZXF1ZXN0GhoucXVvcnVta3YudjEuTGVhdmVSZXNwb25zZRI7CgRQbGFuEhgucXVvcnVta3YudjEuUGxhblJlcXVlc3QaGS5xdW9ydW1rdi52MS5QbGFuUmVzcG9uc2USQQoGQ29tbWl0EhoucXVvcnVta3YudjEuQ29tbWl0UmVxdWVzdBobLnF1b3J1bWt2LnYxLkNvbW1pdFJlc3BvbnNlEj4KBUNsZWFyEhkucXVvcnVta3YudjEuQ2xlYXJSZXF1ZXN0GhoucXVvcnVta3YudjEuQ2xlYXJSZXNwb25zZRJECgdSZXBsYWNlEhsucXVvcnVta3YudjEuUmVwbGFjZVJlcXVlc3QaHC5xdW9ydW1rdi52MS5SZXBsYWNlUmVzcG9uc2USUAoLRm9yY2VSZW1vdmUSHy5xdW9ydW1rdi52MS5Gb3JjZVJlbW92ZVJlcXVlc3QaIC5xdW9ydW1rdi52MS5Gb3JjZVJlbW92ZVJlc3BvbnNlEjsKBE1vdmUSGC5xdW9ydW1rdi52MS5Nb3ZlUmVxdWVzdBoZLnF1b3J1bWt2LnYxLk1vdmVSZXNwb25zZRJWCg1DcmVhdGVDbHVzdGVyEiEucXVvcnVta3YudjEuQ3JlYXRlQ2x1c3RlclJlcXVlc3QaIi5xdW9ydW1rdi52MS5DcmVhdGVDbHVzdGVyUmVzcG9uc2USUwoMQWRvcHRDbHVzdGVyEiAucXVvcnVta3YudjEuQWRvcHRDbHVzdGVyUmVxdWVzdBohLnF1b3J1bWt2LnYxLkFkb3B0Q2x1c3RlclJlc3BvbnNlElkKDlBhcnRpdGlvblN0YXRzEiIucXVvcnVta3YudjEuUGFydGl0aW9uU3RhdHNSZXF1ZXN0GiMucXVvcnVta3YudjEuUGFydGl0aW9uU3RhdHNSZXNwb25zZRJBCgZWZXJpZnkSGi5xdW9ydW1rdi52MS5WZXJpZnlSZXF1ZXN0GhsucXVvcnVta3YudjEuVmVyaWZ5UmVzcG9uc2USRwoITG9jYWxHZXQSHC5xdW9ydW1rdi52MS5Mb2NhbEdldFJlcXVlc3QaHS5xdW9ydW1rdi52MS5Mb2NhbEdldFJlc3BvbnNlYgZwcm90bzM", [file_quorumkv_v1_common]);
 
 /**
  * @generated from message quorumkv.v1.StatusRequest
@@ -748,6 +748,164 @@ export const StagedChangesSchema: GenMessage<StagedChanges> = /*@__PURE__*/
   messageDesc(file_quorumkv_v1_admin, 19);
 
 /**
+ * @generated from message quorumkv.v1.CreateClusterRequest
+ */
+export type CreateClusterRequest = Message<"quorumkv.v1.CreateClusterRequest"> & {
+  /**
+   * host:port of every other node to bring in, each started alone (no --initial-cluster, no
+   * --seeds) and empty; this node's own address is not listed.
+   *
+   * @generated from field: repeated string addresses = 1;
+   */
+  addresses: string[];
+};
+
+/**
+ * Describes the message quorumkv.v1.CreateClusterRequest.
+ * Use `create(CreateClusterRequestSchema)` to create a new message.
+ */
+export const CreateClusterRequestSchema: GenMessage<CreateClusterRequest> = /*@__PURE__*/
+  messageDesc(file_quorumkv_v1_admin, 20);
+
+/**
+ * One node brought in by CreateCluster.
+ *
+ * @generated from message quorumkv.v1.ProposedNode
+ */
+export type ProposedNode = Message<"quorumkv.v1.ProposedNode"> & {
+  /**
+   * The address as asked.
+   *
+   * @generated from field: string address = 1;
+   */
+  address: string;
+
+  /**
+   * Its node id.
+   *
+   * @generated from field: string node_id = 2;
+   */
+  nodeId: string;
+
+  /**
+   * It was already a member of this cluster (an earlier create that stopped halfway).
+   *
+   * @generated from field: bool already_member = 3;
+   */
+  alreadyMember: boolean;
+};
+
+/**
+ * Describes the message quorumkv.v1.ProposedNode.
+ * Use `create(ProposedNodeSchema)` to create a new message.
+ */
+export const ProposedNodeSchema: GenMessage<ProposedNode> = /*@__PURE__*/
+  messageDesc(file_quorumkv_v1_admin, 21);
+
+/**
+ * @generated from message quorumkv.v1.CreateClusterResponse
+ */
+export type CreateClusterResponse = Message<"quorumkv.v1.CreateClusterResponse"> & {
+  /**
+   * The cluster every node now belongs to.
+   *
+   * @generated from field: string cluster_id = 1;
+   */
+  clusterId: string;
+
+  /**
+   * The nodes, in the order asked.
+   *
+   * @generated from field: repeated quorumkv.v1.ProposedNode nodes = 2;
+   */
+  nodes: ProposedNode[];
+
+  /**
+   * Every staged change after this request (the joins of the nodes brought in).
+   *
+   * @generated from field: quorumkv.v1.StagedChanges staged = 3;
+   */
+  staged?: StagedChanges | undefined;
+};
+
+/**
+ * Describes the message quorumkv.v1.CreateClusterResponse.
+ * Use `create(CreateClusterResponseSchema)` to create a new message.
+ */
+export const CreateClusterResponseSchema: GenMessage<CreateClusterResponse> = /*@__PURE__*/
+  messageDesc(file_quorumkv_v1_admin, 22);
+
+/**
+ * @generated from message quorumkv.v1.AdoptClusterRequest
+ */
+export type AdoptClusterRequest = Message<"quorumkv.v1.AdoptClusterRequest"> & {
+  /**
+   * host:port of a member of the cluster to take (the node that proposes it).
+   *
+   * @generated from field: string seed = 1;
+   */
+  seed: string;
+
+  /**
+   * The proposed cluster's id, partition count and replica count: this node must have the same
+   * partition count and n.
+   *
+   * @generated from field: string cluster_id = 2;
+   */
+  clusterId: string;
+
+  /**
+   * @generated from field: uint32 partitions = 3;
+   */
+  partitions: number;
+
+  /**
+   * @generated from field: uint32 n = 4;
+   */
+  n: number;
+
+  /**
+   * Only confirm that this node could take the cluster; change nothing.
+   *
+   * @generated from field: bool check_only = 5;
+   */
+  checkOnly: boolean;
+};
+
+/**
+ * Describes the message quorumkv.v1.AdoptClusterRequest.
+ * Use `create(AdoptClusterRequestSchema)` to create a new message.
+ */
+export const AdoptClusterRequestSchema: GenMessage<AdoptClusterRequest> = /*@__PURE__*/
+  messageDesc(file_quorumkv_v1_admin, 23);
+
+/**
+ * @generated from message quorumkv.v1.AdoptClusterResponse
+ */
+export type AdoptClusterResponse = Message<"quorumkv.v1.AdoptClusterResponse"> & {
+  /**
+   * This node's id.
+   *
+   * @generated from field: string node_id = 1;
+   */
+  nodeId: string;
+
+  /**
+   * It already belonged to the proposed cluster (nothing was changed).
+   *
+   * @generated from field: bool already_member = 2;
+   */
+  alreadyMember: boolean;
+};
+
+/**
+ * Describes the message quorumkv.v1.AdoptClusterResponse.
+ * Use `create(AdoptClusterResponseSchema)` to create a new message.
+ */
+export const AdoptClusterResponseSchema: GenMessage<AdoptClusterResponse> = /*@__PURE__*/
+  messageDesc(file_quorumkv_v1_admin, 24);
+
+/**
  * @generated from message quorumkv.v1.ReplaceRequest
  */
 export type ReplaceRequest = Message<"quorumkv.v1.ReplaceRequest"> & {
@@ -771,7 +929,7 @@ export type ReplaceRequest = Message<"quorumkv.v1.ReplaceRequest"> & {
  * Use `create(ReplaceRequestSchema)` to create a new message.
  */
 export const ReplaceRequestSchema: GenMessage<ReplaceRequest> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 20);
+  messageDesc(file_quorumkv_v1_admin, 25);
 
 /**
  * @generated from message quorumkv.v1.ReplaceResponse
@@ -790,7 +948,7 @@ export type ReplaceResponse = Message<"quorumkv.v1.ReplaceResponse"> & {
  * Use `create(ReplaceResponseSchema)` to create a new message.
  */
 export const ReplaceResponseSchema: GenMessage<ReplaceResponse> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 21);
+  messageDesc(file_quorumkv_v1_admin, 26);
 
 /**
  * @generated from message quorumkv.v1.ForceRemoveRequest
@@ -809,7 +967,7 @@ export type ForceRemoveRequest = Message<"quorumkv.v1.ForceRemoveRequest"> & {
  * Use `create(ForceRemoveRequestSchema)` to create a new message.
  */
 export const ForceRemoveRequestSchema: GenMessage<ForceRemoveRequest> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 22);
+  messageDesc(file_quorumkv_v1_admin, 27);
 
 /**
  * @generated from message quorumkv.v1.ForceRemoveResponse
@@ -828,7 +986,7 @@ export type ForceRemoveResponse = Message<"quorumkv.v1.ForceRemoveResponse"> & {
  * Use `create(ForceRemoveResponseSchema)` to create a new message.
  */
 export const ForceRemoveResponseSchema: GenMessage<ForceRemoveResponse> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 23);
+  messageDesc(file_quorumkv_v1_admin, 28);
 
 /**
  * @generated from message quorumkv.v1.MoveRequest
@@ -854,7 +1012,7 @@ export type MoveRequest = Message<"quorumkv.v1.MoveRequest"> & {
  * Use `create(MoveRequestSchema)` to create a new message.
  */
 export const MoveRequestSchema: GenMessage<MoveRequest> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 24);
+  messageDesc(file_quorumkv_v1_admin, 29);
 
 /**
  * @generated from message quorumkv.v1.MoveResponse
@@ -873,7 +1031,7 @@ export type MoveResponse = Message<"quorumkv.v1.MoveResponse"> & {
  * Use `create(MoveResponseSchema)` to create a new message.
  */
 export const MoveResponseSchema: GenMessage<MoveResponse> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 25);
+  messageDesc(file_quorumkv_v1_admin, 30);
 
 /**
  * @generated from message quorumkv.v1.LeaveRequest
@@ -892,7 +1050,7 @@ export type LeaveRequest = Message<"quorumkv.v1.LeaveRequest"> & {
  * Use `create(LeaveRequestSchema)` to create a new message.
  */
 export const LeaveRequestSchema: GenMessage<LeaveRequest> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 26);
+  messageDesc(file_quorumkv_v1_admin, 31);
 
 /**
  * @generated from message quorumkv.v1.LeaveResponse
@@ -925,7 +1083,7 @@ export type LeaveResponse = Message<"quorumkv.v1.LeaveResponse"> & {
  * Use `create(LeaveResponseSchema)` to create a new message.
  */
 export const LeaveResponseSchema: GenMessage<LeaveResponse> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 27);
+  messageDesc(file_quorumkv_v1_admin, 32);
 
 /**
  * @generated from message quorumkv.v1.PlanRequest
@@ -938,7 +1096,7 @@ export type PlanRequest = Message<"quorumkv.v1.PlanRequest"> & {
  * Use `create(PlanRequestSchema)` to create a new message.
  */
 export const PlanRequestSchema: GenMessage<PlanRequest> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 28);
+  messageDesc(file_quorumkv_v1_admin, 33);
 
 /**
  * One partition changing owner.
@@ -973,7 +1131,7 @@ export type PartitionMove = Message<"quorumkv.v1.PartitionMove"> & {
  * Use `create(PartitionMoveSchema)` to create a new message.
  */
 export const PartitionMoveSchema: GenMessage<PartitionMove> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 29);
+  messageDesc(file_quorumkv_v1_admin, 34);
 
 /**
  * @generated from message quorumkv.v1.PlanResponse
@@ -1087,7 +1245,7 @@ export type PlanResponse = Message<"quorumkv.v1.PlanResponse"> & {
  * Use `create(PlanResponseSchema)` to create a new message.
  */
 export const PlanResponseSchema: GenMessage<PlanResponse> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 30);
+  messageDesc(file_quorumkv_v1_admin, 35);
 
 /**
  * @generated from message quorumkv.v1.PartitionStatsRequest
@@ -1106,7 +1264,7 @@ export type PartitionStatsRequest = Message<"quorumkv.v1.PartitionStatsRequest">
  * Use `create(PartitionStatsRequestSchema)` to create a new message.
  */
 export const PartitionStatsRequestSchema: GenMessage<PartitionStatsRequest> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 31);
+  messageDesc(file_quorumkv_v1_admin, 36);
 
 /**
  * What one node holds of one partition.
@@ -1141,7 +1299,7 @@ export type PartitionStat = Message<"quorumkv.v1.PartitionStat"> & {
  * Use `create(PartitionStatSchema)` to create a new message.
  */
 export const PartitionStatSchema: GenMessage<PartitionStat> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 32);
+  messageDesc(file_quorumkv_v1_admin, 37);
 
 /**
  * @generated from message quorumkv.v1.PartitionStatsResponse
@@ -1160,7 +1318,7 @@ export type PartitionStatsResponse = Message<"quorumkv.v1.PartitionStatsResponse
  * Use `create(PartitionStatsResponseSchema)` to create a new message.
  */
 export const PartitionStatsResponseSchema: GenMessage<PartitionStatsResponse> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 33);
+  messageDesc(file_quorumkv_v1_admin, 38);
 
 /**
  * @generated from message quorumkv.v1.CommitRequest
@@ -1180,7 +1338,7 @@ export type CommitRequest = Message<"quorumkv.v1.CommitRequest"> & {
  * Use `create(CommitRequestSchema)` to create a new message.
  */
 export const CommitRequestSchema: GenMessage<CommitRequest> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 34);
+  messageDesc(file_quorumkv_v1_admin, 39);
 
 /**
  * @generated from message quorumkv.v1.CommitResponse
@@ -1199,7 +1357,7 @@ export type CommitResponse = Message<"quorumkv.v1.CommitResponse"> & {
  * Use `create(CommitResponseSchema)` to create a new message.
  */
 export const CommitResponseSchema: GenMessage<CommitResponse> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 35);
+  messageDesc(file_quorumkv_v1_admin, 40);
 
 /**
  * @generated from message quorumkv.v1.ClearRequest
@@ -1212,7 +1370,7 @@ export type ClearRequest = Message<"quorumkv.v1.ClearRequest"> & {
  * Use `create(ClearRequestSchema)` to create a new message.
  */
 export const ClearRequestSchema: GenMessage<ClearRequest> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 36);
+  messageDesc(file_quorumkv_v1_admin, 41);
 
 /**
  * @generated from message quorumkv.v1.ClearResponse
@@ -1231,7 +1389,7 @@ export type ClearResponse = Message<"quorumkv.v1.ClearResponse"> & {
  * Use `create(ClearResponseSchema)` to create a new message.
  */
 export const ClearResponseSchema: GenMessage<ClearResponse> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 37);
+  messageDesc(file_quorumkv_v1_admin, 42);
 
 /**
  * @generated from message quorumkv.v1.VerifyRequest
@@ -1250,7 +1408,7 @@ export type VerifyRequest = Message<"quorumkv.v1.VerifyRequest"> & {
  * Use `create(VerifyRequestSchema)` to create a new message.
  */
 export const VerifyRequestSchema: GenMessage<VerifyRequest> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 38);
+  messageDesc(file_quorumkv_v1_admin, 43);
 
 /**
  * A partition that does not have n live, distinct replicas.
@@ -1292,7 +1450,7 @@ export type PartitionProblem = Message<"quorumkv.v1.PartitionProblem"> & {
  * Use `create(PartitionProblemSchema)` to create a new message.
  */
 export const PartitionProblemSchema: GenMessage<PartitionProblem> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 39);
+  messageDesc(file_quorumkv_v1_admin, 44);
 
 /**
  * @generated from message quorumkv.v1.VerifyResponse
@@ -1335,7 +1493,7 @@ export type VerifyResponse = Message<"quorumkv.v1.VerifyResponse"> & {
  * Use `create(VerifyResponseSchema)` to create a new message.
  */
 export const VerifyResponseSchema: GenMessage<VerifyResponse> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 40);
+  messageDesc(file_quorumkv_v1_admin, 45);
 
 /**
  * @generated from message quorumkv.v1.LocalGetRequest
@@ -1361,7 +1519,7 @@ export type LocalGetRequest = Message<"quorumkv.v1.LocalGetRequest"> & {
  * Use `create(LocalGetRequestSchema)` to create a new message.
  */
 export const LocalGetRequestSchema: GenMessage<LocalGetRequest> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 41);
+  messageDesc(file_quorumkv_v1_admin, 46);
 
 /**
  * @generated from message quorumkv.v1.LocalGetResponse
@@ -1422,7 +1580,7 @@ export type LocalGetResponse = Message<"quorumkv.v1.LocalGetResponse"> & {
  * Use `create(LocalGetResponseSchema)` to create a new message.
  */
 export const LocalGetResponseSchema: GenMessage<LocalGetResponse> = /*@__PURE__*/
-  messageDesc(file_quorumkv_v1_admin, 42);
+  messageDesc(file_quorumkv_v1_admin, 47);
 
 /**
  * Where a handoff transfer stands on its sender.
@@ -1612,6 +1770,31 @@ export const AdminService: GenService<{
     methodKind: "unary";
     input: typeof MoveRequestSchema;
     output: typeof MoveResponseSchema;
+  },
+  /**
+   * Turn this node, started alone, and the nodes at `addresses`, each started alone and empty,
+   * into one cluster: this node proposes its cluster to each, each confirms it can take it (or the
+   * request is refused with nothing changed), then each becomes a member and their joins are
+   * staged. Plan and commit them as any join. Served by the node the cluster forms around.
+   *
+   * @generated from rpc quorumkv.v1.AdminService.CreateCluster
+   */
+  createCluster: {
+    methodKind: "unary";
+    input: typeof CreateClusterRequestSchema;
+    output: typeof CreateClusterResponseSchema;
+  },
+  /**
+   * A node started alone and empty takes the cluster of the node at `seed` (a proposal of
+   * CreateCluster): it becomes a member that owns nothing until its join is committed. With
+   * `check_only`, it only confirms that it could.
+   *
+   * @generated from rpc quorumkv.v1.AdminService.AdoptCluster
+   */
+  adoptCluster: {
+    methodKind: "unary";
+    input: typeof AdoptClusterRequestSchema;
+    output: typeof AdoptClusterResponseSchema;
   },
   /**
    * Records and bytes this node holds in each of the given partitions (from its counters: cheap).
