@@ -73,6 +73,11 @@ export interface ScanOptions {
   after?: Cursor;
   /** Maximum number of items in the page (≥ 1). */
   limit: number;
+  /**
+   * The page ends once its keys and record values add up to at least this many bytes (the item
+   * that reaches it is included, so a page always holds at least one item). Default: no bound.
+   */
+  maxBytes?: number;
 }
 
 /** A page of a partition scan. */

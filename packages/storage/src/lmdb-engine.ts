@@ -50,7 +50,7 @@ import { LmdbMetaStore } from './lmdb-meta.js';
 import { decodeFrame, encodeFrame, frameDue, frameExpiry, frameListedUntil, frameValue, listingEnd, verifyFrame } from './record-codec.js';
 import { liveBytesMeter } from './lmdb-space.js';
 import { SpaceQuota } from './space-quota.js';
-import { checkLimit, checkPartition, checkPartitionCount, checkRecord, listedPartitions, sameBytes, scanBudget } from './validation.js';
+import { checkLimit, checkPartition, checkPartitionCount, checkRecord, listedPartitions, pageBound, sameBytes, scanBudget } from './validation.js';
 import { startSweeperTimer } from './sweeper.js';
 
 /**
@@ -234,7 +234,7 @@ export class LmdbEngine implements StorageEngine {
   scanPartition(partition: number, options: ScanOptions): ScanPage {
     this.checkOpen();
     checkPartition(partition, this.partitionCount);
-    checkLimit(options.limit);
+    const full = pageBound(options);
     const start = options.after ? this.cursorIn(options.after, partitionStart(partition)) : partitionStart(partition);
     const now = this.now();
     const items: ScanItem[] = [];
@@ -244,12 +244,13 @@ export class LmdbEngine implements StorageEngine {
       const record = this.scannedRecord(key, value, now);
       if (record === undefined) continue;
       // One live record past the page proves there is more, so `next` is never a dead end.
-      if (items.length === options.limit) {
+      if (full.reached) {
         next = last;
         break;
       }
       const parts = decodeDataKey(key)!;
       items.push({ bucket: parts.bucket, key: parts.key, record });
+      full.add(parts.key.length + record.value.length);
       last = key;
     }
     return next === undefined ? { items } : { items, next };

@@ -35,7 +35,7 @@ import { bucketPrefix, encodeDataKey, partitionStart } from './key-layout.js';
 import { MemoryHintStore } from './memory-hints.js';
 import { listingEnd } from './record-codec.js';
 import { startSweeperTimer } from './sweeper.js';
-import { checkLimit, checkPartition, checkPartitionCount, checkRecord, listedPartitions, sameBytes, scanBudget } from './validation.js';
+import { checkLimit, checkPartition, checkPartitionCount, checkRecord, listedPartitions, pageBound, sameBytes, scanBudget } from './validation.js';
 
 /** Options of {@link createMemoryEngine}. */
 export type MemoryEngineOptions = EngineOptions;
@@ -116,7 +116,7 @@ export class MemoryEngine implements StorageEngine {
   scanPartition(partition: number, options: ScanOptions): ScanPage {
     this.checkOpen();
     checkPartition(partition, this.partitionCount);
-    checkLimit(options.limit);
+    const full = pageBound(options);
     const part = this.partitions.get(partition);
     if (!part) return { items: [] };
     let from = 0;
@@ -130,12 +130,15 @@ export class MemoryEngine implements StorageEngine {
     }
     const now = this.now();
     const items: ScanItem[] = [];
+    let last = '';
     for (let i = from; i < part.sorted.length; i++) {
       const id = part.sorted[i]!;
       const entry = part.entries.get(id)!;
       if (!this.isLive(entry.record, now)) continue;
-      if (items.length === options.limit) return { items, next: bytesOf(part.sorted[i - 1]!) };
+      if (full.reached) return { items, next: bytesOf(last) };
       items.push({ bucket: copy(entry.bucket), key: copy(entry.key), record: copyRecord(entry.record) });
+      full.add(entry.key.length + entry.record.value.length);
+      last = id;
     }
     return { items };
   }

@@ -10,9 +10,10 @@
 // exist count), so every node picks the same source from the same view, and another takes over when
 // the first is down (a claimant killed mid-change is often a source too).
 import { create } from '@bufbuild/protobuf';
-import { HandoffRequestSchema, HandoffState, ReplicaItemSchema, ReplicaOp, ReplicaService, type HandoffProgress, HandoffProgressSchema, type ReplicaHeader } from '@quorumkv/protocol';
+import type { Client } from '@connectrpc/connect';
+import { HandoffRequestSchema, HandoffState, ReplicaItemSchema, ReplicaOp, ReplicaService, type HandoffProgress, HandoffProgressSchema, type ReplicaHeader, type ReplicaItem } from '@quorumkv/protocol';
 import { transfersOf, type Ring, type Transfer } from '@quorumkv/ring';
-import type { StorageEngine } from '@quorumkv/storage';
+import type { ScanItem, StorageEngine } from '@quorumkv/storage';
 import { HANDOFF_METADATA_PREFIX, transferKey, type HandoffReport } from '../cluster/claimant.js';
 import type { ClusterMembership } from '../cluster/membership.js';
 import type { RingState } from '../cluster/ring-state.js';
@@ -20,8 +21,10 @@ import type { NodeMetrics } from '../observability/metrics.js';
 import type { PeerPool } from '../replication/peer-pool.js';
 
 export interface HandoffSenderOptions {
-  /** Records per Handoff message. */
+  /** Records per Handoff message, at most. */
   batchItems: number;
+  /** A Handoff message ends once its keys and records reach this many bytes. */
+  batchBytes: number;
   /** Bytes per second each node sends in total (0: unthrottled). */
   bytesPerSecond: number;
   /** Transfers this node sends at once. */
@@ -61,6 +64,8 @@ interface Running {
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 const HANDOFF_TIMEOUT_MS = 30_000;
+/** Batches of one transfer sent and not yet acknowledged, at most. */
+const BATCHES_IN_FLIGHT = 3;
 const MIN_BACKOFF_MS = 1_000;
 const MAX_BACKOFF_MS = 30_000;
 
@@ -182,43 +187,75 @@ export class HandoffSender {
     return t.sources.slice(0, holdAll).find((id) => id === this.d.selfId || this.d.isUp(id));
   }
 
-  /** Streams one transfer from its checkpoint; resolves true once it is complete. */
+  /**
+   * Streams one transfer from its checkpoint; resolves true once it is complete. Up to
+   * {@link BATCHES_IN_FLIGHT} batches are sent at once (the next is read and sent while the receiver
+   * commits the previous one); acknowledgements are taken in order, and the checkpoint moves past a
+   * batch only once it and every batch before it are acknowledged, i.e. durable on the receiver.
+   * Checkpoint writes are queued behind the stream rather than awaited by it: a checkpoint lost to a
+   * crash only means resuming from an earlier acknowledged batch.
+   */
   private async send(ring: Ring, run: Running): Promise<boolean> {
     const { transfer } = run;
     const since = ring.transition!.since;
     const address = this.d.ring.addressOf(transfer.to) ?? this.d.membership.list.member(transfer.to)?.address;
     if (address === undefined) throw new Error(`no address for ${transfer.to}`);
     const client = this.d.pool.client(address, ReplicaService);
+    const checkpoints = new CheckpointWriter(this.d.storage, checkpointKey(since, transfer));
+    const inFlight: Promise<Uint8Array | undefined>[] = [];
     let after = this.d.storage.getMeta(checkpointKey(since, transfer));
-    for (;;) {
-      if (this.stopped || this.d.ring.current.transition?.since !== since) return false;
-      const page = this.d.storage.scanPartition(transfer.partition, { limit: this.o.batchItems, ...(after ? { after } : {}) });
-      const items = page.items
-        .filter((item) => {
-          const n = this.d.bucketN(decoder.decode(item.bucket));
-          return n >= transfer.minN && n <= transfer.maxN;
-        })
-        .map((item, i) =>
-          create(ReplicaItemSchema, { id: BigInt(i), op: ReplicaOp.WRITE, bucket: decoder.decode(item.bucket), key: item.key, partition: transfer.partition, record: item.record.value }),
-        );
-      // The last page is sent even when it has nothing for this transfer: it tells the receiver it
-      // now holds the partition complete (see handoff-ledger.ts).
-      const last = page.next === undefined;
-      if (items.length > 0 || last) {
-        const bytes = items.reduce((sum, item) => sum + item.key.length + item.record.length, 0);
-        await this.throttle(bytes);
-        const request = create(HandoffRequestSchema, { header: this.d.header(), partition: transfer.partition, items, total: BigInt(run.total), since: BigInt(since), last });
-        const res = await client.handoff(oneMessage(request), { timeoutMs: HANDOFF_TIMEOUT_MS });
-        if (Number(res.stored) !== items.length) throw new Error(`${transfer.to} stored ${res.stored} of ${items.length} records`);
-        this.d.metrics.handoffRecordsSent.inc(items.length);
-        this.d.metrics.handoffBytesSent.inc(bytes);
-        run.bytesSent += bytes;
+    try {
+      for (;;) {
+        if (this.stopped || this.d.ring.current.transition?.since !== since) return false;
+        const page = this.d.storage.scanPartition(transfer.partition, { limit: this.o.batchItems, maxBytes: this.o.batchBytes, ...(after ? { after } : {}) });
+        const last = page.next === undefined;
+        // The last message tells the receiver it now holds the partition complete (see
+        // handoff-ledger.ts), so it goes out only once every batch before it is acknowledged.
+        while (inFlight.length >= BATCHES_IN_FLIGHT || (last && inFlight.length > 0)) {
+          const cursor = await inFlight.shift()!;
+          if (cursor !== undefined) checkpoints.write(cursor);
+        }
+        const acked = this.sendBatch(client, run, { items: page.items, since, last }).then(() => {
+          run.sent += page.items.length;
+          return page.next;
+        });
+        // Rejections are taken in order; this only keeps a later one from going unhandled meanwhile.
+        acked.catch(() => undefined);
+        inFlight.push(acked);
+        if (last) {
+          await inFlight.shift();
+          await checkpoints.settled();
+          return true;
+        }
+        after = page.next;
       }
-      run.sent += page.items.length;
-      if (page.next === undefined) return true;
-      after = page.next;
-      await this.d.storage.setMeta(checkpointKey(since, transfer), after);
+    } finally {
+      await Promise.allSettled(inFlight);
+      await checkpoints.settled().catch(() => undefined);
     }
+  }
+
+  /** Sends one batch (the records of buckets this transfer carries); resolves once the receiver holds them durably. */
+  private async sendBatch(client: Client<typeof ReplicaService>, run: Running, batch: { items: readonly ScanItem[]; since: number; last: boolean }): Promise<void> {
+    const { transfer } = run;
+    const items: ReplicaItem[] = [];
+    let bytes = 0;
+    for (const item of batch.items) {
+      const bucket = decoder.decode(item.bucket);
+      const n = this.d.bucketN(bucket);
+      if (n < transfer.minN || n > transfer.maxN) continue;
+      items.push(create(ReplicaItemSchema, { id: BigInt(items.length), op: ReplicaOp.WRITE, bucket, key: item.key, partition: transfer.partition, record: item.record.value }));
+      bytes += item.key.length + item.record.value.length;
+    }
+    // The last page is sent even when it has nothing for this transfer (it completes the partition).
+    if (items.length === 0 && !batch.last) return;
+    await this.throttle(bytes);
+    const request = create(HandoffRequestSchema, { header: this.d.header(), partition: transfer.partition, items, total: BigInt(run.total), since: BigInt(batch.since), last: batch.last });
+    const res = await client.handoff(oneMessage(request), { timeoutMs: HANDOFF_TIMEOUT_MS });
+    if (Number(res.stored) !== items.length) throw new Error(`${transfer.to} stored ${res.stored} of ${items.length} records`);
+    this.d.metrics.handoffRecordsSent.inc(items.length);
+    this.d.metrics.handoffBytesSent.inc(bytes);
+    run.bytesSent += bytes;
   }
 
   /** Waits so that this node sends at most bytesPerSecond (one shared budget for all transfers). */
@@ -255,6 +292,43 @@ export class HandoffSender {
     if (entry === undefined) return;
     const report = JSON.parse(decoder.decode(entry.value)) as HandoffReport;
     if (report.since === since) for (const key of report.done) this.completed.add(key);
+  }
+}
+
+/**
+ * The checkpoint of one transfer, written one write after another (so a later cursor never lands
+ * before an earlier one) without making the stream wait; a failed write is reported by settled().
+ */
+class CheckpointWriter {
+  private chain: Promise<void> = Promise.resolve();
+  private failure: unknown;
+  private queued: Uint8Array | undefined;
+
+  constructor(
+    private readonly storage: StorageEngine,
+    private readonly key: string,
+  ) {}
+
+  /** Queues `cursor` as the checkpoint; cursors queued while a write runs collapse into the last. */
+  write(cursor: Uint8Array): void {
+    const idle = this.queued === undefined;
+    this.queued = cursor;
+    if (!idle) return;
+    this.chain = this.chain.then(async () => {
+      const next = this.queued!;
+      this.queued = undefined;
+      try {
+        await this.storage.setMeta(this.key, next);
+      } catch (err) {
+        this.failure ??= err;
+      }
+    });
+  }
+
+  /** Resolves once every queued checkpoint is written; rejects if one failed. */
+  async settled(): Promise<void> {
+    await this.chain;
+    if (this.failure !== undefined) throw this.failure;
   }
 }
 

@@ -206,6 +206,29 @@ export function defineEngineContract(name: string, factory: EngineFactory): void
       expect(() => engine.scanPartition(0, { limit: 0 })).toThrow(StorageArgumentError);
     });
 
+    it('ends a scan page at maxBytes of keys and values, with at least one item, and resumes after it', async () => {
+      const p = engine.partitionOf(b('bk'), b('k0'));
+      const keys = Array.from({ length: 200 }, (_, i) => `k${i}`).filter((k) => engine.partitionOf(b('bk'), b(k)) === p);
+      await Promise.all(keys.map((k) => put('bk', k, 'x'.repeat(100))));
+      const seen: string[] = [];
+      let after: Uint8Array | undefined;
+      for (let pages = 0; pages < 1000; pages++) {
+        const page = engine.scanPartition(p, { limit: 1000, maxBytes: 250, ...(after ? { after } : {}) });
+        const bytes = page.items.reduce((sum, i) => sum + i.key.length + i.record.value.length, 0);
+        expect(page.items.length).toBeGreaterThanOrEqual(1);
+        // Full once 250 bytes are reached: three items of ~102 bytes, never a fourth.
+        if (page.next) expect(page.items.length).toBe(3);
+        expect(bytes - page.items.at(-1)!.key.length - page.items.at(-1)!.record.value.length).toBeLessThan(250);
+        seen.push(...page.items.map((i) => s(i.key)));
+        after = page.next;
+        if (!after) break;
+      }
+      expect(new Set(seen)).toEqual(new Set(keys));
+      expect(seen.length).toBe(keys.length);
+      expect(engine.scanPartition(p, { limit: 5, maxBytes: 1 }).items.length).toBe(1);
+      expect(() => engine.scanPartition(p, { limit: 5, maxBytes: 0 })).toThrow(StorageArgumentError);
+    });
+
     it('counts the bytes of each partition: growing with writes, shrinking with deletes, kept across reopen', async () => {
       const p = engine.partitionOf(b('bk'), b('k0'));
       expect(engine.partitionBytes(p)).toBe(0);
