@@ -82,9 +82,8 @@ export class HandoffSender {
   private readonly backoff = new Map<string, { at: number; delayMs: number; error: string }>();
   private completedSince = -1;
   private stopped = false;
-  /** Bytes sent in the current throttle window and when it began. */
-  private windowBytes = 0;
-  private windowStart = 0;
+  /** When the bytes handed to the throttle so far have had their time at bytesPerSecond (d.now()'s clock). */
+  private paidUntil = 0;
 
   constructor(
     private readonly d: HandoffSenderDeps,
@@ -258,19 +257,16 @@ export class HandoffSender {
     run.bytesSent += bytes;
   }
 
-  /** Waits so that this node sends at most bytesPerSecond (one shared budget for all transfers). */
+  /**
+   * Waits so that this node sends at most bytesPerSecond (one shared budget for all transfers and
+   * their batches in flight): each batch goes out once the batches before it have had their time.
+   */
   private async throttle(bytes: number): Promise<void> {
     if (this.o.bytesPerSecond <= 0) return;
     const now = this.d.now();
-    if (now - this.windowStart >= 1000) {
-      this.windowStart = now;
-      this.windowBytes = 0;
-    }
-    this.windowBytes += bytes;
-    if (this.windowBytes > this.o.bytesPerSecond) {
-      const wait = this.windowStart + 1000 - now;
-      await new Promise((resolve) => setTimeout(resolve, wait));
-    }
+    const start = Math.max(now, this.paidUntil);
+    this.paidUntil = start + (bytes * 1000) / this.o.bytesPerSecond;
+    if (start > now) await new Promise((resolve) => setTimeout(resolve, start - now));
   }
 
   private complete(since: number, key: string): void {
