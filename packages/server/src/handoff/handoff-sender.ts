@@ -19,6 +19,7 @@ import type { ClusterMembership } from '../cluster/membership.js';
 import type { RingState } from '../cluster/ring-state.js';
 import type { NodeMetrics } from '../observability/metrics.js';
 import type { PeerPool } from '../replication/peer-pool.js';
+import { CheckpointWriter } from './checkpoint-writer.js';
 
 export interface HandoffSenderOptions {
   /** Records per Handoff message, at most. */
@@ -288,43 +289,6 @@ export class HandoffSender {
     if (entry === undefined) return;
     const report = JSON.parse(decoder.decode(entry.value)) as HandoffReport;
     if (report.since === since) for (const key of report.done) this.completed.add(key);
-  }
-}
-
-/**
- * The checkpoint of one transfer, written one write after another (so a later cursor never lands
- * before an earlier one) without making the stream wait; a failed write is reported by settled().
- */
-class CheckpointWriter {
-  private chain: Promise<void> = Promise.resolve();
-  private failure: unknown;
-  private queued: Uint8Array | undefined;
-
-  constructor(
-    private readonly storage: StorageEngine,
-    private readonly key: string,
-  ) {}
-
-  /** Queues `cursor` as the checkpoint; cursors queued while a write runs collapse into the last. */
-  write(cursor: Uint8Array): void {
-    const idle = this.queued === undefined;
-    this.queued = cursor;
-    if (!idle) return;
-    this.chain = this.chain.then(async () => {
-      const next = this.queued!;
-      this.queued = undefined;
-      try {
-        await this.storage.setMeta(this.key, next);
-      } catch (err) {
-        this.failure ??= err;
-      }
-    });
-  }
-
-  /** Resolves once every queued checkpoint is written; rejects if one failed. */
-  async settled(): Promise<void> {
-    await this.chain;
-    if (this.failure !== undefined) throw this.failure;
   }
 }
 
