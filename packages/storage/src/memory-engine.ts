@@ -28,6 +28,7 @@ import type {
   SweepOptions,
   SweeperOptions,
   SweepResult,
+  UpdateEntry,
   UpdateFn,
 } from './engine.js';
 import { EngineClosedError, StorageArgumentError } from './errors.js';
@@ -101,6 +102,15 @@ export class MemoryEngine implements StorageEngine {
     this.bytes += stored.value.length;
     this.put(p, id, { bucket: copy(bucket), key: copy(key), record: stored });
     return copyRecord(stored);
+  }
+
+  async updateMany(partition: number, entries: readonly UpdateEntry[]): Promise<(StoredRecord | undefined)[]> {
+    this.checkOpen();
+    checkPartition(partition, this.partitionCount);
+    const results: (StoredRecord | undefined)[] = [];
+    // Writes here are synchronous: stopping at the first failure leaves the earlier ones written.
+    for (const e of entries) results.push(await this.update(e.bucket, e.key, e.fn, partition));
+    return results;
   }
 
   async reap(bucket: Uint8Array, key: Uint8Array, expectedValue: Uint8Array, partition?: number): Promise<boolean> {
