@@ -30,6 +30,7 @@ const Q = 16;
 const log = (line) => process.stderr.write(`${line}\n`);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const COMMON = ['--gossip-interval-ms', '200', '--log-level', 'warn'];
+const CPU_METRIC = 'quorumkv_process_process_cpu_seconds_total';
 
 /** Phase 1: one transfer at a time, unthrottled. */
 async function transferRate(run) {
@@ -54,16 +55,21 @@ async function transferRate(run) {
         await sleep(25);
       }
     })();
+    // CPU seconds of both processes over the transfer: a figure the machine's load hardly moves.
+    const cpu = () => Promise.all([r1, joiner].map(async (node) => (await metrics(node, [CPU_METRIC]))[0]));
+    const cpuBefore = await cpu();
     await clients.of(r1).admin.commit({ fromVersion });
     await settled(clients, [r1, joiner], (r) => r.nodes.length === 2, 300_000);
     sampling = false;
     await sampler;
+    const cpuAfter = await cpu();
     const first = samples.findIndex((s) => s.bytes > 0);
     const last = samples.at(-1);
     const end = samples.findIndex((s) => s.bytes === last.bytes);
     const start = samples[Math.max(0, first - 1)];
     const seconds = (samples[end].t - start.t) / 1000;
-    return { bytes: last.bytes, records: last.records, seconds, mbPerSec: last.bytes / 2 ** 20 / seconds, keysPerSec: last.records / seconds };
+    const [senderUs, receiverUs] = cpuAfter.map((c, i) => ((c - cpuBefore[i]) * 1e6) / last.records);
+    return { bytes: last.bytes, records: last.records, seconds, mbPerSec: last.bytes / 2 ** 20 / seconds, keysPerSec: last.records / seconds, senderUs, receiverUs };
   } finally {
     await joiner?.stop();
     await cluster.stop();
@@ -126,6 +132,7 @@ ${machine()}; load average ${fmt(loadBefore)} before, ${fmt(loadAfter)} after (t
 | MiB/s per transfer | ${fmt(median(rates.map((r) => r.mbPerSec)))} | ${rates.map((r) => fmt(r.mbPerSec)).join(', ')} |
 | keys/s per transfer | ${fmt(median(rates.map((r) => r.keysPerSec)), 0)} | ${rates.map((r) => fmt(r.keysPerSec, 0)).join(', ')} |
 | MiB moved | ${fmt(median(rates.map((r) => r.bytes / 2 ** 20)))} | |
+| CPU µs per record, sender / receiver (from commit to balanced) | ${fmt(median(rates.map((r) => r.senderUs)), 0)} / ${fmt(median(rates.map((r) => r.receiverUs)), 0)} | ${rates.map((r) => `${fmt(r.senderUs, 0)} / ${fmt(r.receiverUs, 0)}`).join(', ')} |
 
 **Foreground YCSB-B during transfers, default throttle** (3 nodes, n=3 r=2 w=2, durable, ${YCSB_RECORDS} records of 1 KiB, 32 callers, ${SECONDS} s windows; a fourth node joins at the start of the second window):
 

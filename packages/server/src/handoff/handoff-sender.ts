@@ -11,7 +11,7 @@
 // the first is down (a claimant killed mid-change is often a source too).
 import { create } from '@bufbuild/protobuf';
 import type { Client } from '@connectrpc/connect';
-import { HandoffRequestSchema, HandoffState, ReplicaItemSchema, ReplicaOp, ReplicaService, type HandoffProgress, HandoffProgressSchema, type ReplicaHeader, type ReplicaItem } from '@quorumkv/protocol';
+import { HandoffRequestSchema, HandoffState, ReplicaService, packHandoffRecords, type HandoffProgress, HandoffProgressSchema, type HandoffRecord, type ReplicaHeader } from '@quorumkv/protocol';
 import { transfersOf, type Ring, type Transfer } from '@quorumkv/ring';
 import type { ScanItem, StorageEngine } from '@quorumkv/storage';
 import { HANDOFF_METADATA_PREFIX, transferKey, type HandoffReport } from '../cluster/claimant.js';
@@ -209,21 +209,19 @@ export class HandoffSender {
         if (this.stopped || this.d.ring.current.transition?.since !== since) return false;
         const page = this.d.storage.scanPartition(transfer.partition, { limit: this.o.batchItems, maxBytes: this.o.batchBytes, ...(after ? { after } : {}) });
         const last = page.next === undefined;
-        // The last message tells the receiver it now holds the partition complete (see
-        // handoff-ledger.ts), so it goes out only once every batch before it is acknowledged.
-        while (inFlight.length >= BATCHES_IN_FLIGHT || (last && inFlight.length > 0)) {
+        while (inFlight.length >= BATCHES_IN_FLIGHT) {
           const cursor = await inFlight.shift()!;
           if (cursor !== undefined) checkpoints.write(cursor);
         }
-        const acked = this.sendBatch(client, run, { items: page.items, since, last }).then(() => {
-          run.sent += page.items.length;
-          return page.next;
-        });
+        const acked = this.sendBatch(client, run, { items: page.items, since }).then(() => page.next);
         // Rejections are taken in order; this only keeps a later one from going unhandled meanwhile.
         acked.catch(() => undefined);
         inFlight.push(acked);
         if (last) {
-          await inFlight.shift();
+          // The message that tells the receiver it now holds the partition complete (see
+          // handoff-ledger.ts) carries no records and goes out once every batch is acknowledged.
+          while (inFlight.length > 0) await inFlight.shift();
+          await this.sendLast(client, run, since);
           await checkpoints.settled();
           return true;
         }
@@ -235,27 +233,44 @@ export class HandoffSender {
     }
   }
 
-  /** Sends one batch (the records of buckets this transfer carries); resolves once the receiver holds them durably. */
-  private async sendBatch(client: Client<typeof ReplicaService>, run: Running, batch: { items: readonly ScanItem[]; since: number; last: boolean }): Promise<void> {
+  /**
+   * Sends one batch (the records of buckets this transfer carries), packed into one bytes field;
+   * resolves once the receiver holds them durably.
+   */
+  private async sendBatch(client: Client<typeof ReplicaService>, run: Running, batch: { items: readonly ScanItem[]; since: number }): Promise<void> {
     const { transfer } = run;
-    const items: ReplicaItem[] = [];
+    const records: Pick<HandoffRecord, 'bucketBytes' | 'key' | 'record'>[] = [];
     let bytes = 0;
+    // Records come in key order, so a batch's records mostly share one bucket: look it up once.
+    let bucketBytes: Uint8Array | undefined;
+    let carried = false;
     for (const item of batch.items) {
-      const bucket = decoder.decode(item.bucket);
-      const n = this.d.bucketN(bucket);
-      if (n < transfer.minN || n > transfer.maxN) continue;
-      items.push(create(ReplicaItemSchema, { id: BigInt(items.length), op: ReplicaOp.WRITE, bucket, key: item.key, partition: transfer.partition, record: item.record.value }));
+      if (bucketBytes === undefined || Buffer.compare(item.bucket, bucketBytes) !== 0) {
+        bucketBytes = item.bucket;
+        const n = this.d.bucketN(decoder.decode(item.bucket));
+        carried = n >= transfer.minN && n <= transfer.maxN;
+      }
+      if (!carried) continue;
+      records.push({ bucketBytes: item.bucket, key: item.key, record: item.record.value });
       bytes += item.key.length + item.record.value.length;
     }
-    // The last page is sent even when it has nothing for this transfer (it completes the partition).
-    if (items.length === 0 && !batch.last) return;
+    run.sent += batch.items.length - records.length;
+    if (records.length === 0) return;
     await this.throttle(bytes);
-    const request = create(HandoffRequestSchema, { header: this.d.header(), partition: transfer.partition, items, total: BigInt(run.total), since: BigInt(batch.since), last: batch.last });
+    const request = create(HandoffRequestSchema, { header: this.d.header(), partition: transfer.partition, packedRecords: packHandoffRecords(records), total: BigInt(run.total), since: BigInt(batch.since) });
     const res = await client.handoff(oneMessage(request), { timeoutMs: HANDOFF_TIMEOUT_MS });
-    if (Number(res.stored) !== items.length) throw new Error(`${transfer.to} stored ${res.stored} of ${items.length} records`);
-    this.d.metrics.handoffRecordsSent.inc(items.length);
+    // A receiver that predates packed records ignores them and answers 0.
+    if (Number(res.stored) !== records.length) throw new Error(`${transfer.to} stored ${res.stored} of ${records.length} records${res.stored === 0n ? ' (a version that does not read packed handoff records?)' : ''}`);
+    this.d.metrics.handoffRecordsSent.inc(records.length);
     this.d.metrics.handoffBytesSent.inc(bytes);
+    run.sent += records.length;
     run.bytesSent += bytes;
+  }
+
+  /** Tells the receiver, once every batch is acknowledged, that it now holds the whole partition. */
+  private async sendLast(client: Client<typeof ReplicaService>, run: Running, since: number): Promise<void> {
+    const request = create(HandoffRequestSchema, { header: this.d.header(), partition: run.transfer.partition, total: BigInt(run.total), since: BigInt(since), last: true });
+    await client.handoff(oneMessage(request), { timeoutMs: HANDOFF_TIMEOUT_MS });
   }
 
   /**
