@@ -9,7 +9,8 @@
 //      the transfers were active within the second window.
 //   3. The time from commit to balanced is measured in phase 2 too (every node holds the final ring).
 // QKV_HANDOFF_BATCH_ITEMS sets the sender's --handoff-batch-items in phase 1 (default: the
-// server's); QKV_HANDOFF_FOREGROUND=0 runs phase 1 only (then nothing is written).
+// server's); QKV_HANDOFF_FOREGROUND=0 runs phase 1 only, QKV_HANDOFF_TRANSFER=0 phase 2 only (then
+// nothing is written).
 // Repeats QKV_HANDOFF_RUNS times (default 3) and reports medians and every run. Writes the
 // "handoff" section of docs/benchmarks.md unless QKV_HANDOFF_WRITE=0.
 import os from 'node:os';
@@ -26,6 +27,9 @@ const SECONDS = envInt('QKV_HANDOFF_SECONDS', 10);
 const RUNS = envInt('QKV_HANDOFF_RUNS', 3);
 const BATCH_ITEMS = process.env.QKV_HANDOFF_BATCH_ITEMS;
 const FOREGROUND = process.env.QKV_HANDOFF_FOREGROUND !== '0';
+const TRANSFER = process.env.QKV_HANDOFF_TRANSFER !== '0';
+// Extra server flags for phase 2's nodes (e.g. another --handoff-bytes-per-second), for experiments.
+const FOREGROUND_ARGS = (process.env.QKV_HANDOFF_FOREGROUND_ARGS ?? '').split(' ').filter(Boolean);
 const Q = 16;
 const log = (line) => process.stderr.write(`${line}\n`);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -79,7 +83,7 @@ async function transferRate(run) {
 
 /** Phase 2: YCSB-B p99 without transfers, then from a join's commit with the default throttle. */
 async function foreground(run) {
-  const cluster = await startCluster({ nodes: 3, hostBase: 96, idPrefix: 'f', partitions: Q, n: 3, r: 2, w: 2, extraArgs: [...COMMON, '--durability', 'sync', '--replica-transport', 'stream'], logLevel: 'warn' });
+  const cluster = await startCluster({ nodes: 3, hostBase: 96, idPrefix: 'f', partitions: Q, n: 3, r: 2, w: 2, extraArgs: [...COMMON, '--durability', 'sync', '--replica-transport', 'stream', ...FOREGROUND_ARGS], logLevel: 'warn' });
   const clients = new Clients();
   let joiner;
   try {
@@ -88,7 +92,7 @@ async function foreground(run) {
     const storeOptions = { nodes: nodes.map((n) => n.address), routing: true };
     const quiet = await runYcsb(quorumKvStore(storeOptions), opts);
     const without = quiet.phases.find((p) => p.phase === 'B');
-    joiner = await startSeeded({ id: 'f4', host: '127.0.0.99', seed: nodes[0], near: nodes[0], args: ['--partitions', String(Q), '--n', '3', '--r', '2', '--w', '2', ...COMMON, '--durability', 'sync', '--replica-transport', 'stream'] });
+    joiner = await startSeeded({ id: 'f4', host: '127.0.0.99', seed: nodes[0], near: nodes[0], args: ['--partitions', String(Q), '--n', '3', '--r', '2', '--w', '2', ...COMMON, '--durability', 'sync', '--replica-transport', 'stream', ...FOREGROUND_ARGS] });
     await stage(clients, nodes[0], { join: 'f4' });
     const { fromVersion } = await clients.of(nodes[0]).admin.plan({});
     const committedAt = performance.now();
@@ -112,8 +116,10 @@ const loadBefore = os.loadavg()[0];
 const rates = [];
 const fg = [];
 for (let run = 0; run < RUNS; run++) {
-  rates.push(await transferRate(run));
-  log(`transfer run ${run + 1}: ${JSON.stringify(rates.at(-1))}`);
+  if (TRANSFER) {
+    rates.push(await transferRate(run));
+    log(`transfer run ${run + 1}: ${JSON.stringify(rates.at(-1))}`);
+  }
   if (!FOREGROUND) continue;
   fg.push(await foreground(run));
   log(`foreground run ${run + 1}: ${JSON.stringify(fg.at(-1))}`);
@@ -146,5 +152,5 @@ ${machine()}; load average ${fmt(loadBefore)} before, ${fmt(loadAfter)} after (t
 | commit to balanced, s | ${fmt(median(fg.map((f) => f.balanceS)))} | ${fg.map((f) => fmt(f.balanceS)).join(', ')} |
 `;
 process.stdout.write(`${body}\n`);
-if (process.env.QKV_HANDOFF_WRITE !== '0' && FOREGROUND) writeSection('handoff', body);
+if (process.env.QKV_HANDOFF_WRITE !== '0' && FOREGROUND && TRANSFER) writeSection('handoff', body);
 process.exit(0);

@@ -13,12 +13,13 @@ import { create } from '@bufbuild/protobuf';
 import type { Client } from '@connectrpc/connect';
 import { HandoffRequestSchema, HandoffState, ReplicaService, packHandoffRecords, type HandoffProgress, HandoffProgressSchema, type HandoffRecord, type ReplicaHeader } from '@quorumkv/protocol';
 import { transfersOf, type Ring, type Transfer } from '@quorumkv/ring';
-import type { ScanItem, StorageEngine } from '@quorumkv/storage';
+import type { Cursor, ScanItem, ScanPage, StorageEngine } from '@quorumkv/storage';
 import { HANDOFF_METADATA_PREFIX, transferKey, type HandoffReport } from '../cluster/claimant.js';
 import type { ClusterMembership } from '../cluster/membership.js';
 import type { RingState } from '../cluster/ring-state.js';
 import type { NodeMetrics } from '../observability/metrics.js';
 import type { PeerPool } from '../replication/peer-pool.js';
+import { nextTurn } from '../http/next-turn.js';
 import { CheckpointWriter } from './checkpoint-writer.js';
 
 export interface HandoffSenderOptions {
@@ -67,6 +68,8 @@ const encoder = new TextEncoder();
 const HANDOFF_TIMEOUT_MS = 30_000;
 /** Batches of one transfer sent and not yet acknowledged, at most. */
 const BATCHES_IN_FLIGHT = 3;
+/** Records a batch's scan reads per event-loop turn. */
+const SCAN_SLICE_RECORDS = 128;
 const MIN_BACKOFF_MS = 1_000;
 const MAX_BACKOFF_MS = 30_000;
 
@@ -207,7 +210,7 @@ export class HandoffSender {
     try {
       for (;;) {
         if (this.stopped || this.d.ring.current.transition?.since !== since) return false;
-        const page = this.d.storage.scanPartition(transfer.partition, { limit: this.o.batchItems, maxBytes: this.o.batchBytes, ...(after ? { after } : {}) });
+        const page = await this.scanBatch(transfer.partition, after);
         const last = page.next === undefined;
         while (inFlight.length >= BATCHES_IN_FLIGHT) {
           const cursor = await inFlight.shift()!;
@@ -230,6 +233,28 @@ export class HandoffSender {
     } finally {
       await Promise.allSettled(inFlight);
       await checkpoints.settled().catch(() => undefined);
+    }
+  }
+
+  /**
+   * The next batch of a partition's records after `after`, read in slices of at most
+   * {@link SCAN_SLICE_RECORDS} with the event loop free between them: a 1 MiB batch read at once
+   * would hold up this node's foreground requests for its whole scan.
+   */
+  private async scanBatch(partition: number, after: Cursor | undefined): Promise<ScanPage> {
+    const items: ScanItem[] = [];
+    let bytes = 0;
+    let from = after;
+    for (;;) {
+      const slice = this.d.storage.scanPartition(partition, { limit: Math.min(SCAN_SLICE_RECORDS, this.o.batchItems - items.length), maxBytes: this.o.batchBytes - bytes, ...(from ? { after: from } : {}) });
+      for (const item of slice.items) {
+        items.push(item);
+        bytes += item.key.length + item.record.value.length;
+      }
+      if (slice.next === undefined) return { items };
+      if (items.length >= this.o.batchItems || bytes >= this.o.batchBytes) return { items, next: slice.next };
+      from = slice.next;
+      await nextTurn();
     }
   }
 

@@ -45,6 +45,7 @@ export interface ItemSender {
 export class ReplicaApplier {
   private readonly bucketBytes = new Map<string, Uint8Array>();
   private readonly storage: LocalMergeDeps['storage'];
+  private lastHandoffTurn: Promise<void> = Promise.resolve();
 
   constructor(private readonly d: ReplicaApplierDeps) {
     this.storage = d.storage;
@@ -112,15 +113,15 @@ export class ReplicaApplier {
    * Merges a handoff message's records (all WRITEs of `partition`, as {@link apply} would one by
    * one) into local storage; resolves once every one is durable, rejects on the first that fails.
    * The records this node keeps and forwards nowhere (all of them, but for a sender routing by an
-   * older ring) are written in chunks of one storage transaction each, the event loop free between
-   * chunks; any other record takes {@link apply}'s path.
+   * older ring) are written in chunks of one storage transaction each, one chunk per event-loop turn
+   * (see {@link handoffTurn}); any other record takes {@link apply}'s path.
    */
   async applyHandoff(partition: number, records: readonly HandoffRecord[], sender: ItemSender | undefined): Promise<void> {
     if (partition >= this.storage.partitionCount) throw new NodeArgumentError('partition', `${partition} is out of range (0..${this.storage.partitionCount - 1})`);
     const writes: Promise<unknown>[] = [];
     let failure: { reason: unknown } | undefined;
     for (let at = 0; at < records.length && failure === undefined; at += HANDOFF_CHUNK_RECORDS) {
-      if (at > 0) await nextTurn();
+      await this.handoffTurn();
       try {
         writes.push(this.handoffChunk(partition, records.slice(at, at + HANDOFF_CHUNK_RECORDS), sender));
       } catch (reason) {
@@ -131,6 +132,17 @@ export class ReplicaApplier {
     const settled = await Promise.allSettled(writes);
     failure ??= settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failure) throw failure.reason;
+  }
+
+  /**
+   * Resolves in an event-loop turn of its own for each chunk of every handoff message this node
+   * receives (several senders stream to a joining node at once): at most one chunk is started per
+   * turn, and foreground requests are read in between.
+   */
+  private handoffTurn(): Promise<void> {
+    const turn = this.lastHandoffTurn.then(nextTurn);
+    this.lastHandoffTurn = turn;
+    return turn;
   }
 
   private handoffChunk(partition: number, records: readonly HandoffRecord[], sender: ItemSender | undefined): Promise<unknown> {
