@@ -77,10 +77,19 @@ export async function stage(clients, node, change) {
 
 /** The value of a Prometheus counter or gauge on `node` (summed over labels), 0 when absent. */
 export async function metric(node, name) {
+  return (await metrics(node, [name]))[0];
+}
+
+/** The values of several metrics (each summed over its labels) from one scrape. */
+export async function metrics(node, names) {
   const text = await (await fetch(`${node.url}/metrics`)).text();
-  let sum = 0;
-  for (const line of text.split('\n')) if (line.startsWith(`${name} `) || line.startsWith(`${name}{`)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-  return sum;
+  const sums = names.map(() => 0);
+  for (const line of text.split('\n')) {
+    names.forEach((name, i) => {
+      if (line.startsWith(`${name} `) || line.startsWith(`${name}{`)) sums[i] += Number(line.slice(line.lastIndexOf(' ') + 1));
+    });
+  }
+  return sums;
 }
 
 /** Partitions per node by the ring's owners, and max/mean by weight. */

@@ -9,14 +9,15 @@
 //      the transfers were active within the second window.
 //   3. The time from commit to balanced is measured in phase 2 too (every node holds the final ring).
 // QKV_HANDOFF_BATCH_ITEMS sets the sender's --handoff-batch-items in phase 1 (default: the
-// server's); QKV_HANDOFF_FOREGROUND=0 runs phase 1 only (then nothing is written).
+// server's); QKV_HANDOFF_FOREGROUND=0 runs phase 1 only, QKV_HANDOFF_TRANSFER=0 phase 2 only (then
+// nothing is written).
 // Repeats QKV_HANDOFF_RUNS times (default 3) and reports medians and every run. Writes the
 // "handoff" section of docs/benchmarks.md unless QKV_HANDOFF_WRITE=0.
 import os from 'node:os';
 import { rmSync } from 'node:fs';
 import { startCluster } from '@quorumkv/harness';
 import { quorumKvStore } from '../../packages/client/bench/quorumkv-store.mjs';
-import { Clients, enc, metric, pool, settled, sleep, stage, startSeeded } from '../accept/cluster-ops.mjs';
+import { Clients, enc, metrics, pool, settled, sleep, stage, startSeeded } from '../accept/cluster-ops.mjs';
 import { codeVersion, envInt, machine, writeSection } from './bench-report.mjs';
 import { runYcsb } from './ycsb.mjs';
 
@@ -26,10 +27,14 @@ const SECONDS = envInt('QKV_HANDOFF_SECONDS', 10);
 const RUNS = envInt('QKV_HANDOFF_RUNS', 3);
 const BATCH_ITEMS = process.env.QKV_HANDOFF_BATCH_ITEMS;
 const FOREGROUND = process.env.QKV_HANDOFF_FOREGROUND !== '0';
+const TRANSFER = process.env.QKV_HANDOFF_TRANSFER !== '0';
+// Extra server flags for phase 2's nodes (e.g. another --handoff-bytes-per-second), for experiments.
+const FOREGROUND_ARGS = (process.env.QKV_HANDOFF_FOREGROUND_ARGS ?? '').split(' ').filter(Boolean);
 const Q = 16;
 const log = (line) => process.stderr.write(`${line}\n`);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const COMMON = ['--gossip-interval-ms', '200', '--log-level', 'warn'];
+const CPU_METRIC = 'quorumkv_process_process_cpu_seconds_total';
 
 /** Phase 1: one transfer at a time, unthrottled. */
 async function transferRate(run) {
@@ -48,20 +53,27 @@ async function transferRate(run) {
     let sampling = true;
     const sampler = (async () => {
       while (sampling) {
-        samples.push({ t: performance.now(), bytes: await metric(r1, 'quorumkv_handoff_bytes_sent_total'), records: await metric(r1, 'quorumkv_handoff_records_sent_total') });
+        // One scrape per sample: rendering the sender's metrics is work taken from the transfer.
+        const [bytes, records] = await metrics(r1, ['quorumkv_handoff_bytes_sent_total', 'quorumkv_handoff_records_sent_total']);
+        samples.push({ t: performance.now(), bytes, records });
         await sleep(25);
       }
     })();
+    // CPU seconds of both processes over the transfer: a figure the machine's load hardly moves.
+    const cpu = () => Promise.all([r1, joiner].map(async (node) => (await metrics(node, [CPU_METRIC]))[0]));
+    const cpuBefore = await cpu();
     await clients.of(r1).admin.commit({ fromVersion });
     await settled(clients, [r1, joiner], (r) => r.nodes.length === 2, 300_000);
     sampling = false;
     await sampler;
+    const cpuAfter = await cpu();
     const first = samples.findIndex((s) => s.bytes > 0);
     const last = samples.at(-1);
     const end = samples.findIndex((s) => s.bytes === last.bytes);
     const start = samples[Math.max(0, first - 1)];
     const seconds = (samples[end].t - start.t) / 1000;
-    return { bytes: last.bytes, records: last.records, seconds, mbPerSec: last.bytes / 2 ** 20 / seconds, keysPerSec: last.records / seconds };
+    const [senderUs, receiverUs] = cpuAfter.map((c, i) => ((c - cpuBefore[i]) * 1e6) / last.records);
+    return { bytes: last.bytes, records: last.records, seconds, mbPerSec: last.bytes / 2 ** 20 / seconds, keysPerSec: last.records / seconds, senderUs, receiverUs };
   } finally {
     await joiner?.stop();
     await cluster.stop();
@@ -71,7 +83,7 @@ async function transferRate(run) {
 
 /** Phase 2: YCSB-B p99 without transfers, then from a join's commit with the default throttle. */
 async function foreground(run) {
-  const cluster = await startCluster({ nodes: 3, hostBase: 96, idPrefix: 'f', partitions: Q, n: 3, r: 2, w: 2, extraArgs: [...COMMON, '--durability', 'sync', '--replica-transport', 'stream'], logLevel: 'warn' });
+  const cluster = await startCluster({ nodes: 3, hostBase: 96, idPrefix: 'f', partitions: Q, n: 3, r: 2, w: 2, extraArgs: [...COMMON, '--durability', 'sync', '--replica-transport', 'stream', ...FOREGROUND_ARGS], logLevel: 'warn' });
   const clients = new Clients();
   let joiner;
   try {
@@ -80,7 +92,7 @@ async function foreground(run) {
     const storeOptions = { nodes: nodes.map((n) => n.address), routing: true };
     const quiet = await runYcsb(quorumKvStore(storeOptions), opts);
     const without = quiet.phases.find((p) => p.phase === 'B');
-    joiner = await startSeeded({ id: 'f4', host: '127.0.0.99', seed: nodes[0], near: nodes[0], args: ['--partitions', String(Q), '--n', '3', '--r', '2', '--w', '2', ...COMMON, '--durability', 'sync', '--replica-transport', 'stream'] });
+    joiner = await startSeeded({ id: 'f4', host: '127.0.0.99', seed: nodes[0], near: nodes[0], args: ['--partitions', String(Q), '--n', '3', '--r', '2', '--w', '2', ...COMMON, '--durability', 'sync', '--replica-transport', 'stream', ...FOREGROUND_ARGS] });
     await stage(clients, nodes[0], { join: 'f4' });
     const { fromVersion } = await clients.of(nodes[0]).admin.plan({});
     const committedAt = performance.now();
@@ -104,8 +116,10 @@ const loadBefore = os.loadavg()[0];
 const rates = [];
 const fg = [];
 for (let run = 0; run < RUNS; run++) {
-  rates.push(await transferRate(run));
-  log(`transfer run ${run + 1}: ${JSON.stringify(rates.at(-1))}`);
+  if (TRANSFER) {
+    rates.push(await transferRate(run));
+    log(`transfer run ${run + 1}: ${JSON.stringify(rates.at(-1))}`);
+  }
   if (!FOREGROUND) continue;
   fg.push(await foreground(run));
   log(`foreground run ${run + 1}: ${JSON.stringify(fg.at(-1))}`);
@@ -124,6 +138,7 @@ ${machine()}; load average ${fmt(loadBefore)} before, ${fmt(loadAfter)} after (t
 | MiB/s per transfer | ${fmt(median(rates.map((r) => r.mbPerSec)))} | ${rates.map((r) => fmt(r.mbPerSec)).join(', ')} |
 | keys/s per transfer | ${fmt(median(rates.map((r) => r.keysPerSec)), 0)} | ${rates.map((r) => fmt(r.keysPerSec, 0)).join(', ')} |
 | MiB moved | ${fmt(median(rates.map((r) => r.bytes / 2 ** 20)))} | |
+| CPU µs per record, sender / receiver (from commit to balanced) | ${fmt(median(rates.map((r) => r.senderUs)), 0)} / ${fmt(median(rates.map((r) => r.receiverUs)), 0)} | ${rates.map((r) => `${fmt(r.senderUs, 0)} / ${fmt(r.receiverUs, 0)}`).join(', ')} |
 
 **Foreground YCSB-B during transfers, default throttle** (3 nodes, n=3 r=2 w=2, durable, ${YCSB_RECORDS} records of 1 KiB, 32 callers, ${SECONDS} s windows; a fourth node joins at the start of the second window):
 
@@ -137,5 +152,5 @@ ${machine()}; load average ${fmt(loadBefore)} before, ${fmt(loadAfter)} after (t
 | commit to balanced, s | ${fmt(median(fg.map((f) => f.balanceS)))} | ${fg.map((f) => fmt(f.balanceS)).join(', ')} |
 `;
 process.stdout.write(`${body}\n`);
-if (process.env.QKV_HANDOFF_WRITE !== '0' && FOREGROUND) writeSection('handoff', body);
+if (process.env.QKV_HANDOFF_WRITE !== '0' && FOREGROUND && TRANSFER) writeSection('handoff', body);
 process.exit(0);

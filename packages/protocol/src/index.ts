@@ -13,6 +13,7 @@ export * from './envelope.js';
 export * from './envelope-stream.js';
 export * from './session-limits.js';
 export * from './codec/replica-codec.js';
+export * from './codec/handoff-records.js';
 export * from './codec/session-request-codec.js';
 export * from './codec/session-response-codec.js';
 export { WireFormatError } from './codec/wire-reader.js';

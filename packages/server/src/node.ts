@@ -451,7 +451,7 @@ export class QuorumNode {
         warn: this.warn,
         info: (msg, fields) => this.log.info(fields, msg),
       },
-      { batchItems: c.handoffBatchItems, bytesPerSecond: c.handoffBytesPerSecond, concurrency: c.handoffConcurrency, intervalMs: 1_000 },
+      { batchItems: c.handoffBatchItems, batchBytes: c.handoffBatchBytes, bytesPerSecond: c.handoffBytesPerSecond, concurrency: c.handoffConcurrency, intervalMs: 1_000 },
     );
     return { router, admission, hints, handoff };
   }

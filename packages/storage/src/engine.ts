@@ -54,6 +54,13 @@ export type Partitioner = (bucket: Uint8Array, key: Uint8Array) => number;
  */
 export type UpdateFn = (current: StoredRecord | undefined) => StoredRecord | undefined;
 
+/** One write of {@link StorageEngine.updateMany}: a key of the partition and its update step. */
+export interface UpdateEntry {
+  bucket: Uint8Array;
+  key: Uint8Array;
+  fn: UpdateFn;
+}
+
 /**
  * Position in a scan or listing: opaque bytes to hand back unchanged. Cursors stay valid across
  * writes and restarts (they are positions in key order, not snapshots).
@@ -73,6 +80,11 @@ export interface ScanOptions {
   after?: Cursor;
   /** Maximum number of items in the page (≥ 1). */
   limit: number;
+  /**
+   * The page ends once its keys and record values add up to at least this many bytes (the item
+   * that reaches it is included, so a page always holds at least one item). Default: no bound.
+   */
+  maxBytes?: number;
 }
 
 /** A page of a partition scan. */
@@ -268,6 +280,16 @@ export interface StorageEngine {
    * @throws StorageFullError when the record does not fit; nothing is written.
    */
   update(bucket: Uint8Array, key: Uint8Array, fn: UpdateFn, partition?: number): Promise<StoredRecord | undefined>;
+
+  /**
+   * {@link update} of several keys of one partition, in order, in one write transaction (the
+   * partition's counters are moved once for all of them). Stops at the first entry whose step or
+   * record fails: that entry and those after it are not written, those before it are, and the
+   * promise rejects with that entry's error once they are durable. Otherwise resolves, once every
+   * write is durable, with each entry's resulting record.
+   * @throws StorageFullError when a record does not fit (as above: earlier entries are kept).
+   */
+  updateMany(partition: number, entries: readonly UpdateEntry[]): Promise<(StoredRecord | undefined)[]>;
 
   /**
    * Removes a record (and its due and expiry index entries) only if its stored value still equals

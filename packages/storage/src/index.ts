@@ -27,6 +27,7 @@ export type {
   SweepOptions,
   SweeperOptions,
   SweepResult,
+  UpdateEntry,
   UpdateFn,
 } from './engine.js';
 export {

@@ -29,6 +29,7 @@ import type {
   SweepOptions,
   SweeperOptions,
   SweepResult,
+  UpdateEntry,
   UpdateFn,
 } from './engine.js';
 import { CorruptRecordError, EngineClosedError, StorageArgumentError, StorageFullError } from './errors.js';
@@ -50,7 +51,7 @@ import { LmdbMetaStore } from './lmdb-meta.js';
 import { decodeFrame, encodeFrame, frameDue, frameExpiry, frameListedUntil, frameValue, listingEnd, verifyFrame } from './record-codec.js';
 import { liveBytesMeter } from './lmdb-space.js';
 import { SpaceQuota } from './space-quota.js';
-import { checkLimit, checkPartition, checkPartitionCount, checkRecord, listedPartitions, sameBytes, scanBudget } from './validation.js';
+import { checkLimit, checkPartition, checkPartitionCount, checkRecord, listedPartitions, pageBound, sameBytes, scanBudget } from './validation.js';
 import { startSweeperTimer } from './sweeper.js';
 
 /**
@@ -182,30 +183,9 @@ export class LmdbEngine implements StorageEngine {
     // key serialize, and all of them share one commit and one fsync.
     const committed = this.data.transaction(() => {
       try {
-        const old = this.data.getBinaryFast(dataKey);
-        const oldExpiry = old === undefined ? undefined : frameExpiry(old);
-        const oldDue = old === undefined ? undefined : frameDue(old);
-        const oldListing = old === undefined ? undefined : frameListingEnd(old);
-        const current = old === undefined ? undefined : this.liveRecord(dataKey, old);
-        const next = fn(current);
-        if (next === undefined) {
-          result = current;
-          return;
-        }
-        checkRecord(next);
-        const frame = encodeFrame(dataKey, next);
-        // Only growth is charged: a write that shrinks a record (a delete's tombstone over a value)
-        // is accepted on a full store, since deleting is how users make room.
-        this.quota.admit(old === undefined ? dataKey.length + frame.length + PER_WRITE_OVERHEAD_BYTES : frame.length - old.length);
-        this.data.putSync(dataKey, frame);
-        reindex(this.expiry, dataKey, oldExpiry, next.expiresAtMs);
-        reindex(this.due, dataKey, oldDue, next.dueAtMs);
-        this.relist(dataKey, oldListing, listingEnd(next));
-        this.countIn(dataKey, old === undefined ? 1 : 0, old === undefined ? dataKey.length + frame.length : frame.length - old.length);
-        result = { value: next.value };
-        if (next.expiresAtMs !== undefined) result.expiresAtMs = next.expiresAtMs;
-        if (next.dueAtMs !== undefined) result.dueAtMs = next.dueAtMs;
-        if (next.listedUntilMs !== undefined) result.listedUntilMs = next.listedUntilMs;
+        const moved = { records: 0, bytes: 0 };
+        result = this.writeInTxn(dataKey, fn, moved);
+        this.countIn(dataKey, moved.records, moved.bytes);
       } catch (error) {
         // Thrown before any write of this callback, so the shared transaction stays consistent.
         failure = error;
@@ -213,6 +193,62 @@ export class LmdbEngine implements StorageEngine {
     });
     await this.durable(committed);
     if (failure !== undefined) throw failure;
+    return result;
+  }
+
+  async updateMany(partition: number, entries: readonly UpdateEntry[]): Promise<(StoredRecord | undefined)[]> {
+    this.checkOpen();
+    checkPartition(partition, this.partitionCount);
+    const dataKeys = entries.map((e) => encodeDataKey(partition, e.bucket, e.key));
+    const results: (StoredRecord | undefined)[] = [];
+    let failure: unknown;
+    // One callback for the whole batch: one closure, one promise and one move of the partition's
+    // counters instead of one of each per record (handoff writes ~1,000 records per call).
+    const committed = this.data.transaction(() => {
+      const moved = { records: 0, bytes: 0 };
+      try {
+        for (let i = 0; i < entries.length; i++) results.push(this.writeInTxn(dataKeys[i]!, entries[i]!.fn, moved));
+      } catch (error) {
+        // Thrown before any write of the failing entry: the entries before it stand.
+        failure = error;
+      }
+      if (dataKeys.length > 0) this.countIn(dataKeys[0]!, moved.records, moved.bytes);
+    });
+    await this.durable(committed);
+    if (failure !== undefined) throw failure;
+    return results;
+  }
+
+  /**
+   * One record's read-modify-write; inside a write transaction. Adds what it changes in the
+   * partition's record and byte counts to `moved` (the caller moves the counters). Throws before
+   * writing anything when `fn` or the record fails.
+   */
+  private writeInTxn(dataKey: Buffer, fn: UpdateFn, moved: { records: number; bytes: number }): StoredRecord | undefined {
+    const old = this.data.getBinaryFast(dataKey);
+    const oldExpiry = old === undefined ? undefined : frameExpiry(old);
+    const oldDue = old === undefined ? undefined : frameDue(old);
+    const oldListing = old === undefined ? undefined : frameListingEnd(old);
+    const current = old === undefined ? undefined : this.liveRecord(dataKey, old);
+    const next = fn(current);
+    if (next === undefined) return current;
+    checkRecord(next);
+    const frame = encodeFrame(dataKey, next);
+    // Only growth is charged: a write that shrinks a record (a delete's tombstone over a value)
+    // is accepted on a full store, since deleting is how users make room.
+    this.quota.admit(old === undefined ? dataKey.length + frame.length + PER_WRITE_OVERHEAD_BYTES : frame.length - old.length);
+    // Read before the put: `old` is lmdb-js's reused buffer.
+    const oldLength = old?.length;
+    this.data.putSync(dataKey, frame);
+    reindex(this.expiry, dataKey, oldExpiry, next.expiresAtMs);
+    reindex(this.due, dataKey, oldDue, next.dueAtMs);
+    this.relist(dataKey, oldListing, listingEnd(next));
+    moved.records += oldLength === undefined ? 1 : 0;
+    moved.bytes += oldLength === undefined ? dataKey.length + frame.length : frame.length - oldLength;
+    const result: StoredRecord = { value: next.value };
+    if (next.expiresAtMs !== undefined) result.expiresAtMs = next.expiresAtMs;
+    if (next.dueAtMs !== undefined) result.dueAtMs = next.dueAtMs;
+    if (next.listedUntilMs !== undefined) result.listedUntilMs = next.listedUntilMs;
     return result;
   }
 
@@ -234,7 +270,7 @@ export class LmdbEngine implements StorageEngine {
   scanPartition(partition: number, options: ScanOptions): ScanPage {
     this.checkOpen();
     checkPartition(partition, this.partitionCount);
-    checkLimit(options.limit);
+    const full = pageBound(options);
     const start = options.after ? this.cursorIn(options.after, partitionStart(partition)) : partitionStart(partition);
     const now = this.now();
     const items: ScanItem[] = [];
@@ -244,12 +280,13 @@ export class LmdbEngine implements StorageEngine {
       const record = this.scannedRecord(key, value, now);
       if (record === undefined) continue;
       // One live record past the page proves there is more, so `next` is never a dead end.
-      if (items.length === options.limit) {
+      if (full.reached) {
         next = last;
         break;
       }
       const parts = decodeDataKey(key)!;
       items.push({ bucket: parts.bucket, key: parts.key, record });
+      full.add(parts.key.length + record.value.length);
       last = key;
     }
     return next === undefined ? { items } : { items, next };

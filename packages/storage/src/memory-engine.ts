@@ -28,6 +28,7 @@ import type {
   SweepOptions,
   SweeperOptions,
   SweepResult,
+  UpdateEntry,
   UpdateFn,
 } from './engine.js';
 import { EngineClosedError, StorageArgumentError } from './errors.js';
@@ -35,7 +36,7 @@ import { bucketPrefix, encodeDataKey, partitionStart } from './key-layout.js';
 import { MemoryHintStore } from './memory-hints.js';
 import { listingEnd } from './record-codec.js';
 import { startSweeperTimer } from './sweeper.js';
-import { checkLimit, checkPartition, checkPartitionCount, checkRecord, listedPartitions, sameBytes, scanBudget } from './validation.js';
+import { checkLimit, checkPartition, checkPartitionCount, checkRecord, listedPartitions, pageBound, sameBytes, scanBudget } from './validation.js';
 
 /** Options of {@link createMemoryEngine}. */
 export type MemoryEngineOptions = EngineOptions;
@@ -103,6 +104,15 @@ export class MemoryEngine implements StorageEngine {
     return copyRecord(stored);
   }
 
+  async updateMany(partition: number, entries: readonly UpdateEntry[]): Promise<(StoredRecord | undefined)[]> {
+    this.checkOpen();
+    checkPartition(partition, this.partitionCount);
+    const results: (StoredRecord | undefined)[] = [];
+    // Writes here are synchronous: stopping at the first failure leaves the earlier ones written.
+    for (const e of entries) results.push(await this.update(e.bucket, e.key, e.fn, partition));
+    return results;
+  }
+
   async reap(bucket: Uint8Array, key: Uint8Array, expectedValue: Uint8Array, partition?: number): Promise<boolean> {
     this.checkOpen();
     const p = this.partitionArg(bucket, key, partition);
@@ -116,7 +126,7 @@ export class MemoryEngine implements StorageEngine {
   scanPartition(partition: number, options: ScanOptions): ScanPage {
     this.checkOpen();
     checkPartition(partition, this.partitionCount);
-    checkLimit(options.limit);
+    const full = pageBound(options);
     const part = this.partitions.get(partition);
     if (!part) return { items: [] };
     let from = 0;
@@ -130,12 +140,15 @@ export class MemoryEngine implements StorageEngine {
     }
     const now = this.now();
     const items: ScanItem[] = [];
+    let last = '';
     for (let i = from; i < part.sorted.length; i++) {
       const id = part.sorted[i]!;
       const entry = part.entries.get(id)!;
       if (!this.isLive(entry.record, now)) continue;
-      if (items.length === options.limit) return { items, next: bytesOf(part.sorted[i - 1]!) };
+      if (full.reached) return { items, next: bytesOf(last) };
       items.push({ bucket: copy(entry.bucket), key: copy(entry.key), record: copyRecord(entry.record) });
+      full.add(entry.key.length + entry.record.value.length);
+      last = id;
     }
     return { items };
   }

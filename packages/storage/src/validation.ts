@@ -2,7 +2,7 @@
  * Argument checks shared by both engines, so they reject the same inputs with the same errors.
  */
 import { StorageArgumentError } from './errors.js';
-import type { ListKeysOptions, StoredRecord } from './engine.js';
+import type { ListKeysOptions, ScanOptions, StoredRecord } from './engine.js';
 import { decodeDataKey } from './key-layout.js';
 
 /** Largest partition count: partitions are stored as u32 and `p + 1` must still fit. */
@@ -25,6 +25,24 @@ export function checkLimit(limit: number): void {
   if (!Number.isInteger(limit) || limit < 1) {
     throw new StorageArgumentError('limit', `must be a positive integer, got ${limit}`);
   }
+}
+
+/** When a scan page is full: `limit` items, or `maxBytes` of keys and values (checked, see {@link ScanOptions}). */
+export function pageBound(options: ScanOptions): { readonly reached: boolean; add(bytes: number): void } {
+  checkLimit(options.limit);
+  const maxBytes = options.maxBytes ?? Infinity;
+  if (!(maxBytes >= 1)) throw new StorageArgumentError('maxBytes', `must be at least 1, got ${options.maxBytes}`);
+  let items = 0;
+  let bytes = 0;
+  return {
+    get reached() {
+      return items >= options.limit || bytes >= maxBytes;
+    },
+    add(n: number) {
+      items++;
+      bytes += n;
+    },
+  };
 }
 
 /** Validates what an update function returned before anything is written. */

@@ -215,6 +215,8 @@ export class ActorEpochs {
   }
 
   private takeReaped(slot: { bucket: Uint8Array; key: Uint8Array }): Map<string, number> | undefined {
+    // Every write into an empty slot asks (a handoff, thousands a second): hash only when needed.
+    if (this.reaped.size === 0) return undefined;
     const id = keyHash(slot.bucket, slot.key);
     const own = this.reaped.get(id);
     this.reaped.delete(id);

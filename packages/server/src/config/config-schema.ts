@@ -215,7 +215,10 @@ export const serverConfigSchema = z
     // receiver stores.
     handoffBytesPerSecond: z.number().int().min(0).default(16 * 1024 * 1024).meta({ description: 'bytes per second a node sends in ownership handoff, all transfers together (0: unthrottled)', unit: 'bytes/s' }),
     handoffConcurrency: z.number().int().min(1).max(64).default(2).meta({ description: 'transfers a node sends at once in ownership handoff', unit: 'transfers' }),
-    handoffBatchItems: z.number().int().min(1).max(REPLICA_MAX_ITEMS_PER_MESSAGE).default(256).meta({ description: 'records per ownership handoff message', unit: 'records' }),
+    // A message (one receiver transaction) of up to 1 MiB: large enough that the per-message
+    // costs (a round trip, a commit) are small against the bytes, small enough for the throttle.
+    handoffBatchItems: z.number().int().min(1).max(REPLICA_MAX_ITEMS_PER_MESSAGE).default(REPLICA_MAX_ITEMS_PER_MESSAGE).meta({ description: 'records per ownership handoff message, at most', unit: 'records' }),
+    handoffBatchBytes: z.number().int().min(1024).max(16 * MIB).default(MIB).meta({ description: 'bytes (keys and records) per ownership handoff message, at most (the record reaching it ends the message)', unit: 'bytes' }),
     gossipIntervalMs: z.number().int().min(10).default(500).describe('gossip protocol period (SWIM probe interval)'),
     // A testing knob, not a clock setting: Jepsen-style runs give nodes different offsets to show
     // what clock skew does to last-write-wins buckets. Siblings buckets and expiry never see it.

@@ -17,6 +17,7 @@ import { NodeArgumentError, NodeQuorumNotMetError } from '../errors/errors.js';
 import type { PeerPool } from '../replication/peer-pool.js';
 import type { ReplicaRouter } from '../replication/replica-router.js';
 import { deadlineOf, onwardCallOptions, type RequestScope } from './request-scope.js';
+import { nextTurn } from '../http/next-turn.js';
 
 /** Deadline of a page whose caller set none: listing asks every partition, one after another. */
 const PAGE_TIMEOUT_MS = 30_000;
@@ -27,8 +28,6 @@ const EMPTY = new Uint8Array(0);
 const LOCAL_SLICE = 256;
 /** Page size of a request that sets none (at most the node's maximum). */
 const DEFAULT_PAGE = 1_000;
-
-const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 interface Cursor {
   mode: number;

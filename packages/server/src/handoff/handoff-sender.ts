@@ -10,18 +10,23 @@
 // exist count), so every node picks the same source from the same view, and another takes over when
 // the first is down (a claimant killed mid-change is often a source too).
 import { create } from '@bufbuild/protobuf';
-import { HandoffRequestSchema, HandoffState, ReplicaItemSchema, ReplicaOp, ReplicaService, type HandoffProgress, HandoffProgressSchema, type ReplicaHeader } from '@quorumkv/protocol';
+import type { Client } from '@connectrpc/connect';
+import { HandoffRequestSchema, HandoffState, ReplicaService, packHandoffRecords, type HandoffProgress, HandoffProgressSchema, type HandoffRecord, type ReplicaHeader } from '@quorumkv/protocol';
 import { transfersOf, type Ring, type Transfer } from '@quorumkv/ring';
-import type { StorageEngine } from '@quorumkv/storage';
+import type { Cursor, ScanItem, ScanPage, StorageEngine } from '@quorumkv/storage';
 import { HANDOFF_METADATA_PREFIX, transferKey, type HandoffReport } from '../cluster/claimant.js';
 import type { ClusterMembership } from '../cluster/membership.js';
 import type { RingState } from '../cluster/ring-state.js';
 import type { NodeMetrics } from '../observability/metrics.js';
 import type { PeerPool } from '../replication/peer-pool.js';
+import { nextTurn } from '../http/next-turn.js';
+import { CheckpointWriter } from './checkpoint-writer.js';
 
 export interface HandoffSenderOptions {
-  /** Records per Handoff message. */
+  /** Records per Handoff message, at most. */
   batchItems: number;
+  /** A Handoff message ends once its keys and records reach this many bytes. */
+  batchBytes: number;
   /** Bytes per second each node sends in total (0: unthrottled). */
   bytesPerSecond: number;
   /** Transfers this node sends at once. */
@@ -61,6 +66,10 @@ interface Running {
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 const HANDOFF_TIMEOUT_MS = 30_000;
+/** Batches of one transfer sent and not yet acknowledged, at most. */
+const BATCHES_IN_FLIGHT = 3;
+/** Records a batch's scan reads per event-loop turn. */
+const SCAN_SLICE_RECORDS = 128;
 const MIN_BACKOFF_MS = 1_000;
 const MAX_BACKOFF_MS = 30_000;
 
@@ -77,9 +86,8 @@ export class HandoffSender {
   private readonly backoff = new Map<string, { at: number; delayMs: number; error: string }>();
   private completedSince = -1;
   private stopped = false;
-  /** Bytes sent in the current throttle window and when it began. */
-  private windowBytes = 0;
-  private windowStart = 0;
+  /** When the bytes handed to the throttle so far have had their time at bytesPerSecond (d.now()'s clock). */
+  private paidUntil = 0;
 
   constructor(
     private readonly d: HandoffSenderDeps,
@@ -182,58 +190,124 @@ export class HandoffSender {
     return t.sources.slice(0, holdAll).find((id) => id === this.d.selfId || this.d.isUp(id));
   }
 
-  /** Streams one transfer from its checkpoint; resolves true once it is complete. */
+  /**
+   * Streams one transfer from its checkpoint; resolves true once it is complete. Up to
+   * {@link BATCHES_IN_FLIGHT} batches are sent at once (the next is read and sent while the receiver
+   * commits the previous one); acknowledgements are taken in order, and the checkpoint moves past a
+   * batch only once it and every batch before it are acknowledged, i.e. durable on the receiver.
+   * Checkpoint writes are queued behind the stream rather than awaited by it: a checkpoint lost to a
+   * crash only means resuming from an earlier acknowledged batch.
+   */
   private async send(ring: Ring, run: Running): Promise<boolean> {
     const { transfer } = run;
     const since = ring.transition!.since;
     const address = this.d.ring.addressOf(transfer.to) ?? this.d.membership.list.member(transfer.to)?.address;
     if (address === undefined) throw new Error(`no address for ${transfer.to}`);
     const client = this.d.pool.client(address, ReplicaService);
+    const checkpoints = new CheckpointWriter(this.d.storage, checkpointKey(since, transfer));
+    const inFlight: Promise<Uint8Array | undefined>[] = [];
     let after = this.d.storage.getMeta(checkpointKey(since, transfer));
-    for (;;) {
-      if (this.stopped || this.d.ring.current.transition?.since !== since) return false;
-      const page = this.d.storage.scanPartition(transfer.partition, { limit: this.o.batchItems, ...(after ? { after } : {}) });
-      const items = page.items
-        .filter((item) => {
-          const n = this.d.bucketN(decoder.decode(item.bucket));
-          return n >= transfer.minN && n <= transfer.maxN;
-        })
-        .map((item, i) =>
-          create(ReplicaItemSchema, { id: BigInt(i), op: ReplicaOp.WRITE, bucket: decoder.decode(item.bucket), key: item.key, partition: transfer.partition, record: item.record.value }),
-        );
-      // The last page is sent even when it has nothing for this transfer: it tells the receiver it
-      // now holds the partition complete (see handoff-ledger.ts).
-      const last = page.next === undefined;
-      if (items.length > 0 || last) {
-        const bytes = items.reduce((sum, item) => sum + item.key.length + item.record.length, 0);
-        await this.throttle(bytes);
-        const request = create(HandoffRequestSchema, { header: this.d.header(), partition: transfer.partition, items, total: BigInt(run.total), since: BigInt(since), last });
-        const res = await client.handoff(oneMessage(request), { timeoutMs: HANDOFF_TIMEOUT_MS });
-        if (Number(res.stored) !== items.length) throw new Error(`${transfer.to} stored ${res.stored} of ${items.length} records`);
-        this.d.metrics.handoffRecordsSent.inc(items.length);
-        this.d.metrics.handoffBytesSent.inc(bytes);
-        run.bytesSent += bytes;
+    try {
+      for (;;) {
+        if (this.stopped || this.d.ring.current.transition?.since !== since) return false;
+        const page = await this.scanBatch(transfer.partition, after);
+        const last = page.next === undefined;
+        while (inFlight.length >= BATCHES_IN_FLIGHT) {
+          const cursor = await inFlight.shift()!;
+          if (cursor !== undefined) checkpoints.write(cursor);
+        }
+        const acked = this.sendBatch(client, run, { items: page.items, since }).then(() => page.next);
+        // Rejections are taken in order; this only keeps a later one from going unhandled meanwhile.
+        acked.catch(() => undefined);
+        inFlight.push(acked);
+        if (last) {
+          // The message that tells the receiver it now holds the partition complete (see
+          // handoff-ledger.ts) carries no records and goes out once every batch is acknowledged.
+          while (inFlight.length > 0) await inFlight.shift();
+          await this.sendLast(client, run, since);
+          await checkpoints.settled();
+          return true;
+        }
+        after = page.next;
       }
-      run.sent += page.items.length;
-      if (page.next === undefined) return true;
-      after = page.next;
-      await this.d.storage.setMeta(checkpointKey(since, transfer), after);
+    } finally {
+      await Promise.allSettled(inFlight);
+      await checkpoints.settled().catch(() => undefined);
     }
   }
 
-  /** Waits so that this node sends at most bytesPerSecond (one shared budget for all transfers). */
+  /**
+   * The next batch of a partition's records after `after`, read in slices of at most
+   * {@link SCAN_SLICE_RECORDS} with the event loop free between them: a 1 MiB batch read at once
+   * would hold up this node's foreground requests for its whole scan.
+   */
+  private async scanBatch(partition: number, after: Cursor | undefined): Promise<ScanPage> {
+    const items: ScanItem[] = [];
+    let bytes = 0;
+    let from = after;
+    for (;;) {
+      const slice = this.d.storage.scanPartition(partition, { limit: Math.min(SCAN_SLICE_RECORDS, this.o.batchItems - items.length), maxBytes: this.o.batchBytes - bytes, ...(from ? { after: from } : {}) });
+      for (const item of slice.items) {
+        items.push(item);
+        bytes += item.key.length + item.record.value.length;
+      }
+      if (slice.next === undefined) return { items };
+      if (items.length >= this.o.batchItems || bytes >= this.o.batchBytes) return { items, next: slice.next };
+      from = slice.next;
+      await nextTurn();
+    }
+  }
+
+  /**
+   * Sends one batch (the records of buckets this transfer carries), packed into one bytes field;
+   * resolves once the receiver holds them durably.
+   */
+  private async sendBatch(client: Client<typeof ReplicaService>, run: Running, batch: { items: readonly ScanItem[]; since: number }): Promise<void> {
+    const { transfer } = run;
+    const records: Pick<HandoffRecord, 'bucketBytes' | 'key' | 'record'>[] = [];
+    let bytes = 0;
+    // Records come in key order, so a batch's records mostly share one bucket: look it up once.
+    let bucketBytes: Uint8Array | undefined;
+    let carried = false;
+    for (const item of batch.items) {
+      if (bucketBytes === undefined || Buffer.compare(item.bucket, bucketBytes) !== 0) {
+        bucketBytes = item.bucket;
+        const n = this.d.bucketN(decoder.decode(item.bucket));
+        carried = n >= transfer.minN && n <= transfer.maxN;
+      }
+      if (!carried) continue;
+      records.push({ bucketBytes: item.bucket, key: item.key, record: item.record.value });
+      bytes += item.key.length + item.record.value.length;
+    }
+    run.sent += batch.items.length - records.length;
+    if (records.length === 0) return;
+    await this.throttle(bytes);
+    const request = create(HandoffRequestSchema, { header: this.d.header(), partition: transfer.partition, packedRecords: packHandoffRecords(records), total: BigInt(run.total), since: BigInt(batch.since) });
+    const res = await client.handoff(oneMessage(request), { timeoutMs: HANDOFF_TIMEOUT_MS });
+    // A receiver that predates packed records ignores them and answers 0.
+    if (Number(res.stored) !== records.length) throw new Error(`${transfer.to} stored ${res.stored} of ${records.length} records${res.stored === 0n ? ' (a version that does not read packed handoff records?)' : ''}`);
+    this.d.metrics.handoffRecordsSent.inc(records.length);
+    this.d.metrics.handoffBytesSent.inc(bytes);
+    run.sent += records.length;
+    run.bytesSent += bytes;
+  }
+
+  /** Tells the receiver, once every batch is acknowledged, that it now holds the whole partition. */
+  private async sendLast(client: Client<typeof ReplicaService>, run: Running, since: number): Promise<void> {
+    const request = create(HandoffRequestSchema, { header: this.d.header(), partition: run.transfer.partition, total: BigInt(run.total), since: BigInt(since), last: true });
+    await client.handoff(oneMessage(request), { timeoutMs: HANDOFF_TIMEOUT_MS });
+  }
+
+  /**
+   * Waits so that this node sends at most bytesPerSecond (one shared budget for all transfers and
+   * their batches in flight): each batch goes out once the batches before it have had their time.
+   */
   private async throttle(bytes: number): Promise<void> {
     if (this.o.bytesPerSecond <= 0) return;
     const now = this.d.now();
-    if (now - this.windowStart >= 1000) {
-      this.windowStart = now;
-      this.windowBytes = 0;
-    }
-    this.windowBytes += bytes;
-    if (this.windowBytes > this.o.bytesPerSecond) {
-      const wait = this.windowStart + 1000 - now;
-      await new Promise((resolve) => setTimeout(resolve, wait));
-    }
+    const start = Math.max(now, this.paidUntil);
+    this.paidUntil = start + (bytes * 1000) / this.o.bytesPerSecond;
+    if (start > now) await new Promise((resolve) => setTimeout(resolve, start - now));
   }
 
   private complete(since: number, key: string): void {

@@ -16,3 +16,6 @@ export function onceNextTurn(fn: () => void): () => void {
     setImmediate(run);
   };
 }
+
+/** Resolves in the next event-loop turn (after pending I/O): long work awaits it between slices. */
+export const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

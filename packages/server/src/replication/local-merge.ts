@@ -8,7 +8,7 @@
 // stale hint naming no epoch of this node, then a second one bringing `{a~E:1}` while `a~E:2`
 // exists elsewhere), and the coordinator mints the next dot of a trusted epoch from the local
 // record alone.
-import type { StorageEngine, StoredRecord } from '@quorumkv/storage';
+import type { StorageEngine, StoredRecord, UpdateFn } from '@quorumkv/storage';
 import type { ActorEpochs } from '../cluster/actor-epochs.js';
 import { decodeStored, encodeRecord, mergeRecords, storedForm, type KeyRecord } from '../record/key-record.js';
 
@@ -29,24 +29,24 @@ export interface MergeTarget {
 
 /** Merges `incoming` (encoded as `incomingBytes`) into the local record; resolves once durable. */
 export function mergeIntoLocal(d: LocalMergeDeps, t: MergeTarget, incoming: KeyRecord, incomingBytes: Uint8Array): Promise<StoredRecord | undefined> {
-  return d.storage.update(
-    t.bucket,
-    t.key,
-    (cur) => {
-      // Retries, hints and repair echoes often bring exactly what is stored: nothing to merge.
-      if (cur && Buffer.compare(cur.value, incomingBytes) === 0) return undefined;
-      const local = decodeStored(cur);
-      if (cur && !local) d.epochs.distrustAfterLostRecord();
-      d.epochs.distrustCopy(incoming.context, local?.context, t);
-      if (!local) {
-        // No re-encoding: the received bytes are stored as they are.
-        return storedForm(incoming, incomingBytes, d.tombstoneGraceMs);
-      }
-      const merged = mergeRecords(local, incoming, t.lww);
-      const value = encodeRecord(merged);
-      if (Buffer.compare(value, cur!.value) === 0) return undefined;
-      return storedForm(merged, value, d.tombstoneGraceMs);
-    },
-    t.partition,
-  );
+  return d.storage.update(t.bucket, t.key, mergeStep(d, t, incoming, incomingBytes), t.partition);
+}
+
+/** The storage update step of {@link mergeIntoLocal} (also run for many records at once, by handoff). */
+export function mergeStep(d: LocalMergeDeps, t: Omit<MergeTarget, 'partition'>, incoming: KeyRecord, incomingBytes: Uint8Array): UpdateFn {
+  return (cur) => {
+    // Retries, hints and repair echoes often bring exactly what is stored: nothing to merge.
+    if (cur && Buffer.compare(cur.value, incomingBytes) === 0) return undefined;
+    const local = decodeStored(cur);
+    if (cur && !local) d.epochs.distrustAfterLostRecord();
+    d.epochs.distrustCopy(incoming.context, local?.context, t);
+    if (!local) {
+      // No re-encoding: the received bytes are stored as they are.
+      return storedForm(incoming, incomingBytes, d.tombstoneGraceMs);
+    }
+    const merged = mergeRecords(local, incoming, t.lww);
+    const value = encodeRecord(merged);
+    if (Buffer.compare(value, cur!.value) === 0) return undefined;
+    return storedForm(merged, value, d.tombstoneGraceMs);
+  };
 }

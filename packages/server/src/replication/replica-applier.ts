@@ -1,17 +1,23 @@
 // The replica side of ReplicaService: applies one item to local storage.
-import { ReplicaOp, ReplicaStatus, newReplicaItem, newReplicaItemResult, type ReplicaItem, type ReplicaItemResult } from '@quorumkv/protocol';
+import { ReplicaOp, ReplicaStatus, newReplicaItem, newReplicaItemResult, type HandoffRecord, type ReplicaItem, type ReplicaItemResult } from '@quorumkv/protocol';
 import type { Ring } from '@quorumkv/ring';
-import { CorruptRecordError, StorageFullError, type Hint } from '@quorumkv/storage';
+import { CorruptRecordError, StorageFullError, type Hint, type UpdateEntry } from '@quorumkv/storage';
 import { possibleHolders, type BucketRegistry } from '../cluster/buckets.js';
 import type { NodeMetrics } from '../observability/metrics.js';
 import { decodeRecord } from '../record/key-record.js';
-import { forwardDecision } from './forwarding.js';
+import { forwardDecision, type ForwardDecision } from './forwarding.js';
 import { HintRefusedError, type HintAdmission } from './hint-admission.js';
-import { mergeIntoLocal, type LocalMergeDeps } from './local-merge.js';
+import { mergeIntoLocal, mergeStep, type LocalMergeDeps } from './local-merge.js';
+import { NodeArgumentError } from '../errors/errors.js';
+import { nextTurn } from '../http/next-turn.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const EMPTY = new Uint8Array(0);
+/** Records of a handoff message written per storage transaction; the event loop runs between them. */
+const HANDOFF_CHUNK_RECORDS = 128;
+
+type BucketProps = { lww: boolean; n: number };
 
 function result(id: bigint, status: ReplicaStatus, error = '', record: Uint8Array = EMPTY): ReplicaItemResult {
   return newReplicaItemResult(id, status, error, record);
@@ -39,6 +45,7 @@ export interface ItemSender {
 export class ReplicaApplier {
   private readonly bucketBytes = new Map<string, Uint8Array>();
   private readonly storage: LocalMergeDeps['storage'];
+  private lastHandoffTurn: Promise<void> = Promise.resolve();
 
   constructor(private readonly d: ReplicaApplierDeps) {
     this.storage = d.storage;
@@ -93,30 +100,101 @@ export class ReplicaApplier {
       await this.d.hints.store(item.hintFor, bucket, item.key, item.record);
       return result(item.id, ReplicaStatus.OK);
     }
-    let props: { lww: boolean; n: number } | undefined;
-    try {
-      props = this.d.buckets.resolve(item.bucket);
-    } catch {
-      // Bucket properties not gossiped here yet: merge as siblings, which loses nothing.
-    }
-    const ring = this.d.ring();
-    const route =
-      partition === undefined || sender === undefined || this.d.reachAllFrom === undefined
-        ? { keep: true, to: [] }
-        : forwardDecision({
-            selfId: this.d.selfId,
-            ring,
-            reachAllFrom: this.d.reachAllFrom(),
-            senderVersion: sender.ringVersion,
-            partition,
-            // Unknown bucket: every n a transition covers (forwarding to too many loses nothing).
-            n: props?.n ?? Math.max(ring.targetN, ring.transition?.n ?? 0),
-          });
+    const props = this.propsOf(item.bucket);
+    const route = this.routeOf(partition, sender, props);
     const forwarded = await this.forward(route.to, bucket, item.key, item.record);
     if (route.to.length > 0) this.d.metrics.writesForwarded.labels(route.keep ? 'older_ring' : 'not_holder').inc();
     if (route.keep) await mergeIntoLocal(this.d, { bucket, key: item.key, partition, lww: props?.lww ?? false }, incoming, item.record);
     else if (forwarded === 0) return result(item.id, ReplicaStatus.ERROR, `partition ${item.partition} is not held here and no holder (${route.to.join(', ')}) took a hint for it`);
     return result(item.id, ReplicaStatus.OK);
+  }
+
+  /**
+   * Merges a handoff message's records (all WRITEs of `partition`, as {@link apply} would one by
+   * one) into local storage; resolves once every one is durable, rejects on the first that fails.
+   * The records this node keeps and forwards nowhere (all of them, but for a sender routing by an
+   * older ring) are written in chunks of one storage transaction each, one chunk per event-loop turn
+   * (see {@link handoffTurn}); any other record takes {@link apply}'s path.
+   */
+  async applyHandoff(partition: number, records: readonly HandoffRecord[], sender: ItemSender | undefined): Promise<void> {
+    if (partition >= this.storage.partitionCount) throw new NodeArgumentError('partition', `${partition} is out of range (0..${this.storage.partitionCount - 1})`);
+    const writes: Promise<unknown>[] = [];
+    let failure: { reason: unknown } | undefined;
+    for (let at = 0; at < records.length && failure === undefined; at += HANDOFF_CHUNK_RECORDS) {
+      await this.handoffTurn();
+      try {
+        writes.push(this.handoffChunk(partition, records.slice(at, at + HANDOFF_CHUNK_RECORDS), sender));
+      } catch (reason) {
+        failure = { reason };
+      }
+    }
+    // Every chunk started is waited for, so a failure is reported only once nothing is pending.
+    const settled = await Promise.allSettled(writes);
+    failure ??= settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure) throw failure.reason;
+  }
+
+  /**
+   * Resolves in an event-loop turn of its own for each chunk of every handoff message this node
+   * receives (several senders stream to a joining node at once): at most one chunk is started per
+   * turn, and foreground requests are read in between.
+   */
+  private handoffTurn(): Promise<void> {
+    const turn = this.lastHandoffTurn.then(nextTurn);
+    this.lastHandoffTurn = turn;
+    return turn;
+  }
+
+  private handoffChunk(partition: number, records: readonly HandoffRecord[], sender: ItemSender | undefined): Promise<unknown> {
+    const entries: UpdateEntry[] = [];
+    const others: Promise<void>[] = [];
+    const routes = new Map<string, { props: BucketProps | undefined; route: ForwardDecision }>();
+    for (const r of records) {
+      let bucket = routes.get(r.bucket);
+      if (bucket === undefined) {
+        const props = this.propsOf(r.bucket);
+        bucket = { props, route: this.routeOf(partition, sender, props) };
+        routes.set(r.bucket, bucket);
+      }
+      if (!bucket.route.keep || bucket.route.to.length > 0) {
+        others.push(this.applyOne({ ...newReplicaItem(), op: ReplicaOp.WRITE, bucket: r.bucket, key: r.key, partition, record: r.record }, sender));
+        continue;
+      }
+      // Validates the bytes before anything is stored: a malformed record is refused, never kept.
+      const incoming = decodeRecord(r.record);
+      entries.push({ bucket: r.bucketBytes, key: r.key, fn: mergeStep(this.d, { bucket: r.bucketBytes, key: r.key, lww: bucket.props?.lww ?? false }, incoming, r.record) });
+    }
+    return Promise.all([entries.length > 0 ? this.storage.updateMany(partition, entries) : undefined, ...others]);
+  }
+
+  /** {@link apply}, failing unless the outcome is OK. */
+  private async applyOne(item: ReplicaItem, sender: ItemSender | undefined): Promise<void> {
+    const r = await this.apply(item, sender);
+    if (r.status !== ReplicaStatus.OK) throw new Error(r.error || ReplicaStatus[r.status]);
+  }
+
+  /** A bucket's properties, or undefined while they are not gossiped here yet (merged as siblings then, which loses nothing). */
+  private propsOf(bucket: string): BucketProps | undefined {
+    try {
+      return this.d.buckets.resolve(bucket);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Whether this node keeps a write of `partition` and which nodes it forwards it to (forwarding.ts). */
+  private routeOf(partition: number | undefined, sender: ItemSender | undefined, props: BucketProps | undefined): ForwardDecision {
+    if (partition === undefined || sender === undefined || this.d.reachAllFrom === undefined) return { keep: true, to: [] };
+    const ring = this.d.ring();
+    return forwardDecision({
+      selfId: this.d.selfId,
+      ring,
+      reachAllFrom: this.d.reachAllFrom(),
+      senderVersion: sender.ringVersion,
+      partition,
+      // Unknown bucket: every n a transition covers (forwarding to too many loses nothing).
+      n: props?.n ?? Math.max(ring.targetN, ring.transition?.n ?? 0),
+    });
   }
 
   /** Stores a hint for each of `targets`; returns how many were kept (a refused one catches up by read repair). */

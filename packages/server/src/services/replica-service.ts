@@ -9,6 +9,9 @@ import {
   HandoffHeldResponseSchema,
   HandoffRequestSchema,
   HandoffResponseSchema,
+  unpackHandoffRecords,
+  type HandoffRecord,
+  type HandoffRequest,
   ReplicaStatus,
   ENVELOPE_HEADER_BYTES,
   REPLICA_MAX_ITEMS_PER_MESSAGE,
@@ -130,11 +133,9 @@ export function replicaService(d: ReplicaServiceDeps): Partial<ServiceImpl<typeo
           checkWriter(req.header, ctx.values.get(callerKey));
           last = req.header;
           d.handoffs.admit(req.partition, Number(req.since));
-          const results = await d.applier.applyAll(req.items, senderOf(req.header));
-          const failed = results.find((r) => r.status !== ReplicaStatus.OK);
-          if (failed) throw new Error(`handoff of partition ${req.partition}: ${failed.error || ReplicaStatus[failed.status]}`);
-          stored += BigInt(results.length);
-          d.metrics.handoffRecords.inc(results.length);
+          const count = await storeHandoff(d, req);
+          stored += BigInt(count);
+          d.metrics.handoffRecords.inc(count);
           if (req.last) await d.handoffs.complete(req.partition, Number(req.since));
         }
         return create(HandoffResponseSchema, { header: header(last), stored });
@@ -151,6 +152,30 @@ export function replicaService(d: ReplicaServiceDeps): Partial<ServiceImpl<typeo
         return create(GetRingResponseSchema, { header: header(req.header) });
       }),
   };
+}
+
+/** Stores a handoff message's records (packed or as items) durably; returns how many it held. */
+async function storeHandoff(d: ReplicaServiceDeps, req: HandoffRequest): Promise<number> {
+  if (req.packedRecords.length > 0) {
+    if (req.items.length > 0) throw new NodeArgumentError('items', 'must be empty when packed_records is set');
+    let records: HandoffRecord[];
+    try {
+      records = unpackHandoffRecords(req.packedRecords);
+    } catch (err) {
+      throw new NodeArgumentError('packed_records', err instanceof Error ? err.message : String(err));
+    }
+    try {
+      await d.applier.applyHandoff(req.partition, records, senderOf(req.header));
+    } catch (err) {
+      if (err instanceof NodeArgumentError) throw err;
+      throw new Error(`handoff of partition ${req.partition}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
+    return records.length;
+  }
+  const results = await d.applier.applyAll(req.items, senderOf(req.header));
+  const failed = results.find((r) => r.status !== ReplicaStatus.OK);
+  if (failed) throw new Error(`handoff of partition ${req.partition}: ${failed.error || ReplicaStatus[failed.status]}`);
+  return results.length;
 }
 
 /**

@@ -5,7 +5,7 @@
 // failing writes (a commit that fails after the update callback ran) and a full disk (a write that
 // would grow the store is refused, as the LMDB engine's quota refuses it; one that shrinks a record
 // passes).
-import { CorruptRecordError, EngineClosedError, StorageError, StorageFullError, createMemoryEngine, type MemoryEngine, type Partitioner, type StorageEngine, type StoredRecord, type UpdateFn, type DueItem, type ExpireHintsOptions, type Hint, type HintAdded, type HintRemoval, type HintStats, type ListDueOptions, type MetaEntry } from '@quorumkv/storage';
+import { CorruptRecordError, EngineClosedError, StorageError, StorageFullError, createMemoryEngine, type MemoryEngine, type Partitioner, type StorageEngine, type StoredRecord, type UpdateEntry, type UpdateFn, type DueItem, type ExpireHintsOptions, type Hint, type HintAdded, type HintRemoval, type HintStats, type ListDueOptions, type MetaEntry } from '@quorumkv/storage';
 import { compareRecords, decodeRecord } from '../record/key-record.js';
 import { describeRecord } from './describe-record.js';
 import type { TimerOwner } from './virtual-clock.js';
@@ -233,6 +233,13 @@ class DiskView implements StorageEngine {
     }
     if (written) this.disk.stored(bucket, key, written.value);
     return result;
+  }
+
+  async updateMany(partition: number, entries: readonly UpdateEntry[]): Promise<(StoredRecord | undefined)[]> {
+    // One write at a time, so each meets the disk's faults as a lone update would.
+    const results: (StoredRecord | undefined)[] = [];
+    for (const e of entries) results.push(await this.update(e.bucket, e.key, e.fn, partition));
+    return results;
   }
 
   async reap(bucket: Uint8Array, key: Uint8Array, expectedValue: Uint8Array, partition?: number): Promise<boolean> {

@@ -123,6 +123,56 @@ export function defineEngineContract(name: string, factory: EngineFactory): void
       expect(read('bk', 'k2')).toBe('w');
     });
 
+    it('updates many keys of a partition at once, moving its counts as single updates would, and stops at the first failure', async () => {
+      const p = engine.partitionOf(b('bk'), b('k0'));
+      const keys = [...Array(200).keys()].map((i) => `k${i}`).filter((k) => engine.partitionOf(b('bk'), b(k)) === p);
+      expect(keys.length).toBeGreaterThan(4);
+      await put('bk', keys[0]!, 'old');
+      const seen: (string | undefined)[] = [];
+      const results = await engine.updateMany(
+        p,
+        keys.map((k, i) => ({
+          bucket: b('bk'),
+          key: b(k),
+          fn: (cur: StoredRecord | undefined) => {
+            seen.push(cur && s(cur.value));
+            // The second entry changes nothing.
+            return i === 1 ? undefined : { value: b(`v${i}`), ...(i === 2 ? { dueAtMs: 5_000_000, listedUntilMs: 6_000_000 } : {}) };
+          },
+        })),
+      );
+      expect(seen).toEqual(['old', ...keys.slice(1).map(() => undefined)]);
+      expect(results.map((r) => r && s(r.value))).toEqual(keys.map((_, i) => (i === 1 ? undefined : `v${i}`)));
+      expect(keys.map((k) => read('bk', k))).toEqual(keys.map((_, i) => (i === 1 ? undefined : `v${i}`)));
+      expect(engine.countPartition(p)).toBe(keys.length - 1);
+      expect(engine.listDue({ untilMs: 5_000_000, limit: 10 }).map((d) => s(d.key))).toEqual([keys[2]]);
+      // The same writes one by one give the same counters.
+      const bytes = engine.partitionBytes(p);
+      for (const [i, k] of keys.entries()) expect(await engine.reap(b('bk'), b(k), b(`v${i}`), p)).toBe(i !== 1);
+      expect(engine.partitionBytes(p)).toBe(0);
+      for (const [i, k] of keys.entries()) if (i !== 1) await put('bk', k, i === 0 ? 'old' : `v${i}`);
+      await engine.update(b('bk'), b(keys[0]!), () => ({ value: b('v0') }));
+      await engine.update(b('bk'), b(keys[2]!), () => ({ value: b('v2'), dueAtMs: 5_000_000, listedUntilMs: 6_000_000 }));
+      expect(engine.partitionBytes(p)).toBe(bytes);
+
+      // A failing entry: the ones before it are written, it and the ones after it are not.
+      const failing = engine.updateMany(p, [
+        { bucket: b('bk'), key: b(keys[0]!), fn: () => ({ value: b('w0') }) },
+        {
+          bucket: b('bk'),
+          key: b(keys[1]!),
+          fn: () => {
+            throw new Error('boom');
+          },
+        },
+        { bucket: b('bk'), key: b(keys[2]!), fn: () => ({ value: b('w2') }) },
+      ]);
+      await expect(failing).rejects.toThrow('boom');
+      expect([keys[0], keys[1], keys[2]].map((k) => read('bk', k!))).toEqual(['w0', undefined, 'v2']);
+      expect(engine.countPartition(p)).toBe(keys.length - 1);
+      await expect(engine.updateMany(PARTITIONS, [])).rejects.toThrow(StorageArgumentError);
+    });
+
     it('reaps only a record whose value is unchanged', async () => {
       await put('bk', 'k', 'tombstone-1');
       await put('bk', 'k', 'tombstone-2');
@@ -204,6 +254,29 @@ export function defineEngineContract(name: string, factory: EngineFactory): void
       }
       expect(() => engine.scanPartition(PARTITIONS, { limit: 1 })).toThrow(StorageArgumentError);
       expect(() => engine.scanPartition(0, { limit: 0 })).toThrow(StorageArgumentError);
+    });
+
+    it('ends a scan page at maxBytes of keys and values, with at least one item, and resumes after it', async () => {
+      const p = engine.partitionOf(b('bk'), b('k0'));
+      const keys = Array.from({ length: 200 }, (_, i) => `k${i}`).filter((k) => engine.partitionOf(b('bk'), b(k)) === p);
+      await Promise.all(keys.map((k) => put('bk', k, 'x'.repeat(100))));
+      const seen: string[] = [];
+      let after: Uint8Array | undefined;
+      for (let pages = 0; pages < 1000; pages++) {
+        const page = engine.scanPartition(p, { limit: 1000, maxBytes: 250, ...(after ? { after } : {}) });
+        const bytes = page.items.reduce((sum, i) => sum + i.key.length + i.record.value.length, 0);
+        expect(page.items.length).toBeGreaterThanOrEqual(1);
+        // Full once 250 bytes are reached: three items of ~102 bytes, never a fourth.
+        if (page.next) expect(page.items.length).toBe(3);
+        expect(bytes - page.items.at(-1)!.key.length - page.items.at(-1)!.record.value.length).toBeLessThan(250);
+        seen.push(...page.items.map((i) => s(i.key)));
+        after = page.next;
+        if (!after) break;
+      }
+      expect(new Set(seen)).toEqual(new Set(keys));
+      expect(seen.length).toBe(keys.length);
+      expect(engine.scanPartition(p, { limit: 5, maxBytes: 1 }).items.length).toBe(1);
+      expect(() => engine.scanPartition(p, { limit: 5, maxBytes: 0 })).toThrow(StorageArgumentError);
     });
 
     it('counts the bytes of each partition: growing with writes, shrinking with deletes, kept across reopen', async () => {
