@@ -73,7 +73,7 @@ describe('handoff under contexts', () => {
     const plan = await admin.plan({});
     const t0 = Date.now();
     await admin.commit({ fromVersion: plan.fromVersion });
-    const mode = process.env.ATT_FAULT ?? '';
+    const mode = process.env.ATT_FAULT ?? 'kill-receiver';
     const fault = (async () => {
       if (mode === '') return;
       await sleep(Number(process.env.ATT_FAULT_AT ?? 3000));
