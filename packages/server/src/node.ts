@@ -629,6 +629,8 @@ export class QuorumNode {
       store: async (found) => {
         await storeJoinedCluster(storage, found, { nodeId: selfId, partitions: c.partitions, n: c.n, zone: c.zone, weight: c.weight });
       },
+      closeWrites: () => this.requests?.coordinator.closeWrites(`node ${selfId} is taking another cluster (cluster create)`) ?? Promise.resolve(),
+      reopenWrites: () => this.requests?.coordinator.reopenWrites(),
       adopted: () => {
         this.ready = false;
         this.log.warn({ cluster: identity.clusterId }, 'this node took a proposed cluster (cluster create): restarting on it');

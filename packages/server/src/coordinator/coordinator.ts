@@ -18,7 +18,7 @@ import { join, type VersionVector } from '@quorumkv/vclock';
 import type { ActorEpochs } from '../cluster/actor-epochs.js';
 import type { Timers } from '../clock/timers.js';
 import type { ServerConfig } from '../config/config-schema.js';
-import { NodeStorageFullError, NodeQuorumNotMetError, NodeTooManySiblingsError } from '../errors/errors.js';
+import { NodeNotReadyError, NodeStorageFullError, NodeQuorumNotMetError, NodeTooManySiblingsError } from '../errors/errors.js';
 import type { NodeMetrics } from '../observability/metrics.js';
 import { decodeKeyContext, encodeKeyContext } from '../record/key-context.js';
 import { applyWrite, decodeStored, encodeRecord, liveSiblings, storedForm, type KeyRecord, type WriteIntent } from '../record/key-record.js';
@@ -86,6 +86,8 @@ interface MintInput {
 export class Coordinator {
   /** Local commits of coordinated writes still in progress (see {@link drain}). */
   private readonly committing = new Set<Promise<unknown>>();
+  /** Why client writes are refused for now (this node is taking another cluster), or undefined. */
+  private writesClosed: string | undefined;
 
   private readonly repair: RepairDeps;
 
@@ -98,6 +100,21 @@ export class Coordinator {
     while (this.committing.size > 0) await Promise.all([...this.committing]);
     // One more turn: a failed commit's handler (which distrusts its epoch) runs after the settling.
     await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  /**
+   * Refuses every client write from now on (NodeNotReadyError naming `reason`) and resolves once
+   * the writes already minting have committed: after it, storage holds every write this node will
+   * ever acknowledge on its current cluster (AdoptCluster checks it is still empty then).
+   */
+  async closeWrites(reason: string): Promise<void> {
+    this.writesClosed = reason;
+    await this.drain();
+  }
+
+  /** Accepts client writes again (a {@link closeWrites} whose purpose was abandoned). */
+  reopenWrites(): void {
+    this.writesClosed = undefined;
   }
 
   /**
@@ -241,6 +258,7 @@ export class Coordinator {
     let record: KeyRecord | undefined;
     let refused = 0;
     let late = false;
+    let closed: string | undefined;
     let kept = true;
     let replication: Replication | undefined;
     let settleLocal!: (l: LocalOutcome) => void;
@@ -260,6 +278,12 @@ export class Coordinator {
           // process's socket buffer, or behind other writes of the key): after this, it exists.
           if (isOver(m.scope, m.deadlineMs, this.d.now())) {
             late = true;
+            return undefined;
+          }
+          // Checked here, in the key's write transaction, so closeWrites' drain covers every write
+          // that got past it (a retry after an epoch wait included).
+          if (this.writesClosed !== undefined) {
+            closed = this.writesClosed;
             return undefined;
           }
           const local = decodeStored(cur);
@@ -308,6 +332,7 @@ export class Coordinator {
         break;
       }
       if (late) throw tooLate(intent.tombstone ? 'delete' : 'put', m.w);
+      if (closed !== undefined) throw new NodeNotReadyError(closed);
       if (!noEpoch) {
         settleLocal({ ok: true, error: '', latencyUs: Math.round((this.d.timers.monotonicMs() - started) * 1000) });
         break;

@@ -35,6 +35,14 @@ export interface ClusterCreateDeps {
   discover: (seed: string) => Promise<DiscoveredCluster>;
   /** Makes this node a member of `found` in its data dir; it restarts on it once {@link adopted} is called. */
   store: (found: DiscoveredCluster) => Promise<void>;
+  /**
+   * Refuses client writes from now on and resolves once those in flight are stored, so the check
+   * that this node is empty sees every write it acknowledged (one acknowledged after it would be
+   * left behind in partitions of the old cluster when the node restarts on the new one).
+   */
+  closeWrites: () => Promise<void>;
+  /** Accepts client writes again: the node stays on its cluster. */
+  reopenWrites: () => void;
   /** The data dir now belongs to another cluster: restart on it (after this answer is sent). */
   adopted: () => void;
   /** Whether this node can restart itself (its host handles {@link adopted}); if not, it refuses proposals. */
@@ -120,18 +128,23 @@ export function clusterCreate(d: ClusterCreateDeps): Pick<ServiceImpl<typeof Adm
         refuse();
         if (req.checkOnly) return create(AdoptClusterResponseSchema, { nodeId: d.selfId });
         adopting = true;
+        let closed = false;
         try {
           const found = await d.discover(req.seed).catch((err: unknown) => {
             throw new NodeClusterChangeError(`seed: ${req.seed} did not answer with its cluster (${err instanceof Error ? err.message : String(err)})`);
           });
           if (found.clusterId !== req.clusterId) throw new NodeClusterChangeError(`seed: ${req.seed} belongs to cluster ${found.clusterId}, not the proposed ${req.clusterId}`);
+          // Asked again once no write can land any more: a record may have arrived while the seed
+          // was asked, and one acknowledged after this check would be lost with the old cluster.
+          await d.closeWrites();
+          closed = true;
           adopting = false;
-          // Asked again: a record may have arrived while the seed was asked.
           refuse();
           adopting = true;
           await d.store(found);
         } catch (err) {
           adopting = false;
+          if (closed) d.reopenWrites();
           throw err;
         }
         d.adopted();
