@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run fuzz -- --requests 100000 --seed 7`: one run against a new local cluster; prints the
-// counts, writes the whole report as JSON with --out, exits 1 when the run failed.
+// counts, writes the whole report as JSON with --out, exits 1 when the run failed, 2 on bad flags.
 // `--replay 12,345` sends only those requests of the seed's run, one by one, and prints each answer.
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -8,20 +8,42 @@ import { formatReport } from '../format-report.js';
 import { replay } from '../replay.js';
 import { runFuzz } from '../run-fuzz.js';
 
-const { values } = parseArgs({
-  options: {
-    requests: { type: 'string', default: '10000' },
-    seed: { type: 'string', default: '1' },
-    nodes: { type: 'string', default: '3' },
-    'host-base': { type: 'string', default: '112' },
-    concurrency: { type: 'string', default: '32' },
-    out: { type: 'string' },
-    replay: { type: 'string' },
-  },
-});
+const USAGE = `usage: npm run fuzz -- [--requests N] [--seed S] [--nodes N] [--host-base B] [--concurrency C] [--out FILE]
+       npm run fuzz -- --seed S --replay I,J,...`;
+
+function fail(message: string): never {
+  process.stderr.write(`fuzz: ${message}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+function parseFlags() {
+  try {
+    return parseArgs({
+      options: {
+        requests: { type: 'string', default: '10000' },
+        seed: { type: 'string', default: '1' },
+        nodes: { type: 'string', default: '3' },
+        'host-base': { type: 'string', default: '112' },
+        concurrency: { type: 'string', default: '32' },
+        out: { type: 'string' },
+        replay: { type: 'string' },
+        help: { type: 'boolean' },
+      },
+    });
+  } catch (err) {
+    // node:util's parse errors (an unknown flag, a missing value) already name the flag.
+    return fail(err instanceof Error ? err.message : String(err));
+  }
+}
+
+const { values } = parseFlags();
+if (values.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
 const int = (name: keyof typeof values): number => {
   const n = Number(values[name]);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a whole number, got ${String(values[name])}`);
+  if (!Number.isInteger(n) || n < 0) fail(`--${name} must be a whole number, got ${String(values[name])}`);
   return n;
 };
 

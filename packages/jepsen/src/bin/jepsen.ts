@@ -13,8 +13,11 @@ import type { Workload } from '../history.js';
 
 const WORKLOADS: readonly Workload[] = ['set', 'register', 'lww'];
 
+const USAGE = `usage: npm run jepsen -- [--time S] [--nodes N] [--seed S] [--workload ${WORKLOADS.join(',')}] [--nemesis ${NEMESIS_KINDS.join(',')}] [--clients C] [--sessions] [--read-r R] [--host-base B] [--out DIR]
+       npm run jepsen -- --crash-cycles N [--nodes N] [--seed S] [--host-base B] [--out DIR]`;
+
 function fail(message: string): never {
-  process.stderr.write(`jepsen: ${message}\n`);
+  process.stderr.write(`jepsen: ${message}\n${USAGE}\n`);
   process.exit(2);
 }
 
@@ -31,22 +34,35 @@ function intOf(flag: string, text: string | undefined, fallback: number, min: nu
   return n;
 }
 
-const { values } = parseArgs({
-  options: {
-    time: { type: 'string' },
-    nodes: { type: 'string' },
-    seed: { type: 'string' },
-    workload: { type: 'string' },
-    nemesis: { type: 'string' },
-    out: { type: 'string' },
-    'crash-cycles': { type: 'string' },
-    clients: { type: 'string' },
-    'host-base': { type: 'string' },
-    sessions: { type: 'boolean' },
-    'read-r': { type: 'string' },
-  },
-  strict: true,
-});
+const OPTIONS = {
+  time: { type: 'string' },
+  nodes: { type: 'string' },
+  seed: { type: 'string' },
+  workload: { type: 'string' },
+  nemesis: { type: 'string' },
+  out: { type: 'string' },
+  'crash-cycles': { type: 'string' },
+  clients: { type: 'string' },
+  'host-base': { type: 'string' },
+  sessions: { type: 'boolean' },
+  'read-r': { type: 'string' },
+  help: { type: 'boolean' },
+} as const;
+
+function parseFlags() {
+  try {
+    return parseArgs({ options: OPTIONS, strict: true });
+  } catch (err) {
+    // node:util's parse errors (an unknown flag, a missing value) already name the flag.
+    return fail(err instanceof Error ? err.message : String(err));
+  }
+}
+
+const { values } = parseFlags();
+if (values.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
 
 const seed = intOf('seed', values.seed, 1, 0);
 const nodes = intOf('nodes', values.nodes, 5, 1);

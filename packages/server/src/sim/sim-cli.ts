@@ -8,24 +8,34 @@ import { formatReport, formatViolations, replayCommand } from './sim-report.js';
 import { INGREDIENTS, type FaultMenu, type Ingredient } from './schedule.js';
 import type { Mutation } from './sim-node.js';
 
-const { values: args } = parseArgs({
-  options: {
-    seed: { type: 'string' },
-    runs: { type: 'string' },
-    'first-seed': { type: 'string', default: '1' },
-    steps: { type: 'string', default: '40' },
-    faults: { type: 'string', default: 'full' },
-    mutation: { type: 'string' },
-    without: { type: 'string', default: '' },
-    'max-failures': { type: 'string', default: '20' },
-    'max-seconds': { type: 'string' },
-    trace: { type: 'boolean', default: false },
-    explain: { type: 'boolean', default: false },
-    help: { type: 'boolean', default: false },
-  },
-});
-
 const usage = `usage: npm run sim -w @quorumkv/server -- (--seed S | --runs N [--first-seed S] [--max-failures F] [--max-seconds T]) [--steps N] [--faults full|basic] [--without ${INGREDIENTS.join(',')}] [--mutation replica-overwrites] [--trace] [--explain]`;
+
+function parseFlags() {
+  try {
+    return parseArgs({
+      options: {
+        seed: { type: 'string' },
+        runs: { type: 'string' },
+        'first-seed': { type: 'string', default: '1' },
+        steps: { type: 'string', default: '40' },
+        faults: { type: 'string', default: 'full' },
+        mutation: { type: 'string' },
+        without: { type: 'string', default: '' },
+        'max-failures': { type: 'string', default: '20' },
+        'max-seconds': { type: 'string' },
+        trace: { type: 'boolean', default: false },
+        explain: { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+    });
+  } catch (err) {
+    // node:util's parse errors (an unknown flag, a missing value) already name the flag.
+    console.error(`${err instanceof Error ? err.message : String(err)}\n${usage}`);
+    return process.exit(2);
+  }
+}
+
+const { values: args } = parseFlags();
 
 function integer(name: string, text: string | undefined): number {
   const n = Number(text);
