@@ -10,6 +10,7 @@ import type { CheckResult, FinalState } from './checkers/check-result.js';
 import { awaitConvergence, type BucketKey, type ConvergenceResult } from './convergence.js';
 import { elapsedMs, type Operation, type Workload } from './history.js';
 import { Nemesis, type AppliedWindow } from './nemesis.js';
+import { membershipVerdictLine, type MembershipOutcome } from './membership-diagnosis.js';
 import { planNemesis, type FaultWindow, type NemesisKind } from './nemesis-schedule.js';
 import { BUCKET_OF, KEYS_PER_WORKLOAD, keyOf, runClient } from './workload.js';
 
@@ -37,6 +38,8 @@ export interface JepsenOptions {
    * faults, which sessions must then prevent.
    */
   readonly readR?: number;
+  /** How long membership changes may take to finish after heal, ms. Default 180000. */
+  readonly settleMs?: number;
   /** Ring partitions. Default 64. */
   readonly partitions?: number;
   readonly log?: (line: string) => void;
@@ -51,11 +54,13 @@ export interface JepsenResult {
   readonly healMs: number;
   /** With membership changes: seconds after heal until the ring had finished them. */
   readonly membershipSettledSeconds?: number;
+  /** With membership changes: whether they finished after heal, and if not, what every node knew. */
+  readonly membership?: MembershipOutcome;
   readonly ops: readonly Operation[];
   readonly final: Readonly<Record<string, readonly string[]>>;
   readonly convergence: ConvergenceResult;
   readonly checks: readonly CheckResult[];
-  /** False when any checker failed (or replicas never converged). */
+  /** False when any checker failed (or replicas never converged, or membership changes never finished). */
   readonly valid: boolean;
 }
 
@@ -97,9 +102,10 @@ export async function runJepsen(o: JepsenOptions): Promise<JepsenResult> {
     );
     await Promise.all([nemesis.run(plan, over), ...loops]);
     log(`${now().toFixed(0)} ms: heal`);
-    await nemesis.heal();
+    await nemesis.heal(o.settleMs ?? 180_000);
     const healMs = now();
-    if (nemesis.membershipSettledSeconds !== undefined) log(`membership settled ${nemesis.membershipSettledSeconds.toFixed(1)} s after heal`);
+    const membership = nemesis.membership;
+    if (membership !== undefined) log(membershipVerdictLine(membership));
     const keys: BucketKey[] = o.workloads.flatMap((w) => Array.from({ length: KEYS_PER_WORKLOAD }, (_, i) => ({ bucket: BUCKET_OF[w], key: keyOf(w, i) })));
     const reader = newClient();
     await reader.refreshRing();
@@ -107,14 +113,15 @@ export async function runJepsen(o: JepsenOptions): Promise<JepsenResult> {
     log(`convergence: ${JSON.stringify(convergence)}`);
     const final = await finalReads(reader, keys, Math.min(N, o.nodes));
     const checks = check(o.workloads, ops, final, o.sessions ?? false);
-    const valid = checks.every((c) => c.verdict !== 'fail') && convergence.seconds !== null;
+    const valid = checks.every((c) => c.verdict !== 'fail') && convergence.seconds !== null && membership?.verdict !== 'fail';
     return {
       seed: o.seed,
       options: { timeMs: o.timeMs, nodes: o.nodes, workloads: o.workloads, nemesis: o.nemesis, sessions: o.sessions ?? false, ...(o.readR !== undefined ? { readR: o.readR } : {}) },
       plan,
       applied: nemesis.applied,
       healMs,
-      ...(nemesis.membershipSettledSeconds !== undefined ? { membershipSettledSeconds: nemesis.membershipSettledSeconds } : {}),
+      ...(membership?.seconds !== undefined ? { membershipSettledSeconds: membership.seconds } : {}),
+      ...(membership !== undefined ? { membership } : {}),
       ops,
       final: Object.fromEntries(final),
       convergence,

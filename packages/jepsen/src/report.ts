@@ -3,18 +3,19 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { verdictLine } from './checkers/check-result.js';
+import { membershipVerdictLine } from './membership-diagnosis.js';
 import { toEvents } from './history.js';
 import type { JepsenResult } from './jepsen-run.js';
 import { timelineSvg } from './timeline-svg.js';
 
-/** The lines printed after a run: one per checker, plus convergence. */
+/** The lines printed after a run: one per checker, plus convergence, plus membership when it changed. */
 export function verdictLines(r: JepsenResult): string[] {
   const c = r.convergence;
   const convergence =
     c.seconds === null
       ? `convergence: FAIL (replicas of ${c.divergentKeys.length} keys still differ)`
       : `convergence: PASS (${c.seconds.toFixed(1)} s after heal${c.readRepair ? ', after read repair' : ', passive'})`;
-  return [...r.checks.map(verdictLine), convergence];
+  return [...r.checks.map(verdictLine), convergence, ...(r.membership ? [membershipVerdictLine(r.membership)] : [])];
 }
 
 /** Writes `<name>.json` (result without the history), `<name>.history.json` and `<name>.svg` under `dir`; returns their paths. */
