@@ -58,9 +58,11 @@ export interface JepsenResult {
   readonly membership?: MembershipOutcome;
   readonly ops: readonly Operation[];
   readonly final: Readonly<Record<string, readonly string[]>>;
+  /** Keys whose final read could not be made at R = N (read at the bucket's R instead). */
+  readonly finalReadsBelowN?: readonly string[];
   readonly convergence: ConvergenceResult;
   readonly checks: readonly CheckResult[];
-  /** False when any checker failed (or replicas never converged, or membership changes never finished). */
+  /** False when any checker failed (or replicas never converged, membership changes never finished, or a final read missed R = N). */
   readonly valid: boolean;
 }
 
@@ -111,9 +113,10 @@ export async function runJepsen(o: JepsenOptions): Promise<JepsenResult> {
     await reader.refreshRing();
     const convergence = await awaitConvergence({ cluster, keys, client: reader, n: Math.min(N, o.nodes), phaseMs: o.convergenceMs ?? 30_000 });
     log(`convergence: ${JSON.stringify(convergence)}`);
-    const final = await finalReads(reader, keys, Math.min(N, o.nodes));
+    const { values: final, belowN } = await finalReads(reader, keys, Math.min(N, o.nodes));
+    if (belowN.length > 0) log(`final reads below R = N: ${belowN.join(',')}`);
     const checks = check(o.workloads, ops, final, o.sessions ?? false);
-    const valid = checks.every((c) => c.verdict !== 'fail') && convergence.seconds !== null && membership?.verdict !== 'fail';
+    const valid = checks.every((c) => c.verdict !== 'fail') && convergence.seconds !== null && membership?.verdict !== 'fail' && belowN.length === 0;
     return {
       seed: o.seed,
       options: { timeMs: o.timeMs, nodes: o.nodes, workloads: o.workloads, nemesis: o.nemesis, sessions: o.sessions ?? false, ...(o.readR !== undefined ? { readR: o.readR } : {}) },
@@ -124,6 +127,7 @@ export async function runJepsen(o: JepsenOptions): Promise<JepsenResult> {
       ...(membership !== undefined ? { membership } : {}),
       ops,
       final: Object.fromEntries(final),
+      ...(belowN.length > 0 ? { finalReadsBelowN: belowN } : {}),
       convergence,
       checks,
       valid,
@@ -159,20 +163,34 @@ export async function createBuckets(cluster: Cluster, workloads: readonly Worklo
   }
 }
 
-/** Every key read at R = N (after heal every replica should answer); retried a few times. */
-async function finalReads(client: QuorumKvClient, keys: readonly BucketKey[], n: number): Promise<Map<string, string[]>> {
-  const out = new Map<string, string[]>();
+/**
+ * Every key read at R = N (after heal every replica should answer), retried a few times; a key that
+ * still cannot be read so (a ring change that never finished leaves a replica out) is read at the
+ * bucket's R instead and named in `belowN`, so the checkers still judge it and the run still reports.
+ */
+async function finalReads(client: QuorumKvClient, keys: readonly BucketKey[], n: number): Promise<{ values: Map<string, string[]>; belowN: string[] }> {
+  const values = new Map<string, string[]>();
+  const belowN: string[] = [];
   for (const k of keys) {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const res = await client.get(k.key, { bucket: k.bucket, r: n, resolve: null });
-        out.set(k.key, res.values.map((v) => bytesToString(v)));
-        break;
-      } catch (err) {
-        if (attempt >= 10) throw new Error(`final read of ${k.bucket}/${k.key} failed: ${String(err)}`);
-        await new Promise((r) => setTimeout(r, 500));
-      }
+    let read = await readRetried(client, k, n);
+    if (read === undefined) {
+      belowN.push(`${k.bucket}/${k.key}`);
+      read = await readRetried(client, k, undefined);
+    }
+    if (read === undefined) throw new Error(`final read of ${k.bucket}/${k.key} failed at R = ${n} and at the bucket's R`);
+    values.set(k.key, read);
+  }
+  return { values, belowN };
+}
+
+async function readRetried(client: QuorumKvClient, k: BucketKey, r: number | undefined): Promise<string[] | undefined> {
+  for (let attempt = 0; attempt <= 10; attempt++) {
+    try {
+      const res = await client.get(k.key, { bucket: k.bucket, ...(r !== undefined ? { r } : {}), resolve: null });
+      return res.values.map((v) => bytesToString(v));
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 500));
     }
   }
-  return out;
+  return undefined;
 }

@@ -84,10 +84,11 @@ const MAX_LISTED = 4;
 
 /**
  * One line naming what keeps membership from settling: nodes that left and still run, members
- * that do not answer, rings that differ, and for the newest ring in transition, its copies still
- * to make, each with what its senders say of it (state, error, retry) or that nobody sends it.
+ * that do not answer, rings that differ, a ring whose nodes are not the `expected` members, and
+ * for the newest ring in transition, its copies still to make, each with what its senders say of
+ * it (state, error, retry) or that nobody sends it.
  */
-export function describeUnsettled(views: readonly NodeMembershipView[]): string {
+export function describeUnsettled(views: readonly NodeMembershipView[], expected: readonly string[]): string {
   const parts: string[] = [];
   const lingering = views.filter((v) => v.role === 'departed' && v.running).map((v) => v.id);
   if (lingering.length > 0) parts.push(`left but still running: ${lingering.join(',')}`);
@@ -97,6 +98,13 @@ export function describeUnsettled(views: readonly NodeMembershipView[]): string 
   const rings = members.filter((v) => v.ring !== undefined);
   const versions = new Set(rings.map((v) => `${v.ring!.version}/${v.ring!.checksum}`));
   if (versions.size > 1) parts.push(`rings differ: ${rings.map((v) => `${v.id} v${v.ring!.version}`).join(' ')}`);
+  const newestRing = rings.slice().sort((a, b) => b.ring!.version - a.ring!.version)[0]?.ring;
+  if (newestRing !== undefined) {
+    const named = newestRing.nodes.map((n) => n.split(':')[0]!);
+    const extra = named.filter((id) => !expected.includes(id));
+    const missing = expected.filter((id) => !named.includes(id));
+    if (extra.length + missing.length > 0) parts.push(`ring v${newestRing.version} names ${newestRing.nodes.join(',')}${extra.length > 0 ? `; not members: ${extra.join(',')}` : ''}${missing.length > 0 ? `; members missing: ${missing.join(',')}` : ''}`);
+  }
   const claimants = new Set(members.flatMap((v) => (v.status ? [v.status.claimant] : [])));
   if (claimants.size > 0) parts.push(`claimant ${[...claimants].join('|')}`);
   const newest = rings.filter((v) => v.ring!.transition !== undefined).sort((a, b) => b.ring!.version - a.ring!.version)[0];

@@ -85,7 +85,7 @@ export class MembershipFaults {
     }
     const nodes = await this.views();
     this.log(`membership did not settle within ${timeoutMs} ms: members ${members.join(',')}, ring ${state}`);
-    return { verdict: 'fail', members, timeoutMs, reason: describeUnsettled(nodes), nodes };
+    return { verdict: 'fail', members, timeoutMs, reason: describeUnsettled(nodes, members), nodes };
   }
 
   /** Every member's view, and that of each node that left and still runs. */
