@@ -33,6 +33,16 @@ describe('AutoJoin', () => {
     expect(s.asked()).toBe(2);
   });
 
+  it('does not ask while its ring is its own, and still may after it took a cluster that does not name it', async () => {
+    const s = setUp();
+    s.become(ringOf(['n4']));
+    s.autoJoin.tick();
+    expect({ asked: s.asked(), noted: s.meta.has(WAS_MEMBER_META) }).toEqual({ asked: 0, noted: false });
+    s.become(ringOf(['n1', 'n2']));
+    s.autoJoin.tick();
+    expect(s.asked()).toBe(1);
+  });
+
   it('never asks again once a ring named it, not after its leave, nor after a restart', async () => {
     const s = setUp();
     s.become(ringOf(['n1', 'n2', 'n3', 'n4']));

@@ -8,7 +8,7 @@ import { allNodes, type Ring } from '@quorumkv/ring';
 import type { StorageEngine } from '@quorumkv/storage';
 import type { RingState } from './ring-state.js';
 
-/** Storage meta set once a ring named this node (present: --auto-join asks no more). */
+/** Storage meta set once a ring named this node among others (present: --auto-join asks no more). */
 export const WAS_MEMBER_META = 'was-ring-member';
 
 const SET = new Uint8Array([1]);
@@ -32,15 +32,20 @@ export class AutoJoin {
     d.ring.onChange((ring) => this.note(ring));
   }
 
-  /** Asks once more, unless a request is out or the node is, or was, a ring member. */
+  /** Asks once more, unless a request is out, the node is, or was, a member, or its ring is its own. */
   tick(): void {
-    if (this.wasMember || this.asking) return;
+    if (this.wasMember || this.asking || allNodes(this.d.ring.current).some((n) => n.id === this.d.selfId)) return;
     this.asking = true;
     void this.d.ask().finally(() => (this.asking = false));
   }
 
+  /**
+   * Notes membership of a ring that names this node among others: a node started alone holds a
+   * one-node ring of its own, and may still take a cluster (cluster create) and join it.
+   */
   private note(ring: Ring): void {
-    if (this.wasMember || !allNodes(ring).some((n) => n.id === this.d.selfId)) return;
+    const nodes = allNodes(ring);
+    if (this.wasMember || nodes.length < 2 || !nodes.some((n) => n.id === this.d.selfId)) return;
     this.wasMember = true;
     this.d.store.setMeta(WAS_MEMBER_META, SET).catch((err: unknown) => this.d.warn('cannot note that this node is a ring member', { error: String(err) }));
   }
