@@ -7,7 +7,7 @@ import type { NodeHandle } from '@quorumkv/harness';
 import { eventually, fetchRing, settled, sleep, startSeeded, useCluster, waitAllUp } from './support.js';
 
 const Q = 16;
-const HOST_BASE = 19;
+const HOST_BASE = 17;
 const FLAGS = ['--log-level', 'warn', '--gossip-interval-ms', '200'];
 
 describe('a node that joined with --auto-join, then left', () => {
