@@ -167,6 +167,15 @@ export interface TransitionView {
   readonly pendingPartitions: number;
   /** Copies ((partition, receiving node) pairs) still to make. */
   readonly transfersLeft: number;
+  /** Those copies: the partition, its receiver, and the current replicas it may come from (the owner first). */
+  readonly remaining: readonly RemainingTransfer[];
+}
+
+/** A copy a transition still has to make (see {@link TransitionView.remaining}). */
+export interface RemainingTransfer {
+  readonly partition: number;
+  readonly toNode: string;
+  readonly sources: readonly string[];
 }
 
 /** What is left of the ring's transition, decoded from the ring the node sent. */
@@ -174,7 +183,8 @@ function transitionOf(encoded: Uint8Array | undefined): TransitionView | undefin
   if (encoded === undefined || encoded.length === 0) return undefined;
   const ring = decodeRing(encoded);
   if (ring.transition === undefined) return undefined;
-  return { since: ring.transition.since, pendingPartitions: pendingPartitions(ring).length, transfersLeft: transfersOf(ring).length };
+  const remaining = transfersOf(ring).map((t) => ({ partition: t.partition, toNode: t.to, sources: [...t.sources] }));
+  return { since: ring.transition.since, pendingPartitions: pendingPartitions(ring).length, transfersLeft: remaining.length, remaining };
 }
 
 /** A partition short of live, distinct replicas. */

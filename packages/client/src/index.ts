@@ -18,6 +18,7 @@ export {
   type HandoffInfo,
   type HandoffStateName,
   type TransitionView,
+  type RemainingTransfer,
   type HintsInfo,
   type HintTargetInfo,
   type LocalRecord,

@@ -15,5 +15,6 @@ export { awaitConvergence, type BucketKey, type ConvergenceOptions, type Converg
 export { toEvents, type HistoryEvent, type Operation, type Outcome, type Workload } from './history.js';
 export { planNemesis, partitionLinks, describeWindow, NEMESIS_KINDS, type FaultWindow, type Link, type NemesisKind, type NemesisPlanOptions, type PartitionShape } from './nemesis-schedule.js';
 export { Nemesis, type AppliedWindow } from './nemesis.js';
+export { describeUnsettled, membershipVerdictLine, type MembershipOutcome, type NodeMembershipView } from './membership-diagnosis.js';
 export { timelineSvg, type TimelineBand, type TimelineOptions } from './timeline-svg.js';
 export { writeReport, verdictLines } from './report.js';

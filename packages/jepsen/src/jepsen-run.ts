@@ -10,6 +10,7 @@ import type { CheckResult, FinalState } from './checkers/check-result.js';
 import { awaitConvergence, type BucketKey, type ConvergenceResult } from './convergence.js';
 import { elapsedMs, type Operation, type Workload } from './history.js';
 import { Nemesis, type AppliedWindow } from './nemesis.js';
+import { membershipVerdictLine, type MembershipOutcome } from './membership-diagnosis.js';
 import { planNemesis, type FaultWindow, type NemesisKind } from './nemesis-schedule.js';
 import { BUCKET_OF, KEYS_PER_WORKLOAD, keyOf, runClient } from './workload.js';
 
@@ -37,6 +38,8 @@ export interface JepsenOptions {
    * faults, which sessions must then prevent.
    */
   readonly readR?: number;
+  /** How long membership changes may take to finish after heal, ms. Default 180000. */
+  readonly settleMs?: number;
   /** Ring partitions. Default 64. */
   readonly partitions?: number;
   readonly log?: (line: string) => void;
@@ -51,11 +54,15 @@ export interface JepsenResult {
   readonly healMs: number;
   /** With membership changes: seconds after heal until the ring had finished them. */
   readonly membershipSettledSeconds?: number;
+  /** With membership changes: whether they finished after heal, and if not, what every node knew. */
+  readonly membership?: MembershipOutcome;
   readonly ops: readonly Operation[];
   readonly final: Readonly<Record<string, readonly string[]>>;
+  /** Keys whose final read could not be made at R = N (read at the bucket's R instead). */
+  readonly finalReadsBelowN?: readonly string[];
   readonly convergence: ConvergenceResult;
   readonly checks: readonly CheckResult[];
-  /** False when any checker failed (or replicas never converged). */
+  /** False when any checker failed (or replicas never converged, membership changes never finished, or a final read missed R = N). */
   readonly valid: boolean;
 }
 
@@ -97,26 +104,30 @@ export async function runJepsen(o: JepsenOptions): Promise<JepsenResult> {
     );
     await Promise.all([nemesis.run(plan, over), ...loops]);
     log(`${now().toFixed(0)} ms: heal`);
-    await nemesis.heal();
+    await nemesis.heal(o.settleMs ?? 180_000);
     const healMs = now();
-    if (nemesis.membershipSettledSeconds !== undefined) log(`membership settled ${nemesis.membershipSettledSeconds.toFixed(1)} s after heal`);
+    const membership = nemesis.membership;
+    if (membership !== undefined) log(membershipVerdictLine(membership));
     const keys: BucketKey[] = o.workloads.flatMap((w) => Array.from({ length: KEYS_PER_WORKLOAD }, (_, i) => ({ bucket: BUCKET_OF[w], key: keyOf(w, i) })));
     const reader = newClient();
     await reader.refreshRing();
     const convergence = await awaitConvergence({ cluster, keys, client: reader, n: Math.min(N, o.nodes), phaseMs: o.convergenceMs ?? 30_000 });
     log(`convergence: ${JSON.stringify(convergence)}`);
-    const final = await finalReads(reader, keys, Math.min(N, o.nodes));
+    const { values: final, belowN } = await finalReads(reader, keys, Math.min(N, o.nodes));
+    if (belowN.length > 0) log(`final reads below R = N: ${belowN.join(',')}`);
     const checks = check(o.workloads, ops, final, o.sessions ?? false);
-    const valid = checks.every((c) => c.verdict !== 'fail') && convergence.seconds !== null;
+    const valid = checks.every((c) => c.verdict !== 'fail') && convergence.seconds !== null && membership?.verdict !== 'fail' && belowN.length === 0;
     return {
       seed: o.seed,
       options: { timeMs: o.timeMs, nodes: o.nodes, workloads: o.workloads, nemesis: o.nemesis, sessions: o.sessions ?? false, ...(o.readR !== undefined ? { readR: o.readR } : {}) },
       plan,
       applied: nemesis.applied,
       healMs,
-      ...(nemesis.membershipSettledSeconds !== undefined ? { membershipSettledSeconds: nemesis.membershipSettledSeconds } : {}),
+      ...(membership?.seconds !== undefined ? { membershipSettledSeconds: membership.seconds } : {}),
+      ...(membership !== undefined ? { membership } : {}),
       ops,
       final: Object.fromEntries(final),
+      ...(belowN.length > 0 ? { finalReadsBelowN: belowN } : {}),
       convergence,
       checks,
       valid,
@@ -152,20 +163,34 @@ export async function createBuckets(cluster: Cluster, workloads: readonly Worklo
   }
 }
 
-/** Every key read at R = N (after heal every replica should answer); retried a few times. */
-async function finalReads(client: QuorumKvClient, keys: readonly BucketKey[], n: number): Promise<Map<string, string[]>> {
-  const out = new Map<string, string[]>();
+/**
+ * Every key read at R = N (after heal every replica should answer), retried a few times; a key that
+ * still cannot be read so (a ring change that never finished leaves a replica out) is read at the
+ * bucket's R instead and named in `belowN`, so the checkers still judge it and the run still reports.
+ */
+async function finalReads(client: QuorumKvClient, keys: readonly BucketKey[], n: number): Promise<{ values: Map<string, string[]>; belowN: string[] }> {
+  const values = new Map<string, string[]>();
+  const belowN: string[] = [];
   for (const k of keys) {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const res = await client.get(k.key, { bucket: k.bucket, r: n, resolve: null });
-        out.set(k.key, res.values.map((v) => bytesToString(v)));
-        break;
-      } catch (err) {
-        if (attempt >= 10) throw new Error(`final read of ${k.bucket}/${k.key} failed: ${String(err)}`);
-        await new Promise((r) => setTimeout(r, 500));
-      }
+    let read = await readRetried(client, k, n);
+    if (read === undefined) {
+      belowN.push(`${k.bucket}/${k.key}`);
+      read = await readRetried(client, k, undefined);
+    }
+    if (read === undefined) throw new Error(`final read of ${k.bucket}/${k.key} failed at R = ${n} and at the bucket's R`);
+    values.set(k.key, read);
+  }
+  return { values, belowN };
+}
+
+async function readRetried(client: QuorumKvClient, k: BucketKey, r: number | undefined): Promise<string[] | undefined> {
+  for (let attempt = 0; attempt <= 10; attempt++) {
+    try {
+      const res = await client.get(k.key, { bucket: k.bucket, ...(r !== undefined ? { r } : {}), resolve: null });
+      return res.values.map((v) => bytesToString(v));
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 500));
     }
   }
-  return out;
+  return undefined;
 }

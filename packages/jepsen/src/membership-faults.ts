@@ -1,9 +1,11 @@
 // The membership part of the nemesis: a node joins mid-run (started with `--seeds` and
 // `--auto-join`, behind its own fault proxy), or a member leaves (staged, planned and committed
 // through the admin API, retried while an earlier change is still moving data). What it changed
-// stays; `settle()` waits until the ring has no transition left and the nodes that left are gone.
+// stays; `settle()` waits until the ring has no transition left and the nodes that left are gone,
+// and says what every node knew when they did not.
 import { createClient, type QuorumKvClient } from '@quorumkv/client/node';
 import type { Cluster } from '@quorumkv/harness';
+import { describeUnsettled, viewOf, type MembershipOutcome, type NodeMembershipView } from './membership-diagnosis.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -66,20 +68,42 @@ export class MembershipFaults {
 
   /**
    * After a run that changed membership: waits until every member answers with one ring without a
-   * transition whose nodes are the members, and the nodes that left have stopped. Returns the seconds it took.
+   * transition whose nodes are the members, and the nodes that left have stopped. Undefined when
+   * membership did not change; otherwise `pass` with the seconds it took, or `fail` with what every
+   * node knew when the wait ran out.
    */
-  async settle(timeoutMs: number): Promise<number | undefined> {
+  async settle(timeoutMs: number): Promise<MembershipOutcome | undefined> {
     if (!this.changed) return undefined;
     const started = performance.now();
-    const ids = (): string => this.members().map((i) => this.cluster.nodes[i]!.id).sort().join(',');
+    const members = this.members().map((i) => this.cluster.nodes[i]!.id).sort();
     let state = '';
     while (performance.now() - started < timeoutMs) {
       state = await this.ringState().catch((err: unknown) => `unreadable: ${String(err)}`);
       const gone = [...this.departed].every((i) => !this.cluster.nodes[i]!.running);
-      if (gone && state === `settled ${ids()}`) return (performance.now() - started) / 1000;
+      if (gone && state === `settled ${members.join(',')}`) return { verdict: 'pass', seconds: (performance.now() - started) / 1000, members };
       await sleep(500);
     }
-    throw new Error(`membership did not settle within ${timeoutMs} ms: members ${ids()}, ring ${state}`);
+    const nodes = await this.views();
+    this.log(`membership did not settle within ${timeoutMs} ms: members ${members.join(',')}, ring ${state}`);
+    return { verdict: 'fail', members, timeoutMs, reason: describeUnsettled(nodes, members), nodes };
+  }
+
+  /** Every member's view, and that of each node that left and still runs. */
+  private views(): Promise<NodeMembershipView[]> {
+    const asked = this.cluster.nodes.flatMap((n, i) => {
+      const role = this.departed.has(i) ? ('departed' as const) : ('member' as const);
+      return role === 'member' || n.running ? [{ i, node: { id: n.id, address: n.address, role, running: n.running } }] : [];
+    });
+    return Promise.all(
+      asked.map(async ({ i, node }) => {
+        const admin = this.adminOf(i);
+        try {
+          return await viewOf(admin, node);
+        } finally {
+          admin.close();
+        }
+      }),
+    );
   }
 
   /** `settled <ids>` when every member holds the same ring without a transition, else what differs. */

@@ -4,6 +4,7 @@
 // whatever is in force, and waits for membership changes to finish (they are not undone).
 import type { Cluster } from '@quorumkv/harness';
 import { MembershipFaults } from './membership-faults.js';
+import type { MembershipOutcome } from './membership-diagnosis.js';
 import { describeWindow, type FaultWindow } from './nemesis-schedule.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));
@@ -21,16 +22,16 @@ export class Nemesis {
   private readonly paused = new Set<number>();
   private readonly skewed = new Set<number>();
   readonly applied: AppliedWindow[] = [];
-  /** Seconds the ring took after heal to finish the membership changes, when there were any. */
-  membershipSettledSeconds: number | undefined;
-  private readonly membership: MembershipFaults;
+  /** How the membership changes finished after heal, when there were any. */
+  membership: MembershipOutcome | undefined;
+  private readonly membershipFaults: MembershipFaults;
 
   constructor(
     private readonly cluster: Cluster,
     private readonly now: () => number,
     private readonly log: (line: string) => void = () => {},
   ) {
-    this.membership = new MembershipFaults(cluster, log);
+    this.membershipFaults = new MembershipFaults(cluster, log);
   }
 
   /** Runs every window at its time; resolves after the last one ends (faults lifted). */
@@ -48,8 +49,11 @@ export class Nemesis {
     }
   }
 
-  /** Lifts every fault: links cleared, paused nodes continued, killed nodes restarted, skewed clocks reset. */
-  async heal(): Promise<void> {
+  /**
+   * Lifts every fault: links cleared, paused nodes continued, killed nodes restarted, skewed clocks
+   * reset; then gives membership changes up to `settleMs` to finish.
+   */
+  async heal(settleMs: number): Promise<void> {
     this.cluster.clearLinkFaults();
     for (const i of this.paused) this.cluster.nodes[i]!.resume();
     this.paused.clear();
@@ -59,7 +63,7 @@ export class Nemesis {
     this.skewed.clear();
     const open = this.applied[this.applied.length - 1];
     if (open && Number.isNaN(open.endMs)) open.endMs = this.now();
-    this.membershipSettledSeconds = await this.membership.settle(180_000);
+    this.membership = await this.membershipFaults.settle(settleMs);
   }
 
   private async begin(w: FaultWindow): Promise<void> {
@@ -84,8 +88,8 @@ export class Nemesis {
         return;
       case 'membership':
         // A commit waits for an earlier change to finish moving data: up to a minute.
-        if (w.action === 'join') await this.membership.join(w.node);
-        else await this.membership.leave(w.node, 60_000);
+        if (w.action === 'join') await this.membershipFaults.join(w.node);
+        else await this.membershipFaults.leave(w.node, 60_000);
         return;
     }
   }

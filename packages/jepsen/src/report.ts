@@ -3,18 +3,21 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { verdictLine } from './checkers/check-result.js';
+import { membershipVerdictLine } from './membership-diagnosis.js';
 import { toEvents } from './history.js';
 import type { JepsenResult } from './jepsen-run.js';
 import { timelineSvg } from './timeline-svg.js';
 
-/** The lines printed after a run: one per checker, plus convergence. */
+/** The lines printed after a run: one per checker, convergence, membership when it changed, and final reads that missed R = N. */
 export function verdictLines(r: JepsenResult): string[] {
   const c = r.convergence;
   const convergence =
     c.seconds === null
       ? `convergence: FAIL (replicas of ${c.divergentKeys.length} keys still differ)`
       : `convergence: PASS (${c.seconds.toFixed(1)} s after heal${c.readRepair ? ', after read repair' : ', passive'})`;
-  return [...r.checks.map(verdictLine), convergence];
+  const belowN = r.finalReadsBelowN ?? [];
+  const reads = belowN.length > 0 ? [`final-reads: FAIL (${belowN.length} keys not readable at R = N, read at the bucket's R: ${belowN.slice(0, 5).join(',')})`] : [];
+  return [...r.checks.map(verdictLine), convergence, ...(r.membership ? [membershipVerdictLine(r.membership)] : []), ...reads];
 }
 
 /** Writes `<name>.json` (result without the history), `<name>.history.json` and `<name>.svg` under `dir`; returns their paths. */

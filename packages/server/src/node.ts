@@ -12,6 +12,7 @@ import { openLmdbEngine, type StorageEngine } from '@quorumkv/storage';
 import { systemTimers } from './clock/timers.js';
 import { ActorEpochs } from './cluster/actor-epochs.js';
 import { BucketRegistry, METADATA_PREFIX as BUCKET_METADATA } from './cluster/buckets.js';
+import { AutoJoin } from './cluster/auto-join.js';
 import { Claimant, encodeMemberMeta } from './cluster/claimant.js';
 import { ClusterMembership } from './cluster/membership.js';
 import { discoverCluster } from './cluster/discovery.js';
@@ -707,17 +708,14 @@ export class QuorumNode {
     replication.admission.start();
     replication.handoff.start();
     view.oldCopies.resume();
-    let autoJoining = false;
+    const autoJoin = c.autoJoin ? new AutoJoin({ selfId: identity.nodeId, ring: view.ring, store: storage, ask: () => this.askToJoin(view, identity.nodeId), warn: this.warn }) : undefined;
     this.claimantTimer = setInterval(() => {
       try {
         view.claimant.advance();
       } catch (err) {
         this.warn('cannot advance the ring change', { error: String(err) });
       }
-      if (c.autoJoin && !autoJoining && !allNodes(view.ring.current).some((n) => n.id === identity.nodeId)) {
-        autoJoining = true;
-        void this.askToJoin(view, identity.nodeId).finally(() => (autoJoining = false));
-      }
+      autoJoin?.tick();
     }, CLAIMANT_INTERVAL_MS);
     this.claimantTimer.unref();
     requests.reaper.start(Math.max(100, Math.min(c.tombstoneGraceMs / 2, 5_000)));

@@ -41,7 +41,7 @@ describe('transfer bars', () => {
   it('redraws a bar per transfer in place on a terminal, with keys, bytes, rate, ETA and why one retries', () => {
     const out = stream(true);
     const bars = new TransferBars(out);
-    const transition = { since: 5, pendingPartitions: 2, transfersLeft: 2 };
+    const transition = { since: 5, pendingPartitions: 2, transfersLeft: 2, remaining: [] };
     bars.show(
       transferReport({
         ringVersion: 6,
@@ -70,7 +70,7 @@ describe('transfer bars', () => {
     const out = stream(false);
     const bars = new TransferBars(out);
     for (const sent of [100, 600, 1000]) {
-      bars.show(transferReport({ ringVersion: 6, transition: { since: 5, pendingPartitions: 1, transfersLeft: 1 }, handoffs: [handoff({ sent, bytesSent: sent * 100, elapsedMs: sent })], unreachable: [] }));
+      bars.show(transferReport({ ringVersion: 6, transition: { since: 5, pendingPartitions: 1, transfersLeft: 1, remaining: [] }, handoffs: [handoff({ sent, bytesSent: sent * 100, elapsedMs: sent })], unreachable: [] }));
     }
     bars.show(transferReport({ ringVersion: 8, handoffs: [], unreachable: [] }));
     bars.stop();

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run jepsen -- --time 300 --nodes 5 --seed S [--workload set,register,lww]
 // [--nemesis kill,pause,partition,slow,skew] [--sessions] [--read-r R] [--out DIR]`, or `--crash-cycles N`. Exit code 1 when
-// a checker found a violation, 2 on bad arguments.
+// a checker found a violation (or membership changes did not finish within --settle seconds of
+// heal, default 180), 2 on bad arguments.
 import { parseArgs } from 'node:util';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import type { Workload } from '../history.js';
 
 const WORKLOADS: readonly Workload[] = ['set', 'register', 'lww'];
 
-const USAGE = `usage: npm run jepsen -- [--time S] [--nodes N] [--seed S] [--workload ${WORKLOADS.join(',')}] [--nemesis ${NEMESIS_KINDS.join(',')}] [--clients C] [--sessions] [--read-r R] [--host-base B] [--out DIR]
+const USAGE = `usage: npm run jepsen -- [--time S] [--nodes N] [--seed S] [--workload ${WORKLOADS.join(',')}] [--nemesis ${NEMESIS_KINDS.join(',')}] [--clients C] [--sessions] [--read-r R] [--settle S] [--host-base B] [--out DIR]
        npm run jepsen -- --crash-cycles N [--nodes N] [--seed S] [--host-base B] [--out DIR]`;
 
 function fail(message: string): never {
@@ -46,6 +47,7 @@ const OPTIONS = {
   'host-base': { type: 'string' },
   sessions: { type: 'boolean' },
   'read-r': { type: 'string' },
+  settle: { type: 'string' },
   help: { type: 'boolean' },
 } as const;
 
@@ -88,6 +90,7 @@ const result = await runJepsen({
   clientsPerWorkload: intOf('clients', values.clients, 3, 1),
   sessions: values.sessions ?? false,
   ...(values['read-r'] !== undefined ? { readR: intOf('read-r', values['read-r'], 2, 1) } : {}),
+  settleMs: intOf('settle', values.settle, 180, 1) * 1000,
   log,
 });
 const files = writeReport(out, `jepsen-seed-${seed}`, result);
