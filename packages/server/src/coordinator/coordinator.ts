@@ -355,6 +355,10 @@ export class Coordinator {
     local: Promise<LocalOutcome>,
   ): Replication {
     const { config, selfId, router, hints } = this.d;
+    const timeoutMs = Math.max(1, deadlineMs - this.d.now());
+    // Replicas get at least the replica timeout, whatever the client's deadline (see unreachedAfterMs):
+    // one that drops the item as late would need a hint as surely as one that never answered.
+    const itemDeadlineMs = this.d.now() + Math.max(timeoutMs, config.replicaTimeoutMs);
     const item = {
       op: ReplicaOp.WRITE,
       bucket: plan.bucket.name,
@@ -363,7 +367,7 @@ export class Coordinator {
       record: encoded,
       expiresAtMs: 0n,
       hintFor: '',
-      deadlineMs: BigInt(deadlineMs),
+      deadlineMs: BigInt(itemDeadlineMs),
     };
     const replication = quorumRequest({
       required: w,
@@ -375,8 +379,9 @@ export class Coordinator {
       isAvailable: (id) => router.isUp(id),
       accept: (res) => res.status === ReplicaStatus.OK,
       onUnreached: config.hintedHandoff ? (primary) => void hints.keep(primary, plan.bucket.nameBytes, key, encoded) : undefined,
+      unreachedAfterMs: config.replicaTimeoutMs,
       replicaTimeoutMs: config.replicaTimeoutMs,
-      timeoutMs: Math.max(1, deadlineMs - this.d.now()),
+      timeoutMs,
       timers: this.d.timers,
     });
     if (plan.pending.length === 0) return replication;
