@@ -21,3 +21,4 @@ export { SeededRandom } from './seeded-random.js';
 export { killOnExit, stopProcess } from './processes.js';
 export { locateServer, type ServerCommand } from './server-locator.js';
 export { HarnessError, type HarnessErrorReason } from './harness-error.js';
+export { exitWithUsage, parseCommandFlags } from './command-flags.js';

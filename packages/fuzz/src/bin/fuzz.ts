@@ -3,7 +3,7 @@
 // counts, writes the whole report as JSON with --out, exits 1 when the run failed, 2 on bad flags.
 // `--replay 12,345` sends only those requests of the seed's run, one by one, and prints each answer.
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { exitWithUsage, parseCommandFlags } from '@quorumkv/harness';
 import { formatReport } from '../format-report.js';
 import { replay } from '../replay.js';
 import { runFuzz } from '../run-fuzz.js';
@@ -11,32 +11,21 @@ import { runFuzz } from '../run-fuzz.js';
 const USAGE = `usage: npm run fuzz -- [--requests N] [--seed S] [--nodes N] [--host-base B] [--concurrency C] [--out FILE]
        npm run fuzz -- --seed S --replay I,J,...`;
 
-function fail(message: string): never {
-  process.stderr.write(`fuzz: ${message}\n${USAGE}\n`);
-  process.exit(2);
-}
+const fail = (message: string): never => exitWithUsage('fuzz', USAGE, message);
 
-function parseFlags() {
-  try {
-    return parseArgs({
-      options: {
-        requests: { type: 'string', default: '10000' },
-        seed: { type: 'string', default: '1' },
-        nodes: { type: 'string', default: '3' },
-        'host-base': { type: 'string', default: '112' },
-        concurrency: { type: 'string', default: '32' },
-        out: { type: 'string' },
-        replay: { type: 'string' },
-        help: { type: 'boolean' },
-      },
-    });
-  } catch (err) {
-    // node:util's parse errors (an unknown flag, a missing value) already name the flag.
-    return fail(err instanceof Error ? err.message : String(err));
-  }
-}
-
-const { values } = parseFlags();
+const { values } = parseCommandFlags('fuzz', USAGE, {
+  strict: true,
+  options: {
+    requests: { type: 'string', default: '10000' },
+    seed: { type: 'string', default: '1' },
+    nodes: { type: 'string', default: '3' },
+    'host-base': { type: 'string', default: '112' },
+    concurrency: { type: 'string', default: '32' },
+    out: { type: 'string' },
+    replay: { type: 'string' },
+    help: { type: 'boolean' },
+  },
+});
 if (values.help) {
   process.stdout.write(`${USAGE}\n`);
   process.exit(0);

@@ -3,7 +3,7 @@
 // [--nemesis kill,pause,partition,slow,skew] [--sessions] [--read-r R] [--out DIR]`, or `--crash-cycles N`. Exit code 1 when
 // a checker found a violation (or membership changes did not finish within --settle seconds of
 // heal, default 180), 2 on bad arguments.
-import { parseArgs } from 'node:util';
+import { exitWithUsage, parseCommandFlags } from '@quorumkv/harness';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { runJepsen } from '../jepsen-run.js';
@@ -17,10 +17,7 @@ const WORKLOADS: readonly Workload[] = ['set', 'register', 'lww'];
 const USAGE = `usage: npm run jepsen -- [--time S] [--nodes N] [--seed S] [--workload ${WORKLOADS.join(',')}] [--nemesis ${NEMESIS_KINDS.join(',')}] [--clients C] [--sessions] [--read-r R] [--settle S] [--host-base B] [--out DIR]
        npm run jepsen -- --crash-cycles N [--nodes N] [--seed S] [--host-base B] [--out DIR]`;
 
-function fail(message: string): never {
-  process.stderr.write(`jepsen: ${message}\n${USAGE}\n`);
-  process.exit(2);
-}
+const fail = (message: string): never => exitWithUsage('jepsen', USAGE, message);
 
 function listOf<T extends string>(flag: string, text: string, allowed: readonly T[]): T[] {
   const items = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
@@ -51,16 +48,7 @@ const OPTIONS = {
   help: { type: 'boolean' },
 } as const;
 
-function parseFlags() {
-  try {
-    return parseArgs({ options: OPTIONS, strict: true });
-  } catch (err) {
-    // node:util's parse errors (an unknown flag, a missing value) already name the flag.
-    return fail(err instanceof Error ? err.message : String(err));
-  }
-}
-
-const { values } = parseFlags();
+const { values } = parseCommandFlags('jepsen', USAGE, { options: OPTIONS, strict: true });
 if (values.help) {
   process.stdout.write(`${USAGE}\n`);
   process.exit(0);
