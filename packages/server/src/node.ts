@@ -606,6 +606,14 @@ export class QuorumNode {
     const c = this.config;
     const { nodeId: selfId } = identity;
     const { ring, membership, buckets } = view;
+    // Client writes this node refused while forming a cluster resume once the grown ring's change
+    // begins (from then on growthRefusal in the coordinator refuses them until it finishes).
+    let formingClosed = false;
+    ring.onChange((r) => {
+      if (!formingClosed || (r.transition === undefined && allNodes(r).length === 1)) return;
+      formingClosed = false;
+      this.requests?.coordinator.reopenWrites();
+    });
     return clusterCreate({
       selfId,
       clusterId: () => identity.clusterId,
@@ -631,7 +639,14 @@ export class QuorumNode {
         await storeJoinedCluster(storage, found, { nodeId: selfId, partitions: c.partitions, n: c.n, zone: c.zone, weight: c.weight });
       },
       closeWrites: () => this.requests?.coordinator.closeWrites(`node ${selfId} is taking another cluster (cluster create)`) ?? Promise.resolve(),
-      reopenWrites: () => this.requests?.coordinator.reopenWrites(),
+      reopenWrites: () => {
+        formingClosed = false;
+        this.requests?.coordinator.reopenWrites();
+      },
+      closeWritesUntilGrown: async () => {
+        formingClosed = true;
+        await this.requests?.coordinator.closeWrites(`node ${selfId} is forming a cluster (cluster create): writes resume once the grown ring is in force`);
+      },
       adopted: () => {
         this.ready = false;
         this.log.warn({ cluster: identity.clusterId }, 'this node took a proposed cluster (cluster create): restarting on it');

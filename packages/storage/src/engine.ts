@@ -372,6 +372,9 @@ export interface StorageEngine {
   /** Stores a metadata value durably. */
   setMeta(name: string, value: Uint8Array): Promise<void>;
 
+  /** Removes a metadata value durably (nothing when there is none). */
+  deleteMeta(name: string): Promise<void>;
+
   /**
    * The metadata entries whose names start with `prefix`, in name order (reserved names excluded;
    * corrupt entries skipped and reported).

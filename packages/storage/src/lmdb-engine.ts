@@ -463,6 +463,11 @@ export class LmdbEngine implements StorageEngine {
     return this.meta.set(name, value);
   }
 
+  deleteMeta(name: string): Promise<void> {
+    this.checkOpen();
+    return this.meta.delete(name);
+  }
+
   listMeta(prefix: string): MetaEntry[] {
     this.checkOpen();
     return this.meta.list(prefix, this.options.onCorruptRecord);

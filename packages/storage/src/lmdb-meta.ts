@@ -51,6 +51,11 @@ export class LmdbMetaStore {
     await this.write(name, value);
   }
 
+  async delete(name: string): Promise<void> {
+    if (name.startsWith('\u0000')) throw new StorageArgumentError('name', 'names starting with NUL are reserved');
+    await this.writes.durable(this.db.remove(Buffer.from(utf8.encode(name))));
+  }
+
   /**
    * Records the partition count on first open and refuses a different one later: the partition is
    * part of every stored key, so another count would make every existing record unreachable.

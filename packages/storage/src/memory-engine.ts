@@ -293,6 +293,12 @@ export class MemoryEngine implements StorageEngine {
     this.meta.set(name, copy(value));
   }
 
+  async deleteMeta(name: string): Promise<void> {
+    this.checkOpen();
+    if (name.startsWith('\u0000')) throw new StorageArgumentError('name', 'names starting with NUL are reserved');
+    this.meta.delete(name);
+  }
+
   listMeta(prefix: string): MetaEntry[] {
     this.checkOpen();
     return [...this.meta.keys()]

@@ -16,6 +16,7 @@ import {
 import { CorruptRecordError, STORAGE_FULL_MESSAGE_PREFIX, StorageFullError, type StorageEngine } from '@quorumkv/storage';
 import { join, type VersionVector } from '@quorumkv/vclock';
 import type { ActorEpochs } from '../cluster/actor-epochs.js';
+import { growthRefusal } from '../cluster/growth-writes.js';
 import type { Timers } from '../clock/timers.js';
 import type { ServerConfig } from '../config/config-schema.js';
 import { NodeNotReadyError, NodeStorageFullError, NodeQuorumNotMetError, NodeTooManySiblingsError } from '../errors/errors.js';
@@ -86,7 +87,7 @@ interface MintInput {
 export class Coordinator {
   /** Local commits of coordinated writes still in progress (see {@link drain}). */
   private readonly committing = new Set<Promise<unknown>>();
-  /** Why client writes are refused for now (this node is taking another cluster), or undefined. */
+  /** Why client writes are refused for now (this node is taking another cluster or forming one), or undefined. */
   private writesClosed: string | undefined;
 
   private readonly repair: RepairDeps;
@@ -282,10 +283,8 @@ export class Coordinator {
           }
           // Checked here, in the key's write transaction, so closeWrites' drain covers every write
           // that got past it (a retry after an epoch wait included).
-          if (this.writesClosed !== undefined) {
-            closed = this.writesClosed;
-            return undefined;
-          }
+          closed = this.writesClosed ?? growthRefusal(plan.ring, config.n, config.w);
+          if (closed !== undefined) return undefined;
           const local = decodeStored(cur);
           // (A corrupt one was reported by storage, which distrusted the epochs: see node.ts.)
           if (cur && !local) epochs.distrustAfterLostRecord();
@@ -356,6 +355,10 @@ export class Coordinator {
     local: Promise<LocalOutcome>,
   ): Replication {
     const { config, selfId, router, hints } = this.d;
+    const timeoutMs = Math.max(1, deadlineMs - this.d.now());
+    // Replicas get at least the replica timeout, whatever the client's deadline (see unreachedAfterMs):
+    // one that drops the item as late would need a hint as surely as one that never answered.
+    const itemDeadlineMs = this.d.now() + Math.max(timeoutMs, config.replicaTimeoutMs);
     const item = {
       op: ReplicaOp.WRITE,
       bucket: plan.bucket.name,
@@ -364,7 +367,7 @@ export class Coordinator {
       record: encoded,
       expiresAtMs: 0n,
       hintFor: '',
-      deadlineMs: BigInt(deadlineMs),
+      deadlineMs: BigInt(itemDeadlineMs),
     };
     const replication = quorumRequest({
       required: w,
@@ -376,8 +379,9 @@ export class Coordinator {
       isAvailable: (id) => router.isUp(id),
       accept: (res) => res.status === ReplicaStatus.OK,
       onUnreached: config.hintedHandoff ? (primary) => void hints.keep(primary, plan.bucket.nameBytes, key, encoded) : undefined,
+      unreachedAfterMs: config.replicaTimeoutMs,
       replicaTimeoutMs: config.replicaTimeoutMs,
-      timeoutMs: Math.max(1, deadlineMs - this.d.now()),
+      timeoutMs,
       timers: this.d.timers,
     });
     if (plan.pending.length === 0) return replication;

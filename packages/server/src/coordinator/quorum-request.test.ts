@@ -4,7 +4,8 @@ import { systemTimers } from '../clock/timers.js';
 import { quorumRequest, type QuorumOutcome, type QuorumRequestOptions } from './quorum-request.js';
 
 const ok = (): ReplicaItemResult => create(ReplicaItemResultSchema, { status: ReplicaStatus.OK });
-type Reply = 'ok' | 'fail' | 'silent';
+/** A number: answers OK after that many ms; `late`: refuses after 40 ms. */
+type Reply = 'ok' | 'fail' | 'silent' | 'late' | number;
 
 function run(replies: Record<string, Reply>, extra: Partial<QuorumRequestOptions> = {}) {
   const sent: string[] = [];
@@ -20,6 +21,8 @@ function run(replies: Record<string, Reply>, extra: Partial<QuorumRequestOptions
       const reply = replies[id] ?? 'ok';
       if (reply === 'ok') return Promise.resolve(ok());
       if (reply === 'fail') return Promise.reject(new Error(`${id} refused`));
+      if (typeof reply === 'number') return new Promise<ReplicaItemResult>((r) => setTimeout(() => r(ok()), reply));
+      if (reply === 'late') return new Promise<ReplicaItemResult>((_, reject) => setTimeout(() => reject(new Error(`${id} refused`)), 40));
       return new Promise<ReplicaItemResult>(() => undefined);
     },
     isAvailable: () => true,
@@ -89,6 +92,23 @@ describe('quorumRequest', () => {
     await expect(missed.quorum).rejects.toMatchObject({ expired: true, answered: 2 });
     expect(missed.sent).toEqual(['b', 'c', 'd->c']);
     expect(missed.unreached).toEqual(['c']);
+  });
+
+  it('answers the caller at its deadline, but reports as unreached only replicas silent past unreachedAfterMs', async () => {
+    // A 10 ms deadline: b answers at 40 ms, c never, d refuses at 40 ms; reported after 150 ms from the start.
+    const r = run({ b: 40, c: 'silent', d: 'late' }, { required: 4, primaries: ['b', 'c', 'd'], fallbacks: [], replicaTimeoutMs: 150, unreachedAfterMs: 150, timeoutMs: 10 });
+    const started = Date.now();
+    let allDone = false;
+    void r.all.then(() => (allDone = true));
+    const o = await r.quorum.catch((x: QuorumOutcome) => x);
+    expect({ expired: o.expired, answered: o.answered, unreached: [...r.unreached], allDone }).toEqual({ expired: true, answered: 1, unreached: [], allDone: false });
+    const all = await r.all;
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+    expect({ answered: all.answered, unreached: r.unreached.sort() }).toEqual({ answered: 2, unreached: ['c', 'd'] });
+    // Without a floor (or with one no later than the deadline) everything silent at the deadline is reported then.
+    const plain = run({ b: 40, c: 'silent' }, { required: 3, fallbacks: [], replicaTimeoutMs: 150, timeoutMs: 10 });
+    await plain.quorum.catch(() => undefined);
+    expect(plain.unreached.sort()).toEqual(['b', 'c']);
   });
 
   it('skips primaries known to be down without asking them', async () => {

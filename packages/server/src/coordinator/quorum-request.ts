@@ -32,6 +32,15 @@ export interface QuorumRequestOptions {
   accept: (result: ReplicaItemResult) => boolean;
   /** A primary that neither answered nor had a stand-in that answered (also when the deadline cut the wait short). */
   onUnreached?: (primary: string) => void;
+  /**
+   * With onUnreached: how long, from the start, replicas still silent at the deadline get before
+   * they count as unreached (ms). The caller is answered at its deadline all the same. A client's
+   * deadline says how long it waits, not how long a replica may take (Cassandra's write timeout is
+   * the server's): with a few milliseconds, every replica would be "silent" and get a hint, and a
+   * flood of such writes evicted, at the hint store's cap, hints that were some acknowledged
+   * write's only way to a node that was down.
+   */
+  unreachedAfterMs?: number;
   /** Per replica answer timeout, ms. */
   replicaTimeoutMs: number;
   /** Time left for the whole operation, ms. */
@@ -88,6 +97,7 @@ export function quorumRequest(o: QuorumRequestOptions): { quorum: Promise<Quorum
   let cancelReplicaTimer: CancelTimer | undefined;
   let cancelSpeculateTimer: CancelTimer | undefined;
   let cancelDeadlineTimer: CancelTimer | undefined;
+  let cancelUnreachedTimer: CancelTimer | undefined;
 
   const check = (): void => {
     if (!quorumSettled && state.answered >= o.required) {
@@ -102,6 +112,7 @@ export function quorumRequest(o: QuorumRequestOptions): { quorum: Promise<Quorum
       cancelReplicaTimer?.();
       cancelDeadlineTimer?.();
       cancelSpeculateTimer?.();
+      cancelUnreachedTimer?.();
       resolveAll(state);
     }
   };
@@ -136,6 +147,10 @@ export function quorumRequest(o: QuorumRequestOptions): { quorum: Promise<Quorum
       if (result) state.results.set(a.outcome.nodeId, result);
     } else if (!state.expired) {
       failover(a.standingInFor || a.outcome.nodeId);
+    } else {
+      // No time is left for a stand-in, but the write may be on other replicas (the coordinator's
+      // own copy at least) whether or not it met its quorum: the primary gets a hint.
+      o.onUnreached?.(a.standingInFor || a.outcome.nodeId);
     }
   };
 
@@ -214,17 +229,23 @@ export function quorumRequest(o: QuorumRequestOptions): { quorum: Promise<Quorum
         }
       });
     }
-    cancelDeadlineTimer = o.timers.after(o.timeoutMs, () => {
-      state.expired = true;
-      for (const a of attempts) {
-        if (a.done) continue;
-        finish(a, false, `deadline of ${o.timeoutMs} ms passed`);
-        // No time is left for a stand-in, but the write may be on other replicas (the coordinator's
-        // own copy at least) whether or not it met its quorum: the silent one's primary gets a hint.
-        o.onUnreached?.(a.standingInFor || a.outcome.nodeId);
-      }
+    const giveUp = (why: string): void => {
+      for (const a of attempts) if (!a.done) finish(a, false, why);
       pending = 0;
       check();
+    };
+    cancelDeadlineTimer = o.timers.after(o.timeoutMs, () => {
+      state.expired = true;
+      const why = `deadline of ${o.timeoutMs} ms passed`;
+      const graceMs = o.onUnreached !== undefined && o.unreachedAfterMs !== undefined ? o.unreachedAfterMs - o.timeoutMs : 0;
+      if (graceMs <= 0) return giveUp(why);
+      // The caller has its answer now; a replica that answers within the grace needs no hint.
+      for (const a of attempts) if (!a.done) a.outcome.error = why;
+      if (!quorumSettled) {
+        quorumSettled = true;
+        rejectQuorum(state);
+      }
+      cancelUnreachedTimer = o.timers.after(graceMs, () => giveUp(`${why}, and no answer within ${o.unreachedAfterMs} ms`));
     });
   }
   check();

@@ -15,6 +15,20 @@ function noteKey(since: number, partition: number): string {
   return `${PREFIX}${since}:${partition}`;
 }
 
+/**
+ * Removes this node's notes that it holds any of `partitions` (for every transition): called before
+ * their copies are dropped. A note kept past the drop would confirm, to a node asking with
+ * `or_later` (or asking again about that transition), that this node holds data it no longer has,
+ * e.g. once the partition comes back to it in a later change and its transfer has not arrived yet.
+ */
+export async function forgetReceived(storage: StorageEngine, partitions: readonly number[]): Promise<void> {
+  const dropped = new Set(partitions);
+  for (const { name } of storage.listMeta(PREFIX)) {
+    const partition = Number(name.slice(name.lastIndexOf(':') + 1));
+    if (dropped.has(partition)) await storage.deleteMeta(name);
+  }
+}
+
 export interface HandoffLedgerDeps {
   selfId: string;
   storage: StorageEngine;

@@ -7,6 +7,7 @@ import { allNodes, decodeRing, encodeRing, partitionTransfers, preferenceListFor
 import type { StorageEngine } from '@quorumkv/storage';
 import type { Timers } from '../clock/timers.js';
 import { possibleHolders } from '../cluster/buckets.js';
+import { forgetReceived } from './handoff-ledger.js';
 
 const PAGE = 512;
 
@@ -26,8 +27,11 @@ function endsIn(ring: Ring, after: Ring): boolean {
   return target !== undefined && target.owners.join(',') === after.owners.join(',') && ids(target) === ids(after);
 }
 
-/** Drops every record of `partitions` here; returns how many were removed. */
+/** Drops every record of `partitions` here (its handoff notes first); returns how many were removed. */
 export async function dropPartitions(storage: StorageEngine, partitions: readonly number[]): Promise<number> {
+  // Notes first: a crash in between leaves copies without notes (kept, asked about again), never
+  // notes without copies.
+  await forgetReceived(storage, partitions);
   let removed = 0;
   for (const partition of partitions) {
     for (;;) {

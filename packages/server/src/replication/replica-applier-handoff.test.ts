@@ -133,6 +133,27 @@ describe('ReplicaApplier.applyHandoff', () => {
     await expect(n.applier.applyHandoff(8, incoming.slice(0, 1), { ringVersion: ring.version })).rejects.toThrow(/partition/);
   });
 
+  it('a message refused part-way (a malformed record in its third chunk) and sent again stores exactly what one clean message does', async () => {
+    const clean = await node();
+    const retried = await node();
+    const { before, incoming } = scenario(23);
+    for (const n of [clean, retried]) expect((await n.applier.applyAll(before.map(item))).every((r) => r.status === ReplicaStatus.OK)).toBe(true);
+    await clean.applier.applyHandoff(PARTITION, incoming, { ringVersion: ring.version });
+    // Records 0..255 (two chunks of 128) are merged before the bad one at 300 refuses the message.
+    const damaged = incoming.map((r, i) => (i === 300 ? { ...r, record: new Uint8Array([1, 2, 3]) } : r));
+    await expect(retried.applier.applyHandoff(PARTITION, damaged, { ringVersion: ring.version })).rejects.toThrow();
+    const partial = retried.storage.scanPartition(PARTITION, { limit: 10_000 }).items.filter((i) => incoming.slice(0, 256).some((r) => Buffer.compare(r.key, i.key) === 0 && Buffer.compare(r.bucketBytes, i.bucket) === 0));
+    expect(partial.length).toBe(256);
+    // The sender resends the whole batch from its checkpoint: merging the same records again changes nothing.
+    await retried.applier.applyHandoff(PARTITION, incoming, { ringVersion: ring.version });
+    const all = (s: LmdbEngine) => s.scanPartition(PARTITION, { limit: 10_000 }).items.map((i) => ({ key: Buffer.from(i.key).toString(), value: Buffer.from(i.record.value).toString('hex'), due: i.record.dueAtMs, listed: i.record.listedUntilMs }));
+    expect(all(retried.storage)).toEqual(all(clean.storage));
+    expect(retried.storage.countPartition(PARTITION)).toBe(clean.storage.countPartition(PARTITION));
+    expect(retried.storage.partitionBytes(PARTITION)).toBe(clean.storage.partitionBytes(PARTITION));
+    expect(retried.storage.stats().bytes).toBe(clean.storage.stats().bytes);
+    expect(retried.storage.listDue({ untilMs: Number.MAX_SAFE_INTEGER, limit: 10_000 }).length).toBe(clean.storage.listDue({ untilMs: Number.MAX_SAFE_INTEGER, limit: 10_000 }).length);
+  });
+
   it('distrusts this node’s epochs named by a handed-off copy, as a replica write does', async () => {
     const n = await node();
     const epochs = (n.applier as unknown as { d: { epochs: ActorEpochs } }).d.epochs;

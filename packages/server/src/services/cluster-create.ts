@@ -43,6 +43,11 @@ export interface ClusterCreateDeps {
   closeWrites: () => Promise<void>;
   /** Accepts client writes again: the node stays on its cluster. */
   reopenWrites: () => void;
+  /**
+   * Refuses client writes until this node's ring grows (its change begins) and resolves once those
+   * in flight are stored: the proposing node's version of {@link closeWrites}, for the same reason.
+   */
+  closeWritesUntilGrown: () => Promise<void>;
   /** The data dir now belongs to another cluster: restart on it (after this answer is sent). */
   adopted: () => void;
   /** Whether this node can restart itself (its host handles {@link adopted}); if not, it refuses proposals. */
@@ -94,12 +99,24 @@ export function clusterCreate(d: ClusterCreateDeps): Pick<ServiceImpl<typeof Adm
         if (problem !== undefined) throw new NodeArgumentError('addresses', problem);
         const ring = d.ring();
         if (ring.transition !== undefined) throw new NodeClusterChangeError(`ring version ${ring.version} has a transition in progress: create after it finishes`);
-        const unfit = refusalToPropose(d.facts());
-        if (unfit !== undefined) throw new NodeClusterChangeError(unfit);
-        const confirmed = await propose(d, req.addresses, true);
-        const ringOthers = allNodes(ring).map((n) => n.id).filter((id) => id !== d.selfId);
-        const refused = answersProblem(confirmed, d.selfId, ringOthers);
-        if (refused !== undefined) throw new NodeClusterChangeError(`addresses: ${refused}; nothing changed`);
+        // As in AdoptCluster, writes are refused before the emptiness check: one this node (alone
+        // in its ring) acknowledged after it would keep the single copy a one-node ring makes, and
+        // the grown ring's other replicas would never receive it. They stay refused until the
+        // grown ring's change begins, unless nothing was proposed for taking.
+        const lone = allNodes(ring).length === 1;
+        if (lone) await d.closeWritesUntilGrown();
+        let confirmed: ProposalAnswer[];
+        try {
+          const unfit = refusalToPropose(d.facts());
+          if (unfit !== undefined) throw new NodeClusterChangeError(unfit);
+          confirmed = await propose(d, req.addresses, true);
+          const ringOthers = allNodes(ring).map((n) => n.id).filter((id) => id !== d.selfId);
+          const refused = answersProblem(confirmed, d.selfId, ringOthers);
+          if (refused !== undefined) throw new NodeClusterChangeError(`addresses: ${refused}; nothing changed`);
+        } catch (err) {
+          if (lone) d.reopenWrites();
+          throw err;
+        }
         const fresh = confirmed.filter((a) => !('error' in a) && !a.alreadyMember).map((a) => a.address);
         const took = answersProblem(await propose(d, fresh, false), d.selfId, []);
         if (took !== undefined) throw new NodeClusterChangeError(`addresses: ${took}; the other nodes took the cluster: run create again to go on`);

@@ -164,6 +164,10 @@ async function storeHandoff(d: ReplicaServiceDeps, req: HandoffRequest): Promise
     } catch (err) {
       throw new NodeArgumentError('packed_records', err instanceof Error ? err.message : String(err));
     }
+    // A record refused part-way leaves the chunks before it merged while the message is refused.
+    // Harmless: they are valid copies of keys this node gains, merging them again when the sender
+    // resends the batch (its checkpoint moves only on this answer) changes nothing, and no counter
+    // (here, the sender's, the transfer's note) counts a refused message (replica-applier-handoff.test.ts).
     try {
       await d.applier.applyHandoff(req.partition, records, senderOf(req.header));
     } catch (err) {

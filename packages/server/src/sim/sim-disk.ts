@@ -342,6 +342,12 @@ class DiskView implements StorageEngine {
     return engine.setMeta(name, value);
   }
 
+  async deleteMeta(name: string): Promise<void> {
+    const engine = this.e;
+    if (!this.disk.takeWrite()) throw diskFault();
+    return engine.deleteMeta(name);
+  }
+
   stats(): ReturnType<StorageEngine['stats']> {
     return this.e.stats();
   }

@@ -511,6 +511,10 @@ export function defineEngineContract(name: string, factory: EngineFactory): void
         ['bucket:b', '2'],
       ]);
       expect(engine.listMeta('').map((e) => e.name)).toEqual(['bucket:a', 'bucket:b', 'bucketz', 'node-id', 'ring']);
+      await engine.deleteMeta('bucket:a');
+      await engine.deleteMeta('no-such-name');
+      expect(engine.getMeta('bucket:a')).toBeUndefined();
+      expect(engine.listMeta('bucket').map((e) => e.name)).toEqual(['bucket:b', 'bucketz']);
     });
 
     it('reports per-partition counts and sizes', async () => {

@@ -1,0 +1,93 @@
+// Adversarial: `cluster create` while clients write to every node of it: the first node (which
+// proposes) and the nodes that take its cluster, from before the proposal until the grown ring is
+// in force. Is every write a node acknowledged held afterwards by all n replicas of the new ring?
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NodeHandle, freePort } from '@quorumkv/harness';
+import { Clients, enc, fetchRing, localValues, settled, sleep } from './support.js';
+
+const HOST = '127.0.0.14';
+const FLAGS = ['--partitions', '16', '--n', '3', '--log-level', 'warn', '--gossip-interval-ms', '200'];
+
+async function lone(id: string, root: string): Promise<NodeHandle> {
+  const port = await freePort(HOST);
+  const dataDir = join(root, id);
+  const h = new NodeHandle({ id, host: HOST, port, dataDir, logFile: join(root, `${id}.log`), args: ['--node-id', id, '--listen', `${HOST}:${port}`, '--data-dir', dataDir, ...FLAGS] });
+  h.start();
+  await h.waitReady(30_000);
+  return h;
+}
+
+describe('cluster create while clients write', () => {
+  const clients = new Clients();
+  const nodes: NodeHandle[] = [];
+  afterAll(async () => {
+    clients.close();
+    for (const h of nodes) await h.stop().catch(() => undefined);
+  });
+
+  it('every write acknowledged by any node during the create is held by all n replicas afterwards', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'qkv-create-race-'));
+    for (const id of ['c1', 'c2', 'c3']) nodes.push(await lone(id, root));
+    const [first, ...others] = nodes as [NodeHandle, NodeHandle, NodeHandle];
+    const acked: string[] = [];
+    const phaseOf = new Map<string, string>();
+    const refused = new Map<string, number>();
+    let phase = 'proposing';
+    let running = true;
+    // A client writes to each node, starting at the first node just after its emptiness check
+    // (while it proposes) and at the others once they took its cluster (before a node takes it,
+    // a write there would make it refuse the proposal).
+    const writer = (node: NodeHandle, w: number) => async (): Promise<void> => {
+      for (let i = 0; running && i < 5000; i++) {
+        const key = `${node.id}-w${w}-${i}`;
+        try {
+          await clients.of(node).kv.put({ key: enc(key), value: enc('x'), timeoutMs: 2000 });
+          acked.push(key);
+          phaseOf.set(key, phase);
+        } catch {
+          refused.set(phase, (refused.get(phase) ?? 0) + 1);
+          clients.reset(node);
+          await sleep(20);
+        }
+      }
+    };
+    const admin = clients.of(first).admin;
+    const creating = admin.createCluster({ addresses: others.map((o) => o.address) });
+    await sleep(Number(process.env.ATT_DELAY ?? '15'));
+    const writers = [writer(first, 0)(), writer(first, 1)()];
+    const created = await creating;
+    expect(created.nodes.map((n) => n.nodeId).sort()).toEqual(['c2', 'c3']);
+    phase = 'staged';
+    writers.push(...others.map((o) => writer(o, 0)()));
+    await sleep(500);
+    const plan = await admin.plan({});
+    await admin.commit({ fromVersion: plan.fromVersion });
+    phase = 'transition';
+    await settled(clients, nodes, (r) => r.nodes.length === 3, 60_000);
+    phase = 'grown';
+    await sleep(500);
+    running = false;
+    await Promise.all(writers);
+    // Copies still on their way (a put acknowledged at w=2 of 3) land within this.
+    await sleep(3000);
+    const ring = await fetchRing(clients, first);
+    expect(ring.nodes.length).toBe(3);
+
+    const short: string[] = [];
+    for (const key of acked) {
+      const held = await Promise.all(nodes.map(async (n) => ((await localValues(clients, n, key)) !== undefined ? n.id : '')));
+      if (held.filter((id) => id !== '').length < 3) short.push(`${key}@[${held.filter((id) => id !== '').join(',')}]`);
+    }
+    const phases = ['proposing', 'staged', 'transition', 'grown'].map(
+      (ph) => `${ph}: ${short.filter((k) => phaseOf.get(k.split('@')[0]!) === ph).length}/${acked.filter((k) => phaseOf.get(k) === ph).length} (refused ${refused.get(ph) ?? 0})`,
+    );
+    console.log(`held by fewer than 3 replicas / acked, by phase: ${phases.join(', ')}; first: ${short.slice(0, 5).join(' ')}`);
+    // The writers ran through every phase of the create (acknowledged or refused), and wrote once it
+    // was over.
+    for (const ph of ['proposing', 'staged', 'transition']) expect({ ph, tried: (refused.get(ph) ?? 0) + acked.filter((k) => phaseOf.get(k) === ph).length > 0 }).toEqual({ ph, tried: true });
+    expect(acked.filter((k) => phaseOf.get(k) === 'grown').length).toBeGreaterThan(10);
+    expect(short.slice(0, 10)).toEqual([]);
+  }, 150_000);
+});
