@@ -9,7 +9,7 @@ import { preferenceList } from '@quorumkv/ring';
 import type { NodeHandle } from '@quorumkv/harness';
 import { enc, eventually, fetchRing, localValues, useCluster, waitAllUp } from './support.js';
 
-const HOST = '127.0.0.17';
+const HOST = '127.0.0.16';
 const CAP = 60;
 const FLAGS = ['--gossip-interval-ms', '200', '--log-level', 'warn', '--max-hints', String(CAP), '--hint-window-ms', '600000'];
 
