@@ -471,7 +471,7 @@ export class QuorumNode {
       onCorruptState: (err) => warn('actor epochs unreadable: starting a new incarnation', { error: String(err) }),
     });
     const merging = { storage, epochs, tombstoneGraceMs: c.tombstoneGraceMs };
-    const coordinator = new Coordinator({ selfId, epochs, config: c, storage, router, hints: admission, metrics, warn, now: Date.now, timers: systemTimers, random: Math.random });
+    const coordinator = new Coordinator({ selfId, epochs, config: c, storage, router, hints: admission, metrics, warn, now: Date.now, timers: systemTimers, random: Math.random, ringVersion: () => ring.current.version });
     const applier = new ReplicaApplier({ ...merging, selfId, buckets, ring: () => ring.current, reachAllFrom: () => ring.writesReachAllFrom, metrics, hints: admission, now: Date.now });
     // Hints for a node that left go to the holders of their keys (forwarding.ts).
     admission.redirectWith((hint) => applier.redirectHint(hint));

@@ -33,6 +33,8 @@ describe('cluster create while clients write', () => {
     const [first, ...others] = nodes as [NodeHandle, NodeHandle, NodeHandle];
     const acked: string[] = [];
     const phaseOf = new Map<string, string>();
+    // How each acknowledged write was coordinated (by whom, by which ring version, with whose acks), for the failure message.
+    const receipts = new Map<string, string>();
     const refused = new Map<string, number>();
     let phase = 'proposing';
     let running = true;
@@ -43,8 +45,10 @@ describe('cluster create while clients write', () => {
       for (let i = 0; running && i < 5000; i++) {
         const key = `${node.id}-w${w}-${i}`;
         try {
-          await clients.of(node).kv.put({ key: enc(key), value: enc('x'), timeoutMs: 2000 });
+          const res = await clients.of(node).kv.put({ key: enc(key), value: enc('x'), timeoutMs: 2000 });
           acked.push(key);
+          const r = res.receipt;
+          receipts.set(key, `coordinator ${r?.coordinator} ring v${r?.ringVersion} w=${r?.required} acks [${r?.replicas.filter((x) => x.ok).map((x) => x.nodeId).join(',')}]`);
           phaseOf.set(key, phase);
         } catch {
           refused.set(phase, (refused.get(phase) ?? 0) + 1);
@@ -67,7 +71,8 @@ describe('cluster create while clients write', () => {
     phase = 'transition';
     await settled(clients, nodes, (r) => r.nodes.length === 3, 60_000);
     phase = 'grown';
-    await sleep(500);
+    // Writes once the create is over (a loaded machine acknowledges few per second: count, not time).
+    for (let waited = 0; waited < 20_000 && acked.filter((k) => phaseOf.get(k) === 'grown').length < 20; waited += 100) await sleep(100);
     running = false;
     await Promise.all(writers);
     // Copies still on their way (a put acknowledged at w=2 of 3) land within this.
@@ -83,7 +88,7 @@ describe('cluster create while clients write', () => {
     const phases = ['proposing', 'staged', 'transition', 'grown'].map(
       (ph) => `${ph}: ${short.filter((k) => phaseOf.get(k.split('@')[0]!) === ph).length}/${acked.filter((k) => phaseOf.get(k) === ph).length} (refused ${refused.get(ph) ?? 0})`,
     );
-    console.log(`held by fewer than 3 replicas / acked, by phase: ${phases.join(', ')}; first: ${short.slice(0, 5).join(' ')}`);
+    console.log(`held by fewer than 3 replicas / acked, by phase: ${phases.join(', ')}; first: ${short.slice(0, 5).map((k) => `${k} (${receipts.get(k.split('@')[0]!)})`).join(' ')}`);
     // The writers ran through every phase of the create (acknowledged or refused), and wrote once it
     // was over.
     for (const ph of ['proposing', 'staged', 'transition']) expect({ ph, tried: (refused.get(ph) ?? 0) + acked.filter((k) => phaseOf.get(k) === ph).length > 0 }).toEqual({ ph, tried: true });

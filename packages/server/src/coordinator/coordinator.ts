@@ -19,7 +19,7 @@ import type { ActorEpochs } from '../cluster/actor-epochs.js';
 import { growthRefusal } from '../cluster/growth-writes.js';
 import type { Timers } from '../clock/timers.js';
 import type { ServerConfig } from '../config/config-schema.js';
-import { NodeNotReadyError, NodeStorageFullError, NodeQuorumNotMetError, NodeTooManySiblingsError } from '../errors/errors.js';
+import { NodeNotReadyError, NodeRingMovedError, NodeStorageFullError, NodeQuorumNotMetError, NodeTooManySiblingsError } from '../errors/errors.js';
 import type { NodeMetrics } from '../observability/metrics.js';
 import { decodeKeyContext, encodeKeyContext } from '../record/key-context.js';
 import { applyWrite, decodeStored, encodeRecord, liveSiblings, storedForm, type KeyRecord, type WriteIntent } from '../record/key-record.js';
@@ -45,6 +45,8 @@ export interface CoordinatorDeps {
   timers: Timers;
   /** Uniform in [0, 1): picks the reads that ask every primary (`readRepairChance`). */
   random: () => number;
+  /** The version of the ring this node routes with now (a write's plan must still be of it when its dot is minted). */
+  ringVersion: () => number;
 }
 
 const EMPTY: Uint8Array = new Uint8Array(0);
@@ -260,6 +262,7 @@ export class Coordinator {
     let refused = 0;
     let late = false;
     let closed: string | undefined;
+    let moved: number | undefined;
     let kept = true;
     let replication: Replication | undefined;
     let settleLocal!: (l: LocalOutcome) => void;
@@ -279,6 +282,17 @@ export class Coordinator {
           // process's socket buffer, or behind other writes of the key): after this, it exists.
           if (isOver(m.scope, m.deadlineMs, this.d.now())) {
             late = true;
+            return undefined;
+          }
+          // The plan (replica set, bucket n, pending holders) was made by the ring of when the
+          // request arrived; the write goes out now, so it must be made by the ring in force now.
+          // A plan of an older ring misses holders when the ring changed meanwhile: a one-node
+          // ring's n = 1 once the change growing it began (one copy, and the change's growth
+          // refusal never asked), or a transition's pending holders. The front door routes the
+          // write again (KvFrontend.run).
+          const current = this.d.ringVersion();
+          if (current !== plan.ring.version) {
+            moved = current;
             return undefined;
           }
           // Checked here, in the key's write transaction, so closeWrites' drain covers every write
@@ -331,6 +345,7 @@ export class Coordinator {
         break;
       }
       if (late) throw tooLate(intent.tombstone ? 'delete' : 'put', m.w);
+      if (moved !== undefined) throw new NodeRingMovedError(plan.ring.version, moved);
       if (closed !== undefined) throw new NodeNotReadyError(closed);
       if (!noEpoch) {
         settleLocal({ ok: true, error: '', latencyUs: Math.round((this.d.timers.monotonicMs() - started) * 1000) });

@@ -5,7 +5,7 @@ import { KvService, type DeleteRequest, type DeleteResponse, type GetRequest, ty
 import type { BucketRegistry } from '../cluster/buckets.js';
 import type { RingState } from '../cluster/ring-state.js';
 import type { ServerConfig } from '../config/config-schema.js';
-import { NodeNotReadyError, NodeOverloadedError, NodeQuorumNotMetError, type ReplicaOutcome } from '../errors/errors.js';
+import { NodeNotReadyError, NodeOverloadedError, NodeQuorumNotMetError, NodeRingMovedError, type ReplicaOutcome } from '../errors/errors.js';
 import type { NodeMetrics } from '../observability/metrics.js';
 import type { PeerPool } from '../replication/peer-pool.js';
 import type { ReplicaRouter } from '../replication/replica-router.js';
@@ -15,6 +15,8 @@ import { silentUntilDeadline, tryNextPrimary } from './forward-outcome.js';
 import { deadlineOf, isOver, onwardCallOptions, type OnwardCallOptions, type RequestScope } from './request-scope.js';
 
 type Op = 'get' | 'put' | 'delete';
+/** How many times a write is routed when the ring moves under it before the client is told to retry. */
+const ROUTINGS = 3;
 /** Sends a request on to the node at `address` with the given deadline, headers and signal. */
 type Forward<R> = (address: string, options: OnwardCallOptions) => Promise<R>;
 
@@ -95,16 +97,17 @@ export class KvFrontend {
       checkKey(req.key, this.config.maxKeyBytes);
       // Before routing: a node that forwards must not ship a value it would refuse.
       if (op === 'put') checkPut(req as PutRequest, this.config.maxValueBytes);
-      const bucket = this.buckets.resolve(req.bucket);
-      const plan = planRequest(this.ring.current, bucket, req.key, (id) => this.router.isUp(id));
-      if (plan.primaries.includes(this.selfId)) return await local(plan);
-      const deadlineMs = deadlineOf(scope, effectiveTimeout(req.timeoutMs, this.config.requestTimeoutMs), Date.now());
-      return await this.forward(op, plan, (address) => {
-        const now = Date.now();
-        // A forward that could not finish in time is not started: the target would drop it anyway.
-        if (isOver(scope, deadlineMs, now)) throw new NodeQuorumNotMetError({ operation: op, asked: 0, answered: 0, required: 1, replicas: [], deadlinePassed: true });
-        return forward(address, onwardCallOptions(scope, deadlineMs, now));
-      });
+      for (let routing = 1; ; routing++) {
+        const bucket = this.buckets.resolve(req.bucket);
+        const plan = planRequest(this.ring.current, bucket, req.key, (id) => this.router.isUp(id));
+        if (!plan.primaries.includes(this.selfId)) return await this.forwardTo(op, plan, req, scope, forward);
+        try {
+          return await local(plan);
+        } catch (err) {
+          // Nothing was written: route it again by the ring in force now (coordinator.ts, mint).
+          if (!(err instanceof NodeRingMovedError) || routing === ROUTINGS) throw err;
+        }
+      }
     } catch (err) {
       outcome = err instanceof Error ? err.name : 'error';
       throw err;
@@ -112,6 +115,23 @@ export class KvFrontend {
       this.inFlight--;
       this.metrics.observeRequest(op, outcome, (performance.now() - started) / 1000);
     }
+  }
+
+  /** Forwards a request this node is no primary of, within its deadline. */
+  private forwardTo<R extends { receipt?: { forwarded: boolean } }>(
+    op: Op,
+    plan: RequestPlan,
+    req: { timeoutMs?: number },
+    scope: RequestScope | undefined,
+    forward: Forward<R>,
+  ): Promise<R> {
+    const deadlineMs = deadlineOf(scope, effectiveTimeout(req.timeoutMs, this.config.requestTimeoutMs), Date.now());
+    return this.forward(op, plan, (address) => {
+      const now = Date.now();
+      // A forward that could not finish in time is not started: the target would drop it anyway.
+      if (isOver(scope, deadlineMs, now)) throw new NodeQuorumNotMetError({ operation: op, asked: 0, answered: 0, required: 1, replicas: [], deadlinePassed: true });
+      return forward(address, onwardCallOptions(scope, deadlineMs, now));
+    });
   }
 
   /**

@@ -124,6 +124,20 @@ export class NodeNotReadyError extends NodeError {
 }
 
 /**
+ * This node's ring changed between routing a write (its plan: replica set and bucket n) and
+ * minting it: the write was not made. The front door routes it again by the new ring; should the
+ * ring keep moving, the client gets this as NOT_READY and retries.
+ */
+export class NodeRingMovedError extends NodeNotReadyError {
+  constructor(
+    readonly plannedVersion: number,
+    readonly currentVersion: number,
+  ) {
+    super(`the ring moved from version ${plannedVersion} to ${currentVersion} while the write was routed; nothing was written, retry`);
+  }
+}
+
+/**
  * The request carries no credentials the node accepts: no bearer token, an unknown or expired one,
  * or an internal call without a cluster member's certificate (ERROR_REASON_UNAUTHENTICATED). The
  * message says no more than that, on purpose: it must not help someone guessing.

@@ -144,7 +144,7 @@ export class SimNode {
     started.epochs = epochs;
     const merging = { storage, epochs, tombstoneGraceMs: c.tombstoneGraceMs };
     const reaper = new DeadRecordReaper({ ...merging, selfId: id, ring: () => ring, buckets, router, hints: admission, replicaTimeoutMs: c.replicaTimeoutMs, now, timers, warn });
-    const coordinator = new Coordinator({ selfId: id, epochs, config: c, storage, router, hints: admission, metrics: metrics(), warn, now, timers, random: () => random.float() });
+    const coordinator = new Coordinator({ selfId: id, epochs, config: c, storage, router, hints: admission, metrics: metrics(), warn, now, timers, random: () => random.float(), ringVersion: () => this.o.ring.version });
     const real = new ReplicaApplier({ ...merging, selfId: id, buckets, ring: () => ring, metrics: metrics(), hints: admission, now });
     const applier = this.o.mutation === 'replica-overwrites' ? overwritingApplier(id, storage, real) : real;
     const inc = new Incarnation(owner, storage, coordinator, hints, admission, reaper, epochs, router, buckets, applier);
