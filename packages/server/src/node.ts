@@ -607,12 +607,26 @@ export class QuorumNode {
     const { nodeId: selfId } = identity;
     const { ring, membership, buckets } = view;
     // Client writes this node refused while forming a cluster resume once the grown ring's change
-    // begins (from then on growthRefusal in the coordinator refuses them until it finishes).
+    // begins (from then on growthRefusal in the coordinator refuses them until it finishes). The
+    // refusal is noted in storage meta, so a restart before that keeps refusing: the ring it
+    // restarts with is still one node's (n = 1), and a write acknowledged then would keep one copy.
     let formingClosed = false;
-    ring.onChange((r) => {
-      if (!formingClosed || (r.transition === undefined && allNodes(r).length === 1)) return;
+    const lone = (r: Ring): boolean => r.transition === undefined && allNodes(r).length === 1;
+    const closeForming = (why: string): Promise<void> => {
+      formingClosed = true;
+      return this.requests?.coordinator.closeWrites(`node ${selfId} is forming a cluster (cluster create${why}): writes resume once the grown ring is in force`) ?? Promise.resolve();
+    };
+    const reopenForming = (): void => {
       formingClosed = false;
       this.requests?.coordinator.reopenWrites();
+      void storage.deleteMeta(FORMING_META).catch((err: unknown) => this.warn('cannot clear the cluster-forming note', { error: String(err) }));
+    };
+    if (storage.getMeta(FORMING_META) !== undefined) {
+      if (lone(ring.current)) void closeForming(', interrupted by a restart: run it again to go on');
+      else reopenForming();
+    }
+    ring.onChange((r) => {
+      if (formingClosed && !lone(r)) reopenForming();
     });
     return clusterCreate({
       selfId,
@@ -639,13 +653,12 @@ export class QuorumNode {
         await storeJoinedCluster(storage, found, { nodeId: selfId, partitions: c.partitions, n: c.n, zone: c.zone, weight: c.weight });
       },
       closeWrites: () => this.requests?.coordinator.closeWrites(`node ${selfId} is taking another cluster (cluster create)`) ?? Promise.resolve(),
-      reopenWrites: () => {
-        formingClosed = false;
-        this.requests?.coordinator.reopenWrites();
-      },
+      reopenWrites: reopenForming,
       closeWritesUntilGrown: async () => {
-        formingClosed = true;
-        await this.requests?.coordinator.closeWrites(`node ${selfId} is forming a cluster (cluster create): writes resume once the grown ring is in force`);
+        const closing = closeForming('');
+        // Durable before anything is proposed: a node that takes this cluster may restart on it first.
+        await storage.setMeta(FORMING_META, new Uint8Array([1]));
+        await closing;
       },
       adopted: () => {
         this.ready = false;
@@ -743,6 +756,8 @@ const HINT_HAND_OVER_MS = 30_000;
 
 /** How long a node that took a proposed cluster waits (its answer is sent meanwhile) before it restarts on it. */
 const ADOPT_RESTART_DELAY_MS = 100;
+/** Storage meta noting that this node refuses client writes while it forms a cluster (cluster create). */
+const FORMING_META = 'cluster-forming';
 
 /** How long a node that left keeps gossiping before it stops (the final ring spreads meanwhile). */
 const LEFT_STOP_DELAY_MS = 2_000;

@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NodeHandle, freePort } from '@quorumkv/harness';
-import { Clients, enc, fetchRing, localValues, settled, sleep } from './support.js';
+import { Clients, enc, eventually, fetchRing, localValues, settled, sleep } from './support.js';
 
 const HOST = '127.0.0.14';
 const FLAGS = ['--partitions', '16', '--n', '3', '--log-level', 'warn', '--gossip-interval-ms', '200'];
@@ -94,5 +94,35 @@ describe('cluster create while clients write', () => {
     for (const ph of ['proposing', 'staged', 'transition']) expect({ ph, tried: (refused.get(ph) ?? 0) + acked.filter((k) => phaseOf.get(k) === ph).length > 0 }).toEqual({ ph, tried: true });
     expect(acked.filter((k) => phaseOf.get(k) === 'grown').length).toBeGreaterThan(10);
     expect(short.slice(0, 10)).toEqual([]);
+  }, 150_000);
+});
+
+describe('cluster create with its first node killed before the commit', () => {
+  const clients = new Clients();
+  const nodes: NodeHandle[] = [];
+  afterAll(async () => {
+    clients.close();
+    for (const h of nodes) await h.stop().catch(() => undefined);
+  });
+
+  it('the restarted first node refuses writes until the grown ring is in force, and the create goes on', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'qkv-create-restart-'));
+    for (const id of ['c1', 'c2', 'c3']) nodes.push(await lone(id, root));
+    const [first, ...others] = nodes as [NodeHandle, NodeHandle, NodeHandle];
+    await clients.of(first).admin.createCluster({ addresses: others.map((o) => o.address) });
+    // kill -9 and start again on the same data dir: its ring is still one node's (n = 1).
+    await first.restart();
+    clients.reset(first);
+    const put = (key: string) => clients.of(first).kv.put({ key: enc(key), value: enc('x'), timeoutMs: 2000 });
+    await expect(put('before-commit')).rejects.toThrow(/forming a cluster/);
+    // The joins it staged survived the restart: plan and commit once gossip has the others again.
+    const admin = clients.of(first).admin;
+    let committed = false;
+    expect(await eventually(async () => (committed ||= (await admin.commit({ fromVersion: (await admin.plan({})).fromVersion }), true)), 30_000, 250)).toBe(true);
+    await settled(clients, nodes, (r) => r.nodes.length === 3, 60_000);
+    await put('after-grown');
+    const held = async (key: string) => (await Promise.all(nodes.map(async (n) => ((await localValues(clients, n, key)) !== undefined ? n.id : '')))).filter((id) => id !== '');
+    expect(await eventually(async () => (await held('after-grown')).length === 3, 5_000)).toBe(true);
+    expect(await held('before-commit')).toEqual([]);
   }, 150_000);
 });
