@@ -249,7 +249,13 @@ export class QuorumNode {
     // The puller is made once gossip and the claimant exist (below); no hint comes before gossip runs.
     const pulling: { puller?: RingPuller } = {};
     const EMPTY = new Uint8Array(0);
-    const header = (): ReplicaHeader => ({ $typeName: 'quorumkv.v1.ReplicaHeader', fromNode: nodeId, ringVersion: BigInt(ring.current.version), clusterId, ring: EMPTY });
+    const header = (routedBy?: number): ReplicaHeader => ({
+      $typeName: 'quorumkv.v1.ReplicaHeader',
+      fromNode: nodeId,
+      ringVersion: BigInt(Math.min(routedBy ?? ring.current.version, ring.current.version)),
+      clusterId,
+      ring: EMPTY,
+    });
     const membership: ClusterMembership = new ClusterMembership({
       selfId: nodeId,
       advertise: identity.advertise,

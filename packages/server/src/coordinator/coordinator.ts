@@ -390,7 +390,7 @@ export class Coordinator {
       selfId,
       primaries: plan.primaries.filter((p) => p !== selfId),
       fallbacks: config.hintedHandoff ? plan.fallbacks : [],
-      send: (id, hintFor) => router.send(id, { ...item, hintFor }),
+      send: (id, hintFor) => router.send(id, { ...item, hintFor }, plan.ring.version),
       isAvailable: (id) => router.isUp(id),
       accept: (res) => res.status === ReplicaStatus.OK,
       onUnreached: config.hintedHandoff ? (primary) => void hints.keep(primary, plan.bucket.nameBytes, key, encoded) : undefined,
@@ -404,7 +404,7 @@ export class Coordinator {
     // acknowledged: the transfer may have passed this key already. One that fails gets a hint.
     const toPending = plan.pending.map((id) =>
       router
-        .send(id, { ...item, hintFor: '' })
+        .send(id, { ...item, hintFor: '' }, plan.ring.version)
         .then((res) => res.status === ReplicaStatus.OK)
         .catch(() => false)
         .then((ok) => (ok ? undefined : hints.keep(id, plan.bucket.nameBytes, key, encoded))),

@@ -90,3 +90,47 @@ describe('PeerChannel queue bound', () => {
     await Promise.all(outcomes);
   });
 });
+
+describe('PeerChannel header', () => {
+  it('names the oldest ring version its items were routed by, not a ring adopted while they were queued', async () => {
+    let ringNow = 7;
+    const sent: bigint[][] = [];
+    const peer = silentPeer();
+    const options: PeerChannelOptions = {
+      mode: 'stream',
+      batchItems: 64,
+      batchBytes: 65536,
+      window: 2,
+      maxQueuedItems: 100,
+      maxQueuedBytes: 1 << 20,
+      stallMs: 60_000,
+      header: (routedBy) => {
+        const ringVersion = BigInt(Math.min(routedBy ?? ringNow, ringNow));
+        sent.push([ringVersion]);
+        return { $typeName: 'quorumkv.v1.ReplicaHeader', fromNode: 'me', ringVersion, clusterId: '', ring: new Uint8Array(0) };
+      },
+      onHeader: () => undefined,
+      now: () => 0,
+    };
+    const channel = new PeerChannel('p', {} as Client<typeof ReplicaService>, peer, options);
+    const item = { ...newReplicaItem(), op: ReplicaOp.WRITE, bucket: 'default', key: new Uint8Array([1]) };
+    const keep = (p: Promise<unknown>): void => void p.catch(() => undefined);
+    // Routed by version 7; the node adopts version 8 before the message leaves (next turn).
+    keep(channel.send({ ...item }, 7));
+    ringNow = 8;
+    await turn();
+    // Queued in one turn, these leave as one message: routed by 8, by 6, and unsaid.
+    keep(channel.send({ ...item }, 8));
+    keep(channel.send({ ...item }, 6));
+    keep(channel.send({ ...item }));
+    await turn();
+    expect(sent).toEqual([[7n], [6n]]);
+    channel.close();
+    // Unrouted items alone: the ring now.
+    const plain = new PeerChannel('q', {} as Client<typeof ReplicaService>, silentPeer(), options);
+    keep(plain.send({ ...item }));
+    await turn();
+    expect(sent).toEqual([[7n], [6n], [8n]]);
+    plain.close();
+  });
+});

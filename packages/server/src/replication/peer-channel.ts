@@ -50,8 +50,12 @@ export interface PeerChannelOptions {
    * must not hold the queue forever. Checked as items arrive, so no timer runs.
    */
   stallMs: number;
-  /** Header stamped on every message (this node, its ring version, cluster id). */
-  header: () => ReplicaHeader;
+  /**
+   * Header stamped on every message (this node, its ring version, cluster id); `routedBy`, when
+   * given, is the oldest ring version the message's items were routed by: the header names it
+   * when older than the node's ring now (a ring adopted while the items were queued).
+   */
+  header: (routedBy?: number) => ReplicaHeader;
   /** Called with every response header (the peer may send a newer ring). */
   onHeader: (header: ReplicaHeader | undefined) => void;
   /** Wall clock, for reconnect backoff. */
@@ -71,6 +75,8 @@ interface OpenStream {
 
 interface Pending {
   item: ReplicaItem;
+  /** The ring version the item was routed by, when its sender said. */
+  routedBy: number | undefined;
   resolve: (r: ReplicaItemResult) => void;
   reject: (e: unknown) => void;
 }
@@ -109,7 +115,7 @@ export class PeerChannel {
   }
 
   /** Queues one item; resolves with the peer's result, rejects if the peer cannot be reached. */
-  send(item: Omit<ReplicaItem, 'id' | '$typeName'>): Promise<ReplicaItemResult> {
+  send(item: Omit<ReplicaItem, 'id' | '$typeName'>, routedBy?: number): Promise<ReplicaItemResult> {
     if (!this.available) return Promise.reject(new PeerUnavailableError(this.nodeId, 'reconnecting'));
     if (this.inFlight >= this.options.window && this.stream) this.breakIfStalled(this.stream);
     if (!this.available) return Promise.reject(new PeerUnavailableError(this.nodeId, 'not answering'));
@@ -123,7 +129,7 @@ export class PeerChannel {
     full.id = this.nextItemId++;
     this.queuedBytes += bytes;
     return new Promise((resolve, reject) => {
-      this.queue.push({ item: full, resolve, reject });
+      this.queue.push({ item: full, routedBy, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(this.flushBound);
@@ -155,7 +161,9 @@ export class PeerChannel {
   }
 
   private dispatch(batch: Pending[]): void {
-    const header = this.options.header();
+    let routedBy: number | undefined;
+    for (const p of batch) if (p.routedBy !== undefined && (routedBy === undefined || p.routedBy < routedBy)) routedBy = p.routedBy;
+    const header = this.options.header(routedBy);
     switch (this.options.mode) {
       case 'stream': {
         const items = batch.map((p) => p.item);

@@ -29,7 +29,7 @@ export class ReplicaRouter implements ReplicaTransport {
   }
 
   /** Sends one item to `nodeId` over its channel. */
-  send(nodeId: string, item: ReplicaItemInput): Promise<ReplicaItemResult> {
+  send(nodeId: string, item: ReplicaItemInput, routedBy?: number): Promise<ReplicaItemResult> {
     const address = this.addressOf(nodeId);
     if (!address) return Promise.reject(new PeerUnavailableError(nodeId, 'unknown address'));
     let c = this.channels.get(nodeId);
@@ -41,7 +41,7 @@ export class ReplicaRouter implements ReplicaTransport {
       };
       this.channels.set(nodeId, c);
     }
-    return c.channel.send(item);
+    return c.channel.send(item, routedBy);
   }
 
   /** One unary `DeliverHints` call (hints are rare: no stream for them). */
