@@ -117,8 +117,17 @@ describe('cluster create with its first node killed before the commit', () => {
     await expect(put('before-commit')).rejects.toThrow(/forming a cluster/);
     // The joins it staged survived the restart: plan and commit once gossip has the others again.
     const admin = clients.of(first).admin;
-    let committed = false;
-    expect(await eventually(async () => (committed ||= (await admin.commit({ fromVersion: (await admin.plan({})).fromVersion }), true)), 30_000, 250)).toBe(true);
+    let lastError = '';
+    const commit = async (): Promise<boolean> => {
+      try {
+        await admin.commit({ fromVersion: (await admin.plan({})).fromVersion });
+        return true;
+      } catch (err) {
+        lastError = String(err);
+        return false;
+      }
+    };
+    expect((await eventually(commit, 30_000, 250)) ? 'committed' : lastError).toBe('committed');
     await settled(clients, nodes, (r) => r.nodes.length === 3, 60_000);
     await put('after-grown');
     const held = async (key: string) => (await Promise.all(nodes.map(async (n) => ((await localValues(clients, n, key)) !== undefined ? n.id : '')))).filter((id) => id !== '');

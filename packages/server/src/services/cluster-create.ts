@@ -125,6 +125,9 @@ export function clusterCreate(d: ClusterCreateDeps): Pick<ServiceImpl<typeof Adm
         await waitAlive(d, joining);
         let staged = d.claimant.staged();
         for (const id of joining) staged = d.claimant.stageJoin(id);
+        // Kept before the answer: this node restarted before the commit (before the claimant's
+        // next tick saved them, and before gossip spread them) would otherwise have nothing staged.
+        await d.claimant.persistStaged();
         return create(CreateClusterResponseSchema, {
           clusterId: d.clusterId(),
           nodes: nodes.map((a) => create(ProposedNodeSchema, { address: a.address, nodeId: a.nodeId, alreadyMember: a.alreadyMember })),
