@@ -4,19 +4,12 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NodeHandle, freePort } from '@quorumkv/harness';
-import { Clients, enc, eventually, localValues, sleep } from './support.js';
+import type { NodeHandle } from '@quorumkv/harness';
+import { Clients, enc, eventually, localValues, sleep, startLone } from './support.js';
 
 const FLAGS = ['--partitions', '16', '--n', '1', '--r', '1', '--w', '1', '--log-level', 'warn', '--gossip-interval-ms', '200'];
 
-async function lone(id: string, host: string, root: string): Promise<NodeHandle> {
-  const port = await freePort(host);
-  const dataDir = join(root, id);
-  const h = new NodeHandle({ id, host, port, dataDir, logFile: join(root, `${id}.log`), args: ['--node-id', id, '--listen', `${host}:${port}`, '--data-dir', dataDir, ...FLAGS] });
-  h.start();
-  await h.waitReady(30_000);
-  return h;
-}
+const lone = (id: string, host: string, root: string): Promise<NodeHandle> => startLone({ id, host, root, args: FLAGS });
 
 describe('adopt while writes arrive', () => {
   const clients = new Clients();

@@ -4,33 +4,33 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NodeHandle, freePort } from '@quorumkv/harness';
-import { Clients, enc, eventually, fetchRing, localValues, settled, sleep } from './support.js';
+import type { NodeHandle } from '@quorumkv/harness';
+import { Clients, enc, eventually, fetchRing, localValues, settled, sleep, startLone } from './support.js';
 
 const HOST = '127.0.0.14';
 const FLAGS = ['--partitions', '16', '--n', '3', '--log-level', 'warn', '--gossip-interval-ms', '200'];
 
-async function lone(id: string, root: string): Promise<NodeHandle> {
-  const port = await freePort(HOST);
-  const dataDir = join(root, id);
-  const h = new NodeHandle({ id, host: HOST, port, dataDir, logFile: join(root, `${id}.log`), args: ['--node-id', id, '--listen', `${HOST}:${port}`, '--data-dir', dataDir, ...FLAGS] });
-  h.start();
-  await h.waitReady(30_000);
-  return h;
-}
 
 describe('cluster create while clients write', () => {
   const clients = new Clients();
-  const nodes: NodeHandle[] = [];
+  const started: NodeHandle[] = [];
   afterAll(async () => {
     clients.close();
-    for (const h of nodes) await h.stop().catch(() => undefined);
+    for (const h of started) await h.stop().catch(() => undefined);
   });
+  /** Three nodes started alone, their data dirs under a fresh directory (the previous test's are stopped). */
+  const trio = async (name: string): Promise<[NodeHandle, NodeHandle, NodeHandle]> => {
+    for (const h of started.splice(0)) await h.stop();
+    const root = mkdtempSync(join(tmpdir(), `qkv-${name}-`));
+    for (const id of ['c1', 'c2', 'c3']) started.push(await startLone({ id, host: HOST, root, args: FLAGS }));
+    return [...started] as [NodeHandle, NodeHandle, NodeHandle];
+  };
+  /** The ids of the nodes holding a copy of `key`. */
+  const holders = async (key: string): Promise<string[]> => (await Promise.all(started.map(async (n) => ((await localValues(clients, n, key)) !== undefined ? n.id : '')))).filter((id) => id !== '');
 
   it('every write acknowledged by any node during the create is held by all n replicas afterwards', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'qkv-create-race-'));
-    for (const id of ['c1', 'c2', 'c3']) nodes.push(await lone(id, root));
-    const [first, ...others] = nodes as [NodeHandle, NodeHandle, NodeHandle];
+    const nodes = await trio('create-race');
+    const [first, ...others] = nodes;
     const acked: string[] = [];
     const phaseOf = new Map<string, string>();
     // How each acknowledged write was coordinated (by whom, by which ring version, with whose acks), for the failure message.
@@ -82,8 +82,8 @@ describe('cluster create while clients write', () => {
 
     const short: string[] = [];
     for (const key of acked) {
-      const held = await Promise.all(nodes.map(async (n) => ((await localValues(clients, n, key)) !== undefined ? n.id : '')));
-      if (held.filter((id) => id !== '').length < 3) short.push(`${key}@[${held.filter((id) => id !== '').join(',')}]`);
+      const held = await holders(key);
+      if (held.length < 3) short.push(`${key}@[${held.join(',')}]`);
     }
     const phases = ['proposing', 'staged', 'transition', 'grown'].map(
       (ph) => `${ph}: ${short.filter((k) => phaseOf.get(k.split('@')[0]!) === ph).length}/${acked.filter((k) => phaseOf.get(k) === ph).length} (refused ${refused.get(ph) ?? 0})`,
@@ -95,20 +95,10 @@ describe('cluster create while clients write', () => {
     expect(acked.filter((k) => phaseOf.get(k) === 'grown').length).toBeGreaterThan(10);
     expect(short.slice(0, 10)).toEqual([]);
   }, 150_000);
-});
 
-describe('cluster create with its first node killed before the commit', () => {
-  const clients = new Clients();
-  const nodes: NodeHandle[] = [];
-  afterAll(async () => {
-    clients.close();
-    for (const h of nodes) await h.stop().catch(() => undefined);
-  });
-
-  it('the restarted first node refuses writes until the grown ring is in force, and the create goes on', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'qkv-create-restart-'));
-    for (const id of ['c1', 'c2', 'c3']) nodes.push(await lone(id, root));
-    const [first, ...others] = nodes as [NodeHandle, NodeHandle, NodeHandle];
+  it('a first node killed before the commit and restarted refuses writes until the grown ring is in force, and the create goes on', async () => {
+    const nodes = await trio('create-restart');
+    const [first, ...others] = nodes;
     await clients.of(first).admin.createCluster({ addresses: others.map((o) => o.address) });
     // kill -9 and start again on the same data dir: its ring is still one node's (n = 1).
     await first.restart();
@@ -130,8 +120,7 @@ describe('cluster create with its first node killed before the commit', () => {
     expect((await eventually(commit, 30_000, 250)) ? 'committed' : lastError).toBe('committed');
     await settled(clients, nodes, (r) => r.nodes.length === 3, 60_000);
     await put('after-grown');
-    const held = async (key: string) => (await Promise.all(nodes.map(async (n) => ((await localValues(clients, n, key)) !== undefined ? n.id : '')))).filter((id) => id !== '');
-    expect(await eventually(async () => (await held('after-grown')).length === 3, 5_000)).toBe(true);
-    expect(await held('before-commit')).toEqual([]);
+    expect(await eventually(async () => (await holders('after-grown')).length === 3, 5_000)).toBe(true);
+    expect(await holders('before-commit')).toEqual([]);
   }, 150_000);
 });

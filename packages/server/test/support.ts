@@ -288,3 +288,18 @@ export async function startSeeded(options: { id: string; hostBase: number; index
   await node.waitReady(30_000);
   return node;
 }
+
+/**
+ * Starts a node alone (no --initial-cluster, no --seeds: a one-node ring and a cluster of its own,
+ * as `cluster create` takes them) on `host`, its data dir and log under `root`; resolves once it
+ * is ready. The caller stops it.
+ */
+export async function startLone(options: { id: string; host: string; root: string; args: readonly string[] }): Promise<NodeHandle> {
+  const { id, host, root } = options;
+  const port = await freePort(host);
+  const dataDir = join(root, id);
+  const node = new NodeHandle({ id, host, port, dataDir, logFile: join(root, `${id}.log`), args: ['--node-id', id, '--listen', `${host}:${port}`, '--data-dir', dataDir, ...options.args] });
+  node.start();
+  await node.waitReady(30_000);
+  return node;
+}
