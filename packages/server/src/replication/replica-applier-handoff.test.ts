@@ -124,19 +124,22 @@ describe('ReplicaApplier.applyHandoff', () => {
     expect(many.storage.listDue({ untilMs: Number.MAX_SAFE_INTEGER, limit: 10_000 }).length).toBe(one.storage.listDue({ untilMs: Number.MAX_SAFE_INTEGER, limit: 10_000 }).length);
   });
 
-  it('keeps at most a few chunks of all concurrent handoff messages in storage at once, and stores every record', async () => {
+  it('keeps at most a few chunks of all concurrent handoff messages uncommitted at once, and stores every record', async () => {
     const n = await node();
     const messages = [19, 20, 21].map((seed) => scenario(seed).incoming.map((r) => ({ ...r, key: enc(`${seed}-${Buffer.from(r.key).toString()}`) })));
     const updateMany = n.storage.updateMany.bind(n.storage);
-    let inStorage = 0;
+    let uncommitted = 0;
     let most = 0;
-    n.storage.updateMany = async (...args) => {
-      most = Math.max(most, ++inStorage);
-      try {
-        return await updateMany(...args);
-      } finally {
-        inStorage--;
-      }
+    n.storage.updateMany = (partition, entries, options) => {
+      most = Math.max(most, ++uncommitted);
+      let pending = true;
+      const committed = (): void => {
+        if (!pending) return;
+        pending = false;
+        uncommitted--;
+        options?.onCommitted?.();
+      };
+      return updateMany(partition, entries, { onCommitted: committed }).finally(committed);
     };
     await Promise.all(messages.map((records) => n.applier.applyHandoff(PARTITION, records, { ringVersion: ring.version })));
     // Three messages of 700 records are 18 chunks of 128: without the lane all would be queued.

@@ -18,7 +18,7 @@ const EMPTY = new Uint8Array(0);
 /** Records of a handoff message written per storage transaction; the event loop runs between them. */
 const HANDOFF_CHUNK_RECORDS = 128;
 /**
- * Handoff chunks (of all incoming messages together) written and not yet durable, at most: what a
+ * Handoff chunks (of all incoming messages together) written and not yet committed, at most: what a
  * foreground write can find queued ahead of it in storage (see handoff-lane.ts).
  */
 const HANDOFF_CHUNKS_IN_STORAGE = 4;
@@ -130,7 +130,7 @@ export class ReplicaApplier {
     for (let at = 0; at < records.length && failure === undefined; at += HANDOFF_CHUNK_RECORDS) {
       const release = await this.handoffLane.acquire();
       try {
-        writes.push(this.handoffChunk(partition, records.slice(at, at + HANDOFF_CHUNK_RECORDS), sender).finally(release));
+        writes.push(this.handoffChunk(partition, records.slice(at, at + HANDOFF_CHUNK_RECORDS), sender, release).finally(release));
       } catch (reason) {
         release();
         failure = { reason };
@@ -142,7 +142,8 @@ export class ReplicaApplier {
     if (failure) throw failure.reason;
   }
 
-  private handoffChunk(partition: number, records: readonly HandoffRecord[], sender: ItemSender | undefined): Promise<unknown> {
+  /** Writes one chunk; `committed` is called once its storage transaction is committed (maybe before it is durable). */
+  private handoffChunk(partition: number, records: readonly HandoffRecord[], sender: ItemSender | undefined, committed: () => void): Promise<unknown> {
     const entries: UpdateEntry[] = [];
     const others: Promise<void>[] = [];
     const routes = new Map<string, { props: BucketProps | undefined; route: ForwardDecision }>();
@@ -161,7 +162,7 @@ export class ReplicaApplier {
       const incoming = decodeRecord(r.record);
       entries.push({ bucket: r.bucketBytes, key: r.key, fn: mergeStep(this.d, { bucket: r.bucketBytes, key: r.key, lww: bucket.props?.lww ?? false }, incoming, r.record) });
     }
-    return Promise.all([entries.length > 0 ? this.storage.updateMany(partition, entries) : undefined, ...others]);
+    return Promise.all([entries.length > 0 ? this.storage.updateMany(partition, entries, { onCommitted: committed }) : undefined, ...others]);
   }
 
   /** {@link apply}, failing unless the outcome is OK. */
