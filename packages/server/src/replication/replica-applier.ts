@@ -21,7 +21,7 @@ const HANDOFF_CHUNK_RECORDS = 128;
  * Handoff chunks (of all incoming messages together) written and not yet committed, at most: what a
  * foreground write can find queued ahead of it in storage (see handoff-lane.ts).
  */
-const HANDOFF_CHUNKS_IN_STORAGE = 4;
+const HANDOFF_CHUNKS_IN_STORAGE = 8;
 
 type BucketProps = { lww: boolean; n: number };
 
