@@ -51,7 +51,7 @@ async function transferRate(run) {
     const [r1] = cluster.nodes;
     const value = new Uint8Array(1024).fill(run + 1);
     await pool(Array.from({ length: RECORDS }, (_, i) => `rec-${i}`), 64, (key) => clients.of(r1).kv.put({ key: enc(key), value, w: 1 }));
-    joiner = await startSeeded({ id: 'r2', host: '127.0.0.105', seed: r1, near: r1, args: ['--partitions', String(Q), '--n', '1', '--r', '1', '--w', '1', ...COMMON, ...(process.env.QKV_X_JOINER_ARGS ?? '').split(' ').filter(Boolean)] });
+    joiner = await startSeeded({ id: 'r2', host: '127.0.0.105', seed: r1, near: r1, args: ['--partitions', String(Q), '--n', '1', '--r', '1', '--w', '1', ...COMMON] });
     await stage(clients, r1, { join: 'r2' });
     const { fromVersion } = await clients.of(r1).admin.plan({});
     const samples = [];
