@@ -61,6 +61,16 @@ export interface UpdateEntry {
   fn: UpdateFn;
 }
 
+/** Options of {@link StorageEngine.updateMany}. */
+export interface UpdateManyOptions {
+  /**
+   * Called once the transaction is committed (its writes are visible and no longer hold up later
+   * transactions), which can be before they are durable. An engine whose writes have no separate
+   * commit may not call it: its promise settling says as much.
+   */
+  onCommitted?: () => void;
+}
+
 /**
  * Position in a scan or listing: opaque bytes to hand back unchanged. Cursors stay valid across
  * writes and restarts (they are positions in key order, not snapshots).
@@ -289,7 +299,7 @@ export interface StorageEngine {
    * write is durable, with each entry's resulting record.
    * @throws StorageFullError when a record does not fit (as above: earlier entries are kept).
    */
-  updateMany(partition: number, entries: readonly UpdateEntry[]): Promise<(StoredRecord | undefined)[]>;
+  updateMany(partition: number, entries: readonly UpdateEntry[], options?: UpdateManyOptions): Promise<(StoredRecord | undefined)[]>;
 
   /**
    * Removes a record (and its due and expiry index entries) only if its stored value still equals

@@ -28,6 +28,7 @@ export type {
   SweeperOptions,
   SweepResult,
   UpdateEntry,
+  UpdateManyOptions,
   UpdateFn,
 } from './engine.js';
 export {

@@ -72,3 +72,25 @@ describe('lmdb engine data dir', () => {
     }
   });
 });
+
+describe('lmdb engine updateMany onCommitted', () => {
+  it.each(variants)('is called once the writes are visible, once, before the promise resolves (%o)', async (variant) => {
+    const dir = mkdtempSync(join(tmpdir(), 'qkv-storage-committed-'));
+    const engine = await openLmdbEngine({ path: dir, partitionCount: 8, partitioner: () => 3, ...variant });
+    try {
+      const b = (s: string) => new TextEncoder().encode(s);
+      const events: string[] = [];
+      const done = engine
+        .updateMany(3, [{ bucket: b('bk'), key: b('k'), fn: () => ({ value: b('v') }) }], {
+          onCommitted: () => events.push(`committed, visible: ${engine.get(b('bk'), b('k'), 3) !== undefined}`),
+        })
+        .then(() => events.push('resolved'));
+      expect(events).toEqual([]);
+      await done;
+      expect(events).toEqual(['committed, visible: true', 'resolved']);
+    } finally {
+      await engine.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

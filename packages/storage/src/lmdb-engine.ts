@@ -30,6 +30,7 @@ import type {
   SweeperOptions,
   SweepResult,
   UpdateEntry,
+  UpdateManyOptions,
   UpdateFn,
 } from './engine.js';
 import { CorruptRecordError, EngineClosedError, StorageArgumentError, StorageFullError } from './errors.js';
@@ -196,7 +197,7 @@ export class LmdbEngine implements StorageEngine {
     return result;
   }
 
-  async updateMany(partition: number, entries: readonly UpdateEntry[]): Promise<(StoredRecord | undefined)[]> {
+  async updateMany(partition: number, entries: readonly UpdateEntry[], options?: UpdateManyOptions): Promise<(StoredRecord | undefined)[]> {
     this.checkOpen();
     checkPartition(partition, this.partitionCount);
     const dataKeys = entries.map((e) => encodeDataKey(partition, e.bucket, e.key));
@@ -214,6 +215,7 @@ export class LmdbEngine implements StorageEngine {
       }
       if (dataKeys.length > 0) this.countIn(dataKeys[0]!, moved.records, moved.bytes);
     });
+    if (options?.onCommitted) void committed.then(options.onCommitted, () => undefined);
     await this.durable(committed);
     if (failure !== undefined) throw failure;
     return results;

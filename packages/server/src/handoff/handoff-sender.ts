@@ -176,6 +176,7 @@ export class HandoffSender {
           this.d.warn('handoff failed; retrying from its checkpoint', { partition: transfer.partition, to: transfer.to, retryInMs: delayMs, error: err instanceof Error ? err.message : String(err) });
         })
         .finally(() => {
+          this.d.metrics.handoffSendSeconds.inc(Math.max(0, this.d.now() - run.startedAt) / 1000);
           this.running.delete(key);
           if (!this.stopped) setTimeout(() => this.poll(), 0).unref();
         });

@@ -21,6 +21,7 @@ export class NodeMetrics {
   readonly hintsDelivered = new Counter({ name: 'quorumkv_hints_delivered_total', help: 'Hints delivered and acknowledged', registers: [this.registry] });
   readonly handoffRecordsSent = new Counter({ name: 'quorumkv_handoff_records_sent_total', help: 'Records sent by ownership handoff and acknowledged by the receiver', registers: [this.registry] });
   readonly handoffBytesSent = new Counter({ name: 'quorumkv_handoff_bytes_sent_total', help: 'Key and record bytes sent by ownership handoff', registers: [this.registry] });
+  readonly handoffSendSeconds = new Counter({ name: 'quorumkv_handoff_send_seconds_total', help: 'Time ownership handoff transfers this node sent were running, summed over transfers (bytes sent over it: the rate per transfer)', registers: [this.registry] });
   readonly handoffTransfersDone = new Counter({ name: 'quorumkv_handoff_transfers_completed_total', help: 'Ownership handoff transfers this node completed as the sender', registers: [this.registry] });
   readonly writesForwarded = new Counter({ name: 'quorumkv_writes_forwarded_total', help: 'Replica writes routed by an older ring (or meant for a node that no longer holds them) forwarded as hints to the holders', labelNames: ['why'], registers: [this.registry] });
   readonly handoffRecords = new Counter({ name: 'quorumkv_handoff_records_received_total', help: 'Records received and stored by ownership handoff', registers: [this.registry] });

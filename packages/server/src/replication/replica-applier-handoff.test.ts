@@ -124,6 +124,31 @@ describe('ReplicaApplier.applyHandoff', () => {
     expect(many.storage.listDue({ untilMs: Number.MAX_SAFE_INTEGER, limit: 10_000 }).length).toBe(one.storage.listDue({ untilMs: Number.MAX_SAFE_INTEGER, limit: 10_000 }).length);
   });
 
+  it('keeps at most a few chunks of all concurrent handoff messages uncommitted at once, and stores every record', async () => {
+    const n = await node();
+    const messages = [19, 20, 21, 22, 23, 24, 25, 26, 27].map((seed) => scenario(seed).incoming.map((r) => ({ ...r, key: enc(`${seed}-${Buffer.from(r.key).toString()}`) })));
+    const updateMany = n.storage.updateMany.bind(n.storage);
+    let uncommitted = 0;
+    let most = 0;
+    n.storage.updateMany = (partition, entries, options) => {
+      most = Math.max(most, ++uncommitted);
+      let pending = true;
+      const committed = (): void => {
+        if (!pending) return;
+        pending = false;
+        uncommitted--;
+        options?.onCommitted?.();
+      };
+      return updateMany(partition, entries, { onCommitted: committed }).finally(committed);
+    };
+    await Promise.all(messages.map((records) => n.applier.applyHandoff(PARTITION, records, { ringVersion: ring.version })));
+    // Nine messages (three senders with three in flight each) of 700 records are 54 chunks of 128:
+    // without the lane most of them would be queued at once.
+    expect(most).toBeGreaterThan(1);
+    expect(most).toBeLessThanOrEqual(8);
+    expect(n.storage.countPartition(PARTITION)).toBe(9 * KEYS);
+  });
+
   it('refuses a message with a malformed record, storing nothing of its chunk', async () => {
     const n = await node();
     const { incoming } = scenario(7);

@@ -10,12 +10,18 @@ import { HintRefusedError, type HintAdmission } from './hint-admission.js';
 import { mergeIntoLocal, mergeStep, type LocalMergeDeps } from './local-merge.js';
 import { NodeArgumentError } from '../errors/errors.js';
 import { nextTurn } from '../http/next-turn.js';
+import { HandoffLane } from './handoff-lane.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const EMPTY = new Uint8Array(0);
 /** Records of a handoff message written per storage transaction; the event loop runs between them. */
 const HANDOFF_CHUNK_RECORDS = 128;
+/**
+ * Handoff chunks (of all incoming messages together) written and not yet committed, at most: what a
+ * foreground write can find queued ahead of it in storage (see handoff-lane.ts).
+ */
+const HANDOFF_CHUNKS_IN_STORAGE = 8;
 
 type BucketProps = { lww: boolean; n: number };
 
@@ -45,7 +51,7 @@ export interface ItemSender {
 export class ReplicaApplier {
   private readonly bucketBytes = new Map<string, Uint8Array>();
   private readonly storage: LocalMergeDeps['storage'];
-  private lastHandoffTurn: Promise<void> = Promise.resolve();
+  private readonly handoffLane = new HandoffLane(HANDOFF_CHUNKS_IN_STORAGE, nextTurn);
 
   constructor(private readonly d: ReplicaApplierDeps) {
     this.storage = d.storage;
@@ -113,18 +119,20 @@ export class ReplicaApplier {
    * Merges a handoff message's records (all WRITEs of `partition`, as {@link apply} would one by
    * one) into local storage; resolves once every one is durable, rejects on the first that fails.
    * The records this node keeps and forwards nowhere (all of them, but for a sender routing by an
-   * older ring) are written in chunks of one storage transaction each, one chunk per event-loop turn
-   * (see {@link handoffTurn}); any other record takes {@link apply}'s path.
+   * older ring) are written in chunks of one storage transaction each, each started in an
+   * event-loop turn of its own and only while the handoff lane has room (handoff-lane.ts); any
+   * other record takes {@link apply}'s path.
    */
   async applyHandoff(partition: number, records: readonly HandoffRecord[], sender: ItemSender | undefined): Promise<void> {
     if (partition >= this.storage.partitionCount) throw new NodeArgumentError('partition', `${partition} is out of range (0..${this.storage.partitionCount - 1})`);
     const writes: Promise<unknown>[] = [];
     let failure: { reason: unknown } | undefined;
     for (let at = 0; at < records.length && failure === undefined; at += HANDOFF_CHUNK_RECORDS) {
-      await this.handoffTurn();
+      const release = await this.handoffLane.acquire();
       try {
-        writes.push(this.handoffChunk(partition, records.slice(at, at + HANDOFF_CHUNK_RECORDS), sender));
+        writes.push(this.handoffChunk(partition, records.slice(at, at + HANDOFF_CHUNK_RECORDS), sender, release).finally(release));
       } catch (reason) {
+        release();
         failure = { reason };
       }
     }
@@ -134,18 +142,8 @@ export class ReplicaApplier {
     if (failure) throw failure.reason;
   }
 
-  /**
-   * Resolves in an event-loop turn of its own for each chunk of every handoff message this node
-   * receives (several senders stream to a joining node at once): at most one chunk is started per
-   * turn, and foreground requests are read in between.
-   */
-  private handoffTurn(): Promise<void> {
-    const turn = this.lastHandoffTurn.then(nextTurn);
-    this.lastHandoffTurn = turn;
-    return turn;
-  }
-
-  private handoffChunk(partition: number, records: readonly HandoffRecord[], sender: ItemSender | undefined): Promise<unknown> {
+  /** Writes one chunk; `committed` is called once its storage transaction is committed (maybe before it is durable). */
+  private handoffChunk(partition: number, records: readonly HandoffRecord[], sender: ItemSender | undefined, committed: () => void): Promise<unknown> {
     const entries: UpdateEntry[] = [];
     const others: Promise<void>[] = [];
     const routes = new Map<string, { props: BucketProps | undefined; route: ForwardDecision }>();
@@ -164,7 +162,7 @@ export class ReplicaApplier {
       const incoming = decodeRecord(r.record);
       entries.push({ bucket: r.bucketBytes, key: r.key, fn: mergeStep(this.d, { bucket: r.bucketBytes, key: r.key, lww: bucket.props?.lww ?? false }, incoming, r.record) });
     }
-    return Promise.all([entries.length > 0 ? this.storage.updateMany(partition, entries) : undefined, ...others]);
+    return Promise.all([entries.length > 0 ? this.storage.updateMany(partition, entries, { onCommitted: committed }) : undefined, ...others]);
   }
 
   /** {@link apply}, failing unless the outcome is OK. */

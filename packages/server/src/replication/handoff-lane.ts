@@ -1,0 +1,59 @@
+// The receiving side of ownership handoff writes every incoming message's records in chunks, each
+// one storage transaction. LMDB (lmdb-js) runs queued transactions in arrival order, all the ones
+// queued by the time a commit starts in that one commit: a foreground write that arrives behind the
+// chunks of every handoff message in flight (three senders with three 1 MiB messages each: ~70
+// chunks of 128 records) waits for all of them to be applied and committed, and for the fsync of
+// them all. The lane bounds that queue: a chunk is started only while fewer than `depth` chunks are
+// written and not yet committed, so a foreground write waits behind at most `depth` chunks whatever
+// the number of senders and messages; chunks of concurrent messages take turns in the order they
+// asked. The slot is given back at commit, not at fsync: a committed chunk no longer holds up the
+// transactions after it (LMDB syncs it while the next one runs), and waiting for its fsync as well
+// would only serialize the handoff on fsync latency.
+
+/** Gives up a slot of the lane (once; later calls do nothing). */
+export type LaneRelease = () => void;
+
+/** A FIFO limit on handoff chunks written and not yet committed, shared by all incoming messages. */
+export class HandoffLane {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  /**
+   * @param depth - chunks in storage at once, at least 1.
+   * @param turn - awaited once a slot is held, before the chunk starts: an event-loop turn in the
+   *   server (foreground requests are read between chunks); tests pass their own.
+   */
+  constructor(
+    private readonly depth: number,
+    private readonly turn: () => Promise<void>,
+  ) {
+    if (!Number.isInteger(depth) || depth < 1) throw new RangeError(`lane depth must be a positive integer, got ${depth}`);
+  }
+
+  /** Chunks holding a slot now. */
+  get inUse(): number {
+    return this.active;
+  }
+
+  /** Resolves, in the order of the calls, once a slot is held (and a turn has passed); release it once the chunk is committed or failed. */
+  async acquire(): Promise<LaneRelease> {
+    if (this.active < this.depth) this.active++;
+    // A released slot is handed straight to the first waiter, so no later caller can take it first.
+    else await new Promise<void>((resume) => this.waiting.push(resume));
+    let released = false;
+    const release = (): void => {
+      if (released) return;
+      released = true;
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
+    };
+    try {
+      await this.turn();
+    } catch (err) {
+      release();
+      throw err;
+    }
+    return release;
+  }
+}
