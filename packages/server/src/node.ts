@@ -659,7 +659,9 @@ export class QuorumNode {
         await storeJoinedCluster(storage, found, { nodeId: selfId, partitions: c.partitions, n: c.n, zone: c.zone, weight: c.weight });
       },
       closeWrites: () => this.requests?.coordinator.closeWrites(`node ${selfId} is taking another cluster (cluster create)`) ?? Promise.resolve(),
-      reopenWrites: reopenForming,
+      // A proposal refused after closing writes for it must not end a create's refusal (cluster-forming).
+      reopenWrites: () => (formingClosed ? void closeForming('') : this.requests?.coordinator.reopenWrites()),
+      abandonForming: reopenForming,
       closeWritesUntilGrown: async () => {
         const closing = closeForming('');
         // Durable before anything is proposed: a node that takes this cluster may restart on it first.

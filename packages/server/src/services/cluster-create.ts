@@ -41,13 +41,18 @@ export interface ClusterCreateDeps {
    * left behind in partitions of the old cluster when the node restarts on the new one).
    */
   closeWrites: () => Promise<void>;
-  /** Accepts client writes again: the node stays on its cluster. */
+  /**
+   * Ends {@link closeWrites}: the node stays on its cluster. Writes stay refused if the node is
+   * forming a cluster ({@link closeWritesUntilGrown}): a proposal it refuses says nothing about that.
+   */
   reopenWrites: () => void;
   /**
    * Refuses client writes until this node's ring grows (its change begins) and resolves once those
    * in flight are stored: the proposing node's version of {@link closeWrites}, for the same reason.
    */
   closeWritesUntilGrown: () => Promise<void>;
+  /** Ends {@link closeWritesUntilGrown}'s refusal: the create failed before any node took the cluster. */
+  abandonForming: () => void;
   /** The data dir now belongs to another cluster: restart on it (after this answer is sent). */
   adopted: () => void;
   /** Whether this node can restart itself (its host handles {@link adopted}); if not, it refuses proposals. */
@@ -114,7 +119,7 @@ export function clusterCreate(d: ClusterCreateDeps): Pick<ServiceImpl<typeof Adm
           const refused = answersProblem(confirmed, d.selfId, ringOthers);
           if (refused !== undefined) throw new NodeClusterChangeError(`addresses: ${refused}; nothing changed`);
         } catch (err) {
-          if (lone) d.reopenWrites();
+          if (lone) d.abandonForming();
           throw err;
         }
         const fresh = confirmed.filter((a) => !('error' in a) && !a.alreadyMember).map((a) => a.address);
