@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { NodeHandle } from '@quorumkv/harness';
 import { Clients, enc, eventually, localValues, settled, sleep, startLone } from './support.js';
 
-const HOST = '127.0.0.248';
+const HOST = '127.0.0.251';
 const FLAGS = ['--partitions', '16', '--n', '3', '--log-level', 'warn', '--gossip-interval-ms', '200'];
 
 describe('a foreign proposal refused while a create forms its cluster', () => {
