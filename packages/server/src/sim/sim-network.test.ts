@@ -8,6 +8,11 @@ import { VirtualClock } from './virtual-clock.js';
 class Recorder implements SimProcess {
   alive = true;
   readonly got: string[] = [];
+  readonly gossip: string[] = [];
+  receiveGossip(from: string, bytes: Uint8Array): boolean {
+    this.gossip.push(`${from}:${new TextDecoder().decode(bytes)}`);
+    return false;
+  }
   apply(item: ReplicaItem): Promise<ReplicaItemResult> {
     this.got.push(new TextDecoder().decode(item.key));
     return Promise.resolve(newReplicaItemResult(item.id, ReplicaStatus.OK));
