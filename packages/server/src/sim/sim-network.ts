@@ -59,6 +59,8 @@ export class SimNetwork {
   readonly stats: NetworkStats = { sent: 0, delivered: 0, cut: 0, stalled: 0, partitioned: 0, gossipSent: 0, gossipLost: 0 };
   private readonly processes = new Map<string, SimProcess>();
   private group = new Map<string, number>();
+  /** Which node listens at each gossip address. */
+  private readonly nodeAt = new Map<string, string>();
 
   constructor(
     private readonly clock: VirtualClock,
@@ -68,8 +70,9 @@ export class SimNetwork {
     private readonly trace?: (line: string) => void,
   ) {}
 
-  /** The process now running as `nodeId` (replacing any earlier incarnation), or none. */
-  attach(nodeId: string, process: SimProcess | undefined): void {
+  /** The process now running as `nodeId` (replacing any earlier incarnation), or none; gossip reaches it at `address`. */
+  attach(nodeId: string, process: SimProcess | undefined, address?: string): void {
+    if (address !== undefined) this.nodeAt.set(address, nodeId);
     if (process) this.processes.set(nodeId, process);
     else this.processes.delete(nodeId);
   }
@@ -142,13 +145,14 @@ export class SimNetwork {
   }
 
   /**
-   * One gossip message from `from` (listening at `fromAddress`) to node `to`. SWIM treats the
+   * One gossip message from `from` (listening at `fromAddress`) to the node at `toAddress`. SWIM treats the
    * network as UDP: nothing answers it, and a message a replica call would see fail (a partition, a
    * cut or stalled link, a receiver that is down) is simply lost; a slow link delays it, so gossip
    * reorders as replica traffic does. It reaches only the process that ran when it was sent.
    */
-  gossip(from: string, fromAddress: string, to: string, bytes: Uint8Array): void {
+  gossip(from: string, fromAddress: string, toAddress: string, bytes: Uint8Array): void {
     this.stats.gossipSent++;
+    const to = this.nodeAt.get(toAddress) ?? toAddress;
     const target = this.processes.get(to);
     const { cutRate, stallRate } = this.conditions;
     if (!target || !target.alive || !this.connected(from, to) || this.random.chance(cutRate + stallRate)) {

@@ -147,19 +147,15 @@ export class SimNode {
     const timers = clock.timersFor(owner);
     const now = (): number => clock.now();
     const warn = (msg: string, fields: Record<string, unknown>): void => this.o.warn(id, msg, fields);
-    const address = (nodeId: string): string => ring.nodes.find((n) => n.id === nodeId)!.address;
-    const idAt = (addr: string): string | undefined => ring.nodes.find((n) => n.address === addr)?.id;
+    const self = ring.nodes.find((n) => n.id === id)!.address;
     const membership = new SimMembership({
       id,
-      address: address(id),
+      address: self,
       probeIntervalMs: c.gossipIntervalMs,
       clock,
       owner,
       random: this.o.gossipRandom.fork(),
-      send: (to, bytes) => {
-        const target = idAt(to);
-        if (target !== undefined) network.gossip(id, address(id), target, bytes);
-      },
+      send: (to, bytes) => network.gossip(id, self, to, bytes),
       onEvent: (e) => this.o.onMemberEvent(id, e),
     });
     const view = (nodeId: string): boolean => membership.isUp(nodeId);
@@ -189,7 +185,7 @@ export class SimNode {
     const inc = new Incarnation(owner, storage, coordinator, hints, admission, reaper, epochs, router, buckets, applier, membership);
     onPeerReturned(membership.list, id, () => void hints.deliverAll());
     this.inc = inc;
-    network.attach(id, inc);
+    network.attach(id, inc, self);
     const others = ring.nodes.filter((n) => n.id !== id);
     membership.start(others.map((n) => n.address));
     const joined = (waitedMs: number): void => {
