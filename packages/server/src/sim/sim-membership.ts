@@ -5,7 +5,7 @@
 // same ticks that do anything, without an event every 50 ms per node. Gossip is synchronous, so
 // its events skip the clock's wait for promise continuations unless a member event was emitted
 // (a listener, such as hint delivery on `alive`, may then have started asynchronous work).
-import { createMemberlist, decodeMessage, encodeMessage, type MemberEvent, type Memberlist } from '@quorumkv/gossip';
+import { createMemberlist, decodeMessage, encodeMessage, type GossipMessage, type MemberEvent, type Memberlist } from '@quorumkv/gossip';
 import type { CancelTimer } from '../clock/timers.js';
 import { GOSSIP_TICK_MS, gossipConfigFor, isRoutable } from '../cluster/member-liveness.js';
 import type { SimRandom } from './sim-random.js';
@@ -25,6 +25,8 @@ export interface SimMembershipOptions {
   send: (toAddress: string, bytes: Uint8Array) => void;
   /** Told every member event this process's memberlist emits (for the trace and the digest). */
   onEvent: (event: MemberEvent) => void;
+  /** The planted bug `ignores-accusations`: drop every claim about this node but `alive` before the memberlist sees it. */
+  ignoreAccusations?: boolean;
 }
 
 export class SimMembership {
@@ -64,7 +66,8 @@ export class SimMembership {
   /** Handles one message; true if it emitted a member event (listeners may have started asynchronous work). */
   receive(fromAddress: string, bytes: Uint8Array): boolean {
     const before = this.emitted;
-    this.list.receive(fromAddress, decodeMessage(bytes));
+    const message = decodeMessage(bytes);
+    this.list.receive(fromAddress, this.o.ignoreAccusations ? withoutAccusations(this.o.id, message) : message);
     this.reschedule();
     return this.emitted !== before;
   }
@@ -91,4 +94,10 @@ export class SimMembership {
       return this.emitted !== before;
     });
   }
+}
+
+/** `message` without what it says against `selfId` (suspect, dead, left), which the memberlist would refute. */
+function withoutAccusations(selfId: string, message: GossipMessage): GossipMessage {
+  if (message.type === 'push-pull') return { ...message, members: message.members.filter((m) => m.id !== selfId || m.state === 'alive') };
+  return { ...message, gossip: message.gossip.filter((g) => g.kind === 'metadata' || g.kind === 'alive' || g.id !== selfId) };
 }

@@ -27,8 +27,11 @@ import type { VirtualClock } from './virtual-clock.js';
 /**
  * Bugs planted on purpose, to prove the checker catches them:
  * - `replica-overwrites`: replicas store an incoming record over theirs instead of merging.
+ * - `ignores-accusations`: a node's gossip drops what peers say against it (suspect, dead, left),
+ *   so it never refutes: a restarted node stays dead or left to its peers.
  */
-export type Mutation = 'replica-overwrites';
+export type Mutation = 'replica-overwrites' | 'ignores-accusations';
+export const MUTATIONS: readonly Mutation[] = ['replica-overwrites', 'ignores-accusations'];
 
 /** How often a node sweeps expired records (node.ts uses the same period). */
 const SWEEP_INTERVAL_MS = 10_000;
@@ -157,6 +160,7 @@ export class SimNode {
       random: this.o.gossipRandom.fork(),
       send: (to, bytes) => network.gossip(id, self, to, bytes),
       onEvent: (e) => this.o.onMemberEvent(id, e),
+      ignoreAccusations: this.o.mutation === 'ignores-accusations',
     });
     const view = (nodeId: string): boolean => membership.isUp(nodeId);
     const router = network.transport(id, owner, view);

@@ -5,9 +5,10 @@ import { formatReport } from './sim-report.js';
 
 // The simulation itself: replays exactly from a seed, passes on the paths today's code gets right
 // (crashes, restarts, partitions, cut and slow links, sloppy quorums, hinted handoff, read repair),
-// and catches a bug planted on purpose. Issue #13's full property is causal-properties.test.ts.
+// and catches bugs planted on purpose, in the data path and in the nodes' gossip. Issue #13's full
+// property is causal-properties.test.ts.
 
-/** Runs per `npm test` of the `basic` property (~20 ms of CPU each under jest); larger sweeps: CONTRIBUTING.md. */
+/** Runs per `npm test` of the `basic` property (~40 ms of CPU each under jest, gossip included); larger sweeps: CONTRIBUTING.md. */
 const BASIC_RUNS = 100;
 /** Runs of the passive-convergence property per `npm test`. */
 const CONVERGENCE_RUNS = 200;
@@ -87,5 +88,16 @@ describe('whole-cluster simulation', () => {
     expect(blackBox.failed).toBe(true);
     expect(blackBox.report).toMatch(/(lost-write|superseded-value-returned|stale-read-after-quorum|dot-reuse): /);
     console.log(`planted bug replica-overwrites: caught after ${any.afterRuns} run(s); by the history checks alone after ${blackBox.afterRuns} run(s): ${blackBox.report.match(/\n {2}(\S+): /)?.[1]}`);
+  }, 300_000);
+
+  it("catches a node whose gossip never refutes what peers say against it (a bug in the nodes' gossip)", async () => {
+    const res = await fc.check(
+      fc.asyncProperty(seeds, stepCounts, (seed, steps) => holds({ seed, steps, faults: 'basic', mutation: 'ignores-accusations' })),
+      { seed: 42, numRuns: PLANTED_BUG_BUDGET },
+    );
+    expect(res.failed).toBe(true);
+    // Peers keep a restarted node dead or left: reads at r=3 after healing cannot reach it.
+    expect(String(res.errorInstance)).toMatch(/(final-read-failed|lost-write): /);
+    console.log(`planted bug ignores-accusations: caught after ${res.numRuns} run(s)`);
   }, 300_000);
 });
