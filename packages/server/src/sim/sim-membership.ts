@@ -11,6 +11,10 @@ import { GOSSIP_TICK_MS, gossipConfigFor, isRoutable } from '../cluster/member-l
 import type { SimRandom } from './sim-random.js';
 import type { TimerOwner, VirtualClock } from './virtual-clock.js';
 
+// Module bindings: inside jest's vm sandbox every global lookup (Math.ceil) is slow, and this runs on every gossip event.
+const { ceil, max } = Math;
+const INFINITY = Number.POSITIVE_INFINITY;
+
 export interface SimMembershipOptions {
   id: string;
   /** Where peers send to (the node's advertised address). */
@@ -31,7 +35,7 @@ export interface SimMembershipOptions {
 
 export class SimMembership {
   readonly list: Memberlist;
-  private tickAtMs = Infinity;
+  private tickAtMs = INFINITY;
   private cancelTick: CancelTimer | undefined;
   /** Member events emitted so far (a call that emitted one may have started asynchronous work). */
   private emitted = 0;
@@ -81,14 +85,14 @@ export class SimMembership {
   private reschedule(): void {
     const { clock, owner } = this.o;
     const now = clock.now();
-    const at = Math.ceil(Math.max(this.list.nextDeadlineMs(), now + 1) / GOSSIP_TICK_MS) * GOSSIP_TICK_MS;
-    if (!Number.isFinite(at) || at >= this.tickAtMs) return;
+    const at = ceil(max(this.list.nextDeadlineMs(), now + 1) / GOSSIP_TICK_MS) * GOSSIP_TICK_MS;
+    if (at === INFINITY || at >= this.tickAtMs) return;
     this.cancelTick?.();
     this.tickAtMs = at;
     this.cancelTick = clock.scheduleSync(at - now, () => {
       if (!owner.alive) return false;
       const before = this.emitted;
-      this.tickAtMs = Infinity;
+      this.tickAtMs = INFINITY;
       this.list.tick();
       this.reschedule();
       return this.emitted !== before;
