@@ -1,8 +1,8 @@
 // One simulated QuorumKV node: the real Coordinator, ReplicaApplier, HintAdmission, HintKeeper,
 // DeadRecordReaper, ActorEpochs, BucketRegistry and gossip memberlist, wired as node.ts wires them,
-// over a SimDisk, the SimNetwork and virtual timers. Its view of who is up is its memberlist's. A crash drops the process (its timers, in-memory state such as
-// pending reaps and the actor epoch, its connections and in-flight requests); the disk stays unless
-// it is lost.
+// over a SimDisk, the SimNetwork and virtual timers; its view of who is up is its memberlist's. A
+// crash drops the process (its timers, in-memory state such as pending reaps, the actor epoch and
+// its gossip, its connections and in-flight requests); the disk stays unless it is lost.
 import { ReplicaOp, ReplicaStatus, newReplicaItemResult, type ReplicaItem, type ReplicaItemResult } from '@quorumkv/protocol';
 import type { MemberEvent } from '@quorumkv/gossip';
 import type { Ring } from '@quorumkv/ring';
@@ -18,6 +18,7 @@ import { NodeMetrics } from '../observability/metrics.js';
 import { HintAdmission } from '../replication/hint-admission.js';
 import { HintKeeper } from '../replication/hinted-handoff.js';
 import { ReplicaApplier } from '../replication/replica-applier.js';
+import type { Timers } from '../clock/timers.js';
 import type { SimDisk } from './sim-disk.js';
 import { SimMembership } from './sim-membership.js';
 import type { SimNetwork, SimProcess, SimTransport } from './sim-network.js';
@@ -150,18 +151,7 @@ export class SimNode {
     const timers = clock.timersFor(owner);
     const now = (): number => clock.now();
     const warn = (msg: string, fields: Record<string, unknown>): void => this.o.warn(id, msg, fields);
-    const self = ring.nodes.find((n) => n.id === id)!.address;
-    const membership = new SimMembership({
-      id,
-      address: self,
-      probeIntervalMs: c.gossipIntervalMs,
-      clock,
-      owner,
-      random: this.o.gossipRandom.fork(),
-      send: (to, bytes) => network.gossip(id, self, to, bytes),
-      onEvent: (e) => this.o.onMemberEvent(id, e),
-      ignoreAccusations: this.o.mutation === 'ignores-accusations',
-    });
+    const membership = this.gossip(owner);
     const view = (nodeId: string): boolean => membership.isUp(nodeId);
     const router = network.transport(id, owner, view);
     const buckets = new BucketRegistry({ n: c.n, r: c.r, w: c.w, autoCreate: c.autoCreateBuckets, maxBuckets: c.maxBuckets }, () => ring.nodes.length, {
@@ -189,19 +179,45 @@ export class SimNode {
     const inc = new Incarnation(owner, storage, coordinator, hints, admission, reaper, epochs, router, buckets, applier, membership);
     onPeerReturned(membership.list, id, () => void hints.deliverAll());
     this.inc = inc;
-    network.attach(id, inc, self);
+    network.attach(id, inc, membership.list.address);
+    this.join(inc, timers);
+    return inc;
+  }
+
+  /** The process's gossip, on its timers' owner, at the node's ring address. */
+  private gossip(owner: { alive: boolean }): SimMembership {
+    const { id, ring, network, config } = this.o;
+    const self = ring.nodes.find((n) => n.id === id)!.address;
+    return new SimMembership({
+      id,
+      address: self,
+      probeIntervalMs: config.gossipIntervalMs,
+      clock: this.o.clock,
+      owner,
+      random: this.o.gossipRandom.fork(),
+      send: (to, bytes) => network.gossip(id, self, to, bytes),
+      onEvent: (e) => this.o.onMemberEvent(id, e),
+      ignoreAccusations: this.o.mutation === 'ignores-accusations',
+    });
+  }
+
+  /**
+   * Joins gossip through the ring's other nodes and, once gossip knows them all or JOIN_WAIT_MS
+   * passed (polled as node.ts's `join` does), starts the background work and serves clients.
+   */
+  private join(inc: Incarnation, timers: Timers): void {
+    const { id, ring, config: c } = this.o;
     const others = ring.nodes.filter((n) => n.id !== id);
-    membership.start(others.map((n) => n.address));
+    inc.membership.start(others.map((n) => n.address));
     const joined = (waitedMs: number): void => {
-      if (!knowsAll(membership.list, id, others.map((n) => n.id)) && waitedMs < JOIN_WAIT_MS) return void timers.after(JOIN_POLL_MS, () => joined(waitedMs + JOIN_POLL_MS));
-      if (c.hintedHandoff) hints.start();
-      admission.start();
-      reaper.start(Math.max(100, Math.min(c.tombstoneGraceMs / 2, 5_000)));
-      timers.every(SWEEP_INTERVAL_MS, () => void storage.sweepExpired({ limit: 1000 }).catch(() => undefined));
+      if (!knowsAll(inc.membership.list, id, others.map((n) => n.id)) && waitedMs < JOIN_WAIT_MS) return void timers.after(JOIN_POLL_MS, () => joined(waitedMs + JOIN_POLL_MS));
+      if (c.hintedHandoff) inc.hints.start();
+      inc.admission.start();
+      inc.reaper.start(Math.max(100, Math.min(c.tombstoneGraceMs / 2, 5_000)));
+      timers.every(SWEEP_INTERVAL_MS, () => void inc.storage.sweepExpired({ limit: 1000 }).catch(() => undefined));
       inc.ready = true;
     };
     joined(0);
-    return inc;
   }
 
   /**
