@@ -15,6 +15,7 @@ import { BucketRegistry, METADATA_PREFIX as BUCKET_METADATA } from './cluster/bu
 import { AutoJoin } from './cluster/auto-join.js';
 import { Claimant, encodeMemberMeta } from './cluster/claimant.js';
 import { ClusterMembership } from './cluster/membership.js';
+import { JOIN_WAIT_MS, goneSinceMs, onPeerReturned } from './cluster/member-liveness.js';
 import { discoverCluster } from './cluster/discovery.js';
 import { establishIdentity, storeJoinedCluster, type NodeIdentity } from './cluster/node-identity.js';
 import { RingGate, type RingSource } from './cluster/ring-gate.js';
@@ -53,8 +54,6 @@ export const SERVER_VERSION = '0.1.0';
 
 /** Longest a graceful stop waits for its leave announcement to reach peers (a few gossip rounds). */
 const LEAVE_WAIT_MS = 2_000;
-/** Longest a starting node waits to hear of every ring node before serving (it routes only to nodes it has heard of). */
-const JOIN_WAIT_MS = 3_000;
 
 /** How long a node started with only --seeds tries them before giving up. */
 const DISCOVERY_TIMEOUT_MS = 30_000;
@@ -422,10 +421,7 @@ export class QuorumNode {
         storage,
         isMember: (id) => allNodes(view.ring.current).some((n) => n.id === id),
         isUp: (id) => router.isUp(id),
-        goneSinceMs: (id) => {
-          const m = view.membership.list.member(id);
-          return m && m.state !== 'alive' ? m.stateChangedAtMs : undefined;
-        },
+        goneSinceMs: (id) => goneSinceMs(view.membership.list, id),
         metrics: this.metrics,
         now: Date.now,
         timers: systemTimers,
@@ -439,9 +435,7 @@ export class QuorumNode {
       },
     );
     const hints = new HintKeeper(storage, router, this.metrics, { intervalMs: c.hintDeliveryIntervalMs, batchSize: 256, timers: systemTimers, now: Date.now }, this.warn);
-    view.membership.list.on((e) => {
-      if (e.type !== 'metadata' && e.member.id !== identity.nodeId && (e.type === 'alive' || e.type === 'joined')) void hints.deliverAll();
-    });
+    onPeerReturned(view.membership.list, identity.nodeId, () => void hints.deliverAll());
     const handoff = new HandoffSender(
       {
         selfId: identity.nodeId,

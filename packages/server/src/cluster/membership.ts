@@ -7,6 +7,7 @@ import { ErrorDetailSchema, ErrorReason, MembershipService } from '@quorumkv/pro
 import { NodeForeignClusterError, NodeUnauthenticatedError } from '../errors/errors.js';
 import { signGossip, verifyGossip, type GossipKeyring } from '../security/gossip-keys.js';
 import type { PeerPool } from '../replication/peer-pool.js';
+import { GOSSIP_TICK_MS, gossipConfigFor, isRoutable, knowsAll } from './member-liveness.js';
 
 export interface MembershipOptions {
   selfId: string;
@@ -39,7 +40,6 @@ export interface GossipEnvelope {
   tag: Uint8Array;
 }
 
-const TICK_MS = 50;
 const NO_TAG = new Uint8Array(0);
 const SEND_TIMEOUT_MS = 2_000;
 const REFUSAL_LOG_INTERVAL_MS = 60_000;
@@ -54,13 +54,7 @@ export class ClusterMembership {
   constructor(private readonly o: MembershipOptions) {
     this.list = createMemberlist({
       self: { id: o.selfId, address: o.advertise, ...(o.meta ? { meta: o.meta } : {}) },
-      config: {
-        probeIntervalMs: o.probeIntervalMs,
-        probeTimeoutMs: Math.max(10, Math.floor(o.probeIntervalMs / 2)),
-        gossipIntervalMs: Math.max(10, Math.floor(o.probeIntervalMs / 3)),
-        pushPullIntervalMs: Math.max(1000, o.probeIntervalMs * 10),
-        joinRetryIntervalMs: Math.max(200, o.probeIntervalMs),
-      },
+      config: gossipConfigFor(o.probeIntervalMs),
       transport: { send: (to, message) => this.send(to, message) },
       random: Math.random,
       now: o.now,
@@ -75,11 +69,11 @@ export class ClusterMembership {
     this.lastTickMs = this.o.now();
     this.timer = setInterval(() => {
       const now = this.o.now();
-      const lag = now - this.lastTickMs - TICK_MS;
+      const lag = now - this.lastTickMs - GOSSIP_TICK_MS;
       if (lag > 200) this.list.reportLocalStall(lag);
       this.lastTickMs = now;
       this.list.tick();
-    }, TICK_MS);
+    }, GOSSIP_TICK_MS);
     this.timer.unref();
   }
 
@@ -92,7 +86,7 @@ export class ClusterMembership {
     const until = this.o.now() + maxWaitMs;
     try {
       this.list.leave();
-      while (this.list.pendingBroadcasts() > 0 && this.hasLivePeers() && this.o.now() < until) await sleep(TICK_MS);
+      while (this.list.pendingBroadcasts() > 0 && this.hasLivePeers() && this.o.now() < until) await sleep(GOSSIP_TICK_MS);
       const left = until - this.o.now();
       if (left > 0 && this.sending.size > 0) await Promise.race([Promise.allSettled([...this.sending]), sleep(left)]);
     } finally {
@@ -116,16 +110,9 @@ export class ClusterMembership {
     this.list.receive(envelope.fromAddress, message);
   }
 
-  /**
-   * Whether routing may use `nodeId`: gossip knows it alive or suspect. A suspect is only accused,
-   * and is routed to until it is found dead (a node that cannot hear replies would otherwise push
-   * writes to fallbacks with every accusation it makes); the replica channel's own failures take a
-   * really unreachable node out at once. A node gossip has never heard of is not up.
-   */
+  /** Whether routing may use `nodeId` (see {@link isRoutable}). */
   isUp(nodeId: string): boolean {
-    if (nodeId === this.o.selfId) return true;
-    const state = this.list.member(nodeId)?.state;
-    return state === 'alive' || state === 'suspect';
+    return isRoutable(this.list, this.o.selfId, nodeId);
   }
 
   private hasLivePeers(): boolean {
@@ -134,7 +121,7 @@ export class ClusterMembership {
 
   /** Whether gossip has a record (in any state) of every one of `ids`. */
   knowsAll(ids: readonly string[]): boolean {
-    return ids.every((id) => id === this.o.selfId || this.list.member(id) !== undefined);
+    return knowsAll(this.list, this.o.selfId, ids);
   }
 
   private send(to: string, message: GossipMessage): void {

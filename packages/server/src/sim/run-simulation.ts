@@ -44,6 +44,11 @@ export interface SimulationResult {
     acknowledged: number;
     warnings: number;
     hintsLeft: number;
+    /** Gossip messages sent, and member events (suspect, dead, alive, joined, left) the nodes' memberlists emitted. */
+    gossipMessages: number;
+    memberEvents: number;
+    /** Digest of every member event of the run: the gossip history (equal across replays of a seed). */
+    memberDigest: string;
     /** Keys whose primaries' disks still differed after heal and the first settle, before any final read (hints and background work alone). */
     divergedAfterSettle: number;
   };
@@ -114,6 +119,9 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRes
       acknowledged: history.ops.filter((op) => op.outcome === 'ok' && op.kind !== 'get').length,
       warnings: cluster.warnings,
       hintsLeft: cluster.pendingHints(),
+      gossipMessages: cluster.network.stats.gossipSent,
+      memberEvents: cluster.memberEvents,
+      memberDigest: cluster.memberDigest(),
       divergedAfterSettle,
     },
   };

@@ -6,9 +6,9 @@ import { parseArgs } from 'node:util';
 import { runSimulation, type SimulationOptions } from './run-simulation.js';
 import { formatReport, formatViolations, replayCommand } from './sim-report.js';
 import { INGREDIENTS, type FaultMenu, type Ingredient } from './schedule.js';
-import type { Mutation } from './sim-node.js';
+import { MUTATIONS, type Mutation } from './sim-node.js';
 
-const usage = `usage: npm run sim -w @quorumkv/server -- (--seed S | --runs N [--first-seed S] [--max-failures F] [--max-seconds T]) [--steps N] [--faults full|basic] [--without ${INGREDIENTS.join(',')}] [--mutation replica-overwrites] [--trace] [--explain]`;
+const usage = `usage: npm run sim -w @quorumkv/server -- (--seed S | --runs N [--first-seed S] [--max-failures F] [--max-seconds T]) [--steps N] [--faults full|basic] [--without ${INGREDIENTS.join(',')}] [--mutation ${MUTATIONS.join('|')}] [--trace] [--explain]`;
 
 function parseFlags() {
   try {
@@ -52,7 +52,7 @@ async function main(): Promise<number> {
     return args.help ? 0 : 2;
   }
   if (args.faults !== 'full' && args.faults !== 'basic') return console.error(`--faults must be full or basic\n${usage}`), 2;
-  if (args.mutation !== undefined && args.mutation !== 'replica-overwrites') return console.error(`--mutation must be replica-overwrites\n${usage}`), 2;
+  if (args.mutation !== undefined && !MUTATIONS.includes(args.mutation as Mutation)) return console.error(`--mutation must be one of ${MUTATIONS.join(', ')}\n${usage}`), 2;
   const without = args.without.split(',').filter(Boolean);
   const unknown = without.filter((w) => !INGREDIENTS.includes(w as Ingredient));
   if (unknown.length > 0) return console.error(`--without: unknown ${unknown.join(', ')}\n${usage}`), 2;

@@ -102,7 +102,7 @@ export class SimClient {
   /** Runs one request on `via`'s running process; its answer is lost if that process dies first. */
   private async call<R extends GetResponse | PutResponse | DeleteResponse>(op: Op, via: string, request: (p: Incarnation) => Promise<R>): Promise<R | undefined> {
     const node = this.cluster.node(via);
-    const process = node.stopping ? undefined : node.process;
+    const process = node.serving;
     const done = (outcome: Exclude<Op['outcome'], 'pending'>, error?: string): undefined => {
       this.history.complete(op, this.clock.now(), outcome, error);
       return undefined;

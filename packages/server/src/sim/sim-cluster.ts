@@ -1,8 +1,11 @@
-// A simulated cluster: nodes on one virtual clock and one simulated network, each node's view of
-// who is up (it follows the truth after a random detection delay, as gossip does, and a restarted
-// process starts believing everyone is up), and the faults the nemesis applies.
+// A simulated cluster: nodes on one virtual clock and one simulated network (which carries their
+// replica traffic and their gossip: each node's view of who is up is its own memberlist's), and
+// the faults the nemesis applies.
+import { createHash } from 'node:crypto';
+import type { MemberEvent } from '@quorumkv/gossip';
 import { createRing, preferenceListForPartition, partitionOf, type Ring } from '@quorumkv/ring';
 import type { Hint } from '@quorumkv/storage';
+import { JOIN_WAIT_MS } from '../cluster/member-liveness.js';
 import { join } from '@quorumkv/vclock';
 import { serverConfigSchema, type ServerConfig } from '../config/config-schema.js';
 import { decodeRecord, liveSiblings, mergeRecords, type KeyRecord } from '../record/key-record.js';
@@ -23,13 +26,15 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 export const BUCKET = 'default';
 const BUCKET_BYTES = encoder.encode(BUCKET);
+/** Step of the clock while the cluster starts (a starting node polls gossip as often). */
+const JOIN_STEP_MS = 20;
 
 export interface SimClusterOptions {
   clock: VirtualClock;
   history: History;
   ledger: DotLedger;
   profile: Profile;
-  /** Randomness of the network, of the nodes' decisions and of failure detection. */
+  /** Randomness of the network, of the nodes' decisions and of their gossip. */
   random: SimRandom;
   /** The keys clients use. */
   keys: readonly string[];
@@ -76,21 +81,20 @@ export class SimCluster {
   readonly ring: Ring;
   readonly config: ServerConfig;
   warnings = 0;
-  private readonly views = new Map<string, Map<string, boolean>>();
-  /** Since when each observer has seen each peer down (`observer>peer`), as gossip's state-change time. */
-  private readonly downSince = new Map<string, number>();
-  private readonly correcting = new Set<string>();
+  /** How many member events the nodes' memberlists emitted. */
+  memberEvents = 0;
+  /** Every member event (time, observer, event, member, incarnation) in order: see {@link memberDigest}. */
+  private readonly memberHash = createHash('sha256');
   private readonly primariesOf = new Map<string, readonly string[]>();
   /** Values some lost record held, and values some lost record knew to be superseded. */
   private readonly touched = new Set<string>();
   private readonly touchedSupersessions = new Set<string>();
-  private readonly detect: SimRandom;
 
   constructor(private readonly o: SimClusterOptions) {
     const { clock, ledger, profile } = o;
     this.ring = ringOf(profile.nodes);
     this.config = simConfig(profile);
-    this.detect = o.random.fork();
+    const gossipRandom = o.random.fork();
     const nodeRandom = o.random.fork();
     const trace = o.history.tracing ? (line: string): void => o.history.trace(clock.now(), line) : undefined;
     this.network = new SimNetwork(clock, o.random.fork(), (bucket, key, record) => ledger.observe(bucket, key, record, 'network', clock.now()), trace);
@@ -113,9 +117,9 @@ export class SimCluster {
             onOverwrite: (key, before, after) =>
               o.history.overwrites.push({ node: n.id, key: decoder.decode(key), atMs: clock.now(), before: describeRecord(before, clock.now()), after: describeRecord(after, clock.now()) }),
           }),
-          view: (target) => this.sees(n.id, target),
-          goneSinceMs: (target) => this.downSince.get(`${n.id}>${target}`),
           random: nodeRandom,
+          gossipRandom,
+          onMemberEvent: (observer, e) => this.memberEvent(observer, e),
           mutation: o.mutation,
           warn: () => void this.warnings++,
         }),
@@ -139,14 +143,15 @@ export class SimCluster {
     return p;
   }
 
+  /** Starts every node and runs until each serves (each has joined gossip, or waited as long as a node does). */
   async start(): Promise<void> {
     for (const n of this.nodes) await n.start();
+    for (let waited = 0; this.nodes.some((n) => !n.serving) && waited <= JOIN_WAIT_MS; waited += JOIN_STEP_MS) await this.o.clock.run(JOIN_STEP_MS);
   }
 
   crash(id: string): void {
     this.node(id).crash();
     this.note(`crash ${id}`);
-    this.reconsider();
   }
 
   /** A clean stop (restart it later). */
@@ -154,17 +159,13 @@ export class SimCluster {
     if (!this.node(id).process) return;
     this.note(`stop ${id} cleanly`);
     await this.node(id).stop();
-    this.reconsider();
   }
 
   async restart(id: string): Promise<void> {
     const node = this.node(id);
     if (node.process) return;
-    this.views.delete(id); // a new process knows nobody is down
-    for (const slot of [...this.downSince.keys()]) if (slot.startsWith(`${id}>`)) this.downSince.delete(slot);
     await node.start();
     this.note(`restart ${id}`);
-    this.reconsider();
   }
 
   /** Crash, and the disk is gone: the node comes back (on restart) with an empty one. */
@@ -175,7 +176,6 @@ export class SimCluster {
     node.disk.lose();
     this.o.history.lostCopy(id, '*', this.o.clock.now());
     this.note(`lose disk of ${id} (crashed; restarts empty)`);
-    this.reconsider();
   }
 
   corrupt(id: string, key: string): void {
@@ -209,13 +209,11 @@ export class SimCluster {
   partition(groups: string[][]): void {
     this.network.partition(groups);
     this.note(`partition ${groups.map((g) => `{${g.join(' ')}}`).join(' ')}`);
-    this.reconsider();
   }
 
   heal(): void {
     this.network.heal();
     this.note('heal partition');
-    this.reconsider();
   }
 
   links(c: LinkConditions): void {
@@ -233,7 +231,6 @@ export class SimCluster {
     }
     this.note('heal everything: partition healed, links calm');
     for (const n of this.nodes) await this.restart(n.id);
-    this.reconsider();
   }
 
   /**
@@ -341,37 +338,16 @@ export class SimCluster {
     this.o.history.note(this.o.clock.now(), what);
   }
 
-  private sees(observer: string, target: string): boolean {
-    return observer === target || (this.views.get(observer)?.get(target) ?? true);
+  /** A digest of every member event so far: equal for two runs exactly when they saw the same gossip history. */
+  memberDigest(): string {
+    return this.memberHash.copy().digest('hex');
   }
 
-  /**
-   * Schedules each running node's view of each peer to follow the truth after a detection delay
-   * (re-read when it fires, so a flapping peer ends where it is). A peer seen coming back gets its
-   * hints at once, as node.ts does on gossip's `alive` event.
-   */
-  private reconsider(): void {
-    for (const a of this.nodes) {
-      const process = a.process;
-      if (!process) continue;
-      for (const b of this.nodes) {
-        const slot = `${a.id}>${b.id}`;
-        if (a === b || this.correcting.has(slot) || this.sees(a.id, b.id) === this.network.reachable(a.id, b.id)) continue;
-        this.correcting.add(slot);
-        this.o.clock.schedule(this.detect.int(20, 1500), () => {
-          this.correcting.delete(slot);
-          if (a.process !== process) return;
-          const up = this.network.reachable(a.id, b.id);
-          const was = this.sees(a.id, b.id);
-          let view = this.views.get(a.id);
-          if (!view) this.views.set(a.id, (view = new Map()));
-          view.set(b.id, up);
-          if (up) this.downSince.delete(slot);
-          else if (was) this.downSince.set(slot, this.o.clock.now());
-          if (up && !was) void process.hints.deliverAll();
-          this.reconsider();
-        });
-      }
-    }
+  /** Folds one member event into the digest, and traces it. */
+  private memberEvent(observer: string, e: MemberEvent): void {
+    const line = `${observer} sees ${e.member.id} ${e.type} (incarnation ${e.member.incarnation})`;
+    this.memberEvents++;
+    this.memberHash.update(`${e.atMs} ${line}\n`);
+    if (this.o.history.tracing) this.o.history.trace(this.o.clock.now(), line);
   }
 }

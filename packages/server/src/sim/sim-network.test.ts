@@ -8,6 +8,11 @@ import { VirtualClock } from './virtual-clock.js';
 class Recorder implements SimProcess {
   alive = true;
   readonly got: string[] = [];
+  readonly gossip: string[] = [];
+  receiveGossip(from: string, bytes: Uint8Array): boolean {
+    this.gossip.push(`${from}:${new TextDecoder().decode(bytes)}`);
+    return false;
+  }
   apply(item: ReplicaItem): Promise<ReplicaItemResult> {
     this.got.push(new TextDecoder().decode(item.key));
     return Promise.resolve(newReplicaItemResult(item.id, ReplicaStatus.OK));
@@ -135,6 +140,50 @@ describe('SimNetwork', () => {
     expect(error).toBe('');
     await clock.run(2);
     expect(error).toMatch(/deadline exceeded/);
+  });
+});
+
+describe('SimNetwork gossip', () => {
+  const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
+
+  it('delivers gossip by address after a delay, never across a partition, and loses it on a cut or stalled link', async () => {
+    const { clock, net, nodes } = setup();
+    for (const id of ['a', 'b', 'c']) net.attach(id, nodes[id as 'a' | 'b' | 'c'], `${id}:7070`);
+    net.gossip('a', 'a:7070', 'b:7070', bytes('hello'));
+    expect(nodes.b.gossip).toEqual([]); // a message takes time
+    await clock.run(10);
+    expect(nodes.b.gossip).toEqual(['a:7070:hello']);
+    net.partition([['a', 'b'], ['c']]);
+    net.gossip('a', 'a:7070', 'c:7070', bytes('across'));
+    net.gossip('c', 'c:7070', 'a:7070', bytes('back'));
+    net.gossip('a', 'a:7070', 'nowhere:7070', bytes('unknown'));
+    net.heal();
+    net.conditions = { cutRate: 0.5, stallRate: 0.5, slowRate: 0 };
+    for (let i = 0; i < 20; i++) net.gossip('a', 'a:7070', 'b:7070', bytes(`lost ${i}`));
+    await clock.run(10_000);
+    expect(nodes.c.gossip).toEqual([]);
+    expect(nodes.a.gossip).toEqual([]);
+    expect(nodes.b.gossip).toEqual(['a:7070:hello']);
+    expect(net.stats).toMatchObject({ gossipSent: 24, gossipLost: 23 });
+  });
+
+  it('reorders gossip on slow links, and a message reaches only the process that ran when it was sent', async () => {
+    const { clock, net, nodes } = setup(3);
+    net.attach('a', nodes.a, 'a:7070');
+    net.attach('b', nodes.b, 'b:7070');
+    net.conditions = { cutRate: 0, stallRate: 0, slowRate: 0.5 };
+    for (let i = 0; i < 20; i++) net.gossip('a', 'a:7070', 'b:7070', bytes(String(i)));
+    await clock.run(3_000);
+    const order = nodes.b.gossip.map((g) => Number(g.split(':').pop()));
+    expect([...order].sort((x, y) => x - y)).toEqual([...Array(20).keys()]);
+    expect(order).not.toEqual([...Array(20).keys()]);
+    // In flight when the receiver restarts: the new process never sees it.
+    net.gossip('a', 'a:7070', 'b:7070', bytes('to the old process'));
+    const restarted = new Recorder();
+    net.attach('b', restarted, 'b:7070');
+    await clock.run(3_000);
+    expect(restarted.gossip).toEqual([]);
+    expect(nodes.b.gossip).toHaveLength(20);
   });
 });
 

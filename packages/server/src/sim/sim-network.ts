@@ -2,7 +2,8 @@
 // with a random delay (so messages reorder), can be cut in flight (the sender sees its stream
 // break) or stall (no answer: the sender's timeouts decide), and never crosses a partition.
 // A message reaches only the process incarnation it was sent to: after a crash and restart the
-// old connection is gone. It implements the coordinator's `ReplicaTransport` for each node.
+// old connection is gone. It implements the coordinator's `ReplicaTransport` for each node, and
+// carries the nodes' gossip (one-way messages, lost where a replica message would fail).
 import { ReplicaOp, ReplicaStatus, type ReplicaItem, type ReplicaItemResult } from '@quorumkv/protocol';
 import { PeerUnavailableError } from '../replication/peer-channel.js';
 import type { ReplicaItemInput, ReplicaTransport } from '../replication/replica-transport.js';
@@ -10,10 +11,12 @@ import { describeRecord } from './describe-record.js';
 import type { SimRandom } from './sim-random.js';
 import type { TimerOwner, VirtualClock } from './virtual-clock.js';
 
-/** What the network needs of a running process: its replica service. */
+/** What the network needs of a running process: its replica service and its gossip endpoint. */
 export interface SimProcess extends TimerOwner {
   apply(item: ReplicaItem): Promise<ReplicaItemResult>;
   applyAll(items: ReplicaItem[]): Promise<ReplicaItemResult[]>;
+  /** One encoded gossip message from the node at `fromAddress`; true if it started asynchronous work. */
+  receiveGossip(fromAddress: string, bytes: Uint8Array): boolean;
 }
 
 /** Faults currently in force. */
@@ -34,6 +37,9 @@ export interface NetworkStats {
   cut: number;
   stalled: number;
   partitioned: number;
+  /** Gossip messages sent, and those lost (partition, cut or stalled link, receiver down or restarted). */
+  gossipSent: number;
+  gossipLost: number;
 }
 
 /** A process's replica traffic; `close` fails what is in flight and refuses more, as closing the router does. */
@@ -50,9 +56,11 @@ const copy = (b: Uint8Array): Uint8Array => new Uint8Array(b);
 
 export class SimNetwork {
   conditions: LinkConditions = { ...CALM };
-  readonly stats: NetworkStats = { sent: 0, delivered: 0, cut: 0, stalled: 0, partitioned: 0 };
+  readonly stats: NetworkStats = { sent: 0, delivered: 0, cut: 0, stalled: 0, partitioned: 0, gossipSent: 0, gossipLost: 0 };
   private readonly processes = new Map<string, SimProcess>();
   private group = new Map<string, number>();
+  /** Which node listens at each gossip address. */
+  private readonly nodeAt = new Map<string, string>();
 
   constructor(
     private readonly clock: VirtualClock,
@@ -62,8 +70,9 @@ export class SimNetwork {
     private readonly trace?: (line: string) => void,
   ) {}
 
-  /** The process now running as `nodeId` (replacing any earlier incarnation), or none. */
-  attach(nodeId: string, process: SimProcess | undefined): void {
+  /** The process now running as `nodeId` (replacing any earlier incarnation), or none; gossip reaches it at `address`. */
+  attach(nodeId: string, process: SimProcess | undefined, address?: string): void {
+    if (address !== undefined) this.nodeAt.set(address, nodeId);
     if (process) this.processes.set(nodeId, process);
     else this.processes.delete(nodeId);
   }
@@ -133,6 +142,28 @@ export class SimNetwork {
         return Promise.race([answer, timeout]).then((rs) => rs.map(copyResult));
       }),
     };
+  }
+
+  /**
+   * One gossip message from `from` (listening at `fromAddress`) to the node at `toAddress`. SWIM treats the
+   * network as UDP: nothing answers it, and a message a replica call would see fail (a partition, a
+   * cut or stalled link, a receiver that is down) is simply lost; a slow link delays it, so gossip
+   * reorders as replica traffic does. It reaches only the process that ran when it was sent.
+   */
+  gossip(from: string, fromAddress: string, toAddress: string, bytes: Uint8Array): void {
+    this.stats.gossipSent++;
+    const to = this.nodeAt.get(toAddress) ?? toAddress;
+    const target = this.processes.get(to);
+    const { cutRate, stallRate } = this.conditions;
+    if (!target || !target.alive || !this.connected(from, to) || this.random.chance(cutRate + stallRate)) {
+      this.stats.gossipLost++;
+      return;
+    }
+    this.clock.scheduleSync(this.latency(), () => {
+      if (target.alive && this.processes.get(to) === target && this.connected(from, to)) return target.receiveGossip(fromAddress, bytes);
+      this.stats.gossipLost++;
+      return false;
+    });
   }
 
   /**

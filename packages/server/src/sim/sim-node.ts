@@ -1,13 +1,15 @@
 // One simulated QuorumKV node: the real Coordinator, ReplicaApplier, HintAdmission, HintKeeper,
-// DeadRecordReaper, ActorEpochs and BucketRegistry, wired as node.ts wires them, over a SimDisk,
-// the SimNetwork and virtual timers. A crash drops the process (its timers, in-memory state such as
-// pending reaps and the actor epoch, its connections and in-flight requests); the disk stays unless
-// it is lost.
+// DeadRecordReaper, ActorEpochs, BucketRegistry and gossip memberlist, wired as node.ts wires them,
+// over a SimDisk, the SimNetwork and virtual timers; its view of who is up is its memberlist's. A
+// crash drops the process (its timers, in-memory state such as pending reaps, the actor epoch and
+// its gossip, its connections and in-flight requests); the disk stays unless it is lost.
 import { ReplicaOp, ReplicaStatus, newReplicaItemResult, type ReplicaItem, type ReplicaItemResult } from '@quorumkv/protocol';
+import type { MemberEvent } from '@quorumkv/gossip';
 import type { Ring } from '@quorumkv/ring';
 import type { StorageEngine } from '@quorumkv/storage';
 import { ActorEpochs } from '../cluster/actor-epochs.js';
 import { BucketRegistry, METADATA_PREFIX as BUCKET_METADATA } from '../cluster/buckets.js';
+import { JOIN_WAIT_MS, goneSinceMs, knowsAll, onPeerReturned } from '../cluster/member-liveness.js';
 import type { ServerConfig } from '../config/config-schema.js';
 import { Coordinator } from '../coordinator/coordinator.js';
 import { planRequest, type RequestPlan } from '../coordinator/request-plan.js';
@@ -16,7 +18,9 @@ import { NodeMetrics } from '../observability/metrics.js';
 import { HintAdmission } from '../replication/hint-admission.js';
 import { HintKeeper } from '../replication/hinted-handoff.js';
 import { ReplicaApplier } from '../replication/replica-applier.js';
+import type { Timers } from '../clock/timers.js';
 import type { SimDisk } from './sim-disk.js';
+import { SimMembership } from './sim-membership.js';
 import type { SimNetwork, SimProcess, SimTransport } from './sim-network.js';
 import type { SimRandom } from './sim-random.js';
 import type { VirtualClock } from './virtual-clock.js';
@@ -24,11 +28,16 @@ import type { VirtualClock } from './virtual-clock.js';
 /**
  * Bugs planted on purpose, to prove the checker catches them:
  * - `replica-overwrites`: replicas store an incoming record over theirs instead of merging.
+ * - `ignores-accusations`: a node's gossip drops what peers say against it (suspect, dead, left),
+ *   so it never refutes: a restarted node stays dead or left to its peers.
  */
-export type Mutation = 'replica-overwrites';
+export type Mutation = 'replica-overwrites' | 'ignores-accusations';
+export const MUTATIONS: readonly Mutation[] = ['replica-overwrites', 'ignores-accusations'];
 
 /** How often a node sweeps expired records (node.ts uses the same period). */
 const SWEEP_INTERVAL_MS = 10_000;
+/** How often a joining node checks whether gossip knows every ring node yet (node.ts polls as often). */
+const JOIN_POLL_MS = 20;
 
 /** Counters only: prom-client's default metrics are process-wide, so every simulated node shares one. */
 let sharedMetrics: NodeMetrics | undefined;
@@ -41,6 +50,8 @@ export class Incarnation implements SimProcess {
   /** Resolves when this process dies (a client's request to it then ends without an answer). */
   readonly died: Promise<void>;
   private markDead!: () => void;
+  /** Set once the process has joined gossip (or waited JOIN_WAIT_MS for it) and serves clients. */
+  ready = false;
 
   constructor(
     /** Shared with the process's storage view, timers and connections: they stop when it dies. */
@@ -54,6 +65,7 @@ export class Incarnation implements SimProcess {
     readonly router: SimTransport,
     readonly buckets: BucketRegistry,
     private readonly applier: Applier,
+    readonly membership: SimMembership,
   ) {
     this.died = new Promise((resolve) => (this.markDead = resolve));
   }
@@ -70,6 +82,10 @@ export class Incarnation implements SimProcess {
     return this.applier.applyAll(items);
   }
 
+  receiveGossip(fromAddress: string, bytes: Uint8Array): boolean {
+    return this.membership.receive(fromAddress, bytes);
+  }
+
   kill(): void {
     this.owner.alive = false;
     this.markDead();
@@ -83,12 +99,12 @@ export interface SimNodeOptions {
   clock: VirtualClock;
   network: SimNetwork;
   disk: SimDisk;
-  /** The node's view of who is up (gossip's job in a real node; the simulation decides). */
-  view: (nodeId: string) => boolean;
-  /** Since when the node has seen `nodeId` down (gossip's suspect/dead time in a real node). */
-  goneSinceMs: (nodeId: string) => number | undefined;
   /** The node's randomness (which reads ask every replica). */
   random: SimRandom;
+  /** Forked for each process's memberlist. */
+  gossipRandom: SimRandom;
+  /** Told every member event any process of this node sees. */
+  onMemberEvent: (observer: string, event: MemberEvent) => void;
   mutation?: Mutation | undefined;
   warn: (node: string, msg: string, fields: Record<string, unknown>) => void;
 }
@@ -113,10 +129,21 @@ export class SimNode {
     return this.inc?.alive ? this.inc : undefined;
   }
 
-  /** Starts a process on the node's disk, as `quorumkv-server` does after a crash or on a fresh disk. */
+  /** The running process if it takes client requests (it has joined and is not stopping). */
+  get serving(): Incarnation | undefined {
+    const p = this.process;
+    return p?.ready && !this.stopping ? p : undefined;
+  }
+
+  /**
+   * Starts a process on the node's disk, as `quorumkv-server` does after a crash or on a fresh
+   * disk: it takes replica traffic and gossip at once, joins gossip through the ring's other nodes,
+   * and serves clients (and starts its background work) once gossip knows every ring node or
+   * JOIN_WAIT_MS passed, as node.ts's `join` does.
+   */
   async start(): Promise<Incarnation> {
     if (this.process) throw new Error(`${this.id} is already running`);
-    const { id, config: c, clock, network, disk, view, ring } = this.o;
+    const { id, config: c, clock, network, disk, ring } = this.o;
     const owner = { alive: true };
     // As node.ts wires it: a corrupt record distrusts the epochs handed out so far (once they exist).
     const started: { epochs?: ActorEpochs } = {};
@@ -124,6 +151,8 @@ export class SimNode {
     const timers = clock.timersFor(owner);
     const now = (): number => clock.now();
     const warn = (msg: string, fields: Record<string, unknown>): void => this.o.warn(id, msg, fields);
+    const membership = this.gossip(owner);
+    const view = (nodeId: string): boolean => membership.isUp(nodeId);
     const router = network.transport(id, owner, view);
     const buckets = new BucketRegistry({ n: c.n, r: c.r, w: c.w, autoCreate: c.autoCreateBuckets, maxBuckets: c.maxBuckets }, () => ring.nodes.length, {
       publish: () => undefined,
@@ -132,7 +161,7 @@ export class SimNode {
     buckets.load(storage.listMeta(BUCKET_METADATA).map((e) => e.value));
     // As node.ts wires them (there, a node's own hint quota is also capped by its map size).
     const admission = new HintAdmission(
-      { storage, isMember: (n) => ring.nodes.some((m) => m.id === n), isUp: view, goneSinceMs: this.o.goneSinceMs, metrics: metrics(), now, timers, warn },
+      { storage, isMember: (n) => ring.nodes.some((m) => m.id === n), isUp: view, goneSinceMs: (n) => goneSinceMs(membership.list, n), metrics: metrics(), now, timers, warn },
       { limits: { maxPerTarget: c.maxHintsPerTarget, maxTotal: c.maxHints, maxBytes: c.maxHintBytes }, windowMs: c.hintWindowMs, maxAgeMs: c.hintMaxAgeMs },
     );
     const hints = new HintKeeper(storage, router, metrics(), { intervalMs: c.hintDeliveryIntervalMs, batchSize: 256, timers, now }, warn);
@@ -147,14 +176,48 @@ export class SimNode {
     const coordinator = new Coordinator({ selfId: id, epochs, config: c, storage, router, hints: admission, metrics: metrics(), warn, now, timers, random: () => random.float(), ringVersion: () => this.o.ring.version });
     const real = new ReplicaApplier({ ...merging, selfId: id, buckets, ring: () => ring, metrics: metrics(), hints: admission, now });
     const applier = this.o.mutation === 'replica-overwrites' ? overwritingApplier(id, storage, real) : real;
-    const inc = new Incarnation(owner, storage, coordinator, hints, admission, reaper, epochs, router, buckets, applier);
-    if (c.hintedHandoff) hints.start();
-    admission.start();
-    reaper.start(Math.max(100, Math.min(c.tombstoneGraceMs / 2, 5_000)));
-    timers.every(SWEEP_INTERVAL_MS, () => void storage.sweepExpired({ limit: 1000 }).catch(() => undefined));
+    const inc = new Incarnation(owner, storage, coordinator, hints, admission, reaper, epochs, router, buckets, applier, membership);
+    onPeerReturned(membership.list, id, () => void hints.deliverAll());
     this.inc = inc;
-    network.attach(id, inc);
+    network.attach(id, inc, membership.list.address);
+    this.join(inc, timers);
     return inc;
+  }
+
+  /** The process's gossip, on its timers' owner, at the node's ring address. */
+  private gossip(owner: { alive: boolean }): SimMembership {
+    const { id, ring, network, config } = this.o;
+    const self = ring.nodes.find((n) => n.id === id)!.address;
+    return new SimMembership({
+      id,
+      address: self,
+      probeIntervalMs: config.gossipIntervalMs,
+      clock: this.o.clock,
+      owner,
+      random: this.o.gossipRandom.fork(),
+      send: (to, bytes) => network.gossip(id, self, to, bytes),
+      onEvent: (e) => this.o.onMemberEvent(id, e),
+      ignoreAccusations: this.o.mutation === 'ignores-accusations',
+    });
+  }
+
+  /**
+   * Joins gossip through the ring's other nodes and, once gossip knows them all or JOIN_WAIT_MS
+   * passed (polled as node.ts's `join` does), starts the background work and serves clients.
+   */
+  private join(inc: Incarnation, timers: Timers): void {
+    const { id, ring, config: c } = this.o;
+    const others = ring.nodes.filter((n) => n.id !== id);
+    inc.membership.start(others.map((n) => n.address));
+    const joined = (waitedMs: number): void => {
+      if (!knowsAll(inc.membership.list, id, others.map((n) => n.id)) && waitedMs < JOIN_WAIT_MS) return void timers.after(JOIN_POLL_MS, () => joined(waitedMs + JOIN_POLL_MS));
+      if (c.hintedHandoff) inc.hints.start();
+      inc.admission.start();
+      inc.reaper.start(Math.max(100, Math.min(c.tombstoneGraceMs / 2, 5_000)));
+      timers.every(SWEEP_INTERVAL_MS, () => void inc.storage.sweepExpired({ limit: 1000 }).catch(() => undefined));
+      inc.ready = true;
+    };
+    joined(0);
   }
 
   /**
@@ -166,6 +229,7 @@ export class SimNode {
     const inc = this.process;
     if (!inc) return;
     this.stopping = true;
+    inc.membership.leave();
     this.o.network.attach(this.id, undefined);
     inc.hints.stop();
     inc.admission.stop();
@@ -189,7 +253,7 @@ export class SimNode {
 
   /** Where a key lives, as this node's front door computes it. */
   plan(process: Incarnation, key: Uint8Array): RequestPlan {
-    return planRequest(this.o.ring, process.buckets.resolve(''), key, this.o.view);
+    return planRequest(this.o.ring, process.buckets.resolve(''), key, (nodeId) => process.membership.isUp(nodeId));
   }
 }
 

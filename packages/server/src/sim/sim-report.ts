@@ -29,7 +29,7 @@ export function formatReport(r: SimulationResult, o: SimulationOptions): string 
   const lines = [
     `seed ${r.seed}, ${r.steps} steps, faults ${p.faults}${o.without?.length ? ` without ${o.without.join(', ')}` : ''}${o.mutation ? `, planted bug ${o.mutation}` : ''}: ${p.nodes} nodes (n=3 r=2 w=2), ${p.keys} key(s), ${p.clients} clients, tombstone grace ${p.tombstoneGraceMs} ms, read repair chance ${p.readRepairChance}${hintBounds(p)}`,
     ...r.history.format((value) => r.ledger.dotOfValue.get(value)),
-    `${r.stats.ops} operations (${r.stats.acknowledged} acknowledged writes), ${r.stats.messages} messages, ${r.stats.events} events, ${(r.stats.virtualMs / 1000).toFixed(1)} s of virtual time`,
+    `${r.stats.ops} operations (${r.stats.acknowledged} acknowledged writes), ${r.stats.messages} replica messages, ${r.stats.gossipMessages} gossip messages, ${r.stats.memberEvents} member events, ${r.stats.events} events, ${(r.stats.virtualMs / 1000).toFixed(1)} s of virtual time`,
   ];
   const { destroyed, revivable, hintsDropped } = r.history;
   if (hintsDropped > 0) lines.push(`${hintsDropped} hint(s) dropped unacknowledged (caps, max age): copies destroyed`);

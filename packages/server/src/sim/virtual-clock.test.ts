@@ -70,4 +70,18 @@ describe('VirtualClock', () => {
     await clock.run(100);
     expect(ticks).toBe(2);
   });
+
+  it('runs a synchronous event without waiting for continuations unless it says it started asynchronous work', async () => {
+    const clock = new VirtualClock(0);
+    const seen: string[] = [];
+    const chain = (name: string): void =>
+      void (async () => {
+        for (let i = 0; i < 50; i++) await Promise.resolve();
+        seen.push(name);
+      })();
+    clock.scheduleSync(1, () => (chain('chain of an event that said so'), true));
+    clock.scheduleSync(1, () => (seen.push('second'), false));
+    await clock.run(1);
+    expect(seen).toEqual(['chain of an event that said so', 'second']);
+  });
 });
