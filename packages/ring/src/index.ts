@@ -44,8 +44,10 @@ export {
   pendingHolders,
   pendingPartitions,
   replicaSets,
+  replicasAfter,
   targetRing,
   transfersOf,
+  writeOnlyHolders,
   type ReplicaSets,
   type Transfer,
 } from './transition.js';

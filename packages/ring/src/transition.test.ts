@@ -22,8 +22,10 @@ import {
   pendingHolders,
   pendingPartitions,
   replicaSets,
+  replicasAfter,
   targetRing,
   transfersOf,
+  writeOnlyHolders,
 } from './transition.js';
 import type { Ring } from './types.js';
 
@@ -134,6 +136,61 @@ describe('ring transitions', () => {
       }),
       { seed: 19, numRuns: 30 },
     );
+  });
+
+  it('a ring smaller than a bucket n that grows: every replica of the grown ring ends with the data and gets every write', () => {
+    // The bucket's n is `n` (1..5); rings of 1..4 members keep min(n, members) copies. The
+    // transition covers replicasAfter (n clamped to the larger membership), reads use the n of the
+    // ring in force, writes reach its replicas and writeOnlyHolders.
+    const smallArb = fc.record({ change: changeArb, initial: fc.integer({ min: 1, max: 4 }) }).map(({ change, initial }) => ({ ...change, initial, q: Math.min(change.q, 64) }));
+    fc.assert(
+      fc.property(smallArb, (c) => {
+        const s = setUp(c);
+        if (s === undefined) return;
+        const nNow = Math.min(c.n, s.ring.nodes.length);
+        const nAfter = replicasAfter(beginTransition(s.ring, s.plan, 1), c.n);
+        let ring = beginTransition(s.ring, s.plan, nAfter);
+        const target = targetRing(ring)!;
+        expect(nAfter).toBe(Math.min(c.n, Math.max(s.ring.nodes.length, target.nodes.length)));
+        const holders = Array.from({ length: c.q }, (_, p) => new Set(preferenceListForPartition(s.ring, p, nNow).primaries));
+        const check = (r: Ring, p: number): void => {
+          const { current } = replicaSets(r, p, nNow);
+          for (const id of current) expect({ p, id, holds: holders[p]!.has(id) }).toEqual({ p, id, holds: true });
+          const written = new Set([...current, ...writeOnlyHolders(r, p, nNow, nAfter)]);
+          for (const id of preferenceListForPartition(target, p, nAfter).primaries) expect({ p, id, written: written.has(id) }).toEqual({ p, id, written: true });
+        };
+        for (let p = 0; p < c.q; p++) check(ring, p);
+        ring = runTransfers(ring, c.seed, (r, t) => {
+          if (t.minN <= nAfter && nAfter <= t.maxN) holders[t.partition]!.add(t.to);
+          check(r, t.partition);
+        });
+        const finished = finishTransition(ring);
+        const nFinal = Math.min(c.n, finished.nodes.length);
+        expect(nFinal).toBeLessThanOrEqual(nAfter);
+        for (let p = 0; p < c.q; p++) {
+          for (const id of replicaSets(finished, p, nFinal).current) expect({ p, id, holds: holders[p]!.has(id) }).toEqual({ p, id, holds: true });
+        }
+      }),
+      { seed: 23, numRuns: 60 },
+    );
+  });
+
+  it('two nodes with n = 3 joined by a third: it receives every partition and, until done, every write', () => {
+    const ring = createRing({ partitionCount: 16, nodes: makeNodes(2) });
+    const target = plan(ring, { join: [{ id: 'n02', address: 'x' }] });
+    const nAfter = replicasAfter(beginTransition(ring, target, 1), 3);
+    expect(nAfter).toBe(3);
+    const begun = beginTransition(ring, target, nAfter);
+    expect(new Set(transfersOf(begun).map((t) => t.partition)).size).toBe(16);
+    for (let p = 0; p < 16; p++) {
+      expect(writeOnlyHolders(begun, p, 2, 3)).toContain('n02');
+      // Clamped to the ring's two members, the transition of old would have left it out here.
+      if (!preferenceListForPartition(targetRing(begun)!, p, 2).primaries.includes('n02')) expect(pendingHolders(begun, p, 2)).toEqual([]);
+    }
+    const done = markDone(begun, [0]);
+    expect(replicaSets(done, 0, 2).current).not.toEqual(replicaSets(done, 0, 3).current);
+    expect([...replicaSets(done, 0, 2).current, ...writeOnlyHolders(done, 0, 2, 3)].sort()).toEqual(['n00', 'n01', 'n02']);
+    expect(replicasAfter(ring, 3)).toBe(2);
   });
 
   it('changes the owners of exactly the partitions claim plan moves', () => {

@@ -124,6 +124,32 @@ export function pendingHolders(ring: Ring, partition: number, n: number): readon
 }
 
 /**
+ * The replica count a bucket whose n is `bucketN` has once the transition of `ring` finishes: its
+ * n clamped to the larger of the ring's and the target's member counts (without a transition, to
+ * the ring's). A ring of fewer members than a bucket's n keeps fewer copies; when it grows, the
+ * copies the grown ring's replicas need are this transition's to make: its transfers and writes
+ * use this count, not the n the bucket has in the smaller ring.
+ */
+export function replicasAfter(ring: Ring, bucketN: number): number {
+  return Math.max(1, Math.min(bucketN, Math.max(ring.nodes.length, targetRing(ring)?.nodes.length ?? 0)));
+}
+
+/**
+ * The nodes that receive a write of `partition` without being read from, for a bucket read with
+ * `n` replicas now and with `nAfter` ({@link replicasAfter}) once the transition finishes: the
+ * pending holders for n and, when nAfter is larger (a ring smaller than the bucket's n that
+ * grows), every other node of the replica sets for nAfter, so that each replica of the grown ring
+ * gets every write while it does not count towards the quorum of the smaller one.
+ */
+export function writeOnlyHolders(ring: Ring, partition: number, n: number, nAfter: number): readonly string[] {
+  const now = replicaSets(ring, partition, n);
+  if (nAfter <= n) return now.pending;
+  const after = replicaSets(ring, partition, nAfter);
+  const extra = [...after.current, ...after.pending].filter((id) => !now.current.includes(id) && !now.pending.includes(id));
+  return extra.length === 0 ? now.pending : Object.freeze([...now.pending, ...extra]);
+}
+
+/**
  * True while `ring` has a transition that changes the replica set of `partition` for `n` (done
  * or not): copies may still be on their way to, or left behind on, nodes outside either set.
  */

@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { pino, type Logger } from 'pino';
 import { toBinary, type DescService } from '@bufbuild/protobuf';
 import { AdminService, BucketPropsSchema, KvService, MAX_ENVELOPE_BYTES, MembershipService, ReplicaService, type ReplicaHeader } from '@quorumkv/protocol';
-import { allNodes, decodeRing, partitionOf, targetRing, type Ring } from '@quorumkv/ring';
+import { allNodes, decodeRing, partitionOf, replicasAfter, targetRing, type Ring } from '@quorumkv/ring';
 import { openLmdbEngine, type StorageEngine } from '@quorumkv/storage';
 import { systemTimers } from './clock/timers.js';
 import { ActorEpochs } from './cluster/actor-epochs.js';
@@ -286,9 +286,7 @@ export class QuorumNode {
       },
     );
     buckets.load(storage.listMeta(BUCKET_METADATA).map((e) => e.value), storage.getMeta('buckets'));
-    // The largest n of any bucket: a transition's transfers cover every n up to it.
-    const transitionN = (): number => Math.max(buckets.resolve('').n, ...buckets.list().map((b) => buckets.resolve(b.name).n));
-    const oldCopies = this.oldCopies({ nodeId, storage, ring, membership, header, replicaCount: transitionN });
+    const oldCopies = this.oldCopies({ nodeId, storage, ring, membership, header, replicaCount: () => buckets.largestN(ring.current.nodes.length) });
     let previous: Ring = ring.current;
     ring.onChange((r, bytes) => {
       const before = previous;
@@ -317,7 +315,8 @@ export class QuorumNode {
       selfId: nodeId,
       ring,
       membership,
-      transitionN,
+      // The largest n of any bucket: a transition's transfers cover every n up to it.
+      transitionN: (members) => buckets.largestN(members),
       definedN: identity.definition.n,
       partitionStats: (p) => {
         const keys = storage.countPartition(p);
@@ -444,8 +443,9 @@ export class QuorumNode {
         membership: view.membership,
         pool: this.pool,
         isUp: (id) => router.isUp(id),
-        bucketN: (name) => view.buckets.resolve(name).n,
-        minBucketN: () => Math.min(view.buckets.resolve('').n, ...view.buckets.list().map((b) => view.buckets.resolve(b.name).n)),
+        // A bucket's n as the transition copies it: clamped to the grown ring, not the smaller one.
+        bucketN: (name) => replicasAfter(view.ring.current, view.buckets.resolve(name).configured.n),
+        minBucketN: () => Math.min(...view.buckets.list().map((b) => replicasAfter(view.ring.current, b.n))),
         header: view.header,
         metrics: this.metrics,
         now: Date.now,

@@ -19,6 +19,11 @@ export interface EffectiveBucket {
   w: number;
   lww: boolean;
   defaultTtlMs: number;
+  /**
+   * The bucket's own n and w, before clamping: once a ring smaller than n grows, its replicas and
+   * quorum are these clamped to the grown ring (see replicasAfter in the ring package).
+   */
+  configured: { readonly n: number; readonly w: number };
 }
 
 export interface BucketDefaults {
@@ -164,9 +169,18 @@ export class BucketRegistry {
       w: Math.min(props.w, n),
       lww: props.conflicts === ConflictMode.LWW,
       defaultTtlMs: Number(props.defaultTtlMs),
+      configured: { n: props.n, w: props.w },
     };
     this.effective.set(key, e);
     return e;
+  }
+
+  /**
+   * The replica count a ring change to `members` members copies data for: the largest n of any
+   * bucket clamped to that many members (not to the ring in force, which may be smaller).
+   */
+  largestN(members: number): number {
+    return Math.max(1, ...this.list().map((b) => Math.min(b.n, members)));
   }
 
   /** Forgets cached effective properties (the cluster size changed). */

@@ -173,6 +173,22 @@ describe('Claimant', () => {
     expect(targetOwners(ring.current)).not.toContain('n4');
   });
 
+  it('covers the replica count of the grown ring when a ring smaller than n grows', () => {
+    // Two nodes with n = 3 keep two copies; joined by a third, the transfers must give it every
+    // partition (n = 3 of three members), not only those it is among the first two of.
+    const gossip = new FakeGossip();
+    const ring = new RingState(createRing({ partitionCount: 16, nodes: ['n1', 'n2'].map((id) => ({ id, address: `${id}:7070` })) }));
+    const asked: number[] = [];
+    const transitionN = (members: number): number => (asked.push(members), Math.min(3, members));
+    const c = new Claimant({ selfId: 'n1', ring, membership: gossip, transitionN, definedN: 3, partitionStats: () => undefined, now: () => 1, info: () => undefined });
+    gossip.addMember('n3');
+    c.stageJoin('n3');
+    const begun = c.commit(0);
+    expect(asked).toEqual([3]);
+    expect(begun.transition?.n).toBe(3);
+    expect(new Set(transfersOf(begun).filter((t) => t.to === 'n3').map((t) => t.partition)).size).toBe(16);
+  });
+
   it('refuses a departure that would leave no active node', () => {
     const gossip = new FakeGossip();
     const ring = new RingState(createRing({ partitionCount: 8, nodes: [{ id: 'solo', address: 'solo:7070' }] }));

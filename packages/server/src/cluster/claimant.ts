@@ -64,8 +64,12 @@ export interface ClaimantDeps {
   selfId: string;
   ring: RingState;
   membership: ClaimantGossip;
-  /** Largest effective n of any bucket: the transition's transfers cover every n up to it. */
-  transitionN: () => number;
+  /**
+   * Largest n of any bucket clamped to `members` (the larger of the ring's and the target's member
+   * counts): the transition's transfers cover every n up to it, so a ring smaller than a bucket's
+   * n that grows copies each partition to every replica the grown ring has for that bucket.
+   */
+  transitionN: (members: number) => number;
   /** The cluster's configured n: targetN grows to it as nodes join. */
   definedN: number;
   /** Keys and bytes of a partition when this node holds it (for plan totals). */
@@ -214,7 +218,9 @@ export class Claimant {
     const activeAfter = target.nodes.filter((n) => n.state === 'active').length;
     const floor = Math.min(this.d.definedN, activeBefore);
     if (activeAfter < floor) throw new NodeClusterChangeError(`the plan would leave ${activeAfter} active nodes, fewer than n = ${floor}`);
-    const begun = beginTransition(ring, target, this.d.transitionN());
+    // As replicasAfter counts them: the target's members once leavers owning nothing are gone.
+    const targetMembers = target.nodes.filter((n) => n.state === 'active' || target.owners.includes(n.id)).length;
+    const begun = beginTransition(ring, target, this.d.transitionN(Math.max(ring.nodes.length, targetMembers)));
     const stats = Array.from({ length: ring.partitionCount }, (_, partition) => this.d.partitionStats(partition));
     return { fromVersion: ring.version, begun, summary: summarizeTransition(begun, { stats }), staged };
   }

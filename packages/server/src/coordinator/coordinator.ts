@@ -297,7 +297,7 @@ export class Coordinator {
           }
           // Checked here, in the key's write transaction, so closeWrites' drain covers every write
           // that got past it (a retry after an epoch wait included).
-          closed = this.writesClosed ?? growthRefusal(plan.ring, config.n, config.w);
+          closed = this.writesClosed ?? growthRefusal(plan.ring, plan.bucket.configured.n, plan.bucket.configured.w);
           if (closed !== undefined) return undefined;
           const local = decodeStored(cur);
           // (A corrupt one was reported by storage, which distrusted the epochs: see node.ts.)

@@ -9,7 +9,7 @@ import { DeadRecordReaper } from './dead-record-reaper.js';
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const BUCKET = enc('default');
 const GRACE = 1_000;
-const bucket: EffectiveBucket = { name: 'default', nameBytes: BUCKET, n: 3, r: 2, w: 2, lww: false, defaultTtlMs: 0 };
+const bucket: EffectiveBucket = { name: 'default', nameBytes: BUCKET, n: 3, r: 2, w: 2, lww: false, defaultTtlMs: 0, configured: { n: 3, w: 2 } };
 type Item = Omit<ReplicaItem, 'id' | '$typeName'>;
 
 describe('DeadRecordReaper: when a dead record may go', () => {

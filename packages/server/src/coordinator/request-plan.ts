@@ -1,6 +1,6 @@
 // Where a key lives for one request: its bucket's effective properties, its partition and its
 // preference list. Computed once per request: one hash per key.
-import { partitionOf, preferenceListForPartition, replicaSets, type Ring } from '@quorumkv/ring';
+import { partitionOf, preferenceListForPartition, replicaSets, replicasAfter, writeOnlyHolders, type Ring } from '@quorumkv/ring';
 import type { EffectiveBucket } from '../cluster/buckets.js';
 import { NodeArgumentError } from '../errors/errors.js';
 
@@ -14,7 +14,7 @@ export interface RequestPlan {
   fallbacks: readonly string[];
   /**
    * During an ownership transition: nodes joining the key's replica set that do not hold its
-   * data yet. They receive every write (so no acknowledged write misses the new copy) but are
+   * data yet (or, for a ring smaller than the bucket's n that grows, are not read before the end). They receive every write (so no acknowledged write misses the new copy) but are
    * not read from and do not count towards W.
    */
   pending: readonly string[];
@@ -49,8 +49,10 @@ export function planRequest(ring: Ring, bucket: EffectiveBucket, key: Uint8Array
   const pl = preferenceListForPartition(ring, partition, bucket.n, isUp);
   if (ring.transition === undefined) return { bucket, key, partition, primaries: pl.primaries, fallbacks: pl.fallbacks, pending: [], ring };
   const sets = replicaSets(ring, partition, bucket.n);
-  const fallbacks = pl.fallbacks.filter((id) => !sets.current.includes(id) && !sets.pending.includes(id));
-  return { bucket, key, partition, primaries: sets.current, fallbacks, pending: sets.pending, ring };
+  // A ring smaller than the bucket's n that grows: the grown ring's other replicas get writes too.
+  const pending = writeOnlyHolders(ring, partition, bucket.n, replicasAfter(ring, bucket.configured.n));
+  const fallbacks = pl.fallbacks.filter((id) => !sets.current.includes(id) && !pending.includes(id));
+  return { bucket, key, partition, primaries: sets.current, fallbacks, pending, ring };
 }
 
 /** A per-request deadline (unset means the node default). */

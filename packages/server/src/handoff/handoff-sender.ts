@@ -43,9 +43,9 @@ export interface HandoffSenderDeps {
   pool: PeerPool;
   /** A node is worth sending to (gossip and the replica channel). */
   isUp: (nodeId: string) => boolean;
-  /** Effective n of a bucket by name. */
+  /** The n of a bucket by name in the transition (see replicasAfter in the ring package). */
   bucketN: (bucket: string) => number;
-  /** The smallest effective n of any bucket. */
+  /** The smallest such n of any bucket. */
   minBucketN: () => number;
   header: () => ReplicaHeader;
   metrics: NodeMetrics;
