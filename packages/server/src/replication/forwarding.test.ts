@@ -36,6 +36,22 @@ function movedPartition(ring: Ring, after: Ring): { partition: number; gives: st
   throw new Error('no partition moves to d from a node that gives it up');
 }
 
+/** A replica applier on the memory engine, every key in `partition`, with hints kept for any member. */
+async function applierFor(o: { selfId: string; ring: Ring; reachAllFrom: number; partition: number; buckets: BucketRegistry }) {
+  const nowMs = 1_000_000;
+  const metrics = new NodeMetrics(() => undefined);
+  const storage = createMemoryEngine({ partitionCount: Q, partitioner: () => o.partition, now: () => nowMs });
+  // a, b and c (the growth case) are founders' ids too.
+  const isMember = (id: string): boolean => id === 'd' || FOUNDERS.includes(id);
+  const hints = new HintAdmission(
+    { storage, isMember, isUp: () => true, goneSinceMs: () => undefined, metrics, now: () => nowMs, timers: systemTimers, warn: () => undefined },
+    { limits: { maxPerTarget: 100, maxTotal: 100, maxBytes: 1e6 }, windowMs: 60_000, maxAgeMs: 600_000 },
+  );
+  const epochs = await ActorEpochs.start(o.selfId, storage);
+  const applier = new ReplicaApplier({ selfId: o.selfId, storage, epochs, tombstoneGraceMs: 60_000, buckets: o.buckets, ring: () => o.ring, reachAllFrom: () => o.reachAllFrom, metrics, hints, now: () => nowMs });
+  return { storage, applier };
+}
+
 describe('forwarding writes routed by an older ring', () => {
   const { before, during, after } = rings();
   const { partition, gives } = movedPartition(during, after);
@@ -70,21 +86,11 @@ describe('forwarding writes routed by an older ring', () => {
 
   describe('through the applier', () => {
     const nowMs = 1_000_000;
-    const metrics = new NodeMetrics(() => undefined);
     const buckets = { resolve: () => ({ lww: false, n: N }) } as unknown as BucketRegistry;
     const record = encodeRecord(applyWrite(undefined, undefined, 'x~e.1', { tombstone: false, value: enc('late'), timestampMs: nowMs, expiresAtMs: 0 }, false));
     const item = { ...newReplicaItem(), id: 1n, op: ReplicaOp.WRITE, bucket: 'default', key: enc('late-key'), partition, record };
 
-    async function applierOf(selfId: string, ring: Ring, reachAllFrom: number) {
-      const storage = createMemoryEngine({ partitionCount: Q, partitioner: () => partition, now: () => nowMs });
-      const hints = new HintAdmission(
-        { storage, isMember: (id) => id === 'd' || FOUNDERS.includes(id), isUp: () => true, goneSinceMs: () => undefined, metrics, now: () => nowMs, timers: systemTimers, warn: () => undefined },
-        { limits: { maxPerTarget: 100, maxTotal: 100, maxBytes: 1e6 }, windowMs: 60_000, maxAgeMs: 600_000 },
-      );
-      const epochs = await ActorEpochs.start(selfId, storage);
-      const applier = new ReplicaApplier({ selfId, storage, epochs, tombstoneGraceMs: 60_000, buckets, ring: () => ring, reachAllFrom: () => reachAllFrom, metrics, hints, now: () => nowMs });
-      return { storage, applier };
-    }
+    const applierOf = (selfId: string, ring: Ring, reachAllFrom: number) => applierFor({ selfId, ring, reachAllFrom, partition, buckets });
 
     it('keeps a late write from a coordinator on the old ring and hints it for the new owner', async () => {
       const { storage, applier } = await applierOf(keeper, during, during.transition!.since);
@@ -107,5 +113,35 @@ describe('forwarding writes routed by an older ring', () => {
       expect(storage.get(enc('default'), item.key, partition)).toBeUndefined();
       for (const holder of replicaSets(after, partition, N).current) expect(storage.hintsFor(holder, 10).map((h) => dec(h.key))).toEqual(['late-key']);
     });
+  });
+});
+
+describe('forwarding while a ring smaller than the bucket’s n grows', () => {
+  // Two nodes with a bucket of n = 3 (clamped to 2) and c joins: the transition copies for n = 3,
+  // so c becomes a replica of every partition, in some only as the grown ring's third replica.
+  const before = createRing({ partitionCount: Q, nodes: ['a', 'b'].map((id) => ({ id, address: `${id}:1` })), targetN: 3 });
+  const during = beginTransition(before, plan(before, { join: [{ id: 'c', address: 'c:1' }] }), 3);
+  const partition = Array.from({ length: Q }, (_, p) => p).find((p) => !replicaSets(during, p, 2).next.includes('c') && replicaSets(during, p, 3).next.includes('c'))!;
+  const buckets = { resolve: () => ({ lww: false, n: 2, configured: { n: 3, w: 2 } }) } as unknown as BucketRegistry;
+  const nowMs = 1_000_000;
+  const record = encodeRecord(applyWrite(undefined, undefined, 'x~e.1', { tombstone: false, value: enc('v'), timestampMs: nowMs, expiresAtMs: 0 }, false));
+  const item = { ...newReplicaItem(), id: 1n, op: ReplicaOp.WRITE, bucket: 'default', key: enc('k'), partition, record };
+
+  it('has a partition where c is only the grown ring’s third replica', () => {
+    expect(partition).toBeDefined();
+  });
+
+  it('forwards a write routed by the two-node ring to c, the grown ring’s third replica', async () => {
+    const { storage, applier } = await applierFor({ selfId: 'a', ring: during, reachAllFrom: during.transition!.since, partition, buckets });
+    expect((await applier.apply(item, { ringVersion: before.version })).status).toBe(ReplicaStatus.OK);
+    expect(storage.get(enc('default'), item.key, partition)).toBeDefined();
+    expect(storage.hintsFor('c', 10).map((h) => dec(h.key))).toEqual(['k']);
+  });
+
+  it('has c keep a write-only write of the transition’s ring without hinting it back to a and b', async () => {
+    const { storage, applier } = await applierFor({ selfId: 'c', ring: during, reachAllFrom: during.transition!.since, partition, buckets });
+    expect((await applier.apply(item, { ringVersion: during.version })).status).toBe(ReplicaStatus.OK);
+    expect(storage.get(enc('default'), item.key, partition)).toBeDefined();
+    expect([...storage.hintsFor('a', 10), ...storage.hintsFor('b', 10)]).toEqual([]);
   });
 });

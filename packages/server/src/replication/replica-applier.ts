@@ -1,6 +1,6 @@
 // The replica side of ReplicaService: applies one item to local storage.
 import { ReplicaOp, ReplicaStatus, newReplicaItem, newReplicaItemResult, type HandoffRecord, type ReplicaItem, type ReplicaItemResult } from '@quorumkv/protocol';
-import type { Ring } from '@quorumkv/ring';
+import { replicasAfter, type Ring } from '@quorumkv/ring';
 import { CorruptRecordError, StorageFullError, type Hint, type UpdateEntry } from '@quorumkv/storage';
 import { possibleHolders, type BucketRegistry } from '../cluster/buckets.js';
 import type { NodeMetrics } from '../observability/metrics.js';
@@ -23,7 +23,7 @@ const HANDOFF_CHUNK_RECORDS = 128;
  */
 const HANDOFF_CHUNKS_IN_STORAGE = 8;
 
-type BucketProps = { lww: boolean; n: number };
+type BucketProps = { lww: boolean; n: number; configured?: { readonly n: number } };
 
 function result(id: bigint, status: ReplicaStatus, error = '', record: Uint8Array = EMPTY): ReplicaItemResult {
   return newReplicaItemResult(id, status, error, record);
@@ -190,8 +190,11 @@ export class ReplicaApplier {
       reachAllFrom: this.d.reachAllFrom(),
       senderVersion: sender.ringVersion,
       partition,
+      // The n the key has once the transition ends: a ring smaller than the bucket's n that grows
+      // gives it the grown ring's replicas, which the clamped n in force leaves out (a write routed by
+      // the old ring must reach them, and they keep such writes without hinting them back).
       // Unknown bucket: every n a transition covers (forwarding to too many loses nothing).
-      n: props?.n ?? Math.max(ring.targetN, ring.transition?.n ?? 0),
+      n: props ? replicasAfter(ring, props.configured?.n ?? props.n) : Math.max(ring.targetN, ring.transition?.n ?? 0),
     });
   }
 
