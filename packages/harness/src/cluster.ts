@@ -236,14 +236,19 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<C
 /** Ids, addresses and ports (and proxies, with `proxied`) of the nodes. */
 async function planNodes(options: StartClusterOptions, proxies: FaultProxy[]): Promise<NodePlan[]> {
   const plans: NodePlan[] = [];
-  for (let i = 0; i < (options.nodes ?? 3); i++) plans.push(await planNode(options, i, options.hosts?.[i], proxies));
+  const taken = new Set<string>();
+  for (let i = 0; i < (options.nodes ?? 3); i++) {
+    const plan = await planNode(options, i, options.hosts?.[i], proxies, taken);
+    taken.add(`${plan.host}:${plan.port}`);
+    plans.push(plan);
+  }
   return plans;
 }
 
 /** Node `i`'s id, address and port (and proxy, with `proxied`). */
-async function planNode(options: StartClusterOptions, i: number, givenHost: string | undefined, proxies: FaultProxy[]): Promise<NodePlan> {
+async function planNode(options: StartClusterOptions, i: number, givenHost: string | undefined, proxies: FaultProxy[], taken: ReadonlySet<string> = new Set()): Promise<NodePlan> {
   const host = givenHost ?? `127.0.0.${(options.hostBase ?? 11) + i}`;
-  const port = options.basePort !== undefined ? options.basePort + i : await freePort(host);
+  const port = options.basePort !== undefined ? options.basePort + i : await unplannedPort(host, taken);
   let advertise = `${host}:${port}`;
   if (options.proxied) {
     const proxy = await FaultProxy.start(host, { host, port });
@@ -251,6 +256,18 @@ async function planNode(options: StartClusterOptions, i: number, givenHost: stri
     advertise = proxy.address;
   }
   return { id: `${options.idPrefix ?? 'n'}${i + 1}`, host, port, advertise };
+}
+
+/**
+ * A free port on `host` not planned for an earlier node: nodes sharing a host are planned before any
+ * binds, and the OS may hand out a port it just released again (a config with one address twice).
+ */
+async function unplannedPort(host: string, taken: ReadonlySet<string>): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await freePort(host);
+    if (!taken.has(`${host}:${port}`)) return port;
+  }
+  throw new HarnessError('unsupported', `no free port on ${host} that is not planned already`);
 }
 
 /** Makes the CA and one certificate per node, valid for every node's host and localhost, and writes them to `dir`. */
