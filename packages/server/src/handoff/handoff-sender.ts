@@ -20,6 +20,7 @@ import type { RingState } from '../cluster/ring-state.js';
 import type { NodeMetrics } from '../observability/metrics.js';
 import type { PeerPool } from '../replication/peer-pool.js';
 import { nextTurn } from '../http/next-turn.js';
+import { handoffGrain } from '../replication/handoff-lane.js';
 import { CheckpointWriter } from './checkpoint-writer.js';
 
 export interface HandoffSenderOptions {
@@ -68,8 +69,6 @@ const encoder = new TextEncoder();
 const HANDOFF_TIMEOUT_MS = 30_000;
 /** Batches of one transfer sent and not yet acknowledged, at most. */
 const BATCHES_IN_FLIGHT = 3;
-/** Records a batch's scan reads per event-loop turn. */
-const SCAN_SLICE_RECORDS = 128;
 const MIN_BACKOFF_MS = 1_000;
 const MAX_BACKOFF_MS = 30_000;
 
@@ -88,11 +87,15 @@ export class HandoffSender {
   private stopped = false;
   /** When the bytes handed to the throttle so far have had their time at bytesPerSecond (d.now()'s clock). */
   private paidUntil = 0;
+  /** Records a batch's scan reads per event-loop turn (finer when throttled: see handoffGrain). */
+  private readonly scanSlice: number;
 
   constructor(
     private readonly d: HandoffSenderDeps,
     private readonly o: HandoffSenderOptions,
-  ) {}
+  ) {
+    this.scanSlice = handoffGrain(o.bytesPerSecond).chunkRecords;
+  }
 
   start(): void {
     this.timer = setInterval(() => this.poll(), this.o.intervalMs);
@@ -239,7 +242,7 @@ export class HandoffSender {
 
   /**
    * The next batch of a partition's records after `after`, read in slices of at most
-   * {@link SCAN_SLICE_RECORDS} with the event loop free between them: a 1 MiB batch read at once
+   * {@link scanSlice} records with the event loop free between them: a 1 MiB batch read at once
    * would hold up this node's foreground requests for its whole scan.
    */
   private async scanBatch(partition: number, after: Cursor | undefined): Promise<ScanPage> {
@@ -247,7 +250,7 @@ export class HandoffSender {
     let bytes = 0;
     let from = after;
     for (;;) {
-      const slice = this.d.storage.scanPartition(partition, { limit: Math.min(SCAN_SLICE_RECORDS, this.o.batchItems - items.length), maxBytes: this.o.batchBytes - bytes, ...(from ? { after: from } : {}) });
+      const slice = this.d.storage.scanPartition(partition, { limit: Math.min(this.scanSlice, this.o.batchItems - items.length), maxBytes: this.o.batchBytes - bytes, ...(from ? { after: from } : {}) });
       for (const item of slice.items) {
         items.push(item);
         bytes += item.key.length + item.record.value.length;

@@ -10,6 +10,32 @@
 // transactions after it (LMDB syncs it while the next one runs), and waiting for its fsync as well
 // would only serialize the handoff on fsync latency.
 
+/**
+ * How finely a node cuts the handoff work it does in one go: records per storage transaction
+ * (receiver) and per scan slice (sender), and chunks in storage at once (the lane's depth).
+ */
+export interface HandoffGrain {
+  readonly chunkRecords: number;
+  readonly chunksInStorage: number;
+}
+
+/** Unthrottled handoff: large pieces, for the transfer rate (the operator asked for speed). */
+export const THROUGHPUT_GRAIN: HandoffGrain = Object.freeze({ chunkRecords: 128, chunksInStorage: 8 });
+/**
+ * Throttled handoff: pieces of a millisecond or so, one in storage at a time. At 8 x 128 records a
+ * node holds its event loop (lmdb-js runs a batch's transaction callbacks on it) for tens of ms at
+ * a time, and every foreground request that needs it waits, while the throttle caps how much
+ * handoff there is anyway; at 1 x 32, with 4 callers during a join's transfers, replica writes to
+ * the joiner took a median of 10 ms instead of 56 (docs/benchmarks.md). Unthrottled, the fine grain
+ * costs a third of the transfer rate, hence the two.
+ */
+export const YIELDING_GRAIN: HandoffGrain = Object.freeze({ chunkRecords: 32, chunksInStorage: 1 });
+
+/** The grain of a node whose handoff throttle is `bytesPerSecond` (0: unthrottled). */
+export function handoffGrain(bytesPerSecond: number): HandoffGrain {
+  return bytesPerSecond > 0 ? YIELDING_GRAIN : THROUGHPUT_GRAIN;
+}
+
 /** Gives up a slot of the lane (once; later calls do nothing). */
 export type LaneRelease = () => void;
 

@@ -14,6 +14,7 @@ import { systemTimers } from '../clock/timers.js';
 import { NodeMetrics } from '../observability/metrics.js';
 import { applyWrite, encodeRecord, type KeyRecord } from '../record/key-record.js';
 import { HintAdmission } from './hint-admission.js';
+import { THROUGHPUT_GRAIN, YIELDING_GRAIN, handoffGrain, type HandoffGrain } from './handoff-lane.js';
 import { ReplicaApplier } from './replica-applier.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -41,7 +42,7 @@ describe('ReplicaApplier.applyHandoff', () => {
   const dirs: string[] = [];
   const engines: LmdbEngine[] = [];
 
-  async function node(): Promise<{ storage: LmdbEngine; applier: ReplicaApplier }> {
+  async function node(grain?: HandoffGrain): Promise<{ storage: LmdbEngine; applier: ReplicaApplier }> {
     const dir = mkdtempSync(join(tmpdir(), 'qkv-handoff-apply-'));
     dirs.push(dir);
     const storage = await openLmdbEngine({ path: dir, partitionCount: 8, partitioner: () => PARTITION, now: () => nowMs });
@@ -51,7 +52,7 @@ describe('ReplicaApplier.applyHandoff', () => {
       { storage, isMember: (id) => ring.nodes.some((n) => n.id === id), isUp: () => false, goneSinceMs: () => undefined, metrics, now: () => nowMs, timers: systemTimers, warn: () => undefined },
       { limits: { maxPerTarget: 100, maxTotal: 100, maxBytes: 1e6 }, windowMs: 60_000, maxAgeMs: 600_000 },
     );
-    return { storage, applier: new ReplicaApplier({ selfId: 'c', storage, epochs, tombstoneGraceMs: GRACE, buckets, ring: () => ring, metrics, hints, now: () => nowMs }) };
+    return { storage, applier: new ReplicaApplier({ selfId: 'c', storage, epochs, tombstoneGraceMs: GRACE, buckets, ring: () => ring, metrics, hints, now: () => nowMs, ...(grain ? { handoffGrain: grain } : {}) }) };
   }
 
   afterAll(async () => {
@@ -124,14 +125,20 @@ describe('ReplicaApplier.applyHandoff', () => {
     expect(many.storage.listDue({ untilMs: Number.MAX_SAFE_INTEGER, limit: 10_000 }).length).toBe(one.storage.listDue({ untilMs: Number.MAX_SAFE_INTEGER, limit: 10_000 }).length);
   });
 
-  it('keeps at most a few chunks of all concurrent handoff messages uncommitted at once, and stores every record', async () => {
-    const n = await node();
+  it.each([
+    ['unthrottled', 0, THROUGHPUT_GRAIN],
+    ['throttled', 16 * 2 ** 20, YIELDING_GRAIN],
+  ])('%s (%d B/s): keeps at most the grain’s chunks of all concurrent messages uncommitted, each of at most its records, and stores every record', async (_name, bytesPerSecond, grain) => {
+    expect(handoffGrain(bytesPerSecond)).toBe(grain);
+    const n = await node(grain);
     const messages = [19, 20, 21, 22, 23, 24, 25, 26, 27].map((seed) => scenario(seed).incoming.map((r) => ({ ...r, key: enc(`${seed}-${Buffer.from(r.key).toString()}`) })));
     const updateMany = n.storage.updateMany.bind(n.storage);
     let uncommitted = 0;
     let most = 0;
+    let largest = 0;
     n.storage.updateMany = (partition, entries, options) => {
       most = Math.max(most, ++uncommitted);
+      largest = Math.max(largest, entries.length);
       let pending = true;
       const committed = (): void => {
         if (!pending) return;
@@ -142,10 +149,10 @@ describe('ReplicaApplier.applyHandoff', () => {
       return updateMany(partition, entries, { onCommitted: committed }).finally(committed);
     };
     await Promise.all(messages.map((records) => n.applier.applyHandoff(PARTITION, records, { ringVersion: ring.version })));
-    // Nine messages (three senders with three in flight each) of 700 records are 54 chunks of 128:
-    // without the lane most of them would be queued at once.
-    expect(most).toBeGreaterThan(1);
-    expect(most).toBeLessThanOrEqual(8);
+    // Nine messages (three senders with three in flight each) of 700 records are 54 chunks of 128
+    // (or 198 of 32): without the lane most of them would be queued at once.
+    expect(most).toBe(grain.chunksInStorage);
+    expect(largest).toBe(grain.chunkRecords);
     expect(n.storage.countPartition(PARTITION)).toBe(9 * KEYS);
   });
 

@@ -10,18 +10,11 @@ import { HintRefusedError, type HintAdmission } from './hint-admission.js';
 import { mergeIntoLocal, mergeStep, type LocalMergeDeps } from './local-merge.js';
 import { NodeArgumentError } from '../errors/errors.js';
 import { nextTurn } from '../http/next-turn.js';
-import { HandoffLane } from './handoff-lane.js';
+import { HandoffLane, THROUGHPUT_GRAIN, type HandoffGrain } from './handoff-lane.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const EMPTY = new Uint8Array(0);
-/** Records of a handoff message written per storage transaction; the event loop runs between them. */
-const HANDOFF_CHUNK_RECORDS = 128;
-/**
- * Handoff chunks (of all incoming messages together) written and not yet committed, at most: what a
- * foreground write can find queued ahead of it in storage (see handoff-lane.ts).
- */
-const HANDOFF_CHUNKS_IN_STORAGE = 8;
 
 type BucketProps = { lww: boolean; n: number; configured?: { readonly n: number } };
 
@@ -40,6 +33,12 @@ export interface ReplicaApplierDeps extends LocalMergeDeps {
   /** RingState.writesReachAllFrom: writes routed by an older ring are forwarded (forwarding.ts). */
   reachAllFrom?: () => number;
   now: () => number;
+  /**
+   * How incoming handoff messages are cut: records per storage transaction (the event loop runs
+   * between them) and chunks, of all messages together, written and not yet committed (what a
+   * foreground write can find queued ahead of it; handoff-lane.ts). Default THROUGHPUT_GRAIN.
+   */
+  handoffGrain?: HandoffGrain;
 }
 
 /** Who sent the items: the ring version it routed them by (from the request's header). */
@@ -51,10 +50,14 @@ export interface ItemSender {
 export class ReplicaApplier {
   private readonly bucketBytes = new Map<string, Uint8Array>();
   private readonly storage: LocalMergeDeps['storage'];
-  private readonly handoffLane = new HandoffLane(HANDOFF_CHUNKS_IN_STORAGE, nextTurn);
+  private readonly handoffLane: HandoffLane;
+  private readonly chunkRecords: number;
 
   constructor(private readonly d: ReplicaApplierDeps) {
     this.storage = d.storage;
+    const grain = d.handoffGrain ?? THROUGHPUT_GRAIN;
+    this.chunkRecords = grain.chunkRecords;
+    this.handoffLane = new HandoffLane(grain.chunksInStorage, nextTurn);
   }
 
   /** Applies a message's items concurrently (their writes share LMDB commits); results in item order. */
@@ -127,10 +130,10 @@ export class ReplicaApplier {
     if (partition >= this.storage.partitionCount) throw new NodeArgumentError('partition', `${partition} is out of range (0..${this.storage.partitionCount - 1})`);
     const writes: Promise<unknown>[] = [];
     let failure: { reason: unknown } | undefined;
-    for (let at = 0; at < records.length && failure === undefined; at += HANDOFF_CHUNK_RECORDS) {
+    for (let at = 0; at < records.length && failure === undefined; at += this.chunkRecords) {
       const release = await this.handoffLane.acquire();
       try {
-        writes.push(this.handoffChunk(partition, records.slice(at, at + HANDOFF_CHUNK_RECORDS), sender, release).finally(release));
+        writes.push(this.handoffChunk(partition, records.slice(at, at + this.chunkRecords), sender, release).finally(release));
       } catch (reason) {
         release();
         failure = { reason };
