@@ -1,8 +1,11 @@
-import { createMemoryEngine } from '@quorumkv/storage';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createMemoryEngine, openLmdbEngine } from '@quorumkv/storage';
 import { beginTransition, createRing, finishTransition, markDone, partitionTransfers, plan, preferenceListForPartition, type Ring } from '@quorumkv/ring';
 import { VirtualClock } from '../sim/virtual-clock.js';
 import { possibleHolders } from '../cluster/buckets.js';
-import { OldCopies, partitionsLost } from './old-copies.js';
+import { OldCopies, dropPartitions, partitionsLost } from './old-copies.js';
 
 const Q = 16;
 const BUCKET = new TextEncoder().encode('b');
@@ -234,5 +237,34 @@ describe('copies still to drop across a restart', () => {
     await s.clock.run(1_000);
     expect(new Set(asked)).toEqual(new Set([s.last.transition!.since]));
     expect({ held: s.held(), left }).toEqual({ held: 0, left: 1 });
+  });
+});
+
+describe('dropPartitions', () => {
+  it('reaps a partition’s records many at a time (one commit for many), removing every one and nothing of other partitions', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qkv-drop-'));
+    const storage = await openLmdbEngine({ path: dir, partitionCount: Q, partitioner: () => 0, now: () => 0 });
+    try {
+      const enc = (s: string) => new TextEncoder().encode(s);
+      for (const p of [2, 3]) await Promise.all(Array.from({ length: 700 }, (_, i) => storage.update(BUCKET, enc(`k${p}-${i}`), () => ({ value: enc(`v${i}`) }), p)));
+      const reap = storage.reap.bind(storage);
+      let inFlight = 0;
+      let most = 0;
+      storage.reap = async (...args) => {
+        most = Math.max(most, ++inFlight);
+        try {
+          return await reap(...args);
+        } finally {
+          inFlight--;
+        }
+      };
+      expect(await dropPartitions(storage, [2])).toBe(700);
+      expect({ dropped: storage.countPartition(2), kept: storage.countPartition(3) }).toEqual({ dropped: 0, kept: 700 });
+      expect(most).toBeGreaterThan(1);
+      expect(most).toBeLessThanOrEqual(64);
+    } finally {
+      await storage.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
