@@ -52,6 +52,9 @@ export const WORKLOADS = {
  * @property {number} [seed] seed of keys, operation mix and values (default 42)
  * @property {number[]} [serverPids] processes of the store whose CPU time is charged to it (read from /proc)
  * @property {(line: string) => void} [log] progress lines (default stderr)
+ * @property {boolean} [timeline] also return every successful operation of each workload as
+ *   `{ at, ms }` (its start on the `performance.now()` clock, its latency), so a caller can take
+ *   percentiles over part of a phase, e.g. while something else was happening in the cluster
  */
 
 const VALUE_POOL = 64;
@@ -74,6 +77,7 @@ export async function runYcsb(store, options = {}) {
     workloads: options.workloads ?? ['A', 'B', 'C'],
     seed: options.seed ?? 42,
     skipLoad: options.skipLoad ?? false,
+    timeline: options.timeline ?? false,
   };
   const serverPids = options.serverPids ?? [];
   const log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
@@ -82,7 +86,7 @@ export async function runYcsb(store, options = {}) {
   const keys = Array.from({ length: settings.recordCount }, (_, i) => keyName(i));
   const valueRandom = seededRandom(settings.seed ^ 0x5eed);
   const values = Array.from({ length: VALUE_POOL }, () => Uint8Array.from({ length: settings.valueBytes }, () => Math.floor(valueRandom() * 256)));
-  const measure = { callers: settings.callers, serverPids, store };
+  const measure = { callers: settings.callers, serverPids, store, timeline: settings.timeline };
 
   const phases = [];
   try {
@@ -128,8 +132,9 @@ export async function runYcsb(store, options = {}) {
  * One phase: `callers` closed-loop callers, each drawing operations from its own `makeNext(caller)`
  * until the time limit, the op limit, or the generator returns undefined.
  */
-async function runPhase({ name, seconds, maxOps, callers, serverPids, store }, makeNext) {
+async function runPhase({ name, seconds, maxOps, callers, serverPids, store, timeline }, makeNext) {
   const perType = new Map();
+  const samples = timeline ? [] : undefined;
   const typeOf = (type) => {
     if (!perType.has(type)) perType.set(type, { latenciesMs: [], errors: 0 });
     return perType.get(type);
@@ -158,7 +163,9 @@ async function runPhase({ name, seconds, maxOps, callers, serverPids, store }, m
         const t = performance.now();
         try {
           const result = await (op.type === 'read' ? store.read(op.key) : store[op.type](op.key, op.value));
-          stats.latenciesMs.push(performance.now() - t);
+          const ms = performance.now() - t;
+          stats.latenciesMs.push(ms);
+          samples?.push({ at: t, ms, type: op.type });
           if (op.type === 'read' && result === false) notFound++;
         } catch (err) {
           stats.errors++;
@@ -220,6 +227,7 @@ async function runPhase({ name, seconds, maxOps, callers, serverPids, store }, m
       maxMs: round3(allMs.length ? allMs[allMs.length - 1] : 0),
     },
     byOp: ops,
+    ...(samples ? { timeline: samples } : {}),
     ...(store.stats ? { storeStats: store.stats() } : {}),
   };
 }
