@@ -2,7 +2,7 @@
 // one storage transaction. LMDB (lmdb-js) runs queued transactions in arrival order, all the ones
 // queued by the time a commit starts in that one commit: a foreground write that arrives behind the
 // chunks of every handoff message in flight (three senders with three 1 MiB messages each: ~70
-// chunks of 128 records) waits for all of them to be applied and committed, and for the fsync of
+// chunks of 128 records, ~280 of 32) waits for all of them to be applied and committed, and for the fsync of
 // them all. The lane bounds that queue: a chunk is started only while fewer than `depth` chunks are
 // written and not yet committed, so a foreground write waits behind at most `depth` chunks whatever
 // the number of senders and messages; chunks of concurrent messages take turns in the order they
@@ -26,7 +26,7 @@ export const THROUGHPUT_GRAIN: HandoffGrain = Object.freeze({ chunkRecords: 128,
  * node holds its event loop (lmdb-js runs a batch's transaction callbacks on it) for tens of ms at
  * a time, and every foreground request that needs it waits, while the throttle caps how much
  * handoff there is anyway; at 1 x 32, with 4 callers during a join's transfers, replica writes to
- * the joiner took a median of 10 ms instead of 56 (docs/benchmarks.md). Unthrottled, the fine grain
+ * the joiner took a median of 10 ms instead of 56 (docs/benchmarks.md, after the handoff table). Unthrottled, the fine grain
  * costs a third of the transfer rate, hence the two.
  */
 export const YIELDING_GRAIN: HandoffGrain = Object.freeze({ chunkRecords: 32, chunksInStorage: 1 });

@@ -165,17 +165,24 @@ describe('ReplicaApplier.applyHandoff', () => {
     await expect(n.applier.applyHandoff(8, incoming.slice(0, 1), { ringVersion: ring.version })).rejects.toThrow(/partition/);
   });
 
-  it('a message refused part-way (a malformed record in its third chunk) and sent again stores exactly what one clean message does', async () => {
-    const clean = await node();
-    const retried = await node();
+  it.each([
+    ['unthrottled', THROUGHPUT_GRAIN],
+    ['throttled', YIELDING_GRAIN],
+  ])('%s: a message refused part-way (a malformed record in a later chunk) and sent again stores exactly what one clean message does', async (_name, grain) => {
+    const clean = await node(grain);
+    const retried = await node(grain);
+    const base = await node(grain);
     const { before, incoming } = scenario(23);
-    for (const n of [clean, retried]) expect((await n.applier.applyAll(before.map(item))).every((r) => r.status === ReplicaStatus.OK)).toBe(true);
+    for (const n of [clean, retried, base]) expect((await n.applier.applyAll(before.map(item))).every((r) => r.status === ReplicaStatus.OK)).toBe(true);
     await clean.applier.applyHandoff(PARTITION, incoming, { ringVersion: ring.version });
-    // Records 0..255 (two chunks of 128) are merged before the bad one at 300 refuses the message.
+    // The chunks before the bad record at 300 are merged (256 records in chunks of 128, 288 in chunks
+    // of 32) before it refuses the message; nothing of its own chunk or after it is.
+    const merged = Math.floor(300 / grain.chunkRecords) * grain.chunkRecords;
     const damaged = incoming.map((r, i) => (i === 300 ? { ...r, record: new Uint8Array([1, 2, 3]) } : r));
     await expect(retried.applier.applyHandoff(PARTITION, damaged, { ringVersion: ring.version })).rejects.toThrow();
-    const partial = retried.storage.scanPartition(PARTITION, { limit: 10_000 }).items.filter((i) => incoming.slice(0, 256).some((r) => Buffer.compare(r.key, i.key) === 0 && Buffer.compare(r.bucketBytes, i.bucket) === 0));
-    expect(partial.length).toBe(256);
+    const held = (s: LmdbEngine, records: HandoffRecord[]) => records.map((r) => Buffer.from(s.get(r.bucketBytes, r.key, PARTITION)?.value ?? new Uint8Array(0)).toString('hex'));
+    expect(held(retried.storage, incoming.slice(0, merged))).toEqual(held(clean.storage, incoming.slice(0, merged)));
+    expect(held(retried.storage, incoming.slice(merged))).toEqual(held(base.storage, incoming.slice(merged)));
     // The sender resends the whole batch from its checkpoint: merging the same records again changes nothing.
     await retried.applier.applyHandoff(PARTITION, incoming, { ringVersion: ring.version });
     const all = (s: LmdbEngine) => s.scanPartition(PARTITION, { limit: 10_000 }).items.map((i) => ({ key: Buffer.from(i.key).toString(), value: Buffer.from(i.record.value).toString('hex'), due: i.record.dueAtMs, listed: i.record.listedUntilMs }));
