@@ -38,7 +38,6 @@ import { HintAdmission } from './replication/hint-admission.js';
 import { HintKeeper } from './replication/hinted-handoff.js';
 import { PeerPool } from './replication/peer-pool.js';
 import { ReplicaApplier } from './replication/replica-applier.js';
-import { handoffGrain } from './replication/handoff-lane.js';
 import { ReplicaRouter } from './replication/replica-router.js';
 import { adminService } from './services/admin-service.js';
 import { clusterCreate } from './services/cluster-create.js';
@@ -473,7 +472,7 @@ export class QuorumNode {
     });
     const merging = { storage, epochs, tombstoneGraceMs: c.tombstoneGraceMs };
     const coordinator = new Coordinator({ selfId, epochs, config: c, storage, router, hints: admission, metrics, warn, now: Date.now, timers: systemTimers, random: Math.random, ringVersion: () => ring.current.version });
-    const applier = new ReplicaApplier({ ...merging, selfId, buckets, ring: () => ring.current, reachAllFrom: () => ring.writesReachAllFrom, metrics, hints: admission, now: Date.now, handoffGrain: handoffGrain(c.handoffBytesPerSecond) });
+    const applier = new ReplicaApplier({ ...merging, selfId, buckets, ring: () => ring.current, reachAllFrom: () => ring.writesReachAllFrom, metrics, hints: admission, now: Date.now, handoffGrain: 'by-foreground' });
     // Hints for a node that left go to the holders of their keys (forwarding.ts).
     admission.redirectWith((hint) => applier.redirectHint(hint));
     return {

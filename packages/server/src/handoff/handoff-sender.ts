@@ -20,7 +20,7 @@ import type { RingState } from '../cluster/ring-state.js';
 import type { NodeMetrics } from '../observability/metrics.js';
 import type { PeerPool } from '../replication/peer-pool.js';
 import { nextTurn } from '../http/next-turn.js';
-import { handoffGrain } from '../replication/handoff-lane.js';
+import { scanGrain } from '../replication/handoff-lane.js';
 import { CheckpointWriter } from './checkpoint-writer.js';
 
 export interface HandoffSenderOptions {
@@ -87,14 +87,14 @@ export class HandoffSender {
   private stopped = false;
   /** When the bytes handed to the throttle so far have had their time at bytesPerSecond (d.now()'s clock). */
   private paidUntil = 0;
-  /** Records a batch's scan reads per event-loop turn (finer when throttled: see handoffGrain). */
+  /** Records a batch's scan reads per event-loop turn (finer when throttled: see scanGrain). */
   private readonly scanSlice: number;
 
   constructor(
     private readonly d: HandoffSenderDeps,
     private readonly o: HandoffSenderOptions,
   ) {
-    this.scanSlice = handoffGrain(o.bytesPerSecond).chunkRecords;
+    this.scanSlice = scanGrain(o.bytesPerSecond).chunkRecords;
   }
 
   start(): void {

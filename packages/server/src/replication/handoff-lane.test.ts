@@ -15,7 +15,7 @@ function caller(lane: HandoffLane, name: string, held: string[], releases: Map<s
 
 describe('HandoffLane', () => {
   it('holds at most depth chunks and hands freed slots to waiters in the order they asked', async () => {
-    const lane = new HandoffLane(2, () => Promise.resolve());
+    const lane = new HandoffLane(() => 2, () => Promise.resolve());
     const held: string[] = [];
     const releases = new Map<string, LaneRelease>();
     for (const name of ['a', 'b', 'c', 'd']) void caller(lane, name, held, releases);
@@ -46,7 +46,7 @@ describe('HandoffLane', () => {
   it('waits for a turn once the slot is held, and gives the slot back when the turn fails', async () => {
     let turns = 0;
     let failNext = false;
-    const lane = new HandoffLane(1, () => {
+    const lane = new HandoffLane(() => 1, () => {
       turns++;
       return failNext ? Promise.reject(new Error('no turn')) : Promise.resolve();
     });
@@ -61,7 +61,29 @@ describe('HandoffLane', () => {
     expect(lane.inUse).toBe(0);
   });
 
-  it('refuses a depth below 1', () => {
-    expect(() => new HandoffLane(0, () => Promise.resolve())).toThrow(RangeError);
+  it('refuses a depth below 1', async () => {
+    await expect(new HandoffLane(() => 0, () => Promise.resolve()).acquire()).rejects.toThrow(RangeError);
+  });
+
+  it('follows a depth that changes: a lower one as slots are given back, a higher one at the next release', async () => {
+    let depth = 3;
+    const lane = new HandoffLane(() => depth, () => Promise.resolve());
+    const held: string[] = [];
+    const releases = new Map<string, LaneRelease>();
+    for (const name of ['a', 'b', 'c', 'd', 'e', 'f']) void caller(lane, name, held, releases);
+    await settle();
+    expect(held).toEqual(['a', 'b', 'c']);
+    depth = 1;
+    releases.get('a')!();
+    releases.get('b')!();
+    await settle();
+    expect({ held, inUse: lane.inUse }).toEqual({ held: ['a', 'b', 'c'], inUse: 1 });
+    releases.get('c')!();
+    await settle();
+    expect({ held, inUse: lane.inUse }).toEqual({ held: ['a', 'b', 'c', 'd'], inUse: 1 });
+    depth = 3;
+    releases.get('d')!();
+    await settle();
+    expect({ held, inUse: lane.inUse }).toEqual({ held: ['a', 'b', 'c', 'd', 'e', 'f'], inUse: 2 });
   });
 });

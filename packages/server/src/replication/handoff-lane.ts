@@ -19,20 +19,23 @@ export interface HandoffGrain {
   readonly chunksInStorage: number;
 }
 
-/** Unthrottled handoff: large pieces, for the transfer rate (the operator asked for speed). */
+/** Handoff alone on a node: large pieces, for the transfer rate. */
 export const THROUGHPUT_GRAIN: HandoffGrain = Object.freeze({ chunkRecords: 128, chunksInStorage: 8 });
 /**
- * Throttled handoff: pieces of a millisecond or so, one in storage at a time. At 8 x 128 records a
- * node holds its event loop (lmdb-js runs a batch's transaction callbacks on it) for tens of ms at
- * a time, and every foreground request that needs it waits, while the throttle caps how much
- * handoff there is anyway; at 1 x 32, with 4 callers during a join's transfers, replica writes to
- * the joiner took a median of 10 ms instead of 56 (docs/benchmarks.md, after the handoff table). Unthrottled, the fine grain
- * costs a third of the transfer rate, hence the two.
+ * Handoff next to foreground work: pieces of a millisecond or so, one in storage at a time. At
+ * 8 x 128 records a node holds its event loop (lmdb-js runs a batch's transaction callbacks on it)
+ * for tens of ms at a time, and every foreground request that needs the node waits; at 1 x 32,
+ * with 4 callers during a join's transfers, replica writes to the joiner took a median of 10 ms
+ * instead of 56 (docs/benchmarks.md, after the handoff table). Alone, the fine grain costs about a
+ * third of the transfer rate, hence the two.
  */
 export const YIELDING_GRAIN: HandoffGrain = Object.freeze({ chunkRecords: 32, chunksInStorage: 1 });
 
-/** The grain of a node whose handoff throttle is `bytesPerSecond` (0: unthrottled). */
-export function handoffGrain(bytesPerSecond: number): HandoffGrain {
+/**
+ * The grain of a sender's scan (records per event-loop turn) at throttle `bytesPerSecond`: a
+ * throttled sender is asked to leave room for foreground work, an unthrottled one for speed.
+ */
+export function scanGrain(bytesPerSecond: number): HandoffGrain {
   return bytesPerSecond > 0 ? YIELDING_GRAIN : THROUGHPUT_GRAIN;
 }
 
@@ -45,16 +48,15 @@ export class HandoffLane {
   private readonly waiting: (() => void)[] = [];
 
   /**
-   * @param depth - chunks in storage at once, at least 1.
+   * @param depth - chunks in storage at once, at least 1; asked at every acquire and release, so
+   *   it may change (a lower depth takes effect as slots are given back).
    * @param turn - awaited once a slot is held, before the chunk starts: an event-loop turn in the
    *   server (foreground requests are read between chunks); tests pass their own.
    */
   constructor(
-    private readonly depth: number,
+    private readonly depth: () => number,
     private readonly turn: () => Promise<void>,
-  ) {
-    if (!Number.isInteger(depth) || depth < 1) throw new RangeError(`lane depth must be a positive integer, got ${depth}`);
-  }
+  ) {}
 
   /** Chunks holding a slot now. */
   get inUse(): number {
@@ -63,16 +65,15 @@ export class HandoffLane {
 
   /** Resolves, in the order of the calls, once a slot is held (and a turn has passed); release it once the chunk is committed or failed. */
   async acquire(): Promise<LaneRelease> {
-    if (this.active < this.depth) this.active++;
-    // A released slot is handed straight to the first waiter, so no later caller can take it first.
+    // A caller never overtakes one already waiting: freed slots go to waiters first (pump).
+    if (this.waiting.length === 0 && this.active < this.limit()) this.active++;
     else await new Promise<void>((resume) => this.waiting.push(resume));
     let released = false;
     const release = (): void => {
       if (released) return;
       released = true;
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.active--;
+      this.active--;
+      this.pump();
     };
     try {
       await this.turn();
@@ -81,5 +82,18 @@ export class HandoffLane {
       throw err;
     }
     return release;
+  }
+
+  private pump(): void {
+    while (this.waiting.length > 0 && this.active < this.limit()) {
+      this.active++;
+      this.waiting.shift()!();
+    }
+  }
+
+  private limit(): number {
+    const depth = this.depth();
+    if (!Number.isInteger(depth) || depth < 1) throw new RangeError(`lane depth must be a positive integer, got ${depth}`);
+    return depth;
   }
 }

@@ -14,7 +14,7 @@ import { systemTimers } from '../clock/timers.js';
 import { NodeMetrics } from '../observability/metrics.js';
 import { applyWrite, encodeRecord, type KeyRecord } from '../record/key-record.js';
 import { HintAdmission } from './hint-admission.js';
-import { THROUGHPUT_GRAIN, YIELDING_GRAIN, handoffGrain, type HandoffGrain } from './handoff-lane.js';
+import { THROUGHPUT_GRAIN, YIELDING_GRAIN, type HandoffGrain } from './handoff-lane.js';
 import { ReplicaApplier } from './replica-applier.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -42,7 +42,7 @@ describe('ReplicaApplier.applyHandoff', () => {
   const dirs: string[] = [];
   const engines: LmdbEngine[] = [];
 
-  async function node(grain?: HandoffGrain): Promise<{ storage: LmdbEngine; applier: ReplicaApplier }> {
+  async function node(grain?: HandoffGrain | 'by-foreground', now: () => number = () => nowMs): Promise<{ storage: LmdbEngine; applier: ReplicaApplier }> {
     const dir = mkdtempSync(join(tmpdir(), 'qkv-handoff-apply-'));
     dirs.push(dir);
     const storage = await openLmdbEngine({ path: dir, partitionCount: 8, partitioner: () => PARTITION, now: () => nowMs });
@@ -52,7 +52,7 @@ describe('ReplicaApplier.applyHandoff', () => {
       { storage, isMember: (id) => ring.nodes.some((n) => n.id === id), isUp: () => false, goneSinceMs: () => undefined, metrics, now: () => nowMs, timers: systemTimers, warn: () => undefined },
       { limits: { maxPerTarget: 100, maxTotal: 100, maxBytes: 1e6 }, windowMs: 60_000, maxAgeMs: 600_000 },
     );
-    return { storage, applier: new ReplicaApplier({ selfId: 'c', storage, epochs, tombstoneGraceMs: GRACE, buckets, ring: () => ring, metrics, hints, now: () => nowMs, ...(grain ? { handoffGrain: grain } : {}) }) };
+    return { storage, applier: new ReplicaApplier({ selfId: 'c', storage, epochs, tombstoneGraceMs: GRACE, buckets, ring: () => ring, metrics, hints, now, ...(grain ? { handoffGrain: grain } : {}) }) };
   }
 
   afterAll(async () => {
@@ -126,10 +126,9 @@ describe('ReplicaApplier.applyHandoff', () => {
   });
 
   it.each([
-    ['unthrottled', 0, THROUGHPUT_GRAIN],
-    ['throttled', 16 * 2 ** 20, YIELDING_GRAIN],
-  ])('%s (%d B/s): keeps at most the grain’s chunks of all concurrent messages uncommitted, each of at most its records, and stores every record', async (_name, bytesPerSecond, grain) => {
-    expect(handoffGrain(bytesPerSecond)).toBe(grain);
+    ['throughput', THROUGHPUT_GRAIN],
+    ['yielding', YIELDING_GRAIN],
+  ])('%s grain: keeps at most its chunks of all concurrent messages uncommitted, each of at most its records, and stores every record', async (_name, grain) => {
     const n = await node(grain);
     const messages = [19, 20, 21, 22, 23, 24, 25, 26, 27].map((seed) => scenario(seed).incoming.map((r) => ({ ...r, key: enc(`${seed}-${Buffer.from(r.key).toString()}`) })));
     const updateMany = n.storage.updateMany.bind(n.storage);
@@ -156,6 +155,30 @@ describe('ReplicaApplier.applyHandoff', () => {
     expect(n.storage.countPartition(PARTITION)).toBe(9 * KEYS);
   });
 
+  it('by foreground: cuts handoff finely while replica traffic reached the node in the last second, coarsely otherwise', async () => {
+    let now = nowMs;
+    const n = await node('by-foreground', () => now);
+    const sizes: number[] = [];
+    const updateMany = n.storage.updateMany.bind(n.storage);
+    n.storage.updateMany = (partition, entries, options) => {
+      sizes.push(entries.length);
+      return updateMany(partition, entries, options);
+    };
+    const { incoming } = scenario(29);
+    const records = (tag: string) => incoming.slice(0, 256).map((r) => ({ ...r, key: enc(`${tag}-${Buffer.from(r.key).toString()}`) }));
+    await n.applier.applyHandoff(PARTITION, records('idle'), { ringVersion: ring.version });
+    expect(sizes).toEqual([128, 128]);
+    n.applier.noteForeground();
+    now += 999;
+    sizes.length = 0;
+    await n.applier.applyHandoff(PARTITION, records('busy'), { ringVersion: ring.version });
+    expect(sizes).toEqual(Array(8).fill(32));
+    now += 1;
+    sizes.length = 0;
+    await n.applier.applyHandoff(PARTITION, records('quiet'), { ringVersion: ring.version });
+    expect(sizes).toEqual([128, 128]);
+  });
+
   it('refuses a message with a malformed record, storing nothing of its chunk', async () => {
     const n = await node();
     const { incoming } = scenario(7);
@@ -166,9 +189,9 @@ describe('ReplicaApplier.applyHandoff', () => {
   });
 
   it.each([
-    ['unthrottled', THROUGHPUT_GRAIN],
-    ['throttled', YIELDING_GRAIN],
-  ])('%s: a message refused part-way (a malformed record in a later chunk) and sent again stores exactly what one clean message does', async (_name, grain) => {
+    ['throughput', THROUGHPUT_GRAIN],
+    ['yielding', YIELDING_GRAIN],
+  ])('%s grain: a message refused part-way (a malformed record in a later chunk) and sent again stores exactly what one clean message does', async (_name, grain) => {
     const clean = await node(grain);
     const retried = await node(grain);
     const base = await node(grain);

@@ -10,11 +10,13 @@ import { HintRefusedError, type HintAdmission } from './hint-admission.js';
 import { mergeIntoLocal, mergeStep, type LocalMergeDeps } from './local-merge.js';
 import { NodeArgumentError } from '../errors/errors.js';
 import { nextTurn } from '../http/next-turn.js';
-import { HandoffLane, THROUGHPUT_GRAIN, type HandoffGrain } from './handoff-lane.js';
+import { HandoffLane, THROUGHPUT_GRAIN, YIELDING_GRAIN, type HandoffGrain } from './handoff-lane.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const EMPTY = new Uint8Array(0);
+/** Replica traffic this recent (ms) makes the `by-foreground` handoff grain the yielding one. */
+const FOREGROUND_RECENT_MS = 1_000;
 
 type BucketProps = { lww: boolean; n: number; configured?: { readonly n: number } };
 
@@ -36,9 +38,12 @@ export interface ReplicaApplierDeps extends LocalMergeDeps {
   /**
    * How incoming handoff messages are cut: records per storage transaction (the event loop runs
    * between them) and chunks, of all messages together, written and not yet committed (what a
-   * foreground write can find queued ahead of it; handoff-lane.ts). Default THROUGHPUT_GRAIN.
+   * foreground write can find queued ahead of it; handoff-lane.ts). `by-foreground`: YIELDING_GRAIN
+   * while this node had replica traffic ({@link noteForeground}) in the last second, so the
+   * writes and reads that wait for it are not held up behind handoff, THROUGHPUT_GRAIN otherwise
+   * (an idle joiner takes its data at full speed). Default THROUGHPUT_GRAIN.
    */
-  handoffGrain?: HandoffGrain;
+  handoffGrain?: HandoffGrain | 'by-foreground';
 }
 
 /** Who sent the items: the ring version it routed them by (from the request's header). */
@@ -51,13 +56,23 @@ export class ReplicaApplier {
   private readonly bucketBytes = new Map<string, Uint8Array>();
   private readonly storage: LocalMergeDeps['storage'];
   private readonly handoffLane: HandoffLane;
-  private readonly chunkRecords: number;
+  private foregroundAt = -Infinity;
 
   constructor(private readonly d: ReplicaApplierDeps) {
     this.storage = d.storage;
-    const grain = d.handoffGrain ?? THROUGHPUT_GRAIN;
-    this.chunkRecords = grain.chunkRecords;
-    this.handoffLane = new HandoffLane(grain.chunksInStorage, nextTurn);
+    this.handoffLane = new HandoffLane(() => this.handoffGrain().chunksInStorage, nextTurn);
+  }
+
+  /** Replica traffic (writes and reads a coordinator waits for) reached this node now. */
+  noteForeground(): void {
+    this.foregroundAt = this.d.now();
+  }
+
+  /** The grain of handoff messages this node stores now (see {@link ReplicaApplierDeps.handoffGrain}). */
+  handoffGrain(): HandoffGrain {
+    const grain = this.d.handoffGrain ?? THROUGHPUT_GRAIN;
+    if (grain !== 'by-foreground') return grain;
+    return this.d.now() - this.foregroundAt < FOREGROUND_RECENT_MS ? YIELDING_GRAIN : THROUGHPUT_GRAIN;
   }
 
   /** Applies a message's items concurrently (their writes share LMDB commits); results in item order. */
@@ -130,10 +145,11 @@ export class ReplicaApplier {
     if (partition >= this.storage.partitionCount) throw new NodeArgumentError('partition', `${partition} is out of range (0..${this.storage.partitionCount - 1})`);
     const writes: Promise<unknown>[] = [];
     let failure: { reason: unknown } | undefined;
-    for (let at = 0; at < records.length && failure === undefined; at += this.chunkRecords) {
+    const { chunkRecords } = this.handoffGrain();
+    for (let at = 0; at < records.length && failure === undefined; at += chunkRecords) {
       const release = await this.handoffLane.acquire();
       try {
-        writes.push(this.handoffChunk(partition, records.slice(at, at + this.chunkRecords), sender, release).finally(release));
+        writes.push(this.handoffChunk(partition, records.slice(at, at + chunkRecords), sender, release).finally(release));
       } catch (reason) {
         release();
         failure = { reason };

@@ -115,6 +115,7 @@ export function replicaService(d: ReplicaServiceDeps): Partial<ServiceImpl<typeo
       guard(async () => {
         checkWriter(req.header, ctx.values.get(callerKey));
         if (!req.item) throw new NodeArgumentError('item', 'is required');
+        d.applier.noteForeground();
         return create(ApplyResponseSchema, { header: header(req.header), result: await d.applier.apply(req.item, senderOf(req.header)) });
       }),
     deliverHints: (req, ctx) =>
@@ -189,6 +190,7 @@ async function storeHandoff(d: ReplicaServiceDeps, req: HandoffRequest): Promise
 async function replicateMessage(req: ReplicateRequest, d: ReplicaServiceDeps, header: (h: ReplicaHeader | undefined) => ReplicaHeader): Promise<ReplicateResponse> {
   d.metrics.replicaMessages.inc();
   d.metrics.replicaItems.inc(req.items.length);
+  d.applier.noteForeground();
   const results = await d.applier.applyAll(req.items, senderOf(req.header));
   return { $typeName: 'quorumkv.v1.ReplicateResponse', messageId: req.messageId, header: header(req.header), results };
 }
