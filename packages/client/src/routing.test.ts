@@ -1,6 +1,6 @@
 import { create } from '@bufbuild/protobuf';
 import { GetRoutingResponseSchema, Liveness, NodeInfoSchema } from '@quorumkv/protocol';
-import { createRing, encodeRing, preferenceList } from '@quorumkv/ring';
+import { beginTransition, createRing, encodeRing, markDone, partitionOf, plan, preferenceList, preferenceListForPartition, replicaSets, type Ring } from '@quorumkv/ring';
 import { EwmaSelector } from './node-selector/ewma.js';
 import { NodeHealth } from './node-selector/health.js';
 import { Router, type RouterIo } from './routing.js';
@@ -12,7 +12,7 @@ const ring = createRing({
 const addr = (id: string): string => `10.0.0.${id.slice(1)}:7070`;
 const key = new TextEncoder().encode('user:42');
 
-function setup(bucketN?: number): { router: Router; health: NodeHealth; fetched: string[]; close: () => void } {
+function setup(bucketN?: number, served: Ring = ring): { router: Router; health: NodeHealth; fetched: string[]; close: () => void } {
   let t = 0;
   const now = (): number => t++;
   const health = new NodeHealth(now, { downBaseMs: 1_000_000 });
@@ -20,7 +20,7 @@ function setup(bucketN?: number): { router: Router; health: NodeHealth; fetched:
   const io: RouterIo = {
     getRouting: async (node) => {
       fetched.push(node);
-      return create(GetRoutingResponseSchema, { ring: { encoded: encodeRing(ring), defaultN: 3, version: BigInt(ring.version) } });
+      return create(GetRoutingResponseSchema, { ring: { encoded: encodeRing(served), defaultN: 3, version: BigInt(served.version) } });
     },
     bucketN: async () => bucketN,
     onError: () => undefined,
@@ -39,6 +39,37 @@ describe('Router', () => {
     expect(router.replicasOf({ bucket: 'default', key }).replicas).toEqual(primaries);
     expect(primaries).toContain(router.pick({ bucket: 'default', key }, new Set()));
     expect(router.nodes).toHaveLength(6);
+    close();
+  });
+
+  it('during a ring change, routes a partition whose data has moved to its new replica set, the others to their current one', async () => {
+    // n1 leaves; half the partitions are done (their data is on the new holders).
+    const leaving = beginTransition(ring, plan(ring, { leave: ['n1'] }), 3);
+    const moved = Array.from({ length: 64 }, (_, p) => p).filter((p) => preferenceListForPartition(ring, p, 3).primaries.includes('n1'));
+    const done = moved.filter((_, i) => i % 2 === 0);
+    const served = markDone(leaving, done);
+    const { router, close } = setup(undefined, served);
+    await router.ensureRing();
+    let checked = { done: 0, pending: 0 };
+    for (let i = 0; i < 400; i++) {
+      const k = new TextEncoder().encode(`user:${i}`);
+      const p = partitionOf(64, 'default', k);
+      if (!moved.includes(p)) continue;
+      const { replicas, fallbacks } = router.replicasOf({ bucket: 'default', key: k });
+      const sets = replicaSets(served, p, 3);
+      if (done.includes(p)) {
+        expect(replicas).toEqual(sets.next.map(addr));
+        expect(replicas).not.toContain(addr('n1'));
+        checked = { ...checked, done: checked.done + 1 };
+      } else {
+        expect(replicas).toEqual(preferenceListForPartition(ring, p, 3).primaries.map(addr));
+        expect(replicas).toContain(addr('n1'));
+        checked = { ...checked, pending: checked.pending + 1 };
+      }
+      for (const f of fallbacks) expect(replicas).not.toContain(f);
+    }
+    expect(checked.done).toBeGreaterThan(10);
+    expect(checked.pending).toBeGreaterThan(10);
     close();
   });
 

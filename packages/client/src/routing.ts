@@ -4,7 +4,7 @@
 // this client saw (failures, timeouts, probes) with the cluster's own liveness view, which every
 // ring fetch brings along.
 import { Liveness, type GetRoutingResponse, type NodeInfo } from '@quorumkv/protocol';
-import { decodeRing, preferenceList, type Ring } from '@quorumkv/ring';
+import { decodeRing, partitionOf, preferenceList, replicaSets, type Ring } from '@quorumkv/ring';
 import type { EwmaSelector } from './node-selector/ewma.js';
 import type { NodeHealth, ReportedLiveness } from './node-selector/health.js';
 
@@ -173,9 +173,12 @@ export class Router {
     const list = preferenceList(ring, target.bucket, target.key, n ?? this.defaultN, isUp);
     const addr = (ids: readonly string[]): string[] =>
       ids.map((id) => this.idToAddress.get(id)).filter((a): a is string => a !== undefined);
+    // During a ring change a partition whose data has moved is served by its new replica set (the
+    // nodes' own plan, request-plan.ts): an old holder asked for it would only forward the request.
+    const current = ring.transition === undefined ? list.primaries : replicaSets(ring, partitionOf(ring.partitionCount, target.bucket, target.key), n ?? this.defaultN).current;
     // Until the bucket's n is known only the first primary is certainly a replica of it.
-    const primaries = n === undefined ? list.primaries.slice(0, 1) : list.primaries;
-    return { replicas: addr(primaries), fallbacks: addr(list.fallbacks) };
+    const primaries = n === undefined ? current.slice(0, 1) : current;
+    return { replicas: addr(primaries), fallbacks: addr(list.fallbacks.filter((id) => !current.includes(id))) };
   }
 
   /** Stops the refresh timer. */
