@@ -25,8 +25,8 @@ export const THROUGHPUT_GRAIN: HandoffGrain = Object.freeze({ chunkRecords: 128,
  * Handoff next to foreground work: pieces of a millisecond or so, one in storage at a time. At
  * 8 x 128 records a node holds its event loop (lmdb-js runs a batch's transaction callbacks on it)
  * for tens of ms at a time, and every foreground request that needs the node waits; at 1 x 32,
- * with 4 callers during a join's transfers, replica writes to the joiner took a median of 10 ms
- * instead of 56 (docs/benchmarks.md, after the handoff table). Alone, the fine grain costs about a
+ * with 4 callers during a join's transfers, updates (which wait for the joiner) had a median of
+ * 10 ms instead of 56 (docs/benchmarks.md, after the handoff table). Alone, the fine grain costs about a
  * third of the transfer rate, hence the two.
  */
 export const YIELDING_GRAIN: HandoffGrain = Object.freeze({ chunkRecords: 32, chunksInStorage: 1 });
