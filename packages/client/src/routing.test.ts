@@ -73,6 +73,38 @@ describe('Router', () => {
     close();
   });
 
+  it('during a join, routes a moved partition to its new replica set, the joiner included', async () => {
+    const joining = beginTransition(ring, plan(ring, { join: [{ id: 'n6', address: '10.0.0.6:7070' }] }), 3);
+    const served = markDone(joining, Array.from({ length: 64 }, (_, p) => p));
+    const { router, close } = setup(undefined, served);
+    await router.ensureRing();
+    let toJoiner = 0;
+    for (let i = 0; i < 200; i++) {
+      const k = new TextEncoder().encode(`user:${i}`);
+      const sets = replicaSets(served, partitionOf(64, 'default', k), 3);
+      const { replicas } = router.replicasOf({ bucket: 'default', key: k });
+      expect(replicas).toEqual(sets.current.map(addr));
+      if (replicas.includes(addr('n6'))) toJoiner++;
+    }
+    expect(toJoiner).toBeGreaterThan(20);
+    close();
+  });
+
+  it('clamps a bucket’s n to the ring’s members, as the nodes do', async () => {
+    const three = createRing({ partitionCount: 64, nodes: [1, 2, 3].map((i) => ({ id: `n${i}`, address: `10.0.0.${i}:7070` })) });
+    const growing = markDone(beginTransition(three, plan(three, { join: [{ id: 'n4', address: '10.0.0.4:7070' }] }), 3), Array.from({ length: 64 }, (_, p) => p));
+    const { router, close } = setup(5, growing);
+    await router.ensureRing();
+    router.replicasOf({ bucket: 'big', key });
+    await new Promise((resolve) => setImmediate(resolve));
+    for (let i = 0; i < 100; i++) {
+      const k = new TextEncoder().encode(`user:${i}`);
+      // The nodes use n = 3 (5 clamped to the 3 members), for which every partition is done.
+      expect(router.replicasOf({ bucket: 'big', key: k }).replicas).toEqual(replicaSets(growing, partitionOf(64, 'big', k), 3).current.map(addr));
+    }
+    close();
+  });
+
   it('skips down and failed primaries, then uses fallbacks', async () => {
     const { router, health, close } = setup();
     await router.ensureRing();

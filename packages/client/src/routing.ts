@@ -4,7 +4,7 @@
 // this client saw (failures, timeouts, probes) with the cluster's own liveness view, which every
 // ring fetch brings along.
 import { Liveness, type GetRoutingResponse, type NodeInfo } from '@quorumkv/protocol';
-import { decodeRing, partitionOf, preferenceList, replicaSets, type Ring } from '@quorumkv/ring';
+import { allNodes, decodeRing, partitionOf, preferenceList, replicaSets, type Ring } from '@quorumkv/ring';
 import type { EwmaSelector } from './node-selector/ewma.js';
 import type { NodeHealth, ReportedLiveness } from './node-selector/health.js';
 
@@ -165,7 +165,9 @@ export class Router {
   replicasOf(target: RouteKey): { replicas: string[]; fallbacks: string[] } {
     const ring = this.ring;
     if (!ring) return { replicas: [], fallbacks: [] };
-    const n = this.bucketSize(target.bucket);
+    const sized = this.bucketSize(target.bucket);
+    // Clamped to the ring's members, as the nodes resolve a bucket (buckets.ts).
+    const n = sized === undefined ? undefined : Math.max(1, Math.min(sized, ring.nodes.length));
     const isUp = (id: string): boolean => {
       const addr = this.idToAddress.get(id);
       return addr !== undefined && this.health.isUp(addr);
@@ -249,7 +251,8 @@ export class Router {
     if (this.ring && ring.version < this.ring.version) return;
     this.ring = ring;
     this.defaultN = Math.max(1, Math.min(defaultN || 3, ring.nodes.length));
-    this.idToAddress = new Map(ring.nodes.map((n) => [n.id, this.config.mapAddress(n.address)]));
+    // A transition's joiners too: they are replicas of the partitions it has moved to them.
+    this.idToAddress = new Map(allNodes(ring).map((n) => [n.id, this.config.mapAddress(n.address)]));
     this.known = [...new Set([...this.config.seeds, ...this.idToAddress.values()])];
     // Bucket sizes may have changed along with the ring.
     this.bucketLookups.clear();

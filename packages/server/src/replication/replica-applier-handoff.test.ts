@@ -177,6 +177,16 @@ describe('ReplicaApplier.applyHandoff', () => {
     sizes.length = 0;
     await n.applier.applyHandoff(PARTITION, records('quiet'), { ringVersion: ring.version });
     expect(sizes).toEqual([128, 128]);
+    // Traffic arriving in the middle of a message: its remaining chunks are cut finely.
+    now += 10_000;
+    sizes.length = 0;
+    const store = n.storage.updateMany;
+    n.storage.updateMany = (partition, entries, options) => {
+      if (sizes.length === 0) n.applier.noteForeground();
+      return store(partition, entries, options);
+    };
+    await n.applier.applyHandoff(PARTITION, records('mid'), { ringVersion: ring.version });
+    expect(sizes).toEqual([128, 32, 32, 32, 32]);
   });
 
   it('refuses a message with a malformed record, storing nothing of its chunk', async () => {

@@ -145,11 +145,12 @@ export class ReplicaApplier {
     if (partition >= this.storage.partitionCount) throw new NodeArgumentError('partition', `${partition} is out of range (0..${this.storage.partitionCount - 1})`);
     const writes: Promise<unknown>[] = [];
     let failure: { reason: unknown } | undefined;
-    const { chunkRecords } = this.handoffGrain();
-    for (let at = 0; at < records.length && failure === undefined; at += chunkRecords) {
+    for (let at = 0, size = 0; at < records.length && failure === undefined; at += size) {
       const release = await this.handoffLane.acquire();
+      // Read per chunk: foreground traffic that starts in the middle of a message cuts the rest finely.
+      size = this.handoffGrain().chunkRecords;
       try {
-        writes.push(this.handoffChunk(partition, records.slice(at, at + chunkRecords), sender, release).finally(release));
+        writes.push(this.handoffChunk(partition, records.slice(at, at + size), sender, release).finally(release));
       } catch (reason) {
         release();
         failure = { reason };
