@@ -241,7 +241,7 @@ describe('copies still to drop across a restart', () => {
 });
 
 describe('dropPartitions', () => {
-  it('reaps a partition’s records many at a time (one commit for many), removing every one and nothing of other partitions', async () => {
+  it('reaps a partition’s records many at a time (one commit for many), removing every one and nothing of other partitions, and stops at a partition held again', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'qkv-drop-'));
     const storage = await openLmdbEngine({ path: dir, partitionCount: Q, partitioner: () => 0, now: () => 0 });
     try {
@@ -262,6 +262,10 @@ describe('dropPartitions', () => {
       expect({ dropped: storage.countPartition(2), kept: storage.countPartition(3) }).toEqual({ dropped: 0, kept: 700 });
       expect(most).toBeGreaterThan(1);
       expect(most).toBeLessThanOrEqual(64);
+      // A newer ring gives partition 3 back after the first slice: the rest of it is left alone.
+      let asked = 0;
+      expect(await dropPartitions(storage, [3], () => asked++ === 0)).toBe(64);
+      expect(storage.countPartition(3)).toBe(700 - 64);
     } finally {
       await storage.close();
       rmSync(dir, { recursive: true, force: true });

@@ -35,18 +35,25 @@ function endsIn(ring: Ring, after: Ring): boolean {
   return target !== undefined && target.owners.join(',') === after.owners.join(',') && ids(target) === ids(after);
 }
 
-/** Drops every record of `partitions` here (its handoff notes first); returns how many were removed. */
-export async function dropPartitions(storage: StorageEngine, partitions: readonly number[]): Promise<number> {
+/**
+ * Drops every record of `partitions` here (its handoff notes first); returns how many were removed.
+ * `stillLost` is asked before every slice of reaps: a partition a newer ring gives this node again
+ * is left as it is from then on (a transfer of that ring may be bringing it records with the very
+ * bytes scanned here, which a reap would then remove after the transfer counted them held).
+ */
+export async function dropPartitions(storage: StorageEngine, partitions: readonly number[], stillLost: (partition: number) => boolean = () => true): Promise<number> {
   // Notes first: a crash in between leaves copies without notes (kept, asked about again), never
   // notes without copies.
   await forgetReceived(storage, partitions);
   let removed = 0;
   for (const partition of partitions) {
-    for (;;) {
+    for (let held = false; !held; ) {
       const page = storage.scanPartition(partition, { limit: PAGE });
       if (page.items.length === 0) break;
       let progress = 0;
       for (let at = 0; at < page.items.length; at += REAPS_AT_ONCE) {
+        held = !stillLost(partition);
+        if (held) break;
         const reaped = await Promise.all(page.items.slice(at, at + REAPS_AT_ONCE).map((item) => storage.reap(item.bucket, item.key, item.record.value, partition)));
         progress += reaped.filter(Boolean).length;
       }
@@ -284,7 +291,7 @@ export class OldCopies {
       else if (holders.size === 0) ready.push(p);
     }
     try {
-      const removed = ready.length === 0 ? 0 : await dropPartitions(this.d.storage, ready);
+      const removed = ready.length === 0 ? 0 : await dropPartitions(this.d.storage, ready, (p) => !possibleHolders(this.d.ring(), p).includes(this.d.selfId));
       for (const p of ready) job.waiting.delete(p);
       if (ready.length > 0) this.d.info('dropped copies of partitions this node no longer holds, their new holders confirmed', { since: job.since, partitions: ready.length, records: removed });
     } catch (err) {
