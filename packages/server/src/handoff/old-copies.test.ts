@@ -130,6 +130,27 @@ describe('dropping copies after a transition finishes', () => {
   });
 });
 
+describe('a copy held again between rounds', () => {
+  it('is kept once any ring gives it back, even if a later ring takes it away before the retry', async () => {
+    let confirming = false;
+    const s = await setUp((_, partitions) => (confirming ? partitions : []));
+    s.copies.finished(s.last, s.end);
+    await s.clock.run(0);
+    const waiting = Array.from({ length: Q }, (_, p) => p).filter((p) => s.storage.countPartition(p) > 0);
+    expect(waiting.length).toBeGreaterThan(0);
+    // n1 is added back (a transition that gives it partitions again), and before the job's retry
+    // the ring in force no longer gives them (that change abandoned): the old job's confirmations
+    // do not cover what n1 may have taken meanwhile.
+    const readded = beginTransition(s.end, plan(s.end, { join: [{ id: 'n1', address: 'n1:1' }] }), 3);
+    const regained = waiting.filter((p) => possibleHolders(readded, p).includes('n1'));
+    expect(regained.length).toBeGreaterThan(0);
+    s.copies.ringChanged(s.end, readded);
+    confirming = true;
+    await s.clock.run(10_000);
+    expect(s.held()).toBe(regained.length);
+  });
+});
+
 describe('a node that missed the rings of a change', () => {
   /** 8 nodes, a ninth joins; `self` is a founder that loses some partitions (more than MAX_N nodes). */
   async function jump(confirms: (holder: string, since: number, orLater: boolean) => boolean) {

@@ -195,7 +195,21 @@ export class OldCopies {
    * end and the next), as {@link jumped}.
    */
   ringChanged(before: Ring, after: Ring): void {
-    if (after.transition !== undefined) return;
+    // Held again, even for one ring: the waiting jobs' confirmations no longer cover the copy
+    // (data written while this node held it again may be on no other node); if a later ring takes
+    // it away again, the job of that change decides, on its own confirmations.
+    let pruned = false;
+    for (const job of this.unconfirmed) {
+      for (const p of [...job.waiting.keys()]) {
+        if (!possibleHolders(after, p).includes(this.d.selfId)) continue;
+        job.waiting.delete(p);
+        pruned = true;
+      }
+    }
+    if (after.transition !== undefined) {
+      if (pruned) this.persist();
+      return;
+    }
     const base = this.base;
     this.base = after;
     const t = before.transition;
@@ -291,7 +305,7 @@ export class OldCopies {
       else if (holders.size === 0) ready.push(p);
     }
     try {
-      const removed = ready.length === 0 ? 0 : await dropPartitions(this.d.storage, ready, (p) => !possibleHolders(this.d.ring(), p).includes(this.d.selfId));
+      const removed = ready.length === 0 ? 0 : await dropPartitions(this.d.storage, ready, (p) => job.waiting.has(p) && !possibleHolders(this.d.ring(), p).includes(this.d.selfId));
       for (const p of ready) job.waiting.delete(p);
       if (ready.length > 0) this.d.info('dropped copies of partitions this node no longer holds, their new holders confirmed', { since: job.since, partitions: ready.length, records: removed });
     } catch (err) {
