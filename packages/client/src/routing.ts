@@ -4,7 +4,7 @@
 // this client saw (failures, timeouts, probes) with the cluster's own liveness view, which every
 // ring fetch brings along.
 import { Liveness, type GetRoutingResponse, type NodeInfo } from '@quorumkv/protocol';
-import { allNodes, decodeRing, partitionOf, preferenceList, replicaSets, type Ring } from '@quorumkv/ring';
+import { allNodes, decodeRing, partitionOf, preferenceListForPartition, replicaSets, type Ring } from '@quorumkv/ring';
 import type { EwmaSelector } from './node-selector/ewma.js';
 import type { NodeHealth, ReportedLiveness } from './node-selector/health.js';
 
@@ -172,15 +172,18 @@ export class Router {
       const addr = this.idToAddress.get(id);
       return addr !== undefined && this.health.isUp(addr);
     };
-    const list = preferenceList(ring, target.bucket, target.key, n ?? this.defaultN, isUp);
+    // One hash per request: the partition serves the preference list and, during a change, the replica sets.
+    const partition = partitionOf(ring.partitionCount, target.bucket, target.key);
+    const list = preferenceListForPartition(ring, partition, n ?? this.defaultN, isUp);
     const addr = (ids: readonly string[]): string[] =>
       ids.map((id) => this.idToAddress.get(id)).filter((a): a is string => a !== undefined);
     // During a ring change a partition whose data has moved is served by its new replica set (the
     // nodes' own plan, request-plan.ts): an old holder asked for it would only forward the request.
-    const current = ring.transition === undefined ? list.primaries : replicaSets(ring, partitionOf(ring.partitionCount, target.bucket, target.key), n ?? this.defaultN).current;
+    const current = ring.transition === undefined ? list.primaries : replicaSets(ring, partition, n ?? this.defaultN).current;
     // Until the bucket's n is known only the first primary is certainly a replica of it.
     const primaries = n === undefined ? current.slice(0, 1) : current;
-    return { replicas: addr(primaries), fallbacks: addr(list.fallbacks.filter((id) => !current.includes(id))) };
+    const fallbacks = ring.transition === undefined ? list.fallbacks : list.fallbacks.filter((id) => !current.includes(id));
+    return { replicas: addr(primaries), fallbacks: addr(fallbacks) };
   }
 
   /** Stops the refresh timer. */

@@ -197,7 +197,8 @@ export class OldCopies {
   ringChanged(before: Ring, after: Ring): void {
     // Held again, even for one ring: the waiting jobs' confirmations no longer cover the copy
     // (data written while this node held it again may be on no other node); if a later ring takes
-    // it away again, the job of that change decides, on its own confirmations.
+    // it away again, the job of that change decides, on its own confirmations. A drop in progress
+    // sees the partition gone from `waiting` before its next slice of reaps.
     let pruned = false;
     for (const job of this.unconfirmed) {
       for (const p of [...job.waiting.keys()]) {
@@ -305,7 +306,7 @@ export class OldCopies {
       else if (holders.size === 0) ready.push(p);
     }
     try {
-      const removed = ready.length === 0 ? 0 : await dropPartitions(this.d.storage, ready, (p) => job.waiting.has(p) && !possibleHolders(this.d.ring(), p).includes(this.d.selfId));
+      const removed = ready.length === 0 ? 0 : await dropPartitions(this.d.storage, ready, (p) => job.waiting.has(p));
       for (const p of ready) job.waiting.delete(p);
       if (ready.length > 0) this.d.info('dropped copies of partitions this node no longer holds, their new holders confirmed', { since: job.since, partitions: ready.length, records: removed });
     } catch (err) {
