@@ -12,7 +12,7 @@ const HOST_BASE = 92;
 const Q = 16;
 const KEYS = 600;
 // Slow enough (about 16 KB/s per sender, one transfer at a time) that the change spans many refreshes.
-const SLOW = ['--handoff-bytes-per-second', '10000', '--handoff-concurrency', '1', '--handoff-batch-items', '16'];
+const SLOW = ['--handoff-pace', 'fixed', '--handoff-bytes-per-second', '10000', '--handoff-concurrency', '1', '--handoff-batch-items', '16'];
 const FLAGS = ['--gossip-interval-ms', '200', '--log-level', 'warn', ...SLOW];
 
 let cluster: Cluster;

@@ -452,7 +452,7 @@ export class QuorumNode {
         warn: this.warn,
         info: (msg, fields) => this.log.info(fields, msg),
       },
-      { batchItems: c.handoffBatchItems, batchBytes: c.handoffBatchBytes, bytesPerSecond: c.handoffBytesPerSecond, concurrency: c.handoffConcurrency, intervalMs: 1_000 },
+      { batchItems: c.handoffBatchItems, batchBytes: c.handoffBatchBytes, bytesPerSecond: c.handoffBytesPerSecond, adaptive: c.handoffPace === 'adaptive', concurrency: c.handoffConcurrency, intervalMs: 1_000 },
     );
     return { router, admission, hints, handoff };
   }
@@ -478,7 +478,7 @@ export class QuorumNode {
     return {
       epochs,
       coordinator,
-      frontend: new KvFrontend({ selfId, config: c, ring, buckets, router, pool: this.pool, coordinator, metrics }),
+      frontend: new KvFrontend({ selfId, config: c, ring, buckets, router, pool: this.pool, coordinator, metrics, onLatency: (ms) => replication.handoff.noteForeground(ms) }),
       lister: new KeyLister({ selfId, storage, ring, buckets, router, pool: this.pool, maxPageKeys: c.maxListKeysPage, maxKeyBytes: c.maxKeyBytes, now: Date.now }),
       applier,
       reaper: new DeadRecordReaper({ ...merging, selfId, ring: () => ring.current, buckets, router, hints: admission, replicaTimeoutMs: c.replicaTimeoutMs, now: Date.now, timers: systemTimers, warn }),
@@ -490,6 +490,7 @@ export class QuorumNode {
   private collectMetrics({ storage, identity, view, replication, requests }: Layers): void {
     this.metrics.addCollector((m) => {
       const hints = replication.admission.report();
+      m.handoffPace.set(replication.handoff.pacedRate());
       m.hintsPending.set(hints.pending);
       m.hintBytes.set(hints.bytes);
       m.hintsPendingByTarget.reset();

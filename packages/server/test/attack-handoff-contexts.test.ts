@@ -8,7 +8,7 @@ import { dec, enc, eventually, loadKeys, localRecord, primariesOf, settled, slee
 const Q = 32;
 const HOST_BASE = 194;
 const HOT = 240;
-const FLAGS = ['--log-level', 'warn', '--gossip-interval-ms', '200', '--replica-timeout-ms', '3000', '--handoff-bytes-per-second', process.env.ATT_BPS ?? '30000', '--handoff-batch-items', '200'];
+const FLAGS = ['--log-level', 'warn', '--gossip-interval-ms', '200', '--replica-timeout-ms', '3000', '--handoff-pace', 'fixed', '--handoff-bytes-per-second', process.env.ATT_BPS ?? '30000', '--handoff-batch-items', '200'];
 
 describe('handoff under contexts', () => {
   const { clients, nodes } = useCluster({ nodes: 3, hostBase: HOST_BASE, partitions: Q, n: 3, r: 2, w: 2, extraArgs: FLAGS });

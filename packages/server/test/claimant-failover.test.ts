@@ -11,7 +11,7 @@ import { dec, enc, eventually, fetchRing, useCluster, waitAllUp } from './suppor
 const HOST_BASE = 145;
 const FLAGS = ['--partitions', '64', '--n', '3', '--r', '2', '--w', '2', '--gossip-interval-ms', '200', '--log-level', 'warn'];
 // Slow transfers, so the claimant dies with most of them still to do.
-const THROTTLE = ['--handoff-bytes-per-second', '40000'];
+const THROTTLE = ['--handoff-pace', 'fixed', '--handoff-bytes-per-second', '40000'];
 const KEYS = 400;
 const VALUE = 'x'.repeat(1000);
 

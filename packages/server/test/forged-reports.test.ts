@@ -27,7 +27,7 @@ describe('forged transfer reports during a genuine leave (quick-start mode)', ()
     n: 1,
     r: 1,
     w: 1,
-    extraArgs: ['--log-level', 'warn', '--handoff-batch-items', '1', '--handoff-bytes-per-second', '1500'],
+    extraArgs: ['--log-level', 'warn', '--handoff-batch-items', '1', '--handoff-pace', 'fixed', '--handoff-bytes-per-second', '1500'],
   });
   let session: Http2SessionManager | undefined;
   afterAll(() => session?.abort());

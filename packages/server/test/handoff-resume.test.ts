@@ -14,7 +14,7 @@ const VALUE = 'v'.repeat(1000);
 // n = 1: each moved partition is one transfer, from its old owner to the new one. Small, slow
 // batches, so the kill lands in the middle.
 const FLAGS = ['--partitions', String(Q), '--n', '1', '--r', '1', '--w', '1', '--gossip-interval-ms', '200', '--log-level', 'warn'];
-const HANDOFF = ['--handoff-batch-items', '4', '--handoff-bytes-per-second', '24000', '--handoff-concurrency', '1'];
+const HANDOFF = ['--handoff-pace', 'fixed', '--handoff-batch-items', '4', '--handoff-bytes-per-second', '24000', '--handoff-concurrency', '1'];
 
 async function metric(node: NodeHandle, name: string): Promise<number> {
   const text = await (await fetch(`${node.url}/metrics`)).text();

@@ -9,7 +9,7 @@ const Q = 16;
 const KEYS = 200;
 const HOST_BASE = 50;
 const FLAGS = ['--log-level', 'warn', '--gossip-interval-ms', '200', '--replica-timeout-ms', '2000', '--tombstone-grace-ms', '1000'];
-const THROTTLE = ['--handoff-bytes-per-second', '3000', '--handoff-batch-items', '4'];
+const THROTTLE = ['--handoff-pace', 'fixed', '--handoff-bytes-per-second', '3000', '--handoff-batch-items', '4'];
 
 describe('a replacement that dies mid-transfer', () => {
   const exits = new Map<string, number | null>();

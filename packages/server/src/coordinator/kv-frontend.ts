@@ -30,6 +30,8 @@ export interface KvFrontendDeps {
   pool: PeerPool;
   coordinator: Coordinator;
   metrics: NodeMetrics;
+  /** Each request's latency in ms, whatever its outcome (the handoff pace's signal). */
+  onLatency?: (ms: number) => void;
 }
 
 export class KvFrontend {
@@ -42,9 +44,10 @@ export class KvFrontend {
   private readonly pool: PeerPool;
   private readonly coordinator: Coordinator;
   private readonly metrics: NodeMetrics;
+  private readonly onLatency: ((ms: number) => void) | undefined;
 
   constructor(d: KvFrontendDeps) {
-    ({ selfId: this.selfId, config: this.config, ring: this.ring, buckets: this.buckets, router: this.router, pool: this.pool, coordinator: this.coordinator, metrics: this.metrics } = d);
+    ({ selfId: this.selfId, config: this.config, ring: this.ring, buckets: this.buckets, router: this.router, pool: this.pool, coordinator: this.coordinator, metrics: this.metrics, onLatency: this.onLatency } = d);
   }
 
   get requestsInFlight(): number {
@@ -113,7 +116,9 @@ export class KvFrontend {
       throw err;
     } finally {
       this.inFlight--;
-      this.metrics.observeRequest(op, outcome, (performance.now() - started) / 1000);
+      const ms = performance.now() - started;
+      this.metrics.observeRequest(op, outcome, ms / 1000);
+      this.onLatency?.(ms);
     }
   }
 

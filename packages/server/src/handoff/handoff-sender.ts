@@ -22,6 +22,7 @@ import type { PeerPool } from '../replication/peer-pool.js';
 import { nextTurn } from '../http/next-turn.js';
 import { scanGrain } from '../replication/handoff-lane.js';
 import { CheckpointWriter } from './checkpoint-writer.js';
+import { HandoffPace, paceOptions } from './handoff-pace.js';
 
 export interface HandoffSenderOptions {
   /** Records per Handoff message, at most. */
@@ -30,6 +31,8 @@ export interface HandoffSenderOptions {
   batchBytes: number;
   /** Bytes per second each node sends in total (0: unthrottled). */
   bytesPerSecond: number;
+  /** The rate backs off while the node's client requests are slower than without transfers (handoff-pace.ts); otherwise bytesPerSecond holds. */
+  adaptive: boolean;
   /** Transfers this node sends at once. */
   concurrency: number;
   /** How often the sender looks for work, ms. */
@@ -89,12 +92,24 @@ export class HandoffSender {
   private paidUntil = 0;
   /** Records a batch's scan reads per event-loop turn (finer when throttled: see scanGrain). */
   private readonly scanSlice: number;
+  private readonly pace: HandoffPace | undefined;
 
   constructor(
     private readonly d: HandoffSenderDeps,
     private readonly o: HandoffSenderOptions,
   ) {
     this.scanSlice = scanGrain(o.bytesPerSecond).chunkRecords;
+    this.pace = o.adaptive && o.bytesPerSecond > 0 ? new HandoffPace(paceOptions(o.bytesPerSecond)) : undefined;
+  }
+
+  /** A client request this node coordinated took `ms`: the adaptive pace's signal. */
+  noteForeground(ms: number): void {
+    this.pace?.observe(ms, this.d.now(), this.running.size > 0);
+  }
+
+  /** Bytes per second this node sends at, as paced now (0: unthrottled). */
+  pacedRate(): number {
+    return this.pace?.bytesPerSecond ?? this.o.bytesPerSecond;
   }
 
   start(): void {
@@ -303,14 +318,15 @@ export class HandoffSender {
   }
 
   /**
-   * Waits so that this node sends at most bytesPerSecond (one shared budget for all transfers and
-   * their batches in flight): each batch goes out once the batches before it have had their time.
+   * Waits so that this node sends at most bytesPerSecond, or the adaptive pace's rate below it (one
+   * shared budget for all transfers and their batches in flight): each batch goes out once the
+   * batches before it have had their time at the rate of their own sending.
    */
   private async throttle(bytes: number): Promise<void> {
     if (this.o.bytesPerSecond <= 0) return;
     const now = this.d.now();
     const start = Math.max(now, this.paidUntil);
-    this.paidUntil = start + (bytes * 1000) / this.o.bytesPerSecond;
+    this.paidUntil = start + (bytes * 1000) / (this.pace?.rate(now) ?? this.o.bytesPerSecond);
     if (start > now) await new Promise((resolve) => setTimeout(resolve, start - now));
   }
 

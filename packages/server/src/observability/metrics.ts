@@ -24,6 +24,7 @@ export class NodeMetrics {
   readonly handoffSendSeconds = new Counter({ name: 'quorumkv_handoff_send_seconds_total', help: 'Time ownership handoff transfers this node sent were running, summed over transfers (bytes sent over it: the rate per transfer)', registers: [this.registry] });
   readonly handoffTransfersDone = new Counter({ name: 'quorumkv_handoff_transfers_completed_total', help: 'Ownership handoff transfers this node completed as the sender', registers: [this.registry] });
   readonly writesForwarded = new Counter({ name: 'quorumkv_writes_forwarded_total', help: 'Replica writes routed by an older ring (or meant for a node that no longer holds them) forwarded as hints to the holders', labelNames: ['why'], registers: [this.registry] });
+  readonly handoffPace = new Gauge({ name: 'quorumkv_handoff_pace_bytes_per_second', help: 'Bytes per second this node sends ownership handoff at now: the configured rate, or the adaptive pace below it (0: unthrottled)', registers: [this.registry] });
   readonly handoffRecords = new Counter({ name: 'quorumkv_handoff_records_received_total', help: 'Records received and stored by ownership handoff', registers: [this.registry] });
   readonly shed = new Counter({ name: 'quorumkv_requests_shed_total', help: 'Requests refused with RESOURCE_EXHAUSTED', registers: [this.registry] });
   readonly sessionMessages = new Counter({ name: 'quorumkv_session_messages_total', help: 'KvService.Session request messages received', registers: [this.registry] });

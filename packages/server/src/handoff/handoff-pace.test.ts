@@ -1,0 +1,103 @@
+import fc from 'fast-check';
+import { HandoffPace, paceOptions, type HandoffPaceOptions } from './handoff-pace.js';
+
+const MAX = 64_000;
+const options: HandoffPaceOptions = { ...paceOptions(MAX), minSamples: 4 };
+
+/** Feeds `count` requests of `ms` each over one window starting at `at`; a sender asks for the rate in it. */
+function window(pace: HandoffPace, at: number, ms: number, transferring: boolean, count = 10): number {
+  for (let i = 0; i < count; i++) pace.observe(ms, at + i, transferring);
+  return transferring ? pace.rate(at + options.windowMs - 1) : pace.bytesPerSecond;
+}
+
+/** A pace that learned a 2 ms baseline from quiet windows; returns it and the time after them. */
+function learned(): { pace: HandoffPace; at: number } {
+  const pace = new HandoffPace(options);
+  let at = 0;
+  for (let i = 0; i < 4; i++, at += options.windowMs) for (let j = 0; j < 10; j++) pace.observe(2, at + j, false);
+  return { pace, at };
+}
+
+describe('HandoffPace', () => {
+  it('learns the baseline from windows without transfers only', () => {
+    const { pace, at } = learned();
+    pace.observe(2, at, false); // closes the last quiet window
+    expect(pace.baseline).toBeCloseTo(2);
+    let t = at;
+    for (let i = 0; i < 5; i++, t += options.windowMs) window(pace, t, 50, true);
+    expect(pace.baseline).toBeCloseTo(2);
+  });
+
+  it('starts low and climbs one step a window while latency stays near the baseline', () => {
+    const { pace, at } = learned();
+    const rates: number[] = [];
+    let t = at;
+    for (let i = 0; i < 70; i++, t += options.windowMs) rates.push(window(pace, t, 2.5, true));
+    expect(rates[0]).toBe(MAX / 64);
+    expect(rates[1]).toBe((2 * MAX) / 64);
+    expect(rates[10]).toBe((11 * MAX) / 64);
+    expect(Math.max(...rates)).toBe(MAX);
+    expect(rates.at(-1)).toBe(MAX);
+  });
+
+  it('halves the rate on a window slower than the baseline allows, down to the floor', () => {
+    const { pace, at } = learned();
+    let t = at;
+    for (let i = 0; i < 70; i++, t += options.windowMs) window(pace, t, 2, true);
+    expect(pace.bytesPerSecond).toBe(MAX);
+    const rates: number[] = [];
+    for (let i = 0; i < 10; i++, t += options.windowMs) rates.push(window(pace, t, 10, true));
+    expect(rates.slice(0, 3)).toEqual([MAX, MAX / 2, MAX / 4]);
+    expect(rates.at(-1)).toBe(MAX / 64);
+  });
+
+  it('does not count sub-millisecond noise as a slowdown', () => {
+    const pace = new HandoffPace(options);
+    let t = 0;
+    for (let i = 0; i < 4; i++, t += options.windowMs) window(pace, t, 0.2, false);
+    // 0.9 ms is 4.5x a 0.2 ms baseline, but within the 1 ms slack.
+    const rates: number[] = [];
+    for (let i = 0; i < 3; i++, t += options.windowMs) rates.push(window(pace, t, 0.9, true));
+    expect(rates).toEqual([MAX / 64, (2 * MAX) / 64, (3 * MAX) / 64]);
+  });
+
+  it('climbs through windows with too few requests to judge', () => {
+    const { pace, at } = learned();
+    let t = at;
+    const rates: number[] = [];
+    for (let i = 0; i < 3; i++, t += options.windowMs) rates.push(window(pace, t, 500, true, 2));
+    expect(rates).toEqual([MAX / 64, (2 * MAX) / 64, (3 * MAX) / 64]);
+  });
+
+  it('starts low again after a window without transfers', () => {
+    const { pace, at } = learned();
+    let t = at;
+    for (let i = 0; i < 20; i++, t += options.windowMs) window(pace, t, 2, true);
+    expect(pace.bytesPerSecond).toBeGreaterThan(MAX / 4);
+    window(pace, t, 2, false);
+    expect(pace.rate(t + 2 * options.windowMs)).toBe(MAX / 64);
+  });
+
+  it('refuses a rate that is not positive', () => {
+    expect(() => new HandoffPace(paceOptions(0))).toThrow(RangeError);
+  });
+
+  it('keeps the rate within [floor, max] whatever the latencies and timing', () => {
+    const event = fc.record({ gap: fc.integer({ min: 0, max: 1_000 }), ms: fc.double({ min: 0, max: 10_000, noNaN: true }), transferring: fc.boolean(), ask: fc.boolean() });
+    fc.assert(
+      fc.property(fc.array(event, { maxLength: 300 }), (events) => {
+        const pace = new HandoffPace(options);
+        let t = 0;
+        for (const e of events) {
+          t += e.gap;
+          if (e.ask) {
+            const r = pace.rate(t);
+            if (r < MAX / 64 || r > MAX) return false;
+          } else pace.observe(e.ms, t, e.transferring);
+        }
+        return pace.bytesPerSecond >= MAX / 64 && pace.bytesPerSecond <= MAX;
+      }),
+      { seed: 19, numRuns: 200 },
+    );
+  });
+});

@@ -1,0 +1,117 @@
+// The pace of ownership handoff: how many bytes per second a node sends, adapted to the latency of
+// the client requests it coordinates (additive increase, multiplicative decrease, as TCP paces on
+// loss). A transfer competes with those requests for the node's CPU and disk, and for the
+// receiver's; a fixed rate that suits an idle 32-core node starves a busy 2-core one, and one that
+// suits the busy node leaves the idle one moving data for days. So the pace learns the node's mean
+// request latency while it sends nothing (the baseline) and, while transfers run, compares each
+// window's mean with it: above `slowdown` times the baseline the rate halves, down to a floor that
+// keeps every transfer moving; otherwise it climbs one step towards the configured rate. Transfers
+// start low and climb, so the first second of a change does not land on the foreground at full rate.
+//
+// Pure: time comes with each call; the sender feeds it latencies and asks it for the rate.
+
+/** Options of {@link HandoffPace}. */
+export interface HandoffPaceOptions {
+  /** The most bytes per second: the configured rate (> 0). */
+  maxBytesPerSecond: number;
+  /** The least: transfers never go slower than this while they run. */
+  minBytesPerSecond: number;
+  /** Where transfers start after a window without any (and each step up). */
+  stepBytesPerSecond: number;
+  /** Length of a measuring window, ms. */
+  windowMs: number;
+  /** A window whose mean latency is above this factor of the baseline halves the rate. */
+  slowdown: number;
+  /** Latency within this many ms of the baseline never counts as slower (sub-millisecond noise). */
+  slackMs: number;
+  /** A window with fewer requests says nothing about latency; the rate climbs through it. */
+  minSamples: number;
+}
+
+/** The weight of a quiet window's mean in the baseline. */
+const BASELINE_WEIGHT = 0.2;
+
+/**
+ * Defaults for a configured rate `max`: floor, start and step 1/64 of it, 250 ms windows, so an
+ * undisturbed node reaches `max` in 16 s (the default 16 MiB/s: from 256 KiB/s, +1 MiB/s a second).
+ */
+export function paceOptions(maxBytesPerSecond: number): HandoffPaceOptions {
+  return {
+    maxBytesPerSecond,
+    minBytesPerSecond: maxBytesPerSecond / 64,
+    stepBytesPerSecond: maxBytesPerSecond / 64,
+    windowMs: 250,
+    slowdown: 1.5,
+    slackMs: 1,
+    minSamples: 20,
+  };
+}
+
+export class HandoffPace {
+  private current: number;
+  private baselineMs: number | undefined;
+  private windowStart: number | undefined;
+  private sum = 0;
+  private count = 0;
+  /** Whether transfers ran at any time in the open window. */
+  private transferring = false;
+
+  constructor(private readonly o: HandoffPaceOptions) {
+    if (!(o.maxBytesPerSecond > 0)) throw new RangeError(`maxBytesPerSecond must be positive, got ${o.maxBytesPerSecond}`);
+    if (!(o.minBytesPerSecond > 0 && o.minBytesPerSecond <= o.maxBytesPerSecond)) throw new RangeError('minBytesPerSecond must be in (0, maxBytesPerSecond]');
+    this.current = this.start();
+  }
+
+  /** One client request this node coordinated took `ms`, at `now`; `transferring` if transfers ran. */
+  observe(ms: number, now: number, transferring: boolean): void {
+    this.roll(now, transferring);
+    this.sum += ms;
+    this.count++;
+  }
+
+  /** Bytes per second to send at `now` (a transfer is running). */
+  rate(now: number): number {
+    this.roll(now, true);
+    return this.current;
+  }
+
+  /** The rate as it stands, without closing a window (for metrics). */
+  get bytesPerSecond(): number {
+    return this.current;
+  }
+
+  /** The learned mean latency without transfers, ms (undefined until a quiet window had requests). */
+  get baseline(): number | undefined {
+    return this.baselineMs;
+  }
+
+  private start(): number {
+    return Math.min(this.o.maxBytesPerSecond, Math.max(this.o.minBytesPerSecond, this.o.stepBytesPerSecond));
+  }
+
+  /** Closes the open window if `now` is past it (a long gap closes it alone), then notes `transferring`. */
+  private roll(now: number, transferring: boolean): void {
+    if (this.windowStart === undefined) this.windowStart = now;
+    if (now - this.windowStart >= this.o.windowMs) {
+      this.close();
+      this.windowStart = now;
+    }
+    this.transferring ||= transferring;
+  }
+
+  private close(): void {
+    const mean = this.count >= this.o.minSamples ? this.sum / this.count : undefined;
+    if (!this.transferring) {
+      // A quiet window: the node's latency as it is without handoff; the next transfer starts low.
+      if (mean !== undefined) this.baselineMs = this.baselineMs === undefined ? mean : this.baselineMs + BASELINE_WEIGHT * (mean - this.baselineMs);
+      this.current = this.start();
+    } else if (mean !== undefined && this.baselineMs !== undefined && mean > Math.max(this.baselineMs * this.o.slowdown, this.baselineMs + this.o.slackMs)) {
+      this.current = Math.max(this.o.minBytesPerSecond, this.current / 2);
+    } else {
+      this.current = Math.min(this.o.maxBytesPerSecond, this.current + this.o.stepBytesPerSecond);
+    }
+    this.sum = 0;
+    this.count = 0;
+    this.transferring = false;
+  }
+}
