@@ -9,11 +9,13 @@
 //      taken from the sender (at one scrape per 25 ms, ~15% of its CPU in a profile).
 //   2. Foreground cost: a 3-node cluster (n=3 r=2 w=2, durable), YCSB-B through the SDK for
 //      QKV_HANDOFF_SECONDS without any transfer, then a fourth node joins with the default throttle
-//      and YCSB-B runs again right from the commit, in the same run; p99 of both, and how long
-//      the transfers were active within the second window.
+//      (adaptive pace) and YCSB-B runs again right from the commit for QKV_HANDOFF_BUSY_SECONDS, in
+//      the same run; p99 of both, and how long the transfers were active within the second window.
 //      Every operation's start time is kept too, so the p99 of the operations started while the
-//      transfers were active (commit to balanced) and after them is reported apart: the 10 s
-//      window from the commit mixes both.
+//      transfers were active (commit to balanced) and after them is reported apart.
+//      Twice per run: closed loop (32 callers saturating the machine), then on a fresh cluster at a
+//      fixed offered load of QKV_HANDOFF_LOAD (default 0.3) times the closed-loop rate without
+//      transfers, with latencies from each operation's intended start (ycsb.mjs targetOpsPerSec).
 //   3. The time from commit to balanced is measured in phase 2 too (every node holds the final ring).
 // QKV_HANDOFF_BATCH_ITEMS sets the sender's --handoff-batch-items in phase 1 (default: the
 // server's); QKV_HANDOFF_FOREGROUND=0 runs phase 1 only, QKV_HANDOFF_TRANSFER=0 phase 2 only (then
@@ -31,7 +33,13 @@ import { runYcsb } from './ycsb.mjs';
 const RECORDS = envInt('QKV_HANDOFF_RECORDS', 100_000);
 const YCSB_RECORDS = envInt('QKV_HANDOFF_YCSB_RECORDS', 20_000);
 const SECONDS = envInt('QKV_HANDOFF_SECONDS', 10);
+// The window from the commit: long enough to hold every transfer at the adaptive pace, and a
+// stretch after balance.
+const BUSY_SECONDS = envInt('QKV_HANDOFF_BUSY_SECONDS', 30);
 const RUNS = envInt('QKV_HANDOFF_RUNS', 3);
+// The fixed offered load of phase 2's second variant, as a share of the closed-loop rate without
+// transfers (0: closed loop only).
+const LOAD = Number(process.env.QKV_HANDOFF_LOAD ?? '0.3');
 const BATCH_ITEMS = process.env.QKV_HANDOFF_BATCH_ITEMS;
 const FOREGROUND = process.env.QKV_HANDOFF_FOREGROUND !== '0';
 const TRANSFER = process.env.QKV_HANDOFF_TRANSFER !== '0';
@@ -88,14 +96,17 @@ async function transferRate(run) {
   }
 }
 
-/** Phase 2: YCSB-B p99 without transfers, then from a join's commit with the default throttle. */
-async function foreground(run) {
+/**
+ * Phase 2: YCSB-B p99 without transfers, then from a join's commit with the default throttle.
+ * Closed loop (the callers saturate the machine), or at `targetOpsPerSec` on a fixed schedule.
+ */
+async function foreground(run, targetOpsPerSec) {
   const cluster = await startCluster({ nodes: 3, hostBase: 96, idPrefix: 'f', partitions: Q, n: 3, r: 2, w: 2, extraArgs: [...COMMON, '--durability', 'sync', '--replica-transport', 'stream', ...FOREGROUND_ARGS], logLevel: 'warn' });
   const clients = new Clients();
   let joiner;
   try {
     const nodes = cluster.nodes;
-    const opts = { recordCount: YCSB_RECORDS, valueBytes: 1024, callers: 32, seconds: SECONDS, workloads: ['B'], seed: 42 + run, log: () => undefined };
+    const opts = { recordCount: YCSB_RECORDS, valueBytes: 1024, callers: 32, seconds: SECONDS, workloads: ['B'], seed: 42 + run, targetOpsPerSec, log: () => undefined };
     const storeOptions = { nodes: nodes.map((n) => n.address), routing: true };
     const quiet = await runYcsb(quorumKvStore(storeOptions), opts);
     const without = quiet.phases.find((p) => p.phase === 'B');
@@ -106,7 +117,7 @@ async function foreground(run) {
     await clients.of(nodes[0]).admin.commit({ fromVersion });
     let balancedAt;
     const balancing = settled(clients, [...nodes, joiner], (r) => r.nodes.length === 4, 300_000).then(() => (balancedAt = performance.now()));
-    const busy = await runYcsb(quorumKvStore(storeOptions), { ...opts, skipLoad: true, timeline: true });
+    const busy = await runYcsb(quorumKvStore(storeOptions), { ...opts, seconds: BUSY_SECONDS, skipLoad: true, timeline: true });
     const ycsbEnd = performance.now();
     await balancing;
     const during = busy.phases.find((p) => p.phase === 'B');
@@ -127,6 +138,7 @@ async function foreground(run) {
 const loadBefore = os.loadavg()[0];
 const rates = [];
 const fg = [];
+const fixed = [];
 for (let run = 0; run < RUNS; run++) {
   if (TRANSFER) {
     rates.push(await transferRate(run));
@@ -135,6 +147,10 @@ for (let run = 0; run < RUNS; run++) {
   if (!FOREGROUND) continue;
   fg.push(await foreground(run));
   log(`foreground run ${run + 1}: ${JSON.stringify(fg.at(-1))}`);
+  if (!(LOAD > 0)) continue;
+  const target = Math.round(LOAD * fg.at(-1).opsWithout);
+  fixed.push({ target, ...(await foreground(run, target)) });
+  log(`foreground run ${run + 1} at ${target} ops/s: ${JSON.stringify(fixed.at(-1))}`);
 }
 const loadAfter = os.loadavg()[0];
 const fmt = (x, d = 1) => (x === undefined || Number.isNaN(x) ? 'n/a' : x.toFixed(d));
@@ -154,12 +170,12 @@ ${machine()}; load average ${fmt(loadBefore)} before, ${fmt(loadAfter)} after (t
 | MiB moved | ${fmt(median(rates.map((r) => r.bytes / 2 ** 20)))} | |
 | CPU µs per record, sender / receiver (from commit to balanced) | ${fmt(median(rates.map((r) => r.senderUs)), 0)} / ${fmt(median(rates.map((r) => r.receiverUs)), 0)} | ${rates.map((r) => `${fmt(r.senderUs, 0)} / ${fmt(r.receiverUs, 0)}`).join(', ')} |
 
-**Foreground YCSB-B during transfers, default throttle** (3 nodes, n=3 r=2 w=2, durable, ${YCSB_RECORDS} records of 1 KiB, 32 callers, ${SECONDS} s windows; a fourth node joins at the start of the second window):
+**Foreground YCSB-B during transfers, default throttle** (adaptive pace up to 16 MiB/s per node; 3 nodes, n=3 r=2 w=2, durable, ${YCSB_RECORDS} records of 1 KiB, 32 closed-loop callers, ${SECONDS} s without, then ${BUSY_SECONDS} s from the commit of a fourth node's join):
 
 | | median | runs |
 |---|---|---|
 | p99 without transfers, ms | ${fmt(median(fg.map((f) => f.p99Without)), 2)} | ${fg.map((f) => fmt(f.p99Without, 2)).join(', ')} |
-| p99 from the commit, ms | ${fmt(median(fg.map((f) => f.p99During)), 2)} | ${fg.map((f) => fmt(f.p99During, 2)).join(', ')} |
+| p99 over the whole window from the commit, ms | ${fmt(median(fg.map((f) => f.p99During)), 2)} | ${fg.map((f) => fmt(f.p99During, 2)).join(', ')} |
 | ratio | ${fmt(median(fg.map((f) => f.p99During / f.p99Without)), 2)} | ${fg.map((f) => fmt(f.p99During / f.p99Without, 2)).join(', ')} |
 | p99 of the operations started while transfers were active (commit to balanced), ms | ${fmt(median(fg.map((f) => f.p99Active)), 2)} | ${fg.map((f) => fmt(f.p99Active, 2)).join(', ')} |
 | ratio, transfers active only | ${fmt(median(fg.map((f) => f.p99Active / f.p99Without)), 2)} | ${fg.map((f) => fmt(f.p99Active / f.p99Without, 2)).join(', ')} |
@@ -169,7 +185,17 @@ ${machine()}; load average ${fmt(loadBefore)} before, ${fmt(loadAfter)} after (t
 | ops/s without / during | ${fmt(median(fg.map((f) => f.opsWithout)), 0)} / ${fmt(median(fg.map((f) => f.opsDuring)), 0)} | |
 | transfers active in the window, s | ${fmt(median(fg.map((f) => f.activeS)))} of ${fmt(median(fg.map((f) => f.windowS)))} | ${fg.map((f) => fmt(f.activeS)).join(', ')} |
 | commit to balanced, s | ${fmt(median(fg.map((f) => f.balanceS)))} | ${fg.map((f) => fmt(f.balanceS)).join(', ')} |
-`;
+${fixed.length === 0 ? '' : `
+**The same at a fixed offered load** (${fmt(LOAD * 100, 0)}% of each run's closed-loop rate without transfers: ${fixed.map((f) => f.target).join(', ')} ops/s; latency from each operation's intended start, so stalls count in full):
+
+| | median | runs |
+|---|---|---|
+| p99 without transfers, ms | ${fmt(median(fixed.map((f) => f.p99Without)), 2)} | ${fixed.map((f) => fmt(f.p99Without, 2)).join(', ')} |
+| p99 of the operations started while transfers were active, ms | ${fmt(median(fixed.map((f) => f.p99Active)), 2)} | ${fixed.map((f) => fmt(f.p99Active, 2)).join(', ')} |
+| ratio, transfers active only | ${fmt(median(fixed.map((f) => f.p99Active / f.p99Without)), 2)} | ${fixed.map((f) => fmt(f.p99Active / f.p99Without, 2)).join(', ')} |
+| p99 after balanced, ms | ${fmt(median(fixed.map((f) => f.p99After)), 2)} | ${fixed.map((f) => fmt(f.p99After, 2)).join(', ')} |
+| commit to balanced, s | ${fmt(median(fixed.map((f) => f.balanceS)))} | ${fixed.map((f) => fmt(f.balanceS)).join(', ')} |
+`}`;
 process.stdout.write(`${body}\n`);
 if (process.env.QKV_HANDOFF_WRITE !== '0' && FOREGROUND && TRANSFER) writeSection('handoff', body);
 process.exit(0);

@@ -1,8 +1,11 @@
 // A YCSB-style load generator for any key-value store behind a small adapter: a load phase that
 // inserts every record, then core workloads A (50% read / 50% update), B (95/5) and C (100% read)
-// with keys chosen by YCSB's scrambled Zipfian. Closed loop, like YCSB without a target rate: each
-// caller issues its next operation when the previous one returns, so latencies include queueing in
-// the store but not time a request would have waited to be sent (no coordinated-omission correction).
+// with keys chosen by YCSB's scrambled Zipfian. Closed loop by default, like YCSB without a target
+// rate: each caller issues its next operation when the previous one returns, so latencies include
+// queueing in the store but not time a request would have waited to be sent. With `targetOpsPerSec`
+// (YCSB's -target) the operations are issued on a fixed schedule instead and each latency is taken
+// from the operation's intended start, so a stall that delays later operations counts against all of
+// them (coordinated-omission correction, YCSB's "intended" latencies).
 //
 // To compare another store (Redis Cluster, etcd...), write an adapter and call runYcsb with the pids
 // of that store's server processes; everything else (keys, values, mix, metrics, table) is shared.
@@ -55,6 +58,10 @@ export const WORKLOADS = {
  * @property {boolean} [timeline] also return every successful operation of each workload as
  *   `{ at, ms }` (its start on the `performance.now()` clock, its latency), so a caller can take
  *   percentiles over part of a phase, e.g. while something else was happening in the cluster
+ * @property {number} [targetOpsPerSec] issue each workload's operations at this fixed rate, spread
+ *   over the callers (operation k is due at k / rate seconds after the start); latencies are measured
+ *   from that due time, not from when a busy caller got to send it. Default: closed loop. The load
+ *   phase is always closed loop.
  */
 
 const VALUE_POOL = 64;
@@ -78,7 +85,9 @@ export async function runYcsb(store, options = {}) {
     seed: options.seed ?? 42,
     skipLoad: options.skipLoad ?? false,
     timeline: options.timeline ?? false,
+    targetOpsPerSec: options.targetOpsPerSec,
   };
+  if (settings.targetOpsPerSec !== undefined && !(settings.targetOpsPerSec > 0)) throw new RangeError(`targetOpsPerSec must be a positive rate, got ${settings.targetOpsPerSec}`);
   const serverPids = options.serverPids ?? [];
   const log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
   for (const w of settings.workloads) if (!WORKLOADS[w]) throw new RangeError(`unknown workload ${w}`);
@@ -109,7 +118,7 @@ export async function runYcsb(store, options = {}) {
     for (const name of settings.workloads) {
       const { mix } = WORKLOADS[name];
       const readShare = mix.read ?? 0;
-      const phase = await runPhase({ ...measure, name, seconds: settings.seconds, maxOps: settings.maxOps }, (caller) => {
+      const phase = await runPhase({ ...measure, name, seconds: settings.seconds, maxOps: settings.maxOps, targetOpsPerSec: settings.targetOpsPerSec }, (caller) => {
         const random = seededRandom(settings.seed * 1000 + caller * 7 + name.charCodeAt(0));
         const chooser = new ScrambledZipfian(keys.length, random);
         let i = caller;
@@ -129,10 +138,11 @@ export async function runYcsb(store, options = {}) {
 }
 
 /**
- * One phase: `callers` closed-loop callers, each drawing operations from its own `makeNext(caller)`
- * until the time limit, the op limit, or the generator returns undefined.
+ * One phase: `callers` callers, each drawing operations from its own `makeNext(caller)` until the
+ * time limit, the op limit, or the generator returns undefined. Closed loop, or with
+ * `targetOpsPerSec` each operation takes the next slot of a shared schedule and waits for it.
  */
-async function runPhase({ name, seconds, maxOps, callers, serverPids, store, timeline }, makeNext) {
+async function runPhase({ name, seconds, maxOps, callers, serverPids, store, timeline, targetOpsPerSec }, makeNext) {
   const perType = new Map();
   const samples = timeline ? [] : undefined;
   const typeOf = (type) => {
@@ -149,6 +159,10 @@ async function runPhase({ name, seconds, maxOps, callers, serverPids, store, tim
   const client0 = process.cpuUsage();
   const started = performance.now();
   const until = started + seconds * 1000;
+  // Open loop: the next free slot of the schedule; a caller that is late sends at once and its
+  // latency still counts from the slot.
+  let slot = 0;
+  const dueAt = () => (targetOpsPerSec === undefined ? performance.now() : started + (slot++ * 1000) / targetOpsPerSec);
 
   await Promise.all(
     Array.from({ length: callers }, async (_, caller) => {
@@ -160,7 +174,10 @@ async function runPhase({ name, seconds, maxOps, callers, serverPids, store, tim
         if (!op) return;
         issued++;
         const stats = typeOf(op.type);
-        const t = performance.now();
+        const t = dueAt();
+        if (t >= until) { stoppedBy = 'time'; return; }
+        const wait = t - performance.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         try {
           const result = await (op.type === 'read' ? store.read(op.key) : store[op.type](op.key, op.value));
           const ms = performance.now() - t;

@@ -118,7 +118,11 @@ export class KvFrontend {
       this.inFlight--;
       const ms = performance.now() - started;
       this.metrics.observeRequest(op, outcome, ms / 1000);
-      this.onLatency?.(ms);
+      try {
+        this.onLatency?.(ms);
+      } catch {
+        // A latency observer never turns an answered request into a failed one.
+      }
     }
   }
 

@@ -78,6 +78,25 @@ describe('HandoffPace', () => {
     expect(pace.rate(t + 2 * options.windowMs)).toBe(MAX / 64);
   });
 
+  it('never learns the baseline from a window in which a transfer ran, at any point of it', () => {
+    const pace = new HandoffPace(options);
+    let t = 0;
+    for (let i = 0; i < 3; i++, t += options.windowMs) window(pace, t, 50, true);
+    pace.observe(50, t, false);
+    expect(pace.baseline).toBeUndefined();
+    // A transfer ran early in the window and finished before its last requests.
+    for (let j = 0; j < 10; j++) pace.observe(50, t + 1 + j, j < 3);
+    pace.observe(2, t + options.windowMs, false);
+    expect(pace.baseline).toBeUndefined();
+  });
+
+  it('moves the baseline a fifth of the way to each quiet window\'s mean', () => {
+    const { pace, at } = learned();
+    window(pace, at, 12, false);
+    pace.observe(12, at + options.windowMs, false);
+    expect(pace.baseline).toBeCloseTo(4);
+  });
+
   it('refuses a rate that is not positive', () => {
     expect(() => new HandoffPace(paceOptions(0))).toThrow(RangeError);
   });

@@ -2,9 +2,10 @@
 // the client requests it coordinates (additive increase, multiplicative decrease, as TCP paces on
 // loss). A transfer competes with those requests for the node's CPU and disk, and for the
 // receiver's; a fixed rate that suits an idle 32-core node starves a busy 2-core one, and one that
-// suits the busy node leaves the idle one moving data for days. So the pace learns the node's mean
+// suits the busy node leaves the idle one moving data for days. So the pace learns the node's median
 // request latency while it sends nothing (the baseline) and, while transfers run, compares each
-// window's mean with it: above `slowdown` times the baseline the rate halves, down to a floor that
+// window's median with it (a median, so a few requests that wait for a slow replica's timeout do not
+// stop the handoff that restores that replica's copies): above `slowdown` times the baseline the rate halves, down to a floor that
 // keeps every transfer moving; otherwise it climbs one step towards the configured rate. Transfers
 // start low and climb, so the first second of a change does not land on the foreground at full rate.
 //
@@ -20,7 +21,7 @@ export interface HandoffPaceOptions {
   stepBytesPerSecond: number;
   /** Length of a measuring window, ms. */
   windowMs: number;
-  /** A window whose mean latency is above this factor of the baseline halves the rate. */
+  /** A window whose median latency is above this factor of the baseline halves the rate. */
   slowdown: number;
   /** Latency within this many ms of the baseline never counts as slower (sub-millisecond noise). */
   slackMs: number;
@@ -28,8 +29,10 @@ export interface HandoffPaceOptions {
   minSamples: number;
 }
 
-/** The weight of a quiet window's mean in the baseline. */
+/** The weight of a quiet window's median in the baseline. */
 const BASELINE_WEIGHT = 0.2;
+/** Latencies a window keeps for its median, at most (the first ones: requests arrive in no particular order). */
+const MAX_SAMPLES = 4096;
 
 /**
  * Defaults for a configured rate `max`: floor, start and step 1/64 of it, 250 ms windows, so an
@@ -51,8 +54,7 @@ export class HandoffPace {
   private current: number;
   private baselineMs: number | undefined;
   private windowStart: number | undefined;
-  private sum = 0;
-  private count = 0;
+  private samples: number[] = [];
   /** Whether transfers ran at any time in the open window. */
   private transferring = false;
 
@@ -65,8 +67,7 @@ export class HandoffPace {
   /** One client request this node coordinated took `ms`, at `now`; `transferring` if transfers ran. */
   observe(ms: number, now: number, transferring: boolean): void {
     this.roll(now, transferring);
-    this.sum += ms;
-    this.count++;
+    if (this.samples.length < MAX_SAMPLES) this.samples.push(ms);
   }
 
   /** Bytes per second to send at `now` (a transfer is running). */
@@ -80,7 +81,7 @@ export class HandoffPace {
     return this.current;
   }
 
-  /** The learned mean latency without transfers, ms (undefined until a quiet window had requests). */
+  /** The learned median latency without transfers, ms (undefined until a quiet window had requests). */
   get baseline(): number | undefined {
     return this.baselineMs;
   }
@@ -100,18 +101,22 @@ export class HandoffPace {
   }
 
   private close(): void {
-    const mean = this.count >= this.o.minSamples ? this.sum / this.count : undefined;
+    const typical = this.samples.length >= this.o.minSamples ? median(this.samples) : undefined;
     if (!this.transferring) {
       // A quiet window: the node's latency as it is without handoff; the next transfer starts low.
-      if (mean !== undefined) this.baselineMs = this.baselineMs === undefined ? mean : this.baselineMs + BASELINE_WEIGHT * (mean - this.baselineMs);
+      if (typical !== undefined) this.baselineMs = this.baselineMs === undefined ? typical : this.baselineMs + BASELINE_WEIGHT * (typical - this.baselineMs);
       this.current = this.start();
-    } else if (mean !== undefined && this.baselineMs !== undefined && mean > Math.max(this.baselineMs * this.o.slowdown, this.baselineMs + this.o.slackMs)) {
+    } else if (typical !== undefined && this.baselineMs !== undefined && typical > Math.max(this.baselineMs * this.o.slowdown, this.baselineMs + this.o.slackMs)) {
       this.current = Math.max(this.o.minBytesPerSecond, this.current / 2);
     } else {
       this.current = Math.min(this.o.maxBytesPerSecond, this.current + this.o.stepBytesPerSecond);
     }
-    this.sum = 0;
-    this.count = 0;
+    this.samples = [];
     this.transferring = false;
   }
+}
+
+function median(xs: number[]): number {
+  xs.sort((a, b) => a - b);
+  return xs[xs.length >> 1]!;
 }

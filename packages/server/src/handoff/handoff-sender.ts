@@ -324,10 +324,20 @@ export class HandoffSender {
    */
   private async throttle(bytes: number): Promise<void> {
     if (this.o.bytesPerSecond <= 0) return;
+    if (this.pace === undefined) {
+      const now = this.d.now();
+      const start = Math.max(now, this.paidUntil);
+      this.paidUntil = start + (bytes * 1000) / this.o.bytesPerSecond;
+      if (start > now) await new Promise((resolve) => setTimeout(resolve, start - now));
+      return;
+    }
+    // Adaptive: a batch is priced when its turn comes, at the pace of that moment, so batches queued
+    // while the pace was low do not keep it low after it has climbed (and the other way round).
+    for (let now = this.d.now(); this.paidUntil > now; now = this.d.now()) {
+      await new Promise((resolve) => setTimeout(resolve, this.paidUntil - now));
+    }
     const now = this.d.now();
-    const start = Math.max(now, this.paidUntil);
-    this.paidUntil = start + (bytes * 1000) / (this.pace?.rate(now) ?? this.o.bytesPerSecond);
-    if (start > now) await new Promise((resolve) => setTimeout(resolve, start - now));
+    this.paidUntil = now + (bytes * 1000) / this.pace.rate(now);
   }
 
   private complete(since: number, key: string): void {
