@@ -97,6 +97,20 @@ describe('HandoffPace', () => {
     expect(pace.baseline).toBeCloseTo(4);
   });
 
+  it('climbs by window, not by call, across a gap in which only a waiting sender was there', () => {
+    const { pace, at } = learned();
+    expect(pace.rate(at)).toBe(MAX / 64);
+    // One batch waited ten windows at that rate: the next is priced ten steps up.
+    expect(pace.rate(at + 10 * options.windowMs)).toBe((11 * MAX) / 64);
+    expect(pace.rate(at + 1_000 * options.windowMs)).toBe(MAX);
+  });
+
+  it('stays at the start across a gap without transfers', () => {
+    const { pace, at } = learned();
+    pace.observe(2, at + 10 * options.windowMs, false);
+    expect(pace.rate(at + 11 * options.windowMs)).toBe(MAX / 64);
+  });
+
   it('refuses a rate that is not positive', () => {
     expect(() => new HandoffPace(paceOptions(0))).toThrow(RangeError);
   });

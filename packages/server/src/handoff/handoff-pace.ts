@@ -31,6 +31,8 @@ export interface HandoffPaceOptions {
 
 /** The weight of a quiet window's median in the baseline. */
 const BASELINE_WEIGHT = 0.2;
+/** Empty windows a gap between calls closes one by one, at most. */
+const MAX_GAP_WINDOWS = 128;
 /** Latencies a window keeps for its median, at most (the first ones: requests arrive in no particular order). */
 const MAX_SAMPLES = 4096;
 
@@ -90,12 +92,23 @@ export class HandoffPace {
     return Math.min(this.o.maxBytesPerSecond, Math.max(this.o.minBytesPerSecond, this.o.stepBytesPerSecond));
   }
 
-  /** Closes the open window if `now` is past it (a long gap closes it alone), then notes `transferring`. */
+  /**
+   * Closes the windows `now` is past, then notes `transferring`. The windows of a gap without calls
+   * (a sender waiting out its batch, no client requests) had no requests: each counts as one more
+   * window in the state the last one ended in, so the rate climbs by window, not by call.
+   */
   private roll(now: number, transferring: boolean): void {
     if (this.windowStart === undefined) this.windowStart = now;
-    if (now - this.windowStart >= this.o.windowMs) {
+    const elapsed = Math.floor((now - this.windowStart) / this.o.windowMs);
+    if (elapsed > 0) {
+      const wasTransferring = this.transferring;
       this.close();
-      this.windowStart = now;
+      // Bounded: past this many steps the rate is at its max (or the start) either way.
+      for (let i = 1; i < Math.min(elapsed, MAX_GAP_WINDOWS); i++) {
+        this.transferring = wasTransferring;
+        this.close();
+      }
+      this.windowStart += elapsed * this.o.windowMs;
     }
     this.transferring ||= transferring;
   }
