@@ -50,8 +50,8 @@ describe('adaptive handoff pace', () => {
         const whileSlow: number[] = [];
         for (let i = 0; i < 12; i++, await sleep(250)) whileSlow.push(await counter(n1.url, PACE));
         process.stdout.write(`pace while slow ${whileSlow.join(' ')}\n`);
-        // Undisturbed it only climbs (a step per window); here it halves at least once.
-        expect(whileSlow.some((rate, i) => i > 0 && rate < whileSlow[i - 1]!)).toBe(true);
+        // Undisturbed it climbs a step per window (12 steps over these 3 s); here it stays near the floor.
+        expect(Math.max(...whileSlow)).toBeLessThanOrEqual(4 * FLOOR);
         expect(Math.min(...whileSlow)).toBeGreaterThanOrEqual(FLOOR);
 
         writing = false;

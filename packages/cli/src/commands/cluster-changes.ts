@@ -21,7 +21,7 @@ function stagedLine(s: StagedChanges): string {
 
 /** Copies, records and bytes to move, and how long at the configured rate. */
 function transfersLine(p: ClusterPlanInfo): string {
-  const rate = p.handoffBytesPerSecond > 0 ? `ETA ${formatSeconds(p.etaSeconds)} at ${formatBytes(p.handoffBytesPerSecond)}/s per sender` : 'handoff unthrottled';
+  const rate = p.handoffBytesPerSecond > 0 ? `ETA ${formatSeconds(p.etaSeconds)} at ${formatBytes(p.handoffBytesPerSecond)}/s per sender, longer while the adaptive pace slows for client requests` : 'handoff unthrottled';
   const missing = p.statsMissing.length > 0 ? ` (no counts from ${p.statsMissing.join(', ')})` : '';
   return `${p.transfers} copies, ${p.keys} records, ${formatBytes(p.bytes)}; ${rate}${missing}`;
 }

@@ -223,7 +223,7 @@ export const serverConfigSchema = z
       .meta({ description: 'bytes per second a node sends in ownership handoff, all transfers together (0: unthrottled)', unit: 'bytes/s' }),
     // A fixed rate cannot suit both a busy small node and an idle large one: by default the rate
     // backs off while the node's own client requests slow down (handoff/handoff-pace.ts).
-    handoffPace: z.enum(['adaptive', 'fixed']).default('adaptive').describe('adaptive: the handoff rate starts at 1/64 of handoffBytesPerSecond, climbs by as much every 250 ms while the median latency of the client requests this node coordinates stays within 1.5x of its level without transfers, and halves (to 1/64 at least) when it does not; fixed: always handoffBytesPerSecond'),
+    handoffPace: z.enum(['adaptive', 'fixed']).default('adaptive').describe('adaptive: the handoff rate starts at 1/64 of handoffBytesPerSecond, climbs by as much every 250 ms while the 90th-percentile latency of the client requests this node coordinates stays within 1.5x of its level without transfers, and halves (to 1/64 at least) when it does not; fixed: always handoffBytesPerSecond'),
     handoffConcurrency: z.number().int().min(1).max(64).default(2).meta({ description: 'transfers a node sends at once in ownership handoff', unit: 'transfers' }),
     // A message (one receiver transaction) of up to 1 MiB: large enough that the per-message
     // costs (a round trip, a commit) are small against the bytes, small enough for the throttle.

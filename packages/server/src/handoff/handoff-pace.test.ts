@@ -51,6 +51,21 @@ describe('HandoffPace', () => {
     expect(rates.at(-1)).toBe(MAX / 64);
   });
 
+  it('judges a window by its 90th percentile: a few slow requests do not halve the rate, a tenth more do', () => {
+    const { pace, at } = learned();
+    let t = at;
+    const mixed = (slow: number): number => {
+      for (let i = 0; i < 100; i++) pace.observe(i < slow ? 400 : 2, t + i, true);
+      const r = pace.rate(t + options.windowMs - 1);
+      t += options.windowMs;
+      return r;
+    };
+    mixed(0);
+    expect(mixed(5)).toBe((2 * MAX) / 64); // 5 requests waited out a timeout: it still climbs
+    expect(mixed(15)).toBe((3 * MAX) / 64);
+    expect(mixed(15)).toBe((3 * MAX) / 128); // the window before had 15 of 100 slow: halved
+  });
+
   it('does not count sub-millisecond noise as a slowdown', () => {
     const pace = new HandoffPace(options);
     let t = 0;

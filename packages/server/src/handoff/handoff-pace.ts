@@ -2,12 +2,14 @@
 // the client requests it coordinates (additive increase, multiplicative decrease, as TCP paces on
 // loss). A transfer competes with those requests for the node's CPU and disk, and for the
 // receiver's; a fixed rate that suits an idle 32-core node starves a busy 2-core one, and one that
-// suits the busy node leaves the idle one moving data for days. So the pace learns the node's median
-// request latency while it sends nothing (the baseline) and, while transfers run, compares each
-// window's median with it (a median, so a few requests that wait for a slow replica's timeout do not
-// stop the handoff that restores that replica's copies): above `slowdown` times the baseline the rate halves, down to a floor that
-// keeps every transfer moving; otherwise it climbs one step towards the configured rate. Transfers
-// start low and climb, so the first second of a change does not land on the foreground at full rate.
+// suits the busy node leaves the idle one moving data for days. So the pace learns the 90th
+// percentile of the node's request latency while it sends nothing (the baseline) and, while
+// transfers run, compares each window's with it (a high percentile, for the tail the handoff must
+// not stretch, yet not the maximum: a few requests waiting out a slow replica's timeout must not hold
+// back the handoff that restores that replica's copies): above `slowdown` times the baseline the
+// rate halves, down to a floor that keeps every transfer moving; otherwise it climbs one step
+// towards the configured rate. Transfers start low and climb, so the first second of a change does
+// not land on the foreground at full rate.
 //
 // Pure: time comes with each call; the sender feeds it latencies and asks it for the rate.
 
@@ -21,7 +23,7 @@ export interface HandoffPaceOptions {
   stepBytesPerSecond: number;
   /** Length of a measuring window, ms. */
   windowMs: number;
-  /** A window whose median latency is above this factor of the baseline halves the rate. */
+  /** A window whose 90th-percentile latency is above this factor of the baseline halves the rate. */
   slowdown: number;
   /** Latency within this many ms of the baseline never counts as slower (sub-millisecond noise). */
   slackMs: number;
@@ -29,11 +31,11 @@ export interface HandoffPaceOptions {
   minSamples: number;
 }
 
-/** The weight of a quiet window's median in the baseline. */
+/** The weight of a quiet window's percentile in the baseline. */
 const BASELINE_WEIGHT = 0.2;
 /** Empty windows a gap between calls closes one by one, at most. */
 const MAX_GAP_WINDOWS = 128;
-/** Latencies a window keeps for its median, at most (the first ones: requests arrive in no particular order). */
+/** Latencies a window keeps for its percentile, at most (the first ones: requests arrive in no particular order). */
 const MAX_SAMPLES = 4096;
 
 /**
@@ -83,7 +85,7 @@ export class HandoffPace {
     return this.current;
   }
 
-  /** The learned median latency without transfers, ms (undefined until a quiet window had requests). */
+  /** The learned 90th-percentile latency without transfers, ms (undefined until a quiet window had requests). */
   get baseline(): number | undefined {
     return this.baselineMs;
   }
@@ -114,7 +116,7 @@ export class HandoffPace {
   }
 
   private close(): void {
-    const typical = this.samples.length >= this.o.minSamples ? median(this.samples) : undefined;
+    const typical = this.samples.length >= this.o.minSamples ? upperDecile(this.samples) : undefined;
     if (!this.transferring) {
       // A quiet window: the node's latency as it is without handoff; the next transfer starts low.
       if (typical !== undefined) this.baselineMs = this.baselineMs === undefined ? typical : this.baselineMs + BASELINE_WEIGHT * (typical - this.baselineMs);
@@ -129,7 +131,8 @@ export class HandoffPace {
   }
 }
 
-function median(xs: number[]): number {
+/** The 90th percentile (nearest rank); sorts `xs`. */
+function upperDecile(xs: number[]): number {
   xs.sort((a, b) => a - b);
-  return xs[xs.length >> 1]!;
+  return xs[Math.floor(xs.length * 0.9)]!;
 }

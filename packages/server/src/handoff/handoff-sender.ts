@@ -73,6 +73,8 @@ const HANDOFF_TIMEOUT_MS = 30_000;
 /** Batches of one transfer sent and not yet acknowledged, at most. */
 const BATCHES_IN_FLIGHT = 3;
 const MIN_BACKOFF_MS = 1_000;
+/** The smallest batch the adaptive pace shrinks batches to, bytes. */
+const MIN_PACED_BATCH_BYTES = 16 * 1024;
 const MAX_BACKOFF_MS = 30_000;
 
 /** Metadata key of the checkpoint (the scan cursor after the last acknowledged batch) of a transfer. */
@@ -256,22 +258,33 @@ export class HandoffSender {
   }
 
   /**
+   * Bytes a batch may hold now: batchBytes, or under the adaptive pace what it sends in a quarter
+   * of a second (16 KiB at least). At the floor a 1 MiB batch would land on the receiver as one
+   * burst every 4 s, which a moderately loaded node feels as a stall; smaller batches spread it.
+   */
+  private batchBytesNow(): number {
+    if (this.pace === undefined) return this.o.batchBytes;
+    return Math.min(this.o.batchBytes, Math.max(MIN_PACED_BATCH_BYTES, Math.floor(this.pace.bytesPerSecond / 4)));
+  }
+
+  /**
    * The next batch of a partition's records after `after`, read in slices of at most
    * {@link scanSlice} records with the event loop free between them: a 1 MiB batch read at once
    * would hold up this node's foreground requests for its whole scan.
    */
   private async scanBatch(partition: number, after: Cursor | undefined): Promise<ScanPage> {
     const items: ScanItem[] = [];
+    const maxBytes = this.batchBytesNow();
     let bytes = 0;
     let from = after;
     for (;;) {
-      const slice = this.d.storage.scanPartition(partition, { limit: Math.min(this.scanSlice, this.o.batchItems - items.length), maxBytes: this.o.batchBytes - bytes, ...(from ? { after: from } : {}) });
+      const slice = this.d.storage.scanPartition(partition, { limit: Math.min(this.scanSlice, this.o.batchItems - items.length), maxBytes: maxBytes - bytes, ...(from ? { after: from } : {}) });
       for (const item of slice.items) {
         items.push(item);
         bytes += item.key.length + item.record.value.length;
       }
       if (slice.next === undefined) return { items };
-      if (items.length >= this.o.batchItems || bytes >= this.o.batchBytes) return { items, next: slice.next };
+      if (items.length >= this.o.batchItems || bytes >= maxBytes) return { items, next: slice.next };
       from = slice.next;
       await nextTurn();
     }
