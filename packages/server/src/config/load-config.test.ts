@@ -19,6 +19,16 @@ describe('loadConfig', () => {
     expect(loadConfig(['--max-key-bytes', '1640'], {}).config.maxKeyBytes).toBe(1640);
   });
 
+  it('paces handoff adaptively by default, and refuses a handoff rate between 0 and 1 KiB/s naming it', () => {
+    expect(loadConfig([], {}).config).toMatchObject({ handoffPace: 'adaptive', handoffBytesPerSecond: 16 * 1024 * 1024 });
+    expect(loadConfig(['--handoff-pace', 'fixed'], {}).config.handoffPace).toBe('fixed');
+    expect(() => loadConfig(['--handoff-pace', 'fast'], {})).toThrow(/handoffPace/);
+    expect(loadConfig(['--handoff-bytes-per-second', '0'], {}).config.handoffBytesPerSecond).toBe(0);
+    expect(loadConfig(['--handoff-bytes-per-second', '1024'], {}).config.handoffBytesPerSecond).toBe(1024);
+    expect(() => loadConfig(['--handoff-bytes-per-second', '1023'], {})).toThrow(/handoffBytesPerSecond/);
+    expect(() => loadConfig(['--handoff-bytes-per-second', '1'], {})).toThrow(/handoffBytesPerSecond/);
+  });
+
   it('takes the address to connect to peers from, and refuses one that is not an IP naming the setting', () => {
     expect(loadConfig(['--source-address', '127.0.0.2'], {}).config.sourceAddress).toBe('127.0.0.2');
     expect(loadConfig([], {}).config.sourceAddress).toBeUndefined();

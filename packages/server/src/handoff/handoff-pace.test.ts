@@ -126,6 +126,101 @@ describe('HandoffPace', () => {
     expect(pace.rate(at + 11 * options.windowMs)).toBe(MAX / 64);
   });
 
+  it('halves on exactly a tenth of slow requests, not on one fewer (the p90 boundary)', () => {
+    const { pace, at } = learned();
+    let t = at;
+    const mixed = (slow: number): number => {
+      for (let i = 0; i < 100; i++) pace.observe(i < slow ? 400 : 2, t + i, true);
+      const r = pace.rate(t + options.windowMs - 1);
+      t += options.windowMs;
+      return r;
+    };
+    mixed(0);
+    expect(mixed(9)).toBe((2 * MAX) / 64); // 9 of 100: p90 is fast, it climbs
+    expect(mixed(10)).toBe((3 * MAX) / 64);
+    expect(mixed(0)).toBe((3 * MAX) / 128); // the window before had 10 of 100 slow: halved
+  });
+
+  it('orders latencies as numbers, not as strings (10 ms is slower than 2 ms)', () => {
+    const { pace, at } = learned();
+    let t = at;
+    window(pace, t, 2, true);
+    t += options.windowMs;
+    // All slow, at a latency whose decimal string sorts before the baseline's ("10" < "2").
+    window(pace, t, 10, true);
+    t += options.windowMs;
+    expect(window(pace, t, 2, true)).toBe(MAX / 64); // climbed to 2/64 after the fast window, halved after the slow one
+  });
+
+  it('learns a baseline in numeric order too', () => {
+    const pace = new HandoffPace(options);
+    let t = 0;
+    // 9 of 10 requests at 10 ms, one at 9 ms: the p90 is 10 (a string sort would put 9 last).
+    for (let w = 0; w < 2; w++, t += options.windowMs) for (let j = 0; j < 10; j++) pace.observe(j === 0 ? 9 : 10, t + j, false);
+    expect(pace.baseline).toBeCloseTo(10);
+  });
+
+  it('counts neither a slowdown below the factor nor one exactly at it, but one past it', () => {
+    const pace = new HandoffPace(options);
+    let t = 0;
+    for (let i = 0; i < 4; i++, t += options.windowMs) window(pace, t, 10, false);
+    const rates: number[] = [];
+    // 12 ms is 1.2x (past the 1 ms slack, within 1.5x); 15 ms is exactly 1.5x; 15.5 ms is past it.
+    for (const ms of [12, 15, 15.5, 10]) {
+      rates.push(window(pace, t, ms, true));
+      t += options.windowMs;
+    }
+    expect(rates).toEqual([MAX / 64, (2 * MAX) / 64, (3 * MAX) / 64, (3 * MAX) / 128]);
+  });
+
+  it('judges a window with exactly minSamples requests', () => {
+    const { pace, at } = learned();
+    let t = at;
+    const rates: number[] = [];
+    for (let i = 0; i < 3; i++, t += options.windowMs) rates.push(window(pace, t, 500, true, options.minSamples));
+    expect(rates).toEqual([MAX / 64, MAX / 64, MAX / 64]);
+  });
+
+  it('keeps its windows on a fixed grid: a late call does not stretch the next window', () => {
+    const { pace, at } = learned();
+    // Windows are [at - 250, at), [at, at + 250), [at + 250, at + 500), [at + 500, ...).
+    expect(pace.rate(at + 300)).toBe(MAX / 64);
+    expect(pace.rate(at + 510)).toBe((2 * MAX) / 64);
+  });
+
+  it('survives a clock jump forward (bounded catch-up) and backward (no window closes, no NaN)', () => {
+    const { pace, at } = learned();
+    expect(pace.rate(at)).toBe(MAX / 64);
+    const started = performance.now();
+    expect(pace.rate(at + 1e15)).toBe(MAX); // a jump of ~30,000 years closes at most MAX_GAP_WINDOWS windows
+    expect(performance.now() - started).toBeLessThan(200);
+    expect(pace.rate(at)).toBe(MAX); // back in time: nothing closes
+    pace.observe(1e6, at - 1e9, true);
+    expect(pace.rate(at + 1e15 + options.windowMs)).toBeGreaterThanOrEqual(MAX / 64);
+    expect(Number.isFinite(pace.bytesPerSecond)).toBe(true);
+  });
+
+  // Without a baseline (transfers resumed at boot, before any quiet window) there is nothing to
+  // judge windows by: the pace holds at the start while there are requests (review helper-47).
+  it('does not climb to the configured rate through slow windows before it has a baseline', () => {
+    const pace = new HandoffPace(options);
+    let t = 0;
+    for (let i = 0; i < 70; i++, t += options.windowMs) window(pace, t, 500, true);
+    expect(pace.baseline).toBeUndefined();
+    expect(pace.bytesPerSecond).toBeLessThan(MAX / 4);
+  });
+
+  // A gap is closed in the state of the last call: after the sender says its last transfer ended,
+  // the gap is quiet and the next transfer starts low (review helper-47).
+  it('starts the next transfer low after a gap in which no transfer ran', () => {
+    const { pace, at } = learned();
+    for (let i = 0; i < 20; i++) pace.rate(at + i * options.windowMs);
+    expect(pace.bytesPerSecond).toBeGreaterThan(MAX / 4);
+    pace.idle(at + 20 * options.windowMs); // the last transfer ended
+    // Ten seconds later, with no client request in between, a new transfer asks for its rate.
+    expect(pace.rate(at + 20 * options.windowMs + 10_000)).toBe(MAX / 64);
+  });
+
   it('refuses a rate that is not positive', () => {
     expect(() => new HandoffPace(paceOptions(0))).toThrow(RangeError);
   });

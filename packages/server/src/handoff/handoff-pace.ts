@@ -61,6 +61,8 @@ export class HandoffPace {
   private samples: number[] = [];
   /** Whether transfers ran at any time in the open window. */
   private transferring = false;
+  /** Whether transfers were running at the last call: the state of the windows of a gap after it. */
+  private active = false;
 
   constructor(private readonly o: HandoffPaceOptions) {
     if (!(o.maxBytesPerSecond > 0)) throw new RangeError(`maxBytesPerSecond must be positive, got ${o.maxBytesPerSecond}`);
@@ -71,7 +73,18 @@ export class HandoffPace {
   /** One client request this node coordinated took `ms`, at `now`; `transferring` if transfers ran. */
   observe(ms: number, now: number, transferring: boolean): void {
     this.roll(now, transferring);
-    if (this.samples.length < MAX_SAMPLES) this.samples.push(ms);
+    if (this.samples.length < MAX_SAMPLES && Number.isFinite(ms)) this.samples.push(ms);
+  }
+
+  /** The last transfer ended at `now`: the windows until the next call are quiet ones. */
+  idle(now: number): void {
+    this.roll(now, false);
+  }
+
+  /** The rate at `now` without marking the open window as one with transfers (for metrics). */
+  at(now: number): number {
+    this.roll(now, this.active);
+    return this.current;
   }
 
   /** Bytes per second to send at `now` (a transfer is running). */
@@ -97,22 +110,23 @@ export class HandoffPace {
   /**
    * Closes the windows `now` is past, then notes `transferring`. The windows of a gap without calls
    * (a sender waiting out its batch, no client requests) had no requests: each counts as one more
-   * window in the state the last one ended in, so the rate climbs by window, not by call.
+   * window in the state of the last call (transfers running or not), so the rate climbs by window,
+   * not by call, and a transfer after an idle gap starts low.
    */
   private roll(now: number, transferring: boolean): void {
     if (this.windowStart === undefined) this.windowStart = now;
     const elapsed = Math.floor((now - this.windowStart) / this.o.windowMs);
     if (elapsed > 0) {
-      const wasTransferring = this.transferring;
       this.close();
       // Bounded: past this many steps the rate is at its max (or the start) either way.
       for (let i = 1; i < Math.min(elapsed, MAX_GAP_WINDOWS); i++) {
-        this.transferring = wasTransferring;
+        this.transferring = this.active;
         this.close();
       }
       this.windowStart += elapsed * this.o.windowMs;
     }
     this.transferring ||= transferring;
+    this.active = transferring;
   }
 
   private close(): void {
@@ -123,6 +137,10 @@ export class HandoffPace {
       this.current = this.start();
     } else if (typical !== undefined && this.baselineMs !== undefined && typical > Math.max(this.baselineMs * this.o.slowdown, this.baselineMs + this.o.slackMs)) {
       this.current = Math.max(this.o.minBytesPerSecond, this.current / 2);
+    } else if (typical !== undefined && this.baselineMs === undefined) {
+      // Requests to protect and nothing to judge them by (transfers resumed at boot, before any
+      // quiet window): hold where transfers start.
+      this.current = Math.min(this.current, this.start());
     } else {
       this.current = Math.min(this.o.maxBytesPerSecond, this.current + this.o.stepBytesPerSecond);
     }

@@ -75,6 +75,8 @@ const BATCHES_IN_FLIGHT = 3;
 const MIN_BACKOFF_MS = 1_000;
 /** The smallest batch the adaptive pace shrinks batches to, bytes. */
 const MIN_PACED_BATCH_BYTES = 16 * 1024;
+/** A throttle wait sleeps at most this long before it looks again (timers overflow past 2^31 ms). */
+const MAX_THROTTLE_SLEEP_MS = 60_000;
 const MAX_BACKOFF_MS = 30_000;
 
 /** Metadata key of the checkpoint (the scan cursor after the last acknowledged batch) of a transfer. */
@@ -95,6 +97,8 @@ export class HandoffSender {
   /** Records a batch's scan reads per event-loop turn (finer when throttled: see scanGrain). */
   private readonly scanSlice: number;
   private readonly pace: HandoffPace | undefined;
+  /** The adaptive throttle's queue: each batch's turn follows the one before it. */
+  private gate: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly d: HandoffSenderDeps,
@@ -111,7 +115,7 @@ export class HandoffSender {
 
   /** Bytes per second this node sends at, as paced now (0: unthrottled). */
   pacedRate(): number {
-    return this.pace?.bytesPerSecond ?? this.o.bytesPerSecond;
+    return this.pace?.at(this.d.now()) ?? this.o.bytesPerSecond;
   }
 
   start(): void {
@@ -198,6 +202,7 @@ export class HandoffSender {
         .finally(() => {
           this.d.metrics.handoffSendSeconds.inc(Math.max(0, this.d.now() - run.startedAt) / 1000);
           this.running.delete(key);
+          if (this.running.size === 0) this.pace?.idle(this.d.now());
           if (!this.stopped) setTimeout(() => this.poll(), 0).unref();
         });
     }
@@ -344,13 +349,19 @@ export class HandoffSender {
       if (start > now) await new Promise((resolve) => setTimeout(resolve, start - now));
       return;
     }
-    // Adaptive: a batch is priced when its turn comes, at the pace of that moment, so batches queued
-    // while the pace was low do not keep it low after it has climbed (and the other way round).
-    for (let now = this.d.now(); this.paidUntil > now; now = this.d.now()) {
-      await new Promise((resolve) => setTimeout(resolve, this.paidUntil - now));
-    }
-    const now = this.d.now();
-    this.paidUntil = now + (bytes * 1000) / this.pace.rate(now);
+    // Adaptive: batches take their turns in call order, and each is priced when its turn comes, at
+    // the pace of that moment, so batches queued while the pace was low do not keep it low after it
+    // has climbed (and the other way round).
+    const pace = this.pace;
+    const turn = this.gate.then(async () => {
+      for (let now = this.d.now(); this.paidUntil > now; now = this.d.now()) {
+        await new Promise((resolve) => setTimeout(resolve, Math.min(this.paidUntil - now, MAX_THROTTLE_SLEEP_MS)));
+      }
+      const now = this.d.now();
+      this.paidUntil = now + (bytes * 1000) / pace.rate(now);
+    });
+    this.gate = turn.catch(() => undefined);
+    await turn;
   }
 
   private complete(since: number, key: string): void {
