@@ -18,6 +18,17 @@ function learned(): { pace: HandoffPace; at: number } {
   return { pace, at };
 }
 
+/** Successive transfer windows from `at`, each of 100 requests of which the first `slow` take 400 ms (2 ms the rest); returns the rate asked for in each. */
+function mixedWindows(pace: HandoffPace, at: number): (slow: number) => number {
+  let t = at;
+  return (slow) => {
+    for (let i = 0; i < 100; i++) pace.observe(i < slow ? 400 : 2, t + i, true);
+    const r = pace.rate(t + options.windowMs - 1);
+    t += options.windowMs;
+    return r;
+  };
+}
+
 describe('HandoffPace', () => {
   it('learns the baseline from windows without transfers only', () => {
     const { pace, at } = learned();
@@ -53,13 +64,7 @@ describe('HandoffPace', () => {
 
   it('judges a window by its 90th percentile: a few slow requests do not halve the rate, a tenth more do', () => {
     const { pace, at } = learned();
-    let t = at;
-    const mixed = (slow: number): number => {
-      for (let i = 0; i < 100; i++) pace.observe(i < slow ? 400 : 2, t + i, true);
-      const r = pace.rate(t + options.windowMs - 1);
-      t += options.windowMs;
-      return r;
-    };
+    const mixed = mixedWindows(pace, at);
     mixed(0);
     expect(mixed(5)).toBe((2 * MAX) / 64); // 5 requests waited out a timeout: it still climbs
     expect(mixed(15)).toBe((3 * MAX) / 64);
@@ -128,13 +133,7 @@ describe('HandoffPace', () => {
 
   it('halves on exactly a tenth of slow requests, not on one fewer (the p90 boundary)', () => {
     const { pace, at } = learned();
-    let t = at;
-    const mixed = (slow: number): number => {
-      for (let i = 0; i < 100; i++) pace.observe(i < slow ? 400 : 2, t + i, true);
-      const r = pace.rate(t + options.windowMs - 1);
-      t += options.windowMs;
-      return r;
-    };
+    const mixed = mixedWindows(pace, at);
     mixed(0);
     expect(mixed(9)).toBe((2 * MAX) / 64); // 9 of 100: p90 is fast, it climbs
     expect(mixed(10)).toBe((3 * MAX) / 64);
