@@ -24,19 +24,19 @@ describe('adaptive handoff pace', () => {
     try {
       // Small reads at n1 throughout: the requests whose latency the pace watches.
       let reading = true;
-      let reads = 0;
+      let calls = 0;
       const lanes = (count: number, call: (i: number) => Promise<unknown>, running: () => boolean) =>
         Promise.all(
           Array.from({ length: count }, async (_, lane) => {
             for (let i = lane; running() && i < 1_000_000; i += count) {
               await call(i).catch(() => undefined);
-              reads++;
+              calls++;
             }
           }),
         );
       const reader = lanes(4, (i) => clients.of(n1).kv.get({ key: enc(`k${i % KEYS}`) }), () => reading);
       await sleep(1_500); // quiet windows: n1 learns its latency without transfers
-      expect(reads).toBeGreaterThan(100);
+      expect(calls).toBeGreaterThan(100);
       // Heavy writes through n1 make its requests several times slower than that.
       let writing = true;
       const big = new Uint8Array(256 * 1024).fill(7);

@@ -10,8 +10,8 @@ function batchBytesNow(bytesPerSecond: number, adaptive: boolean): number {
   return s.batchBytesNow();
 }
 
-function sender(): { throttle: (bytes: number) => Promise<void>; paidUntil: () => number } {
-  const o: HandoffSenderOptions = { batchItems: 1000, batchBytes: 1024 * 1024, bytesPerSecond: MAX, adaptive: true, concurrency: 2, intervalMs: 1000 };
+function sender(adaptive = true): { throttle: (bytes: number) => Promise<void>; paidUntil: () => number } {
+  const o: HandoffSenderOptions = { batchItems: 1000, batchBytes: 1024 * 1024, bytesPerSecond: MAX, adaptive, concurrency: 2, intervalMs: 1000 };
   const s = new HandoffSender({ now: () => Date.now() } as unknown as HandoffSenderDeps, o) as unknown as { throttle(bytes: number): Promise<void>; paidUntil: number };
   return { throttle: (bytes) => s.throttle(bytes), paidUntil: () => s.paidUntil };
 }
@@ -44,8 +44,8 @@ describe('HandoffSender adaptive throttle', () => {
 
   // Batches take their turns in call order: one arriving as paidUntil passes, before an older
   // waiter's timer fires (a scan resumed by setImmediate does), must not overtake it (review helper-47).
-  it('serves waiters in call order: a late batch arriving at the boundary does not overtake a waiting one', async () => {
-    const s = sender();
+  it.each([true, false])('serves waiters in call order: a late batch arriving at the boundary does not overtake a waiting one (adaptive: %s)', async (adaptive) => {
+    const s = sender(adaptive);
     const order: string[] = [];
     await s.throttle(1000); // paidUntil = now + 1 s
     let arrivals = 0;

@@ -73,11 +73,11 @@ const HANDOFF_TIMEOUT_MS = 30_000;
 /** Batches of one transfer sent and not yet acknowledged, at most. */
 const BATCHES_IN_FLIGHT = 3;
 const MIN_BACKOFF_MS = 1_000;
+const MAX_BACKOFF_MS = 30_000;
 /** The smallest batch the adaptive pace shrinks batches to, bytes. */
 const MIN_PACED_BATCH_BYTES = 16 * 1024;
 /** A throttle wait sleeps at most this long before it looks again (timers overflow past 2^31 ms). */
 const MAX_THROTTLE_SLEEP_MS = 60_000;
-const MAX_BACKOFF_MS = 30_000;
 
 /** Metadata key of the checkpoint (the scan cursor after the last acknowledged batch) of a transfer. */
 function checkpointKey(since: number, t: Transfer): string {
@@ -92,12 +92,12 @@ export class HandoffSender {
   private readonly backoff = new Map<string, { at: number; delayMs: number; error: string }>();
   private completedSince = -1;
   private stopped = false;
-  /** When the bytes handed to the throttle so far have had their time at bytesPerSecond (d.now()'s clock). */
+  /** When the batches handed to the throttle so far have had their time, each at the rate it was priced at (d.now()'s clock). */
   private paidUntil = 0;
   /** Records a batch's scan reads per event-loop turn (finer when throttled: see scanGrain). */
   private readonly scanSlice: number;
   private readonly pace: HandoffPace | undefined;
-  /** The adaptive throttle's queue: each batch's turn follows the one before it. */
+  /** The throttle's queue: each batch's turn follows the one before it. */
   private gate: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -337,28 +337,19 @@ export class HandoffSender {
 
   /**
    * Waits so that this node sends at most bytesPerSecond, or the adaptive pace's rate below it (one
-   * shared budget for all transfers and their batches in flight): each batch goes out once the
-   * batches before it have had their time at the rate of their own sending.
+   * shared budget for all transfers and their batches in flight). Batches take their turns in call
+   * order; each goes out once the one before has had its time, and is priced when its turn comes,
+   * at the rate of that moment, so batches queued while the pace was low do not keep it low after
+   * it has climbed (and the other way round).
    */
   private async throttle(bytes: number): Promise<void> {
     if (this.o.bytesPerSecond <= 0) return;
-    if (this.pace === undefined) {
-      const now = this.d.now();
-      const start = Math.max(now, this.paidUntil);
-      this.paidUntil = start + (bytes * 1000) / this.o.bytesPerSecond;
-      if (start > now) await new Promise((resolve) => setTimeout(resolve, start - now));
-      return;
-    }
-    // Adaptive: batches take their turns in call order, and each is priced when its turn comes, at
-    // the pace of that moment, so batches queued while the pace was low do not keep it low after it
-    // has climbed (and the other way round).
-    const pace = this.pace;
     const turn = this.gate.then(async () => {
       for (let now = this.d.now(); this.paidUntil > now; now = this.d.now()) {
         await new Promise((resolve) => setTimeout(resolve, Math.min(this.paidUntil - now, MAX_THROTTLE_SLEEP_MS)));
       }
       const now = this.d.now();
-      this.paidUntil = now + (bytes * 1000) / pace.rate(now);
+      this.paidUntil = now + (bytes * 1000) / (this.pace?.rate(now) ?? this.o.bytesPerSecond);
     });
     this.gate = turn.catch(() => undefined);
     await turn;
